@@ -1,0 +1,42 @@
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "commands.hpp"
+#include "tokenmath/tokenmath.hpp"
+
+namespace tokenmath::cli {
+std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed) {
+  target = allowed.front();
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+  cmd->add_option("--format", target, "output format: " + list)->capture_default_str();
+  return target;
+}
+}  // namespace tokenmath::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"tokenmath: the token economics of open models (catalog, perf, sim, cost, plan)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tokenmath 0.1.0");
+  tokenmath::cli::add_catalog_commands(app);
+  tokenmath::cli::add_perf_commands(app);
+  tokenmath::cli::add_sim_commands(app);
+  tokenmath::cli::add_plan_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const tokenmath::InputError& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "tokenmath: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "tokenmath: internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,13 @@
+// Facade: catalog listings and details, rendered in a chosen format.
+#pragma once
+#include <string>
+
+#include "tokenmath/report/table.hpp"
+
+namespace tokenmath::api {
+std::string list_models(report::Format f);
+std::string show_model(const std::string& id_or_path, report::Format f);
+std::string list_gpus(report::Format f);
+std::string show_gpu(const std::string& id, report::Format f);
+std::string list_systems(report::Format f);
+}  // namespace tokenmath::api

@@ -1,0 +1,3 @@
+// The tokenmath facade: the only header frontends include.
+#pragma once
+#include "tokenmath/api/catalog.hpp"

@@ -1,0 +1,56 @@
+// Accelerators and the systems they are sold in. Values are vendor or third-party figures with a source;
+// peak FLOPS are dense (2:4-sparsity headline figures halved).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tokenmath/catalog/precision.hpp"
+
+namespace tokenmath::catalog {
+
+struct GpuSpec {
+  std::string id;    // e.g. "h100-sxm"
+  std::string name;  // e.g. "H100 SXM"
+  std::string vendor;
+  int year = 0;
+  double dense_bf16_tflops = 0;
+  double dense_fp8_tflops = 0;  // 0 = no hardware support
+  double dense_fp4_tflops = 0;  // 0 = no hardware support
+  double mem_gb = 0;            // 1 GB = 1e9 bytes, as vendors print
+  double mem_tb_s = 0;          // 1 TB/s = 1e12 bytes/s
+  std::string mem_kind;         // HBM3, HBM3e, GDDR7, ...
+  double scaleup_gb_s = 0;      // per GPU, per direction
+  int scaleup_domain_gpus = 1;  // GPUs sharing the scale-up fabric
+  double tdp_w = 0;
+  bool preliminary = false;     // announced, not shipping: figures may change
+  std::string source;
+  std::string notes;
+  std::vector<std::string> aliases;
+
+  // Dense peak in FLOP/s for a compute class; 0 when the GPU lacks it.
+  double peak_flops(ComputeClass c) const;
+  double mem_bytes() const { return mem_gb * 1e9; }
+  double mem_bytes_per_s() const { return mem_tb_s * 1e12; }
+};
+
+struct SystemSpec {
+  std::string id;      // e.g. "hgx-h100"
+  std::string name;    // e.g. "HGX H100 8-GPU"
+  std::string gpu_id;  // GpuSpec id
+  int gpus_per_node = 8;
+  int gpus_per_rack = 32;
+  int scaleup_domain_gpus = 8;
+  double scaleout_gb_s_per_gpu = 50;  // per direction (400 Gb/s NIC = 50 GB/s)
+  double wall_w_per_gpu = 0;          // IT power at the wall per GPU incl. CPU, NICs, fans, switches share
+  std::string cooling;                // "air" or "liquid"
+  double price_usd_per_gpu = 0;       // purchase estimate, system price / GPUs
+  std::string price_date;
+  std::string price_source;
+  std::string source;
+  bool preliminary = false;
+  std::vector<std::string> aliases;
+};
+
+}  // namespace tokenmath::catalog

@@ -1,0 +1,119 @@
+// An open-weight model as tokenmath sees it: a normalised, per-layer description read from a Hugging Face
+// config.json, and pure functions that derive parameter counts, weight bytes, FLOPs and KV/state bytes from it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tokenmath/catalog/precision.hpp"
+
+namespace tokenmath::catalog {
+
+struct AttentionSpec {
+  enum class Kind { none, standard, mla, mamba2 };
+  Kind kind = Kind::none;
+  // standard = MHA / GQA / MQA
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;        // q/k head dim
+  int v_head_dim = 0;      // == head_dim unless the model says otherwise (MLA)
+  int sliding_window = 0;  // tokens attended by this layer; 0 = full context
+  bool qkv_bias = false;
+  bool o_bias = false;
+  // MLA (DeepSeek-V2/V3, Kimi-K2): q_lora_rank == 0 means q is not compressed.
+  int q_lora_rank = 0;
+  int kv_lora_rank = 0;
+  int qk_nope_head_dim = 0;
+  int qk_rope_head_dim = 0;
+  // Mamba2 (Nemotron-H): state per sequence, no KV cache.
+  int mamba_num_heads = 0;
+  int mamba_head_dim = 0;
+  int ssm_state_size = 0;
+  int mamba_n_groups = 0;
+  int conv_kernel = 0;
+  int mamba_expand = 0;
+};
+
+struct FfnSpec {
+  enum class Kind { none, dense, moe };
+  Kind kind = Kind::none;
+  std::int64_t intermediate_size = 0;  // dense FFN width
+  bool gated = true;                   // gated (gate, up, down = 3 matrices) or plain (up, down = 2)
+  bool bias = false;
+  // MoE
+  int num_experts = 0;                        // routed experts
+  int experts_per_token = 0;                  // top-k
+  std::int64_t expert_intermediate_size = 0;  // per routed expert
+  int num_shared_experts = 0;
+  std::int64_t shared_intermediate_size = 0;  // per shared expert
+  bool router_bias = false;
+};
+
+struct LayerSpec {
+  AttentionSpec attn;
+  FfnSpec ffn;
+};
+
+struct ModelSpec {
+  std::string id;            // catalog id, e.g. "llama-3.1-70b"
+  std::string display_name;  // e.g. "Llama-3.1-70B"
+  std::string hf_repo;       // e.g. "meta-llama/Llama-3.1-70B-Instruct"
+  std::string model_type;    // config.json model_type
+  std::string source;        // provenance of the config file
+  std::string config_path;   // file it was read from
+  std::vector<std::string> aliases;  // other names sources print (lower-case match)
+
+  std::int64_t hidden_size = 0;
+  std::int64_t vocab_size = 0;
+  bool tie_word_embeddings = false;
+  std::int64_t max_context = 0;
+  Precision native_weight_precision = Precision::bf16;  // as shipped (DeepSeek-V3: fp8, gpt-oss: mxfp4 experts)
+  int mtp_layers = 0;  // multi-token-prediction layers shipped beside the main model; not counted in params
+
+  std::vector<LayerSpec> layers;
+
+  bool is_moe() const;
+};
+
+// Loads a Hugging Face config.json (with an optional tokenmath `_meta` block). Throws InputError naming the
+// file, the JSON pointer and the value for malformed or unsupported configs.
+ModelSpec load_model_config(const std::filesystem::path& path);
+
+struct ParamCounts {
+  double embedding = 0;      // input embedding (+ lm_head when untied)
+  double attention = 0;      // q/k/v/o projections incl. MLA down/up projections, biases, norms
+  double mamba = 0;          // Mamba2 in/out projections, conv, A/D/dt
+  double dense_ffn = 0;      // dense FFN layers
+  double routed_experts = 0; // all routed experts
+  double shared_experts = 0;
+  double router = 0;
+  double norms = 0;
+  double total = 0;          // everything stored
+  double active = 0;         // used per token: total minus routed experts not selected
+};
+ParamCounts count_params(const ModelSpec& m);
+
+// Bytes of weights when linear layers are stored at `p`; embeddings, lm_head, norms and routers stay bf16.
+double weight_bytes(const ModelSpec& m, Precision p);
+
+// Forward FLOPs (2 per multiply-add) to process one token whose position attends to `context_len` tokens.
+struct FlopsPerToken {
+  double linear = 0;     // all matmuls with weights, incl. lm_head, active experts only
+  double attention = 0;  // QK^T and PV (score/value), bounded by sliding windows; Mamba scan
+  double router = 0;     // MoE gate
+  double total() const { return linear + attention + router; }
+};
+FlopsPerToken flops_per_token(const ModelSpec& m, double context_len);
+
+// KV-cache bytes per token summed over layers, for a sequence of `context_len` tokens: full-attention layers
+// store every token; a sliding-window layer stores at most `sliding_window` tokens (so its per-token share
+// falls as context grows). context_len <= 0 means "unbounded" (asymptotic: window layers contribute 0).
+double kv_bytes_per_token(const ModelSpec& m, Precision kv_dtype, double context_len = 0);
+// KV bytes for a whole sequence of `context_len` tokens.
+double kv_bytes_for_sequence(const ModelSpec& m, Precision kv_dtype, double context_len);
+// Mamba2 state bytes per sequence (SSM state + conv state), independent of length. 0 for pure transformers.
+double state_bytes_per_sequence(const ModelSpec& m, Precision state_dtype);
+
+}  // namespace tokenmath::catalog
