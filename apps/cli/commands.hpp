@@ -6,10 +6,12 @@
 #include <vector>
 
 namespace tokenmath::cli {
-void add_catalog_commands(CLI::App& app);  // models, model, gpus, gpu, systems
+void add_catalog_commands(CLI::App& app);   // models, model
+void add_hardware_commands(CLI::App& app);  // gpus, gpu, systems, system
 void add_perf_commands(CLI::App& app);     // perf, validate, calibrate
 void add_sim_commands(CLI::App& app);      // simulate
-void add_plan_commands(CLI::App& app);     // plan, cost, prices
+void add_cost_commands(CLI::App& app);     // cost, prices
+void add_plan_commands(CLI::App& app);     // plan
 
 // Adds `--format` accepting `allowed` (first is the default) and returns the string it writes to.
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed);

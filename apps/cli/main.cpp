@@ -22,8 +22,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "tokenmath 0.1.0");
   tokenmath::cli::add_catalog_commands(app);
+  tokenmath::cli::add_hardware_commands(app);
   tokenmath::cli::add_perf_commands(app);
   tokenmath::cli::add_sim_commands(app);
+  tokenmath::cli::add_cost_commands(app);
   tokenmath::cli::add_plan_commands(app);
   try {
     app.parse(argc, argv);

@@ -53,4 +53,9 @@ struct SystemSpec {
   std::vector<std::string> aliases;
 };
 
+// Loaders for data/gpus.yaml and data/systems.yaml (defined in hardware.cpp). Throw InputError with
+// file/key/value on malformed entries.
+std::vector<GpuSpec> load_gpus(const std::filesystem::path& path);
+std::vector<SystemSpec> load_systems(const std::filesystem::path& path, const std::vector<GpuSpec>& gpus);
+
 }  // namespace tokenmath::catalog

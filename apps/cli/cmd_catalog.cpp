@@ -1,0 +1,5 @@
+#include "commands.hpp"
+
+namespace tokenmath::cli {
+void add_catalog_commands(CLI::App& /*app*/) {}
+}  // namespace tokenmath::cli
