@@ -23,11 +23,16 @@ struct GpuSpec {
   std::string mem_kind;         // HBM3, HBM3e, GDDR7, ...
   double scaleup_gb_s = 0;      // per GPU, per direction
   int scaleup_domain_gpus = 1;  // GPUs sharing the scale-up fabric
-  double tdp_w = 0;
+  double tdp_w = 0;             // 0 = not published
+  // Vendor headline figures with 2:4 sparsity, where published (0 = not given). Kept to check dense <= sparse.
+  double sparse_bf16_tflops = 0;
+  double sparse_fp8_tflops = 0;
+  double sparse_fp4_tflops = 0;
   bool preliminary = false;     // announced, not shipping: figures may change
   std::string source;
   std::string notes;
   std::vector<std::string> aliases;
+  std::vector<std::string> derived_fields;  // fields computed from other figures, not read from a source
 
   // Dense peak in FLOP/s for a compute class; 0 when the GPU lacks it.
   double peak_flops(ComputeClass c) const;
@@ -51,6 +56,8 @@ struct SystemSpec {
   std::string source;
   bool preliminary = false;
   std::vector<std::string> aliases;
+  std::string notes;
+  std::vector<std::string> derived_fields;  // fields computed from other figures (formula in notes)
 };
 
 // Loaders for data/gpus.yaml and data/systems.yaml (defined in hardware.cpp). Throw InputError with

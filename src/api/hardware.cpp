@@ -1,0 +1,128 @@
+// Facade: accelerator and system listings and details (see tokenmath/api/catalog.hpp).
+#include <fmt/format.h>
+
+#include "tokenmath/api/catalog.hpp"
+#include "tokenmath/catalog/catalog.hpp"
+
+namespace tokenmath::api {
+
+namespace {
+
+using report::Cell;
+using report::Column;
+using report::Table;
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
+  return out;
+}
+
+// Optional figures (0 = not supported / not published) show as empty cells, not as 0.
+Cell opt(double v) { return v > 0 ? Cell{v} : Cell{}; }
+
+}  // namespace
+
+std::string list_gpus(report::Format f) {
+  const auto& cat = catalog::Catalog::shipped();
+  Table t({{"id", "id"},
+           {"name", "name"},
+           {"vendor", "vendor"},
+           {"year", "year", 0},
+           {"dense_bf16_tflops", "bf16 TFLOPS", 0},
+           {"dense_fp8_tflops", "fp8 TFLOPS", 0},
+           {"dense_fp4_tflops", "fp4 TFLOPS", 0},
+           {"mem_gb", "mem GB", 0},
+           {"mem_tb_s", "mem TB/s", 2},
+           {"mem_kind", "mem"},
+           {"scaleup_gb_s_per_dir", "scale-up GB/s", 0},
+           {"scaleup_domain_gpus", "domain", 0},
+           {"tdp_w", "TDP W", 0},
+           {"preliminary", "prelim"},
+           {"source", "source"}});
+  for (const auto& g : cat.gpus()) {
+    // The table view keeps the source short (its first reference); json/csv carry the whole text.
+    std::string src = g.source;
+    if (f == report::Format::table) src = src.substr(0, src.find_first_of(";(")), src = src.substr(0, 60);
+    t.add_row({g.id, g.name, g.vendor, static_cast<long long>(g.year), g.dense_bf16_tflops, opt(g.dense_fp8_tflops),
+               opt(g.dense_fp4_tflops), g.mem_gb, g.mem_tb_s, g.mem_kind, g.scaleup_gb_s,
+               static_cast<long long>(g.scaleup_domain_gpus), opt(g.tdp_w), g.preliminary, src});
+  }
+  return t.render(f);
+}
+
+std::string show_gpu(const std::string& id, report::Format f) {
+  const auto& g = catalog::Catalog::shipped().gpu(id);
+  std::vector<std::pair<std::string, Cell>> kv = {
+      {"id", g.id},
+      {"name", g.name},
+      {"vendor", g.vendor},
+      {"year", static_cast<long long>(g.year)},
+      {"dense_bf16_tflops", g.dense_bf16_tflops},
+      {"dense_fp8_tflops", opt(g.dense_fp8_tflops)},
+      {"dense_fp4_tflops", opt(g.dense_fp4_tflops)},
+      {"sparse_bf16_tflops", opt(g.sparse_bf16_tflops)},
+      {"sparse_fp8_tflops", opt(g.sparse_fp8_tflops)},
+      {"sparse_fp4_tflops", opt(g.sparse_fp4_tflops)},
+      {"mem_gb", g.mem_gb},
+      {"mem_tb_s", g.mem_tb_s},
+      {"mem_kind", g.mem_kind},
+      {"scaleup_gb_s_per_dir", g.scaleup_gb_s},
+      {"scaleup_domain_gpus", static_cast<long long>(g.scaleup_domain_gpus)},
+      {"tdp_w", opt(g.tdp_w)},
+      {"preliminary", g.preliminary},
+      {"derived_fields", join(g.derived_fields)},
+      {"aliases", join(g.aliases)},
+      {"source", g.source},
+      {"notes", g.notes},
+  };
+  return report::render_kv(kv, f);
+}
+
+std::string list_systems(report::Format f) {
+  const auto& cat = catalog::Catalog::shipped();
+  Table t({{"id", "id"},
+           {"name", "name"},
+           {"gpu", "gpu"},
+           {"gpus_per_node", "GPUs/node", 0},
+           {"gpus_per_rack", "GPUs/rack", 0},
+           {"scaleup_domain_gpus", "scale-up domain", 0},
+           {"scaleout_gb_s_per_gpu", "scale-out GB/s/GPU", 1},
+           {"wall_w_per_gpu", "wall W/GPU", 0},
+           {"cooling", "cooling"},
+           {"price_usd_per_gpu", "$/GPU", 0},
+           {"price_date", "price date"},
+           {"derived_fields", "derived"}});
+  for (const auto& s : cat.systems())
+    t.add_row({s.id, s.name, s.gpu_id, static_cast<long long>(s.gpus_per_node), static_cast<long long>(s.gpus_per_rack),
+               static_cast<long long>(s.scaleup_domain_gpus), s.scaleout_gb_s_per_gpu, s.wall_w_per_gpu, s.cooling,
+               s.price_usd_per_gpu, s.price_date, join(s.derived_fields, f == report::Format::csv ? ";" : ",")});
+  return t.render(f);
+}
+
+std::string show_system(const std::string& id, report::Format f) {
+  const auto& cat = catalog::Catalog::shipped();
+  const auto& s = cat.system(id);
+  std::vector<std::pair<std::string, Cell>> kv = {
+      {"id", s.id},
+      {"name", s.name},
+      {"gpu", s.gpu_id},
+      {"gpus_per_node", static_cast<long long>(s.gpus_per_node)},
+      {"gpus_per_rack", static_cast<long long>(s.gpus_per_rack)},
+      {"scaleup_domain_gpus", static_cast<long long>(s.scaleup_domain_gpus)},
+      {"scaleout_gb_s_per_gpu", s.scaleout_gb_s_per_gpu},
+      {"wall_w_per_gpu", s.wall_w_per_gpu},
+      {"cooling", s.cooling},
+      {"price_usd_per_gpu", s.price_usd_per_gpu},
+      {"price_date", s.price_date},
+      {"price_source", s.price_source},
+      {"preliminary", s.preliminary},
+      {"derived_fields", join(s.derived_fields)},
+      {"aliases", join(s.aliases)},
+      {"source", s.source},
+      {"notes", s.notes},
+  };
+  return report::render_kv(kv, f);
+}
+
+}  // namespace tokenmath::api
