@@ -1,3 +1,4 @@
 // The tokenmath facade: the only header frontends include.
 #pragma once
 #include "tokenmath/api/catalog.hpp"
+#include "tokenmath/api/cost.hpp"

@@ -1,0 +1,25 @@
+// Facade: API price listings and the $/GPU-hour breakdown of a system, rendered in a chosen format.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "tokenmath/report/table.hpp"
+
+namespace tokenmath::api {
+
+// API prices per 1M tokens. `filter`: case-insensitive substring of model or provider ("" = all).
+// `litellm_file`: a LiteLLM model_prices_and_context_window.json ("" = the shipped dated subset).
+std::string list_prices(const std::string& filter, const std::string& litellm_file, report::Format f);
+
+// One overridden cost assumption: key as in data/costs.yaml, value, and the flag it came from (for errors).
+struct CostOverride {
+  std::string key;
+  double value = 0;
+  std::string field;
+};
+
+// $/GPU-hour of `system` owned (capital, power, facility, ops) next to the rented tiers of its GPU, with the
+// assumptions used and their sources.
+std::string show_cost(const std::string& system, const std::vector<CostOverride>& overrides, report::Format f);
+
+}  // namespace tokenmath::api
