@@ -8,6 +8,7 @@
 
 #include "tokenmath/catalog/hardware.hpp"
 #include "tokenmath/catalog/model.hpp"
+#include "tokenmath/perf/efficiency.hpp"
 
 namespace tokenmath::perf {
 
@@ -69,6 +70,87 @@ struct MemoryPlan {
   double kv_bytes_per_gpu = 0;     // KV pool
   double kv_capacity_tokens = 0;   // tokens of context the replica can hold (all layers)
   double state_bytes_per_seq = 0;  // Mamba state per sequence
+};
+
+
+// Memory feasibility of a deployment: weights + activations + runtime reserve <= HBM per GPU; what is left
+// (times knobs.kv_mem_fraction) is the KV pool. Never throws for an infeasible deployment: feasible=false and a
+// reason.
+MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff);
+
+// The step model of one deployment. The constructor precomputes per-GPU coefficients (weight bytes, FLOPs per
+// token, KV bytes per attended token, collective sizes) so that step() is a few multiply-adds, one exp() and a
+// few max() (see step.cpp for every formula). Immutable and cheap to copy; safe to share between threads.
+//
+// A BatchSummary describes the whole replica's batch (all sequences of all attention-DP ranks and pipeline
+// microbatches); step() returns the time until every sequence in it has advanced once.
+class StepModel {
+ public:
+  explicit StepModel(const Deployment& d);  // efficiency factors from shipped_efficiency()
+  StepModel(const Deployment& d, const Efficiency& eff);
+
+  StepTime step(const BatchSummary& b) const;
+  double step_s(const BatchSummary& b) const { return step(b).total_s; }
+
+  const Deployment& deployment() const { return dep_; }
+  const Efficiency& efficiency() const { return eff_; }
+  const MemoryPlan& memory() const { return mem_; }
+  bool feasible() const { return mem_.feasible; }
+
+  // Sliding window of the model's windowed layers (0 = none).
+  double sliding_window() const { return window_; }
+  // KV (+ recurrent state) bytes one sequence of `context_len` tokens occupies on each GPU of the replica.
+  double kv_bytes_per_seq_per_gpu(double context_len) const;
+  // Sequences of `seq_len` tokens (prompt + output) the replica holds at once: KV pool / per-sequence bytes,
+  // capped by knobs.max_num_seqs. 0 when the deployment is infeasible.
+  std::int64_t max_concurrent_seqs(double seq_len) const;
+
+  // Batch builders (also usable incrementally by the simulator).
+  static BatchSummary new_batch() { return {}; }
+  // `n` decode sequences, each attending `context_len` tokens.
+  void add_decode(BatchSummary& b, double context_len, std::int64_t n = 1) const;
+  // One prefill chunk of `chunk_tokens` tokens at positions [start_pos, start_pos + chunk_tokens) of a sequence:
+  // token at position p attends p + 1 tokens (clipped to the window for windowed layers).
+  void add_prefill(BatchSummary& b, double start_pos, double chunk_tokens) const;
+
+ private:
+  double stage_time(double dec, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
+                    double pairs_w, StepTime* out) const;
+
+  Deployment dep_;
+  Efficiency eff_;
+  MemoryPlan mem_;
+  double window_ = 0;
+  // Per GPU, per pipeline stage (see step.cpp for their derivation).
+  double lin_flops_per_tok_ = 0;       // dense linear FLOPs per token (attention projections, dense FFN, shared)
+  double lin_bytes_ = 0;               // dense weight bytes read once per step
+  double head_flops_per_seq_ = 0;      // lm_head FLOPs per sequence that samples a token
+  double head_bytes_ = 0;
+  double moe_flops_per_tok_ = 0;       // routed-expert FLOPs per token (top-k experts)
+  double moe_bytes_per_expert_ = 0;    // bytes of one expert (all MoE layers of the stage, this GPU's slice)
+  double moe_local_experts_ = 0;       // experts per layer held by this GPU
+  double moe_log_miss_ = 0;            // ln(1 - k/E): a token misses a given expert
+  double moe_tok_scale_ = 1;           // replica tokens routed through this GPU's MoE group per batch token
+  double kv_read_full_ = 0;            // bytes per (sequence, attended token) on full-attention layers
+  double kv_read_win_ = 0;             // same for windowed layers
+  double kv_write_per_tok_ = 0;        // KV bytes written per new token
+  double state_bytes_per_seq_ = 0;     // recurrent state read+written per sequence per step
+  double attn_dec_flops_full_ = 0;     // FLOPs per (decode token, attended token), full layers
+  double attn_dec_flops_win_ = 0;
+  double attn_pre_flops_full_ = 0;     // FLOPs per (prefill token, attended token)
+  double attn_pre_flops_win_ = 0;
+  double recurrent_flops_per_tok_ = 0; // Mamba scan FLOPs per token
+  double inv_lin_flops_rate_ = 0;      // 1 / (peak x efficiency) for weight GEMMs
+  double inv_attn_flops_rate_ = 0;
+  double inv_mem_rate_ = 0;            // 1 / (HBM bandwidth x efficiency)
+  double ar_bytes_per_tok_ = 0;        // all-reduce bytes on the wire per token per stage (ring)
+  double ar_count_ = 0;                // collectives per stage per step
+  double a2a_bytes_per_tok_ = 0;       // EP all-to-all bytes per token per stage (dispatch + combine)
+  double a2a_count_ = 0;
+  double pp_bytes_per_tok_ = 0;        // activation bytes sent to the next stage per token
+  double inv_link_rate_ = 0;           // 1 / (link bandwidth x efficiency)
+  double inv_pp_link_rate_ = 0;
+  double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
 };
 
 }  // namespace tokenmath::perf

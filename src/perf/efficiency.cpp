@@ -1,0 +1,160 @@
+#include "tokenmath/perf/efficiency.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/error.hpp"
+
+namespace tokenmath::perf {
+
+namespace {
+// YAML key -> member. Keys carry their unit; runtime reserve and scale-out bandwidth are stored in bytes.
+struct KeyDef {
+  const char* key;
+  double Efficiency::*member;
+  double scale;  // value in the file * scale = member
+};
+const KeyDef kKeys[] = {
+    {"compute_bf16", &Efficiency::compute_bf16, 1},
+    {"compute_fp8", &Efficiency::compute_fp8, 1},
+    {"compute_fp4", &Efficiency::compute_fp4, 1},
+    {"attention_compute", &Efficiency::attention_compute, 1},
+    {"memory_bw", &Efficiency::memory_bw, 1},
+    {"comm_bw", &Efficiency::comm_bw, 1},
+    {"collective_latency_us", &Efficiency::collective_latency_s, 1e-6},
+    {"step_overhead_ms", &Efficiency::step_overhead_s, 1e-3},
+    {"seq_overhead_us", &Efficiency::seq_overhead_s, 1e-6},
+    {"runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9},
+    {"scaleout_gb_s_per_gpu", &Efficiency::scaleout_bytes_per_s, 1e9},
+};
+
+const KeyDef* find_key(const std::string& key) {
+  for (const auto& k : kKeys)
+    if (key == k.key) return &k;
+  return nullptr;
+}
+
+std::vector<std::string> key_names() {
+  std::vector<std::string> out;
+  for (const auto& k : kKeys) out.emplace_back(k.key);
+  return out;
+}
+
+double read_factor(const YAML::Node& node, const std::string& file, const std::string& path) {
+  double v = 0;
+  try {
+    v = node.as<double>();
+  } catch (const YAML::Exception&) {
+    throw InputError(file, path, node.IsScalar() ? node.Scalar() : "<not a scalar>", "expected a number");
+  }
+  if (!(v >= 0)) throw InputError(file, path, node.Scalar(), "must be a non-negative number");
+  return v;
+}
+
+void read_block(const YAML::Node& block, const std::string& file, const std::string& prefix,
+                std::map<std::string, double>& out) {
+  for (const auto& kv : block) {
+    const auto key = kv.first.as<std::string>();
+    if (key == "how_obtained" || key == "note" || key == "source") continue;
+    if (!find_key(key))
+      throw InputError(file, prefix + "/" + key, key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+    // A factor is either a number or a map {value: x, how_obtained: "..."}.
+    const YAML::Node v = kv.second.IsMap() ? kv.second["value"] : kv.second;
+    if (!v) throw InputError(file, prefix + "/" + key, "", "expected a number or {value, how_obtained}");
+    out[key] = read_factor(v, file, prefix + "/" + key);
+  }
+}
+}  // namespace
+
+double Efficiency::compute(catalog::ComputeClass c) const {
+  switch (c) {
+    case catalog::ComputeClass::fp4: return compute_fp4;
+    case catalog::ComputeClass::fp8: return compute_fp8;
+    default: return compute_bf16;
+  }
+}
+
+double Efficiency::get(const std::string& key) const {
+  const KeyDef* k = find_key(key);
+  if (!k) throw InputError("<efficiency>", key, key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+  return this->*(k->member) / k->scale;
+}
+
+void Efficiency::set(const std::string& key, double value) {
+  const KeyDef* k = find_key(key);
+  if (!k) throw InputError("<efficiency>", key, key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+  this->*(k->member) = value * k->scale;
+}
+
+const std::vector<std::string>& Efficiency::keys() {
+  static const std::vector<std::string> names = key_names();
+  return names;
+}
+
+Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu) const {
+  Efficiency e = defaults;
+  std::vector<std::string> names = {to_lower(gpu.id), to_lower(gpu.name)};
+  for (const auto& a : gpu.aliases) names.push_back(to_lower(a));
+  for (const auto& c : classes) {
+    const bool hit = std::any_of(c.match.begin(), c.match.end(), [&](const std::string& pat) {
+      return std::any_of(names.begin(), names.end(),
+                         [&](const std::string& n) { return n.find(pat) != std::string::npos; });
+    });
+    if (!hit) continue;
+    e.gpu_class = c.name;
+    for (const auto& [k, v] : c.overrides) e.set(k, v);
+    break;
+  }
+  return e;
+}
+
+EfficiencyTable load_efficiency(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw InputError(file, "", "", "cannot read the efficiency file");
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, "", "", std::string("malformed YAML: ") + e.what());
+  }
+  EfficiencyTable t;
+  t.source_path = file;
+  if (!root["defaults"] || !root["defaults"].IsMap())
+    throw InputError(file, "/defaults", "", "missing the defaults block");
+  std::map<std::string, double> d;
+  read_block(root["defaults"], file, "/defaults", d);
+  for (const auto& [k, v] : d) t.defaults.set(k, v);
+  if (const auto fitted = root["fitted"]) {
+    for (const auto& f : fitted) {
+      const auto key = f.as<std::string>();
+      if (!find_key(key)) throw InputError(file, "/fitted", key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+      t.fitted_keys.push_back(key);
+    }
+  }
+  if (const auto classes = root["classes"]) {
+    std::size_t i = 0;
+    for (const auto& c : classes) {
+      const std::string prefix = "/classes/" + std::to_string(i++);
+      EfficiencyClass ec;
+      if (!c["name"]) throw InputError(file, prefix + "/name", "", "each class needs a name");
+      ec.name = c["name"].as<std::string>();
+      if (!c["match"] || !c["match"].IsSequence())
+        throw InputError(file, prefix + "/match", "", "each class needs a list of accelerator name patterns");
+      for (const auto& m : c["match"]) ec.match.push_back(to_lower(m.as<std::string>()));
+      if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
+      t.classes.push_back(std::move(ec));
+    }
+  }
+  return t;
+}
+
+const EfficiencyTable& shipped_efficiency() {
+  static const EfficiencyTable table = load_efficiency(data_dir() / "perf" / "efficiency.yaml");
+  return table;
+}
+
+}  // namespace tokenmath::perf

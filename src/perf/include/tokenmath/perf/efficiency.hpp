@@ -1,0 +1,63 @@
+// Achievable-efficiency factors: what fraction of an accelerator's peak FLOPS, memory bandwidth and link
+// bandwidth serving engines reach, plus fixed costs. Values live in data/perf/efficiency.yaml (each with a note
+// on how it was obtained); `tokenmath calibrate` refits the fitted ones on published measurements.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tokenmath/catalog/hardware.hpp"
+#include "tokenmath/catalog/precision.hpp"
+
+namespace tokenmath::perf {
+
+// Factors resolved for one accelerator (defaults + the overrides of the class it belongs to).
+struct Efficiency {
+  std::string gpu_class = "default";
+  // Fraction of dense peak FLOPS reached by large weight GEMMs, per compute class.
+  double compute_bf16 = 0.65;
+  double compute_fp8 = 0.55;
+  double compute_fp4 = 0.45;
+  // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
+  double attention_compute = 0.45;
+  double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights and KV
+  double comm_bw = 0.70;                  // fraction of link bandwidth reached by collectives (NCCL)
+  double collective_latency_s = 8e-6;     // fixed cost per collective (launch + sync)
+  double step_overhead_s = 1.5e-3;        // per engine step: scheduling, sampling, launch gaps
+  double seq_overhead_s = 0.0;            // per running sequence per step (host-side bookkeeping)
+  double runtime_reserve_bytes = 3e9;     // per GPU: CUDA context, GEMM workspaces, NCCL buffers, graphs
+  double scaleout_bytes_per_s = 50e9;     // per GPU per direction when a replica spans scale-up domains
+
+  // Compute efficiency for a compute class (fp32 uses the bf16 figure).
+  double compute(catalog::ComputeClass c) const;
+  // Reads/writes a factor by its YAML key ("compute_fp8", "memory_bw", ...); throws InputError on unknown keys.
+  double get(const std::string& key) const;
+  void set(const std::string& key, double value);
+  static const std::vector<std::string>& keys();
+};
+
+// The table as stored: defaults, then classes matched against accelerator ids/names (first match wins).
+struct EfficiencyClass {
+  std::string name;                   // e.g. "nvidia-hopper"
+  std::vector<std::string> match;     // lower-case substrings of GpuSpec id/name/aliases, e.g. "h100"
+  std::map<std::string, double> overrides;
+};
+
+struct EfficiencyTable {
+  Efficiency defaults;
+  std::vector<EfficiencyClass> classes;
+  std::vector<std::string> fitted_keys;  // keys `tokenmath calibrate` fits (others are measured/sourced)
+  std::string source_path;
+
+  // Factors for `gpu`: defaults overridden by the first class whose pattern matches.
+  Efficiency for_gpu(const catalog::GpuSpec& gpu) const;
+};
+
+// Throws InputError(file, key, value, problem) on malformed entries.
+EfficiencyTable load_efficiency(const std::filesystem::path& path);
+// data_dir()/perf/efficiency.yaml, loaded once.
+const EfficiencyTable& shipped_efficiency();
+
+}  // namespace tokenmath::perf

@@ -1,0 +1,431 @@
+// The analytical step model. Every quantity is per GPU of one pipeline stage unless named otherwise.
+//
+// Notation: t = tp (GPUs in a stage's tensor/expert group), p = pp, e = ep, h = hidden size, V = vocab,
+// wb = bytes per weight element (deployment weight precision), kb = bytes per KV element.
+// A "replica token" is one token of the whole replica batch (all attention-DP ranks, all microbatches).
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "tokenmath/perf/step.hpp"
+
+namespace tokenmath::perf {
+
+namespace {
+using catalog::AttentionSpec;
+using catalog::ComputeClass;
+using catalog::FfnSpec;
+using catalog::Precision;
+
+// Peak FLOP/s for a compute class, falling back to the next wider class the GPU supports
+// (fp4 -> fp8 -> bf16): a format without hardware support runs on the wider units.
+double peak_with_fallback(const catalog::GpuSpec& g, ComputeClass c, ComputeClass* used) {
+  const ComputeClass order[] = {ComputeClass::fp4, ComputeClass::fp8, ComputeClass::bf16};
+  bool started = false;
+  for (ComputeClass k : order) {
+    if (k == c) started = true;
+    if (!started) continue;
+    const double f = g.peak_flops(k);
+    if (f > 0) {
+      if (used) *used = k;
+      return f;
+    }
+  }
+  if (used) *used = ComputeClass::bf16;
+  return g.peak_flops(ComputeClass::bf16);
+}
+
+// Parameter groups of a model, summed over layers (elements, not bytes).
+struct ModelShape {
+  double attn_proj = 0;        // q/k/v/o (and MLA down/up) projections, Mamba in/out projections
+  double dense_ffn = 0;        // dense FFN layers
+  double shared = 0;           // shared experts
+  double router = 0;           // MoE gates (kept in bf16)
+  double expert = 0;           // one routed expert of one layer
+  double moe_layers = 0;
+  double num_experts = 0;
+  double top_k = 0;
+  double embedding = 0;        // V*h input table
+  double lm_head = 0;          // V*h output projection (a matmul for every sampled token, tied or not)
+  bool tied = false;
+  double layers = 0;
+  double max_ffn_width = 0;    // widest FFN intermediate (activation estimate)
+};
+
+ModelShape shape_of(const catalog::ModelSpec& m) {
+  ModelShape s;
+  const double h = static_cast<double>(m.hidden_size);
+  s.layers = static_cast<double>(m.layers.size());
+  for (const auto& l : m.layers) {
+    const AttentionSpec& a = l.attn;
+    switch (a.kind) {
+      case AttentionSpec::Kind::standard: {
+        const double vhd = a.v_head_dim > 0 ? a.v_head_dim : a.head_dim;
+        // q: h x (nh*hd), k: h x (nkv*hd), v: h x (nkv*vhd), o: (nh*vhd) x h
+        s.attn_proj += h * a.num_heads * a.head_dim + h * a.num_kv_heads * (a.head_dim + vhd) +
+                       static_cast<double>(a.num_heads) * vhd * h;
+        break;
+      }
+      case AttentionSpec::Kind::mla: {
+        const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
+        // q: h x q_lora + q_lora x nh*(nope+rope) (or h x nh*(nope+rope) uncompressed);
+        // kv_a: h x (kv_lora + rope); kv_b: kv_lora x nh*(nope + v); o: nh*v x h
+        s.attn_proj += (a.q_lora_rank > 0 ? h * a.q_lora_rank + a.q_lora_rank * a.num_heads * qk : h * a.num_heads * qk) +
+                       h * (a.kv_lora_rank + a.qk_rope_head_dim) +
+                       static_cast<double>(a.kv_lora_rank) * a.num_heads * (a.qk_nope_head_dim + a.v_head_dim) +
+                       static_cast<double>(a.num_heads) * a.v_head_dim * h;
+        break;
+      }
+      case AttentionSpec::Kind::mamba2: {
+        const double d_inner = static_cast<double>(a.mamba_num_heads) * a.mamba_head_dim;
+        // in_proj: h x (2*d_inner + 2*groups*state + heads); out_proj: d_inner x h
+        s.attn_proj += h * (2 * d_inner + 2.0 * a.mamba_n_groups * a.ssm_state_size + a.mamba_num_heads) + d_inner * h;
+        break;
+      }
+      case AttentionSpec::Kind::none: break;
+    }
+    const FfnSpec& f = l.ffn;
+    const double mats = f.gated ? 3 : 2;
+    if (f.kind == FfnSpec::Kind::dense) {
+      s.dense_ffn += mats * h * static_cast<double>(f.intermediate_size);
+      s.max_ffn_width = std::max(s.max_ffn_width, static_cast<double>(f.intermediate_size));
+    } else if (f.kind == FfnSpec::Kind::moe) {
+      const double pe = mats * h * static_cast<double>(f.expert_intermediate_size);
+      // Layers of one model share one expert shape in every supported architecture; keep the largest.
+      s.expert = std::max(s.expert, pe);
+      s.moe_layers += 1;
+      s.num_experts = f.num_experts;
+      s.top_k = f.experts_per_token;
+      s.shared += f.num_shared_experts * mats * h * static_cast<double>(f.shared_intermediate_size);
+      s.router += h * f.num_experts;
+      s.max_ffn_width = std::max(s.max_ffn_width, static_cast<double>(f.expert_intermediate_size) * f.experts_per_token);
+    }
+  }
+  s.embedding = static_cast<double>(m.vocab_size) * h;
+  s.lm_head = s.embedding;
+  s.tied = m.tie_word_embeddings;
+  return s;
+}
+
+bool is_windowed(const AttentionSpec& a) { return a.sliding_window > 0; }
+
+// Largest window among windowed layers (the model's sliding window; 0 = none).
+double model_window(const catalog::ModelSpec& m) {
+  double w = 0;
+  for (const auto& l : m.layers) w = std::max(w, static_cast<double>(l.attn.sliding_window));
+  return w;
+}
+
+// Share of one layer's KV cache that each GPU of the tensor group stores and reads.
+//   attention DP: each GPU holds its own sequences: 1/t of the replica's KV on average.
+//   TP, standard attention: KV heads split, at least one per GPU: ceil(nkv/t)/nkv.
+//   TP, MLA: the compressed latent is shared by all heads, so every GPU keeps all of it: 1.
+double kv_share(const AttentionSpec& a, int t, bool dp) {
+  if (dp) return 1.0 / t;
+  if (a.kind == AttentionSpec::Kind::mla) return 1.0;
+  if (a.kind == AttentionSpec::Kind::standard && a.num_kv_heads > 0)
+    return std::ceil(static_cast<double>(a.num_kv_heads) / t) / a.num_kv_heads;
+  return 1.0 / t;
+}
+
+// KV bytes one token adds to one layer: standard nkv*(hd+vhd)*kb; MLA (kv_lora + rope)*kb.
+double kv_bytes_layer(const AttentionSpec& a, double kb) {
+  if (a.kind == AttentionSpec::Kind::standard) {
+    const double vhd = a.v_head_dim > 0 ? a.v_head_dim : a.head_dim;
+    return a.num_kv_heads * (a.head_dim + vhd) * kb;
+  }
+  if (a.kind == AttentionSpec::Kind::mla) return (a.kv_lora_rank + a.qk_rope_head_dim) * kb;
+  return 0;
+}
+
+// Mamba2 state per sequence per layer: SSM state heads*head_dim*state + conv state (d_inner+2*g*state)*(k-1),
+// stored in bf16 (2 bytes).
+double mamba_state_bytes(const AttentionSpec& a) {
+  if (a.kind != AttentionSpec::Kind::mamba2) return 0;
+  const double d_inner = static_cast<double>(a.mamba_num_heads) * a.mamba_head_dim;
+  return 2.0 * (d_inner * a.ssm_state_size +
+                (d_inner + 2.0 * a.mamba_n_groups * a.ssm_state_size) * std::max(0, a.conv_kernel - 1));
+}
+
+// Attention FLOPs per (query token, attended token) in one layer, split over the tensor group.
+//   standard: QK^T + PV = 2*nh*(hd + vhd) FLOPs.
+//   MLA decode runs "absorbed": scores and values over the latent, 2*nh*(2*kv_lora + rope).
+//   MLA prefill runs decompressed: 2*nh*(nope + rope + v).
+double attn_pair_flops(const AttentionSpec& a, bool decode) {
+  if (a.kind == AttentionSpec::Kind::standard) {
+    const double vhd = a.v_head_dim > 0 ? a.v_head_dim : a.head_dim;
+    return 2.0 * a.num_heads * (a.head_dim + vhd);
+  }
+  if (a.kind == AttentionSpec::Kind::mla) {
+    return decode ? 2.0 * a.num_heads * (2.0 * a.kv_lora_rank + a.qk_rope_head_dim)
+                  : 2.0 * a.num_heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
+  }
+  return 0;
+}
+
+// Bytes of link traffic per GPU for a ring all-reduce of `bytes`: 2*(t-1)/t * bytes.
+double ring_allreduce_factor(int t) { return t > 1 ? 2.0 * (t - 1) / t : 0.0; }
+
+// GPUs that talk over the scale-up fabric: its domain, and at least a node of 8 for PCIe cards (domain 1),
+// which reach each other over PCIe at scaleup_gb_s.
+int intra_fabric_gpus(const catalog::GpuSpec& g) { return std::max(g.scaleup_domain_gpus, 8); }
+
+constexpr double kActBytes = 2.0;  // activations and collectives in bf16
+}  // namespace
+
+MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
+  MemoryPlan plan;
+  if (!d.model) {
+    plan.reason = "no model";
+    return plan;
+  }
+  const auto& m = *d.model;
+  const ModelShape s = shape_of(m);
+  const int t = std::max(1, d.tp), p = std::max(1, d.pp);
+  const double wb = catalog::bytes_per_element(d.weight_precision);
+  const double bf16 = 2.0;
+  const double dense_split = d.attention_dp ? 1.0 : 1.0 / t;
+  // Weights per GPU = [dense linears * wb * split + routed experts * wb / t + (embedding [+ untied lm_head]
+  // + routers) in bf16 * split] / p. Pipeline stages are taken as equal slices of the model.
+  const double dense = (s.attn_proj + s.dense_ffn + s.shared) * wb * dense_split;
+  const double experts = s.expert * s.num_experts * s.moe_layers * wb / t;
+  const double embed = (s.embedding + (s.tied ? 0 : s.lm_head) + s.router) * bf16 * dense_split;
+  plan.weight_bytes_per_gpu = (dense + experts + embed) / p;
+  // Activations: max_batched_tokens * bf16 * (4h for residual/qkv/attention output + 3*ffn_width/t for the
+  // gate/up/activation buffers), plus fp32 logits for max_num_seqs sequences over V/t vocabulary entries.
+  const double h = static_cast<double>(m.hidden_size);
+  const double width_local = s.max_ffn_width / (d.attention_dp ? 1 : t);
+  plan.activation_bytes_per_gpu = d.knobs.max_batched_tokens * kActBytes * (4 * h + 3 * width_local) +
+                                  static_cast<double>(d.knobs.max_num_seqs) * static_cast<double>(m.vocab_size) / t * 4.0;
+  plan.reserve_bytes_per_gpu = eff.runtime_reserve_bytes;
+  const double hbm = d.gpu.mem_bytes();
+  const double free = hbm - plan.weight_bytes_per_gpu - plan.activation_bytes_per_gpu - plan.reserve_bytes_per_gpu;
+  double state = 0;
+  const double kb = catalog::bytes_per_element(d.kv_precision);
+  double kv_per_token = 0;
+  for (const auto& l : m.layers) {
+    kv_per_token += kv_bytes_layer(l.attn, kb) * kv_share(l.attn, t, d.attention_dp) / p;
+    state += mamba_state_bytes(l.attn) * (d.attention_dp ? 1.0 / t : 1.0 / t) / p;
+  }
+  plan.state_bytes_per_seq = state;
+  if (free <= 0) {
+    plan.reason = fmt::format(
+        "weights need {:.1f} GB per GPU (+ {:.1f} GB activations, {:.1f} GB runtime reserve); {} has {:.1f} GB",
+        plan.weight_bytes_per_gpu / 1e9, plan.activation_bytes_per_gpu / 1e9, plan.reserve_bytes_per_gpu / 1e9,
+        d.gpu.name, hbm / 1e9);
+    return plan;
+  }
+  plan.kv_bytes_per_gpu = free * d.knobs.kv_mem_fraction;
+  plan.kv_capacity_tokens = kv_per_token > 0 ? plan.kv_bytes_per_gpu / kv_per_token : 0;
+  plan.feasible = true;
+  return plan;
+}
+
+StepModel::StepModel(const Deployment& d) : StepModel(d, shipped_efficiency().for_gpu(d.gpu)) {}
+
+StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_(eff) {
+  mem_ = plan_memory(d, eff);
+  if (!d.model) return;
+  const auto& m = *d.model;
+  const ModelShape s = shape_of(m);
+  const int t = std::max(1, d.tp), p = std::max(1, d.pp), e = std::clamp(d.ep, 1, t);
+  const bool dp = d.attention_dp;
+  const double h = static_cast<double>(m.hidden_size);
+  const double wb = catalog::bytes_per_element(d.weight_precision);
+  const double kb = catalog::bytes_per_element(d.kv_precision);
+  window_ = model_window(m);
+
+  // Roofline rates. Weight GEMMs run at the activation precision's peak x efficiency; attention at fp8 when
+  // the KV cache is fp8 (and the GPU has fp8), else bf16.
+  ComputeClass lin_cls = ComputeClass::bf16;
+  const double lin_peak = peak_with_fallback(d.gpu, catalog::compute_class(d.activation_precision), &lin_cls);
+  ComputeClass attn_cls = ComputeClass::bf16;
+  const double attn_peak = peak_with_fallback(
+      d.gpu, catalog::compute_class(d.kv_precision) == ComputeClass::fp8 ? ComputeClass::fp8 : ComputeClass::bf16,
+      &attn_cls);
+  const double bf16_peak = d.gpu.peak_flops(ComputeClass::bf16);
+  inv_lin_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls));
+  inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * eff.attention_compute);
+  inv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.memory_bw);
+  const double head_rate = std::max(1.0, bf16_peak * eff.compute_bf16);
+
+  // Dense linears: 2 FLOPs per weight per token. Under TP each GPU holds 1/t of the weights and sees every
+  // token; under attention DP each GPU holds all of them and sees 1/t of the tokens. FLOPs per replica token
+  // per GPU are 2*P/t either way; bytes read per step are P*wb/t (TP) or P*wb (DP). Divided by p per stage.
+  const double p_dense = s.attn_proj + s.dense_ffn + s.shared;
+  lin_flops_per_tok_ = 2.0 * p_dense / t / p;
+  lin_bytes_ = (p_dense * wb + s.router * 2.0) * (dp ? 1.0 : 1.0 / t) / p;
+  // Routers: 2*h*E FLOPs per token, folded into the dense group (bf16 weights, negligible time).
+  lin_flops_per_tok_ += 2.0 * s.router / t / p;
+  // lm_head: 2*V*h FLOPs per sampled sequence (only the last position of a prefill chunk is sampled),
+  // vocabulary-parallel under TP; kept in bf16; runs on the last stage (averaged over stages).
+  head_flops_per_seq_ = 2.0 * s.lm_head / t / p;
+  head_bytes_ = s.lm_head * 2.0 * (dp ? 1.0 : 1.0 / t) / p;
+  // The lm_head runs at the bf16 rate; rescale its FLOPs so step() can multiply by the linear-GEMM rate:
+  // f / head_rate = f' * inv_lin_flops_rate_.
+  head_flops_per_seq_ *= (1.0 / head_rate) / inv_lin_flops_rate_;
+
+  // Routed experts: each GPU holds E/e experts per layer, each sliced t/e ways. A batch of T tokens with top-k
+  // routing over E experts touches E*(1-(1-k/E)^T) distinct experts per layer in expectation (uniform routing);
+  // each touched expert's slice is read once. FLOPs: 2*k*P_expert per token, spread over t GPUs.
+  if (s.moe_layers > 0 && s.num_experts > 0) {
+    moe_flops_per_tok_ = 2.0 * s.top_k * s.expert * s.moe_layers / t / p;
+    moe_bytes_per_expert_ = s.expert * wb * s.moe_layers / p / (static_cast<double>(t) / e);
+    moe_local_experts_ = s.num_experts / e;
+    moe_log_miss_ = std::log1p(-std::min(s.top_k / s.num_experts, 0.999999));
+  }
+
+  // Attention (per layer, summed over the stage's layers = all layers / p).
+  for (const auto& l : m.layers) {
+    const auto& a = l.attn;
+    const double share = kv_share(a, t, dp);
+    const double kvl = kv_bytes_layer(a, kb) * share / p;
+    // KV read per (sequence, attended token); written once per new token.
+    (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl;
+    kv_write_per_tok_ += kvl;
+    (is_windowed(a) ? attn_dec_flops_win_ : attn_dec_flops_full_) += attn_pair_flops(a, true) / t / p;
+    (is_windowed(a) ? attn_pre_flops_win_ : attn_pre_flops_full_) += attn_pair_flops(a, false) / t / p;
+    // Mamba2: the state is read and written once per sequence per step (2x bytes); the scan costs about
+    // 6*heads*head_dim*state FLOPs per token (state update and output).
+    state_bytes_per_seq_ += 2.0 * mamba_state_bytes(a) / t / p;
+    if (a.kind == AttentionSpec::Kind::mamba2)
+      recurrent_flops_per_tok_ += 6.0 * a.mamba_num_heads * a.mamba_head_dim * a.ssm_state_size / t / p;
+  }
+  attn_token_share_ = 1.0 / t;
+
+  // Collectives. Link: scale-up when the tensor group fits the fabric, else the scale-out NIC.
+  const double scaleup = d.gpu.scaleup_gb_s * 1e9;
+  const double link = (t <= intra_fabric_gpus(d.gpu) && scaleup > 0) ? scaleup : eff.scaleout_bytes_per_s;
+  inv_link_rate_ = 1.0 / std::max(1.0, link * eff.comm_bw);
+  const double pp_link = (t * p <= intra_fabric_gpus(d.gpu) && scaleup > 0) ? scaleup : eff.scaleout_bytes_per_s;
+  inv_pp_link_rate_ = 1.0 / std::max(1.0, pp_link * eff.comm_bw);
+  const double layers_stage = s.layers / p;
+  const double moe_layers_stage = s.moe_layers / p;
+  if (!dp && t > 1) {
+    // TP: two all-reduces per layer (after attention, after the FFN/MoE) of T*h bf16 values; ring traffic
+    // 2*(t-1)/t of the message per GPU.
+    ar_bytes_per_tok_ = ring_allreduce_factor(t) * h * kActBytes * 2.0 * layers_stage;
+    ar_count_ = 2.0 * layers_stage;
+  } else if (dp && t > 1 && s.moe_layers > 0) {
+    if (e > 1) {
+      // EP all-to-all per MoE layer: each of this GPU's T/t tokens is dispatched to k experts (fp8, 1 byte per
+      // element) and combined back (bf16); a fraction (e-1)/e of them leaves the GPU.
+      a2a_bytes_per_tok_ = (1.0 / t) * s.top_k * h * (1.0 + kActBytes) * (e - 1.0) / e * moe_layers_stage;
+    } else {
+      // DP attention + TP experts: all-gather the tokens before and reduce-scatter after each MoE layer:
+      // (t-1)/t of all T*h bf16 values each way.
+      a2a_bytes_per_tok_ = 2.0 * (t - 1.0) / t * h * kActBytes * moe_layers_stage;
+    }
+    a2a_count_ = 2.0 * moe_layers_stage;
+  }
+  // PP: each stage sends its microbatch's hidden states (T*h bf16) to the next stage.
+  if (p > 1) pp_bytes_per_tok_ = h * kActBytes;
+}
+
+double StepModel::kv_bytes_per_seq_per_gpu(double context_len) const {
+  if (!dep_.model) return 0;
+  const int t = std::max(1, dep_.tp), p = std::max(1, dep_.pp);
+  const double kb = catalog::bytes_per_element(dep_.kv_precision);
+  double bytes = mem_.state_bytes_per_seq;
+  for (const auto& l : dep_.model->layers) {
+    const double held = l.attn.sliding_window > 0 ? std::min(context_len, static_cast<double>(l.attn.sliding_window))
+                                                  : context_len;
+    bytes += kv_bytes_layer(l.attn, kb) * kv_share(l.attn, t, dep_.attention_dp) / p * held;
+  }
+  return bytes;
+}
+
+std::int64_t StepModel::max_concurrent_seqs(double seq_len) const {
+  if (!mem_.feasible) return 0;
+  const double per_seq = kv_bytes_per_seq_per_gpu(seq_len);
+  // max_num_seqs applies per attention-DP rank (engines schedule each rank separately).
+  const double cap = static_cast<double>(dep_.knobs.max_num_seqs) * (dep_.attention_dp ? std::max(1, dep_.tp) : 1);
+  const double fit = per_seq > 0 ? std::floor(mem_.kv_bytes_per_gpu / per_seq) : cap;
+  return static_cast<std::int64_t>(std::max(0.0, std::min(cap, fit)));
+}
+
+void StepModel::add_decode(BatchSummary& b, double context_len, std::int64_t n) const {
+  b.decode_seqs += n;
+  b.decode_ctx_sum += static_cast<double>(n) * context_len;
+  if (window_ > 0) b.decode_ctx_windowed_sum += static_cast<double>(n) * std::min(context_len, window_);
+}
+
+void StepModel::add_prefill(BatchSummary& b, double start_pos, double chunk_tokens) const {
+  if (chunk_tokens <= 0) return;
+  const double s = start_pos, c = chunk_tokens;
+  b.prefill_tokens += static_cast<std::int64_t>(std::llround(c));
+  b.prefill_seqs += 1;
+  // Token at position q (0-based) attends q+1 tokens: sum_{q=s}^{s+c-1} (q+1) = c*s + c*(c+1)/2.
+  b.prefill_attn_pairs += c * s + c * (c + 1) / 2;
+  if (window_ > 0) {
+    const double w = window_;
+    // Same sum with each term clipped to w: positions below w contribute q+1, the rest w.
+    const double below = std::clamp(w - s, 0.0, c);
+    b.prefill_attn_pairs_windowed += below * s + below * (below + 1) / 2 + (c - below) * w;
+  }
+}
+
+// One pipeline stage processing one microbatch (all arguments already divided by the microbatch count).
+// Each group is a roofline: time = max(FLOPs / (peak x eff), bytes / (bandwidth x eff)); groups run one after
+// another (no overlap between groups), collectives are not overlapped with compute.
+double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
+                             double pairs_w, StepTime* out) const {
+  const double tokens = dec + pre;
+  const double sampled = dec + pre_seqs;
+  // Dense linears and the lm_head.
+  const double lin = std::max(lin_flops_per_tok_ * tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_) +
+                     std::max(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_);
+  // Routed experts: expected distinct experts touched on this GPU = (E/e) * (1 - (1-k/E)^T).
+  double moe = 0;
+  if (moe_flops_per_tok_ > 0) {
+    const double touched = moe_local_experts_ * (1.0 - std::exp(tokens * moe_log_miss_));
+    moe = std::max(moe_flops_per_tok_ * tokens * inv_lin_flops_rate_, touched * moe_bytes_per_expert_ * inv_mem_rate_);
+  }
+  // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
+  // over attended pairs. New tokens write their KV; recurrent layers read and write their state.
+  const double dec_flops = ctx * attn_dec_flops_full_ + ctx_w * attn_dec_flops_win_ + tokens * recurrent_flops_per_tok_;
+  const double dec_bytes = ctx * kv_read_full_ + ctx_w * kv_read_win_ + tokens * kv_write_per_tok_ +
+                           dec * state_bytes_per_seq_;
+  const double attn = std::max(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_mem_rate_) +
+                      (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_;
+  // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
+  double comm = 0;
+  if (ar_count_ > 0) comm += ar_bytes_per_tok_ * tokens * inv_link_rate_ + ar_count_ * eff_.collective_latency_s;
+  if (a2a_count_ > 0) comm += a2a_bytes_per_tok_ * tokens * inv_link_rate_ + a2a_count_ * eff_.collective_latency_s;
+  if (pp_bytes_per_tok_ > 0) comm += pp_bytes_per_tok_ * tokens * inv_pp_link_rate_ + eff_.collective_latency_s;
+  if (out) {
+    out->linear_s += lin;
+    out->moe_s += moe;
+    out->attention_s += attn;
+    out->comm_s += comm;
+  }
+  return lin + moe + attn + comm;
+}
+
+// A step advances every sequence of the batch once. With p pipeline stages the batch is cut into
+// m = min(p, sequences) microbatches; each stage processes each microbatch once per step, and a microbatch
+// cannot start its next step before leaving the last stage, so the step lasts max(m, p) stage-times; the
+// (p - m) idle slots are the pipeline bubble. Host overhead (scheduling, sampling, launches) is added once
+// per step: step_overhead + seq_overhead * sequences.
+StepTime StepModel::step(const BatchSummary& b) const {
+  StepTime r;
+  const double seqs = static_cast<double>(b.decode_seqs + b.prefill_seqs);
+  const double p = dep_.pp > 1 ? dep_.pp : 1;
+  const double m = p > 1 ? std::clamp(seqs, 1.0, p) : 1.0;
+  const double inv_m = 1.0 / m;
+  StepTime parts;
+  const double stage = stage_time(static_cast<double>(b.decode_seqs) * inv_m, b.decode_ctx_sum * inv_m,
+                                  b.decode_ctx_windowed_sum * inv_m, static_cast<double>(b.prefill_tokens) * inv_m,
+                                  static_cast<double>(b.prefill_seqs) * inv_m, b.prefill_attn_pairs * inv_m,
+                                  b.prefill_attn_pairs_windowed * inv_m, &parts);
+  r.linear_s = parts.linear_s * m;
+  r.moe_s = parts.moe_s * m;
+  r.attention_s = parts.attention_s * m;
+  r.comm_s = parts.comm_s * m;
+  r.pipeline_bubble_s = (std::max(m, p) - m) * stage;
+  r.overhead_s = eff_.step_overhead_s + eff_.seq_overhead_s * seqs;
+  r.total_s = std::max(m, p) * stage + r.overhead_s;
+  return r;
+}
+
+}  // namespace tokenmath::perf

@@ -1,0 +1,152 @@
+#include "tokenmath/perf/throughput.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace tokenmath::perf {
+
+using catalog::ComputeClass;
+using catalog::Precision;
+
+OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency) {
+  OperatingPoint pt;
+  pt.concurrency = concurrency;
+  if (concurrency <= 0 || osl <= 0 || isl < 0) return pt;
+  const auto& d = model.deployment();
+  const double n = static_cast<double>(concurrency);
+  const double budget = std::max(1, d.knobs.max_batched_tokens);
+  // Steps per request cycle: at least OSL (one token per step), more when the token budget cannot carry the
+  // N*(ISL+OSL) tokens of a cycle in OSL steps.
+  const double cycle_steps = std::max(osl, n * (isl + osl) / budget);
+  const double dec = n * osl / cycle_steps;
+  const double pre = n * isl / cycle_steps;
+  BatchSummary b;
+  b.decode_seqs = std::max<std::int64_t>(1, std::llround(dec));
+  // Context sums keep the exact (fractional) number of decoding sequences.
+  b.decode_ctx_sum = dec * (isl + osl / 2);
+  const double w = model.sliding_window();
+  if (w > 0) b.decode_ctx_windowed_sum = dec * std::min(isl + osl / 2, w);
+  b.prefill_tokens = std::llround(pre);
+  b.prefill_seqs = std::llround(n / cycle_steps);
+  // A prompt token at position q attends q+1 tokens: average (ISL+1)/2; windowed layers: the mean of
+  // min(q+1, w) over q uniform in [0, ISL), about w - w^2/(2*ISL) once ISL > w.
+  b.prefill_attn_pairs = pre * (isl + 1) / 2;
+  if (w > 0) b.prefill_attn_pairs_windowed = pre * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
+  pt.breakdown = model.step(b);
+  pt.step_s = pt.breakdown.total_s;
+  pt.decode_seqs_per_step = dec;
+  pt.prefill_tokens_per_step = pre;
+  pt.output_tok_s = dec / pt.step_s;
+  pt.output_tok_s_per_gpu = pt.output_tok_s / d.num_gpus();
+  // A user sees one token per step once decoding; the prompt is prefilled in chunks of whatever budget the
+  // decoding sequences leave: ceil(ISL / (budget - decode)) steps.
+  pt.tpot_s = pt.step_s;
+  pt.tok_s_per_user = 1.0 / pt.tpot_s;
+  const double chunk = std::max(1.0, budget - dec);
+  pt.ttft_s = std::ceil(std::max(1.0, isl) / chunk) * pt.step_s;
+  pt.e2e_s = pt.ttft_s + std::max(0.0, osl - 1) * pt.tpot_s;
+  return pt;
+}
+
+Frontier frontier(const StepModel& model, double isl, double osl) {
+  Frontier f;
+  if (!model.feasible()) {
+    f.reason = model.memory().reason;
+    return f;
+  }
+  f.max_concurrency = model.max_concurrent_seqs(isl + osl);
+  if (f.max_concurrency <= 0) {
+    f.reason = fmt::format("the KV pool ({:.1f} GB per GPU) cannot hold one sequence of {:.0f} tokens",
+                           model.memory().kv_bytes_per_gpu / 1e9, isl + osl);
+    return f;
+  }
+  f.feasible = true;
+  for (std::int64_t c = 1; c < f.max_concurrency; c *= 2) f.points.push_back(steady_state(model, isl, osl, c));
+  f.points.push_back(steady_state(model, isl, osl, f.max_concurrency));
+  f.best = *std::max_element(f.points.begin(), f.points.end(), [](const auto& a, const auto& b) {
+    return a.output_tok_s < b.output_tok_s;
+  });
+  return f;
+}
+
+Precision default_activation_precision(Precision weights, const catalog::GpuSpec& gpu) {
+  const bool fp8 = gpu.peak_flops(ComputeClass::fp8) > 0;
+  const bool fp4 = gpu.peak_flops(ComputeClass::fp4) > 0;
+  switch (weights) {
+    case Precision::fp8:
+    case Precision::int8: return fp8 ? Precision::fp8 : Precision::bf16;
+    case Precision::nvfp4:
+    case Precision::mxfp4: return fp4 ? weights : (fp8 ? Precision::fp8 : Precision::bf16);
+    case Precision::fp16: return Precision::fp16;
+    default: return Precision::bf16;
+  }
+}
+
+std::string deployment_label(const Deployment& d) {
+  std::string par;
+  if (d.attention_dp)
+    par = fmt::format("DEP{}", d.tp);
+  else
+    par = fmt::format("TP{}", d.tp);
+  if (d.ep > 1 && !d.attention_dp) par += fmt::format(" EP{}", d.ep);
+  if (d.attention_dp && d.ep != d.tp) par += fmt::format(" EP{}", d.ep);
+  if (d.pp > 1) par += fmt::format(" PP{}", d.pp);
+  return fmt::format("{} {} kv={}", par, catalog::to_string(d.weight_precision), catalog::to_string(d.kv_precision));
+}
+
+std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const EfficiencyTable& eff) {
+  std::vector<DeploymentOption> out;
+  if (!req.model) return out;
+  const auto& gpu = req.gpu;
+  std::vector<Precision> precisions = req.precisions;
+  if (precisions.empty()) {
+    precisions.push_back(Precision::bf16);
+    if (gpu.peak_flops(ComputeClass::fp8) > 0) precisions.push_back(Precision::fp8);
+    if (gpu.peak_flops(ComputeClass::fp4) > 0) precisions.push_back(Precision::nvfp4);
+  }
+  const Efficiency e = eff.for_gpu(gpu);
+  const bool moe = req.model->is_moe();
+  for (Precision wp : precisions) {
+    std::vector<Precision> kvs = req.kv_precisions;
+    if (kvs.empty()) kvs.push_back(gpu.peak_flops(ComputeClass::fp8) > 0 ? Precision::fp8 : Precision::bf16);
+    for (Precision kv : kvs) {
+      for (int n : req.gpu_counts) {
+        std::vector<Deployment> shapes;
+        for (int tp = 1; tp <= n; tp *= 2) {
+          if (n % tp) continue;
+          Deployment d;
+          d.model = req.model;
+          d.gpu = gpu;
+          d.tp = tp;
+          d.pp = n / tp;
+          d.weight_precision = wp;
+          d.activation_precision = default_activation_precision(wp, gpu);
+          d.kv_precision = kv;
+          d.knobs = req.knobs;
+          shapes.push_back(d);
+          if (moe && d.pp == 1 && tp > 1) {
+            Deployment ep = d;
+            ep.ep = tp;
+            shapes.push_back(ep);
+            ep.attention_dp = true;
+            shapes.push_back(ep);
+          }
+        }
+        for (const auto& d : shapes) {
+          StepModel sm(d, e);
+          DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d)};
+          out.push_back(std::move(o));
+        }
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const DeploymentOption& a, const DeploymentOption& b) {
+    if (a.frontier.feasible != b.frontier.feasible) return a.frontier.feasible;
+    return a.frontier.best.output_tok_s_per_gpu > b.frontier.best.output_tok_s_per_gpu;
+  });
+  return out;
+}
+
+}  // namespace tokenmath::perf
