@@ -1,0 +1,151 @@
+#include "tokenmath/cost/assumptions.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+
+#include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/error.hpp"
+
+namespace tokenmath::cost {
+
+namespace {
+
+// Each key: its member, and the accepted range [min, max] with whether min itself is allowed.
+struct KeySpec {
+  AssumptionKey key;
+  double CostAssumptions::*member;
+  double min;
+  bool min_inclusive;
+  double max;
+};
+
+const std::vector<KeySpec>& key_specs() {
+  static const std::vector<KeySpec> specs = {
+      {{"power_usd_per_kwh", "$/kWh", "electricity price"}, &CostAssumptions::power_usd_per_kwh, 0, true, 10},
+      {{"pue_air", "ratio", "facility power / IT power, air-cooled systems"}, &CostAssumptions::pue_air, 1, true, 5},
+      {{"pue_liquid", "ratio", "facility power / IT power, liquid-cooled systems"}, &CostAssumptions::pue_liquid, 1,
+       true, 5},
+      {{"colo_usd_per_kw_month", "$/kW-month", "facility or colocation charge per kW of IT load"},
+       &CostAssumptions::colo_usd_per_kw_month, 0, true, 10000},
+      {{"lifetime_years", "years", "economic life of the hardware"}, &CostAssumptions::lifetime_years, 0, false, 30},
+      {{"cost_of_capital", "fraction/yr", "annual cost of capital r in the annuity (0.10 = 10%)"},
+       &CostAssumptions::cost_of_capital, 0, true, 1},
+      {{"residual_fraction", "fraction", "resale value at end of life, share of capex"},
+       &CostAssumptions::residual_fraction, 0, true, 1},
+      {{"ops_fraction_per_year", "fraction/yr", "operations, support and spares, share of capex per year"},
+       &CostAssumptions::ops_fraction_per_year, 0, true, 1},
+      {{"network_share", "fraction", "scale-out fabric, share of system price"}, &CostAssumptions::network_share, 0,
+       true, 2},
+      {{"installation_share", "fraction", "installation and integration, share of system price"},
+       &CostAssumptions::installation_share, 0, true, 2},
+      {{"utilization", "fraction", "busy share of paid GPU-hours"}, &CostAssumptions::utilization, 0, false, 1},
+  };
+  return specs;
+}
+
+const KeySpec* find_spec(std::string_view key) {
+  for (const auto& s : key_specs())
+    if (s.key.key == key) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> key_names() {
+  std::vector<std::string> out;
+  for (const auto& s : key_specs()) out.push_back(s.key.key);
+  return out;
+}
+
+std::string number_text(double v) { return fmt::format("{}", v); }
+
+// Checks `value` against the key's range; throws InputError naming origin/field/value.
+void check_range(const KeySpec& s, double value, std::string_view origin, std::string_view field) {
+  const bool low_ok = s.min_inclusive ? value >= s.min : value > s.min;
+  if (!std::isfinite(value) || !low_ok || value > s.max)
+    throw InputError(std::string(origin), std::string(field), number_text(value),
+                     fmt::format("{} must be {} {} and <= {} ({})", s.key.key, s.min_inclusive ? ">=" : ">",
+                                 number_text(s.min), number_text(s.max), s.key.unit));
+}
+
+}  // namespace
+
+const std::vector<AssumptionKey>& assumption_keys() {
+  static const std::vector<AssumptionKey> keys = [] {
+    std::vector<AssumptionKey> out;
+    for (const auto& s : key_specs()) out.push_back(s.key);
+    return out;
+  }();
+  return keys;
+}
+
+void set_assumption(CostAssumptions& a, std::string_view key, double value, std::string_view origin,
+                    std::string_view field) {
+  const KeySpec* s = find_spec(key);
+  if (!s)
+    throw InputError(std::string(origin), std::string(field), std::string(key),
+                     "unknown cost assumption" + did_you_mean(key, key_names()));
+  check_range(*s, value, origin, field);
+  a.*(s->member) = value;
+  a.provenance[s->key.key] = Provenance{fmt::format("override: {} {}", origin, field), ""};
+}
+
+double get_assumption(const CostAssumptions& a, std::string_view key) {
+  const KeySpec* s = find_spec(key);
+  if (!s)
+    throw InputError("<cost>", "assumption", std::string(key), "unknown cost assumption" + did_you_mean(key, key_names()));
+  return a.*(s->member);
+}
+
+double pue_for(const CostAssumptions& a, std::string_view cooling) {
+  if (cooling == "air") return a.pue_air;
+  if (cooling == "liquid") return a.pue_liquid;
+  throw InputError("<cost>", "cooling", std::string(cooling), "expected 'air' or 'liquid'");
+}
+
+CostAssumptions load_cost_assumptions(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw InputError(file, "", "", "cannot open file");
+  } catch (const YAML::ParserException& e) {
+    throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "invalid YAML: " + e.msg);
+  }
+  const YAML::Node list = root["assumptions"];
+  if (!list || !list.IsMap()) throw InputError(file, "assumptions", "", "expected a mapping of key -> {value, source, date}");
+  for (const auto& kv : list) {
+    const std::string k = kv.first.as<std::string>();
+    if (!find_spec(k)) throw InputError(file, "assumptions." + k, "", "unknown cost assumption" + did_you_mean(k, key_names()));
+  }
+  CostAssumptions a;
+  for (const auto& s : key_specs()) {
+    const std::string base = "assumptions." + s.key.key;
+    const YAML::Node n = list[s.key.key];
+    if (!n || !n.IsMap()) throw InputError(file, base, "", "missing (expected {value, source, date})");
+    const YAML::Node v = n["value"];
+    if (!v || !v.IsScalar()) throw InputError(file, base + ".value", "", "missing number");
+    double value = 0;
+    try {
+      value = v.as<double>();
+    } catch (const YAML::Exception&) {
+      throw InputError(file, base + ".value", v.Scalar(), "expected a number");
+    }
+    check_range(s, value, file, base + ".value");
+    const YAML::Node src = n["source"];
+    if (!src || !src.IsScalar() || src.Scalar().empty()) throw InputError(file, base + ".source", "", "every value needs a source");
+    const YAML::Node date = n["date"];
+    if (!date || !date.IsScalar() || date.Scalar().empty()) throw InputError(file, base + ".date", "", "every value needs a date");
+    a.*(s.member) = value;
+    a.provenance[s.key.key] = Provenance{src.Scalar(), date.Scalar()};
+  }
+  return a;
+}
+
+const CostAssumptions& shipped_cost_assumptions() {
+  static const CostAssumptions a = load_cost_assumptions(data_dir() / "costs.yaml");
+  return a;
+}
+
+}  // namespace tokenmath::cost

@@ -1,0 +1,52 @@
+#include "tokenmath/cost/owned.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "tokenmath/common/error.hpp"
+
+namespace tokenmath::cost {
+
+double capital_recovery_factor(double rate_per_year, double years) {
+  if (!(years > 0) || !std::isfinite(years))
+    throw InputError("<cost>", "lifetime_years", fmt::format("{}", years), "must be > 0");
+  if (!(rate_per_year >= 0) || !std::isfinite(rate_per_year))
+    throw InputError("<cost>", "cost_of_capital", fmt::format("{}", rate_per_year), "must be >= 0");
+  if (rate_per_year == 0) return 1.0 / years;
+  return rate_per_year / (1.0 - std::pow(1.0 + rate_per_year, -years));
+}
+
+OwnedInputs owned_inputs(const catalog::SystemSpec& s) {
+  return OwnedInputs{s.price_usd_per_gpu, s.wall_w_per_gpu, s.cooling};
+}
+
+OwnedCost owned_cost(const OwnedInputs& in, const CostAssumptions& a) {
+  if (!(in.price_usd_per_gpu > 0) || !std::isfinite(in.price_usd_per_gpu))
+    throw InputError("<cost>", "price_usd_per_gpu", fmt::format("{}", in.price_usd_per_gpu), "must be > 0");
+  if (!(in.wall_w_per_gpu > 0) || !std::isfinite(in.wall_w_per_gpu))
+    throw InputError("<cost>", "wall_w_per_gpu", fmt::format("{}", in.wall_w_per_gpu), "must be > 0");
+  OwnedCost c;
+  c.system_usd_per_gpu = in.price_usd_per_gpu;
+  c.network_usd_per_gpu = in.price_usd_per_gpu * a.network_share;
+  c.installation_usd_per_gpu = in.price_usd_per_gpu * a.installation_share;
+  c.capex_usd_per_gpu = c.system_usd_per_gpu + c.network_usd_per_gpu + c.installation_usd_per_gpu;
+  c.residual_usd_per_gpu = c.capex_usd_per_gpu * a.residual_fraction;
+  c.crf = capital_recovery_factor(a.cost_of_capital, a.lifetime_years);
+  // Annuity on capex net of the residual value received at year N, discounted to today.
+  const double discounted_residual = c.residual_usd_per_gpu * std::pow(1.0 + a.cost_of_capital, -a.lifetime_years);
+  c.capital_usd_per_gpu_hour = (c.capex_usd_per_gpu - discounted_residual) * c.crf / kHoursPerYear;
+  c.pue = pue_for(a, in.cooling);
+  c.wall_kw_per_gpu = in.wall_w_per_gpu / 1000.0;
+  c.facility_kw_per_gpu = c.wall_kw_per_gpu * c.pue;
+  c.power_usd_per_gpu_hour = c.facility_kw_per_gpu * a.power_usd_per_kwh;
+  c.facility_usd_per_gpu_hour = a.colo_usd_per_kw_month * c.wall_kw_per_gpu / kHoursPerMonth;
+  c.ops_usd_per_gpu_hour = a.ops_fraction_per_year * c.capex_usd_per_gpu / kHoursPerYear;
+  c.total_usd_per_gpu_hour =
+      c.capital_usd_per_gpu_hour + c.power_usd_per_gpu_hour + c.facility_usd_per_gpu_hour + c.ops_usd_per_gpu_hour;
+  return c;
+}
+
+OwnedCost owned_cost(const catalog::SystemSpec& s, const CostAssumptions& a) { return owned_cost(owned_inputs(s), a); }
+
+}  // namespace tokenmath::cost
