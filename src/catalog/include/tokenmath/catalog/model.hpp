@@ -34,6 +34,11 @@ struct AttentionSpec {
   int mamba_n_groups = 0;
   int conv_kernel = 0;
   int mamba_expand = 0;
+  // Additions (catalog helper): small per-layer parameters and structural variants.
+  bool qk_norm = false;             // per-head RMSNorm on q and k (Qwen3, GLM-4.5): 2 x head_dim weights
+  bool sinks = false;               // learned attention-sink logit per head (gpt-oss): num_heads weights
+  bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
+  bool conv_bias = true;            // Mamba2 conv1d bias
 };
 
 struct FfnSpec {
@@ -49,11 +54,15 @@ struct FfnSpec {
   int num_shared_experts = 0;
   std::int64_t shared_intermediate_size = 0;  // per shared expert
   bool router_bias = false;
+  // Additions (catalog helper).
+  bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
+  bool shared_expert_gate = false;  // sigmoid gate (hidden x 1) on the shared expert output (Qwen2-MoE)
 };
 
 struct LayerSpec {
   AttentionSpec attn;
   FfnSpec ffn;
+  std::int64_t norm_params = 0;  // this layer's normalisation weights (RMSNorm: hidden; LayerNorm: 2 x hidden)
 };
 
 struct ModelSpec {
@@ -74,7 +83,16 @@ struct ModelSpec {
 
   std::vector<LayerSpec> layers;
 
+  // Additions (catalog helper).
+  std::int64_t final_norm_params = 0;  // norm before lm_head
+  bool lm_head_bias = false;           // GPT-J
+  // When true, native_weight_precision applies to routed experts only and everything else is bf16 (gpt-oss).
+  bool native_precision_experts_only = false;
+  std::int64_t vision_params = 0;      // vision encoder + projector shipped in the same checkpoint (Llama-4)
+  std::vector<std::string> notes;      // derived facts worth printing (e.g. "MTP layer excluded")
+
   bool is_moe() const;
+  int num_layers() const { return static_cast<int>(layers.size()); }
 };
 
 // Loads a Hugging Face config.json (with an optional tokenmath `_meta` block). Throws InputError naming the
@@ -90,6 +108,7 @@ struct ParamCounts {
   double shared_experts = 0;
   double router = 0;
   double norms = 0;
+  double vision = 0;         // vision encoder + projector (Llama-4); in total, not in active
   double total = 0;          // everything stored
   double active = 0;         // used per token: total minus routed experts not selected
 };
@@ -97,6 +116,9 @@ ParamCounts count_params(const ModelSpec& m);
 
 // Bytes of weights when linear layers are stored at `p`; embeddings, lm_head, norms and routers stay bf16.
 double weight_bytes(const ModelSpec& m, Precision p);
+// Bytes of weights as the checkpoint ships (native_weight_precision; experts only when
+// native_precision_experts_only).
+double weight_bytes_native(const ModelSpec& m);
 
 // Forward FLOPs (2 per multiply-add) to process one token whose position attends to `context_len` tokens.
 struct FlopsPerToken {
