@@ -1,0 +1,123 @@
+// The planner's scenario: every option declared once (key, unit, range, help, the member it sets) in
+// scenario_options(); loading, validation, the shipped default (data/plan/default.yaml) and `--write-default`
+// are all derived from that one table.
+#pragma once
+
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tokenmath::plan {
+
+// All scenario inputs. Field names carry units. No field has a built-in default: the shipped defaults, each
+// with its source, live in data/plan/default.yaml (see default_scenario()).
+struct Scenario {
+  std::string name;
+  std::string quality_assumption;  // what the reader assumes when comparing $/token across models
+
+  // demand: engineers x budget priced at a reference API model, spread over working days and hours
+  double engineers = 0;
+  double budget_usd_per_engineer_year = 0;
+  std::string reference_api_model;  // key in the price list
+  std::string price_list;           // LiteLLM model_prices json; relative paths resolve against data_dir()
+  double working_days_per_year = 0;
+  std::vector<double> hourly_profile;  // 24 relative weights of a working day's tokens, hour 0..23
+  double burst_factor = 0;             // short-window peak / peak-hour average
+
+  // workload shape, per agent step (one LLM call)
+  std::string workload_name;
+  double input_tokens_per_step = 0;   // whole context sent with the call (cached prefix + new tokens)
+  double cache_hit_rate = 0;          // token-weighted fraction of input served from the prefix cache
+  double output_tokens_per_step = 0;
+  std::string api_fresh_input_pricing;  // "input" or "cache_write": price of uncached input on the API
+
+  // service-level objectives of one replica
+  double max_ttft_s = 0;
+  double min_output_tok_s_per_user = 0;
+  double peak_load_target = 0;  // fraction of a replica's SLO capacity used at the burst peak
+
+  // candidates
+  std::vector<std::string> models;
+  std::vector<std::string> systems;
+  std::vector<std::string> weight_precisions;  // tried where the GPU computes at that precision
+  std::string kv_precision;
+
+  // owned hardware
+  double gpu_price_multiplier = 0;  // x catalog price per GPU
+  double network_capex_fraction = 0;  // scale-out fabric, cables, install, as a fraction of system price
+  double lifetime_years = 0;
+  double cost_of_capital = 0;          // annual rate for the capital annuity
+  double residual_value_fraction = 0;  // of capex, recovered at end of life
+  double power_usd_per_kwh = 0;
+  double pue_air = 0;
+  double pue_liquid = 0;
+  double facility_usd_per_kw_month = 0;  // colocation / facility per kW of IT load
+  double ops_fraction_of_capex_per_year = 0;
+
+  // rented GPUs
+  std::string rented_tier;
+  double rented_hours_per_year = 0;  // billed hours per GPU per year (8760 = reserved 24/7)
+
+  // API
+  double api_price_multiplier = 0;  // x the price list (negotiated discount < 1)
+
+  // hybrid and sensitivity
+  int hybrid_points = 0;
+  std::vector<double> sensitivity_gpu_price_multiplier;  // [low, high] of each uncertain input
+  std::vector<double> sensitivity_power_usd_per_kwh;
+  std::vector<double> sensitivity_lifetime_years;
+  std::vector<double> sensitivity_cache_hit_rate;
+  std::vector<double> sensitivity_peak_load_target;
+  std::vector<double> sensitivity_api_price_multiplier;
+
+  // Where each option's value came from: key -> source text (data/plan/default.yaml `source:` entries, or
+  // "scenario file <path>" for values a user file set).
+  std::map<std::string, std::string> sources;
+  std::string file;  // the scenario file read last ("" = built-in default)
+};
+
+using FieldRef = std::variant<double Scenario::*, int Scenario::*, std::string Scenario::*,
+                              std::vector<std::string> Scenario::*, std::vector<double> Scenario::*>;
+
+struct OptionSpec {
+  std::string key;   // YAML key path "group.name"
+  std::string unit;  // "" for dimensionless text
+  double min = -std::numeric_limits<double>::infinity();  // numbers and list elements
+  double max = std::numeric_limits<double>::infinity();
+  std::size_t min_items = 0;  // lists
+  std::size_t max_items = std::numeric_limits<std::size_t>::max();
+  std::vector<std::string> choices;  // text: accepted values (empty: any)
+  std::string help;
+  FieldRef field;
+
+  std::string type_name() const;  // number, integer, text, list of text, list of numbers
+};
+
+// The one declaration of every scenario option, in report order.
+const std::vector<OptionSpec>& scenario_options();
+
+// Reads a scenario. Each option may be given as a plain value or as {value: ..., source: "..."}. Keys not
+// given keep the value of `base`. Unknown keys, wrong types, out-of-range values throw InputError naming the
+// file, the key path and the value.
+Scenario load_scenario(const std::filesystem::path& path, const Scenario& base);
+// Same from YAML text (`file` names it in errors).
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const Scenario& base);
+
+// The shipped default: data_dir()/plan/default.yaml, which must set every option with a source.
+const Scenario& default_scenario();
+// Reads a complete scenario (every option required, each with a source), e.g. the shipped default.
+Scenario load_complete_scenario(const std::filesystem::path& path);
+
+// Checks relations between options (e.g. sensitivity ranges are [low, high]); throws InputError.
+void validate_scenario(const Scenario& s);
+
+// The scenario as editable YAML: every option with its value, and a comment with unit, range, help, source.
+std::string scenario_to_yaml(const Scenario& s);
+
+// Value of an option as display text ("1000", "[a, b]").
+std::string option_value_text(const Scenario& s, const OptionSpec& o);
+
+}  // namespace tokenmath::plan

@@ -1,0 +1,443 @@
+#include "tokenmath/plan/scenario.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/error.hpp"
+
+namespace tokenmath::plan {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+OptionSpec num(std::string key, std::string unit, double lo, double hi, std::string help, double Scenario::*f) {
+  OptionSpec o;
+  o.key = std::move(key);
+  o.unit = std::move(unit);
+  o.min = lo;
+  o.max = hi;
+  o.help = std::move(help);
+  o.field = f;
+  return o;
+}
+OptionSpec integer(std::string key, std::string unit, double lo, double hi, std::string help, int Scenario::*f) {
+  OptionSpec o;
+  o.key = std::move(key);
+  o.unit = std::move(unit);
+  o.min = lo;
+  o.max = hi;
+  o.help = std::move(help);
+  o.field = f;
+  return o;
+}
+OptionSpec text(std::string key, std::vector<std::string> choices, std::string help, std::string Scenario::*f) {
+  OptionSpec o;
+  o.key = std::move(key);
+  o.choices = std::move(choices);
+  o.help = std::move(help);
+  o.field = f;
+  return o;
+}
+OptionSpec texts(std::string key, std::size_t min_items, std::string help, std::vector<std::string> Scenario::*f) {
+  OptionSpec o;
+  o.key = std::move(key);
+  o.min_items = min_items;
+  o.help = std::move(help);
+  o.field = f;
+  return o;
+}
+OptionSpec nums(std::string key, std::string unit, std::size_t items_lo, std::size_t items_hi, double lo, double hi,
+                std::string help, std::vector<double> Scenario::*f) {
+  OptionSpec o;
+  o.key = std::move(key);
+  o.unit = std::move(unit);
+  o.min_items = items_lo;
+  o.max_items = items_hi;
+  o.min = lo;
+  o.max = hi;
+  o.help = std::move(help);
+  o.field = f;
+  return o;
+}
+OptionSpec range(std::string key, std::string unit, double lo, double hi, std::string what,
+                 std::vector<double> Scenario::*f) {
+  return nums(std::move(key), std::move(unit), 2, 2, lo, hi,
+              "[low, high] of " + what + " for the tornado; every other input stays at its scenario value", f);
+}
+
+std::vector<OptionSpec> make_options() {
+  using S = Scenario;
+  return {
+      text("scenario.name", {}, "label printed on the report", &S::name),
+      text("scenario.quality_assumption", {},
+           "what the comparison assumes about model quality; printed beside every $/token comparison",
+           &S::quality_assumption),
+
+      num("demand.engineers", "engineers", 1, 1e7, "people whose token budget is planned", &S::engineers),
+      num("demand.budget_usd_per_engineer_year", "USD/engineer-year", 0.01, 1e9,
+          "annual token budget per engineer, in API dollars at the reference model's prices",
+          &S::budget_usd_per_engineer_year),
+      text("demand.reference_api_model", {},
+           "price-list key whose prices turn the budget into tokens (and price the API option)",
+           &S::reference_api_model),
+      text("demand.price_list", {},
+           "LiteLLM model_prices_and_context_window.json; a relative path resolves against the data directory",
+           &S::price_list),
+      num("demand.working_days_per_year", "days", 1, 366, "days per year with demand; other days have none",
+          &S::working_days_per_year),
+      nums("demand.hourly_profile", "relative weight", 24, 24, 0, 1e6,
+           "24 weights, hour 0..23 of a working day; normalised to the day's tokens", &S::hourly_profile),
+      num("demand.burst_factor", "ratio", 1, 100,
+          "short-window peak over the busiest hour's average rate; capacity is sized for it", &S::burst_factor),
+
+      text("workload.name", {}, "label of the workload shape", &S::workload_name),
+      num("workload.input_tokens_per_step", "tokens/step", 1, 1e7,
+          "context sent with each LLM call: cached prefix plus newly appended tokens", &S::input_tokens_per_step),
+      num("workload.cache_hit_rate", "fraction", 0, 1,
+          "token-weighted share of input served from the prefix cache (not prefilled again)", &S::cache_hit_rate),
+      num("workload.output_tokens_per_step", "tokens/step", 1, 1e6, "tokens generated per LLM call",
+          &S::output_tokens_per_step),
+      text("workload.api_fresh_input_pricing", {"input", "cache_write"},
+           "API price of uncached input: plain input price, or the cache-write price where the list has one",
+           &S::api_fresh_input_pricing),
+
+      num("slo.max_ttft_s", "s", 0.01, 3600, "time to first token of a cache-hit step, at load",
+          &S::max_ttft_s),
+      num("slo.min_output_tok_s_per_user", "tokens/s", 0.1, 10000, "decode speed each request sees, at load",
+          &S::min_output_tok_s_per_user),
+      num("slo.peak_load_target", "fraction", 0.05, 1,
+          "share of a replica's SLO-limited capacity used at the burst peak (queueing headroom)",
+          &S::peak_load_target),
+
+      texts("candidates.models", 1, "open models to evaluate (catalog ids or names)", &S::models),
+      texts("candidates.systems", 1, "systems to evaluate (catalog ids or names)", &S::systems),
+      texts("candidates.weight_precisions", 1,
+            "weight formats tried for each model, where the GPU computes at that precision", &S::weight_precisions),
+      text("candidates.kv_precision", {}, "KV-cache format", &S::kv_precision),
+
+      num("owned.gpu_price_multiplier", "x catalog price", 0.01, 100,
+          "scales each system's catalog price per GPU (volume discounts, quotes)", &S::gpu_price_multiplier),
+      num("owned.network_capex_fraction", "fraction of system price", 0, 5,
+          "scale-out fabric, cables, installation, as a share of the system price", &S::network_capex_fraction),
+      num("owned.lifetime_years", "years", 0.5, 20, "depreciation / economic life of the hardware",
+          &S::lifetime_years),
+      num("owned.cost_of_capital", "1/year", 0, 1, "annual rate of the capital annuity (0 = straight line)",
+          &S::cost_of_capital),
+      num("owned.residual_value_fraction", "fraction of capex", 0, 1, "resale value at end of life",
+          &S::residual_value_fraction),
+      num("owned.power_usd_per_kwh", "USD/kWh", 0, 10, "electricity price", &S::power_usd_per_kwh),
+      num("owned.pue_air", "ratio", 1, 5, "facility power / IT power for air-cooled systems", &S::pue_air),
+      num("owned.pue_liquid", "ratio", 1, 5, "facility power / IT power for liquid-cooled systems",
+          &S::pue_liquid),
+      num("owned.facility_usd_per_kw_month", "USD/kW-month", 0, 10000,
+          "colocation or facility charge per kW of IT load", &S::facility_usd_per_kw_month),
+      num("owned.ops_fraction_of_capex_per_year", "1/year", 0, 1,
+          "operations, support and spares per year, as a share of capex", &S::ops_fraction_of_capex_per_year),
+
+      text("rented.tier", {}, "rental price tier (cost module's price table)", &S::rented_tier),
+      num("rented.hours_per_year", "hours", 1, 8784, "billed hours per rented GPU per year (8760 = 24/7 reserved)",
+          &S::rented_hours_per_year),
+
+      num("api.price_multiplier", "x list price", 0.01, 100, "scales the price list (negotiated discounts)",
+          &S::api_price_multiplier),
+
+      integer("hybrid.points", "points", 2, 1001, "points on the owned-fraction curve", &S::hybrid_points),
+
+      range("sensitivity.gpu_price_multiplier", "x catalog price", 0.01, 100, "owned.gpu_price_multiplier",
+            &S::sensitivity_gpu_price_multiplier),
+      range("sensitivity.power_usd_per_kwh", "USD/kWh", 0, 10, "owned.power_usd_per_kwh",
+            &S::sensitivity_power_usd_per_kwh),
+      range("sensitivity.lifetime_years", "years", 0.5, 20, "owned.lifetime_years", &S::sensitivity_lifetime_years),
+      range("sensitivity.cache_hit_rate", "fraction", 0, 1, "workload.cache_hit_rate",
+            &S::sensitivity_cache_hit_rate),
+      range("sensitivity.peak_load_target", "fraction", 0.05, 1, "slo.peak_load_target",
+            &S::sensitivity_peak_load_target),
+      range("sensitivity.api_price_multiplier", "x list price", 0.01, 100, "api.price_multiplier",
+            &S::sensitivity_api_price_multiplier),
+  };
+}
+
+std::string number_text(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{:.0f}", v);
+  return fmt::format("{}", v);
+}
+
+std::string node_text(const YAML::Node& n) {
+  if (!n || n.IsNull()) return "";
+  if (n.IsScalar()) return n.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+std::string range_text(const OptionSpec& o) {
+  const bool lo = std::isfinite(o.min), hi = std::isfinite(o.max);
+  if (lo && hi) return fmt::format("[{}, {}]", number_text(o.min), number_text(o.max));
+  if (lo) return ">= " + number_text(o.min);
+  if (hi) return "<= " + number_text(o.max);
+  return "";
+}
+
+double parse_number(const YAML::Node& n, const OptionSpec& o, const std::string& file, const std::string& where) {
+  if (!n.IsScalar()) throw InputError(file, where, node_text(n), "expected a number");
+  double v = 0;
+  try {
+    v = n.as<double>();
+  } catch (const YAML::Exception&) {
+    throw InputError(file, where, n.Scalar(), "expected a number" + (o.unit.empty() ? "" : " in " + o.unit));
+  }
+  if (!std::isfinite(v) || v < o.min || v > o.max)
+    throw InputError(file, where, n.Scalar(),
+                     fmt::format("out of range; expected {}{}", range_text(o), o.unit.empty() ? "" : " " + o.unit));
+  return v;
+}
+
+void set_value(Scenario& s, const OptionSpec& o, const YAML::Node& n, const std::string& file) {
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_cvref_t<decltype(s.*member)>;
+        if constexpr (std::is_same_v<T, double>) {
+          s.*member = parse_number(n, o, file, o.key);
+        } else if constexpr (std::is_same_v<T, int>) {
+          const double v = parse_number(n, o, file, o.key);
+          if (v != std::floor(v)) throw InputError(file, o.key, n.Scalar(), "expected a whole number");
+          s.*member = static_cast<int>(v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          if (!n.IsScalar()) throw InputError(file, o.key, node_text(n), "expected text");
+          const std::string v = n.Scalar();
+          if (!o.choices.empty() && std::find(o.choices.begin(), o.choices.end(), v) == o.choices.end()) {
+            std::string list;
+            for (const auto& c : o.choices) list += (list.empty() ? "" : "|") + c;
+            throw InputError(file, o.key, v, "expected one of " + list + did_you_mean(v, o.choices));
+          }
+          if (o.choices.empty() && v.empty()) throw InputError(file, o.key, v, "must not be empty");
+          s.*member = v;
+        } else {
+          using E = typename T::value_type;
+          if (!n.IsSequence()) throw InputError(file, o.key, node_text(n), "expected a list, e.g. [a, b]");
+          if (n.size() < o.min_items || n.size() > o.max_items) {
+            const std::string want = o.min_items == o.max_items ? fmt::format("exactly {}", o.min_items)
+                                     : o.max_items == std::numeric_limits<std::size_t>::max()
+                                         ? fmt::format("at least {}", o.min_items)
+                                         : fmt::format("{} to {}", o.min_items, o.max_items);
+            throw InputError(file, o.key, node_text(n), fmt::format("has {} items; expected {}", n.size(), want));
+          }
+          T out;
+          for (std::size_t i = 0; i < n.size(); ++i) {
+            const std::string where = fmt::format("{}[{}]", o.key, i);
+            if constexpr (std::is_same_v<E, double>) {
+              out.push_back(parse_number(n[i], o, file, where));
+            } else {
+              if (!n[i].IsScalar() || n[i].Scalar().empty())
+                throw InputError(file, where, node_text(n[i]), "expected non-empty text");
+              out.push_back(n[i].Scalar());
+            }
+          }
+          s.*member = std::move(out);
+        }
+      },
+      o.field);
+}
+
+std::vector<std::string> all_keys() {
+  std::vector<std::string> keys;
+  for (const auto& o : scenario_options()) keys.push_back(o.key);
+  return keys;
+}
+
+// Applies the YAML document to `s`; returns the keys it set.
+std::vector<std::string> apply(Scenario& s, const YAML::Node& root, const std::string& file, bool sources_required) {
+  std::vector<std::string> set;
+  if (!root || root.IsNull()) return set;
+  if (!root.IsMap()) throw InputError(file, "", node_text(root), "a scenario is a YAML mapping of option groups");
+  const auto& options = scenario_options();
+  for (const auto& group : root) {
+    const std::string g = group.first.as<std::string>();
+    std::vector<std::string> groups;
+    for (const auto& o : options) {
+      std::string prefix = o.key.substr(0, o.key.find('.'));
+      if (std::find(groups.begin(), groups.end(), prefix) == groups.end()) groups.push_back(prefix);
+    }
+    if (std::find(groups.begin(), groups.end(), g) == groups.end())
+      throw InputError(file, g, "", "unknown option group" + did_you_mean(g, groups));
+    if (!group.second.IsMap())
+      throw InputError(file, g, node_text(group.second), "expected a mapping of options under '" + g + "'");
+    for (const auto& item : group.second) {
+      const std::string key = g + "." + item.first.as<std::string>();
+      auto it = std::find_if(options.begin(), options.end(), [&](const OptionSpec& o) { return o.key == key; });
+      if (it == options.end()) throw InputError(file, key, "", "unknown option" + did_you_mean(key, all_keys()));
+      YAML::Node value = item.second;
+      std::string source;
+      if (value.IsMap()) {
+        for (const auto& kv : value) {
+          const std::string k = kv.first.as<std::string>();
+          if (k != "value" && k != "source")
+            throw InputError(file, key + "." + k, "", "expected only 'value' and 'source' under an option");
+        }
+        if (!value["value"]) throw InputError(file, key, "", "missing 'value'");
+        if (value["source"]) source = value["source"].as<std::string>();
+        value = value["value"];
+      }
+      if (sources_required && source.empty())
+        throw InputError(file, key, node_text(value), "every default needs a 'source'");
+      set_value(s, *it, value, file);
+      s.sources[key] = source.empty() ? "scenario file " + file : source;
+      set.push_back(key);
+    }
+  }
+  return set;
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& file) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax: " + e.msg);
+  }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path.string(), "", "", "cannot read file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string OptionSpec::type_name() const {
+  switch (field.index()) {
+    case 0: return "number";
+    case 1: return "integer";
+    case 2: return "text";
+    case 3: return "list of text";
+    default: return "list of numbers";
+  }
+}
+
+const std::vector<OptionSpec>& scenario_options() {
+  static const std::vector<OptionSpec> options = make_options();
+  return options;
+}
+
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const Scenario& base) {
+  Scenario s = base;
+  apply(s, parse_yaml(yaml_text, file), file, false);
+  s.file = file;
+  validate_scenario(s);
+  return s;
+}
+
+Scenario load_scenario(const std::filesystem::path& path, const Scenario& base) {
+  return parse_scenario(read_file(path), path.string(), base);
+}
+
+Scenario load_complete_scenario(const std::filesystem::path& path) {
+  Scenario s;
+  const std::string file = path.string();
+  const auto set = apply(s, parse_yaml(read_file(path), file), file, true);
+  for (const auto& o : scenario_options())
+    if (std::find(set.begin(), set.end(), o.key) == set.end())
+      throw InputError(file, o.key, "", "missing; a complete scenario sets every option");
+  validate_scenario(s);
+  return s;
+}
+
+const Scenario& default_scenario() {
+  static const Scenario s = load_complete_scenario(data_dir() / "plan" / "default.yaml");
+  return s;
+}
+
+void validate_scenario(const Scenario& s) {
+  const std::string file = s.file.empty() ? (data_dir() / "plan" / "default.yaml").string() : s.file;
+  for (const auto& o : scenario_options()) {
+    if (o.field.index() != 4 || o.min_items != 2 || o.max_items != 2) continue;
+    const auto& v = s.*std::get<4>(o.field);
+    if (v.size() == 2 && v[0] > v[1])
+      throw InputError(file, o.key, fmt::format("[{}, {}]", v[0], v[1]), "expected [low, high] with low <= high");
+  }
+  double total = 0;
+  for (double w : s.hourly_profile) total += w;
+  if (!s.hourly_profile.empty() && total <= 0)
+    throw InputError(file, "demand.hourly_profile", "", "weights must not all be zero");
+}
+
+std::string option_value_text(const Scenario& s, const OptionSpec& o) {
+  return std::visit(
+      [&](auto member) -> std::string {
+        using T = std::remove_cvref_t<decltype(s.*member)>;
+        const auto& v = s.*member;
+        if constexpr (std::is_same_v<T, double> || std::is_same_v<T, int>) {
+          return number_text(static_cast<double>(v));
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return v;
+        } else {
+          std::string out = "[";
+          for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i) out += ", ";
+            if constexpr (std::is_same_v<typename T::value_type, double>) out += number_text(v[i]);
+            else out += v[i];
+          }
+          return out + "]";
+        }
+      },
+      o.field);
+}
+
+std::string scenario_to_yaml(const Scenario& s) {
+  std::string out =
+      "# tokenmath plan scenario. Each option: a plain value, or {value: ..., source: \"...\"}.\n"
+      "# Options left out keep the built-in default (data/plan/default.yaml). Run: tokenmath plan THIS_FILE.yaml\n";
+  std::string group;
+  for (const auto& o : scenario_options()) {
+    const std::string g = o.key.substr(0, o.key.find('.'));
+    const std::string name = o.key.substr(o.key.find('.') + 1);
+    if (g != group) {
+      out += "\n" + g + ":\n";
+      group = g;
+    }
+    std::string comment = o.type_name();
+    if (!o.unit.empty()) comment += ", " + o.unit;
+    if (const auto r = range_text(o); !r.empty() && o.field.index() != 2 && o.field.index() != 3)
+      comment += ", range " + r;
+    if (!o.choices.empty()) {
+      std::string list;
+      for (const auto& c : o.choices) list += (list.empty() ? "" : "|") + c;
+      comment += ", one of " + list;
+    }
+    out += "  # " + o.help + " (" + comment + ")\n";
+    YAML::Emitter value;
+    value << YAML::Flow;
+    std::visit(
+        [&](auto member) {
+          using T = std::remove_cvref_t<decltype(s.*member)>;
+          if constexpr (std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<std::string>>) {
+            value << YAML::BeginSeq;
+            for (const auto& x : s.*member) {
+              if constexpr (std::is_same_v<T, std::vector<double>>) value << number_text(x);
+              else value << x;
+            }
+            value << YAML::EndSeq;
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            value << YAML::DoubleQuoted << s.*member;
+          } else {
+            value << number_text(static_cast<double>(s.*member));
+          }
+        },
+        o.field);
+    YAML::Emitter source;
+    auto it = s.sources.find(o.key);
+    source << YAML::DoubleQuoted << (it == s.sources.end() ? std::string() : it->second);
+    out += fmt::format("  {}: {{value: {}, source: {}}}\n", name, value.c_str(), source.c_str());
+  }
+  return out;
+}
+
+}  // namespace tokenmath::plan

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "tokenmath/plan/demand.hpp"
+
+using namespace tokenmath::plan;
+
+namespace {
+const TokenPrices kOpus{6.25, 0.50, 25.0};  // cache write, cache read, output (USD/M), LiteLLM 2026-07-24
+}
+
+TEST(Demand, ApiCostOfDemandEqualsBudget) {
+  const Scenario& s = default_scenario();
+  const Demand d = compute_demand(s, kOpus);
+  EXPECT_DOUBLE_EQ(d.budget_usd_per_year, 1000 * 250000.0);
+  EXPECT_NEAR(cost_usd(d.tokens_per_year, kOpus), d.budget_usd_per_year, 1e-6 * d.budget_usd_per_year);
+  // per step, by hand: 0.04 x 126857 x 6.25 + 0.96 x 126857 x 0.5 + 252 x 25, per 1e6
+  const double usd_step = (0.04 * 126857 * 6.25 + 0.96 * 126857 * 0.5 + 252 * 25) / 1e6;
+  EXPECT_NEAR(d.usd_per_step, usd_step, 1e-12);
+  EXPECT_NEAR(d.steps_per_year, 250e6 / usd_step, 1e-3);
+}
+
+TEST(Demand, HourlyRatesAddUpToTheYear) {
+  const Scenario& s = default_scenario();
+  const Demand d = compute_demand(s, kOpus);
+  double steps = 0, hours = 0;
+  for (const auto& b : d.load_duration) {
+    steps += b.steps_per_s * b.hours_per_year * 3600;
+    hours += b.hours_per_year;
+  }
+  EXPECT_NEAR(steps, d.steps_per_year, 1e-6 * d.steps_per_year);
+  EXPECT_DOUBLE_EQ(hours, 8760);
+  EXPECT_NEAR(d.average_steps_per_s * 8760 * 3600, d.steps_per_year, 1e-6 * d.steps_per_year);
+  const double wsum = std::accumulate(s.hourly_profile.begin(), s.hourly_profile.end(), 0.0);
+  EXPECT_NEAR(d.peak_hour_steps_per_s, d.steps_per_year / s.working_days_per_year * 10 / wsum / 3600, 1e-9);
+  EXPECT_DOUBLE_EQ(d.peak_steps_per_s, d.peak_hour_steps_per_s * s.burst_factor);
+}
+
+TEST(Demand, HigherCacheHitRateBuysMoreStepsForTheSameBudget) {
+  Scenario s = default_scenario();
+  s.cache_hit_rate = 0.90;
+  const double low = compute_demand(s, kOpus).steps_per_year;
+  s.cache_hit_rate = 0.98;
+  const double high = compute_demand(s, kOpus).steps_per_year;
+  EXPECT_GT(high, low);
+}
