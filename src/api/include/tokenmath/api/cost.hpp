@@ -18,6 +18,16 @@ struct CostOverride {
   std::string field;
 };
 
+// The flags `tokenmath cost` accepts, derived from the cost assumption keys plus three per-system ones:
+// key (snake_case as in data/costs.yaml), unit, help. "pue" sets the PUE of the system's cooling kind;
+// "price_usd_per_gpu" and "wall_w_per_gpu" override the system's figures.
+struct CostFlag {
+  std::string key;
+  std::string unit;
+  std::string help;
+};
+std::vector<CostFlag> cost_flags();
+
 // $/GPU-hour of `system` owned (capital, power, facility, ops) next to the rented tiers of its GPU, with the
 // assumptions used and their sources.
 std::string show_cost(const std::string& system, const std::vector<CostOverride>& overrides, report::Format f);
