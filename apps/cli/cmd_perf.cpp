@@ -1,5 +1,66 @@
+// perf, validate, calibrate.
+#include <iostream>
+#include <memory>
+
 #include "commands.hpp"
+#include "tokenmath/tokenmath.hpp"
 
 namespace tokenmath::cli {
-void add_perf_commands(CLI::App& /*app*/) {}
+
+void add_perf_commands(CLI::App& app) {
+  {
+    auto req = std::make_shared<api::PerfRequest>();
+    auto format = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("perf", "throughput-interactivity frontier of a model on a GPU");
+    cmd->add_option("--model", req->model, "model id, published name, or config.json path")->required();
+    cmd->add_option("--gpu", req->gpu, "accelerator id or name")->required();
+    cmd->add_option("--tp", req->tp, "tensor-parallel GPUs per stage (omit to search deployments)");
+    cmd->add_option("--pp", req->pp, "pipeline stages");
+    cmd->add_option("--ep", req->ep, "expert-parallel ways (divides --tp)");
+    cmd->add_flag("--dp-attn", req->dp_attn, "attention data-parallel across the --tp GPUs (MoE, as DEP)");
+    cmd->add_option("--precision", req->precision, "weight precision (bf16, fp8, nvfp4, mxfp4, int4, ...)");
+    cmd->add_option("--kv-dtype", req->kv_dtype, "KV-cache precision (default fp8 where supported)");
+    cmd->add_option("--isl", req->isl, "prompt tokens per request")->capture_default_str();
+    cmd->add_option("--osl", req->osl, "output tokens per request")->capture_default_str();
+    cmd->add_option("--max-num-seqs", req->max_num_seqs, "engine cap on running sequences");
+    cmd->add_option("--max-batched-tokens", req->max_batched_tokens, "engine token budget per step");
+    cmd->add_option("--kv-mem-fraction", req->kv_mem_fraction, "fraction of free HBM given to the KV cache");
+    cmd->add_option("--top", req->top, "deployments listed when searching")->capture_default_str();
+    cmd->add_option("--svg", req->svg_path, "write the frontier chart (tok/s/GPU vs tok/s/user) to this SVG file");
+    add_format_option(cmd, *format, {"table", "json", "csv", "md"});
+    cmd->callback([req, format] {
+      std::cout << api::perf(*req, report::parse_format(*format, {report::Format::table, report::Format::json,
+                                                                  report::Format::csv, report::Format::md}));
+    });
+  }
+  {
+    auto path = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("validate", "predict published measurements and report the errors");
+    cmd->add_option("file", *path, "CSV in the published-measurement format (see data/validation/README.md)")
+        ->required();
+    add_format_option(cmd, *format, {"table", "json", "csv", "md"});
+    cmd->callback([path, format] {
+      std::cout << api::validate(*path, report::parse_format(*format, {report::Format::table, report::Format::json,
+                                                                       report::Format::csv, report::Format::md}));
+    });
+  }
+  {
+    auto path = std::make_shared<std::string>();
+    auto write = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>();
+    auto no_holdout = std::make_shared<bool>(false);
+    auto* cmd = app.add_subcommand("calibrate", "fit the efficiency factors on published measurements");
+    cmd->add_option("file", *path, "CSV of measurements (default: data/validation/published.csv)");
+    cmd->add_flag("--no-holdout", *no_holdout, "skip the hold-out check (fit on one source, test on the others)");
+    cmd->add_option("--write", *write, "write the fitted factors as YAML to this file");
+    add_format_option(cmd, *format, {"table", "json", "md"});
+    cmd->callback([path, write, format, no_holdout] {
+      std::cout << api::calibrate(*path,
+                                  report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::md}),
+                                  !*no_holdout, *write);
+    });
+  }
+}
+
 }  // namespace tokenmath::cli

@@ -2,3 +2,4 @@
 #pragma once
 #include "tokenmath/api/catalog.hpp"
 #include "tokenmath/api/cost.hpp"
+#include "tokenmath/api/perf.hpp"

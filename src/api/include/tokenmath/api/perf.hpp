@@ -1,0 +1,34 @@
+// Facade: the performance model (frontier, deployment search), validation against published measurements,
+// and calibration of the efficiency factors.
+#pragma once
+#include <string>
+
+#include "tokenmath/report/table.hpp"
+
+namespace tokenmath::api {
+
+struct PerfRequest {
+  std::string model;            // catalog id, published name, or a config.json path
+  std::string gpu;
+  int tp = 0, pp = 0, ep = 0;   // 0 = not given: search deployments
+  bool dp_attn = false;
+  std::string precision;        // weights ("" = the model's native precision; search tries all when no TP given)
+  std::string kv_dtype;         // "" = fp8 where the GPU has fp8, else bf16
+  double isl = 1024, osl = 1024;
+  int max_num_seqs = 0, max_batched_tokens = 0;  // 0 = engine defaults
+  double kv_mem_fraction = 0;
+  int top = 5;                  // deployments listed when searching
+  std::string svg_path;         // write the frontier chart here ("" = none)
+};
+// Frontier of one deployment, or the best few deployments (and the frontier of the best) when no parallelism
+// is given. Throws InputError for unknown names or bad options.
+std::string perf(const PerfRequest& req, report::Format f);
+
+// `tokenmath validate FILE.csv`.
+std::string validate(const std::string& csv_path, report::Format f);
+
+// `tokenmath calibrate [FILE.csv]`: fits the table's fitted factors, prints before/after and the hold-out check;
+// writes the fitted defaults as YAML to `write_path` when given.
+std::string calibrate(const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path);
+
+}  // namespace tokenmath::api

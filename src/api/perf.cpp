@@ -1,0 +1,121 @@
+// Facade for the performance model: resolves names and options, runs perf, renders through report/.
+#include "tokenmath/api/perf.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/throughput.hpp"
+#include "tokenmath/perf/validate.hpp"
+#include "tokenmath/report/perf.hpp"
+
+namespace tokenmath::api {
+
+namespace {
+constexpr const char* kCli = "<command line>";
+
+void check_positive(double v, const char* field) {
+  if (!(v > 0)) throw InputError(kCli, field, fmt::format("{}", v), "must be a positive number");
+}
+
+void write_svg(const std::string& path, const std::string& svg) {
+  std::ofstream out(path);
+  if (!out) throw InputError(kCli, "--svg", path, "cannot write this file");
+  out << svg;
+}
+}  // namespace
+
+std::string perf(const PerfRequest& req, report::Format f) {
+  const auto& cat = catalog::Catalog::shipped();
+  auto model = std::make_shared<const catalog::ModelSpec>(cat.model(req.model));
+  const catalog::GpuSpec gpu = cat.gpu(req.gpu);
+  check_positive(req.isl, "--isl");
+  check_positive(req.osl, "--osl");
+  if (req.tp < 0 || req.pp < 0 || req.ep < 0) throw InputError(kCli, "--tp/--pp/--ep", "", "must be positive");
+  perf::EngineKnobs knobs;
+  if (req.max_num_seqs > 0) knobs.max_num_seqs = req.max_num_seqs;
+  if (req.max_batched_tokens > 0) knobs.max_batched_tokens = knobs.chunked_prefill_tokens = req.max_batched_tokens;
+  if (req.kv_mem_fraction > 0) {
+    if (req.kv_mem_fraction > 1) throw InputError(kCli, "--kv-mem-fraction", fmt::format("{}", req.kv_mem_fraction), "must be in (0, 1]");
+    knobs.kv_mem_fraction = req.kv_mem_fraction;
+  }
+  const auto& table = perf::shipped_efficiency();
+  std::vector<catalog::Precision> kvs;
+  if (!req.kv_dtype.empty()) kvs.push_back(catalog::parse_precision(req.kv_dtype, kCli, "--kv-dtype"));
+  const std::string title_base = fmt::format("{} on {}, ISL {:.0f} / OSL {:.0f}", model->display_name, gpu.name, req.isl, req.osl);
+
+  if (req.tp == 0 && req.pp == 0) {
+    perf::SearchRequest s;
+    s.model = model;
+    s.gpu = gpu;
+    if (!req.precision.empty()) s.precisions.push_back(catalog::parse_precision(req.precision, kCli, "--precision"));
+    s.kv_precisions = kvs;
+    s.isl = req.isl;
+    s.osl = req.osl;
+    s.knobs = knobs;
+    if (req.ep > 0 || req.dp_attn)
+      throw InputError(kCli, "--ep/--dp-attn", "", "give --tp with --ep or --dp-attn (without --tp, tokenmath searches)");
+    const auto opts = perf::search_deployments(s, table);
+    std::string out = report::render_deployment_options(opts, static_cast<std::size_t>(std::max(1, req.top)), req.isl, req.osl, f);
+    if (!opts.empty() && opts.front().frontier.feasible) {
+      if (f == report::Format::table)
+        out += "\nfrontier of the best deployment:\n" +
+               report::render_frontier(opts.front().deployment, opts.front().frontier, req.isl, req.osl, f);
+      if (!req.svg_path.empty()) {
+        std::vector<report::FrontierSeries> series;
+        for (std::size_t i = 0; i < opts.size() && series.size() < 4; ++i)
+          if (opts[i].frontier.feasible)
+            series.push_back({fmt::format("{} (x{})", opts[i].label, opts[i].deployment.num_gpus()), &opts[i].frontier});
+        write_svg(req.svg_path, report::frontier_svg(series, title_base));
+      }
+    }
+    return out;
+  }
+
+  perf::Deployment d;
+  d.model = model;
+  d.gpu = gpu;
+  d.tp = req.tp > 0 ? req.tp : 1;
+  d.pp = req.pp > 0 ? req.pp : 1;
+  d.ep = req.ep > 0 ? req.ep : 1;
+  if (d.ep > d.tp || d.tp % d.ep != 0)
+    throw InputError(kCli, "--ep", std::to_string(d.ep), fmt::format("must divide --tp ({})", d.tp));
+  d.attention_dp = req.dp_attn;
+  d.weight_precision = req.precision.empty() ? model->native_weight_precision
+                                             : catalog::parse_precision(req.precision, kCli, "--precision");
+  d.activation_precision = perf::default_activation_precision(d.weight_precision, gpu);
+  d.kv_precision = !kvs.empty() ? kvs.front()
+                                : (gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8
+                                                                                   : catalog::Precision::bf16);
+  d.knobs = knobs;
+  const perf::StepModel sm(d, table.for_gpu(gpu));
+  const perf::Frontier fr = perf::frontier(sm, req.isl, req.osl);
+  if (!req.svg_path.empty() && fr.feasible)
+    write_svg(req.svg_path, report::frontier_svg({{perf::deployment_label(d), &fr}}, title_base));
+  return report::render_frontier(d, fr, req.isl, req.osl, f);
+}
+
+std::string validate(const std::string& csv_path, report::Format f) {
+  const auto rows = perf::read_published_csv(csv_path);
+  const auto prepared = perf::prepare_rows(rows, catalog::Catalog::shipped());
+  return report::render_validation(perf::validate(prepared, perf::shipped_efficiency()), f);
+}
+
+std::string calibrate(const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path) {
+  const std::string path = csv_path.empty() ? (data_dir() / "validation" / "published.csv").string() : csv_path;
+  const auto rows = perf::read_published_csv(path);
+  const auto prepared = perf::prepare_rows(rows, catalog::Catalog::shipped());
+  const auto res = perf::calibrate(prepared, perf::shipped_efficiency(), {}, holdout);
+  if (!write_path.empty()) {
+    std::ofstream out(write_path);
+    if (!out) throw InputError(kCli, "--write", write_path, "cannot write this file");
+    out << "# fitted by `tokenmath calibrate` on " << path << "\n";
+    for (const auto& k : res.keys) out << k << ": " << fmt::format("{:.4g}", res.after.get(k)) << "\n";
+  }
+  return report::render_calibration(res, f);
+}
+
+}  // namespace tokenmath::api

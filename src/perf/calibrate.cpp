@@ -1,0 +1,118 @@
+// Calibration of the fitted efficiency factors (data/perf/efficiency.yaml `fitted`).
+//
+// Procedure (re-runnable, deterministic):
+//   objective(θ) = mean over saturated-throughput rows (output_tokens_per_s_*, not SUSPECT, predictable) of
+//                  |ln(predicted(θ) / measured)|
+//   coordinate search: for each fitted key in turn, try θ_k ± s·(hi_k − lo_k) within [lo_k, hi_k] and keep a move
+//   that lowers the objective; when a full pass over the keys improves nothing, halve s (from 0.1 down to
+//   0.1/64). The mean |log error| is scale-free and treats over- and under-prediction alike.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/validate.hpp"
+
+namespace tokenmath::perf {
+
+namespace {
+struct Bounds {
+  double lo, hi;
+};
+Bounds bounds_for(const std::string& key) {
+  if (key.rfind("compute_", 0) == 0 || key == "attention_compute" || key == "memory_bw" || key == "comm_bw")
+    return {0.05, 1.0};
+  if (key == "step_overhead_ms") return {0.0, 30.0};
+  if (key == "seq_overhead_us") return {0.0, 50.0};
+  if (key == "collective_latency_us") return {0.0, 100.0};
+  if (key == "runtime_reserve_gb") return {0.0, 20.0};
+  return {0.0, 1e6};
+}
+
+bool counts(const PreparedRow& r) { return r.ok && !r.suspect && is_saturated_throughput_metric(r.row.metric); }
+
+double objective(const std::vector<const PreparedRow*>& rows, const EfficiencyTable& t) {
+  double sum = 0;
+  int n = 0;
+  for (const auto* r : rows) {
+    const auto p = predict_row(*r, t);
+    if (!p.ok || p.predicted <= 0) continue;
+    sum += std::fabs(std::log(p.predicted / r->measured));
+    ++n;
+  }
+  return n ? sum / n : 0;
+}
+
+ErrorStats stats_on(const std::vector<const PreparedRow*>& rows, const EfficiencyTable& t) {
+  std::vector<double> e;
+  for (const auto* r : rows) {
+    const auto p = predict_row(*r, t);
+    if (p.ok) e.push_back(p.error_pct);
+  }
+  return error_stats(e);
+}
+
+EfficiencyTable fit(const std::vector<const PreparedRow*>& rows, EfficiencyTable t, const std::vector<std::string>& keys,
+                    std::vector<CalibrationStep>* trace) {
+  double best = objective(rows, t);
+  for (double s = 0.1; s > 0.1 / 64; s /= 2) {
+    bool improved = true;
+    while (improved) {
+      improved = false;
+      for (const auto& k : keys) {
+        const Bounds b = bounds_for(k);
+        for (double dir : {+1.0, -1.0}) {
+          EfficiencyTable trial = t;
+          const double v = std::clamp(t.defaults.get(k) + dir * s * (b.hi - b.lo), b.lo, b.hi);
+          if (v == t.defaults.get(k)) continue;
+          trial.defaults.set(k, v);
+          const double o = objective(rows, trial);
+          if (o < best - 1e-9) {
+            best = o;
+            t = std::move(trial);
+            improved = true;
+            if (trace) trace->push_back({k, v, o});
+            break;
+          }
+        }
+      }
+    }
+  }
+  return t;
+}
+}  // namespace
+
+CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const EfficiencyTable& start,
+                            std::vector<std::string> keys, bool with_holdout) {
+  CalibrationResult res;
+  if (keys.empty()) keys = start.fitted_keys;
+  for (const auto& k : keys) (void)start.defaults.get(k);  // throws InputError on unknown keys
+  res.keys = keys;
+  std::vector<const PreparedRow*> use;
+  for (const auto& r : rows)
+    if (counts(r)) use.push_back(&r);
+  res.before = start.defaults;
+  res.before_objective = objective(use, start);
+  res.before_stats = stats_on(use, start);
+  const EfficiencyTable fitted = fit(use, start, keys, &res.trace);
+  res.after = fitted.defaults;
+  res.after_objective = objective(use, fitted);
+  res.after_stats = stats_on(use, fitted);
+  if (with_holdout) {
+    // Hold-out: fit on one group (a source, or one version of the TensorRT-LLM perf overview) and test on all
+    // the others; only groups with at least 20 rows are fitted on.
+    std::map<std::string, std::vector<const PreparedRow*>> groups;
+    for (const auto* r : use) groups[holdout_group(r->row)].push_back(r);
+    for (const auto& [g, in] : groups) {
+      if (in.size() < 20) continue;
+      std::vector<const PreparedRow*> out;
+      for (const auto* r : use)
+        if (holdout_group(r->row) != g) out.push_back(r);
+      const EfficiencyTable f = fit(in, start, keys, nullptr);
+      res.holdout.push_back({g, stats_on(in, f), stats_on(out, f), f.defaults});
+    }
+  }
+  return res;
+}
+
+}  // namespace tokenmath::perf

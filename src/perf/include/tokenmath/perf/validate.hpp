@@ -1,0 +1,125 @@
+// Validation against published measurements (the format of data/validation/published.csv) and calibration of
+// the fitted efficiency factors on them.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/perf/step.hpp"
+
+namespace tokenmath::perf {
+
+// One row as published: every column as text (see data/validation/README.md for their meaning).
+struct PublishedRow {
+  int line = 0;  // 1-based line in the file (header = 1)
+  std::string source, url_or_repo_path, version_or_date, engine, model, precision, gpu, num_gpus, tp, pp, ep, isl,
+      osl, concurrency_or_batch, scenario, metric, value, unit, notes;
+};
+
+// Reads the CSV (RFC 4180 quoting). Throws InputError when the file is unreadable or a required column is
+// missing; rows are returned as text, never judged here.
+std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path);
+
+// Engine settings a published run used (max batch, token budget, KV fraction), from data/perf/engines.yaml.
+struct EngineProfile {
+  std::string name;
+  std::vector<std::string> match;     // lower-case substrings of the row's engine column
+  int max_num_seqs = 0;               // fixed engine cap (0 = derived with the trtllm-bench rule below)
+  int max_num_seqs_cap = 0;           // trtllm-bench: min(KV-capacity requests, cap)
+  int max_batched_tokens = 0;         // fixed token budget (0 = derived)
+  int max_batched_tokens_min = 0;     // trtllm-bench: clamp(batch * (1 + ISL/OSL), min, cap)
+  int max_batched_tokens_cap = 0;
+  double kv_mem_fraction = 0.9;
+  std::string source;
+};
+std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
+const std::vector<EngineProfile>& shipped_engine_profiles();
+
+// A row resolved into a deployment and workload, ready to predict under any efficiency table.
+struct PreparedRow {
+  PublishedRow row;
+  bool ok = false;
+  std::string skip_reason;
+  bool suspect = false;
+  std::string caveat;            // e.g. "speculative decoding (MTP) not modelled"
+  std::string model_id, gpu_id;
+  Deployment deployment;         // knobs filled from the engine profile (batch/token derived per efficiency)
+  bool search_parallelism = false;  // TP/PP not published: best of the factorizations of num_gpus
+  int num_gpus = 0;
+  double isl = 0, osl = 0;
+  std::int64_t concurrency = 0;  // 0 = saturation (max the memory and engine allow)
+  double measured = 0;
+  bool per_user_with_context = false;
+  const EngineProfile* engine = nullptr;
+};
+
+struct RowPrediction {
+  double predicted = 0;
+  double error_pct = 0;          // (predicted - measured) / measured * 100
+  std::string deployment;        // label of the deployment used
+  std::int64_t concurrency = 0;  // in one replica
+  bool ok = false;
+  std::string reason;            // when !ok (e.g. infeasible on this GPU)
+};
+
+std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, const catalog::Catalog& cat);
+RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff);
+
+struct ErrorStats {
+  int n = 0;
+  double median_abs_error_pct = 0;
+  double p90_abs_error_pct = 0;
+  double median_signed_error_pct = 0;  // bias: > 0 means over-prediction
+};
+ErrorStats error_stats(std::vector<double> signed_errors_pct);
+
+// Rows counted towards the accuracy target: saturated throughput (`output_tokens_per_s_*`).
+bool is_saturated_throughput_metric(const std::string& metric);
+
+struct ValidationRow {
+  PreparedRow prepared;
+  RowPrediction prediction;
+};
+
+struct ValidationResult {
+  std::vector<ValidationRow> rows;
+  int predicted = 0, skipped = 0, suspect = 0, failed = 0;
+  ErrorStats overall;      // all predicted rows except SUSPECT ones
+  ErrorStats saturated;    // output_tokens_per_s_* rows except SUSPECT ones
+  std::map<std::string, ErrorStats> by_model, by_gpu, by_metric, by_source;
+};
+
+ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff);
+
+// Calibration: coordinate search over `keys` (default: the table's fitted_keys) minimising the mean absolute
+// log error, ln(predicted/measured), over saturated-throughput rows that are not SUSPECT.
+struct CalibrationStep {
+  std::string key;
+  double value = 0;
+  double objective = 0;
+};
+struct HoldoutResult {
+  std::string fit_group;   // rows fitted on
+  ErrorStats fit_stats;    // on the fitted rows, after fitting
+  ErrorStats test_stats;   // on all other rows
+  Efficiency fitted;
+};
+struct CalibrationResult {
+  std::vector<std::string> keys;
+  Efficiency before, after;  // the defaults block
+  ErrorStats before_stats, after_stats;
+  double before_objective = 0, after_objective = 0;
+  std::vector<CalibrationStep> trace;
+  std::vector<HoldoutResult> holdout;
+};
+CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const EfficiencyTable& start,
+                            std::vector<std::string> keys = {}, bool with_holdout = true);
+
+// Group used by the hold-out check: source + version (e.g. "NVIDIA TensorRT-LLM perf-overview v0.10.0").
+std::string holdout_group(const PublishedRow& r);
+
+}  // namespace tokenmath::perf

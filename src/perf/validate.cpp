@@ -1,0 +1,480 @@
+#include "tokenmath/perf/validate.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/throughput.hpp"
+
+namespace tokenmath::perf {
+
+using catalog::ComputeClass;
+using catalog::Precision;
+
+namespace {
+
+// RFC 4180: fields separated by commas, optionally quoted; "" inside quotes is a quote; quoted fields may
+// contain commas and newlines.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false, any = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+      any = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (any || !field.empty()) {
+        row.push_back(std::move(field));
+        rows.push_back(std::move(row));
+      }
+      row.clear();
+      field.clear();
+      any = false;
+    } else {
+      field += c;
+      any = true;
+    }
+  }
+  if (any || !field.empty()) {
+    row.push_back(std::move(field));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Leading number of a cell ("131072 (128K)" -> 131072); nullopt when the cell does not start with one.
+std::optional<double> leading_number(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  if (i >= s.size() || !(std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(s.substr(i), &used);
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+// Whole cell is a number (allowing surrounding spaces).
+std::optional<double> exact_number(const std::string& s) {
+  const auto v = leading_number(s);
+  if (!v) return v;
+  std::string rest = s;
+  rest.erase(0, rest.find_first_not_of(" \t"));
+  std::size_t used = 0;
+  std::stod(rest, &used);
+  const auto tail = rest.substr(used);
+  if (tail.find_first_not_of(" \t") != std::string::npos) return std::nullopt;
+  return v;
+}
+
+bool contains(const std::string& hay, std::string_view needle) { return to_lower(hay).find(needle) != std::string::npos; }
+
+// Value of "key N" in the notes ("kv frac 0.93", "max_batch_size 896"); nullopt if absent.
+std::optional<double> note_number(const std::string& notes, std::string_view key) {
+  const std::string lower = to_lower(notes);
+  const auto pos = lower.find(key);
+  if (pos == std::string::npos) return std::nullopt;
+  return leading_number(lower.substr(pos + key.size()));
+}
+
+const char* kSupportedMetrics[] = {"output_tokens_per_s_total", "output_tokens_per_s_per_gpu", "tokens_per_s_per_user",
+                                   "ttft_ms", "tpot_ms"};
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * (v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+}
+
+// Engine knobs of a row: the profile's fixed values, or the trtllm-bench rule: batch = min(requests the KV
+// pool holds at ISL+OSL, cap); token budget = clamp(batch * (1 + ISL/OSL), min, cap). Values published in the
+// row's notes (max_batch_size per attention-DP rank, max_num_tokens, kv frac) take precedence.
+Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
+  Deployment d = r.deployment;
+  const EngineProfile* e = r.engine;
+  d.knobs.kv_mem_fraction = e ? e->kv_mem_fraction : d.knobs.kv_mem_fraction;
+  if (auto f = note_number(r.row.notes, "kv frac ")) d.knobs.kv_mem_fraction = *f;
+  const auto note_bs = note_number(r.row.notes, "max_batch_size ");
+  const auto note_tokens = note_number(r.row.notes, "max_num_tokens ");
+  if (e && e->max_num_seqs > 0) d.knobs.max_num_seqs = e->max_num_seqs;
+  if (e && e->max_batched_tokens > 0) d.knobs.max_batched_tokens = d.knobs.chunked_prefill_tokens = e->max_batched_tokens;
+  if (e && e->max_num_seqs_cap > 0) {
+    // First pass with the smallest budget to size the KV pool, then apply the rule.
+    Deployment probe = d;
+    probe.knobs.max_num_seqs = e->max_num_seqs_cap;
+    probe.knobs.max_batched_tokens = std::max(1, e->max_batched_tokens_min);
+    StepModel sm(probe, eff);
+    const double reqs = static_cast<double>(sm.max_concurrent_seqs(r.isl + r.osl));
+    const double bs = std::min<double>(reqs, e->max_num_seqs_cap);
+    d.knobs.max_num_seqs = std::max(1, static_cast<int>(bs));
+    if (d.attention_dp) d.knobs.max_num_seqs = std::max(1, d.knobs.max_num_seqs / std::max(1, d.tp));
+    if (e->max_batched_tokens_cap > 0) {
+      const double tok = std::clamp(bs * (1 + r.isl / std::max(1.0, r.osl)), static_cast<double>(e->max_batched_tokens_min),
+                                    static_cast<double>(e->max_batched_tokens_cap));
+      d.knobs.max_batched_tokens = d.knobs.chunked_prefill_tokens = static_cast<int>(tok);
+    }
+  }
+  if (note_bs) d.knobs.max_num_seqs = static_cast<int>(*note_bs);
+  if (note_tokens) d.knobs.max_batched_tokens = d.knobs.chunked_prefill_tokens = static_cast<int>(*note_tokens);
+  return d;
+}
+
+struct Evaluated {
+  OperatingPoint point;
+  Deployment deployment;
+  bool ok = false;
+  std::string reason;
+};
+
+Evaluated evaluate(const PreparedRow& r, const Deployment& base, const EfficiencyTable& table) {
+  Evaluated out;
+  const Efficiency eff = table.for_gpu(base.gpu);
+  PreparedRow tmp = r;
+  tmp.deployment = base;
+  const Deployment d = with_engine_knobs(tmp, eff);
+  StepModel sm(d, eff);
+  if (!sm.feasible()) {
+    out.reason = sm.memory().reason;
+    return out;
+  }
+  std::int64_t maxc = sm.max_concurrent_seqs(r.isl + r.osl);
+  if (maxc <= 0) {
+    out.reason = fmt::format("KV pool cannot hold one sequence of {:.0f} tokens", r.isl + r.osl);
+    return out;
+  }
+  // Published concurrency is for the whole run; one replica carries its share.
+  std::int64_t c = maxc;
+  if (r.concurrency > 0) {
+    const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
+    c = std::min<std::int64_t>(maxc, std::max<std::int64_t>(1, r.concurrency / replicas));
+  }
+  out.point = steady_state(sm, r.isl, r.osl, c);
+  out.deployment = d;
+  out.ok = true;
+  return out;
+}
+}  // namespace
+
+std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path.string(), "", "", "cannot read the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto table = parse_csv(ss.str());
+  if (table.empty()) throw InputError(path.string(), "", "", "empty file: expected a header row");
+  const auto& header = table.front();
+  static const char* kColumns[] = {"source", "url_or_repo_path", "version_or_date", "engine", "model", "precision",
+                                   "gpu", "num_gpus", "tp", "pp", "ep", "isl", "osl", "concurrency_or_batch",
+                                   "scenario", "metric", "value", "unit", "notes"};
+  std::vector<int> idx;
+  for (const char* c : kColumns) {
+    const auto it = std::find(header.begin(), header.end(), c);
+    if (it == header.end() && std::string(c) != "notes" && std::string(c) != "url_or_repo_path")
+      throw InputError(path.string(), std::string("header/") + c, "", "missing column '" + std::string(c) + "'");
+    idx.push_back(it == header.end() ? -1 : static_cast<int>(it - header.begin()));
+  }
+  std::vector<PublishedRow> rows;
+  for (std::size_t i = 1; i < table.size(); ++i) {
+    const auto& t = table[i];
+    auto col = [&](int k) { return idx[k] >= 0 && idx[k] < static_cast<int>(t.size()) ? t[idx[k]] : std::string(); };
+    PublishedRow r;
+    r.line = static_cast<int>(i + 1);
+    r.source = col(0), r.url_or_repo_path = col(1), r.version_or_date = col(2), r.engine = col(3);
+    r.model = col(4), r.precision = col(5), r.gpu = col(6), r.num_gpus = col(7), r.tp = col(8), r.pp = col(9);
+    r.ep = col(10), r.isl = col(11), r.osl = col(12), r.concurrency_or_batch = col(13), r.scenario = col(14);
+    r.metric = col(15), r.value = col(16), r.unit = col(17), r.notes = col(18);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, "", "", std::string("cannot read engine profiles: ") + e.what());
+  }
+  std::vector<EngineProfile> out;
+  std::size_t i = 0;
+  for (const auto& n : root["engines"]) {
+    const std::string prefix = "/engines/" + std::to_string(i++);
+    EngineProfile p;
+    try {
+      p.name = n["name"].as<std::string>();
+      for (const auto& m : n["match"]) p.match.push_back(to_lower(m.as<std::string>()));
+      p.max_num_seqs = n["max_num_seqs"].as<int>(0);
+      p.max_num_seqs_cap = n["max_num_seqs_cap"].as<int>(0);
+      p.max_batched_tokens = n["max_batched_tokens"].as<int>(0);
+      p.max_batched_tokens_min = n["max_batched_tokens_min"].as<int>(0);
+      p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);
+      p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
+      p.source = n["source"].as<std::string>("");
+    } catch (const YAML::Exception& e) {
+      throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
+    }
+    if (p.kv_mem_fraction <= 0 || p.kv_mem_fraction > 1)
+      throw InputError(file, prefix + "/kv_mem_fraction", std::to_string(p.kv_mem_fraction), "must be in (0, 1]");
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+const std::vector<EngineProfile>& shipped_engine_profiles() {
+  static const std::vector<EngineProfile> p = load_engine_profiles(data_dir() / "perf" / "engines.yaml");
+  return p;
+}
+
+std::string holdout_group(const PublishedRow& r) {
+  if (r.source.find("perf-overview") != std::string::npos) {
+    const auto v = r.version_or_date.substr(0, r.version_or_date.find(' '));
+    return r.source + " " + v;
+  }
+  return r.source;
+}
+
+bool is_saturated_throughput_metric(const std::string& metric) { return metric.rfind("output_tokens_per_s_", 0) == 0; }
+
+std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, const catalog::Catalog& cat) {
+  std::vector<PreparedRow> out;
+  const auto& engines = shipped_engine_profiles();
+  for (const auto& row : rows) {
+    PreparedRow r;
+    r.row = row;
+    r.suspect = contains(row.notes, "suspect");
+    auto skip = [&](std::string why) {
+      r.skip_reason = std::move(why);
+      out.push_back(r);
+    };
+    const bool metric_ok = std::any_of(std::begin(kSupportedMetrics), std::end(kSupportedMetrics),
+                                       [&](const char* m) { return row.metric == m; });
+    if (!metric_ok) {
+      skip("unsupported metric '" + row.metric + "'");
+      continue;
+    }
+    const auto* model = cat.resolve_model(row.model);
+    if (!model) {
+      skip("unknown model '" + row.model + "'");
+      continue;
+    }
+    const auto* gpu = cat.resolve_gpu(row.gpu);
+    if (!gpu) {
+      skip("unknown GPU '" + row.gpu + "'");
+      continue;
+    }
+    r.model_id = model->id;
+    r.gpu_id = gpu->id;
+    const auto isl = leading_number(row.isl), osl = leading_number(row.osl);
+    if (!isl || !osl || *isl <= 0 || *osl <= 0) {
+      skip("ISL/OSL not fixed in the row (isl '" + row.isl + "', osl '" + row.osl + "')");
+      continue;
+    }
+    r.isl = *isl;
+    r.osl = *osl;
+    const auto value = exact_number(row.value);
+    if (!value || *value <= 0) {
+      skip("value '" + row.value + "' is not a positive number");
+      continue;
+    }
+    r.measured = *value;
+    const auto ngpu = exact_number(row.num_gpus);
+    if (row.metric == "output_tokens_per_s_total" && !ngpu) {
+      skip("GPU count not stated ('" + row.num_gpus + "') for a whole-system metric");
+      continue;
+    }
+    const auto tp = exact_number(row.tp), pp = exact_number(row.pp), ep = exact_number(row.ep);
+    if (!row.ep.empty() && !ep) {
+      skip("expert-parallel layout not numeric ('" + row.ep + "')");
+      continue;
+    }
+    r.num_gpus = ngpu ? static_cast<int>(*ngpu) : (tp ? static_cast<int>(*tp * (pp ? *pp : 1)) : 8);
+
+    // Precision as printed: weights (FP4/NVFP4 -> nvfp4, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
+    // checkpoint's native precision. KV cache: as stated ("FP16 KV", "FP8 KV", "BF16 attention"), else fp8
+    // for fp8/fp4 checkpoints (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit otherwise.
+    const std::string prec = to_lower(row.precision);
+    Precision wp;
+    if (prec.find("fp4") != std::string::npos)
+      wp = Precision::nvfp4;
+    else if (prec.find("fp8") != std::string::npos)
+      wp = Precision::fp8;
+    else if (prec.find("fp16") != std::string::npos || prec.find("bf16") != std::string::npos)
+      wp = Precision::fp16;
+    else
+      wp = model->native_weight_precision;
+    if (prec.find("bf16 attention") != std::string::npos && prec.find("fp8") != std::string::npos) wp = Precision::fp8;
+    Precision kv = (wp == Precision::fp8 || wp == Precision::nvfp4 || wp == Precision::mxfp4) &&
+                           gpu->peak_flops(ComputeClass::fp8) > 0
+                       ? Precision::fp8
+                       : Precision::fp16;
+    if (prec.find("fp16 kv") != std::string::npos || prec.find("bf16 attention") != std::string::npos)
+      kv = Precision::fp16;
+    if (prec.find("fp8 kv") != std::string::npos || prec.find("fp8 attention") != std::string::npos) kv = Precision::fp8;
+
+    Deployment d;
+    d.model = std::make_shared<const catalog::ModelSpec>(*model);
+    d.gpu = *gpu;
+    d.weight_precision = wp;
+    d.activation_precision = default_activation_precision(wp, *gpu);
+    d.kv_precision = kv;
+    if (tp) {
+      d.tp = static_cast<int>(*tp);
+      d.pp = pp ? static_cast<int>(*pp) : 1;
+      d.ep = ep ? static_cast<int>(*ep) : 1;
+      // Attention data parallelism where the source says so (MoE runs in the TensorRT-LLM docs use it);
+      // experts then shard over the whole group unless an EP size is given.
+      if (model->is_moe() && contains(row.notes, "attention dp") && d.tp > 1) {
+        d.attention_dp = true;
+        if (!ep) d.ep = d.tp;
+      }
+      if (d.ep > d.tp) d.ep = d.tp;
+    } else {
+      r.search_parallelism = true;
+    }
+    d.knobs = EngineKnobs{};
+    r.deployment = d;
+    for (const auto& e : engines) {
+      if (std::any_of(e.match.begin(), e.match.end(), [&](const std::string& m) { return contains(row.engine, m); })) {
+        r.engine = &e;
+        break;
+      }
+    }
+    const auto conc = exact_number(row.concurrency_or_batch);
+    r.concurrency = conc ? static_cast<std::int64_t>(*conc) : 0;
+    r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
+    if (contains(row.notes, "mtp") || contains(row.engine, "mtp")) r.caveat = "speculative decoding (MTP) not modelled";
+    if (contains(row.scenario, "disagg")) r.caveat = "prefill/decode disaggregation not modelled";
+    r.ok = true;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
+  RowPrediction p;
+  if (!r.ok) {
+    p.reason = r.skip_reason;
+    return p;
+  }
+  Evaluated best;
+  if (r.search_parallelism) {
+    // Parallelism not published: the engine vendor reports its best mapping, so take the best TP x PP
+    // factorisation of the GPU count (per GPU output tokens/s).
+    for (int tp = 1; tp <= r.num_gpus; tp *= 2) {
+      if (r.num_gpus % tp) continue;
+      Deployment d = r.deployment;
+      d.tp = tp;
+      d.pp = r.num_gpus / tp;
+      Evaluated e = evaluate(r, d, eff);
+      if (e.ok && (!best.ok || e.point.output_tok_s_per_gpu > best.point.output_tok_s_per_gpu)) best = e;
+      if (!best.ok && !e.ok) best.reason = e.reason;
+    }
+  } else {
+    best = evaluate(r, r.deployment, eff);
+  }
+  if (!best.ok) {
+    p.reason = "infeasible: " + best.reason;
+    return p;
+  }
+  const auto& pt = best.point;
+  const int replicas = std::max(1, r.num_gpus / std::max(1, best.deployment.num_gpus()));
+  const std::string& m = r.row.metric;
+  if (m == "output_tokens_per_s_total")
+    p.predicted = pt.output_tok_s * replicas;
+  else if (m == "output_tokens_per_s_per_gpu")
+    p.predicted = pt.output_tok_s_per_gpu;
+  else if (m == "tokens_per_s_per_user")
+    p.predicted = r.per_user_with_context ? r.osl / pt.e2e_s : pt.tok_s_per_user;
+  else if (m == "ttft_ms")
+    p.predicted = pt.ttft_s * 1e3;
+  else if (m == "tpot_ms")
+    p.predicted = pt.tpot_s * 1e3;
+  p.error_pct = (p.predicted - r.measured) / r.measured * 100.0;
+  p.deployment = deployment_label(best.deployment);
+  p.concurrency = pt.concurrency;
+  p.ok = true;
+  return p;
+}
+
+ErrorStats error_stats(std::vector<double> e) {
+  ErrorStats s;
+  s.n = static_cast<int>(e.size());
+  if (e.empty()) return s;
+  std::vector<double> a;
+  for (double x : e) a.push_back(std::fabs(x));
+  s.median_abs_error_pct = percentile(a, 0.5);
+  s.p90_abs_error_pct = percentile(a, 0.9);
+  s.median_signed_error_pct = percentile(e, 0.5);
+  return s;
+}
+
+ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff) {
+  ValidationResult v;
+  std::vector<double> all, sat;
+  std::map<std::string, std::vector<double>> by_model, by_gpu, by_metric, by_source;
+  for (const auto& r : rows) {
+    ValidationRow vr{r, predict_row(r, eff)};
+    if (!r.ok) {
+      ++v.skipped;
+    } else if (!vr.prediction.ok) {
+      ++v.failed;
+    } else {
+      ++v.predicted;
+      if (r.suspect) {
+        ++v.suspect;
+      } else {
+        const double e = vr.prediction.error_pct;
+        all.push_back(e);
+        if (is_saturated_throughput_metric(r.row.metric)) sat.push_back(e);
+        by_model[r.model_id].push_back(e);
+        by_gpu[r.gpu_id].push_back(e);
+        by_metric[r.row.metric].push_back(e);
+        by_source[holdout_group(r.row)].push_back(e);
+      }
+    }
+    v.rows.push_back(std::move(vr));
+  }
+  v.overall = error_stats(all);
+  v.saturated = error_stats(sat);
+  for (auto& [k, e] : by_model) v.by_model[k] = error_stats(e);
+  for (auto& [k, e] : by_gpu) v.by_gpu[k] = error_stats(e);
+  for (auto& [k, e] : by_metric) v.by_metric[k] = error_stats(e);
+  for (auto& [k, e] : by_source) v.by_source[k] = error_stats(e);
+  return v;
+}
+
+}  // namespace tokenmath::perf

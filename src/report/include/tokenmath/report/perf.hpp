@@ -1,0 +1,35 @@
+// Renderers for the performance model: frontier tables and SVG chart, deployment search, validation and
+// calibration reports.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tokenmath/perf/throughput.hpp"
+#include "tokenmath/perf/validate.hpp"
+#include "tokenmath/report/table.hpp"
+
+namespace tokenmath::report {
+
+// Concurrency, tok/s/GPU, tok/s/user, TTFT, TPOT, total output tok/s (+ step breakdown), one row per point.
+Table frontier_table(const perf::Frontier& f);
+// Header lines (deployment, memory plan, max-throughput point) + the table, or a json object
+// {deployment, memory, max_throughput, frontier: [...]}.
+std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, double isl, double osl, Format fmt);
+// Best deployments of a search (feasible first), one row each with its max-throughput point.
+std::string render_deployment_options(const std::vector<perf::DeploymentOption>& opts, std::size_t max_rows,
+                                      double isl, double osl, Format fmt);
+// SVG line chart: x = tokens/s per user, y = output tokens/s per GPU, one series per frontier.
+struct FrontierSeries {
+  std::string label;
+  const perf::Frontier* frontier;
+};
+std::string frontier_svg(const std::vector<FrontierSeries>& series, const std::string& title);
+
+// Per-row predictions (predicted vs measured, error %), skipped rows with reasons, then summaries by model,
+// GPU, metric and source. json: {rows: [...], skipped: [...], summary: {rows, predicted, skipped,
+// median_abs_error_pct, p90_abs_error_pct, ...}}.
+std::string render_validation(const perf::ValidationResult& v, Format fmt);
+std::string render_calibration(const perf::CalibrationResult& c, Format fmt);
+
+}  // namespace tokenmath::report

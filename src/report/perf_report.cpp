@@ -1,0 +1,305 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "tokenmath/report/perf.hpp"
+
+namespace tokenmath::report {
+
+namespace {
+using nlohmann::json;
+
+json point_json(const perf::OperatingPoint& p) {
+  return json{{"concurrency", p.concurrency},
+              {"output_tok_s_per_gpu", p.output_tok_s_per_gpu},
+              {"tok_s_per_user", p.tok_s_per_user},
+              {"ttft_s", p.ttft_s},
+              {"tpot_s", p.tpot_s},
+              {"output_tok_s", p.output_tok_s},
+              {"step_s", p.step_s},
+              {"prefill_tokens_per_step", p.prefill_tokens_per_step},
+              {"breakdown_s",
+               {{"linear", p.breakdown.linear_s},
+                {"moe", p.breakdown.moe_s},
+                {"attention", p.breakdown.attention_s},
+                {"comm", p.breakdown.comm_s},
+                {"overhead", p.breakdown.overhead_s},
+                {"pipeline_bubble", p.breakdown.pipeline_bubble_s}}}};
+}
+
+json memory_json(const perf::MemoryPlan& m) {
+  return json{{"feasible", m.feasible},
+              {"reason", m.reason},
+              {"weight_gb_per_gpu", m.weight_bytes_per_gpu / 1e9},
+              {"activation_gb_per_gpu", m.activation_bytes_per_gpu / 1e9},
+              {"reserve_gb_per_gpu", m.reserve_bytes_per_gpu / 1e9},
+              {"kv_pool_gb_per_gpu", m.kv_bytes_per_gpu / 1e9},
+              {"kv_capacity_tokens", m.kv_capacity_tokens}};
+}
+
+std::string stats_cell(const perf::ErrorStats& s) {
+  return fmt::format("n={} median {:.1f}% p90 {:.1f}%", s.n, s.median_abs_error_pct, s.p90_abs_error_pct);
+}
+
+Table stats_table(const std::string& key_name, const std::map<std::string, perf::ErrorStats>& m) {
+  Table t({{key_name, key_name, 0},
+           {"rows", "rows", 0},
+           {"median_abs_error_pct", "median |err| %", 1},
+           {"p90_abs_error_pct", "p90 |err| %", 1},
+           {"median_signed_error_pct", "median err %", 1}});
+  for (const auto& [k, s] : m)
+    t.add_row({k, static_cast<long long>(s.n), s.median_abs_error_pct, s.p90_abs_error_pct, s.median_signed_error_pct});
+  return t;
+}
+
+json stats_json(const perf::ErrorStats& s) {
+  return json{{"rows", s.n},
+              {"median_abs_error_pct", s.median_abs_error_pct},
+              {"p90_abs_error_pct", s.p90_abs_error_pct},
+              {"median_signed_error_pct", s.median_signed_error_pct}};
+}
+
+json stats_map_json(const std::map<std::string, perf::ErrorStats>& m) {
+  json j = json::object();
+  for (const auto& [k, s] : m) j[k] = stats_json(s);
+  return j;
+}
+}  // namespace
+
+Table frontier_table(const perf::Frontier& f) {
+  Table t({{"concurrency", "concurrency", 0},
+           {"output_tok_s_per_gpu", "tok/s/GPU", 1},
+           {"tok_s_per_user", "tok/s/user", 1},
+           {"ttft_s", "TTFT s", 3},
+           {"tpot_ms", "TPOT ms", 2},
+           {"output_tok_s", "output tok/s", 1},
+           {"step_ms", "step ms", 2}});
+  for (const auto& p : f.points)
+    t.add_row({static_cast<long long>(p.concurrency), p.output_tok_s_per_gpu, p.tok_s_per_user, p.ttft_s,
+               p.tpot_s * 1e3, p.output_tok_s, p.step_s * 1e3});
+  return t;
+}
+
+std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, double isl, double osl, Format fmt) {
+  const std::string label = perf::deployment_label(d);
+  const perf::StepModel sm(d);
+  if (fmt == Format::json) {
+    json j{{"model", d.model ? d.model->id : ""},
+           {"gpu", d.gpu.id},
+           {"deployment", label},
+           {"gpus_per_replica", d.num_gpus()},
+           {"isl", isl},
+           {"osl", osl},
+           {"feasible", f.feasible},
+           {"reason", f.reason},
+           {"max_concurrency", f.max_concurrency},
+           {"memory", memory_json(sm.memory())},
+           {"frontier", json::array()}};
+    for (const auto& p : f.points) j["frontier"].push_back(point_json(p));
+    if (f.feasible) j["max_throughput"] = point_json(f.best);
+    return j.dump(2) + "\n";
+  }
+  if (fmt == Format::csv) return frontier_table(f).render(fmt);
+  std::string out = fmt::format("{} on {} x{} ({}), ISL {:.0f} / OSL {:.0f}\n", d.model ? d.model->display_name : "?",
+                                d.gpu.name, d.num_gpus(), label, isl, osl);
+  const auto& m = sm.memory();
+  out += fmt::format("memory per GPU: weights {:.1f} GB, activations {:.1f} GB, reserve {:.1f} GB, KV pool {:.1f} GB\n",
+                     m.weight_bytes_per_gpu / 1e9, m.activation_bytes_per_gpu / 1e9, m.reserve_bytes_per_gpu / 1e9,
+                     m.kv_bytes_per_gpu / 1e9);
+  if (!f.feasible) return out + "infeasible: " + f.reason + "\n";
+  out += fmt::format("max concurrency {} (KV capacity {:.0f} tokens, max_num_seqs {})\n", f.max_concurrency,
+                     m.kv_capacity_tokens, d.knobs.max_num_seqs);
+  out += frontier_table(f).render(fmt);
+  out += fmt::format("max throughput: {:.0f} output tok/s ({:.0f} tok/s/GPU) at concurrency {}, {:.1f} tok/s/user\n",
+                     f.best.output_tok_s, f.best.output_tok_s_per_gpu, f.best.concurrency, f.best.tok_s_per_user);
+  return out;
+}
+
+std::string render_deployment_options(const std::vector<perf::DeploymentOption>& opts, std::size_t max_rows,
+                                      double isl, double osl, Format fmt) {
+  Table t({{"deployment", "deployment", 0},
+           {"gpus", "GPUs", 0},
+           {"feasible", "feasible", 0},
+           {"max_concurrency", "max conc.", 0},
+           {"output_tok_s_per_gpu", "tok/s/GPU", 1},
+           {"tok_s_per_user", "tok/s/user", 1},
+           {"tpot_ms", "TPOT ms", 2},
+           {"ttft_s", "TTFT s", 3},
+           {"reason", "reason", 0}});
+  std::size_t shown = 0;
+  for (const auto& o : opts) {
+    if (shown++ >= max_rows) break;
+    const auto& b = o.frontier.best;
+    if (o.frontier.feasible)
+      t.add_row({o.label, static_cast<long long>(o.deployment.num_gpus()), true,
+                 static_cast<long long>(o.frontier.max_concurrency), b.output_tok_s_per_gpu, b.tok_s_per_user,
+                 b.tpot_s * 1e3, b.ttft_s, std::string()});
+    else
+      t.add_row({o.label, static_cast<long long>(o.deployment.num_gpus()), false, 0LL, std::monostate{},
+                 std::monostate{}, std::monostate{}, std::monostate{}, o.frontier.reason});
+  }
+  if (fmt == Format::table)
+    return fmt::format("best deployments by output tokens/s per GPU at max throughput (ISL {:.0f} / OSL {:.0f}):\n",
+                       isl, osl) +
+           t.render(fmt);
+  return t.render(fmt);
+}
+
+std::string frontier_svg(const std::vector<FrontierSeries>& series, const std::string& title) {
+  const double w = 720, h = 480, ml = 80, mr = 20, mt = 40, mb = 60;
+  double xmax = 1, ymax = 1;
+  for (const auto& s : series)
+    for (const auto& p : s.frontier->points) {
+      xmax = std::max(xmax, p.tok_s_per_user);
+      ymax = std::max(ymax, p.output_tok_s_per_gpu);
+    }
+  // Round axis maxima up to 1, 2 or 5 x 10^k.
+  auto nice = [](double v) {
+    const double e = std::pow(10, std::floor(std::log10(v)));
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+      if (m * e >= v) return m * e;
+    return 10 * e;
+  };
+  xmax = nice(xmax * 1.05);
+  ymax = nice(ymax * 1.05);
+  auto X = [&](double x) { return ml + x / xmax * (w - ml - mr); };
+  auto Y = [&](double y) { return h - mb - y / ymax * (h - mt - mb); };
+  static const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+  std::string s = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{}\" y=\"24\" font-size=\"15\">{}</text>\n",
+      w, h, w, h, ml, title);
+  for (int i = 0; i <= 5; ++i) {
+    const double xv = xmax * i / 5, yv = ymax * i / 5;
+    s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", X(xv), Y(0),
+                     X(xv), Y(ymax));
+    s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", X(0), Y(yv),
+                     X(xmax), Y(yv));
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", X(xv), h - mb + 18,
+                     format_number(xv, 0));
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", ml - 6, Y(yv) + 4,
+                     format_number(yv, 0));
+  }
+  s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">tokens/s per user</text>\n",
+                   (ml + w - mr) / 2, h - 18);
+  s += fmt::format(
+      "<text x=\"18\" y=\"{:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 18 {:.1f})\">output tokens/s per "
+      "GPU</text>\n",
+      (mt + h - mb) / 2, (mt + h - mb) / 2);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const char* c = colors[i % 6];
+    std::string pts;
+    for (const auto& p : series[i].frontier->points)
+      pts += fmt::format("{:.1f},{:.1f} ", X(p.tok_s_per_user), Y(p.output_tok_s_per_gpu));
+    s += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n", c, pts);
+    for (const auto& p : series[i].frontier->points)
+      s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"><title>concurrency {}</title></circle>\n",
+                       X(p.tok_s_per_user), Y(p.output_tok_s_per_gpu), c, p.concurrency);
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\">{}</text>\n", w - mr - 220, mt + 16 + 16.0 * i, c,
+                     series[i].label);
+  }
+  return s + "</svg>\n";
+}
+
+std::string render_validation(const perf::ValidationResult& v, Format fmt) {
+  Table rows({{"line", "line", 0},
+              {"source", "source", 0},
+              {"model", "model", 0},
+              {"gpu", "gpu", 0},
+              {"num_gpus", "GPUs", 0},
+              {"isl", "ISL", 0},
+              {"osl", "OSL", 0},
+              {"metric", "metric", 0},
+              {"deployment", "deployment", 0},
+              {"measured", "measured", 1},
+              {"predicted", "predicted", 1},
+              {"error_pct", "error %", 1},
+              {"flag", "flag", 0}});
+  Table skipped({{"line", "line", 0},
+                 {"source", "source", 0},
+                 {"model", "model", 0},
+                 {"gpu", "gpu", 0},
+                 {"metric", "metric", 0},
+                 {"reason", "reason", 0}});
+  for (const auto& r : v.rows) {
+    const auto& row = r.prepared.row;
+    if (r.prediction.ok) {
+      std::string flag = r.prepared.suspect ? "SUSPECT (excluded from summary)" : "";
+      if (!r.prepared.caveat.empty()) flag += (flag.empty() ? "" : "; ") + r.prepared.caveat;
+      rows.add_row({static_cast<long long>(row.line), holdout_group(row), row.model, row.gpu, row.num_gpus, row.isl,
+                    row.osl, row.metric, r.prediction.deployment, r.prepared.measured, r.prediction.predicted,
+                    r.prediction.error_pct, flag});
+    } else {
+      skipped.add_row({static_cast<long long>(row.line), holdout_group(row), row.model, row.gpu, row.metric,
+                       r.prediction.reason.empty() ? r.prepared.skip_reason : r.prediction.reason});
+    }
+  }
+  const int skipped_n = v.skipped + v.failed;
+  if (fmt == Format::json) {
+    json j;
+    j["rows"] = rows.to_json();
+    j["skipped"] = skipped.to_json();
+    j["summary"] = {{"rows", static_cast<int>(v.rows.size())},
+                    {"predicted", v.predicted},
+                    {"skipped", skipped_n},
+                    {"suspect_excluded", v.suspect},
+                    {"median_abs_error_pct", v.overall.median_abs_error_pct},
+                    {"p90_abs_error_pct", v.overall.p90_abs_error_pct},
+                    {"median_signed_error_pct", v.overall.median_signed_error_pct},
+                    {"saturated_throughput", stats_json(v.saturated)},
+                    {"by_model", stats_map_json(v.by_model)},
+                    {"by_gpu", stats_map_json(v.by_gpu)},
+                    {"by_metric", stats_map_json(v.by_metric)},
+                    {"by_source", stats_map_json(v.by_source)}};
+    return j.dump(2) + "\n";
+  }
+  if (fmt == Format::csv) return rows.to_csv();
+  std::string out = rows.render(fmt);
+  out += fmt::format("\nskipped rows ({}):\n", skipped_n);
+  out += skipped.render(fmt);
+  out += fmt::format("\nsummary: {} rows, {} predicted, {} skipped, {} SUSPECT excluded\n", v.rows.size(),
+                     v.predicted, skipped_n, v.suspect);
+  out += "all predicted rows:            " + stats_cell(v.overall) + "\n";
+  out += "saturated throughput (output_tokens_per_s_*): " + stats_cell(v.saturated) + "\n\n";
+  out += stats_table("source", v.by_source).render(fmt) + "\n";
+  out += stats_table("model", v.by_model).render(fmt) + "\n";
+  out += stats_table("gpu", v.by_gpu).render(fmt) + "\n";
+  out += stats_table("metric", v.by_metric).render(fmt);
+  return out;
+}
+
+std::string render_calibration(const perf::CalibrationResult& c, Format fmt) {
+  Table t({{"factor", "factor", 0}, {"before", "before", 4}, {"after", "after", 4}});
+  for (const auto& k : c.keys) t.add_row({k, c.before.get(k), c.after.get(k)});
+  Table h({{"fit_on", "fit on", 0},
+           {"fit_rows", "rows", 0},
+           {"fit_median_abs_error_pct", "fit median %", 1},
+           {"test_rows", "test rows", 0},
+           {"test_median_abs_error_pct", "test median %", 1},
+           {"test_p90_abs_error_pct", "test p90 %", 1}});
+  for (const auto& r : c.holdout)
+    h.add_row({r.fit_group, static_cast<long long>(r.fit_stats.n), r.fit_stats.median_abs_error_pct,
+               static_cast<long long>(r.test_stats.n), r.test_stats.median_abs_error_pct,
+               r.test_stats.p90_abs_error_pct});
+  if (fmt == Format::json) {
+    json j{{"factors", t.to_json()},
+           {"before", stats_json(c.before_stats)},
+           {"after", stats_json(c.after_stats)},
+           {"objective_before", c.before_objective},
+           {"objective_after", c.after_objective},
+           {"holdout", h.to_json()}};
+    return j.dump(2) + "\n";
+  }
+  std::string out =
+      "calibration: coordinate search minimising mean |ln(predicted/measured)| over saturated-throughput rows\n";
+  out += t.render(fmt);
+  out += fmt::format("\nbefore: {} (objective {:.4f})\nafter:  {} (objective {:.4f})\n", stats_cell(c.before_stats),
+                     c.before_objective, stats_cell(c.after_stats), c.after_objective);
+  if (!c.holdout.empty()) out += "\nhold-out (fit on one group, test on all others):\n" + h.render(fmt);
+  return out;
+}
+
+}  // namespace tokenmath::report
