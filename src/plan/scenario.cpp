@@ -10,6 +10,7 @@
 
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/cost/assumptions.hpp"
 
 namespace tokenmath::plan {
 namespace {
@@ -73,7 +74,7 @@ OptionSpec range(std::string key, std::string unit, double lo, double hi, std::s
 
 std::vector<OptionSpec> make_options() {
   using S = Scenario;
-  return {
+  std::vector<OptionSpec> out = {
       text("scenario.name", {}, "label printed on the report", &S::name),
       text("scenario.quality_assumption", {},
            "what the comparison assumes about model quality; printed beside every $/token comparison",
@@ -123,22 +124,6 @@ std::vector<OptionSpec> make_options() {
 
       num("owned.gpu_price_multiplier", "x catalog price", 0.01, 100,
           "scales each system's catalog price per GPU (volume discounts, quotes)", &S::gpu_price_multiplier),
-      num("owned.network_capex_fraction", "fraction of system price", 0, 5,
-          "scale-out fabric, cables, installation, as a share of the system price", &S::network_capex_fraction),
-      num("owned.lifetime_years", "years", 0.5, 20, "depreciation / economic life of the hardware",
-          &S::lifetime_years),
-      num("owned.cost_of_capital", "1/year", 0, 1, "annual rate of the capital annuity (0 = straight line)",
-          &S::cost_of_capital),
-      num("owned.residual_value_fraction", "fraction of capex", 0, 1, "resale value at end of life",
-          &S::residual_value_fraction),
-      num("owned.power_usd_per_kwh", "USD/kWh", 0, 10, "electricity price", &S::power_usd_per_kwh),
-      num("owned.pue_air", "ratio", 1, 5, "facility power / IT power for air-cooled systems", &S::pue_air),
-      num("owned.pue_liquid", "ratio", 1, 5, "facility power / IT power for liquid-cooled systems",
-          &S::pue_liquid),
-      num("owned.facility_usd_per_kw_month", "USD/kW-month", 0, 10000,
-          "colocation or facility charge per kW of IT load", &S::facility_usd_per_kw_month),
-      num("owned.ops_fraction_of_capex_per_year", "1/year", 0, 1,
-          "operations, support and spares per year, as a share of capex", &S::ops_fraction_of_capex_per_year),
 
       text("rented.tier", {}, "rental price tier (cost module's price table)", &S::rented_tier),
       num("rented.hours_per_year", "hours", 1, 8784, "billed hours per rented GPU per year (8760 = 24/7 reserved)",
@@ -151,9 +136,9 @@ std::vector<OptionSpec> make_options() {
 
       range("sensitivity.gpu_price_multiplier", "x catalog price", 0.01, 100, "owned.gpu_price_multiplier",
             &S::sensitivity_gpu_price_multiplier),
-      range("sensitivity.power_usd_per_kwh", "USD/kWh", 0, 10, "owned.power_usd_per_kwh",
+      range("sensitivity.power_usd_per_kwh", "USD/kWh", 0, 10, "cost.power_usd_per_kwh",
             &S::sensitivity_power_usd_per_kwh),
-      range("sensitivity.lifetime_years", "years", 0.5, 20, "owned.lifetime_years", &S::sensitivity_lifetime_years),
+      range("sensitivity.lifetime_years", "years", 0.5, 30, "cost.lifetime_years", &S::sensitivity_lifetime_years),
       range("sensitivity.cache_hit_rate", "fraction", 0, 1, "workload.cache_hit_rate",
             &S::sensitivity_cache_hit_rate),
       range("sensitivity.peak_load_target", "fraction", 0.05, 1, "slo.peak_load_target",
@@ -161,6 +146,21 @@ std::vector<OptionSpec> make_options() {
       range("sensitivity.api_price_multiplier", "x list price", 0.01, 100, "api.price_multiplier",
             &S::sensitivity_api_price_multiplier),
   };
+  // The cost module's assumptions, after owned.*; `utilization` is left out: the planner derives utilisation
+  // from the demand profile and the fleet it sizes.
+  auto at = std::find_if(out.begin(), out.end(), [](const OptionSpec& o) { return o.key == "rented.tier"; });
+  std::vector<OptionSpec> cost_options;
+  for (const auto& k : cost::assumption_keys()) {
+    if (k.key == "utilization") continue;
+    OptionSpec o;
+    o.key = "cost." + k.key;
+    o.unit = k.unit;
+    o.help = k.help + " (cost assumption; default and source from data/costs.yaml)";
+    o.field = CostKey{k.key};
+    cost_options.push_back(std::move(o));
+  }
+  out.insert(at, cost_options.begin(), cost_options.end());
+  return out;
 }
 
 std::string number_text(double v) {
@@ -199,8 +199,15 @@ double parse_number(const YAML::Node& n, const OptionSpec& o, const std::string&
 }
 
 void set_value(Scenario& s, const OptionSpec& o, const YAML::Node& n, const std::string& file) {
+  if (const auto* ck = std::get_if<CostKey>(&o.field)) {
+    cost::set_assumption(s.cost, ck->key, parse_number(n, o, file, o.key), file, o.key);
+    return;
+  }
   std::visit(
       [&](auto member) {
+        if constexpr (std::is_same_v<decltype(member), CostKey>) {
+          return;
+        } else {
         using T = std::remove_cvref_t<decltype(s.*member)>;
         if constexpr (std::is_same_v<T, double>) {
           s.*member = parse_number(n, o, file, o.key);
@@ -240,6 +247,7 @@ void set_value(Scenario& s, const OptionSpec& o, const YAML::Node& n, const std:
             }
           }
           s.*member = std::move(out);
+        }
         }
       },
       o.field);
@@ -318,7 +326,8 @@ std::string OptionSpec::type_name() const {
     case 1: return "integer";
     case 2: return "text";
     case 3: return "list of text";
-    default: return "list of numbers";
+    case 4: return "list of numbers";
+    default: return "number";
   }
 }
 
@@ -341,10 +350,16 @@ Scenario load_scenario(const std::filesystem::path& path, const Scenario& base) 
 
 Scenario load_complete_scenario(const std::filesystem::path& path) {
   Scenario s;
+  s.cost = cost::shipped_cost_assumptions();
+  for (const auto& o : scenario_options())
+    if (const auto* ck = std::get_if<CostKey>(&o.field)) {
+      const auto& p = s.cost.provenance[ck->key];
+      s.sources[o.key] = p.date.empty() ? p.source : p.source + " (" + p.date + ")";
+    }
   const std::string file = path.string();
   const auto set = apply(s, parse_yaml(read_file(path), file), file, true);
   for (const auto& o : scenario_options())
-    if (std::find(set.begin(), set.end(), o.key) == set.end())
+    if (!std::holds_alternative<CostKey>(o.field) && std::find(set.begin(), set.end(), o.key) == set.end())
       throw InputError(file, o.key, "", "missing; a complete scenario sets every option");
   validate_scenario(s);
   return s;
@@ -370,8 +385,12 @@ void validate_scenario(const Scenario& s) {
 }
 
 std::string option_value_text(const Scenario& s, const OptionSpec& o) {
+  if (const auto* ck = std::get_if<CostKey>(&o.field)) return number_text(cost::get_assumption(s.cost, ck->key));
   return std::visit(
       [&](auto member) -> std::string {
+        if constexpr (std::is_same_v<decltype(member), CostKey>) {
+          return {};
+        } else {
         using T = std::remove_cvref_t<decltype(s.*member)>;
         const auto& v = s.*member;
         if constexpr (std::is_same_v<T, double> || std::is_same_v<T, int>) {
@@ -386,6 +405,7 @@ std::string option_value_text(const Scenario& s, const OptionSpec& o) {
             else out += v[i];
           }
           return out + "]";
+        }
         }
       },
       o.field);
@@ -417,6 +437,9 @@ std::string scenario_to_yaml(const Scenario& s) {
     value << YAML::Flow;
     std::visit(
         [&](auto member) {
+          if constexpr (std::is_same_v<decltype(member), CostKey>) {
+            value << number_text(cost::get_assumption(s.cost, member.key));
+          } else {
           using T = std::remove_cvref_t<decltype(s.*member)>;
           if constexpr (std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<std::string>>) {
             value << YAML::BeginSeq;
@@ -429,6 +452,7 @@ std::string scenario_to_yaml(const Scenario& s) {
             value << YAML::DoubleQuoted << s.*member;
           } else {
             value << number_text(static_cast<double>(s.*member));
+          }
           }
         },
         o.field);

@@ -39,12 +39,12 @@ TEST(Scenario, DefaultSetsEveryOptionWithASource) {
 }
 
 TEST(Scenario, OverlayKeepsUnsetValuesAndRecordsSource) {
-  const Scenario s = parse_scenario("demand:\n  engineers: 50\nowned:\n  lifetime_years: {value: 4, source: \"our CFO\"}\n",
+  const Scenario s = parse_scenario("demand:\n  engineers: 50\ncost:\n  lifetime_years: {value: 4, source: \"our CFO\"}\n",
                                     "mine.yaml", default_scenario());
   EXPECT_EQ(s.engineers, 50);
-  EXPECT_EQ(s.lifetime_years, 4);
+  EXPECT_EQ(s.cost.lifetime_years, 4);
   EXPECT_EQ(s.sources.at("demand.engineers"), "scenario file mine.yaml");
-  EXPECT_EQ(s.sources.at("owned.lifetime_years"), "our CFO");
+  EXPECT_EQ(s.sources.at("cost.lifetime_years"), "our CFO");
   EXPECT_EQ(s.budget_usd_per_engineer_year, default_scenario().budget_usd_per_engineer_year);
   EXPECT_EQ(s.sources.at("demand.budget_usd_per_engineer_year"),
             default_scenario().sources.at("demand.budget_usd_per_engineer_year"));
@@ -63,7 +63,7 @@ TEST(Scenario, ErrorsNameFileKeyAndValue) {
   expect_error("hybrid:\n  points: 2.5\n", "hybrid.points", "2.5", "whole number");
   expect_error("sensitivity:\n  lifetime_years: [6, 3]\n", "sensitivity.lifetime_years", "[6, 3]", "low <= high");
   expect_error("sensitivity:\n  lifetime_years: [3, x]\n", "sensitivity.lifetime_years[1]", "x", "expected a number");
-  expect_error("owned:\n  lifetime_years: {value: 4, src: x}\n", "owned.lifetime_years.src", "", "only 'value'");
+  expect_error("cost:\n  lifetime_years: {value: 4, src: x}\n", "cost.lifetime_years.src", "", "only 'value'");
 }
 
 TEST(Scenario, WrittenDefaultReadsBackIdentical) {

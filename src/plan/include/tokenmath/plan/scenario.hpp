@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "tokenmath/cost/assumptions.hpp"
+
 namespace tokenmath::plan {
 
 // All scenario inputs. Field names carry units. No field has a built-in default: the shipped defaults, each
@@ -45,17 +47,11 @@ struct Scenario {
   std::vector<std::string> weight_precisions;  // tried where the GPU computes at that precision
   std::string kv_precision;
 
-  // owned hardware
-  double gpu_price_multiplier = 0;  // x catalog price per GPU
-  double network_capex_fraction = 0;  // scale-out fabric, cables, install, as a fraction of system price
-  double lifetime_years = 0;
-  double cost_of_capital = 0;          // annual rate for the capital annuity
-  double residual_value_fraction = 0;  // of capex, recovered at end of life
-  double power_usd_per_kwh = 0;
-  double pue_air = 0;
-  double pue_liquid = 0;
-  double facility_usd_per_kw_month = 0;  // colocation / facility per kW of IT load
-  double ops_fraction_of_capex_per_year = 0;
+  // owned hardware: the catalog's system prices x this multiplier; every other cost input (power, PUE,
+  // facility, lifetime, cost of capital, residual, ops, network and installation shares) is a cost assumption
+  // (data/costs.yaml), overridable in the scenario's `cost:` group
+  double gpu_price_multiplier = 0;
+  cost::CostAssumptions cost;
 
   // rented GPUs
   std::string rented_tier;
@@ -79,8 +75,13 @@ struct Scenario {
   std::string file;  // the scenario file read last ("" = built-in default)
 };
 
+// An option of the `cost:` group: a key of cost::assumption_keys(), stored in Scenario::cost.
+struct CostKey {
+  std::string key;
+};
+
 using FieldRef = std::variant<double Scenario::*, int Scenario::*, std::string Scenario::*,
-                              std::vector<std::string> Scenario::*, std::vector<double> Scenario::*>;
+                              std::vector<std::string> Scenario::*, std::vector<double> Scenario::*, CostKey>;
 
 struct OptionSpec {
   std::string key;   // YAML key path "group.name"
@@ -106,9 +107,10 @@ Scenario load_scenario(const std::filesystem::path& path, const Scenario& base);
 // Same from YAML text (`file` names it in errors).
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const Scenario& base);
 
-// The shipped default: data_dir()/plan/default.yaml, which must set every option with a source.
+// The shipped default: data_dir()/plan/default.yaml, which must set every option with a source, except the
+// `cost:` group, whose defaults and sources are the cost module's (data/costs.yaml).
 const Scenario& default_scenario();
-// Reads a complete scenario (every option required, each with a source), e.g. the shipped default.
+// Reads a complete scenario (every option but cost.* required, each with a source), e.g. the shipped default.
 Scenario load_complete_scenario(const std::filesystem::path& path);
 
 // Checks relations between options (e.g. sensitivity ranges are [low, high]); throws InputError.
