@@ -294,7 +294,7 @@ std::vector<std::string> variants(const std::string& sq) {
     if (starts_with(sq, prefix) && sq.size() > prefix.size()) out.push_back(sq.substr(prefix.size()));
   const std::size_t n = out.size();
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string& v = out[i];
+    const std::string v = out[i];  // copy: push_back below may reallocate `out`
     for (std::string_view unit : {"gb", "gib"}) {
       if (v.size() <= unit.size() || v.compare(v.size() - unit.size(), unit.size(), unit) != 0) continue;
       std::size_t end = v.size() - unit.size(), start = end;
