@@ -143,6 +143,7 @@ std::string show_model(const std::string& id_or_path, report::Format f, const Mo
                                       (m.native_precision_experts_only ? " (routed experts; rest bf16)" : "")},
       {"params_total_b", p.total / kBillion},
       {"params_active_b", p.active / kBillion},
+      {"params_active_excl_embedding_b", p.active_excl_embedding / kBillion},
       {"params_embedding_b", p.embedding / kBillion},
       {"params_attention_b", p.attention / kBillion},
       {"params_mamba_b", p.mamba / kBillion},

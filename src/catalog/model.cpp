@@ -884,6 +884,8 @@ ParamCounts count_params(const ModelSpec& m) {
   c.total = c.embedding + c.attention + c.mamba + c.dense_ffn + c.routed_experts + c.shared_experts + c.router +
             c.norms + c.vision;
   c.active = c.total - inactive - c.vision;
+  c.active_excl_embedding =
+      c.active - (m.tie_word_embeddings ? 0.0 : static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size));
   return c;
 }
 

@@ -111,6 +111,9 @@ struct ParamCounts {
   double vision = 0;         // vision encoder + projector (Llama-4); in total, not in active
   double total = 0;          // everything stored
   double active = 0;         // used per token: total minus routed experts not selected
+  // active minus the input-embedding table when it is not tied to lm_head (a lookup, no FLOPs). DeepSeek
+  // (V3: 36.6B) and OpenAI (gpt-oss: 5.1B / 3.6B) publish this; Meta, Mistral and Qwen publish `active`.
+  double active_excl_embedding = 0;
 };
 ParamCounts count_params(const ModelSpec& m);
 

@@ -1,0 +1,124 @@
+// Each kind of bad model input gives one InputError naming the file, the JSON pointer and the value.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "run_cli.hpp"
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/error.hpp"
+
+using namespace tokenmath;
+using namespace tokenmath::catalog;
+using ::testing::HasSubstr;
+
+namespace {
+std::string test_data(const std::string& name) { return std::string(TOKENMATH_TEST_DATA) + "/catalog/" + name; }
+
+// Runs `f`, expects an InputError and returns it.
+template <typename F>
+InputError expect_input_error(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no InputError thrown";
+  return InputError("", "", "", "");
+}
+}  // namespace
+
+TEST(ModelErrors, MissingFile) {
+  const auto e = expect_input_error([] { load_model_config("/nonexistent/config.json"); });
+  EXPECT_EQ(std::string(e.what()), "/nonexistent/config.json: file not found");
+}
+
+TEST(ModelErrors, InvalidJsonReportsByteOffset) {
+  const auto path = test_data("invalid-json.json");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(e.file(), path);
+  // The second comma of line 3 is the 47th byte of the file (1-based, as nlohmann counts).
+  EXPECT_THAT(e.what(), HasSubstr("invalid JSON at byte 47"));
+  EXPECT_THAT(e.what(), HasSubstr("line 3"));
+}
+
+TEST(ModelErrors, WrongType) {
+  const auto path = test_data("wrong-type.json");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(std::string(e.what()), path + ": /num_attention_heads: value 'two': expected an integer, got string");
+}
+
+TEST(ModelErrors, ZeroDimension) {
+  const auto path = test_data("zero-dim.json");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(std::string(e.what()), path + ": /num_hidden_layers: value '0': must be a positive integer");
+}
+
+TEST(ModelErrors, NegativeDimension) {
+  const auto path = test_data("negative-dim.json");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(e.field(), "/num_key_value_heads");
+  EXPECT_EQ(e.value(), "-8");
+  EXPECT_EQ(e.problem(), "must be a positive integer");
+}
+
+TEST(ModelErrors, UnknownModelTypeNamesItAndSuggests) {
+  const auto path = test_data("unknown-type.json");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(e.field(), "/model_type");
+  EXPECT_EQ(e.value(), "lama");
+  EXPECT_THAT(e.problem(), HasSubstr("unsupported architecture"));
+  EXPECT_THAT(e.problem(), HasSubstr("did you mean 'llama'"));
+}
+
+TEST(ModelErrors, MissingRequiredFieldNamesModelType) {
+  const auto path = test_data("missing-field.json");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(std::string(e.what()), path + ": /kv_lora_rank: missing required field for model_type 'deepseek_v3'");
+}
+
+TEST(ModelErrors, NestedPointerForPerLayerConfigs) {
+  const auto path = tokenmath::testing::write_temp(R"({"model_type": "nemotron-nas", "hidden_size": 64, "num_attention_heads": 4,
+    "num_hidden_layers": 2, "vocab_size": 10, "block_configs": [
+      {"attention": {"n_heads_in_group": 2}, "ffn": {"ffn_mult": 1.0}},
+      {"attention": {"n_heads_in_group": 3}, "ffn": {"ffn_mult": 1.0}}]})");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(e.field(), "/block_configs/1/attention/n_heads_in_group");
+  EXPECT_EQ(e.value(), "3");
+  EXPECT_THAT(e.problem(), HasSubstr("must divide num_attention_heads (4)"));
+  std::remove(path.c_str());
+}
+
+TEST(ModelErrors, NestedTextConfigPointer) {
+  const auto path = tokenmath::testing::write_temp(R"({"model_type": "llama4", "text_config": {"hidden_size": 64,
+    "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "num_local_experts": 4,
+    "num_experts_per_tok": 8, "intermediate_size": 32}})");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(e.field(), "/text_config/num_experts_per_tok");
+  EXPECT_THAT(e.problem(), HasSubstr("exceeds the number of routed experts (4)"));
+  std::remove(path.c_str());
+}
+
+TEST(ModelErrors, UnknownIdSuggestsClosest) {
+  const auto e = expect_input_error([] { Catalog::shipped().model("llama-3.1-7b"); });
+  EXPECT_EQ(e.value(), "llama-3.1-7b");
+  EXPECT_THAT(e.problem(), HasSubstr("unknown model"));
+  EXPECT_THAT(e.problem(), HasSubstr("did you mean 'llama-3.1-70b'"));
+}
+
+TEST(ModelErrors, CliPrintsOneLineAndExits2) {
+  for (const std::string& args : std::vector<std::string>{"model llama-3.1-7b", "model " + test_data("wrong-type.json"),
+                                 "model " + test_data("invalid-json.json"), "model /nonexistent/config.json",
+                                 "model llama-3.1-8b --precision fp5", "model llama-3.1-8b --context 0"}) {
+    const auto r = tokenmath::testing::run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("tokenmath: error: ")) << args;
+    EXPECT_EQ(r.out, "") << args;
+  }
+  const auto r = tokenmath::testing::run_cli("model " + test_data("zero-dim.json"));
+  EXPECT_THAT(r.err, HasSubstr("/num_hidden_layers: value '0': must be a positive integer"));
+}

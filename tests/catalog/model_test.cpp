@@ -1,0 +1,142 @@
+// Derived quantities on hand-checkable configs and exact KV figures of shipped models.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tokenmath/catalog/catalog.hpp"
+
+using namespace tokenmath::catalog;
+
+namespace {
+std::string test_data(const std::string& name) { return std::string(TOKENMATH_TEST_DATA) + "/catalog/" + name; }
+const ModelSpec& shipped(const std::string& id) {
+  const ModelSpec* m = Catalog::shipped().resolve_model(id);
+  if (!m) throw std::runtime_error("missing " + id);
+  return *m;
+}
+}  // namespace
+
+// tiny-llama: hidden 8, 2 heads, 1 KV head (head_dim implicit 8/2 = 4), FFN 16, 2 layers, vocab 10, untied.
+TEST(Model, TinyLlamaByHand) {
+  const ModelSpec m = load_model_config(test_data("tiny-llama.json"));
+  EXPECT_EQ(m.id, "tiny-llama");
+  ASSERT_EQ(m.layers.size(), 2u);
+  EXPECT_EQ(m.layers[0].attn.head_dim, 4);
+  const ParamCounts p = count_params(m);
+  EXPECT_DOUBLE_EQ(p.attention, 2 * (64 + 32 + 32 + 64));  // q 8x8, k 8x4, v 8x4, o 8x8
+  EXPECT_DOUBLE_EQ(p.dense_ffn, 2 * (3 * 8 * 16));
+  EXPECT_DOUBLE_EQ(p.norms, 2 * 16 + 8);
+  EXPECT_DOUBLE_EQ(p.embedding, 2 * 80);
+  EXPECT_DOUBLE_EQ(p.total, 1352);
+  EXPECT_DOUBLE_EQ(p.active, 1352);
+  // KV: 2 layers x (K + V) x 1 head x 4 dims x 2 bytes.
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 32);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::fp8), 16);
+  EXPECT_DOUBLE_EQ(kv_bytes_for_sequence(m, Precision::bf16, 100), 3200);
+  // FLOPs: 2 x (192 + 384) x 2 layers + lm_head 2 x 80; attention 2 x 2 heads x (4 + 4) x 100 x 2 layers.
+  const FlopsPerToken f = flops_per_token(m, 100);
+  EXPECT_DOUBLE_EQ(f.linear, 2464);
+  EXPECT_DOUBLE_EQ(f.attention, 6400);
+  EXPECT_DOUBLE_EQ(f.router, 0);
+  // Weights: 1152 matrix weights at the precision, 200 others (embeddings, lm_head, norms) at bf16.
+  EXPECT_DOUBLE_EQ(weight_bytes(m, Precision::bf16), 1352 * 2);
+  EXPECT_DOUBLE_EQ(weight_bytes(m, Precision::fp8), 1152 * 1 + 200 * 2);
+  EXPECT_DOUBLE_EQ(weight_bytes(m, Precision::nvfp4), 1152 * 0.5625 + 200 * 2);
+  EXPECT_DOUBLE_EQ(state_bytes_per_sequence(m, Precision::bf16), 0);
+}
+
+// tiny-hybrid (pattern M*M-): Mamba2 d_inner 4x8 = 32, conv_dim 32 + 2x2x16 = 96; see hybrid-mamba.json.
+TEST(Model, HybridMambaByHand) {
+  const ModelSpec m = load_model_config(test_data("hybrid-mamba.json"));  // also has a Python `Infinity` literal
+  const ParamCounts p = count_params(m);
+  // in_proj 16 x (2x32 + 2x2x16 + 4) + out_proj 32x16 + conv 96x4 + 96 + dt/A/D 3x4 + norm 32 = 3148 per layer.
+  EXPECT_DOUBLE_EQ(p.mamba, 2 * 3148);
+  EXPECT_DOUBLE_EQ(p.attention, 256 + 128 + 128 + 256);
+  EXPECT_DOUBLE_EQ(p.dense_ffn, 2 * 16 * 32);  // squared-ReLU MLP: up and down only
+  EXPECT_DOUBLE_EQ(p.total, 8488);
+  // State: per Mamba layer (kernel-1) x conv_dim + heads x head_dim x state = 288 + 512 elements.
+  EXPECT_DOUBLE_EQ(state_bytes_per_sequence(m, Precision::bf16), 2 * 800 * 2);
+  EXPECT_DOUBLE_EQ(state_bytes_per_sequence(m, Precision::fp32), 2 * 800 * 4);
+  // Only the one attention layer caches KV: 2 x 2 heads x 4 dims x 2 bytes.
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 32);
+}
+
+// Exact KV bytes per token (bf16): GQA = layers x 2 x kv_heads x head_dim x 2 B; MLA = layers x (512 + 64) x 2 B.
+TEST(Model, KvBytesExact) {
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(shipped("llama-3.1-70b"), Precision::bf16), 327680);  // 80 x 2 x 8 x 128 x 2
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(shipped("llama-3.1-8b"), Precision::bf16), 131072);   // 32 x 2 x 8 x 128 x 2
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(shipped("deepseek-v3"), Precision::bf16), 70272);     // 61 x 576 x 2
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(shipped("deepseek-v3"), Precision::fp8), 35136);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(shipped("llama-2-7b"), Precision::bf16), 524288);     // MHA: 32 x 2 x 32 x 128 x 2
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(shipped("qwen3-235b-a22b"), Precision::bf16), 192512);  // 94 x 2 x 4 x 128 x 2
+}
+
+// gpt-oss-120b: 18 full-attention and 18 sliding (128-token) layers of 2 x 8 x 64 x 2 B = 2048 B per token.
+TEST(Model, SlidingWindowKvIsBounded) {
+  const ModelSpec& m = shipped("gpt-oss-120b");
+  int window_layers = 0;
+  for (const auto& l : m.layers) window_layers += l.attn.sliding_window == 128;
+  EXPECT_EQ(window_layers, 18);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 18 * 2048);        // asymptotic: full layers only
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16, 100), 36 * 2048);   // shorter than the window
+  EXPECT_DOUBLE_EQ(kv_bytes_for_sequence(m, Precision::bf16, 1000), 18 * 2048 * 1000.0 + 18 * 2048 * 128.0);
+  // Attention FLOPs grow with context only in the full layers once past the window.
+  const double a1 = flops_per_token(m, 10000).attention, a2 = flops_per_token(m, 20000).attention;
+  EXPECT_DOUBLE_EQ(a2 - a1, 18 * 2.0 * 64 * (64 + 64) * 10000);
+}
+
+// MLA attention FLOPs in the absorbed form: 2 x heads x (2 x kv_lora + rope) x context per layer.
+TEST(Model, MlaAttentionFlopsAbsorbed) {
+  const ModelSpec& m = shipped("deepseek-v3");
+  EXPECT_DOUBLE_EQ(flops_per_token(m, 4096).attention, 61 * 2.0 * 128 * (2 * 512 + 64) * 4096);
+  // Linear FLOPs are 2 x active weights (without the embedding lookup) plus nothing else.
+  const ParamCounts p = count_params(m);
+  const FlopsPerToken f = flops_per_token(m, 1);
+  EXPECT_NEAR(f.linear + f.router, 2 * p.active_excl_embedding, 2 * p.active_excl_embedding * 1e-4);
+  EXPECT_GT(f.router, 0);
+}
+
+TEST(Model, WeightBytesFollowPrecision) {
+  const ModelSpec& m = shipped("llama-3.1-70b");
+  const double bf16 = weight_bytes(m, Precision::bf16), fp8 = weight_bytes(m, Precision::fp8),
+               nvfp4 = weight_bytes(m, Precision::nvfp4), mxfp4 = weight_bytes(m, Precision::mxfp4);
+  EXPECT_DOUBLE_EQ(bf16, 2 * count_params(m).total);
+  EXPECT_LT(fp8, bf16);
+  EXPECT_LT(mxfp4, nvfp4);  // 1/32 vs 1/16 scale overhead
+  EXPECT_LT(nvfp4, fp8);
+  // Native: DeepSeek-V3 ships fp8 everywhere; gpt-oss ships MXFP4 experts and bf16 elsewhere.
+  EXPECT_DOUBLE_EQ(weight_bytes_native(shipped("deepseek-v3")), weight_bytes(shipped("deepseek-v3"), Precision::fp8));
+  const ModelSpec& oss = shipped("gpt-oss-120b");
+  EXPECT_LT(weight_bytes_native(oss), weight_bytes(oss, Precision::bf16));
+  EXPECT_GT(weight_bytes_native(oss), weight_bytes(oss, Precision::mxfp4));
+  // OpenAI: gpt-oss-120b "fits on a single 80 GB GPU" in MXFP4.
+  EXPECT_LT(weight_bytes_native(oss), 80e9 * 0.85);
+}
+
+// Nemotron Super: layers without attention or without FFN, FFN width from ffn_mult (5.25 -> 28672).
+TEST(Model, NemotronNasBlockConfigs) {
+  const ModelSpec& m = shipped("llama-3.3-nemotron-super-49b-v1");
+  int no_attn = 0;
+  bool saw_28672 = false;
+  for (const auto& l : m.layers) {
+    no_attn += l.attn.kind == AttentionSpec::Kind::none;
+    saw_28672 |= l.ffn.intermediate_size == 28672;
+  }
+  EXPECT_EQ(no_attn, 31);
+  EXPECT_TRUE(saw_28672);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 49 * 2 * 8 * 128 * 2.0);
+}
+
+TEST(Model, NemotronHState) {
+  const ModelSpec& m = shipped("nemotron-h-56b-base-8k");
+  int mamba = 0, attn = 0;
+  for (const auto& l : m.layers) {
+    mamba += l.attn.kind == AttentionSpec::Kind::mamba2;
+    attn += l.attn.kind == AttentionSpec::Kind::standard;
+  }
+  EXPECT_EQ(mamba, 54);
+  EXPECT_EQ(attn, 10);
+  // conv_dim = 16384 + 2 x 8 x 256 = 20480; per layer 3 x 20480 + 256 x 64 x 256 elements.
+  EXPECT_DOUBLE_EQ(state_bytes_per_sequence(m, Precision::bf16), 54 * (3 * 20480.0 + 256 * 64 * 256) * 2);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 10 * 2 * 8 * 128 * 2.0);
+}

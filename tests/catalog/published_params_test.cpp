@@ -1,0 +1,127 @@
+// Parameter counts of the shipped models against the figures their publishers print. Each check names where the
+// official figure comes from and why its tolerance is what it is (usually: the rounding of the printed figure).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "tokenmath/catalog/catalog.hpp"
+
+using tokenmath::catalog::Catalog;
+using tokenmath::catalog::count_params;
+using tokenmath::catalog::ParamCounts;
+
+namespace {
+
+ParamCounts params(const std::string& id) {
+  const auto* m = Catalog::shipped().resolve_model(id);
+  EXPECT_NE(m, nullptr) << id;
+  return m ? count_params(*m) : ParamCounts{};
+}
+
+// |actual - official| <= rel_tol * official, with the error printed on failure.
+void expect_near_rel(double actual, double official, double rel_tol, const std::string& what) {
+  const double err = (actual - official) / official;
+  EXPECT_LE(std::abs(err), rel_tol) << what << ": computed " << actual / 1e9 << "B vs official " << official / 1e9
+                                    << "B (error " << err * 100 << "%, tolerance " << rel_tol * 100 << "%)";
+}
+
+constexpr double B = 1e9;
+
+}  // namespace
+
+// Meta Llama 3.1 model card / HF safetensors totals: 8.03B, 70.6B, 405.9B (printed to 3-4 significant figures,
+// so +-0.1% covers the rounding).
+TEST(PublishedParams, Llama31) {
+  expect_near_rel(params("llama-3.1-8b").total, 8.03 * B, 0.001, "Llama-3.1-8B total");
+  expect_near_rel(params("llama-3.1-70b").total, 70.6 * B, 0.001, "Llama-3.1-70B total");
+  expect_near_rel(params("llama-3.1-405b").total, 405.9 * B, 0.001, "Llama-3.1-405B total");
+  // Dense: every parameter is active.
+  EXPECT_DOUBLE_EQ(params("llama-3.1-70b").active, params("llama-3.1-70b").total);
+}
+
+// Mistral AI, "Mixtral of experts" (Dec 2023): 46.7B total, 12.9B used per token.
+TEST(PublishedParams, Mixtral8x7B) {
+  const auto p = params("mixtral-8x7b");
+  expect_near_rel(p.total, 46.7 * B, 0.005, "Mixtral-8x7B total");
+  expect_near_rel(p.active, 12.9 * B, 0.005, "Mixtral-8x7B active");
+}
+
+// DeepSeek-V3 technical report: 671B total, 37B activated. DeepSeek's README_WEIGHTS.md: main model (without the
+// MTP module) 671B total, 36.6B activated "including 0.9B for the output head" - i.e. without the input
+// embedding table, which is active_excl_embedding here. The MTP layer is excluded from all counts.
+TEST(PublishedParams, DeepSeekV3WithoutMtp) {
+  const auto* m = Catalog::shipped().resolve_model("deepseek-v3");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->mtp_layers, 1);
+  const auto p = count_params(*m);
+  expect_near_rel(p.total, 671 * B, 0.001, "DeepSeek-V3 total");
+  expect_near_rel(p.active_excl_embedding, 36.6 * B, 0.002, "DeepSeek-V3 active (README_WEIGHTS convention)");
+  // The 37B headline is a rounded figure; with the embedding table counted the active count is 37.55B.
+  expect_near_rel(p.active, 37 * B, 0.02, "DeepSeek-V3 active (headline)");
+  // R1 shares the architecture.
+  EXPECT_DOUBLE_EQ(params("deepseek-r1").total, p.total);
+}
+
+// Qwen3 model cards: "235B in total and 22B activated"; "30.5B in total and 3.3B activated". Integer figures are
+// +-0.5B by rounding (0.2% / 2.3%); Qwen3-30B-A3B's 3.3B is 1.6% below the count with the embedding (3.35B).
+TEST(PublishedParams, Qwen3Moe) {
+  const auto big = params("qwen3-235b-a22b");
+  EXPECT_NEAR(big.total, 235 * B, 0.5 * B);
+  EXPECT_NEAR(big.active, 22 * B, 0.5 * B);
+  const auto small = params("qwen3-30b-a3b");
+  expect_near_rel(small.total, 30.5 * B, 0.002, "Qwen3-30B-A3B total");
+  expect_near_rel(small.active, 3.3 * B, 0.02, "Qwen3-30B-A3B active");
+}
+
+// OpenAI gpt-oss model card (Aug 2025): 120b = 116.83B total, 5.13B active; 20b = 20.91B total, 3.61B active.
+// OpenAI's active figure leaves out the input embedding (active_excl_embedding).
+TEST(PublishedParams, GptOss) {
+  const auto big = params("gpt-oss-120b");
+  expect_near_rel(big.total, 116.83 * B, 0.0005, "gpt-oss-120b total");
+  expect_near_rel(big.active_excl_embedding, 5.13 * B, 0.002, "gpt-oss-120b active");
+  const auto small = params("gpt-oss-20b");
+  expect_near_rel(small.total, 20.91 * B, 0.0005, "gpt-oss-20b total");
+  expect_near_rel(small.active_excl_embedding, 3.61 * B, 0.002, "gpt-oss-20b active");
+}
+
+// Moonshot Kimi K2 announcement: "1 trillion total parameters, 32 billion activated" (round figures; the count is
+// 1.026T / 32.9B, so 3% covers it).
+TEST(PublishedParams, KimiK2) {
+  const auto p = params("kimi-k2-instruct");
+  expect_near_rel(p.total, 1000 * B, 0.03, "Kimi-K2 total");
+  expect_near_rel(p.active, 32 * B, 0.03, "Kimi-K2 active");
+}
+
+// Meta Llama 4 model cards: Maverick 400B total / 17B active, Scout 109B total / 17B active (totals include the
+// vision encoder). 17B is rounded (+-3%), totals within 0.5%.
+TEST(PublishedParams, Llama4) {
+  const auto mav = params("llama-4-maverick-17b-128e");
+  expect_near_rel(mav.total, 400 * B, 0.005, "Llama-4-Maverick total");
+  expect_near_rel(mav.active, 17 * B, 0.03, "Llama-4-Maverick active");
+  EXPECT_GT(mav.vision, 0.8 * B);
+  const auto scout = params("llama-4-scout-17b-16e");
+  expect_near_rel(scout.total, 109 * B, 0.005, "Llama-4-Scout total");
+  expect_near_rel(scout.active, 17 * B, 0.03, "Llama-4-Scout active");
+  // Maverick interleaves: 24 MoE layers and 24 dense layers.
+  const auto* m = Catalog::shipped().resolve_model("llama-4-maverick-17b-128e");
+  ASSERT_NE(m, nullptr);
+  int moe = 0;
+  for (const auto& l : m->layers) moe += l.ffn.kind == tokenmath::catalog::FfnSpec::Kind::moe;
+  EXPECT_EQ(moe, 24);
+}
+
+// NVIDIA model cards: Llama-3.3-Nemotron-Super-49B-v1 "49.9B" (HF parameter count), Nemotron-H-56B-Base "56B".
+TEST(PublishedParams, Nemotron) {
+  expect_near_rel(params("llama-3.3-nemotron-super-49b-v1").total, 49.9 * B, 0.002, "Nemotron Super total");
+  expect_near_rel(params("nemotron-h-56b-base-8k").total, 56 * B, 0.01, "Nemotron-H total");
+}
+
+// EleutherAI gpt-j-6b model card: n_parameters 6,053,381,344 (the count here is 2.5M = 0.04% lower; the card's
+// figure comes from the JAX checkpoint). Meta Llama 2 paper: 7B (HF: 6.74B), 70B (HF: 69.0B). TII: Falcon 180B.
+TEST(PublishedParams, OlderDenseModels) {
+  expect_near_rel(params("gpt-j-6b").total, 6053381344.0, 0.001, "GPT-J-6B total");
+  expect_near_rel(params("llama-2-7b").total, 6.74 * B, 0.001, "Llama-2-7B total");
+  expect_near_rel(params("llama-2-70b").total, 69.0 * B, 0.001, "Llama-2-70B total");
+  expect_near_rel(params("falcon-180b").total, 180 * B, 0.01, "Falcon-180B total");
+}

@@ -1,0 +1,72 @@
+// Names as published sources print them resolve to catalog models.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tokenmath/catalog/catalog.hpp"
+
+using tokenmath::catalog::Catalog;
+
+TEST(ResolveModel, PublishedNames) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"Llama-3.1-8B-Instruct", "llama-3.1-8b"},
+      {"Llama-3.1-70B-Instruct", "llama-3.1-70b"},
+      {"Llama-3.3-70B-Instruct", "llama-3.3-70b-instruct"},
+      {"Llama-3.1-405B-Instruct", "llama-3.1-405b"},
+      {"meta-llama/Llama-3.1-405B-Instruct-FP8", "llama-3.1-405b"},
+      {"Llama-2-7B", "llama-2-7b"},
+      {"Llama-2-70B", "llama-2-70b"},
+      {"Llama-2-70B (MLPerf llama2-70b-99)", "llama-2-70b"},
+      {"Llama-3-8B", "llama-3-8b"},
+      {"Llama-3-70B", "llama-3-70b"},
+      {"Llama-4-Scout-17B-16E", "llama-4-scout-17b-16e"},
+      {"Llama-4-Scout-17B-16E-Instruct", "llama-4-scout-17b-16e"},
+      {"Llama-4-Maverick-17B-128E", "llama-4-maverick-17b-128e"},
+      {"Mixtral-8x7B", "mixtral-8x7b"},
+      {"mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b"},
+      {"GPT-J-6B", "gpt-j-6b"},
+      {"Falcon-180B", "falcon-180b"},
+      {"DeepSeek-R1", "deepseek-r1"},
+      {"DeepSeek-R1-0528", "deepseek-r1"},
+      {"DeepSeek-R1 (671B)", "deepseek-r1"},
+      {"deepseek-ai/DeepSeek-V3", "deepseek-v3"},
+      {"Qwen3-30B-A3B", "qwen3-30b-a3b"},
+      {"Qwen3-235B-A22B", "qwen3-235b-a22b"},
+      {"gpt-oss-20b", "gpt-oss-20b"},
+      {"GPT-OSS-120B", "gpt-oss-120b"},
+      {"  llama-3.1-70b  ", "llama-3.1-70b"},
+  };
+  const Catalog& cat = Catalog::shipped();
+  for (const auto& [name, id] : cases) {
+    const auto* m = cat.resolve_model(name);
+    ASSERT_NE(m, nullptr) << name;
+    EXPECT_EQ(m->id, id) << name;
+  }
+}
+
+TEST(ResolveModel, UnknownAndAmbiguousNamesDoNotMatch) {
+  const Catalog& cat = Catalog::shipped();
+  EXPECT_EQ(cat.resolve_model("llama-3.1-7b"), nullptr);
+  EXPECT_EQ(cat.resolve_model("Llama"), nullptr);
+  EXPECT_EQ(cat.resolve_model(""), nullptr);
+  EXPECT_EQ(cat.resolve_model("(671B)"), nullptr);
+}
+
+TEST(ResolveModel, PathLoadsConfig) {
+  const auto m = Catalog::shipped().model(std::string(TOKENMATH_TEST_DATA) + "/catalog/tiny-llama.json");
+  EXPECT_EQ(m.id, "tiny-llama");
+}
+
+// Every shipped model has a source, a display name, and loads with at least one layer.
+TEST(ShippedCatalog, EveryModelHasSourceAndLayers) {
+  const Catalog& cat = Catalog::shipped();
+  EXPECT_GE(cat.models().size(), 28u);
+  for (const auto& m : cat.models()) {
+    EXPECT_FALSE(m.source.empty()) << m.id;
+    EXPECT_FALSE(m.display_name.empty()) << m.id;
+    EXPECT_FALSE(m.layers.empty()) << m.id;
+    EXPECT_GT(m.max_context, 0) << m.id;
+  }
+}
