@@ -26,7 +26,7 @@ constexpr double kBillion = 1e9;
 struct Shape {
   long long attention_layers = 0, mla_layers = 0, mamba_layers = 0, window_layers = 0, no_attention_layers = 0;
   long long moe_layers = 0, dense_ffn_layers = 0, no_ffn_layers = 0;
-  long long window_tokens = 0, experts = 0, top_k = 0, shared = 0;
+  long long window_tokens = 0, experts = 0, top_k = 0, shared = 0, chunked_layers = 0, chunk_tokens = 0;
   std::string kind;
 };
 
@@ -39,7 +39,10 @@ Shape shape_of(const ModelSpec& m) {
       case AttentionSpec::Kind::mamba2: ++s.mamba_layers; break;
       case AttentionSpec::Kind::none: ++s.no_attention_layers; break;
     }
-    if (l.attn.sliding_window > 0) {
+    if (l.attn.sliding_window > 0 && l.attn.chunked) {
+      ++s.chunked_layers;
+      s.chunk_tokens = l.attn.sliding_window;
+    } else if (l.attn.sliding_window > 0) {
       ++s.window_layers;
       s.window_tokens = l.attn.sliding_window;
     }
@@ -59,6 +62,7 @@ Shape shape_of(const ModelSpec& m) {
   if (s.mla_layers > 0) parts.push_back("mla");
   if (s.mamba_layers > 0) parts.push_back("hybrid-mamba");
   if (s.window_layers > 0) parts.push_back("sliding-window");
+  if (s.chunked_layers > 0) parts.push_back("chunked-attention");
   if (s.no_attention_layers > 0 || s.no_ffn_layers > 0) parts.push_back("per-layer");
   for (const auto& p : parts) s.kind += (s.kind.empty() ? "" : "+") + p;
   return s;
@@ -132,6 +136,8 @@ std::string show_model(const std::string& id_or_path, report::Format f, const Mo
       {"no_attention_layers", s.no_attention_layers},
       {"sliding_window_layers", s.window_layers},
       {"sliding_window_tokens", s.window_tokens},
+      {"chunked_attention_layers", s.chunked_layers},
+      {"attention_chunk_tokens", s.chunk_tokens},
       {"moe_layers", s.moe_layers},
       {"dense_ffn_layers", s.dense_ffn_layers},
       {"no_ffn_layers", s.no_ffn_layers},
@@ -153,6 +159,7 @@ std::string show_model(const std::string& id_or_path, report::Format f, const Mo
       {"params_router_b", p.router / kBillion},
       {"params_norms_b", p.norms / kBillion},
       {"params_vision_b", p.vision / kBillion},
+      {"params_mtp_not_in_total_b", p.mtp / kBillion},
       {"weight_gb_native", catalog::weight_bytes_native(m) / 1e9},
   };
   for (Precision q : {Precision::bf16, Precision::fp8, Precision::nvfp4, Precision::mxfp4, Precision::int4})

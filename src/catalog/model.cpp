@@ -347,7 +347,10 @@ void build_llama4(const Obj& c, ModelSpec& m, int num_layers) {
     LayerSpec l;
     l.attn = a;
     const bool uses_rope = rope_flags.empty() ? ((i + 1) % nope_interval != 0) : rope_flags[i] != 0;
-    if (uses_rope && chunk > 0) l.attn.sliding_window = static_cast<int>(chunk);
+    if (uses_rope && chunk > 0) {
+      l.attn.sliding_window = static_cast<int>(chunk);
+      l.attn.chunked = true;
+    }
     if (std::find(moe_layers.begin(), moe_layers.end(), i) != moe_layers.end()) {
       l.ffn = moe_ffn(experts, top_k, expert_i, 1, expert_i);
     } else {
@@ -884,6 +887,15 @@ ParamCounts count_params(const ModelSpec& m) {
   c.total = c.embedding + c.attention + c.mamba + c.dense_ffn + c.routed_experts + c.shared_experts + c.router +
             c.norms + c.vision;
   c.active = c.total - inactive - c.vision;
+  // MTP module (DeepSeek-V3, GLM-4.5), per module: one more decoder block shaped like the last layer, enorm and
+  // hnorm (h each), eh_proj (2h x h) and the shared head's norm (h); embedding and lm_head are shared.
+  if (m.mtp_layers > 0 && !m.layers.empty()) {
+    const LayerParams last = layer_params(m.layers.back(), h);
+    const double block = last.attn_linear + last.attn_other + last.mamba_linear + last.mamba_other +
+                         last.dense_linear + last.dense_other + last.expert_linear + last.expert_other +
+                         last.shared_linear + last.shared_other + last.router + last.norms;
+    c.mtp = m.mtp_layers * (block + 2.0 * h * h + 3.0 * h);
+  }
   c.active_excl_embedding =
       c.active - (m.tie_word_embeddings ? 0.0 : static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size));
   return c;

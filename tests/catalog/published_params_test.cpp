@@ -59,6 +59,9 @@ TEST(PublishedParams, DeepSeekV3WithoutMtp) {
   expect_near_rel(p.active_excl_embedding, 36.6 * B, 0.002, "DeepSeek-V3 active (README_WEIGHTS convention)");
   // The 37B headline is a rounded figure; with the embedding table counted the active count is 37.55B.
   expect_near_rel(p.active, 37 * B, 0.02, "DeepSeek-V3 active (headline)");
+  // README_WEIGHTS.md: the MTP module has 11.5B unique parameters (embedding and output head shared); it is
+  // reported separately and not part of the 671B.
+  expect_near_rel(p.mtp, 11.5 * B, 0.01, "DeepSeek-V3 MTP module");
   // R1 shares the architecture.
   EXPECT_DOUBLE_EQ(params("deepseek-r1").total, p.total);
 }

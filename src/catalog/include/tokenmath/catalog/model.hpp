@@ -39,6 +39,9 @@ struct AttentionSpec {
   bool sinks = false;               // learned attention-sink logit per head (gpt-oss): num_heads weights
   bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
   bool conv_bias = true;            // Mamba2 conv1d bias
+  // Llama-4 chunked local attention: a token attends only within its sliding_window-sized chunk. KV and
+  // attention work are bounded like a window of that size (an upper bound: mid-chunk tokens see fewer).
+  bool chunked = false;
 };
 
 struct FfnSpec {
@@ -109,6 +112,7 @@ struct ParamCounts {
   double router = 0;
   double norms = 0;
   double vision = 0;         // vision encoder + projector (Llama-4); in total, not in active
+  double mtp = 0;            // multi-token-prediction modules shipped beside the model; NOT in total or active
   double total = 0;          // everything stored
   double active = 0;         // used per token: total minus routed experts not selected
   // active minus the input-embedding table when it is not tied to lm_head (a lookup, no FLOPs). DeepSeek
