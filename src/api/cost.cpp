@@ -98,6 +98,15 @@ std::string show_cost(const std::string& system_name, const std::vector<CostOver
     t.add_row({"assumption", k.key, cost::get_assumption(a, k.key), k.unit,
                pv.date.empty() ? pv.source : fmt::format("{} ({})", pv.source, pv.date)});
   }
+  if (f == report::Format::table) {
+    // Keep the terminal table readable: long sources are cut here and printed whole in json/csv/md.
+    Table shortened(t.columns());
+    for (auto row : t.rows()) {
+      if (auto* s = std::get_if<std::string>(&row.back()); s && s->size() > 110) *s = s->substr(0, 107) + "...";
+      shortened.add_row(row);
+    }
+    t = shortened;
+  }
   if (f != report::Format::json) {
     std::string head = fmt::format("{} ({}, {} GPUs/node, {} cooling): owned ${:.2f}/GPU-h", sys.name, sys.gpu_id,
                                    sys.gpus_per_node, sys.cooling, c.total_usd_per_gpu_hour);

@@ -28,7 +28,7 @@ std::string list_gpus(report::Format f) {
   Table t({{"id", "id"},
            {"name", "name"},
            {"vendor", "vendor"},
-           {"year", "year", 0},
+           {"year", "year"},
            {"dense_bf16_tflops", "bf16 TFLOPS", 0},
            {"dense_fp8_tflops", "fp8 TFLOPS", 0},
            {"dense_fp4_tflops", "fp4 TFLOPS", 0},
@@ -43,8 +43,8 @@ std::string list_gpus(report::Format f) {
   for (const auto& g : cat.gpus()) {
     // The table view keeps the source short (its first reference); json/csv carry the whole text.
     std::string src = g.source;
-    if (f == report::Format::table) src = src.substr(0, src.find_first_of(";(")), src = src.substr(0, 60);
-    t.add_row({g.id, g.name, g.vendor, static_cast<long long>(g.year), g.dense_bf16_tflops, opt(g.dense_fp8_tflops),
+    if (f == report::Format::table) src = src.substr(0, src.find("; ")).substr(0, 60);
+    t.add_row({g.id, g.name, g.vendor, std::to_string(g.year), g.dense_bf16_tflops, opt(g.dense_fp8_tflops),
                opt(g.dense_fp4_tflops), g.mem_gb, g.mem_tb_s, g.mem_kind, g.scaleup_gb_s,
                static_cast<long long>(g.scaleup_domain_gpus), opt(g.tdp_w), g.preliminary, src});
   }

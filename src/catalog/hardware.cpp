@@ -338,9 +338,19 @@ std::vector<std::string> ids_of(const std::vector<Spec>& specs) {
 
 const GpuSpec* Catalog::resolve_gpu(std::string_view name) const { return resolve_in(gpus_, name); }
 
+// A system by its own names first; failing that, a GPU name that exactly one system is built from ("B200" ->
+// hgx-b200, "GB200-NVL72" -> gb200-nvl72).
 const SystemSpec* Catalog::resolve_system(std::string_view name) const {
   if (const SystemSpec* s = resolve_in(systems_, name)) return s;
-  return nullptr;
+  const GpuSpec* g = resolve_gpu(name);
+  if (!g) return nullptr;
+  const SystemSpec* only = nullptr;
+  for (const auto& s : systems_) {
+    if (s.gpu_id != g->id) continue;
+    if (only) return nullptr;
+    only = &s;
+  }
+  return only;
 }
 
 const GpuSpec& Catalog::gpu(std::string_view name) const {

@@ -150,6 +150,9 @@ TEST(SystemCatalog, WallPowerFromCostsReference) {
   EXPECT_NEAR(cat.system("DGX H100").wall_w_per_gpu, 10200.0 / 8, 1);
   EXPECT_NEAR(cat.system("gb200-nvl72").wall_w_per_gpu, 120000.0 / 72, 1);
   EXPECT_EQ(cat.system("GB200 NVL72 rack").cooling, "liquid");
+  // A GPU name that exactly one system is built from names that system.
+  EXPECT_EQ(cat.system("B200").id, "hgx-b200");
+  EXPECT_EQ(cat.system("MI355X").id, "mi355x-8gpu");
 }
 
 // ---- loader errors --------------------------------------------------------------------------------------
