@@ -198,7 +198,7 @@ TEST(Rental, ShippedTiersAreOrderedAndSourced) {
     EXPECT_LE(r.low_usd_per_gpu_hour, r.usd_per_gpu_hour);
     EXPECT_LE(r.usd_per_gpu_hour, r.high_usd_per_gpu_hour);
   }
-  for (const char* gpu : {"h100-sxm", "h200-sxm", "b200", "a100-sxm-80gb", "l40s"}) {
+  for (const char* gpu : {"h100-sxm", "h200-sxm", "b200", "a100-sxm-80gb", "l40s", "mi300x"}) {
     const auto* hyper = cost::find_rental_price(all, gpu, cost::kTierHyperscaler);
     const auto* neo = cost::find_rental_price(all, gpu, cost::kTierNeocloud);
     const auto* reserved = cost::find_rental_price(all, gpu, cost::kTierReserved);
