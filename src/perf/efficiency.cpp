@@ -21,6 +21,7 @@ const KeyDef kKeys[] = {
     {"compute_bf16", &Efficiency::compute_bf16, 1},
     {"compute_fp8", &Efficiency::compute_fp8, 1},
     {"compute_fp4", &Efficiency::compute_fp4, 1},
+    {"compute_moe", &Efficiency::compute_moe, 1},
     {"attention_compute", &Efficiency::attention_compute, 1},
     {"memory_bw", &Efficiency::memory_bw, 1},
     {"comm_bw", &Efficiency::comm_bw, 1},
@@ -29,6 +30,7 @@ const KeyDef kKeys[] = {
     {"seq_overhead_us", &Efficiency::seq_overhead_s, 1e-6},
     {"runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9},
     {"scaleout_gb_s_per_gpu", &Efficiency::scaleout_bytes_per_s, 1e9},
+    {"hbm_bytes_per_gb", &Efficiency::hbm_bytes_per_gb, 1},
 };
 
 const KeyDef* find_key(const std::string& key) {

@@ -171,6 +171,11 @@ double ring_allreduce_factor(int t) { return t > 1 ? 2.0 * (t - 1) / t : 0.0; }
 int intra_fabric_gpus(const catalog::GpuSpec& g) { return std::max(g.scaleup_domain_gpus, 8); }
 
 constexpr double kActBytes = 2.0;  // activations and collectives in bf16
+
+// Roofline of one kernel group with compute time c and memory time m. A kernel near the ridge point overlaps
+// its loads and math imperfectly (tile waves, pipeline fill), so instead of max(c, m) we use the 2-norm
+// sqrt(c^2 + m^2): equal to max(c, m) far from the ridge, 1.41 x max(c, m) at the ridge.
+inline double roof(double c, double m) { return std::sqrt(c * c + m * m); }
 }  // namespace
 
 MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
@@ -198,7 +203,8 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   plan.activation_bytes_per_gpu = d.knobs.max_batched_tokens * kActBytes * (4 * h + 3 * width_local) +
                                   static_cast<double>(d.knobs.max_num_seqs) * static_cast<double>(m.vocab_size) / t * 4.0;
   plan.reserve_bytes_per_gpu = eff.runtime_reserve_bytes;
-  const double hbm = d.gpu.mem_bytes();
+  // Capacity: the catalog prints vendor "GB", which for HBM parts are binary units (see efficiency.yaml).
+  const double hbm = d.gpu.mem_gb * eff.hbm_bytes_per_gb;
   const double free = hbm - plan.weight_bytes_per_gpu - plan.activation_bytes_per_gpu - plan.reserve_bytes_per_gpu;
   double state = 0;
   const double kb = catalog::bytes_per_element(d.kv_precision);
@@ -245,6 +251,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
       &attn_cls);
   const double bf16_peak = d.gpu.peak_flops(ComputeClass::bf16);
   inv_lin_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls));
+  // Expert GEMMs are grouped GEMMs with few tokens per expert: a further factor compute_moe.
+  inv_moe_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls) * eff.compute_moe);
   inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * eff.attention_compute);
   inv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.memory_bw);
   const double head_rate = std::max(1.0, bf16_peak * eff.compute_bf16);
@@ -280,8 +288,12 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     const auto& a = l.attn;
     const double share = kv_share(a, t, dp);
     const double kvl = kv_bytes_layer(a, kb) * share / p;
-    // KV read per (sequence, attended token); written once per new token.
-    (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl;
+    // KV read per (sequence, attended token); written once per new token. Engines that re-read K/V per query
+    // head read nh/nkv times as much on GQA layers.
+    const double reread = d.knobs.kv_read_per_query_head && a.kind == AttentionSpec::Kind::standard && a.num_kv_heads > 0
+                              ? static_cast<double>(a.num_heads) / a.num_kv_heads
+                              : 1.0;
+    (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl * reread;
     kv_write_per_tok_ += kvl;
     (is_windowed(a) ? attn_dec_flops_win_ : attn_dec_flops_full_) += attn_pair_flops(a, true) / t / p;
     (is_windowed(a) ? attn_pre_flops_win_ : attn_pre_flops_full_) += attn_pair_flops(a, false) / t / p;
@@ -366,27 +378,27 @@ void StepModel::add_prefill(BatchSummary& b, double start_pos, double chunk_toke
 }
 
 // One pipeline stage processing one microbatch (all arguments already divided by the microbatch count).
-// Each group is a roofline: time = max(FLOPs / (peak x eff), bytes / (bandwidth x eff)); groups run one after
+// Each group is a roofline: time = roof(FLOPs / (peak x eff), bytes / (bandwidth x eff)); groups run one after
 // another (no overlap between groups), collectives are not overlapped with compute.
 double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
                              double pairs_w, StepTime* out) const {
   const double tokens = dec + pre;
   const double sampled = dec + pre_seqs;
   // Dense linears and the lm_head.
-  const double lin = std::max(lin_flops_per_tok_ * tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_) +
-                     std::max(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_);
+  const double lin = roof(lin_flops_per_tok_ * tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_) +
+                     roof(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_);
   // Routed experts: expected distinct experts touched on this GPU = (E/e) * (1 - (1-k/E)^T).
   double moe = 0;
   if (moe_flops_per_tok_ > 0) {
     const double touched = moe_local_experts_ * (1.0 - std::exp(tokens * moe_log_miss_));
-    moe = std::max(moe_flops_per_tok_ * tokens * inv_lin_flops_rate_, touched * moe_bytes_per_expert_ * inv_mem_rate_);
+    moe = roof(moe_flops_per_tok_ * tokens * inv_moe_flops_rate_, touched * moe_bytes_per_expert_ * inv_mem_rate_);
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.
   const double dec_flops = ctx * attn_dec_flops_full_ + ctx_w * attn_dec_flops_win_ + tokens * recurrent_flops_per_tok_;
   const double dec_bytes = ctx * kv_read_full_ + ctx_w * kv_read_win_ + tokens * kv_write_per_tok_ +
                            dec * state_bytes_per_seq_;
-  const double attn = std::max(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_mem_rate_) +
+  const double attn = roof(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_mem_rate_) +
                       (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
   double comm = 0;

@@ -20,6 +20,7 @@ struct Efficiency {
   double compute_bf16 = 0.65;
   double compute_fp8 = 0.55;
   double compute_fp4 = 0.45;
+  double compute_moe = 1.0;               // extra factor for grouped expert GEMMs (x compute_<class>)
   // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
   double attention_compute = 0.45;
   double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights and KV
@@ -29,6 +30,7 @@ struct Efficiency {
   double seq_overhead_s = 0.0;            // per running sequence per step (host-side bookkeeping)
   double runtime_reserve_bytes = 3e9;     // per GPU: CUDA context, GEMM workspaces, NCCL buffers, graphs
   double scaleout_bytes_per_s = 50e9;     // per GPU per direction when a replica spans scale-up domains
+  double hbm_bytes_per_gb = 1e9;          // bytes per GB of capacity as the catalog prints it
 
   // Compute efficiency for a compute class (fp32 uses the bf16 figure).
   double compute(catalog::ComputeClass c) const;

@@ -17,6 +17,9 @@ struct EngineKnobs {
   int max_num_seqs = 512;         // running sequences cap
   double kv_mem_fraction = 0.90;  // fraction of free HBM (after weights, activations, reserve) given to KV
   int chunked_prefill_tokens = 8192;
+  // Decode attention reads K/V once per query head instead of once per KV head (GQA gains nothing in KV
+  // traffic). Set for engines whose kernels behave so (see data/perf/engines.yaml).
+  bool kv_read_per_query_head = false;
 };
 
 // One model replica. tp = GPUs in the tensor/expert-parallel group of one pipeline stage;
@@ -142,6 +145,7 @@ class StepModel {
   double recurrent_flops_per_tok_ = 0; // Mamba scan FLOPs per token
   double inv_lin_flops_rate_ = 0;      // 1 / (peak x efficiency) for weight GEMMs
   double inv_attn_flops_rate_ = 0;
+  double inv_moe_flops_rate_ = 0;
   double inv_mem_rate_ = 0;            // 1 / (HBM bandwidth x efficiency)
   double ar_bytes_per_tok_ = 0;        // all-reduce bytes on the wire per token per stage (ring)
   double ar_count_ = 0;                // collectives per stage per step
