@@ -21,6 +21,25 @@ std::string join(const std::vector<std::string>& v, std::string_view sep = ", ")
 // Optional figures (0 = not supported / not published) show as empty cells, not as 0.
 Cell opt(double v) { return v > 0 ? Cell{v} : Cell{}; }
 
+// Key/value blocks mix long text and numbers; in the terminal table numbers are printed as left-aligned text
+// (thousands separators, no padding zeros) so they sit next to their key. json/csv keep the numbers.
+std::string show(std::vector<std::pair<std::string, Cell>> kv, report::Format f) {
+  if (f == report::Format::table)
+    for (auto& [k, v] : kv) {
+      if (const double* d = std::get_if<double>(&v)) {
+        std::string t = report::format_number(*d, 4);
+        if (t.find('.') != std::string::npos) {
+          while (t.back() == '0') t.pop_back();
+          if (t.back() == '.') t.pop_back();
+        }
+        v = t;
+      } else if (const long long* i = std::get_if<long long>(&v)) {
+        v = report::format_number(static_cast<double>(*i), 0);
+      }
+    }
+  return report::render_kv(kv, f);
+}
+
 }  // namespace
 
 std::string list_gpus(report::Format f) {
@@ -57,7 +76,7 @@ std::string show_gpu(const std::string& id, report::Format f) {
       {"id", g.id},
       {"name", g.name},
       {"vendor", g.vendor},
-      {"year", static_cast<long long>(g.year)},
+      {"year", std::to_string(g.year)},
       {"dense_bf16_tflops", g.dense_bf16_tflops},
       {"dense_fp8_tflops", opt(g.dense_fp8_tflops)},
       {"dense_fp4_tflops", opt(g.dense_fp4_tflops)},
@@ -76,7 +95,7 @@ std::string show_gpu(const std::string& id, report::Format f) {
       {"source", g.source},
       {"notes", g.notes},
   };
-  return report::render_kv(kv, f);
+  return show(std::move(kv), f);
 }
 
 std::string list_systems(report::Format f) {
@@ -122,7 +141,7 @@ std::string show_system(const std::string& id, report::Format f) {
       {"source", s.source},
       {"notes", s.notes},
   };
-  return report::render_kv(kv, f);
+  return show(std::move(kv), f);
 }
 
 }  // namespace tokenmath::api

@@ -286,6 +286,9 @@ TEST(HardwareCli, GpuShowTableCsvAndUnknownId) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("id"), "h100-sxm");
   EXPECT_EQ(j.at("sparse_bf16_tflops").get<double>(), 1979);
+  r = testing::run_cli("gpu b300");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("dense_fp4_tflops      14,000"));
   r = testing::run_cli("gpu mi355x --format csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("dense_fp4_tflops,10000"));
