@@ -1,0 +1,22 @@
+// Facade: run a serving simulation scenario and render its result.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "tokenmath/report/table.hpp"
+
+namespace tokenmath::api {
+
+struct SimulateRequest {
+  std::string scenario_path;
+  std::string requests_csv;     // per-request CSV export ("" = none; memory stays bounded either way)
+  bool progress = false;        // progress bar on stderr
+  bool bench = false;           // wall time, simulated requests/s and events/s on stderr
+  std::int64_t requests = -1;   // >= 0: overrides workload.requests
+  std::int64_t seed = -1;       // >= 0: overrides the scenario's seed
+};
+
+// Loads the scenario, simulates it, renders the summary (table|json|csv) (src/api/sim.cpp).
+std::string simulate(const SimulateRequest& req, report::Format f);
+
+}  // namespace tokenmath::api

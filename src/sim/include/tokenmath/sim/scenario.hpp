@@ -1,0 +1,46 @@
+// Simulation scenarios (YAML): model, deployment, cluster, workload, SLOs, seed. Loading resolves names against
+// the catalog, builds the step model of each pool and the workload (reading traces), and validates every value;
+// errors name the file, the key path and the value (see data/scenarios/README.md for the schema).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tokenmath/sim/simulator.hpp"
+#include "tokenmath/sim/workload.hpp"
+
+namespace tokenmath::sim {
+
+struct PoolInfo {
+  std::string name;
+  std::string model;        // display name
+  std::string gpu;          // display name
+  std::string deployment;   // perf::deployment_label, e.g. "TP4 bf16 kv=fp8"
+  int replicas = 0;
+  int gpus_per_replica = 0;
+  double kv_capacity_tokens = 0;   // per replica
+  double capacity_req_per_s = 0;   // per replica, perf model's max-throughput point at the mean lengths (0 = n/a)
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  std::uint64_t seed = 0;
+  SimConfig config;
+  WorkloadSpec workload;
+  std::vector<PoolInfo> pools;
+  double offered_rate_per_s = 0;   // open-loop arrival rate after resolving `load` (0 = closed loop / trace)
+  double mean_input_tokens = 0;    // of the length distributions (0 = trace replay / agentic)
+  double mean_output_tokens = 0;
+  std::int64_t expected_requests = 0;  // for progress reporting (0 = unknown)
+};
+
+// Reads and validates a scenario file. Relative paths inside it (traces) resolve against the file's folder,
+// then against the data directory.
+Scenario load_scenario(const std::filesystem::path& path);
+// Same, from text; `file` names it in errors, `base_dir` resolves relative paths.
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const std::filesystem::path& base_dir);
+
+}  // namespace tokenmath::sim

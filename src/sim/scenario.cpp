@@ -1,0 +1,550 @@
+// Scenario YAML -> validated Scenario (SimConfig with step models, WorkloadSpec with traces loaded).
+#include "tokenmath/sim/scenario.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <map>
+#include <sstream>
+
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/efficiency.hpp"
+#include "tokenmath/perf/throughput.hpp"
+#include "tokenmath/sim/router.hpp"
+#include "tokenmath/sim/step_timer.hpp"
+
+namespace tokenmath::sim {
+namespace {
+
+std::string list(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string scalar_text(const YAML::Node& n) {
+  if (!n) return "";
+  if (n.IsScalar()) return n.Scalar();
+  std::ostringstream os;
+  os << YAML::Dump(n);
+  std::string s = os.str();
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+// A YAML node with its file and key path, for error messages.
+class Y {
+ public:
+  Y(YAML::Node n, const std::string* file, std::string path) : n_(std::move(n)), file_(file), path_(std::move(path)) {}
+
+  const std::string& file() const { return *file_; }
+  const std::string& path() const { return path_; }
+  std::string sub(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const YAML::Node& node() const { return n_; }
+  bool is_map() const { return n_.IsMap(); }
+  bool has(const std::string& key) const { return n_.IsMap() && n_[key] && !n_[key].IsNull(); }
+  Y at(const std::string& key) const { return Y(n_.IsMap() ? n_[key] : YAML::Node(), file_, sub(key)); }
+
+  [[noreturn]] void fail(const std::string& problem) const { throw InputError(*file_, path_, scalar_text(n_), problem); }
+  [[noreturn]] void fail_key(const std::string& key, const std::string& problem) const {
+    throw InputError(*file_, sub(key), has(key) ? scalar_text(n_[key]) : "", problem);
+  }
+
+  void require_map() const {
+    if (!n_.IsMap()) fail("expected a mapping of keys");
+  }
+  // Rejects keys not in `allowed`, suggesting the closest valid one.
+  void allow(const std::vector<std::string>& allowed) const {
+    require_map();
+    for (const auto& kv : n_) {
+      const std::string k = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        throw InputError(*file_, sub(k), scalar_text(kv.second),
+                         "unknown key; valid keys here: " + list(allowed) + did_you_mean(k, allowed));
+    }
+  }
+
+  double number() const {
+    if (!n_.IsScalar()) fail("expected a number");
+    try {
+      const double v = n_.as<double>();
+      if (!std::isfinite(v)) fail("expected a finite number");
+      return v;
+    } catch (const YAML::Exception&) {
+      fail("expected a number");
+    }
+  }
+  std::string text() const {
+    if (!n_.IsScalar()) fail("expected a string");
+    return n_.Scalar();
+  }
+  bool boolean() const {
+    if (!n_.IsScalar()) fail("expected true or false");
+    try {
+      return n_.as<bool>();
+    } catch (const YAML::Exception&) {
+      fail("expected true or false");
+    }
+  }
+
+  double num(const std::string& key, double def) const { return has(key) ? at(key).number() : def; }
+  double num_req(const std::string& key) const {
+    if (!has(key)) fail_key(key, "missing required key");
+    return at(key).number();
+  }
+  // Number in [lo, hi] (hi < lo: no upper bound).
+  double num_in(const std::string& key, double def, double lo, double hi = -1) const {
+    const double v = num(key, def);
+    if (v < lo || (hi >= lo && v > hi))
+      fail_key(key, hi >= lo ? fmt::format("must be in [{}, {}]", lo, hi) : fmt::format("must be >= {}", lo));
+    return v;
+  }
+  double positive(const std::string& key, double def) const {
+    const double v = num(key, def);
+    if (!(v > 0)) fail_key(key, "must be > 0");
+    return v;
+  }
+  std::int64_t integer(const std::string& key, std::int64_t def, std::int64_t lo) const {
+    const double v = num(key, static_cast<double>(def));
+    if (v != std::floor(v)) fail_key(key, "must be a whole number");
+    if (v < static_cast<double>(lo)) fail_key(key, fmt::format("must be >= {}", lo));
+    return static_cast<std::int64_t>(v);
+  }
+  std::string str(const std::string& key, const std::string& def) const { return has(key) ? at(key).text() : def; }
+  std::string str_req(const std::string& key) const {
+    if (!has(key)) fail_key(key, "missing required key");
+    return at(key).text();
+  }
+  bool flag(const std::string& key, bool def) const { return has(key) ? at(key).boolean() : def; }
+
+ private:
+  YAML::Node n_;
+  const std::string* file_;
+  std::string path_;
+};
+
+std::filesystem::path resolve_path(const Y& y, const std::string& p, const std::filesystem::path& base) {
+  const std::filesystem::path path(p);
+  if (path.is_absolute()) return path;
+  if (std::filesystem::exists(base / path)) return base / path;
+  if (std::filesystem::exists(data_dir() / path)) return data_dir() / path;
+  y.fail("file not found (looked in " + base.string() + " and " + data_dir().string() + ")");
+}
+
+std::shared_ptr<const Trace> read_trace(const Y& y, const std::filesystem::path& base) {
+  const std::string format = y.str_req("format");
+  if (format != "azure" && format != "mooncake")
+    y.at("format").fail("unknown trace format; valid: azure, mooncake" + did_you_mean(format, {"azure", "mooncake"}));
+  const auto path = resolve_path(y.at("file"), y.str_req("file"), base);
+  return std::make_shared<const Trace>(load_trace(path, format));
+}
+
+// A distribution: a bare number (fixed) or {kind: ..., parameters, min, max}.
+Dist read_dist(const Y& y, const std::filesystem::path& base, bool tokens) {
+  if (y.node().IsScalar()) {
+    const double v = y.number();
+    if (tokens ? v < 1 : v < 0) y.fail(tokens ? "must be >= 1" : "must be >= 0");
+    return Dist::fixed(v);
+  }
+  static const std::vector<std::string> kinds{"fixed", "uniform", "normal", "lognormal", "exponential", "empirical", "trace"};
+  const std::string kind = y.str_req("kind");
+  Dist d;
+  d.min = y.num("min", tokens ? 1.0 : 0.0);
+  d.max = y.num("max", 1e18);
+  if (d.max < d.min) y.fail_key("max", "must be >= min");
+  if (kind == "fixed") {
+    y.allow({"kind", "value"});
+    d.a = y.num_req("value");
+  } else if (kind == "uniform") {
+    y.allow({"kind", "min", "max"});
+    d.kind = Dist::Kind::uniform;
+    d.a = y.num_req("min");
+    d.b = y.num_req("max");
+  } else if (kind == "normal") {
+    y.allow({"kind", "mean", "stddev", "min", "max"});
+    d.kind = Dist::Kind::normal;
+    d.a = y.num_req("mean");
+    d.b = y.num_in("stddev", 0, 0);
+  } else if (kind == "lognormal") {
+    y.allow({"kind", "median", "sigma", "min", "max"});
+    d.kind = Dist::Kind::lognormal;
+    d.a = y.positive("median", 0);
+    d.b = y.num_in("sigma", 0, 0);
+  } else if (kind == "exponential") {
+    y.allow({"kind", "mean", "min", "max"});
+    d.kind = Dist::Kind::exponential;
+    d.a = y.positive("mean", 0);
+  } else if (kind == "empirical" || kind == "trace") {
+    d.kind = Dist::Kind::empirical;
+    auto vals = std::make_shared<std::vector<double>>();
+    if (kind == "empirical") {
+      y.allow({"kind", "values", "min", "max"});
+      const Y v = y.at("values");
+      if (!v.node().IsSequence() || v.node().size() == 0) v.fail("expected a non-empty list of numbers");
+      for (std::size_t i = 0; i < v.node().size(); ++i)
+        vals->push_back(Y(v.node()[i], &y.file(), v.path() + fmt::format("[{}]", i)).number());
+    } else {
+      y.allow({"kind", "file", "format", "column", "min", "max"});
+      const auto tr = read_trace(y, base);
+      const std::string col = y.str_req("column");
+      if (col != "input" && col != "output") y.at("column").fail("valid columns: input, output");
+      for (const auto& r : tr->rows) vals->push_back(col == "input" ? r.input_tokens : r.output_tokens);
+    }
+    d.values = vals;
+  } else {
+    y.at("kind").fail("unknown distribution; valid: " + list(kinds) + did_you_mean(kind, kinds));
+  }
+  if (tokens && d.kind == Dist::Kind::fixed && d.a < 1) y.fail("must be >= 1");
+  return d;
+}
+
+ArrivalSpec read_arrival(const Y& y, const std::filesystem::path& base) {
+  static const std::vector<std::string> kinds{"poisson", "gamma", "constant", "profile", "closed"};
+  ArrivalSpec a;
+  const std::string kind = y.str_req("kind");
+  auto rate = [&] {
+    if (y.has("rate_per_s") == y.has("load"))
+      y.fail("give exactly one of rate_per_s (requests/s) or load (fraction of the cluster's modelled capacity)");
+    a.rate_per_s = y.has("rate_per_s") ? y.positive("rate_per_s", 1) : -y.positive("load", 1);  // < 0: load
+  };
+  if (kind == "poisson" || kind == "constant") {
+    y.allow({"kind", "rate_per_s", "load"});
+    a.kind = kind == "poisson" ? ArrivalSpec::Kind::poisson : ArrivalSpec::Kind::constant;
+    rate();
+  } else if (kind == "gamma") {
+    y.allow({"kind", "rate_per_s", "load", "cv"});
+    a.kind = ArrivalSpec::Kind::gamma;
+    rate();
+    a.cv = y.positive("cv", 1);
+  } else if (kind == "profile") {
+    y.allow({"kind", "rate_per_s", "load", "hourly", "start_hour"});
+    a.kind = ArrivalSpec::Kind::profile;
+    rate();
+    const Y h = y.at("hourly");
+    if (!h.node().IsSequence() || h.node().size() != 24) h.fail("expected 24 rate multipliers, hour 0 to 23");
+    for (std::size_t i = 0; i < 24; ++i) {
+      const double v = Y(h.node()[i], &y.file(), h.path() + fmt::format("[{}]", i)).number();
+      if (v < 0) h.fail("multipliers must be >= 0");
+      a.hourly.push_back(v);
+    }
+    if (*std::max_element(a.hourly.begin(), a.hourly.end()) <= 0) h.fail("at least one multiplier must be > 0");
+    a.start_hour = y.num_in("start_hour", 0, 0, 24);
+  } else if (kind == "closed") {
+    y.allow({"kind", "concurrency", "think_time_s"});
+    a.kind = ArrivalSpec::Kind::closed;
+    a.concurrency = static_cast<int>(y.integer("concurrency", 1, 1));
+    if (y.has("think_time_s")) a.think_time_s = read_dist(y.at("think_time_s"), base, false);
+  } else {
+    y.at("kind").fail("unknown arrival process; valid: " + list(kinds) + did_you_mean(kind, kinds));
+  }
+  return a;
+}
+
+const std::vector<std::string>& deployment_keys() {
+  static const std::vector<std::string> k{
+      "gpu", "tp", "pp", "ep", "attention_dp", "precision", "activation_precision", "kv_dtype",
+      "max_batched_tokens", "max_num_seqs", "chunked_prefill_tokens", "kv_mem_fraction", "block_tokens",
+      "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s"};
+  return k;
+}
+
+// Deployment keys are collected as nodes so that a pool's overrides replace single fields of the base.
+void collect_deployment(const Y& y, std::map<std::string, Y>& into) {
+  y.allow(deployment_keys());
+  for (const auto& k : deployment_keys())
+    if (y.has(k)) into.insert_or_assign(k, y.at(k));
+}
+
+struct BuiltPool {
+  PoolSpec spec;
+  PoolInfo info;
+  std::shared_ptr<const perf::StepModel> model;
+};
+
+BuiltPool build_pool(const std::string& file, const Y& model_node, const std::map<std::string, Y>& keys,
+                     const Y& where, const std::string& pool_name) {
+  const auto& cat = catalog::Catalog::shipped();
+  auto get = [&](const std::string& k) -> const Y* {
+    auto it = keys.find(k);
+    return it == keys.end() ? nullptr : &it->second;
+  };
+  auto num = [&](const std::string& k, double def) { return get(k) ? get(k)->number() : def; };
+  auto whole = [&](const std::string& k, double def, double lo) {
+    const double v = num(k, def);
+    if (v != std::floor(v) || v < lo) {
+      if (get(k)) get(k)->fail(fmt::format("must be a whole number >= {}", lo));
+      where.fail(fmt::format("{} must be a whole number >= {}", k, lo));
+    }
+    return static_cast<int>(v);
+  };
+  perf::Deployment d;
+  try {
+    d.model = std::make_shared<const catalog::ModelSpec>(cat.model(model_node.text()));
+  } catch (const InputError& e) {
+    throw InputError(file, model_node.path(), model_node.text(), e.problem());
+  }
+  const Y* gpu = get("gpu");
+  if (!gpu) where.fail("missing required key deployment.gpu");
+  try {
+    d.gpu = cat.gpu(gpu->text());
+  } catch (const InputError& e) {
+    throw InputError(file, gpu->path(), gpu->text(), e.problem());
+  }
+  d.tp = whole("tp", 1, 1);
+  d.pp = whole("pp", 1, 1);
+  d.ep = whole("ep", 1, 1);
+  if (d.ep > d.tp || d.tp % d.ep != 0) (get("ep") ? *get("ep") : where).fail(fmt::format("ep must divide tp ({})", d.tp));
+  d.attention_dp = get("attention_dp") ? get("attention_dp")->boolean() : false;
+  auto precision = [&](const std::string& k) {
+    return catalog::parse_precision(get(k)->text(), file, get(k)->path());
+  };
+  d.weight_precision = get("precision") ? precision("precision") : d.model->native_weight_precision;
+  d.activation_precision = get("activation_precision") ? precision("activation_precision")
+                                                       : perf::default_activation_precision(d.weight_precision, d.gpu);
+  d.kv_precision = get("kv_dtype") ? precision("kv_dtype")
+                                   : (d.gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8
+                                                                                      : catalog::Precision::bf16);
+  d.knobs.max_batched_tokens = whole("max_batched_tokens", d.knobs.max_batched_tokens, 1);
+  d.knobs.max_num_seqs = whole("max_num_seqs", 256, 1);
+  d.knobs.chunked_prefill_tokens = whole("chunked_prefill_tokens", d.knobs.max_batched_tokens, 1);
+  d.knobs.kv_mem_fraction = num("kv_mem_fraction", d.knobs.kv_mem_fraction);
+  if (d.knobs.kv_mem_fraction <= 0 || d.knobs.kv_mem_fraction > 1) get("kv_mem_fraction")->fail("must be in (0, 1]");
+  if (d.knobs.max_num_seqs > d.knobs.max_batched_tokens)
+    (get("max_num_seqs") ? *get("max_num_seqs") : where)
+        .fail(fmt::format("max_num_seqs must not exceed max_batched_tokens ({}): every decode needs a token of the budget",
+                          d.knobs.max_batched_tokens));
+
+  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu));
+  if (!sm->feasible())
+    where.fail(fmt::format("deployment {} of {} on {} is infeasible: {}", perf::deployment_label(d),
+                           d.model->display_name, d.gpu.name, sm->memory().reason));
+
+  BuiltPool bp;
+  bp.model = sm;
+  ReplicaConfig& rc = bp.spec.config;
+  rc.pool = pool_name;
+  rc.block_tokens = whole("block_tokens", 16, 1);
+  // Attention-DP ranks each hold their own sequences' KV: the replica's pool is the ranks' pools together.
+  const double ranks = d.attention_dp ? d.tp : 1;
+  const double cap_tokens = sm->memory().kv_capacity_tokens * ranks;
+  rc.kv_blocks = static_cast<std::int64_t>(cap_tokens / rc.block_tokens);
+  if (rc.kv_blocks < 1) where.fail("the KV pool holds less than one block");
+  rc.max_batched_tokens = d.knobs.max_batched_tokens;
+  rc.max_num_seqs = static_cast<std::int32_t>(d.knobs.max_num_seqs * ranks);
+  rc.chunk_tokens = d.knobs.chunked_prefill_tokens;
+  rc.prefix_caching = get("prefix_caching") ? get("prefix_caching")->boolean() : true;
+  rc.scheduler = get("scheduler") ? parse_scheduler(get("scheduler")->text(), file, get("scheduler")->path())
+                                  : SchedulerKind::decode_first;
+  rc.eviction = get("eviction") ? parse_eviction(get("eviction")->text(), file, get("eviction")->path())
+                                : EvictionKind::lru;
+  // Bytes of KV one token occupies across the replica's GPUs: KV pool bytes / capacity tokens x GPUs.
+  rc.kv_bytes_per_token = sm->memory().kv_capacity_tokens > 0
+                              ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus() / ranks
+                              : 0;
+  const double host_gb = num("host_cache_gb", 0);
+  if (host_gb < 0) get("host_cache_gb")->fail("must be >= 0");
+  if (host_gb > 0) {
+    if (!get("host_link_gb_s")) where.fail("host_cache_gb needs host_link_gb_s (host-to-GPU bandwidth, GB/s)");
+    const double bw = num("host_link_gb_s", 0);
+    if (bw <= 0) get("host_link_gb_s")->fail("must be > 0");
+    rc.host_cache_tokens = host_gb * 1e9 / rc.kv_bytes_per_token;
+    rc.host_bytes_per_s = bw * 1e9;
+  }
+  rc.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
+  rc.timer = std::make_shared<PerfStepTimer>(sm);
+
+  bp.info.name = pool_name;
+  bp.info.model = d.model->display_name;
+  bp.info.gpu = d.gpu.name;
+  bp.info.deployment = perf::deployment_label(d);
+  bp.info.gpus_per_replica = d.num_gpus();
+  bp.info.kv_capacity_tokens = static_cast<double>(rc.kv_blocks) * rc.block_tokens;
+  return bp;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const std::filesystem::path& base) {
+  Scenario sc;
+  sc.file = file;
+  YAML::Node root_node;
+  try {
+    root_node = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax error: " + e.msg);
+  }
+  const Y root(root_node, &sc.file, "");
+  root.allow({"name", "seed", "model", "deployment", "cluster", "workload", "slo", "horizon_s"});
+  sc.name = root.str("name", std::filesystem::path(file).stem().string());
+  sc.seed = static_cast<std::uint64_t>(root.integer("seed", 0, 0));
+  if (!root.has("model")) root.fail_key("model", "missing required key (catalog id, alias or config.json path)");
+  if (!root.has("deployment")) root.fail_key("deployment", "missing required key");
+  const Y model = root.at("model");
+  std::map<std::string, Y> base_keys;
+  collect_deployment(root.at("deployment"), base_keys);
+
+  // cluster
+  const Y cl = root.at("cluster");
+  std::vector<BuiltPool> pools;
+  if (root.has("cluster")) cl.allow({"replicas", "router", "affinity_slack_tokens", "disaggregation"});
+  if (root.has("cluster") && cl.has("disaggregation")) {
+    const Y dg = cl.at("disaggregation");
+    dg.allow({"prefill", "decode", "kv_link_gb_s"});
+    if (cl.has("replicas")) cl.fail_key("replicas", "with disaggregation, give replicas per pool (prefill/decode)");
+    for (const char* role : {"prefill", "decode"}) {
+      const Y p = dg.at(role);
+      if (!dg.has(role)) dg.fail_key(role, "missing pool (replicas, optional deployment overrides and router)");
+      p.allow({"replicas", "deployment", "router", "affinity_slack_tokens"});
+      auto keys = base_keys;
+      if (p.has("deployment")) collect_deployment(p.at("deployment"), keys);
+      BuiltPool bp = build_pool(sc.file, model, keys, p.has("deployment") ? p.at("deployment") : root.at("deployment"), role);
+      bp.spec.name = role;
+      bp.spec.replicas = static_cast<int>(p.integer("replicas", 1, 1));
+      bp.spec.config.role = std::string(role) == "prefill" ? ReplicaRole::prefill : ReplicaRole::decode;
+      bp.spec.router = p.str("router", std::string(role) == "prefill" ? cl.str("router", "least-outstanding-tokens")
+                                                                       : "least-outstanding-tokens");
+      make_router(bp.spec.router, sc.file, p.sub("router"));
+      bp.spec.affinity_slack_tokens = p.num_in("affinity_slack_tokens", cl.num("affinity_slack_tokens", 1e6), 0);
+      pools.push_back(std::move(bp));
+    }
+    sc.config.kv_link_bytes_per_s = dg.positive("kv_link_gb_s", 0) * 1e9;
+  } else {
+    BuiltPool bp = build_pool(sc.file, model, base_keys, root.at("deployment"), "main");
+    bp.spec.replicas = static_cast<int>(cl.integer("replicas", 1, 1));
+    bp.spec.router = cl.str("router", "round-robin");
+    make_router(bp.spec.router, sc.file, cl.sub("router"));
+    bp.spec.affinity_slack_tokens = cl.num_in("affinity_slack_tokens", 1e6, 0);
+    pools.push_back(std::move(bp));
+  }
+
+  // workload
+  if (!root.has("workload")) root.fail_key("workload", "missing required key");
+  const Y w = root.at("workload");
+  WorkloadSpec& ws = sc.workload;
+  static const std::vector<std::string> wkinds{"synthetic", "trace", "agentic"};
+  const std::string wkind = w.str("kind", "synthetic");
+  ws.max_requests = w.integer("requests", 0, 0);
+  ws.duration_s = w.num_in("duration_s", 0, 0);
+  if (wkind == "synthetic") {
+    w.allow({"kind", "arrival", "input_tokens", "output_tokens", "lengths", "shared_prefix", "requests", "duration_s"});
+    ws.kind = WorkloadSpec::Kind::synthetic;
+    if (!w.has("arrival")) w.fail_key("arrival", "missing required key");
+    ws.arrival = read_arrival(w.at("arrival"), base);
+    if (w.has("lengths")) {
+      if (w.has("input_tokens") || w.has("output_tokens"))
+        w.fail_key("lengths", "give either lengths (joint, from a trace) or input_tokens/output_tokens");
+      const Y l = w.at("lengths");
+      l.allow({"kind", "file", "format"});
+      if (l.str_req("kind") != "trace") l.at("kind").fail("lengths supports kind: trace");
+      ws.length_trace = read_trace(l, base);
+      double si = 0, so = 0;
+      for (const auto& r : ws.length_trace->rows) {
+        si += std::max(1, r.input_tokens);
+        so += std::max(1, r.output_tokens);
+      }
+      sc.mean_input_tokens = si / static_cast<double>(ws.length_trace->rows.size());
+      sc.mean_output_tokens = so / static_cast<double>(ws.length_trace->rows.size());
+    } else {
+      if (!w.has("input_tokens")) w.fail_key("input_tokens", "missing required key (or give lengths)");
+      if (!w.has("output_tokens")) w.fail_key("output_tokens", "missing required key (or give lengths)");
+      ws.input_tokens = read_dist(w.at("input_tokens"), base, true);
+      ws.output_tokens = read_dist(w.at("output_tokens"), base, true);
+      sc.mean_input_tokens = ws.input_tokens.mean();
+      sc.mean_output_tokens = ws.output_tokens.mean();
+    }
+    if (w.has("shared_prefix")) {
+      const Y sp = w.at("shared_prefix");
+      sp.allow({"tokens", "groups"});
+      ws.shared_prefix_tokens = static_cast<std::int32_t>(sp.integer("tokens", 0, 0));
+      ws.shared_prefix_groups = static_cast<std::int32_t>(sp.integer("groups", 1, 1));
+      sc.mean_input_tokens += ws.shared_prefix_tokens;
+    }
+    if (ws.arrival.kind != ArrivalSpec::Kind::closed && ws.max_requests == 0 && ws.duration_s == 0)
+      w.fail("an open-loop workload needs requests or duration_s");
+    if (ws.arrival.kind == ArrivalSpec::Kind::closed && ws.max_requests == 0 && ws.duration_s == 0)
+      w.fail("a closed-loop workload needs requests or duration_s");
+  } else if (wkind == "trace") {
+    w.allow({"kind", "file", "format", "speedup", "requests", "duration_s"});
+    ws.kind = WorkloadSpec::Kind::trace;
+    ws.trace = read_trace(w, base);
+    ws.speedup = w.positive("speedup", 1);
+  } else if (wkind == "agentic") {
+    w.allow({"kind", "sessions", "max_sessions", "shared_prefix_tokens", "initial_context_tokens", "turns",
+             "new_tokens", "output_tokens", "think_time_s", "max_context_tokens", "requests", "duration_s"});
+    ws.kind = WorkloadSpec::Kind::agentic;
+    AgenticSpec& a = ws.agentic;
+    if (!w.has("sessions")) w.fail_key("sessions", "missing required key (arrival process of sessions)");
+    a.session_arrival = read_arrival(w.at("sessions"), base);
+    if (a.session_arrival.rate_per_s < 0) w.at("sessions").fail("give sessions a rate_per_s (load is for synthetic workloads)");
+    a.sessions = w.integer("max_sessions", 0, 0);
+    a.shared_prefix_tokens = static_cast<std::int32_t>(w.integer("shared_prefix_tokens", 0, 0));
+    for (const char* k : {"initial_context_tokens", "turns", "new_tokens", "output_tokens"})
+      if (!w.has(k)) w.fail_key(k, "missing required key");
+    a.initial_context_tokens = read_dist(w.at("initial_context_tokens"), base, true);
+    a.turns = read_dist(w.at("turns"), base, true);
+    a.new_tokens = read_dist(w.at("new_tokens"), base, true);
+    a.output_tokens = read_dist(w.at("output_tokens"), base, true);
+    if (w.has("think_time_s")) a.think_time_s = read_dist(w.at("think_time_s"), base, false);
+    a.max_context_tokens = static_cast<std::int32_t>(w.integer("max_context_tokens", 1'000'000, 2));
+    if (ws.max_requests == 0 && ws.duration_s == 0 && a.sessions == 0)
+      w.fail("an agentic workload needs requests, duration_s or max_sessions");
+  } else {
+    w.at("kind").fail("unknown workload kind; valid: " + list(wkinds) + did_you_mean(wkind, wkinds));
+  }
+
+  // Per-replica capacity from the perf model's max-throughput point at the mean lengths (reported; also the
+  // base of `load`).
+  if (sc.mean_input_tokens > 0 && sc.mean_output_tokens > 0) {
+    for (auto& bp : pools) {
+      const perf::Frontier fr = perf::frontier(*bp.model, sc.mean_input_tokens, sc.mean_output_tokens);
+      if (fr.feasible) bp.info.capacity_req_per_s = fr.best.output_tok_s / sc.mean_output_tokens;
+    }
+  }
+  if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.rate_per_s < 0) {
+    // load x the cluster's capacity: the smallest pool capacity (disaggregation: the bottleneck pool).
+    double cap = 1e300;
+    for (const auto& bp : pools) cap = std::min(cap, bp.info.capacity_req_per_s * bp.spec.replicas);
+    if (!(cap > 0 && cap < 1e300))
+      w.at("arrival").fail("load needs the perf model's capacity for these lengths, which is unavailable; give rate_per_s");
+    ws.arrival.rate_per_s = -ws.arrival.rate_per_s * cap;
+  }
+  if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.kind != ArrivalSpec::Kind::closed)
+    sc.offered_rate_per_s = ws.arrival.rate_per_s;
+
+  // SLOs
+  if (root.has("slo")) {
+    const Y s = root.at("slo");
+    s.allow({"ttft_s", "tpot_s"});
+    sc.config.slo.ttft_s = s.num_in("ttft_s", 0, 0);
+    sc.config.slo.tpot_s = s.num_in("tpot_s", 0, 0);
+  }
+  sc.config.horizon_s = root.num_in("horizon_s", 0, 0);
+
+  for (auto& bp : pools) {
+    bp.info.replicas = bp.spec.replicas;
+    sc.config.pools.push_back(bp.spec);
+    sc.pools.push_back(bp.info);
+  }
+  if (ws.kind == WorkloadSpec::Kind::trace)
+    sc.expected_requests = ws.max_requests > 0 ? std::min<std::int64_t>(ws.max_requests, static_cast<std::int64_t>(ws.trace->rows.size()))
+                                               : static_cast<std::int64_t>(ws.trace->rows.size());
+  else
+    sc.expected_requests = ws.max_requests;
+  return sc;
+}
+
+Scenario load_scenario(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path.string(), "", "", "cannot open scenario file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_scenario(ss.str(), path.string(), path.parent_path());
+}
+
+}  // namespace tokenmath::sim
