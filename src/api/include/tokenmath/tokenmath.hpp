@@ -1,5 +1,7 @@
 // The tokenmath facade: the only header frontends include.
 #pragma once
 #include "tokenmath/api/catalog.hpp"
-#include "tokenmath/api/cost.hpp"
 #include "tokenmath/api/perf.hpp"
+#include "tokenmath/api/cost.hpp"
+#include "tokenmath/api/plan.hpp"
+#include "tokenmath/api/sim.hpp"
