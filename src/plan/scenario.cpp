@@ -107,6 +107,9 @@ std::vector<OptionSpec> make_options() {
       text("workload.api_fresh_input_pricing", {"input", "cache_write"},
            "API price of uncached input: plain input price, or the cache-write price where the list has one",
            &S::api_fresh_input_pricing),
+      num("workload.prefix_hold_s", "s", 0, 3600,
+          "time a session's prefix stays in GPU memory between its steps (tool runs); held KV limits concurrency",
+          &S::prefix_hold_s),
 
       num("slo.max_ttft_s", "s", 0.01, 3600, "time to first token of a cache-hit step, at load",
           &S::max_ttft_s),
@@ -118,6 +121,9 @@ std::vector<OptionSpec> make_options() {
 
       texts("candidates.models", 1, "open models to evaluate (catalog ids or names)", &S::models),
       texts("candidates.systems", 1, "systems to evaluate (catalog ids or names)", &S::systems),
+      texts("candidates.hosted_api_models", 0,
+            "per model, in the same order: price-list key of the same model on a hosted API ('-' for none)",
+            &S::hosted_api_models),
       texts("candidates.weight_precisions", 1,
             "weight formats tried for each model, where the GPU computes at that precision", &S::weight_precisions),
       text("candidates.kv_precision", {}, "KV-cache format", &S::kv_precision),
@@ -378,6 +384,9 @@ void validate_scenario(const Scenario& s) {
     if (v.size() == 2 && v[0] > v[1])
       throw InputError(file, o.key, fmt::format("[{}, {}]", v[0], v[1]), "expected [low, high] with low <= high");
   }
+  if (!s.hosted_api_models.empty() && s.hosted_api_models.size() != s.models.size())
+    throw InputError(file, "candidates.hosted_api_models", fmt::format("{} items", s.hosted_api_models.size()),
+                     fmt::format("expected one entry per model ({}), or an empty list", s.models.size()));
   double total = 0;
   for (double w : s.hourly_profile) total += w;
   if (!s.hourly_profile.empty() && total <= 0)

@@ -35,6 +35,7 @@ struct Scenario {
   double cache_hit_rate = 0;          // token-weighted fraction of input served from the prefix cache
   double output_tokens_per_step = 0;
   std::string api_fresh_input_pricing;  // "input" or "cache_write": price of uncached input on the API
+  double prefix_hold_s = 0;             // seconds a session's prefix stays in HBM between its steps
 
   // service-level objectives of one replica
   double max_ttft_s = 0;
@@ -44,6 +45,8 @@ struct Scenario {
   // candidates
   std::vector<std::string> models;
   std::vector<std::string> systems;
+  std::vector<std::string> hosted_api_models;  // per model (same order): price-list key of the same open model
+                                               // served by an API provider, "-" for none; [] = none at all
   std::vector<std::string> weight_precisions;  // tried where the GPU computes at that precision
   std::string kv_precision;
 

@@ -1,0 +1,133 @@
+#include "tokenmath/plan/capacity.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace tokenmath::plan {
+namespace {
+
+// Token budget of one engine iteration for the whole replica: each attention-DP rank schedules its own batch.
+double iteration_budget(const perf::Deployment& d) {
+  return static_cast<double>(d.knobs.max_batched_tokens) * (d.attention_dp ? std::max(1, d.tp) : 1);
+}
+
+// Adds `tokens` prefill tokens of sequences whose uncached part [C, C + F) is prefilled: the batch is `tokens/F`
+// copies of one sequence's prefill (step-model aggregates are sums, so scaling one sequence's is exact).
+void add_fresh_prefill(const perf::StepModel& m, perf::BatchSummary& b, double cached, double fresh, double tokens) {
+  if (tokens <= 0 || fresh <= 0) return;
+  perf::BatchSummary one;
+  m.add_prefill(one, cached, fresh);
+  const double k = tokens / fresh;
+  b.prefill_tokens += static_cast<std::int64_t>(std::llround(tokens));
+  b.prefill_seqs += static_cast<std::int64_t>(std::ceil(k));
+  b.prefill_attn_pairs += one.prefill_attn_pairs * k;
+  b.prefill_attn_pairs_windowed += one.prefill_attn_pairs_windowed * k;
+}
+
+}  // namespace
+
+// Steady state of continuous batching with chunked prefill, N steps in flight, each needing F prefill tokens
+// (after a cached prefix of C tokens) and O decode iterations; B = iteration token budget.
+//   S = max(O, N (F + O) / B)      iterations per step: O when the budget fits all decodes and prefills
+//   per iteration: N O / S decode sequences at context C + F + O/2, N F / S prefill tokens at positions C..C+F
+//   t = step_s(batch); steps/s = N / (S t); tokens/s per user = 1 / t
+//   TTFT: a step's F tokens are prefilled with the budget left by decodes, B_free = B - N O / S, shared with
+//   other arrivals (prefill utilisation rho = (N F / S) / B_free). As an M/D/1 queue in iterations:
+//   TTFT = t x (F / B_free) x (1 + rho / (2 (1 - rho))) + t   (the last t: the first decode iteration)
+//   KV: N active sequences at C + F + O/2 tokens plus the sessions holding their prefix between steps,
+//   steps/s x prefix_hold_s sequences of C + F + O tokens, must fit the KV pool.
+ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, const Slo& slo, std::int64_t n_seqs) {
+  ReplicaPoint p;
+  const auto& d = m.deployment();
+  const double n = static_cast<double>(n_seqs), f = shape.tokens.fresh_input, c = shape.tokens.cached_input,
+               o = shape.tokens.output, budget = iteration_budget(d);
+  p.concurrency = n_seqs;
+  p.iterations_per_step = std::max(o, n * (f + o) / budget);
+  p.decode_seqs = n * o / p.iterations_per_step;
+  p.prefill_tokens = n * f / p.iterations_per_step;
+  const double ctx = c + f + o / 2;
+
+  perf::BatchSummary out0, dec, full;
+  m.add_decode(out0, 1.0, static_cast<std::int64_t>(std::llround(p.decode_seqs)));
+  m.add_decode(dec, ctx, static_cast<std::int64_t>(std::llround(p.decode_seqs)));
+  full = dec;
+  add_fresh_prefill(m, full, c, f, p.prefill_tokens);
+  const double t_out = m.step_s(out0), t_dec = m.step_s(dec), t = m.step_s(full);
+  p.iteration_s = t;
+  p.steps_per_s = t > 0 ? n / (p.iterations_per_step * t) : 0;
+  p.output_tok_s = p.steps_per_s * o;
+  p.output_tok_s_per_gpu = p.output_tok_s / d.num_gpus();
+  p.tok_s_per_user = t > 0 ? 1.0 / t : 0;
+
+  double fresh = std::max(0.0, t - t_dec), cached = std::max(0.0, t_dec - t_out), out = std::max(0.0, t_out);
+  const double sum = fresh + cached + out;
+  if (sum > 0) {
+    p.share_fresh = fresh / sum;
+    p.share_cached = cached / sum;
+    p.share_output = out / sum;
+  }
+
+  const double free_budget = budget - p.decode_seqs;
+  const double rho = free_budget > 0 ? p.prefill_tokens / free_budget : 1.0;
+  p.ttft_s = rho < 1.0 ? t * (f / free_budget) * (1.0 + rho / (2.0 * (1.0 - rho))) + t
+                       : std::numeric_limits<double>::infinity();
+
+  const double held = p.steps_per_s * shape.prefix_hold_s;
+  const double kv_bytes = n * m.kv_bytes_per_seq_per_gpu(ctx) + held * m.kv_bytes_per_seq_per_gpu(c + f + o);
+  const double pool = m.memory().kv_bytes_per_gpu;
+  p.kv_used_fraction = pool > 0 ? kv_bytes / pool : std::numeric_limits<double>::infinity();
+
+  if (p.kv_used_fraction > 1.0)
+    p.limit = fmt::format("KV cache: {:.0f} active + {:.0f} held sequences need {:.0f}% of the KV pool", n, held,
+                          100 * p.kv_used_fraction);
+  else if (p.tok_s_per_user < slo.min_output_tok_s_per_user)
+    p.limit = fmt::format("decode speed {:.1f} tok/s per user < {:g}", p.tok_s_per_user, slo.min_output_tok_s_per_user);
+  else if (!(p.ttft_s <= slo.max_ttft_s))
+    p.limit = std::isfinite(p.ttft_s) ? fmt::format("TTFT {:.2f} s > {:g} s", p.ttft_s, slo.max_ttft_s)
+                                      : "prefill budget saturated";
+  return p;
+}
+
+ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shape, const Slo& slo) {
+  ReplicaCapacity r;
+  r.deployment = m.deployment();
+  r.gpus = r.deployment.num_gpus();
+  if (!m.feasible()) {
+    r.reason = m.memory().reason;
+    return r;
+  }
+  const ReplicaPoint first = replica_point(m, shape, slo, 1);
+  if (!first.limit.empty()) {
+    r.reason = "even one sequence fails: " + first.limit;
+    r.frontier.push_back(first);
+    return r;
+  }
+  // Upper bound: KV for active sequences alone (held sessions only lower it further).
+  const double per_seq = m.kv_bytes_per_seq_per_gpu(shape.tokens.input() + shape.tokens.output / 2);
+  const auto hi_bound = static_cast<std::int64_t>(
+      std::max(1.0, per_seq > 0 ? std::floor(m.memory().kv_bytes_per_gpu / per_seq) : 1e6));
+  std::int64_t lo = 1, hi = hi_bound + 1;  // lo meets every constraint; hi does not (or is past the bound)
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    if (replica_point(m, shape, slo, mid).limit.empty()) lo = mid;
+    else hi = mid;
+  }
+  r.best = replica_point(m, shape, slo, lo);
+  r.feasible = true;
+  for (std::int64_t c = 1; c <= std::min<std::int64_t>(hi_bound, 1 << 20); c *= 2) r.frontier.push_back(replica_point(m, shape, slo, c));
+  if (r.frontier.empty() || r.frontier.back().concurrency != lo) {
+    r.frontier.push_back(r.best);
+    std::sort(r.frontier.begin(), r.frontier.end(),
+              [](const ReplicaPoint& a, const ReplicaPoint& b) { return a.concurrency < b.concurrency; });
+  }
+  const double busy_s_per_step = r.best.steps_per_s > 0 ? 1.0 / r.best.steps_per_s : 0;
+  const auto& t = shape.tokens;
+  r.seconds_per_fresh_token = t.fresh_input > 0 ? r.best.share_fresh * busy_s_per_step / t.fresh_input : 0;
+  r.seconds_per_cached_token = t.cached_input > 0 ? r.best.share_cached * busy_s_per_step / t.cached_input : 0;
+  r.seconds_per_output_token = t.output > 0 ? r.best.share_output * busy_s_per_step / t.output : 0;
+  return r;
+}
+
+}  // namespace tokenmath::plan

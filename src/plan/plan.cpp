@@ -1,0 +1,334 @@
+#include "tokenmath/plan/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/cost/rental.hpp"
+#include "tokenmath/perf/efficiency.hpp"
+#include "tokenmath/perf/throughput.hpp"
+
+namespace tokenmath::plan {
+namespace {
+
+constexpr double kSecondsPerYear = 8760.0 * 3600.0;
+
+std::string scenario_file(const Scenario& s) {
+  return s.file.empty() ? (data_dir() / "plan" / "default.yaml").string() : s.file;
+}
+
+const std::vector<cost::ApiPrice>& price_list(const Scenario& s, std::vector<cost::ApiPrice>& storage) {
+  std::filesystem::path path = s.price_list;
+  if (path.is_relative()) path = data_dir() / path;
+  const std::vector<cost::ApiPrice>* prices = nullptr;
+  if (std::filesystem::exists(path) && std::filesystem::equivalent(path, cost::shipped_api_prices_path())) {
+    prices = &cost::shipped_api_prices();
+  } else {
+    if (!std::filesystem::exists(path))
+      throw InputError(scenario_file(s), "demand.price_list", s.price_list, "no such file (looked at " + path.string() + ")");
+    storage = cost::load_litellm_prices(path);
+    prices = &storage;
+  }
+  return *prices;
+}
+
+const cost::ApiPrice& reference_price(const Scenario& s, const std::vector<cost::ApiPrice>& prices_in) {
+  const auto* prices = &prices_in;
+  std::filesystem::path path = s.price_list;
+  if (path.is_relative()) path = data_dir() / path;
+  const cost::ApiPrice* p = cost::find_api_price(*prices, s.reference_api_model);
+  if (!p) {
+    std::vector<std::string> keys;
+    for (const auto& x : *prices) keys.push_back(x.model);
+    throw InputError(scenario_file(s), "demand.reference_api_model", s.reference_api_model,
+                     "not in the price list " + path.string() + did_you_mean(s.reference_api_model, keys));
+  }
+  return *p;
+}
+
+TokenPrices workload_prices(const Scenario& s, const cost::ApiPrice& p) {
+  return {s.api_fresh_input_pricing == "cache_write" ? p.effective_cache_write_usd_per_mtok() : p.input_usd_per_mtok,
+          p.effective_cached_input_usd_per_mtok(), p.output_usd_per_mtok};
+}
+
+std::vector<catalog::Precision> weight_precisions(const Scenario& s, const catalog::ModelSpec& m,
+                                                  const catalog::GpuSpec& gpu) {
+  std::vector<catalog::Precision> out;
+  for (std::size_t i = 0; i < s.weight_precisions.size(); ++i) {
+    const std::string& name = s.weight_precisions[i];
+    catalog::Precision p;
+    if (to_lower(name) == "native") {
+      p = m.native_weight_precision;
+    } else {
+      p = catalog::parse_precision(name, scenario_file(s), fmt::format("candidates.weight_precisions[{}]", i));
+      // A format the GPU cannot compute in is skipped (the model as shipped is always tried).
+      if (gpu.peak_flops(catalog::compute_class(p)) <= 0) continue;
+      // Never store weights wider than shipped (no quality is gained by up-casting).
+      if (catalog::bytes_per_element(p) > catalog::bytes_per_element(m.native_weight_precision)) continue;
+    }
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  }
+  return out;
+}
+
+// Deployment shapes tried for one model on one system: GPUs per replica 1, 2, 4, 8, ... up to the scale-up
+// domain (and the domain size itself, e.g. 72); dense models run tensor-parallel (TP <= 8); MoE models also run
+// TP with expert parallelism, and attention-DP + EP ("DEP") across any count.
+std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_ptr<const catalog::ModelSpec>& m,
+                                          const catalog::GpuSpec& gpu, const catalog::SystemSpec& sys) {
+  const catalog::Precision kv =
+      catalog::parse_precision(s.kv_precision, scenario_file(s), "candidates.kv_precision");
+  std::vector<int> counts;
+  for (int n = 1; n <= sys.scaleup_domain_gpus; n *= 2) counts.push_back(n);
+  if (counts.back() != sys.scaleup_domain_gpus) counts.push_back(sys.scaleup_domain_gpus);
+  std::vector<perf::Deployment> out;
+  for (catalog::Precision wp : weight_precisions(s, *m, gpu)) {
+    for (int n : counts) {
+      perf::Deployment d;
+      d.model = m;
+      d.gpu = gpu;
+      d.tp = n;
+      d.weight_precision = wp;
+      d.activation_precision = perf::default_activation_precision(wp, gpu);
+      d.kv_precision = kv;
+      d.knobs.max_num_seqs = 4096;  // the KV pool, not a sequence cap, limits concurrency at these contexts
+      if (n <= 8) out.push_back(d);
+      if (m->is_moe() && n > 1) {
+        perf::Deployment ep = d;
+        ep.ep = n;
+        if (n <= 8) out.push_back(ep);
+        ep.attention_dp = true;
+        out.push_back(ep);
+      }
+    }
+  }
+  return out;
+}
+
+Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_step,
+                   const std::shared_ptr<const catalog::ModelSpec>& model, const catalog::SystemSpec& sys,
+                   const catalog::GpuSpec& gpu) {
+  Candidate c;
+  c.model_id = model->id;
+  c.model_name = model->display_name;
+  c.system_id = sys.id;
+  c.system_name = sys.name;
+  c.gpu_id = gpu.id;
+  c.preliminary = sys.preliminary || gpu.preliminary;
+
+  const StepShape shape{demand.tokens_per_step, s.prefix_hold_s};
+  const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user};
+  const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu);
+  std::string memory_reason, slo_reason;
+  long long best_gpus = std::numeric_limits<long long>::max();
+  for (const auto& d : deployments(s, model, gpu, sys)) {
+    ++c.deployments_tried;
+    const perf::StepModel sm(d, eff);
+    ReplicaCapacity rc = replica_capacity(sm, shape, slo);
+    rc.label = perf::deployment_label(d);
+    if (!rc.feasible) {
+      (sm.feasible() ? slo_reason : memory_reason) = rc.label + ": " + rc.reason;
+      continue;
+    }
+    const double usable = rc.best.steps_per_s * s.peak_load_target;
+    const auto replicas = static_cast<long long>(std::max(1.0, std::ceil(demand.peak_steps_per_s / usable)));
+    const long long gpus = replicas * rc.gpus;
+    const bool better = gpus < best_gpus ||
+                        (gpus == best_gpus && rc.best.steps_per_s / rc.gpus > c.replica.best.steps_per_s / c.replica.gpus);
+    if (better) {
+      best_gpus = gpus;
+      c.replica = std::move(rc);
+      c.replicas = replicas;
+      c.gpus = gpus;
+      c.feasible = true;
+    }
+  }
+  if (!c.feasible) {
+    c.reason = !slo_reason.empty() ? "no deployment meets the SLOs (e.g. " + slo_reason + ")"
+               : !memory_reason.empty() ? "does not fit (e.g. " + memory_reason + ")"
+                                        : "no deployment to try (no weight precision the GPU supports)";
+    return c;
+  }
+
+  const double g = static_cast<double>(c.gpus);
+  c.nodes = (c.gpus + sys.gpus_per_node - 1) / sys.gpus_per_node;
+  c.racks = (c.gpus + sys.gpus_per_rack - 1) / sys.gpus_per_rack;
+  c.scaleup_domains = (c.gpus + sys.scaleup_domain_gpus - 1) / sys.scaleup_domain_gpus;
+  cost::OwnedInputs in = cost::owned_inputs(sys);
+  in.price_usd_per_gpu *= s.gpu_price_multiplier;
+  c.per_gpu = cost::owned_cost(in, s.cost);
+  c.it_mw = g * c.per_gpu.wall_kw_per_gpu / 1000.0;
+  c.facility_mw = g * c.per_gpu.facility_kw_per_gpu / 1000.0;
+  const double fleet_steps_per_s = static_cast<double>(c.replicas) * c.replica.best.steps_per_s;
+  c.utilisation = demand.average_steps_per_s / fleet_steps_per_s;
+
+  c.capex_usd = g * c.per_gpu.capex_usd_per_gpu;
+  c.annual_capital_usd = g * c.per_gpu.capital_usd_per_gpu_hour * cost::kHoursPerYear;
+  c.annual_opex_usd = g * c.per_gpu.opex_usd_per_gpu_year();
+  c.annual_owned_usd = g * c.per_gpu.annual_usd_per_gpu();
+  c.owned_prices = cost::owned_token_prices(
+      {c.per_gpu.total_usd_per_gpu_hour, c.replica.gpus,
+       {c.replica.seconds_per_fresh_token, c.replica.seconds_per_cached_token, c.replica.seconds_per_output_token},
+       std::min(1.0, c.utilisation)});
+  c.owned_blended_usd_per_mtok = c.annual_owned_usd / demand.tokens_per_year.total() * 1e6;
+
+  if (const auto* r = cost::find_rental_price(cost::shipped_rental_prices(), gpu.id, s.rented_tier)) {
+    c.rented_usd_per_gpu_hour = r->usd_per_gpu_hour;
+    c.annual_rented_usd = g * r->usd_per_gpu_hour * s.rented_hours_per_year;
+  }
+
+  const double api_annual = demand.steps_per_year * api_usd_per_step;
+  c.break_even_utilisation =
+      break_even_utilisation(c.annual_owned_usd, fleet_steps_per_s * kSecondsPerYear, api_usd_per_step);
+  // One replica serves the peak of E engineers while E x peak per engineer <= its usable steps/s; owning wins
+  // for the smallest E whose API spend E x budget x multiplier reaches one replica's annual cost, provided that
+  // E still fits one replica (otherwise the per-engineer cost of owning exceeds the API's at every size).
+  const double usd_per_replica = c.annual_owned_usd / static_cast<double>(c.replicas);
+  const double api_per_engineer = api_annual / s.engineers;
+  const double engineers_per_replica =
+      c.replica.best.steps_per_s * s.peak_load_target / (demand.peak_steps_per_s / s.engineers);
+  const double e_star = usd_per_replica / api_per_engineer;
+  c.break_even_engineers = e_star <= engineers_per_replica ? e_star : std::numeric_limits<double>::infinity();
+  c.payback_years = payback_years(c.capex_usd, api_annual, c.annual_opex_usd);
+  c.hybrid = hybrid_split(demand.load_duration, c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor,
+                          c.replicas, usd_per_replica, api_usd_per_step, s.hybrid_points);
+  return c;
+}
+
+// Demand and API price per step for a scenario: demand tokens come from the budget at list prices; the API
+// option pays list x price_multiplier.
+std::pair<Demand, double> demand_for(const Scenario& s, const TokenPrices& list) {
+  Demand d = compute_demand(s, list);
+  return {d, d.usd_per_step * s.api_price_multiplier};
+}
+
+void set_sensitivity(Scenario& s, const std::string& key, double v) {
+  if (key == "owned.gpu_price_multiplier") s.gpu_price_multiplier = v;
+  else if (key == "cost.power_usd_per_kwh") s.cost.power_usd_per_kwh = v;
+  else if (key == "cost.lifetime_years") s.cost.lifetime_years = v;
+  else if (key == "workload.cache_hit_rate") s.cache_hit_rate = v;
+  else if (key == "slo.peak_load_target") s.peak_load_target = v;
+  else if (key == "api.price_multiplier") s.api_price_multiplier = v;
+}
+
+}  // namespace
+
+double TornadoBar::swing_usd() const { return std::fabs(high_cost_usd - low_cost_usd); }
+
+PlanResult run_plan(const Scenario& s) {
+  PlanResult r;
+  r.scenario = s;
+  validate_scenario(s);
+  std::vector<cost::ApiPrice> storage;
+  const auto& prices = price_list(s, storage);
+  r.reference_api = reference_price(s, prices);
+  const TokenPrices list = workload_prices(s, r.reference_api);
+  auto [demand, api_usd_per_step] = demand_for(s, list);
+  r.demand = demand;
+  r.api_annual_usd = cost_usd(demand.tokens_per_year, list) * s.api_price_multiplier;
+  r.api_blended_usd_per_mtok = r.api_annual_usd / demand.tokens_per_year.total() * 1e6;
+
+  const auto& cat = catalog::Catalog::shipped();
+  std::vector<std::shared_ptr<const catalog::ModelSpec>> models;
+  for (std::size_t i = 0; i < s.models.size(); ++i) {
+    const catalog::ModelSpec* m = cat.resolve_model(s.models[i]);
+    if (!m) {
+      std::vector<std::string> ids;
+      for (const auto& x : cat.models()) ids.push_back(x.id);
+      throw InputError(scenario_file(s), fmt::format("candidates.models[{}]", i), s.models[i],
+                       "unknown model" + did_you_mean(s.models[i], ids));
+    }
+    models.push_back(std::make_shared<const catalog::ModelSpec>(*m));
+  }
+  std::vector<const catalog::SystemSpec*> systems;
+  for (std::size_t i = 0; i < s.systems.size(); ++i) {
+    const catalog::SystemSpec* sys = cat.resolve_system(s.systems[i]);
+    if (!sys) {
+      std::vector<std::string> ids;
+      for (const auto& x : cat.systems()) ids.push_back(x.id);
+      throw InputError(scenario_file(s), fmt::format("candidates.systems[{}]", i), s.systems[i],
+                       "unknown system" + did_you_mean(s.systems[i], ids));
+    }
+    systems.push_back(sys);
+  }
+  std::vector<const cost::ApiPrice*> hosted(models.size(), nullptr);
+  for (std::size_t i = 0; i < s.hosted_api_models.size(); ++i) {
+    if (s.hosted_api_models[i] == "-") continue;
+    hosted[i] = cost::find_api_price(prices, s.hosted_api_models[i]);
+    if (!hosted[i]) {
+      std::vector<std::string> keys;
+      for (const auto& x : prices) keys.push_back(x.model);
+      throw InputError(scenario_file(s), fmt::format("candidates.hosted_api_models[{}]", i), s.hosted_api_models[i],
+                       "not in the price list" + did_you_mean(s.hosted_api_models[i], keys));
+    }
+  }
+  for (std::size_t i = 0; i < models.size(); ++i)
+    for (const auto* sys : systems) {
+      Candidate c = evaluate(s, demand, api_usd_per_step, models[i], *sys, cat.gpu(sys->gpu_id));
+      if (hosted[i]) {
+        c.hosted_api_model = hosted[i]->model;
+        c.annual_hosted_api_usd =
+            cost_usd(demand.tokens_per_year, workload_prices(s, *hosted[i])) * s.api_price_multiplier;
+      }
+      r.candidates.push_back(std::move(c));
+    }
+  std::stable_sort(r.candidates.begin(), r.candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.feasible != b.feasible) return a.feasible;
+    return a.annual_owned_usd < b.annual_owned_usd;
+  });
+  if (r.candidates.empty() || !r.candidates.front().feasible) return r;
+  r.chosen = 0;
+  const Candidate& best = r.candidates.front();
+  r.base_saving_usd = r.api_annual_usd - best.annual_owned_usd;
+  r.base_cost_usd = best.hybrid.best.total_usd_per_year();
+
+  // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
+  // high value; the bar is the annual saving of owning vs the API.
+  const auto model = *std::find_if(models.begin(), models.end(), [&](const auto& m) { return m->id == best.model_id; });
+  const catalog::SystemSpec& sys = cat.system(best.system_id);
+  const catalog::GpuSpec& gpu = cat.gpu(sys.gpu_id);
+  const std::vector<std::pair<std::string, const std::vector<double>*>> inputs = {
+      {"owned.gpu_price_multiplier", &s.sensitivity_gpu_price_multiplier},
+      {"cost.power_usd_per_kwh", &s.sensitivity_power_usd_per_kwh},
+      {"cost.lifetime_years", &s.sensitivity_lifetime_years},
+      {"workload.cache_hit_rate", &s.sensitivity_cache_hit_rate},
+      {"slo.peak_load_target", &s.sensitivity_peak_load_target},
+      {"api.price_multiplier", &s.sensitivity_api_price_multiplier},
+  };
+  for (const auto& [key, range] : inputs) {
+    TornadoBar bar;
+    bar.input = key;
+    for (const auto& o : scenario_options())
+      if (o.key == key) bar.unit = o.unit;
+    double* savings[2] = {&bar.low_saving_usd, &bar.high_saving_usd};
+    double* costs[2] = {&bar.low_cost_usd, &bar.high_cost_usd};
+    for (int i = 0; i < 2; ++i) {
+      Scenario v = s;
+      set_sensitivity(v, key, (*range)[static_cast<std::size_t>(i)]);
+      auto [d, per_step] = demand_for(v, list);
+      const Candidate c = evaluate(v, d, per_step, model, sys, gpu);
+      const double api = cost_usd(d.tokens_per_year, list) * v.api_price_multiplier;
+      *savings[i] = c.feasible ? api - c.annual_owned_usd : -std::numeric_limits<double>::infinity();
+      *costs[i] = c.feasible ? c.hybrid.best.total_usd_per_year() : api;
+    }
+    bar.low_value = (*range)[0];
+    bar.high_value = (*range)[1];
+    bar.base_value = key == "owned.gpu_price_multiplier" ? s.gpu_price_multiplier
+                     : key == "cost.power_usd_per_kwh"   ? s.cost.power_usd_per_kwh
+                     : key == "cost.lifetime_years"      ? s.cost.lifetime_years
+                     : key == "workload.cache_hit_rate"  ? s.cache_hit_rate
+                     : key == "slo.peak_load_target"     ? s.peak_load_target
+                                                         : s.api_price_multiplier;
+    r.tornado.push_back(bar);
+  }
+  std::stable_sort(r.tornado.begin(), r.tornado.end(),
+                   [](const TornadoBar& a, const TornadoBar& b) { return a.swing_usd() > b.swing_usd(); });
+  return r;
+}
+
+}  // namespace tokenmath::plan

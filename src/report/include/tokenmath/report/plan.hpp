@@ -1,0 +1,31 @@
+// Renderers for the organisation planner: the five-line answer, tables (table/md), a JSON document and a
+// self-contained HTML report with inline SVG charts.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tokenmath/plan/plan.hpp"
+#include "tokenmath/report/table.hpp"
+
+namespace tokenmath::report {
+
+// The answer in five lines: demand, what to buy, annual cost of each option, break-even/payback/hybrid, and the
+// quality caveat with the largest uncertainty.
+std::vector<std::string> plan_answer(const plan::PlanResult& r);
+
+// One row per candidate (feasible first, cheapest first; infeasible ones with their reason).
+Table plan_candidates_table(const plan::PlanResult& r);
+// Every scenario option (key, value, unit, source), then the catalog and price-list entries the plan used.
+Table plan_assumptions_table(const plan::PlanResult& r);
+
+// Everything the reports print, as one JSON document (figures at full precision).
+nlohmann::json plan_json(const plan::PlanResult& r);
+
+// table: the five lines, then the candidates, the chosen plan's details, sensitivity and assumptions;
+// md: the same in Markdown; json: plan_json; html: plan_html.
+std::string render_plan(const plan::PlanResult& r, Format f);
+std::string plan_html(const plan::PlanResult& r);
+
+}  // namespace tokenmath::report

@@ -1,0 +1,179 @@
+// Self-contained HTML report of a plan: the five-line answer, inline SVG charts and the tables of
+// plan_report.cpp. No scripts, no external resources.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "tokenmath/report/plan.hpp"
+#include "tokenmath/report/svg.hpp"
+
+namespace tokenmath::report {
+namespace {
+
+using plan::Candidate;
+using plan::PlanResult;
+
+std::string html_table(const Table& t) {
+  std::string out = "<table>\n<tr>";
+  for (const auto& c : t.columns()) out += "<th>" + svg::escape(c.header) + "</th>";
+  out += "</tr>\n";
+  for (const auto& row : t.rows()) {
+    out += "<tr>";
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const auto& cell = row[i];
+      const int decimals = t.columns()[i].decimals;
+      std::string text;
+      bool numeric = false;
+      if (const auto* s = std::get_if<std::string>(&cell)) text = *s;
+      else if (const auto* d = std::get_if<double>(&cell)) text = format_number(*d, decimals), numeric = true;
+      else if (const auto* n = std::get_if<long long>(&cell)) text = format_number(static_cast<double>(*n), 0), numeric = true;
+      else if (const auto* b = std::get_if<bool>(&cell)) text = *b ? "yes" : "no";
+      out += numeric ? "<td class=\"n\">" + svg::escape(text) + "</td>" : "<td>" + svg::escape(text) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
+}
+
+std::string cost_chart(const PlanResult& r) {
+  svg::BarChart c;
+  c.title = "Annual cost of owning each feasible candidate (log scale)";
+  c.value_label = "USD per year, fleet sized for the burst peak";
+  c.value_prefix = "$";
+  c.log_scale = true;
+  for (const auto& cand : r.candidates)
+    if (cand.feasible)
+      c.bars.push_back({cand.model_id + " / " + cand.system_id, cand.annual_owned_usd, &cand == r.best()});
+  c.reference_lines.push_back({"reference API", r.api_annual_usd});
+  return svg::bar_chart(c);
+}
+
+// Owned $/M blended as a function of the fleet's utilisation u: annual cost / (u x capacity tokens per year).
+std::string break_even_chart(const PlanResult& r) {
+  svg::LineChart c;
+  c.title = "Break-even: owned cost per token vs utilisation";
+  c.x_label = "fleet utilisation (busy share of paid hours)";
+  c.y_label = "USD per 1M tokens (blended)";
+  c.y_prefix = "$";
+  c.log_y = true;
+  int n = 0;
+  for (const auto& cand : r.candidates) {
+    if (!cand.feasible || n >= 4) continue;
+    ++n;
+    svg::Series s;
+    s.label = cand.model_id + " / " + cand.system_id;
+    const double at_full = cand.owned_blended_usd_per_mtok * cand.utilisation;  // $/M at u = 1
+    for (int i = 1; i <= 50; ++i) {
+      const double u = i / 50.0;
+      s.points.push_back({u, at_full / u});
+    }
+    c.series.push_back(s);
+    if (&cand == r.best())
+      c.markers.push_back({cand.utilisation, cand.owned_blended_usd_per_mtok,
+                           fmt::format("this plan: {:.0f}%", 100 * cand.utilisation)});
+  }
+  svg::Series api;
+  api.label = "reference API";
+  api.dashed = true;
+  api.points = {{0.02, r.api_blended_usd_per_mtok}, {1.0, r.api_blended_usd_per_mtok}};
+  c.series.push_back(api);
+  return svg::line_chart(c);
+}
+
+std::string hybrid_chart(const Candidate& c) {
+  svg::LineChart ch;
+  ch.title = "Hybrid: own part of the peak capacity, send the overflow to the API";
+  ch.x_label = "owned share of the all-owned fleet";
+  ch.y_label = "USD per year";
+  ch.y_prefix = "$";
+  svg::Series total{"total", {}, false}, owned{"owned fleet", {}, true}, api{"API overflow", {}, true};
+  for (const auto& p : c.hybrid.curve) {
+    total.points.push_back({p.owned_fraction, p.total_usd_per_year()});
+    owned.points.push_back({p.owned_fraction, p.owned_usd_per_year});
+    api.points.push_back({p.owned_fraction, p.api_usd_per_year});
+  }
+  ch.series = {total, owned, api};
+  ch.markers.push_back({c.hybrid.best.owned_fraction, c.hybrid.best.total_usd_per_year(),
+                        fmt::format("optimum {:.0f}%: {}", 100 * c.hybrid.best.owned_fraction,
+                                    svg::short_number(c.hybrid.best.total_usd_per_year(), "$"))});
+  return svg::line_chart(ch);
+}
+
+std::string tornado(const PlanResult& r) {
+  svg::Tornado t;
+  t.title = "Sensitivity of the plan's annual cost";
+  t.value_label = "USD per year";
+  t.value_prefix = "$";
+  t.base = r.base_cost_usd;
+  for (const auto& b : r.tornado)
+    t.rows.push_back({fmt::format("{} [{} .. {}]", b.input, svg::short_number(b.low_value),
+                                  svg::short_number(b.high_value)),
+                      b.low_cost_usd, b.high_cost_usd});
+  return svg::tornado_chart(t);
+}
+
+// Frontier of the chosen deployment of the cheapest candidate of each model: output tokens/s per GPU against
+// tokens/s per user as concurrency grows, with the operating point the plan uses.
+std::string frontier_chart(const PlanResult& r) {
+  svg::LineChart c;
+  c.title = "Perf frontier of the chosen deployments (this workload: ~" +
+            svg::short_number(r.demand.tokens_per_step.input()) + " context, " +
+            svg::short_number(r.demand.tokens_per_step.fresh_input) + " fresh input per step)";
+  c.x_label = "output tokens/s per user";
+  c.y_label = "output tokens/s per GPU";
+  c.log_x = true;
+  c.log_y = true;
+  std::vector<std::string> models;
+  for (const auto& cand : r.candidates) {
+    if (!cand.feasible || std::find(models.begin(), models.end(), cand.model_id) != models.end()) continue;
+    models.push_back(cand.model_id);
+    svg::Series s;
+    s.label = cand.model_id + " " + cand.system_id + " " + cand.replica.label;
+    for (const auto& p : cand.replica.frontier) s.points.push_back({p.tok_s_per_user, p.output_tok_s_per_gpu});
+    c.series.push_back(s);
+    c.markers.push_back({cand.replica.best.tok_s_per_user, cand.replica.best.output_tok_s_per_gpu,
+                         fmt::format("N={}", cand.replica.best.concurrency)});
+  }
+  return svg::line_chart(c);
+}
+
+}  // namespace
+
+std::string plan_html(const PlanResult& r) {
+  std::string out = R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>tokenmath plan</title>
+<style>
+body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:12px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f0f0f0}
+.answer{background:#f6f8fa;border-left:4px solid #1f77b4;padding:.5em 1em}.answer li{margin:.3em 0}
+.caveat{background:#fff4e5;border-left:4px solid #ff7f0e;padding:.5em 1em}
+figure{margin:1.5em 0}
+</style></head><body>
+)";
+  out += "<h1>tokenmath plan: " + svg::escape(r.scenario.name) + "</h1>\n<div class=\"answer\"><ol>\n";
+  for (const auto& l : plan_answer(r)) out += "<li>" + svg::escape(l) + "</li>\n";
+  out += "</ol></div>\n";
+  out += "<h2>Quality assumption</h2>\n<p class=\"caveat\">" + svg::escape(r.scenario.quality_assumption) +
+         "</p>\n";
+  out += "<h2>Cost per candidate</h2>\n<figure>" + cost_chart(r) + "</figure>\n";
+  out += html_table(plan_candidates_table(r));
+  if (const Candidate* c = r.best()) {
+    out += "<h2>Break-even</h2>\n<figure>" + break_even_chart(r) + "</figure>\n";
+    out += fmt::format("<p>Owning {} on {} costs the same per token as the reference API at {:.1f}% utilisation; "
+                       "the planned fleet runs at {:.1f}%. Formula: owned annual cost / (capacity tokens per year x "
+                       "API $ per token).</p>\n",
+                       svg::escape(c->model_name), svg::escape(c->system_name), 100 * c->break_even_utilisation,
+                       100 * c->utilisation);
+    out += "<h2>Hybrid: owned base load, API for peaks</h2>\n<figure>" + hybrid_chart(*c) + "</figure>\n";
+    out += "<h2>Sensitivity</h2>\n<figure>" + tornado(r) + "</figure>\n";
+    out += "<h2>Performance frontier of the chosen deployments</h2>\n<figure>" + frontier_chart(r) + "</figure>\n";
+  }
+  out += "<h2>Assumptions and sources</h2>\n" + html_table(plan_assumptions_table(r));
+  out += "<p>Generated by tokenmath. Every figure comes from the data files listed above or from the formulas "
+         "documented in the source files named in the last row.</p>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace tokenmath::report

@@ -1,0 +1,307 @@
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/cost/rental.hpp"
+#include "tokenmath/report/plan.hpp"
+#include "tokenmath/report/svg.hpp"
+
+namespace tokenmath::report {
+namespace {
+
+using plan::Candidate;
+using plan::PlanResult;
+
+std::string usd(double v) { return svg::short_number(v, "$"); }
+std::string num(double v) { return svg::short_number(v); }
+std::string per_mtok(double v) { return v >= 0.1 ? fmt::format("${:.2f}/M", v) : fmt::format("${:.4f}/M", v); }
+std::string pct(double v) { return fmt::format("{:.0f}%", 100 * v); }
+std::string years_text(double y) {
+  if (!std::isfinite(y)) return "never";
+  if (y < 1.0 / 12) return fmt::format("{:.0f} days", y * 365);
+  if (y < 2) return fmt::format("{:.1f} months", y * 12);
+  return fmt::format("{:.1f} years", y);
+}
+Cell or_null(double v) { return std::isfinite(v) ? Cell{v} : Cell{}; }
+Cell positive_or_null(double v) { return v > 0 && std::isfinite(v) ? Cell{v} : Cell{}; }
+
+std::string first_sentence(const std::string& s) {
+  const auto dot = s.find(". ");
+  return dot == std::string::npos ? s : s.substr(0, dot + 1);
+}
+
+}  // namespace
+
+std::vector<std::string> plan_answer(const PlanResult& r) {
+  const auto& s = r.scenario;
+  const auto& d = r.demand;
+  std::vector<std::string> lines;
+  lines.push_back(fmt::format(
+      "Demand: {} engineers x {}/yr at {} list prices = {}/yr = {} agent steps, {} tokens/yr ({} of input cached); "
+      "peak {:.0f} steps/s, mean {:.0f}.",
+      format_number(s.engineers, 0), usd(s.budget_usd_per_engineer_year), r.reference_api.model,
+      usd(d.budget_usd_per_year), num(d.steps_per_year), num(d.tokens_per_year.total()), pct(s.cache_hit_rate),
+      d.peak_steps_per_s, d.average_steps_per_s));
+  const Candidate* c = r.best();
+  if (!c) {
+    lines.push_back("Buy: no candidate meets the SLOs on the systems given (see the reasons below).");
+    lines.push_back(fmt::format("Annual cost: reference API {}.", usd(r.api_annual_usd)));
+    lines.push_back("Break-even: not applicable.");
+    lines.push_back("Quality: " + first_sentence(s.quality_assumption));
+    return lines;
+  }
+  lines.push_back(fmt::format(
+      "Buy: {} on {} x {} ({} replicas of {}, {} nodes, {:.2f} MW IT / {:.2f} MW facility), capex {}{}.",
+      c->model_name, format_number(static_cast<double>(c->gpus), 0), c->system_name, c->replicas, c->replica.label,
+      c->nodes, c->it_mw, c->facility_mw, usd(c->capex_usd), c->preliminary ? " (preliminary hardware figures)" : ""));
+  std::string rent = c->annual_rented_usd > 0 ? fmt::format("rent {} ({})", usd(c->annual_rented_usd), s.rented_tier)
+                                              : "rent: no price for " + s.rented_tier;
+  std::string hosted = c->annual_hosted_api_usd > 0
+                           ? fmt::format(" | same model via API {}", usd(c->annual_hosted_api_usd))
+                           : "";
+  lines.push_back(fmt::format("Per year: own {} ({} blended) | {}{} | reference API {} ({}).",
+                              usd(c->annual_owned_usd), per_mtok(c->owned_blended_usd_per_mtok), rent, hosted,
+                              usd(r.api_annual_usd), per_mtok(r.api_blended_usd_per_mtok)));
+  const auto& h = c->hybrid.best;
+  lines.push_back(fmt::format(
+      "Owning beats the reference API above {} engineers or {} fleet utilisation (this fleet: {}); payback {}; "
+      "cheapest split: own {} of peak capacity, {}/yr.",
+      std::isfinite(c->break_even_engineers) ? format_number(std::ceil(c->break_even_engineers), 0) : "no number of",
+      pct(c->break_even_utilisation), pct(c->utilisation), years_text(c->payback_years), pct(h.owned_fraction),
+      usd(h.total_usd_per_year())));
+  std::string driver;
+  if (!r.tornado.empty()) {
+    const auto& t = r.tornado.front();
+    driver = fmt::format(" Largest uncertainty: {} [{}, {}] moves the plan's cost {} to {}.", t.input,
+                         svg::short_number(t.low_value), svg::short_number(t.high_value), usd(t.low_cost_usd),
+                         usd(t.high_cost_usd));
+  }
+  lines.push_back("Caveat: equal cost per token is not equal quality; this plan assumes: " +
+                  first_sentence(s.quality_assumption) + driver);
+  return lines;
+}
+
+Table plan_candidates_table(const PlanResult& r) {
+  Table t({{"model", "model"},
+           {"system", "system"},
+           {"deployment", "deployment"},
+           {"replicas", "replicas", 0},
+           {"gpus", "GPUs", 0},
+           {"it_mw", "IT MW", 2},
+           {"capex_usd", "capex $", 0},
+           {"owned_usd_per_year", "own $/yr", 0},
+           {"owned_usd_per_mtok", "own $/M", 4},
+           {"rented_usd_per_year", "rent $/yr", 0},
+           {"hosted_api_usd_per_year", "same-model API $/yr", 0},
+           {"utilisation", "util", 2},
+           {"steps_per_s_per_replica", "steps/s/replica", 2},
+           {"tok_s_per_user", "tok/s/user", 1},
+           {"ttft_s", "TTFT s", 2},
+           {"status", "status"}});
+  for (const auto& c : r.candidates) {
+    if (!c.feasible) {
+      t.add_row({c.model_id, c.system_id, {}, {}, {}, {}, {}, {}, {}, {}, positive_or_null(c.annual_hosted_api_usd), {},
+                 {}, {}, {}, "infeasible: " + c.reason});
+      continue;
+    }
+    t.add_row({c.model_id, c.system_id, c.replica.label, static_cast<long long>(c.replicas),
+               static_cast<long long>(c.gpus), c.it_mw, c.capex_usd, c.annual_owned_usd, c.owned_blended_usd_per_mtok,
+               positive_or_null(c.annual_rented_usd), positive_or_null(c.annual_hosted_api_usd), c.utilisation,
+               c.replica.best.steps_per_s, c.replica.best.tok_s_per_user, c.replica.best.ttft_s,
+               std::string(c.preliminary ? "ok (preliminary hw)" : "ok")});
+  }
+  return t;
+}
+
+Table plan_assumptions_table(const PlanResult& r) {
+  Table t({{"key", "key"}, {"value", "value"}, {"unit", "unit"}, {"source", "source"}});
+  for (const auto& o : plan::scenario_options()) {
+    auto it = r.scenario.sources.find(o.key);
+    t.add_row({o.key, plan::option_value_text(r.scenario, o), o.unit,
+               it == r.scenario.sources.end() ? std::string() : it->second});
+  }
+  const auto& api = r.reference_api;
+  t.add_row({"price list: " + api.model,
+             fmt::format("fresh {} / cache read {} / cache write {} / output {}", api.input_usd_per_mtok,
+                         api.effective_cached_input_usd_per_mtok(), api.effective_cache_write_usd_per_mtok(),
+                         api.output_usd_per_mtok),
+             "USD/M tokens", r.scenario.price_list});
+  const auto& cat = catalog::Catalog::shipped();
+  std::vector<std::string> seen;
+  for (const auto& c : r.candidates) {
+    if (std::find(seen.begin(), seen.end(), c.system_id) != seen.end()) continue;
+    seen.push_back(c.system_id);
+    if (const auto* sys = cat.resolve_system(c.system_id)) {
+      t.add_row({"system " + sys->id + " price_usd_per_gpu", format_number(sys->price_usd_per_gpu, 0), "USD/GPU",
+                 sys->price_source + (sys->price_date.empty() ? "" : " (" + sys->price_date + ")")});
+      t.add_row({"system " + sys->id + " wall_w_per_gpu", format_number(sys->wall_w_per_gpu, 0),
+                 "W/GPU (" + sys->cooling + ")", sys->source});
+    }
+    if (const auto* rp = cost::find_rental_price(cost::shipped_rental_prices(), c.gpu_id, r.scenario.rented_tier))
+      t.add_row({"rental " + c.gpu_id + " " + rp->tier, fmt::format("{}", rp->usd_per_gpu_hour), "USD/GPU-hour",
+                 rp->source + (rp->date.empty() ? "" : " (" + rp->date + ")")});
+  }
+  for (const auto& c : r.candidates)
+    if (!c.hosted_api_model.empty() && std::find(seen.begin(), seen.end(), c.hosted_api_model) == seen.end()) {
+      seen.push_back(c.hosted_api_model);
+      t.add_row({"price list: " + c.hosted_api_model, "same-model hosted API", "USD/M tokens", r.scenario.price_list});
+    }
+  t.add_row({"formulas", "src/plan/capacity.cpp, src/plan/plan.cpp, src/plan/finance.cpp, src/cost/owned.hpp", "",
+             "documented beside the code"});
+  return t;
+}
+
+nlohmann::json plan_json(const PlanResult& r) {
+  using nlohmann::json;
+  const auto& d = r.demand;
+  auto mix = [](const plan::TokenMix& m) {
+    return json{{"fresh_input", m.fresh_input}, {"cached_input", m.cached_input}, {"output", m.output}};
+  };
+  auto prices = [](const cost::TokenPrices& p) {
+    return json{{"fresh_input_usd_per_mtok", p.fresh_input_usd_per_mtok},
+                {"cached_input_usd_per_mtok", p.cached_input_usd_per_mtok},
+                {"output_usd_per_mtok", p.output_usd_per_mtok}};
+  };
+  auto num_or_null = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json out;
+  out["scenario"] = {{"name", r.scenario.name}, {"file", r.scenario.file}};
+  out["answer"] = plan_answer(r);
+  out["quality_assumption"] = r.scenario.quality_assumption;
+  out["demand"] = {{"budget_usd_per_year", d.budget_usd_per_year},
+                   {"reference_api_model", r.reference_api.model},
+                   {"reference_prices",
+                    {{"fresh_input_usd_per_mtok", d.reference_prices.fresh_input_usd_per_mtok},
+                     {"cached_input_usd_per_mtok", d.reference_prices.cached_input_usd_per_mtok},
+                     {"output_usd_per_mtok", d.reference_prices.output_usd_per_mtok}}},
+                   {"tokens_per_step", mix(d.tokens_per_step)},
+                   {"usd_per_step", d.usd_per_step},
+                   {"steps_per_year", d.steps_per_year},
+                   {"tokens_per_year", mix(d.tokens_per_year)},
+                   {"average_steps_per_s", d.average_steps_per_s},
+                   {"peak_hour_steps_per_s", d.peak_hour_steps_per_s},
+                   {"peak_steps_per_s", d.peak_steps_per_s},
+                   {"average_tokens_per_s", mix(d.rate(d.average_steps_per_s))},
+                   {"peak_tokens_per_s", mix(d.rate(d.peak_steps_per_s))},
+                   {"steps_per_s_by_hour", d.steps_per_s_by_hour}};
+  out["api"] = {{"annual_usd", r.api_annual_usd}, {"blended_usd_per_mtok", r.api_blended_usd_per_mtok}};
+  json cands = json::array();
+  for (const auto& c : r.candidates) {
+    json j = {{"model", c.model_id}, {"system", c.system_id}, {"gpu", c.gpu_id}, {"feasible", c.feasible},
+              {"preliminary_hardware", c.preliminary}, {"deployments_tried", c.deployments_tried}};
+    if (!c.hosted_api_model.empty())
+      j["hosted_api"] = {{"model", c.hosted_api_model}, {"annual_usd", c.annual_hosted_api_usd}};
+    if (!c.feasible) {
+      j["reason"] = c.reason;
+      cands.push_back(j);
+      continue;
+    }
+    const auto& b = c.replica.best;
+    const auto& dep = c.replica.deployment;
+    j["deployment"] = {{"label", c.replica.label}, {"gpus_per_replica", c.replica.gpus}, {"tp", dep.tp},
+                       {"ep", dep.ep}, {"pp", dep.pp}, {"attention_dp", dep.attention_dp},
+                       {"weight_precision", std::string(catalog::to_string(dep.weight_precision))},
+                       {"kv_precision", std::string(catalog::to_string(dep.kv_precision))}};
+    j["replica"] = {{"concurrency", b.concurrency}, {"iteration_s", b.iteration_s}, {"steps_per_s", b.steps_per_s},
+                    {"output_tok_s", b.output_tok_s}, {"output_tok_s_per_gpu", b.output_tok_s_per_gpu},
+                    {"tok_s_per_user", b.tok_s_per_user}, {"ttft_s", b.ttft_s},
+                    {"kv_used_fraction", b.kv_used_fraction},
+                    {"time_share", {{"fresh_input", b.share_fresh}, {"cached_input", b.share_cached},
+                                    {"output", b.share_output}}}};
+    j["fleet"] = {{"replicas", c.replicas}, {"gpus", c.gpus}, {"nodes", c.nodes}, {"racks", c.racks},
+                  {"scaleup_domains", c.scaleup_domains}, {"it_mw", c.it_mw}, {"facility_mw", c.facility_mw},
+                  {"utilisation", c.utilisation}};
+    j["owned"] = {{"capex_usd", c.capex_usd},
+                  {"annual_capital_usd", c.annual_capital_usd},
+                  {"annual_opex_usd", c.annual_opex_usd},
+                  {"annual_usd", c.annual_owned_usd},
+                  {"usd_per_gpu_hour", c.per_gpu.total_usd_per_gpu_hour},
+                  {"prices", prices(c.owned_prices)},
+                  {"blended_usd_per_mtok", c.owned_blended_usd_per_mtok},
+                  {"break_even_utilisation", num_or_null(c.break_even_utilisation)},
+                  {"break_even_engineers", num_or_null(c.break_even_engineers)},
+                  {"payback_years", num_or_null(c.payback_years)}};
+    j["rented"] = {{"usd_per_gpu_hour", c.rented_usd_per_gpu_hour}, {"annual_usd", c.annual_rented_usd}};
+    json curve = json::array();
+    for (const auto& p : c.hybrid.curve)
+      curve.push_back({{"owned_fraction", p.owned_fraction}, {"replicas", p.replicas},
+                       {"owned_usd", p.owned_usd_per_year}, {"api_usd", p.api_usd_per_year},
+                       {"total_usd", p.total_usd_per_year()}, {"owned_share_of_steps", p.owned_share_of_steps}});
+    const auto& h = c.hybrid.best;
+    j["hybrid"] = {{"best", {{"owned_fraction", h.owned_fraction}, {"replicas", h.replicas},
+                             {"owned_usd", h.owned_usd_per_year}, {"api_usd", h.api_usd_per_year},
+                             {"total_usd", h.total_usd_per_year()}, {"owned_share_of_steps", h.owned_share_of_steps}}},
+                   {"curve", curve}};
+    cands.push_back(j);
+  }
+  out["candidates"] = cands;
+  out["chosen"] = r.chosen;
+  json tornado = json::array();
+  for (const auto& t : r.tornado)
+    tornado.push_back({{"input", t.input}, {"unit", t.unit}, {"base", t.base_value}, {"low", t.low_value},
+                       {"high", t.high_value}, {"low_cost_usd", t.low_cost_usd}, {"high_cost_usd", t.high_cost_usd},
+                       {"low_saving_usd", num_or_null(t.low_saving_usd)},
+                       {"high_saving_usd", num_or_null(t.high_saving_usd)}});
+  out["sensitivity"] = {{"metric", "the plan's annual cost (cheapest hybrid point of the chosen model and system)"},
+                        {"base_cost_usd", r.base_cost_usd},
+                        {"tornado", tornado}};
+  out["assumptions"] = plan_assumptions_table(r).to_json();
+  return out;
+}
+
+std::string render_plan(const PlanResult& r, Format f) {
+  if (f == Format::json) return plan_json(r).dump(2) + "\n";
+  if (f == Format::html) return plan_html(r);
+  const bool md = f == Format::md;
+  auto heading = [&](const std::string& h) { return md ? "\n## " + h + "\n\n" : "\n" + h + "\n"; };
+  auto table = [&](const Table& t) { return md ? t.to_markdown() : t.to_text(); };
+  std::string out = md ? "# tokenmath plan: " + r.scenario.name + "\n\n" : "tokenmath plan: " + r.scenario.name + "\n\n";
+  for (const auto& l : plan_answer(r)) out += (md ? "- " : "  ") + l + "\n";
+  out += heading("Candidates (cheapest owned first; fleet sized for the burst peak)");
+  out += table(plan_candidates_table(r));
+
+  if (const Candidate* c = r.best()) {
+    out += heading("Chosen: " + c->model_name + " on " + c->system_name);
+    Table kinds({{"kind", "token kind"}, {"tokens_per_year", "tokens/yr", 0}, {"time_share", "GPU-time share", 3},
+                 {"owned_usd_per_mtok", "own $/M", 4}, {"reference_api_usd_per_mtok", "ref API $/M", 4}});
+    const auto& t = r.demand.tokens_per_year;
+    const auto& p = c->owned_prices;
+    const auto& ref = r.demand.reference_prices;
+    kinds.add_row({"fresh input (prefill)", t.fresh_input, c->replica.best.share_fresh, p.fresh_input_usd_per_mtok,
+                   ref.fresh_input_usd_per_mtok * r.scenario.api_price_multiplier});
+    kinds.add_row({"cached input (prefix hit)", t.cached_input, c->replica.best.share_cached,
+                   p.cached_input_usd_per_mtok, ref.cached_input_usd_per_mtok * r.scenario.api_price_multiplier});
+    kinds.add_row({"output (decode)", t.output, c->replica.best.share_output, p.output_usd_per_mtok,
+                   ref.output_usd_per_mtok * r.scenario.api_price_multiplier});
+    kinds.add_row({"blended", t.total(), 1.0, c->owned_blended_usd_per_mtok, r.api_blended_usd_per_mtok});
+    out += table(kinds);
+    std::vector<std::pair<std::string, Cell>> kv = {
+        {"deployment", c->replica.label},
+        {"concurrency per replica", static_cast<long long>(c->replica.best.concurrency)},
+        {"agent steps/s per replica", c->replica.best.steps_per_s},
+        {"output tok/s per GPU", c->replica.best.output_tok_s_per_gpu},
+        {"racks / scale-up domains", fmt::format("{} / {}", c->racks, c->scaleup_domains)},
+        {"owned $/GPU-hour (fully loaded)", c->per_gpu.total_usd_per_gpu_hour},
+        {"annual capital $ / opex $", fmt::format("{} / {}", usd(c->annual_capital_usd), usd(c->annual_opex_usd))},
+        {"hybrid optimum: owned fraction", c->hybrid.best.owned_fraction},
+        {"hybrid optimum: $/yr", c->hybrid.best.total_usd_per_year()},
+    };
+    out += "\n" + render_kv(kv, Format::table);
+  }
+  if (!r.tornado.empty()) {
+    out += heading("Sensitivity: the plan's annual cost with one input at its low / high value");
+    Table t({{"input", "input"}, {"range", "range"}, {"low_cost_usd", "cost at low $", 0},
+             {"high_cost_usd", "cost at high $", 0}, {"swing_usd", "swing $", 0}});
+    for (const auto& b : r.tornado)
+      t.add_row({b.input, fmt::format("{} .. {} {}", b.low_value, b.high_value, b.unit), b.low_cost_usd,
+                 b.high_cost_usd, b.swing_usd()});
+    out += table(t);
+  }
+  out += heading("Quality assumption");
+  out += r.scenario.quality_assumption + "\n";
+  out += heading("Assumptions and sources");
+  out += table(plan_assumptions_table(r));
+  return out;
+}
+
+}  // namespace tokenmath::report
