@@ -45,6 +45,15 @@ std::vector<std::string> key_names() {
   return out;
 }
 
+// "; did you mean 'x'?" when a key is close, else the list of accepted keys.
+std::string unknown_key_hint(const std::string& key) {
+  const std::string hint = did_you_mean(key, key_names());
+  if (!hint.empty()) return "unknown efficiency factor" + hint;
+  std::string list;
+  for (const auto& k : key_names()) list += (list.empty() ? "" : ", ") + k;
+  return "unknown efficiency factor; accepted: " + list;
+}
+
 double read_factor(const YAML::Node& node, const std::string& file, const std::string& path) {
   double v = 0;
   try {
@@ -62,7 +71,7 @@ void read_block(const YAML::Node& block, const std::string& file, const std::str
     const auto key = kv.first.as<std::string>();
     if (key == "how_obtained" || key == "note" || key == "source") continue;
     if (!find_key(key))
-      throw InputError(file, prefix + "/" + key, key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+      throw InputError(file, prefix + "/" + key, key, unknown_key_hint(key));
     // A factor is either a number or a map {value: x, how_obtained: "..."}.
     const YAML::Node v = kv.second.IsMap() ? kv.second["value"] : kv.second;
     if (!v) throw InputError(file, prefix + "/" + key, "", "expected a number or {value, how_obtained}");
@@ -81,13 +90,13 @@ double Efficiency::compute(catalog::ComputeClass c) const {
 
 double Efficiency::get(const std::string& key) const {
   const KeyDef* k = find_key(key);
-  if (!k) throw InputError("<efficiency>", key, key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+  if (!k) throw InputError("<efficiency>", key, key, unknown_key_hint(key));
   return this->*(k->member) / k->scale;
 }
 
 void Efficiency::set(const std::string& key, double value) {
   const KeyDef* k = find_key(key);
-  if (!k) throw InputError("<efficiency>", key, key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+  if (!k) throw InputError("<efficiency>", key, key, unknown_key_hint(key));
   this->*(k->member) = value * k->scale;
 }
 
@@ -133,7 +142,7 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
   if (const auto fitted = root["fitted"]) {
     for (const auto& f : fitted) {
       const auto key = f.as<std::string>();
-      if (!find_key(key)) throw InputError(file, "/fitted", key, "unknown efficiency factor" + did_you_mean(key, key_names()));
+      if (!find_key(key)) throw InputError(file, "/fitted", key, unknown_key_hint(key));
       t.fitted_keys.push_back(key);
     }
   }

@@ -1,0 +1,95 @@
+// `tokenmath perf`, `calibrate` and the efficiency file loader, end to end.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "run_cli.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/efficiency.hpp"
+
+namespace tokenmath::perf {
+namespace {
+
+TEST(PerfCli, FrontierJsonForOneDeployment) {
+  const auto r = testing::run_cli("perf --model Llama-3.1-8B-Instruct --gpu H100-SXM-80GB --tp 1 --precision fp8 "
+                                  "--isl 1000 --osl 1000 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.at("feasible").get<bool>());
+  const auto& f = j.at("frontier");
+  ASSERT_GE(f.size(), 5u);
+  EXPECT_EQ(f.front().at("concurrency"), 1);
+  for (const auto& p : f) {
+    EXPECT_GT(p.at("output_tok_s_per_gpu").get<double>(), 0);
+    EXPECT_GT(p.at("ttft_s").get<double>(), 0);
+  }
+  EXPECT_GE(j.at("max_throughput").at("output_tok_s").get<double>(), f.front().at("output_tok_s").get<double>());
+}
+
+TEST(PerfCli, SearchListsDeploymentsAndWritesSvg) {
+  const std::string svg = "/tmp/tm_perf_test_frontier.svg";
+  std::remove(svg.c_str());
+  const auto r = testing::run_cli("perf --model llama-3.1-70b --gpu h100-sxm --isl 1000 --osl 1000 --svg " + svg);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("best deployments"), std::string::npos);
+  EXPECT_NE(r.out.find("TP"), std::string::npos);
+  const std::string s = testing::slurp(svg);
+  EXPECT_NE(s.find("<svg"), std::string::npos);
+  EXPECT_NE(s.find("polyline"), std::string::npos);
+}
+
+TEST(PerfCli, InfeasibleDeploymentIsReportedNotAnError) {
+  const auto r = testing::run_cli("perf --model llama-3.1-405b --gpu l40s --tp 1 --precision bf16");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("infeasible"), std::string::npos) << r.out;
+}
+
+TEST(PerfCli, UnknownGpuIsOneLineExitTwo) {
+  const auto r = testing::run_cli("perf --model llama-3.1-8b --gpu H1000 --tp 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("H1000"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(PerfCli, BadEpIsRejected) {
+  const auto r = testing::run_cli("perf --model qwen3-30b-a3b --gpu h100-sxm --tp 2 --ep 4");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--ep"), std::string::npos) << r.err;
+}
+
+TEST(CalibrateCli, FitsOnAFileWithoutHoldout) {
+  const auto r = testing::run_cli("calibrate " + std::string(TOKENMATH_TEST_DATA) + "/perf/mini.csv --no-holdout --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_LE(j.at("objective_after").get<double>(), j.at("objective_before").get<double>());
+  EXPECT_FALSE(j.at("factors").empty());
+}
+
+TEST(Efficiency, UnknownKeyNamesFileAndKey) {
+  const std::string path = testing::write_temp("defaults:\n  memory_bandwith: 0.8\n", ".yaml");
+  try {
+    load_efficiency(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.field(), "/defaults/memory_bandwith");
+    EXPECT_NE(std::string(e.what()).find("memory_bw"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Efficiency, ClassOverridesApplyToMatchingGpus) {
+  const std::string path = testing::write_temp(
+      "defaults:\n  memory_bw: 0.8\nclasses:\n  - name: fast\n    match: [h200]\n    factors:\n      memory_bw: 0.9\n",
+      ".yaml");
+  const auto t = load_efficiency(path);
+  catalog::GpuSpec h200;
+  h200.id = "h200-sxm";
+  catalog::GpuSpec a100;
+  a100.id = "a100-sxm-80gb";
+  EXPECT_DOUBLE_EQ(t.for_gpu(h200).memory_bw, 0.9);
+  EXPECT_EQ(t.for_gpu(h200).gpu_class, "fast");
+  EXPECT_DOUBLE_EQ(t.for_gpu(a100).memory_bw, 0.8);
+}
+
+}  // namespace
+}  // namespace tokenmath::perf

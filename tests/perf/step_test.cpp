@@ -1,0 +1,232 @@
+// Step model: a hand-computed decode step, monotonicity properties, memory feasibility, batch builders.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tokenmath/perf/step.hpp"
+#include "tokenmath/perf/throughput.hpp"
+
+namespace tokenmath::perf {
+namespace {
+
+using catalog::AttentionSpec;
+using catalog::FfnSpec;
+using catalog::Precision;
+
+// A small dense GQA model: 4 layers, h=1024, 8 heads of 128 (2 KV heads), gated FFN 4096, vocab 32000, untied.
+std::shared_ptr<const catalog::ModelSpec> dense_model(int window = 0) {
+  catalog::ModelSpec m;
+  m.id = "test-dense";
+  m.display_name = "Test dense";
+  m.hidden_size = 1024;
+  m.vocab_size = 32000;
+  m.tie_word_embeddings = false;
+  for (int i = 0; i < 4; ++i) {
+    catalog::LayerSpec l;
+    l.attn.kind = AttentionSpec::Kind::standard;
+    l.attn.num_heads = 8;
+    l.attn.num_kv_heads = 2;
+    l.attn.head_dim = 128;
+    l.attn.v_head_dim = 128;
+    l.attn.sliding_window = (window > 0 && i % 2 == 0) ? window : 0;
+    l.ffn.kind = FfnSpec::Kind::dense;
+    l.ffn.intermediate_size = 4096;
+    l.ffn.gated = true;
+    m.layers.push_back(l);
+  }
+  return std::make_shared<const catalog::ModelSpec>(m);
+}
+
+std::shared_ptr<const catalog::ModelSpec> moe_model() {
+  auto base = *dense_model();
+  for (auto& l : base.layers) {
+    l.ffn.kind = FfnSpec::Kind::moe;
+    l.ffn.num_experts = 16;
+    l.ffn.experts_per_token = 2;
+    l.ffn.expert_intermediate_size = 1024;
+  }
+  return std::make_shared<const catalog::ModelSpec>(base);
+}
+
+catalog::GpuSpec test_gpu() {
+  catalog::GpuSpec g;
+  g.id = "test-gpu";
+  g.name = "Test GPU";
+  g.dense_bf16_tflops = 1000;
+  g.dense_fp8_tflops = 2000;
+  g.mem_gb = 80;
+  g.mem_tb_s = 3.0;
+  g.scaleup_gb_s = 450;
+  g.scaleup_domain_gpus = 8;
+  return g;
+}
+
+Efficiency test_eff() {
+  Efficiency e;
+  e.compute_bf16 = 0.5;
+  e.compute_fp8 = 0.5;
+  e.compute_moe = 1.0;
+  e.attention_compute = 0.5;
+  e.memory_bw = 0.8;
+  e.comm_bw = 0.7;
+  e.collective_latency_s = 10e-6;
+  e.step_overhead_s = 1e-3;
+  e.seq_overhead_s = 0;
+  e.runtime_reserve_bytes = 2e9;
+  e.hbm_bytes_per_gb = 1e9;
+  return e;
+}
+
+Deployment dep(std::shared_ptr<const catalog::ModelSpec> m, int tp = 1) {
+  Deployment d;
+  d.model = std::move(m);
+  d.gpu = test_gpu();
+  d.tp = tp;
+  d.weight_precision = d.activation_precision = d.kv_precision = Precision::bf16;
+  return d;
+}
+
+TEST(StepModel, BatchOneDecodeMatchesHandComputation) {
+  const StepModel sm(dep(dense_model()), test_eff());
+  BatchSummary b = StepModel::new_batch();
+  sm.add_decode(b, 1000);
+  const StepTime t = sm.step(b);
+
+  // Hand computation (bf16, TP1). Per layer: q 1024*1024, k and v 1024*256 each, o 1024*1024, FFN 3*1024*4096.
+  const double per_layer = 1024.0 * 1024 + 2 * 1024.0 * 256 + 1024.0 * 1024 + 3 * 1024.0 * 4096;
+  const double dense_params = 4 * per_layer;
+  const double mem_rate = 3.0e12 * 0.8, flop_rate = 1000e12 * 0.5;
+  auto roof = [](double c, double m) { return std::sqrt(c * c + m * m); };
+  const double lin = roof(2 * dense_params / flop_rate, dense_params * 2 / mem_rate);
+  const double head = roof(2 * 32000.0 * 1024 / flop_rate, 32000.0 * 1024 * 2 / mem_rate);
+  // KV per token per layer: 2 heads * (128 + 128) * 2 bytes = 1024 B; read 1000 tokens, write 1, over 4 layers.
+  const double kv_bytes = 4 * 1024.0 * (1000 + 1);
+  // Score/value FLOPs: 2 * 8 heads * (128 + 128) per attended token per layer.
+  const double attn_flops = 4 * 2 * 8 * 256.0 * 1000;
+  const double attn = roof(attn_flops / (1000e12 * 0.5), kv_bytes / mem_rate);
+  const double expected = lin + head + attn + 1e-3;
+  EXPECT_NEAR(t.total_s, expected, expected * 1e-9);
+  EXPECT_NEAR(t.linear_s, lin + head, 1e-12);
+  EXPECT_NEAR(t.attention_s, attn, 1e-12);
+  EXPECT_EQ(t.comm_s, 0);
+  EXPECT_EQ(t.pipeline_bubble_s, 0);
+}
+
+TEST(StepModel, TensorParallelNeverSlowerWhenComputeBound) {
+  BatchSummary b;
+  const StepModel one(dep(dense_model(), 1), test_eff());
+  const StepModel two(dep(dense_model(), 2), test_eff());
+  for (double start : {0.0, 4096.0}) {
+    BatchSummary x = StepModel::new_batch();
+    one.add_prefill(x, start, 8192);
+    one.add_decode(x, 2000, 64);
+    EXPECT_LE(two.step_s(x), one.step_s(x)) << "prefill chunk at " << start;
+  }
+}
+
+TEST(StepModel, MoreHbmNeverLowersMaxConcurrency) {
+  std::int64_t prev = -1;
+  for (double gb : {24.0, 40.0, 48.0, 80.0, 141.0, 192.0}) {
+    Deployment d = dep(dense_model());
+    d.gpu.mem_gb = gb;
+    const StepModel sm(d, test_eff());
+    const auto c = sm.max_concurrent_seqs(4096);
+    EXPECT_GE(c, prev) << gb << " GB";
+    prev = c;
+  }
+  EXPECT_GT(prev, 0);
+}
+
+TEST(StepModel, MoreBandwidthNeverSlowsDecode) {
+  double prev = 1e9;
+  for (double tb_s : {1.0, 2.0, 3.35, 4.8, 8.0}) {
+    Deployment d = dep(dense_model());
+    d.gpu.mem_tb_s = tb_s;
+    const StepModel sm(d, test_eff());
+    BatchSummary b;
+    sm.add_decode(b, 3000, 32);
+    const double s = sm.step_s(b);
+    EXPECT_LE(s, prev) << tb_s << " TB/s";
+    prev = s;
+  }
+}
+
+TEST(StepModel, InfeasibleIsAResultWithReason) {
+  Deployment d = dep(dense_model());
+  d.gpu.mem_gb = 0.05;
+  const StepModel sm(d, test_eff());
+  EXPECT_FALSE(sm.feasible());
+  EXPECT_NE(sm.memory().reason.find("weights need"), std::string::npos) << sm.memory().reason;
+  EXPECT_EQ(sm.max_concurrent_seqs(100), 0);
+  const Frontier f = frontier(sm, 100, 100);
+  EXPECT_FALSE(f.feasible);
+  EXPECT_FALSE(f.reason.empty());
+}
+
+TEST(StepModel, PrefillPairsAndWindowClipping) {
+  const StepModel sm(dep(dense_model(512)), test_eff());
+  EXPECT_EQ(sm.sliding_window(), 512);
+  BatchSummary b;
+  sm.add_prefill(b, 0, 4);  // positions 0..3 attend 1+2+3+4 = 10 tokens
+  EXPECT_EQ(b.prefill_tokens, 4);
+  EXPECT_DOUBLE_EQ(b.prefill_attn_pairs, 10);
+  EXPECT_DOUBLE_EQ(b.prefill_attn_pairs_windowed, 10);
+  BatchSummary c;
+  sm.add_prefill(c, 500, 100);  // positions 500..599: full sum 100*500 + 5050; windowed: 12 below 512, rest 512
+  EXPECT_DOUBLE_EQ(c.prefill_attn_pairs, 100 * 500 + 5050);
+  double clipped = 0;
+  for (int q = 500; q < 600; ++q) clipped += std::min(q + 1, 512);
+  EXPECT_DOUBLE_EQ(c.prefill_attn_pairs_windowed, clipped);
+  BatchSummary d;
+  sm.add_decode(d, 10000, 3);
+  EXPECT_DOUBLE_EQ(d.decode_ctx_sum, 30000);
+  EXPECT_DOUBLE_EQ(d.decode_ctx_windowed_sum, 3 * 512);
+  // Windowed layers hold at most the window: a 10k-token sequence needs less than 10k tokens of full KV.
+  const StepModel full(dep(dense_model()), test_eff());
+  EXPECT_LT(sm.kv_bytes_per_seq_per_gpu(10000), full.kv_bytes_per_seq_per_gpu(10000));
+}
+
+TEST(StepModel, MoeExpertTrafficGrowsWithDistinctExperts) {
+  const StepModel sm(dep(moe_model()), test_eff());
+  auto moe_time = [&](std::int64_t n) {
+    BatchSummary b;
+    sm.add_decode(b, 10, n);
+    return sm.step(b).moe_s;
+  };
+  // Memory-bound regime: time ~ experts touched. One token touches k=2 of 16 experts; 1000 tokens touch ~all.
+  const double t1 = moe_time(1), t1000 = moe_time(1000);
+  EXPECT_GT(t1000, 5 * t1);
+  EXPECT_LT(moe_time(2), 2 * t1);  // two tokens share some experts: less than twice the traffic
+}
+
+TEST(StepModel, PipelineBubbleWhenFewerSequencesThanStages) {
+  Deployment d = dep(dense_model());
+  d.pp = 4;
+  const StepModel sm(d, test_eff());
+  BatchSummary one;
+  sm.add_decode(one, 100, 1);
+  EXPECT_GT(sm.step(one).pipeline_bubble_s, 0);
+  BatchSummary four;
+  sm.add_decode(four, 100, 4);
+  EXPECT_EQ(sm.step(four).pipeline_bubble_s, 0);
+}
+
+TEST(Throughput, FrontierIsMonotoneInConcurrencyAndLatency) {
+  const StepModel sm(dep(dense_model()), test_eff());
+  const Frontier f = frontier(sm, 1000, 500);
+  ASSERT_TRUE(f.feasible);
+  ASSERT_GE(f.points.size(), 3u);
+  for (std::size_t i = 1; i < f.points.size(); ++i) {
+    EXPECT_GT(f.points[i].concurrency, f.points[i - 1].concurrency);
+    EXPECT_GE(f.points[i].output_tok_s, f.points[i - 1].output_tok_s * 0.999);
+    EXPECT_LE(f.points[i].tok_s_per_user, f.points[i - 1].tok_s_per_user * 1.001);
+  }
+  EXPECT_EQ(f.points.back().concurrency, f.max_concurrency);
+  EXPECT_DOUBLE_EQ(f.best.output_tok_s, f.points.back().output_tok_s);
+  // Little's law for a closed loop: throughput = concurrency * OSL / (TTFT-ish + OSL steps) within the model.
+  const auto& p = f.points.front();
+  EXPECT_NEAR(p.output_tok_s, 1.0 / p.step_s, 1e-9);
+}
+
+}  // namespace
+}  // namespace tokenmath::perf

@@ -1,0 +1,89 @@
+// Validation against published measurements: CSV reading, skip reasons, and the accuracy regression bound on
+// the shipped data/validation/published.csv.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "run_cli.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/validate.hpp"
+
+namespace tokenmath::perf {
+namespace {
+
+const std::string kMini = std::string(TOKENMATH_TEST_DATA) + "/perf/mini.csv";
+const std::string kPublished = std::string(TOKENMATH_SOURCE_DIR) + "/data/validation/published.csv";
+
+TEST(PublishedCsv, ReadsQuotedFields) {
+  const auto rows = read_published_csv(kMini);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].engine, "TensorRT-LLM (trtllm-bench, PyTorch backend)");
+  EXPECT_EQ(rows[0].notes, "quoted, with a comma");
+  EXPECT_EQ(rows[0].line, 2);
+  EXPECT_EQ(rows[2].isl, "variable");
+}
+
+TEST(PublishedCsv, MissingColumnNamesIt) {
+  const std::string path = testing::write_temp("source,model,gpu\nx,y,z\n", ".csv");
+  try {
+    read_published_csv(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_NE(std::string(e.what()).find("version_or_date"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Validate, SkipsWithReasonsAndFlagsSuspect) {
+  const auto prepared = prepare_rows(read_published_csv(kMini), catalog::Catalog::shipped());
+  const auto v = validate(prepared, shipped_efficiency());
+  ASSERT_EQ(v.rows.size(), 5u);
+  EXPECT_TRUE(v.rows[0].prediction.ok);
+  EXPECT_NE(v.rows[1].prepared.skip_reason.find("unknown model"), std::string::npos);
+  EXPECT_NE(v.rows[2].prepared.skip_reason.find("ISL/OSL"), std::string::npos);
+  EXPECT_NE(v.rows[3].prepared.skip_reason.find("unsupported metric"), std::string::npos);
+  EXPECT_TRUE(v.rows[4].prepared.suspect);
+  EXPECT_TRUE(v.rows[4].prediction.ok);
+  EXPECT_EQ(v.predicted, 2);
+  EXPECT_EQ(v.skipped, 3);
+  EXPECT_EQ(v.suspect, 1);
+  EXPECT_EQ(v.overall.n, 1);  // the SUSPECT row is predicted but kept out of the statistics
+  EXPECT_LT(std::abs(v.rows[0].prediction.error_pct), 25.0);
+}
+
+TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
+  const auto r = testing::run_cli("validate " + kMini + " --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& s = j.at("summary");
+  EXPECT_EQ(s.at("rows"), 5);
+  EXPECT_EQ(s.at("predicted"), 2);
+  EXPECT_EQ(s.at("skipped"), 3);
+  EXPECT_TRUE(s.contains("median_abs_error_pct"));
+  EXPECT_TRUE(s.contains("p90_abs_error_pct"));
+  EXPECT_EQ(j.at("skipped").size(), 3u);
+  EXPECT_EQ(j.at("rows").size(), 2u);
+}
+
+TEST(Validate, MissingFileIsOneLineExitTwo) {
+  const auto r = testing::run_cli("validate /nonexistent/published.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/published.csv"), std::string::npos) << r.err;
+}
+
+// Regression bound on the shipped validation set (saturated-throughput rows, SUSPECT excluded). Current values
+// are printed by `tokenmath validate data/validation/published.csv`; the bounds sit a little above them so a
+// change that makes the model worse fails here.
+TEST(Validate, ShippedAccuracyDoesNotRegress) {
+  const auto prepared = prepare_rows(read_published_csv(kPublished), catalog::Catalog::shipped());
+  const auto v = validate(prepared, shipped_efficiency());
+  EXPECT_GE(v.saturated.n, 600);
+  EXPECT_LE(v.saturated.median_abs_error_pct, 16.0);
+  EXPECT_LE(v.saturated.p90_abs_error_pct, 56.0);
+  // Every row is accounted for: predicted, skipped with a reason, or infeasible with a reason.
+  for (const auto& r : v.rows)
+    if (!r.prediction.ok) EXPECT_FALSE(r.prepared.skip_reason.empty() && r.prediction.reason.empty()) << r.prepared.row.line;
+}
+
+}  // namespace
+}  // namespace tokenmath::perf
