@@ -36,7 +36,7 @@ void add_cost_commands(CLI::App& app) {
       "cost", "Break down $/GPU-hour of a system owned (capital, power, facility, ops) next to rented tiers");
   auto system = std::make_shared<std::string>();
   auto cost_format = std::make_shared<std::string>();
-  cost->add_option("--system", *system, "system id or alias (see `tokenmath systems`)")->required();
+  cost->add_option("--system", *system, "system id or alias (see `tokenmath systems`); without it, one row per system");
   add_format_option(cost, *cost_format, formats);
   // One flag per cost assumption, declared once in the cost module (data/costs.yaml keys).
   auto values = std::make_shared<std::map<std::string, double>>();
@@ -50,7 +50,8 @@ void add_cost_commands(CLI::App& app) {
     std::vector<api::CostOverride> overrides;
     for (const auto& [flag, o] : *options)
       if (o->count() > 0) overrides.push_back({flag.key, values->at(flag.key), dashed(flag.key)});
-    fmt::print("{}", api::show_cost(*system, overrides, report::parse_format(*cost_format, allowed)));
+    const auto f = report::parse_format(*cost_format, allowed);
+    fmt::print("{}", system->empty() ? api::list_costs(overrides, f) : api::show_cost(*system, overrides, f));
   });
 }
 

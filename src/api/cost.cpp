@@ -150,4 +150,43 @@ std::string show_cost(const std::string& system_name, const std::vector<CostOver
   return j.dump(2) + "\n";
 }
 
+std::string list_costs(const std::vector<CostOverride>& overrides, report::Format f) {
+  const auto& cat = catalog::Catalog::shipped();
+  const auto& rentals = cost::shipped_rental_prices();
+  Table t({{"system", "system"},
+           {"gpu", "gpu"},
+           {"cooling", "cooling"},
+           {"capex_usd_per_gpu", "capex $/GPU", 0},
+           {"capital_usd_per_gpu_hour", "capital", 3},
+           {"power_usd_per_gpu_hour", "power", 3},
+           {"facility_usd_per_gpu_hour", "facility", 3},
+           {"ops_usd_per_gpu_hour", "ops", 3},
+           {"owned_usd_per_gpu_hour", "owned $/GPU-h", 2},
+           {"owned_usd_per_busy_gpu_hour", "owned $/busy GPU-h", 2},
+           {"hyperscaler_usd_per_gpu_hour", "hyperscaler", 2},
+           {"neocloud_usd_per_gpu_hour", "neocloud", 2},
+           {"reserved_usd_per_gpu_hour", "reserved", 2}});
+  for (const auto& sys : cat.systems()) {
+    cost::CostAssumptions a = cost::shipped_cost_assumptions();
+    for (const auto& o : overrides) {
+      if (o.key == "pue")
+        cost::set_assumption(a, sys.cooling == "liquid" ? "pue_liquid" : "pue_air", o.value, "<command line>", o.field);
+      else if (o.key == "price_usd_per_gpu" || o.key == "wall_w_per_gpu")
+        throw InputError("<command line>", o.field, fmt::format("{}", o.value), "needs --system (it is a per-system figure)");
+      else
+        cost::set_assumption(a, o.key, o.value, "<command line>", o.field);
+    }
+    const cost::OwnedCost c = cost::owned_cost(sys, a);
+    auto tier = [&](std::string_view name) -> Cell {
+      const auto* r = cost::find_rental_price(rentals, sys.gpu_id, name);
+      return r ? Cell{r->usd_per_gpu_hour} : Cell{};
+    };
+    t.add_row({sys.id, sys.gpu_id, sys.cooling, c.capex_usd_per_gpu, c.capital_usd_per_gpu_hour,
+               c.power_usd_per_gpu_hour, c.facility_usd_per_gpu_hour, c.ops_usd_per_gpu_hour, c.total_usd_per_gpu_hour,
+               c.total_usd_per_gpu_hour / a.utilization, tier(cost::kTierHyperscaler), tier(cost::kTierNeocloud),
+               tier(cost::kTierReserved)});
+  }
+  return t.render(f);
+}
+
 }  // namespace tokenmath::api

@@ -376,6 +376,24 @@ TEST(CostCli, CostBreakdownOwnedAndRented) {
   EXPECT_THAT(r.out, HasSubstr("capital"));
 }
 
+TEST(CostCli, AllSystemsUnderOneSetOfAssumptions) {
+  auto r = testing::run_cli("cost --format json --power-usd-per-kwh 0.12");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.size(), catalog::Catalog::shipped().systems().size());
+  for (const auto& row : j) {
+    EXPECT_NEAR(row.at("owned_usd_per_gpu_hour").get<double>(),
+                row.at("capital_usd_per_gpu_hour").get<double>() + row.at("power_usd_per_gpu_hour").get<double>() +
+                    row.at("facility_usd_per_gpu_hour").get<double>() + row.at("ops_usd_per_gpu_hour").get<double>(),
+                1e-9)
+        << row.at("system");
+    EXPECT_GT(row.at("owned_usd_per_busy_gpu_hour").get<double>(), row.at("owned_usd_per_gpu_hour").get<double>());
+  }
+  r = testing::run_cli("cost --price-usd-per-gpu 1000");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("needs --system"));
+}
+
 TEST(CostCli, BadOverridesExitTwoWithOneLine) {
   auto r = testing::run_cli("cost --system hgx-h100 --lifetime-years 0");
   EXPECT_EQ(r.exit_code, 2);

@@ -113,6 +113,26 @@ TEST(GpuCatalog, PublishedNamesResolve) {
   EXPECT_EQ(cat.resolve_gpu("nonexistent-9000"), nullptr);
 }
 
+TEST(GpuCatalog, EveryAliasAndNameResolvesToItsOwnEntry) {
+  const Catalog& cat = Catalog::shipped();
+  for (const auto& g : cat.gpus()) {
+    EXPECT_EQ(cat.resolve_gpu(g.name)->id, g.id) << g.name;
+    for (const auto& a : g.aliases) {
+      const GpuSpec* r = cat.resolve_gpu(a);
+      ASSERT_NE(r, nullptr) << a;
+      EXPECT_EQ(r->id, g.id) << a;
+    }
+  }
+  for (const auto& s : cat.systems()) {
+    EXPECT_EQ(cat.resolve_system(s.name)->id, s.id) << s.name;
+    for (const auto& a : s.aliases) {
+      const SystemSpec* r = cat.resolve_system(a);
+      ASSERT_NE(r, nullptr) << a;
+      EXPECT_EQ(r->id, s.id) << a;
+    }
+  }
+}
+
 TEST(GpuCatalog, UnknownIdSuggestsClosestName) {
   const std::string msg = error_of([] { (void)Catalog::shipped().gpu("h100-sxn"); });
   EXPECT_THAT(msg, HasSubstr("h100-sxn"));

@@ -32,4 +32,8 @@ std::vector<CostFlag> cost_flags();
 // assumptions used and their sources.
 std::string show_cost(const std::string& system, const std::vector<CostOverride>& overrides, report::Format f);
 
+// One row per system: owned $/GPU-hour and its components, next to the rented tiers of its GPU, under the
+// same assumptions (with `overrides` applied; the per-system keys price_usd_per_gpu / wall_w_per_gpu are refused).
+std::string list_costs(const std::vector<CostOverride>& overrides, report::Format f);
+
 }  // namespace tokenmath::api
