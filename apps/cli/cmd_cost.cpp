@@ -43,7 +43,7 @@ void add_cost_commands(CLI::App& app) {
   auto options = std::make_shared<std::vector<std::pair<api::CostFlag, CLI::Option*>>>();
   for (const auto& flag : api::cost_flags()) {
     CLI::Option* o = cost->add_option(dashed(flag.key), (*values)[flag.key],
-                                      fmt::format("{} [{}] (default: data/costs.yaml or systems.yaml)", flag.help, flag.unit));
+                                      fmt::format("{} [{}]", flag.help, flag.unit));
     options->emplace_back(flag, o);
   }
   cost->callback([=] {

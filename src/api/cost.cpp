@@ -46,7 +46,7 @@ std::string list_prices(const std::string& filter, const std::string& litellm_fi
 
 std::vector<CostFlag> cost_flags() {
   std::vector<CostFlag> out;
-  for (const auto& k : cost::assumption_keys()) out.push_back({k.key, k.unit, k.help});
+  for (const auto& k : cost::assumption_keys()) out.push_back({k.key, k.unit, k.help + " (default: data/costs.yaml)"});
   out.push_back({"pue", "ratio", "PUE for the system's cooling kind (sets pue_air or pue_liquid)"});
   out.push_back({"price_usd_per_gpu", "$/GPU", "system purchase price per GPU (overrides systems.yaml)"});
   out.push_back({"wall_w_per_gpu", "W", "wall power per GPU incl. CPU, NICs, fans (overrides systems.yaml)"});
