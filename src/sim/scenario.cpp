@@ -236,9 +236,10 @@ ArrivalSpec read_arrival(const Y& y, const std::filesystem::path& base) {
     if (*std::max_element(a.hourly.begin(), a.hourly.end()) <= 0) h.fail("at least one multiplier must be > 0");
     a.start_hour = y.num_in("start_hour", 0, 0, 24);
   } else if (kind == "closed") {
-    y.allow({"kind", "concurrency", "think_time_s"});
+    y.allow({"kind", "concurrency", "think_time_s", "ramp_s"});
     a.kind = ArrivalSpec::Kind::closed;
     a.concurrency = static_cast<int>(y.integer("concurrency", 1, 1));
+    a.ramp_s = y.num_in("ramp_s", 0, 0);
     if (y.has("think_time_s")) a.think_time_s = read_dist(y.at("think_time_s"), base, false);
   } else {
     y.at("kind").fail("unknown arrival process; valid: " + list(kinds) + did_you_mean(kind, kinds));

@@ -123,9 +123,11 @@ class SyntheticWorkload final : public LimitedWorkload {
 
   void start(ArrivalSink& sink) override {
     if (spec_.arrival.kind == ArrivalSpec::Kind::closed) {
-      for (int c = 0; c < spec_.arrival.concurrency; ++c) {
-        if (!may_emit(0)) break;
-        emit(sink, make(0, c));
+      const int n = spec_.arrival.concurrency;
+      for (int c = 0; c < n; ++c) {
+        const SimTime t = seconds_to_ns(spec_.arrival.ramp_s * c / n);
+        if (!may_emit(t)) break;
+        emit(sink, make(t, c));
       }
       return;
     }

@@ -70,6 +70,7 @@ struct ArrivalSpec {
   double start_hour = 0;
   int concurrency = 1;            // closed: clients each sending the next request when the previous finishes
   Dist think_time_s = Dist::fixed(0);  // closed: pause between a finish and the client's next request
+  double ramp_s = 0;              // closed: client c sends its first request at ramp_s * c / concurrency
 };
 
 // One trace row.

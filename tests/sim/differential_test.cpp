@@ -1,0 +1,123 @@
+// Two independent paths to one number: in a steady closed loop (fixed concurrency, fixed lengths, clients
+// spread evenly over one request cycle) the simulated output throughput and TPOT must agree with the perf
+// model's steady_state() at that concurrency.
+//
+// steady_state() prices one average step: N decoders plus N*ISL/OSL prefill tokens. The engine reaches that
+// batch when each sequence's prefill chunk is capped at about N*ISL/OSL tokens ("smooth" cases, chunk_tokens set
+// to that): they must agree within 3%. The residual differences are the simulator's: a request prefills over
+// OSL/N steps during which it does not decode (the model lets a replacement prefill in the background), and a
+// request's first token comes from its prefill step. So smooth cases need N >= 32 (prefill <= 3% of a cycle).
+// MoE models get 4%: distinct experts touched grow concavely with a step's tokens, so the simulator's varying
+// per-step token counts cost slightly less on average than the model's one average step (Jensen).
+// With the engine default (whole prefills up to 8k tokens per step) prefill arrives in lumps: compute-bound prefill
+// steps cost more than the model's averaged step, so the simulator is slower. At low concurrency the gap is small
+// (4-6% with the step model of this commit, bound 8%); at N=64 on Llama-70B it is about 10%, bounded at 15% here, and reported as a finding about the
+// averaged-step model rather than hidden by a looser tolerance elsewhere.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/perf/efficiency.hpp"
+#include "tokenmath/perf/throughput.hpp"
+#include "tokenmath/sim/simulator.hpp"
+#include "tokenmath/sim/step_timer.hpp"
+
+using namespace tokenmath;
+using namespace tokenmath::sim;
+
+namespace {
+
+struct Case {
+  const char* model;
+  const char* gpu;
+  int tp;
+  int isl, osl;
+  int concurrency;
+  bool smooth_chunks;  // chunk_tokens = ceil(N * ISL / OSL) (else the engine default)
+  double tolerance;
+};
+
+struct Agreement {
+  double sim_tok_s, model_tok_s, sim_tpot_s, model_tpot_s;
+};
+
+Agreement compare(const Case& c) {
+  const auto& cat = catalog::Catalog::shipped();
+  perf::Deployment d;
+  d.model = std::make_shared<const catalog::ModelSpec>(cat.model(c.model));
+  d.gpu = cat.gpu(c.gpu);
+  d.tp = c.tp;
+  d.weight_precision = d.model->native_weight_precision;
+  d.activation_precision = perf::default_activation_precision(d.weight_precision, d.gpu);
+  d.kv_precision = catalog::Precision::bf16;
+  d.knobs.max_num_seqs = 512;
+  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu));
+  EXPECT_TRUE(sm->feasible()) << sm->memory().reason;
+  const perf::OperatingPoint pt = perf::steady_state(*sm, c.isl, c.osl, c.concurrency);
+
+  SimConfig cfg;
+  PoolSpec p;
+  p.config.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_capacity_tokens / 16);
+  p.config.max_batched_tokens = d.knobs.max_batched_tokens;
+  p.config.chunk_tokens = c.smooth_chunks ? (c.concurrency * c.isl + c.osl - 1) / c.osl : d.knobs.chunked_prefill_tokens;
+  p.config.max_num_seqs = d.knobs.max_num_seqs;
+  p.config.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
+  p.config.timer = std::make_shared<PerfStepTimer>(sm);
+  cfg.pools.push_back(p);
+
+  WorkloadSpec w;
+  w.arrival.kind = ArrivalSpec::Kind::closed;
+  w.arrival.concurrency = c.concurrency;
+  w.arrival.ramp_s = pt.e2e_s;  // spread the clients over one request cycle
+  w.input_tokens = Dist::fixed(c.isl);
+  w.output_tokens = Dist::fixed(c.osl);
+  const int cycles = 40;
+  w.max_requests = static_cast<std::int64_t>(c.concurrency) * cycles;
+  const double t0 = 5 * pt.e2e_s, t1 = (cycles - 5) * pt.e2e_s;  // steady window: skip ramp-up and drain
+  double tokens = 0, tpot_sum = 0;
+  std::int64_t n = 0;
+  SimOptions opt;
+  opt.on_request = [&](const RequestRecord& r) {
+    if (r.finish_s < t0 || r.finish_s >= t1) return;
+    tokens += r.output_tokens;
+    tpot_sum += r.tpot_s;
+    ++n;
+  };
+  auto wl = make_workload(w, 1);
+  const SimResult res = simulate(cfg, *wl, opt);
+  EXPECT_EQ(res.finished, w.max_requests);
+  EXPECT_EQ(res.preemptions, 0);
+  EXPECT_GT(n, 0);
+  return {tokens / (t1 - t0), pt.output_tok_s, tpot_sum / static_cast<double>(n), pt.tpot_s};
+}
+
+void check(const Case& c) {
+  const Agreement a = compare(c);
+  SCOPED_TRACE(testing::Message() << c.model << " TP" << c.tp << " N=" << c.concurrency << ": sim " << a.sim_tok_s
+                                  << " tok/s, TPOT " << a.sim_tpot_s << " s; model " << a.model_tok_s << " tok/s, TPOT "
+                                  << a.model_tpot_s << " s");
+  std::printf("[differential] %s TP%d ISL %d OSL %d N=%d %s chunks: throughput sim %.1f vs model %.1f tok/s (%+.2f%%), "
+              "TPOT sim %.5f vs model %.5f s (%+.2f%%)\n",
+              c.model, c.tp, c.isl, c.osl, c.concurrency, c.smooth_chunks ? "smooth" : "default", a.sim_tok_s, a.model_tok_s,
+              100 * (a.sim_tok_s / a.model_tok_s - 1), a.sim_tpot_s, a.model_tpot_s,
+              100 * (a.sim_tpot_s / a.model_tpot_s - 1));
+  EXPECT_NEAR(a.sim_tok_s / a.model_tok_s, 1.0, c.tolerance);
+  EXPECT_NEAR(a.sim_tpot_s / a.model_tpot_s, 1.0, c.tolerance);
+  if (!c.smooth_chunks) {
+    EXPECT_LE(a.sim_tok_s, a.model_tok_s * 1.01);  // lumps never help
+  }
+}
+
+}  // namespace
+
+TEST(Differential, Llama8bH100LowConcurrencyDefaultChunks) {
+  check({"llama-3.1-8b", "h100-sxm", 1, 1024, 256, 8, false, 0.08});
+}
+TEST(Differential, Llama8bH100HighConcurrency) { check({"llama-3.1-8b", "h100-sxm", 1, 1024, 256, 128, true, 0.03}); }
+TEST(Differential, Llama70bTp4H100) { check({"llama-3.1-70b", "h100-sxm", 4, 2048, 512, 64, true, 0.03}); }
+TEST(Differential, GptOss120bWindowedMoeH100) { check({"gpt-oss-120b", "h100-sxm", 2, 4096, 256, 32, true, 0.04}); }
+TEST(Differential, Qwen3MoeH100) { check({"qwen3-30b-a3b", "h100-sxm", 1, 1024, 1024, 64, true, 0.04}); }
+TEST(Differential, Llama70bDefaultChunksIsSlowerWithinBound) {
+  check({"llama-3.1-70b", "h100-sxm", 4, 2048, 512, 64, false, 0.15});
+}
