@@ -17,12 +17,20 @@ TokenMix tokens_per_step(const Scenario& s) {
 }
 
 Demand compute_demand(const Scenario& s, const TokenPrices& prices) {
+  const double usd_per_step = cost_usd(tokens_per_step(s), prices);
+  const double budget = s.engineers * s.budget_usd_per_engineer_year;
+  Demand d = demand_for_steps(s, prices, usd_per_step > 0 ? budget / usd_per_step : 0);
+  d.budget_usd_per_year = budget;
+  return d;
+}
+
+Demand demand_for_steps(const Scenario& s, const TokenPrices& prices, double steps_per_year) {
   Demand d;
-  d.budget_usd_per_year = s.engineers * s.budget_usd_per_engineer_year;
   d.reference_prices = prices;
   d.tokens_per_step = tokens_per_step(s);
   d.usd_per_step = cost_usd(d.tokens_per_step, prices);
-  d.steps_per_year = d.usd_per_step > 0 ? d.budget_usd_per_year / d.usd_per_step : 0;
+  d.steps_per_year = steps_per_year;
+  d.budget_usd_per_year = steps_per_year * d.usd_per_step;
   d.tokens_per_year = d.tokens_per_step.scaled(d.steps_per_year);
 
   constexpr double kHoursPerYear = 8760, kSecondsPerHour = 3600;

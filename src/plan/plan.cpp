@@ -288,7 +288,8 @@ PlanResult run_plan(const Scenario& s) {
   r.base_cost_usd = best.hybrid.best.total_usd_per_year();
 
   // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
-  // high value; the bar is the annual saving of owning vs the API.
+  // high value and the same work (agent steps per year); outcomes are the plan's annual cost (cheapest hybrid
+  // point) and the saving of owning vs the API.
   const auto model = *std::find_if(models.begin(), models.end(), [&](const auto& m) { return m->id == best.model_id; });
   const catalog::SystemSpec& sys = cat.system(best.system_id);
   const catalog::GpuSpec& gpu = cat.gpu(sys.gpu_id);
@@ -310,7 +311,9 @@ PlanResult run_plan(const Scenario& s) {
     for (int i = 0; i < 2; ++i) {
       Scenario v = s;
       set_sensitivity(v, key, (*range)[static_cast<std::size_t>(i)]);
-      auto [d, per_step] = demand_for(v, list);
+      // Same work (steps per year) as the base plan; only the input under test changes.
+      const Demand d = demand_for_steps(v, list, demand.steps_per_year);
+      const double per_step = d.usd_per_step * v.api_price_multiplier;
       const Candidate c = evaluate(v, d, per_step, model, sys, gpu);
       const double api = cost_usd(d.tokens_per_year, list) * v.api_price_multiplier;
       *savings[i] = c.feasible ? api - c.annual_owned_usd : -std::numeric_limits<double>::infinity();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "tokenmath/report/plan.hpp"
 #include "tokenmath/report/svg.hpp"
@@ -49,34 +50,40 @@ std::string cost_chart(const PlanResult& r) {
   return svg::bar_chart(c);
 }
 
-// Owned $/M blended as a function of the fleet's utilisation u: annual cost / (u x capacity tokens per year).
+// Owned $/M blended as a function of the fleet's utilisation u: annual cost / (u x capacity tokens per year),
+// for the cheapest system of each model; log axes so the crossing with the API price stays visible.
 std::string break_even_chart(const PlanResult& r) {
   svg::LineChart c;
-  c.title = "Break-even: owned cost per token vs utilisation";
-  c.x_label = "fleet utilisation (busy share of paid hours)";
+  c.title = "Break-even: owned cost per token vs utilisation (cheapest system per model)";
+  c.x_label = "fleet utilisation (busy share of paid hours, log scale)";
   c.y_label = "USD per 1M tokens (blended)";
   c.y_prefix = "$";
+  c.log_x = true;
   c.log_y = true;
-  int n = 0;
+  std::vector<std::string> models;
   for (const auto& cand : r.candidates) {
-    if (!cand.feasible || n >= 4) continue;
-    ++n;
+    if (!cand.feasible || std::find(models.begin(), models.end(), cand.model_id) != models.end()) continue;
+    models.push_back(cand.model_id);
     svg::Series s;
     s.label = cand.model_id + " / " + cand.system_id;
     const double at_full = cand.owned_blended_usd_per_mtok * cand.utilisation;  // $/M at u = 1
-    for (int i = 1; i <= 50; ++i) {
-      const double u = i / 50.0;
+    for (int i = 0; i <= 60; ++i) {
+      const double u = std::pow(10.0, -3.0 + 3.0 * i / 60);
       s.points.push_back({u, at_full / u});
     }
     c.series.push_back(s);
-    if (&cand == r.best())
+    if (&cand == r.best()) {
       c.markers.push_back({cand.utilisation, cand.owned_blended_usd_per_mtok,
                            fmt::format("this plan: {:.0f}%", 100 * cand.utilisation)});
+      if (cand.break_even_utilisation >= 1e-3 && cand.break_even_utilisation <= 1)
+        c.markers.push_back({cand.break_even_utilisation, r.api_blended_usd_per_mtok,
+                             fmt::format("break-even {:.2g}%", 100 * cand.break_even_utilisation)});
+    }
   }
   svg::Series api;
-  api.label = "reference API";
+  api.label = "reference API (" + r.reference_api.model + ")";
   api.dashed = true;
-  api.points = {{0.02, r.api_blended_usd_per_mtok}, {1.0, r.api_blended_usd_per_mtok}};
+  api.points = {{1e-3, r.api_blended_usd_per_mtok}, {1.0, r.api_blended_usd_per_mtok}};
   c.series.push_back(api);
   return svg::line_chart(c);
 }
@@ -134,6 +141,17 @@ std::string frontier_chart(const PlanResult& r) {
     c.series.push_back(s);
     c.markers.push_back({cand.replica.best.tok_s_per_user, cand.replica.best.output_tok_s_per_gpu,
                          fmt::format("N={}", cand.replica.best.concurrency)});
+  }
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (const auto& s : c.series)
+    for (const auto& [x, y] : s.points)
+      if (y > 0) lo = std::min(lo, y), hi = std::max(hi, y);
+  if (hi > 0) {
+    svg::Series slo;
+    slo.label = fmt::format("SLO: {:g} tok/s per user", r.scenario.min_output_tok_s_per_user);
+    slo.dashed = true;
+    slo.points = {{r.scenario.min_output_tok_s_per_user, lo}, {r.scenario.min_output_tok_s_per_user, hi}};
+    c.series.push_back(slo);
   }
   return svg::line_chart(c);
 }

@@ -16,7 +16,15 @@ using plan::PlanResult;
 std::string usd(double v) { return svg::short_number(v, "$"); }
 std::string num(double v) { return svg::short_number(v); }
 std::string per_mtok(double v) { return v >= 0.1 ? fmt::format("${:.2f}/M", v) : fmt::format("${:.4f}/M", v); }
-std::string pct(double v) { return fmt::format("{:.0f}%", 100 * v); }
+std::string pct(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  return std::fabs(v) < 0.1 ? fmt::format("{:.1f}%", 100 * v) : fmt::format("{:.0f}%", 100 * v);
+}
+std::string engineers_text(double e) {
+  if (!std::isfinite(e)) return "no organisation size (the API is cheaper per engineer at any scale)";
+  if (e <= 1) return "a single engineer";
+  return format_number(std::ceil(e), 0) + " engineers";
+}
 std::string years_text(double y) {
   if (!std::isfinite(y)) return "never";
   if (y < 1.0 / 12) return fmt::format("{:.0f} days", y * 365);
@@ -65,10 +73,9 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
                               usd(r.api_annual_usd), per_mtok(r.api_blended_usd_per_mtok)));
   const auto& h = c->hybrid.best;
   lines.push_back(fmt::format(
-      "Owning beats the reference API above {} engineers or {} fleet utilisation (this fleet: {}); payback {}; "
-      "cheapest split: own {} of peak capacity, {}/yr.",
-      std::isfinite(c->break_even_engineers) ? format_number(std::ceil(c->break_even_engineers), 0) : "no number of",
-      pct(c->break_even_utilisation), pct(c->utilisation), years_text(c->payback_years), pct(h.owned_fraction),
+      "Owning beats the reference API from {} at this budget, or above {} fleet utilisation (this fleet: {}); "
+      "payback {}; cheapest split: own {} of peak capacity, {}/yr.",
+      engineers_text(c->break_even_engineers), pct(c->break_even_utilisation), pct(c->utilisation), years_text(c->payback_years), pct(h.owned_fraction),
       usd(h.total_usd_per_year())));
   std::string driver;
   if (!r.tornado.empty()) {

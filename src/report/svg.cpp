@@ -97,11 +97,15 @@ std::string short_number(double v, std::string_view prefix) {
   if (a >= 1e6) return fmt::format("{}{}{}M", sign, prefix, fmt1(a / 1e6));
   if (a >= 1e3) return fmt::format("{}{}{}k", sign, prefix, fmt1(a / 1e3));
   if (a >= 0.01 || a == 0) return fmt::format("{}{}{}", sign, prefix, fmt1(a));
-  return fmt::format("{}{}{:.1e}", sign, prefix, a);
+  std::string s = fmt::format("{:.6f}", a);  // keep two significant digits of small values
+  const auto first = s.find_first_not_of("0.");
+  s = s.substr(0, std::min(s.size(), first + 2));
+  while (s.back() == '0') s.pop_back();
+  return fmt::format("{}{}{}", sign, prefix, s);
 }
 
 std::string line_chart(const LineChart& c) {
-  const int left = 80, right = 190, top = 40, bottom = 55;
+  const int left = 80, right = 320, top = 40, bottom = 55;
   double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
   auto take = [&](double x, double y) {
     if (!std::isfinite(x) || !std::isfinite(y) || (c.log_x && x <= 0) || (c.log_y && y <= 0)) return;

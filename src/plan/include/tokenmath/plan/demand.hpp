@@ -55,5 +55,8 @@ struct Demand {
 
 // Budget -> steps -> tokens by kind -> hourly rates. The API cost of the resulting demand equals the budget.
 Demand compute_demand(const Scenario& s, const TokenPrices& reference_prices);
+// The same work (steps per year) with this scenario's workload shape and hourly profile; the budget becomes
+// whatever those steps cost at `reference_prices`. Used to vary the shape (e.g. cache hit rate) at equal work.
+Demand demand_for_steps(const Scenario& s, const TokenPrices& reference_prices, double steps_per_year);
 
 }  // namespace tokenmath::plan

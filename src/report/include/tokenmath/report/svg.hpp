@@ -31,7 +31,7 @@ struct LineChart {
   bool log_x = false, log_y = false;
   std::vector<Series> series;
   std::vector<Marker> markers;     // highlighted points with a label
-  int width = 760, height = 420;
+  int width = 1000, height = 420;
 };
 std::string line_chart(const LineChart& c);
 
@@ -45,7 +45,7 @@ struct BarChart {
   bool log_scale = false;
   std::vector<Bar> bars;                                    // drawn top to bottom
   std::vector<std::pair<std::string, double>> reference_lines;  // vertical lines (label, value)
-  int width = 760;
+  int width = 1000;
 };
 std::string bar_chart(const BarChart& c);
 
@@ -57,7 +57,7 @@ struct Tornado {
   std::string title, value_label, value_prefix;
   double base = 0;        // outcome at the scenario values
   std::vector<TornadoRow> rows;  // largest swing first
-  int width = 760;
+  int width = 1000;
 };
 std::string tornado_chart(const Tornado& t);
 

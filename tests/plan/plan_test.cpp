@@ -1,0 +1,217 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "run_cli.hpp"
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/plan/plan.hpp"
+
+using namespace tokenmath;
+using namespace tokenmath::plan;
+
+namespace {
+// A small scenario: two models x two systems, the default for everything else.
+Scenario small() {
+  return parse_scenario(
+      "candidates:\n"
+      "  models: [gpt-oss-120b, llama-3.3-70b]\n"
+      "  systems: [hgx-h200, gb200-nvl72]\n"
+      "  hosted_api_models: [fireworks_ai/accounts/fireworks/models/gpt-oss-120b, '-']\n",
+      "small.yaml", default_scenario());
+}
+const Candidate& find(const PlanResult& r, const std::string& model, const std::string& system) {
+  for (const auto& c : r.candidates)
+    if (c.model_id.find(model) != std::string::npos && c.system_id == system) return c;
+  throw std::runtime_error("no candidate " + model + " " + system);
+}
+}  // namespace
+
+TEST(Plan, ApiCostOfTheDemandEqualsTheBudget) {
+  const PlanResult r = run_plan(small());
+  EXPECT_NEAR(r.api_annual_usd, 1000 * 250000.0, 1e-6 * 250e6);
+  EXPECT_NEAR(r.api_blended_usd_per_mtok * r.demand.tokens_per_year.total() / 1e6, r.api_annual_usd,
+              1e-6 * r.api_annual_usd);
+}
+
+TEST(Plan, PricePerTokenTimesTokensIsTheAnnualCost) {
+  const PlanResult r = run_plan(small());
+  ASSERT_GE(r.chosen, 0);
+  const auto& t = r.demand.tokens_per_year;
+  for (const auto& c : r.candidates) {
+    if (!c.feasible) continue;
+    const auto& p = c.owned_prices;
+    const double dollars = (t.fresh_input * p.fresh_input_usd_per_mtok + t.cached_input * p.cached_input_usd_per_mtok +
+                            t.output * p.output_usd_per_mtok) / 1e6;
+    EXPECT_NEAR(dollars, c.annual_owned_usd, 1e-6 * c.annual_owned_usd) << c.model_id << " " << c.system_id;
+    EXPECT_NEAR(c.owned_blended_usd_per_mtok * t.total() / 1e6, c.annual_owned_usd, 1e-6 * c.annual_owned_usd);
+    EXPECT_NEAR(c.annual_capital_usd + c.annual_opex_usd, c.annual_owned_usd, 1e-6 * c.annual_owned_usd);
+  }
+}
+
+TEST(Plan, AnnualisedCapexIsTheHandAnnuity) {
+  const Scenario s = small();
+  const PlanResult r = run_plan(s);
+  const auto& c = find(r, "llama-3.3-70b", "hgx-h200");
+  ASSERT_TRUE(c.feasible) << c.reason;
+  const auto& sys = catalog::Catalog::shipped().system("hgx-h200");
+  const auto& a = s.cost;
+  const double capex = sys.price_usd_per_gpu * s.gpu_price_multiplier * (1 + a.network_share + a.installation_share);
+  const double r_ = a.cost_of_capital, n = a.lifetime_years;
+  const double annuity = (capex - a.residual_fraction * capex / std::pow(1 + r_, n)) * r_ / (1 - std::pow(1 + r_, -n));
+  EXPECT_NEAR(c.capex_usd, capex * c.gpus, 1e-6 * c.capex_usd);
+  EXPECT_NEAR(c.annual_capital_usd, annuity * c.gpus, 1e-6 * c.annual_capital_usd);
+}
+
+TEST(Plan, HigherGpuPriceNeverLowersOwnedCost) {
+  Scenario s = small();
+  std::vector<PlanResult> runs;
+  for (double m : {0.5, 1.0, 2.0, 4.0}) {
+    s.gpu_price_multiplier = m;
+    runs.push_back(run_plan(s));
+  }
+  for (std::size_t i = 1; i < runs.size(); ++i)
+    for (const auto& c : runs[i].candidates) {
+      if (!c.feasible) continue;
+      const auto& prev = find(runs[i - 1], c.model_id, c.system_id);
+      EXPECT_GE(c.annual_owned_usd, prev.annual_owned_usd) << c.model_id << " " << c.system_id;
+      EXPECT_GE(c.owned_blended_usd_per_mtok, prev.owned_blended_usd_per_mtok);
+    }
+}
+
+TEST(Plan, HigherUtilisationNeverRaisesPricePerToken) {
+  // Burstier demand (same tokens) forces a larger fleet for the same work: utilisation falls, $/M must not fall.
+  Scenario s = small();
+  std::vector<PlanResult> runs;
+  for (double burst : {1.0, 1.5, 2.5, 4.0}) {
+    s.burst_factor = burst;
+    runs.push_back(run_plan(s));
+  }
+  for (std::size_t i = 1; i < runs.size(); ++i)
+    for (const auto& c : runs[i].candidates) {
+      if (!c.feasible) continue;
+      const auto& prev = find(runs[i - 1], c.model_id, c.system_id);
+      EXPECT_LE(c.utilisation, prev.utilisation + 1e-12);
+      EXPECT_GE(c.owned_prices.fresh_input_usd_per_mtok, prev.owned_prices.fresh_input_usd_per_mtok * (1 - 1e-12));
+      EXPECT_GE(c.owned_prices.cached_input_usd_per_mtok, prev.owned_prices.cached_input_usd_per_mtok * (1 - 1e-12));
+      EXPECT_GE(c.owned_prices.output_usd_per_mtok, prev.owned_prices.output_usd_per_mtok * (1 - 1e-12));
+    }
+}
+
+TEST(Plan, HybridNeverWorseThanEitherPureOption) {
+  Scenario s = small();
+  for (double api : {0.001, 0.01, 0.1, 1.0}) {  // from "API nearly free" to list price
+    s.api_price_multiplier = api;
+    const PlanResult r = run_plan(s);
+    for (const auto& c : r.candidates) {
+      if (!c.feasible) continue;
+      const double all_api = r.api_annual_usd, all_owned = c.annual_owned_usd;
+      EXPECT_NEAR(c.hybrid.curve.front().total_usd_per_year(), all_api, 1e-6 * all_api);
+      EXPECT_NEAR(c.hybrid.curve.back().total_usd_per_year(), all_owned, 1e-6 * all_owned);
+      EXPECT_LE(c.hybrid.best.total_usd_per_year(), std::min(all_api, all_owned) * (1 + 1e-12));
+    }
+  }
+}
+
+TEST(Plan, InfeasibleCandidatesAreListedWithAReason) {
+  const Scenario s = parse_scenario("candidates:\n  models: [deepseek-v3]\n  systems: [hgx-h100, gb200-nvl72]\n"
+                                    "  hosted_api_models: []\n",
+                                    "x.yaml", default_scenario());
+  const PlanResult r = run_plan(s);
+  ASSERT_EQ(r.candidates.size(), 2u);
+  EXPECT_TRUE(r.candidates[0].feasible);
+  EXPECT_EQ(r.candidates[1].system_id, "hgx-h100");
+  EXPECT_FALSE(r.candidates[1].feasible);
+  EXPECT_NE(r.candidates[1].reason.find("weights need"), std::string::npos) << r.candidates[1].reason;
+}
+
+TEST(Plan, FleetAddsUp) {
+  const PlanResult r = run_plan(small());
+  for (const auto& c : r.candidates) {
+    if (!c.feasible) continue;
+    EXPECT_EQ(c.gpus, c.replicas * c.replica.gpus);
+    // Capacity at the target load covers the burst peak, and one replica fewer would not.
+    const double usable = c.replica.best.steps_per_s * r.scenario.peak_load_target;
+    EXPECT_GE(c.replicas * usable, r.demand.peak_steps_per_s * (1 - 1e-12));
+    EXPECT_LT((c.replicas - 1) * usable, r.demand.peak_steps_per_s);
+    EXPECT_NEAR(c.facility_mw, c.it_mw * c.per_gpu.pue, 1e-9);
+    EXPECT_GT(c.utilisation, 0);
+    EXPECT_LE(c.utilisation, 1);
+    EXPECT_GE(c.replica.best.tok_s_per_user, r.scenario.min_output_tok_s_per_user);
+    EXPECT_LE(c.replica.best.ttft_s, r.scenario.max_ttft_s);
+    EXPECT_LE(c.replica.best.kv_used_fraction, 1.0);
+  }
+}
+
+TEST(Plan, UnknownNamesNameTheScenarioKey) {
+  try {
+    run_plan(parse_scenario("candidates:\n  models: [gpt-oss-120b, lama-3.3-70b]\n  hosted_api_models: []\n",
+                            "bad.yaml", default_scenario()));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), "bad.yaml");
+    EXPECT_EQ(e.field(), "candidates.models[1]");
+    EXPECT_EQ(e.value(), "lama-3.3-70b");
+  }
+  try {
+    run_plan(parse_scenario("demand:\n  reference_api_model: claude-opus-9\n", "bad.yaml", default_scenario()));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "demand.reference_api_model");
+    EXPECT_EQ(e.value(), "claude-opus-9");
+  }
+  EXPECT_THROW(parse_scenario("candidates:\n  hosted_api_models: [a]\n", "bad.yaml", default_scenario()), InputError);
+}
+
+TEST(PlanCli, BadScenarioIsOneLineAndExitCode2) {
+  const std::string path = tokenmath::testing::write_temp("slo:\n  max_ttft_s: soon\n", ".yaml");
+  const auto r = tokenmath::testing::run_cli("plan " + path);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "tokenmath: error: " + path + ": slo.max_ttft_s: value 'soon': expected a number in s\n");
+}
+
+TEST(PlanCli, WrittenDefaultRunsLikeTheDefault) {
+  const std::string path = tokenmath::testing::write_temp("", ".yaml");
+  const auto w = tokenmath::testing::run_cli("plan --write-default " + path);
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  const auto a = tokenmath::testing::run_cli("plan --format json");
+  const auto b = tokenmath::testing::run_cli("plan " + path + " --format json");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+  EXPECT_EQ(ja["candidates"], jb["candidates"]);
+  EXPECT_EQ(ja["answer"], jb["answer"]);
+}
+
+TEST(PlanCli, DefaultTableStartsWithTheFiveLineAnswer) {
+  const auto r = tokenmath::testing::run_cli("plan");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines;
+  std::size_t pos = 0;
+  while (lines.size() < 8) {
+    auto nl = r.out.find('\n', pos);
+    if (nl == std::string::npos) break;
+    lines.push_back(r.out.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  ASSERT_GE(lines.size(), 8u);
+  EXPECT_EQ(lines[2].rfind("  Demand:", 0), 0u);
+  EXPECT_EQ(lines[3].rfind("  Buy:", 0), 0u);
+  EXPECT_EQ(lines[4].rfind("  Per year:", 0), 0u);
+  EXPECT_EQ(lines[5].rfind("  Owning beats", 0), 0u);
+  EXPECT_EQ(lines[6].rfind("  Caveat: equal cost per token is not equal quality", 0), 0u);
+}
+
+TEST(PlanCli, HtmlIsSelfContainedWithFiveCharts) {
+  const auto r = tokenmath::testing::run_cli("plan --format html");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::size_t svgs = 0;
+  for (auto p = r.out.find("<svg"); p != std::string::npos; p = r.out.find("<svg", p + 1)) ++svgs;
+  EXPECT_EQ(svgs, 5u);
+  EXPECT_EQ(r.out.find("<script"), std::string::npos);
+  EXPECT_EQ(r.out.find(" src="), std::string::npos);  // no external resources
+  EXPECT_EQ(r.out.find("<link"), std::string::npos);
+  EXPECT_NE(r.out.find("Equal cost per token does not mean equal quality"), std::string::npos);
+}
