@@ -1,0 +1,47 @@
+// Planner benchmarks. `tokenmath plan` (default scenario) must finish in <= 2 s; a 100,000-GPU plan in seconds.
+//   build/<dir>/bench/tm_bench --benchmark_filter=Plan
+#include <benchmark/benchmark.h>
+
+#include "tokenmath/api/plan.hpp"
+#include "tokenmath/plan/plan.hpp"
+
+namespace {
+
+using namespace tokenmath;
+
+// The planner alone on the default scenario: 5 models x 6 systems, deployment search, fleet, money, hybrid,
+// 12 tornado re-plans.
+void BM_PlanDefault(benchmark::State& state) {
+  const plan::Scenario& s = plan::default_scenario();
+  long long gpus = 0;
+  for (auto _ : state) {
+    const plan::PlanResult r = plan::run_plan(s);
+    gpus = r.best() ? r.best()->gpus : 0;
+    benchmark::DoNotOptimize(r.candidates.data());
+  }
+  state.counters["chosen_gpus"] = static_cast<double>(gpus);
+}
+BENCHMARK(BM_PlanDefault)->Unit(benchmark::kMillisecond);
+
+// What `tokenmath plan` does after start-up: load the default scenario, plan, render the table report.
+void BM_PlanDefaultReport(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(api::run_plan("", report::Format::table));
+}
+BENCHMARK(BM_PlanDefaultReport)->Unit(benchmark::kMillisecond);
+
+// An AI-factory-sized organisation: 600,000 engineers at the default budget, so that the cheapest candidate
+// needs over 100,000 GPUs (and the dearest several million).
+void BM_Plan100kGpus(benchmark::State& state) {
+  plan::Scenario s = plan::default_scenario();
+  s.engineers = 600000;
+  long long gpus = 0;
+  for (auto _ : state) {
+    const plan::PlanResult r = plan::run_plan(s);
+    gpus = r.best() ? r.best()->gpus : 0;
+    benchmark::DoNotOptimize(r.candidates.data());
+  }
+  state.counters["chosen_gpus"] = static_cast<double>(gpus);
+}
+BENCHMARK(BM_Plan100kGpus)->Unit(benchmark::kMillisecond);
+
+}  // namespace
