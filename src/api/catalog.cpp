@@ -113,8 +113,12 @@ std::string show_model(const std::string& id_or_path, report::Format f, const Mo
   const Shape s = shape_of(m);
   std::string aliases;
   for (const auto& a : m.aliases) aliases += (aliases.empty() ? "" : ", ") + a;
+  std::vector<std::string> note_list = m.notes;
+  if (m.max_context > 0 && o.context_len > static_cast<double>(m.max_context))
+    note_list.push_back(fmt::format("context {} exceeds the model's max_position_embeddings {}", o.context_len,
+                                    m.max_context));
   std::string notes;
-  for (const auto& n : m.notes) notes += (notes.empty() ? "" : "; ") + n;
+  for (const auto& n : note_list) notes += (notes.empty() ? "" : "; ") + n;
 
   std::vector<std::pair<std::string, Cell>> kv = {
       {"id", m.id},
@@ -123,7 +127,7 @@ std::string show_model(const std::string& id_or_path, report::Format f, const Mo
       {"model_type", m.model_type},
       {"architecture", s.kind},
       {"config_path", m.config_path},
-      {"source", m.source},
+      {"source", short_source(m.source, f)},
       {"aliases", aliases},
       {"layers", static_cast<long long>(m.layers.size())},
       {"hidden_size", static_cast<long long>(m.hidden_size)},

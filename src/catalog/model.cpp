@@ -576,7 +576,7 @@ std::string read_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError(path.string(), "", "", "file not found");
   if (std::filesystem::is_directory(path, ec))
-    throw InputError(path.string(), "", "", "is a directory, expected a config.json file");
+    throw InputError(path.string(), "", "", "is a directory without a config.json");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string(), "", "", "cannot be read");
   std::stringstream ss;
@@ -638,7 +638,13 @@ bool ModelSpec::is_moe() const {
   return std::any_of(layers.begin(), layers.end(), [](const LayerSpec& l) { return l.ffn.kind == FfnSpec::Kind::moe; });
 }
 
-ModelSpec load_model_config(const std::filesystem::path& path) {
+ModelSpec load_model_config(const std::filesystem::path& path_in) {
+  // A Hugging Face model directory stands for its config.json.
+  std::error_code ec;
+  const std::filesystem::path path = std::filesystem::is_directory(path_in, ec) &&
+                                             std::filesystem::exists(path_in / "config.json", ec)
+                                         ? path_in / "config.json"
+                                         : path_in;
   const std::string file = path.string();
   const std::string text = read_file(path);
   json root;
@@ -656,6 +662,7 @@ ModelSpec load_model_config(const std::filesystem::path& path) {
   ModelSpec m;
   m.config_path = file;
   m.id = path.stem().string();
+  if (m.id == "config" && path.has_parent_path()) m.id = path.parent_path().filename().string();
 
   // Optional tokenmath metadata. `_meta.fill` supplies fields the published config lacks (each stated in the
   // file with its source); fields present in the config are never overridden.

@@ -1,7 +1,11 @@
 // Derived quantities on hand-checkable configs and exact KV figures of shipped models.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <string>
+
+#include "run_cli.hpp"
 
 #include "tokenmath/catalog/catalog.hpp"
 
@@ -139,4 +143,38 @@ TEST(Model, NemotronHState) {
   // conv_dim = 16384 + 2 x 8 x 256 = 20480; per layer 3 x 20480 + 256 x 64 x 256 elements.
   EXPECT_DOUBLE_EQ(state_bytes_per_sequence(m, Precision::bf16), 54 * (3 * 20480.0 + 256 * 64 * 256) * 2);
   EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 10 * 2 * 8 * 128 * 2.0);
+}
+
+// Architectures with no shipped config, checked against their publishers' totals.
+TEST(Model, OtherArchitecturesFromConfig) {
+  // tiiuae/falcon-7b (module print: query_key_value 4544 -> 4672, i.e. multi-query with one KV head; lm_head tied).
+  // HF parameter count: 6.92B.
+  const auto falcon = tokenmath::testing::write_temp(R"({"model_type": "falcon", "hidden_size": 4544,
+    "num_attention_heads": 71, "num_hidden_layers": 32, "vocab_size": 65024, "multi_query": true,
+    "parallel_attn": true, "bias": false, "new_decoder_architecture": false})");
+  const ModelSpec f = load_model_config(falcon);
+  EXPECT_EQ(f.layers[0].attn.num_kv_heads, 1);
+  EXPECT_EQ(f.layers[0].attn.head_dim, 64);
+  EXPECT_NEAR(count_params(f).total, 6.92e9, 0.005e9);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(f, Precision::bf16), 32 * 2 * 64 * 2.0);
+  std::remove(falcon.c_str());
+  // Qwen/Qwen2.5-7B-Instruct (q/k/v biases, untied): model card "7.61B".
+  const auto qwen = tokenmath::testing::write_temp(R"({"model_type": "qwen2", "hidden_size": 3584,
+    "intermediate_size": 18944, "num_attention_heads": 28, "num_key_value_heads": 4, "num_hidden_layers": 28,
+    "vocab_size": 152064, "tie_word_embeddings": false, "max_position_embeddings": 32768})");
+  const ModelSpec q = load_model_config(qwen);
+  EXPECT_TRUE(q.layers[0].attn.qkv_bias);
+  EXPECT_FALSE(q.layers[0].attn.o_bias);
+  EXPECT_NEAR(count_params(q).total, 7.61e9, 0.01e9);
+  std::remove(qwen.c_str());
+}
+
+// A Hugging Face model directory loads its config.json and takes its id from the directory name.
+TEST(Model, DirectoryWithConfigJson) {
+  const auto dir = std::filesystem::temp_directory_path() / "tm_catalog_test_dir" / "Some-Model-7B";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(test_data("tiny-llama.json"), dir / "config.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(load_model_config(dir).layers.size(), 2u);
+  std::filesystem::remove_all(dir.parent_path());
 }

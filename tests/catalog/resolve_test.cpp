@@ -1,11 +1,14 @@
 // Names as published sources print them resolve to catalog models.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/error.hpp"
 
 using tokenmath::catalog::Catalog;
 
@@ -69,4 +72,29 @@ TEST(ShippedCatalog, EveryModelHasSourceAndLayers) {
     EXPECT_FALSE(m.layers.empty()) << m.id;
     EXPECT_GT(m.max_context, 0) << m.id;
   }
+}
+
+// Two models claiming the same name make the catalog fail to load, naming the file and the alias.
+TEST(ShippedCatalog, DuplicateAliasIsRejected) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "tm_catalog_dup_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "models");
+  const fs::path data = fs::path(TOKENMATH_SOURCE_DIR) / "data";
+  fs::copy_file(data / "gpus.yaml", dir / "gpus.yaml");
+  fs::copy_file(data / "systems.yaml", dir / "systems.yaml");
+  const std::string body = R"("model_type": "llama", "hidden_size": 8, "intermediate_size": 16,
+    "num_attention_heads": 2, "num_hidden_layers": 1, "vocab_size": 10})";
+  std::ofstream(dir / "models" / "a.json") << R"({"_meta": {"id": "a", "aliases": ["Shared-Name"]}, )" << body;
+  std::ofstream(dir / "models" / "b.json") << R"({"_meta": {"id": "b", "aliases": ["shared-name-instruct"]}, )" << body;
+  try {
+    (void)Catalog::load(dir);
+    ADD_FAILURE() << "duplicate alias accepted";
+  } catch (const tokenmath::InputError& e) {
+    EXPECT_EQ(e.file(), (dir / "models" / "b.json").string());
+    EXPECT_EQ(e.field(), "/_meta/aliases");
+    EXPECT_EQ(e.value(), "shared-name-instruct");
+    EXPECT_NE(e.problem().find("model 'a'"), std::string::npos);
+  }
+  fs::remove_all(dir);
 }
