@@ -19,7 +19,8 @@ namespace {
 struct Bounds {
   double lo, hi;
 };
-Bounds bounds_for(const std::string& key) {
+Bounds bounds_for(const std::string& full_key) {
+  const std::string key = full_key.substr(full_key.find('/') + 1);
   if (key.rfind("compute_", 0) == 0 || key == "attention_compute" || key == "memory_bw" || key == "comm_bw")
     return {0.05, 1.0};
   if (key == "compute_moe") return {0.05, 1.0};
@@ -64,9 +65,9 @@ EfficiencyTable fit(const std::vector<const PreparedRow*>& rows, EfficiencyTable
         const Bounds b = bounds_for(k);
         for (double dir : {+1.0, -1.0}) {
           EfficiencyTable trial = t;
-          const double v = std::clamp(t.defaults.get(k) + dir * s * (b.hi - b.lo), b.lo, b.hi);
-          if (v == t.defaults.get(k)) continue;
-          trial.defaults.set(k, v);
+          const double v = std::clamp(t.get(k) + dir * s * (b.hi - b.lo), b.lo, b.hi);
+          if (v == t.get(k)) continue;
+          trial.set(k, v);
           const double o = objective(rows, trial);
           if (o < best - 1e-9) {
             best = o;
@@ -87,16 +88,16 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
                             std::vector<std::string> keys, bool with_holdout) {
   CalibrationResult res;
   if (keys.empty()) keys = start.fitted_keys;
-  for (const auto& k : keys) (void)start.defaults.get(k);  // throws InputError on unknown keys
+  for (const auto& k : keys) (void)start.get(k);  // throws InputError on unknown keys
   res.keys = keys;
   std::vector<const PreparedRow*> use;
   for (const auto& r : rows)
     if (counts(r)) use.push_back(&r);
-  res.before = start.defaults;
+  res.before = start;
   res.before_objective = objective(use, start);
   res.before_stats = stats_on(use, start);
   const EfficiencyTable fitted = fit(use, start, keys, &res.trace);
-  res.after = fitted.defaults;
+  res.after = fitted;
   res.after_objective = objective(use, fitted);
   res.after_stats = stats_on(use, fitted);
   if (with_holdout) {
@@ -110,7 +111,7 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
       for (const auto* r : use)
         if (holdout_group(r->row) != g) out.push_back(r);
       const EfficiencyTable f = fit(in, start, keys, nullptr);
-      res.holdout.push_back({g, stats_on(in, f), stats_on(out, f), f.defaults});
+      res.holdout.push_back({g, stats_on(in, f), stats_on(out, f), f});
     }
   }
   return res;

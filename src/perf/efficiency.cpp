@@ -105,7 +105,32 @@ const std::vector<std::string>& Efficiency::keys() {
   return names;
 }
 
-Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu) const {
+double EfficiencyTable::get(const std::string& key) const {
+  const auto slash = key.find('/');
+  if (slash == std::string::npos) return defaults.get(key);
+  const std::string engine = key.substr(0, slash), k = key.substr(slash + 1);
+  for (const auto& e : engines)
+    if (e.name == engine) {
+      const auto it = e.overrides.find(k);
+      return it != e.overrides.end() ? it->second : defaults.get(k);
+    }
+  return defaults.get(k);
+}
+
+void EfficiencyTable::set(const std::string& key, double value) {
+  const auto slash = key.find('/');
+  if (slash == std::string::npos) return defaults.set(key, value);
+  const std::string engine = key.substr(0, slash), k = key.substr(slash + 1);
+  (void)defaults.get(k);  // validates the key
+  for (auto& e : engines)
+    if (e.name == engine) {
+      e.overrides[k] = value;
+      return;
+    }
+  engines.push_back({engine, {}, {{k, value}}});
+}
+
+Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::string& engine) const {
   Efficiency e = defaults;
   std::vector<std::string> names = {to_lower(gpu.id), to_lower(gpu.name)};
   for (const auto& a : gpu.aliases) names.push_back(to_lower(a));
@@ -119,6 +144,10 @@ Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu) const {
     for (const auto& [k, v] : c.overrides) e.set(k, v);
     break;
   }
+  if (!engine.empty())
+    for (const auto& en : engines)
+      if (en.name == engine)
+        for (const auto& [k, v] : en.overrides) e.set(k, v);
   return e;
 }
 
@@ -142,7 +171,8 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
   if (const auto fitted = root["fitted"]) {
     for (const auto& f : fitted) {
       const auto key = f.as<std::string>();
-      if (!find_key(key)) throw InputError(file, "/fitted", key, unknown_key_hint(key));
+      const auto base = key.substr(key.find('/') + 1);
+      if (!find_key(base)) throw InputError(file, "/fitted", key, unknown_key_hint(base));
       t.fitted_keys.push_back(key);
     }
   }
@@ -158,6 +188,17 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
       for (const auto& m : c["match"]) ec.match.push_back(to_lower(m.as<std::string>()));
       if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
       t.classes.push_back(std::move(ec));
+    }
+  }
+  if (const auto engines = root["engines"]) {
+    std::size_t i = 0;
+    for (const auto& c : engines) {
+      const std::string prefix = "/engines/" + std::to_string(i++);
+      EfficiencyClass ec;
+      if (!c["name"]) throw InputError(file, prefix + "/name", "", "each engine entry needs a name");
+      ec.name = c["name"].as<std::string>();
+      if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
+      t.engines.push_back(std::move(ec));
     }
   }
   return t;

@@ -16,7 +16,8 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   if (concurrency <= 0 || osl <= 0 || isl < 0) return pt;
   const auto& d = model.deployment();
   const double n = static_cast<double>(concurrency);
-  const double budget = std::max(1, d.knobs.max_batched_tokens);
+  // The token budget (like max_num_seqs) applies per attention-DP rank.
+  const double budget = std::max(1, d.knobs.max_batched_tokens) * (d.attention_dp ? std::max(1, d.tp) : 1);
   // Steps per request cycle: at least OSL (one token per step), more when the token budget cannot carry the
   // N*(ISL+OSL) tokens of a cycle in OSL steps.
   const double cycle_steps = std::max(osl, n * (isl + osl) / budget);

@@ -139,9 +139,10 @@ Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
     probe.knobs.max_batched_tokens = std::max(1, e->max_batched_tokens_min);
     StepModel sm(probe, eff);
     const double reqs = static_cast<double>(sm.max_concurrent_seqs(r.isl + r.osl));
-    const double bs = std::min<double>(reqs, e->max_num_seqs_cap);
+    // Under attention DP each rank schedules its own share (knobs are per rank).
+    const double ranks = d.attention_dp ? std::max(1, d.tp) : 1;
+    const double bs = std::min<double>(reqs, e->max_num_seqs_cap) / ranks;
     d.knobs.max_num_seqs = std::max(1, static_cast<int>(bs));
-    if (d.attention_dp) d.knobs.max_num_seqs = std::max(1, d.knobs.max_num_seqs / std::max(1, d.tp));
     if (e->max_batched_tokens_cap > 0) {
       const double tok = std::clamp(bs * (1 + r.isl / std::max(1.0, r.osl)), static_cast<double>(e->max_batched_tokens_min),
                                     static_cast<double>(e->max_batched_tokens_cap));
@@ -162,7 +163,7 @@ struct Evaluated {
 
 Evaluated evaluate(const PreparedRow& r, const Deployment& base, const EfficiencyTable& table) {
   Evaluated out;
-  const Efficiency eff = table.for_gpu(base.gpu);
+  const Efficiency eff = table.for_gpu(base.gpu, r.engine ? r.engine->name : "");
   PreparedRow tmp = r;
   tmp.deployment = base;
   const Deployment d = with_engine_knobs(tmp, eff);

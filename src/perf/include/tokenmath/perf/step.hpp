@@ -12,6 +12,8 @@
 
 namespace tokenmath::perf {
 
+// With attention data parallelism (Deployment::attention_dp) the token budget and the sequence cap apply to
+// each of the tp attention ranks, as engines schedule each rank separately.
 struct EngineKnobs {
   int max_batched_tokens = 8192;  // token budget per step (chunked prefill)
   int max_num_seqs = 512;         // running sequences cap

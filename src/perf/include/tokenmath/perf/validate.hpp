@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/step.hpp"
 
 namespace tokenmath::perf {
@@ -107,11 +108,11 @@ struct HoldoutResult {
   std::string fit_group;   // rows fitted on
   ErrorStats fit_stats;    // on the fitted rows, after fitting
   ErrorStats test_stats;   // on all other rows
-  Efficiency fitted;
+  EfficiencyTable fitted;
 };
 struct CalibrationResult {
   std::vector<std::string> keys;
-  Efficiency before, after;  // the defaults block
+  EfficiencyTable before, after;
   ErrorStats before_stats, after_stats;
   double before_objective = 0, after_objective = 0;
   std::vector<CalibrationStep> trace;
