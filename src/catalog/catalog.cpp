@@ -18,7 +18,7 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 }
 
 // Normal form of a model name: lower case; parenthetical notes removed ("DeepSeek-R1 (671B)" -> "deepseek-r1");
-// an organisation prefix dropped ("meta-llama/Llama-3.1-8B" -> "llama-3.1-8b"); spaces and underscores as '-';
+// spaces and underscores as '-';
 // then release suffixes stripped repeatedly: -instruct, -chat, -base, -hf, -it, -fp8, -bf16, -v0.1, and a
 // 4-digit date tag (-0528, -2407). "meta-llama-3..." becomes "llama-3...".
 std::string normalise_model_name(std::string_view name) {
@@ -29,7 +29,6 @@ std::string normalise_model_name(std::string_view name) {
     else if ((ch == ')' || ch == ']') && depth > 0) --depth;
     else if (depth == 0) s += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
-  if (auto slash = s.rfind('/'); slash != std::string::npos) s = s.substr(slash + 1);
   for (char& ch : s)
     if (ch == ' ' || ch == '_') ch = '-';
   // trim '-' runs and ends
@@ -56,19 +55,32 @@ std::string normalise_model_name(std::string_view name) {
   return t;
 }
 
-std::vector<std::string> names_of(const ModelSpec& m) {
-  std::vector<std::string> out = {m.id, m.display_name};
+// "meta-llama/llama-3.1-8b" -> "llama-3.1-8b" (the Hugging Face organisation dropped); unchanged without '/'.
+std::string strip_org(const std::string& key) {
+  const auto slash = key.find('/');
+  return slash == std::string::npos ? key : key.substr(slash + 1);
+}
+
+// Normalised names a model answers to: id, display name, aliases, and its HF repo with and without the
+// organisation. (Aliases keep their '/': "DeepSeek-V3/R1" is a name, not an organisation.)
+std::vector<std::string> keys_of(const ModelSpec& m) {
+  std::vector<std::string> out;
+  for (const auto& n : {m.id, m.display_name}) out.push_back(normalise_model_name(n));
+  for (const auto& a : m.aliases) out.push_back(normalise_model_name(a));
   if (!m.hf_repo.empty()) {
     std::string repo = m.hf_repo;
     if (auto sp = repo.find(' '); sp != std::string::npos) repo = repo.substr(0, sp);
-    out.push_back(repo);
+    out.push_back(normalise_model_name(repo));
+    out.push_back(strip_org(normalise_model_name(repo)));
   }
-  out.insert(out.end(), m.aliases.begin(), m.aliases.end());
   return out;
 }
 
+// A name is taken as a file path when it names a .json file or starts like a path.
 bool looks_like_path(std::string_view s) {
-  return s.find('/') != std::string_view::npos || ends_with(std::string(s), ".json");
+  const std::string str(s);
+  return ends_with(str, ".json") || str.rfind('/', 0) == 0 || str.rfind("./", 0) == 0 || str.rfind("../", 0) == 0 ||
+         str.rfind('~', 0) == 0;
 }
 
 }  // namespace
@@ -87,12 +99,12 @@ Catalog Catalog::load(const std::filesystem::path& data_dir) {
   std::map<std::string, std::string> owner;
   for (const auto& f : files) {
     ModelSpec m = load_model_config(f);
-    for (const auto& n : names_of(m)) {
-      const std::string key = normalise_model_name(n);
-      auto [it, inserted] = owner.emplace(key, m.id);
+    std::vector<std::string> names = {m.id, m.display_name};
+    names.insert(names.end(), m.aliases.begin(), m.aliases.end());
+    for (const auto& n : names) {
+      auto [it, inserted] = owner.emplace(normalise_model_name(n), m.id);
       if (!inserted && it->second != m.id)
-        throw InputError(f.string(), "/_meta/aliases", n,
-                         "name already used by model '" + it->second + "'");
+        throw InputError(f.string(), "/_meta/aliases", n, "name already used by model '" + it->second + "'");
     }
     c.models_.push_back(std::move(m));
   }
@@ -111,9 +123,11 @@ const ModelSpec* Catalog::resolve_model(std::string_view name) const {
   if (key.empty()) return nullptr;
   for (const auto& m : models_)
     if (to_lower(m.id) == to_lower(name)) return &m;
-  for (const auto& m : models_)
-    for (const auto& n : names_of(m))
-      if (normalise_model_name(n) == key) return &m;
+  // Full name first ("deepseek-v3/r1" is an alias), then without an organisation prefix.
+  for (const std::string& k : {key, strip_org(key)})
+    for (const auto& m : models_)
+      for (const auto& mk : keys_of(m))
+        if (mk == k) return &m;
   return nullptr;
 }
 
