@@ -180,6 +180,9 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
   if (const auto* r = cost::find_rental_price(cost::shipped_rental_prices(), gpu.id, s.rented_tier)) {
     c.rented_usd_per_gpu_hour = r->usd_per_gpu_hour;
     c.annual_rented_usd = g * r->usd_per_gpu_hour * s.rented_hours_per_year;
+    const double k = c.annual_rented_usd / c.annual_owned_usd;
+    c.rented_prices = {c.owned_prices.fresh_input_usd_per_mtok * k, c.owned_prices.cached_input_usd_per_mtok * k,
+                       c.owned_prices.cache_write_usd_per_mtok * k, c.owned_prices.output_usd_per_mtok * k};
   }
 
   const double api_annual = demand.steps_per_year * api_usd_per_step;
@@ -272,8 +275,11 @@ PlanResult run_plan(const Scenario& s) {
       Candidate c = evaluate(s, demand, api_usd_per_step, models[i], *sys, cat.gpu(sys->gpu_id));
       if (hosted[i]) {
         c.hosted_api_model = hosted[i]->model;
-        c.annual_hosted_api_usd =
-            cost_usd(demand.tokens_per_year, workload_prices(s, *hosted[i])) * s.api_price_multiplier;
+        const TokenPrices list_prices = workload_prices(s, *hosted[i]);
+        c.hosted_prices = {list_prices.fresh_input_usd_per_mtok * s.api_price_multiplier,
+                           list_prices.cached_input_usd_per_mtok * s.api_price_multiplier,
+                           list_prices.output_usd_per_mtok * s.api_price_multiplier};
+        c.annual_hosted_api_usd = cost_usd(demand.tokens_per_year, c.hosted_prices);
       }
       r.candidates.push_back(std::move(c));
     }

@@ -121,6 +121,49 @@ Table plan_candidates_table(const PlanResult& r) {
   return t;
 }
 
+Table plan_demand_table(const PlanResult& r) {
+  const auto& d = r.demand;
+  Table t({{"rate", "rate"}, {"steps_per_s", "agent steps/s", 1}, {"fresh_input_tok_s", "fresh input tok/s", 0},
+           {"cached_input_tok_s", "cached input tok/s", 0}, {"output_tok_s", "output tok/s", 0}});
+  auto row = [&](const std::string& name, double steps) {
+    const auto m = d.rate(steps);
+    t.add_row({name, steps, m.fresh_input, m.cached_input, m.output});
+  };
+  row("mean over the year (8,760 h)", d.average_steps_per_s);
+  row("mean over a working day (24 h)", d.steps_per_year / r.scenario.working_days_per_year / 86400.0);
+  row("busiest hour", d.peak_hour_steps_per_s);
+  row(fmt::format("burst peak (x{:g}): capacity is sized for this", r.scenario.burst_factor), d.peak_steps_per_s);
+  const auto y = d.tokens_per_year;
+  t.add_row({"per year (tokens)", d.steps_per_year, y.fresh_input, y.cached_input, y.output});
+  return t;
+}
+
+Table plan_token_kinds_table(const PlanResult& r, const Candidate& c) {
+  Table kinds({{"kind", "token kind"}, {"tokens_per_year", "tokens/yr", 0}, {"time_share", "GPU-time share", 3},
+               {"owned_usd_per_mtok", "own $/M", 4}, {"rented_usd_per_mtok", "rent $/M", 4},
+               {"hosted_api_usd_per_mtok", "same-model API $/M", 4}, {"reference_api_usd_per_mtok", "ref API $/M", 4}});
+  const auto& t = r.demand.tokens_per_year;
+  const auto& p = c.owned_prices;
+  const auto& rp = c.rented_prices;
+  const auto& h = c.hosted_prices;
+  const bool rented = c.annual_rented_usd > 0, hosted = c.annual_hosted_api_usd > 0;
+  const double m = r.scenario.api_price_multiplier;
+  const auto& ref = r.demand.reference_prices;
+  auto opt = [](bool on, double v) { return on ? Cell{v} : Cell{}; };
+  kinds.add_row({"fresh input (prefill)", t.fresh_input, c.replica.best.share_fresh, p.fresh_input_usd_per_mtok,
+                 opt(rented, rp.fresh_input_usd_per_mtok), opt(hosted, h.fresh_input_usd_per_mtok),
+                 ref.fresh_input_usd_per_mtok * m});
+  kinds.add_row({"cached input (prefix hit)", t.cached_input, c.replica.best.share_cached, p.cached_input_usd_per_mtok,
+                 opt(rented, rp.cached_input_usd_per_mtok), opt(hosted, h.cached_input_usd_per_mtok),
+                 ref.cached_input_usd_per_mtok * m});
+  kinds.add_row({"output (decode)", t.output, c.replica.best.share_output, p.output_usd_per_mtok,
+                 opt(rented, rp.output_usd_per_mtok), opt(hosted, h.output_usd_per_mtok), ref.output_usd_per_mtok * m});
+  kinds.add_row({"blended", t.total(), 1.0, c.owned_blended_usd_per_mtok,
+                 opt(rented, c.annual_rented_usd / t.total() * 1e6),
+                 opt(hosted, c.annual_hosted_api_usd / t.total() * 1e6), r.api_blended_usd_per_mtok});
+  return kinds;
+}
+
 Table plan_assumptions_table(const PlanResult& r) {
   Table t({{"key", "key"}, {"value", "value"}, {"unit", "unit"}, {"source", "source"}});
   for (const auto& o : plan::scenario_options()) {
@@ -264,24 +307,14 @@ std::string render_plan(const PlanResult& r, Format f) {
   auto table = [&](const Table& t) { return md ? t.to_markdown() : t.to_text(); };
   std::string out = md ? "# tokenmath plan: " + r.scenario.name + "\n\n" : "tokenmath plan: " + r.scenario.name + "\n\n";
   for (const auto& l : plan_answer(r)) out += (md ? "- " : "  ") + l + "\n";
+  out += heading("Demand (token rates by kind)");
+  out += table(plan_demand_table(r));
   out += heading("Candidates (cheapest owned first; fleet sized for the burst peak)");
   out += table(plan_candidates_table(r));
 
   if (const Candidate* c = r.best()) {
     out += heading("Chosen: " + c->model_name + " on " + c->system_name);
-    Table kinds({{"kind", "token kind"}, {"tokens_per_year", "tokens/yr", 0}, {"time_share", "GPU-time share", 3},
-                 {"owned_usd_per_mtok", "own $/M", 4}, {"reference_api_usd_per_mtok", "ref API $/M", 4}});
-    const auto& t = r.demand.tokens_per_year;
-    const auto& p = c->owned_prices;
-    const auto& ref = r.demand.reference_prices;
-    kinds.add_row({"fresh input (prefill)", t.fresh_input, c->replica.best.share_fresh, p.fresh_input_usd_per_mtok,
-                   ref.fresh_input_usd_per_mtok * r.scenario.api_price_multiplier});
-    kinds.add_row({"cached input (prefix hit)", t.cached_input, c->replica.best.share_cached,
-                   p.cached_input_usd_per_mtok, ref.cached_input_usd_per_mtok * r.scenario.api_price_multiplier});
-    kinds.add_row({"output (decode)", t.output, c->replica.best.share_output, p.output_usd_per_mtok,
-                   ref.output_usd_per_mtok * r.scenario.api_price_multiplier});
-    kinds.add_row({"blended", t.total(), 1.0, c->owned_blended_usd_per_mtok, r.api_blended_usd_per_mtok});
-    out += table(kinds);
+    out += table(plan_token_kinds_table(r, *c));
     std::vector<std::pair<std::string, Cell>> kv = {
         {"deployment", c->replica.label},
         {"concurrency per replica", static_cast<long long>(c->replica.best.concurrency)},

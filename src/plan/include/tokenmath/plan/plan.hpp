@@ -42,8 +42,10 @@ struct Candidate {
   double owned_blended_usd_per_mtok = 0; // annual_owned_usd / tokens per year x 1e6
   std::string hosted_api_model;          // price-list key of the same model on a hosted API ("" = none)
   double annual_hosted_api_usd = 0;      // the demand's tokens at that price x api.price_multiplier (0 = none)
+  TokenPrices hosted_prices;             // that API's $/M by kind as this workload is billed
   double rented_usd_per_gpu_hour = 0;    // 0 = no published price for the tier
   double annual_rented_usd = 0;          // gpus x price x rented.hours_per_year (0 when no price)
+  cost::TokenPrices rented_prices;       // owned_prices x annual_rented / annual_owned (same time attribution)
   double break_even_utilisation = 0;     // finance.hpp; the API is cheaper below it
   double break_even_engineers = 0;       // smallest organisation (same budget each) for which owning wins
   double payback_years = 0;              // capex / (API per year - owned opex per year)

@@ -17,6 +17,10 @@ std::vector<std::string> plan_answer(const plan::PlanResult& r);
 
 // One row per candidate (feasible first, cheapest first; infeasible ones with their reason).
 Table plan_candidates_table(const plan::PlanResult& r);
+// Average, busiest-hour and burst-peak rates of agent steps and of tokens by kind, and the yearly totals.
+Table plan_demand_table(const plan::PlanResult& r);
+// $/M by token kind for one candidate: owned, rented, the same model's hosted API, the reference API.
+Table plan_token_kinds_table(const plan::PlanResult& r, const plan::Candidate& c);
 // Every scenario option (key, value, unit, source), then the catalog and price-list entries the plan used.
 Table plan_assumptions_table(const plan::PlanResult& r);
 
