@@ -194,8 +194,10 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   // + routers) in bf16 * split] / p. Pipeline stages are taken as equal slices of the model.
   const double dense = (s.attn_proj + s.dense_ffn + s.shared) * wb * dense_split;
   const double experts = s.expert * s.num_experts * s.moe_layers * wb / t;
-  const double embed = (s.embedding + (s.tied ? 0 : s.lm_head) + s.router) * bf16 * dense_split;
-  plan.weight_bytes_per_gpu = (dense + experts + embed) / p;
+  // Embedding and lm_head sit on the first and last stage: with p > 1 the fullest stage holds one V*h matrix
+  // besides its 1/p of the layers; with p = 1 the GPU holds both (one if tied).
+  const double vocab_mats = p > 1 ? std::max(s.embedding, s.lm_head) : s.embedding + (s.tied ? 0 : s.lm_head);
+  plan.weight_bytes_per_gpu = (dense + experts + s.router * bf16 * dense_split) / p + vocab_mats * bf16 * dense_split;
   // Activations: max_batched_tokens * bf16 * (4h for residual/qkv/attention output + 3*ffn_width/t for the
   // gate/up/activation buffers), plus fp32 logits for max_num_seqs sequences over V/t vocabulary entries.
   const double h = static_cast<double>(m.hidden_size);
@@ -266,9 +268,10 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // Routers: 2*h*E FLOPs per token, folded into the dense group (bf16 weights, negligible time).
   lin_flops_per_tok_ += 2.0 * s.router / t / p;
   // lm_head: 2*V*h FLOPs per sampled sequence (only the last position of a prefill chunk is sampled),
-  // vocabulary-parallel under TP; kept in bf16; runs on the last stage (averaged over stages).
-  head_flops_per_seq_ = 2.0 * s.lm_head / t / p;
-  head_bytes_ = s.lm_head * 2.0 * (dp ? 1.0 : 1.0 / t) / p;
+  // vocabulary-parallel under TP; kept in bf16. It runs on the last pipeline stage, which is therefore the
+  // slowest: the modelled stage is the last one (1/p of the layers plus the whole lm_head).
+  head_flops_per_seq_ = 2.0 * s.lm_head / t;
+  head_bytes_ = s.lm_head * 2.0 * (dp ? 1.0 : 1.0 / t);
   // The lm_head runs at the bf16 rate; rescale its FLOPs so step() can multiply by the linear-GEMM rate:
   // f / head_rate = f' * inv_lin_flops_rate_.
   head_flops_per_seq_ *= (1.0 / head_rate) / inv_lin_flops_rate_;
@@ -304,6 +307,7 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
       recurrent_flops_per_tok_ += 6.0 * a.mamba_num_heads * a.mamba_head_dim * a.ssm_state_size / t / p;
   }
   attn_token_share_ = 1.0 / t;
+  dp_ranks_ = dp ? t : 1;
 
   // Collectives. Link: scale-up when the tensor group fits the fabric, else the scale-out NIC.
   const double scaleup = d.gpu.scaleup_gb_s * 1e9;
@@ -384,8 +388,16 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
                              double pairs_w, StepTime* out) const {
   const double tokens = dec + pre;
   const double sampled = dec + pre_seqs;
+  // Attention DP: every MoE layer synchronises the t ranks, so the rank-local groups (dense linears, attention)
+  // last as long as the busiest rank. Decode sequences spread evenly, but a prompt chunk lands on one rank:
+  // the busiest rank prefills pre / r tokens with r = min(t, prefill sequences) ranks prefilling, i.e. the
+  // prefill work of those groups is scaled by t / r (1 without attention DP).
+  const double pre_scale = dp_ranks_ > 1 ? dp_ranks_ / std::clamp(pre_seqs, 1.0, dp_ranks_) : 1.0;
+  const double rank_tokens = dec + pre * pre_scale;
+  pairs *= pre_scale;
+  pairs_w *= pre_scale;
   // Dense linears and the lm_head.
-  const double lin = roof(lin_flops_per_tok_ * tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_) +
+  const double lin = roof(lin_flops_per_tok_ * rank_tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_) +
                      roof(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_);
   // Routed experts: expected distinct experts touched on this GPU = (E/e) * (1 - (1-k/E)^T).
   double moe = 0;

@@ -157,6 +157,7 @@ class StepModel {
   double inv_link_rate_ = 0;           // 1 / (link bandwidth x efficiency)
   double inv_pp_link_rate_ = 0;
   double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
+  double dp_ranks_ = 1;                // attention-DP ranks (1 without attention DP)
 };
 
 }  // namespace tokenmath::perf
