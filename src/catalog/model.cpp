@@ -72,6 +72,8 @@ class Obj {
     }
     if (out < min_value)
       fail(key, &v, min_value == 1 ? "must be a positive integer" : "must be >= " + std::to_string(min_value));
+    // Every dimension is stored in an int or multiplied with others; 2^31 - 1 keeps both well defined.
+    if (out > 2147483647) fail(key, &v, "is implausibly large (must be <= 2147483647)");
     return out;
   }
   std::int64_t req_int(const std::string& key, std::int64_t min_value = 1) const {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -121,4 +124,43 @@ TEST(ModelErrors, CliPrintsOneLineAndExits2) {
   }
   const auto r = tokenmath::testing::run_cli("model " + test_data("zero-dim.json"));
   EXPECT_THAT(r.err, HasSubstr("/num_hidden_layers: value '0': must be a positive integer"));
+}
+
+// Robustness: corrupting any top-level numeric field of any shipped config (wrong type, negative, huge)
+// either still loads (the field is not used) or raises an InputError that names exactly that field - never
+// another exception or a crash (run under ASan/UBSan in CI).
+TEST(ModelErrors, CorruptedShippedConfigsFailCleanly) {
+  namespace fs = std::filesystem;
+  const fs::path models = fs::path(TOKENMATH_SOURCE_DIR) / "data" / "models";
+  int checked = 0, rejected = 0;
+  for (const auto& entry : fs::directory_iterator(models)) {
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Python's Infinity literal (Nemotron-H) is not JSON; the loader maps it to null, so does this test.
+    for (auto pos = text.find("Infinity"); pos != std::string::npos; pos = text.find("Infinity"))
+      text.replace(pos, 8, "null");
+    const auto original = nlohmann::json::parse(text);
+    for (const auto& [key, value] : original.items()) {
+      if (!value.is_number()) continue;
+      for (const nlohmann::json& bad : {nlohmann::json("x"), nlohmann::json(-3), nlohmann::json(1e12)}) {
+        auto corrupted = original;
+        corrupted[key] = bad;
+        const auto path = tokenmath::testing::write_temp(corrupted.dump());
+        try {
+          const auto m = load_model_config(path);
+          (void)count_params(m);
+          (void)kv_bytes_per_token(m, Precision::bf16, 1000);
+        } catch (const InputError& e) {
+          EXPECT_EQ(e.field(), "/" + key) << entry.path() << ": " << e.what();
+          ++rejected;
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << entry.path() << " /" << key << " = " << bad.dump() << ": " << e.what();
+        }
+        std::remove(path.c_str());
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 500);
+  EXPECT_GT(rejected, 300);
 }
