@@ -280,6 +280,10 @@ PlanResult run_plan(const Scenario& s) {
                            list_prices.cached_input_usd_per_mtok * s.api_price_multiplier,
                            list_prices.output_usd_per_mtok * s.api_price_multiplier};
         c.annual_hosted_api_usd = cost_usd(demand.tokens_per_year, c.hosted_prices);
+        if (c.feasible)
+          c.hosted_break_even_utilisation = break_even_utilisation(
+              c.annual_owned_usd, static_cast<double>(c.replicas) * c.replica.best.steps_per_s * kSecondsPerYear,
+              cost_usd(demand.tokens_per_step, c.hosted_prices));
       }
       r.candidates.push_back(std::move(c));
     }

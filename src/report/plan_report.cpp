@@ -72,11 +72,15 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
                               usd(c->annual_owned_usd), per_mtok(c->owned_blended_usd_per_mtok), rent, hosted,
                               usd(r.api_annual_usd), per_mtok(r.api_blended_usd_per_mtok)));
   const auto& h = c->hybrid.best;
+  const std::string hosted_be =
+      c->annual_hosted_api_usd > 0
+          ? fmt::format(" (same model's API: above {})", pct(c->hosted_break_even_utilisation))
+          : "";
   lines.push_back(fmt::format(
-      "Owning beats the reference API from {} at this budget, or above {} fleet utilisation (this fleet: {}); "
-      "payback {}; cheapest split: own {} of peak capacity, {}/yr.",
-      engineers_text(c->break_even_engineers), pct(c->break_even_utilisation), pct(c->utilisation), years_text(c->payback_years), pct(h.owned_fraction),
-      usd(h.total_usd_per_year())));
+      "Owning beats the reference API from {} at this budget, or above {} fleet utilisation{}; this fleet runs at "
+      "{}; payback {}; cheapest split: own {} of peak capacity, {}/yr.",
+      engineers_text(c->break_even_engineers), pct(c->break_even_utilisation), hosted_be, pct(c->utilisation),
+      years_text(c->payback_years), pct(h.owned_fraction), usd(h.total_usd_per_year())));
   std::string driver;
   if (!r.tornado.empty()) {
     const auto& t = r.tornado.front();
@@ -240,7 +244,12 @@ nlohmann::json plan_json(const PlanResult& r) {
     json j = {{"model", c.model_id}, {"system", c.system_id}, {"gpu", c.gpu_id}, {"feasible", c.feasible},
               {"preliminary_hardware", c.preliminary}, {"deployments_tried", c.deployments_tried}};
     if (!c.hosted_api_model.empty())
-      j["hosted_api"] = {{"model", c.hosted_api_model}, {"annual_usd", c.annual_hosted_api_usd}};
+      j["hosted_api"] = {{"model", c.hosted_api_model},
+                         {"annual_usd", c.annual_hosted_api_usd},
+                         {"fresh_input_usd_per_mtok", c.hosted_prices.fresh_input_usd_per_mtok},
+                         {"cached_input_usd_per_mtok", c.hosted_prices.cached_input_usd_per_mtok},
+                         {"output_usd_per_mtok", c.hosted_prices.output_usd_per_mtok},
+                         {"break_even_utilisation", c.feasible ? json(c.hosted_break_even_utilisation) : json(nullptr)}};
     if (!c.feasible) {
       j["reason"] = c.reason;
       cands.push_back(j);

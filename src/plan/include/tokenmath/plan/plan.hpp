@@ -43,6 +43,7 @@ struct Candidate {
   std::string hosted_api_model;          // price-list key of the same model on a hosted API ("" = none)
   double annual_hosted_api_usd = 0;      // the demand's tokens at that price x api.price_multiplier (0 = none)
   TokenPrices hosted_prices;             // that API's $/M by kind as this workload is billed
+  double hosted_break_even_utilisation = 0;  // as break_even_utilisation, against the same model's API
   double rented_usd_per_gpu_hour = 0;    // 0 = no published price for the tier
   double annual_rented_usd = 0;          // gpus x price x rented.hours_per_year (0 when no price)
   cost::TokenPrices rented_prices;       // owned_prices x annual_rented / annual_owned (same time attribution)
