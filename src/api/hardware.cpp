@@ -108,13 +108,15 @@ std::string list_systems(report::Format f) {
            {"scaleup_domain_gpus", "scale-up domain", 0},
            {"scaleout_gb_s_per_gpu", "scale-out GB/s/GPU", 1},
            {"wall_w_per_gpu", "wall W/GPU", 0},
+           {"rack_kw", "rack kW", 1},
            {"cooling", "cooling"},
            {"price_usd_per_gpu", "$/GPU", 0},
            {"price_date", "price date"},
            {"derived_fields", "derived"}});
   for (const auto& s : cat.systems())
     t.add_row({s.id, s.name, s.gpu_id, static_cast<long long>(s.gpus_per_node), static_cast<long long>(s.gpus_per_rack),
-               static_cast<long long>(s.scaleup_domain_gpus), s.scaleout_gb_s_per_gpu, s.wall_w_per_gpu, s.cooling,
+               static_cast<long long>(s.scaleup_domain_gpus), s.scaleout_gb_s_per_gpu, s.wall_w_per_gpu,
+               s.wall_w_per_gpu * s.gpus_per_rack / 1000.0, s.cooling,
                s.price_usd_per_gpu, s.price_date, join(s.derived_fields, f == report::Format::csv ? ";" : ",")});
   return t.render(f);
 }
@@ -133,6 +135,10 @@ std::string show_system(const std::string& id, report::Format f) {
       {"wall_w_per_gpu", s.wall_w_per_gpu},
       {"cooling", s.cooling},
       {"price_usd_per_gpu", s.price_usd_per_gpu},
+      // Aggregates computed here (not data): node and rack price and IT power.
+      {"node_price_usd", s.price_usd_per_gpu * s.gpus_per_node},
+      {"node_kw", s.wall_w_per_gpu * s.gpus_per_node / 1000.0},
+      {"rack_kw", s.wall_w_per_gpu * s.gpus_per_rack / 1000.0},
       {"price_date", s.price_date},
       {"price_source", s.price_source},
       {"preliminary", s.preliminary},
