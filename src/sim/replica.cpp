@@ -71,7 +71,10 @@ Replica::Replica(std::int32_t id, ReplicaConfig cfg, SeqPool* pool, ReplicaEvent
   residue_count_.assign(static_cast<std::size_t>(cfg_.block_tokens), 0);
 }
 
-bool Replica::fits(std::int64_t tokens) const { return blocks_for(tokens + 1) <= cfg_.kv_blocks; }
+bool Replica::fits(std::int64_t tokens) const {
+  if (cfg_.max_context_tokens > 0 && tokens > cfg_.max_context_tokens) return false;
+  return blocks_for(tokens + 1) <= cfg_.kv_blocks;
+}
 
 void Replica::enqueue(std::int32_t s) {
   Seq& q = (*pool_)[s];
@@ -358,6 +361,7 @@ void Replica::preempt(std::int32_t s) {
   q.kv_ready = false;
   ++q.preemptions;
   ++stats_.preemptions;
+  preempted_this_step_ = true;
   waiting_.push_front(s);
 }
 
@@ -435,6 +439,9 @@ void Replica::plan_prefills(std::int64_t& budget) {
 }
 
 void Replica::admit(std::int64_t& budget, SimTime now, bool allow_prefill) {
+  // As vLLM v1: a step that had to preempt admits nothing, so a preempted sequence is not readmitted into the
+  // step it was evicted from (which could otherwise livelock prefill-first scheduling).
+  if (preempted_this_step_) return;
   while (budget > 0 && running_ < cfg_.max_num_seqs && !waiting_.empty()) {
     const std::int32_t s = waiting_.front();
     Seq& q = (*pool_)[s];
@@ -459,15 +466,25 @@ void Replica::admit(std::int64_t& budget, SimTime now, bool allow_prefill) {
     if (cfg_.prefix_caching) lookup_ref(q, host_bytes);
     const auto n = static_cast<std::int32_t>(
         std::min<std::int64_t>({q.target - q.computed, budget, cfg_.chunk_tokens}));
-    const std::int64_t need = blocks_for(q.computed - q.chunked + n);
+    // Host-tier tokens are placed (and become cache entries) before the chunk's blocks are added, which can
+    // cost one block more than placing both together.
+    const std::int64_t loaded = q.computed - q.chunked;
+    const std::int64_t need = blocks_for(loaded + n) + (loaded > 0 ? 1 : 0);
     if (available() < need) {  // no preemption to admit: wait for blocks
       for (auto it = q.refs.rbegin(); it != q.refs.rend(); ++it) unref(*it);
       q.refs.clear();
       q.chunked = q.computed = q.next_chunk = 0;
       break;
     }
-    allocate(need);
-    q.priv_blocks = need;
+    q.priv_blocks = 0;
+    if (loaded > 0) {
+      q.priv_blocks = blocks_for(loaded);
+      allocate(q.priv_blocks);
+      register_chunks(q);  // chunks loaded from the host tier become HBM entries
+    }
+    const std::int64_t rest = blocks_for(q.computed - q.chunked + n) - q.priv_blocks;
+    allocate(rest);
+    q.priv_blocks += rest;
     waiting_.pop_front();
     running_push(s);
     prefilling_.push_back(s);
@@ -478,7 +495,6 @@ void Replica::admit(std::int64_t& budget, SimTime now, bool allow_prefill) {
     if (q.cached_tokens < 0) q.cached_tokens = q.computed;
     if (q.first_sched_ns < 0) q.first_sched_ns = now;
     step_host_bytes_ += host_bytes;
-    register_chunks(q);  // chunks loaded from the host tier become HBM entries
     plan_.push_back({s, n});
     budget -= n;
   }
@@ -488,6 +504,7 @@ SimTime Replica::begin_step(SimTime now) {
   plan_.clear();
   step_host_bytes_ = 0;
   step_start_ns_ = now;
+  preempted_this_step_ = false;
   std::int64_t budget = cfg_.max_batched_tokens;
   if (cfg_.scheduler == SchedulerKind::decode_first) {
     plan_decode();

@@ -251,7 +251,7 @@ const std::vector<std::string>& deployment_keys() {
   static const std::vector<std::string> k{
       "gpu", "tp", "pp", "ep", "attention_dp", "precision", "activation_precision", "kv_dtype",
       "max_batched_tokens", "max_num_seqs", "chunked_prefill_tokens", "kv_mem_fraction", "block_tokens",
-      "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s"};
+      "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s", "step_time", "kv_capacity_tokens"};
   return k;
 }
 
@@ -266,6 +266,7 @@ struct BuiltPool {
   PoolSpec spec;
   PoolInfo info;
   std::shared_ptr<const perf::StepModel> model;
+  bool linear_timer = false;  // step_time override: no step-model capacity
 };
 
 BuiltPool build_pool(const std::string& file, const Y& model_node, const std::map<std::string, Y>& keys,
@@ -358,7 +359,25 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     rc.host_bytes_per_s = bw * 1e9;
   }
   rc.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
+  rc.max_context_tokens = d.model->max_context;
   rc.timer = std::make_shared<PerfStepTimer>(sm);
+  // Overrides that replace the step model's figures (what-if studies; golden tests that pin the simulator's
+  // behaviour independently of the step model's calibration).
+  if (const Y* st = get("step_time")) {
+    st->allow({"base_s", "per_token_s", "per_ctx_token_s", "per_attn_pair_s"});
+    auto t = std::make_shared<LinearStepTimer>();
+    t->base_s = st->positive("base_s", 0);
+    t->per_token_s = st->num_in("per_token_s", 0, 0);
+    t->per_ctx_token_s = st->num_in("per_ctx_token_s", 0, 0);
+    t->per_attn_pair_s = st->num_in("per_attn_pair_s", 0, 0);
+    rc.timer = t;
+    bp.linear_timer = true;
+  }
+  if (const Y* kc = get("kv_capacity_tokens")) {
+    const double v = kc->number();
+    if (v < rc.block_tokens) kc->fail(fmt::format("must be >= block_tokens ({})", rc.block_tokens));
+    rc.kv_blocks = static_cast<std::int64_t>(v / rc.block_tokens);
+  }
 
   bp.info.name = pool_name;
   bp.info.model = d.model->display_name;
@@ -503,6 +522,7 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
   // base of `load`).
   if (sc.mean_input_tokens > 0 && sc.mean_output_tokens > 0) {
     for (auto& bp : pools) {
+      if (bp.linear_timer) continue;
       const perf::Frontier fr = perf::frontier(*bp.model, sc.mean_input_tokens, sc.mean_output_tokens);
       if (fr.feasible) bp.info.capacity_req_per_s = fr.best.output_tok_s / sc.mean_output_tokens;
     }

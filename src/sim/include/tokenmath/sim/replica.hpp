@@ -58,6 +58,7 @@ struct ReplicaConfig {
   double host_bytes_per_s = 0;       // host -> HBM transfer bandwidth
   double kv_bytes_per_token = 0;     // whole replica, for host transfers and disaggregated KV transfer
   std::int32_t window_tokens = 0;    // model's sliding window (0 = none)
+  std::int64_t max_context_tokens = 0;  // longest sequence the model accepts (0 = no limit)
   std::shared_ptr<const StepTimer> timer;
 };
 
@@ -145,7 +146,8 @@ class Replica {
   // Tokens of requests routed here and not yet finished (prompt + output), for routers.
   std::int64_t outstanding_tokens() const { return outstanding_tokens_; }
   void add_outstanding(std::int64_t t) { outstanding_tokens_ += t; }
-  // Whether a sequence of `tokens` tokens can ever fit (else the request is rejected).
+  // Whether a sequence of `tokens` tokens can ever run: within the model's context and the whole KV pool
+  // (else the request is rejected, as engines reject over-long prompts).
   bool fits(std::int64_t tokens) const;
 
   // Queues a sequence (new, or arriving with its KV for a decode-role replica).
@@ -249,6 +251,7 @@ class Replica {
   // current step
   bool in_step_ = false;
   bool step_has_decode_ = false;
+  bool preempted_this_step_ = false;
   std::int64_t step_decode_seqs_ = 0;
   SimTime step_start_ns_ = 0;
   SimTime last_decode_end_ns_ = 0;
