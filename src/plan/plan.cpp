@@ -296,6 +296,8 @@ PlanResult run_plan(const Scenario& s) {
   const Candidate& best = r.candidates.front();
   r.base_saving_usd = r.api_annual_usd - best.annual_owned_usd;
   r.base_cost_usd = best.hybrid.best.total_usd_per_year();
+  r.sim_check = simulate_replica(best.replica, {demand.tokens_per_step, s.prefix_hold_s},
+                                 {s.max_ttft_s, s.min_output_tok_s_per_user}, s.peak_load_target, s.simulate_requests);
 
   // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
   // high value and the same work (agent steps per year); outcomes are the plan's annual cost (cheapest hybrid

@@ -139,6 +139,10 @@ std::vector<OptionSpec> make_options() {
           &S::api_price_multiplier),
 
       integer("hybrid.points", "points", 2, 1001, "points on the owned-fraction curve", &S::hybrid_points),
+      integer("verify.simulate_requests", "requests", 0, 1000000,
+              "simulate one replica of the chosen deployment at the planned peak load for this many requests "
+              "(a second path to its TTFT and decode speed; 0 = off)",
+              &S::simulate_requests),
 
       range("sensitivity.gpu_price_multiplier", "x catalog price", 0.01, 100, "owned.gpu_price_multiplier",
             &S::sensitivity_gpu_price_multiplier),

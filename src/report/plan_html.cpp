@@ -189,6 +189,9 @@ figure{margin:1.5em 0}
                        100 * c->utilisation);
     out += "<h2>Hybrid: owned base load, API for peaks</h2>\n<figure>" + hybrid_chart(*c) + "</figure>\n";
     out += "<h2>Sensitivity</h2>\n<figure>" + tornado(r) + "</figure>\n";
+    if (r.sim_check.ran)
+      out += "<h2>Simulator check of the chosen replica</h2>\n<p>" + svg::escape(r.sim_check.note) + "</p>\n" +
+             html_table(plan_sim_check_table(r));
     out += "<h2>Performance frontier of the chosen deployments</h2>\n<figure>" + frontier_chart(r) + "</figure>\n";
   }
   out += "<h2>Assumptions and sources</h2>\n" + html_table(plan_assumptions_table(r));

@@ -168,6 +168,25 @@ Table plan_token_kinds_table(const PlanResult& r, const Candidate& c) {
   return kinds;
 }
 
+Table plan_sim_check_table(const PlanResult& r) {
+  Table t({{"metric", "metric"}, {"analytic", "analytic at this load", 3}, {"sim_p50", "simulated p50", 3},
+           {"sim_p90", "simulated p90", 3}, {"slo", "SLO / limit", 3}});
+  const Candidate* c = r.best();
+  const auto& s = r.sim_check;
+  if (!c || !s.ran) return t;
+  const auto& b = c->replica.best;
+  const auto& tok = r.demand.tokens_per_step;
+  t.add_row({"concurrency (steps in flight)", static_cast<long long>(s.analytic_concurrency), Cell{}, Cell{},
+             static_cast<long long>(b.concurrency)});
+  t.add_row({"TTFT s", s.analytic_ttft_s, s.ttft_p50_s, s.ttft_p90_s, r.scenario.max_ttft_s});
+  t.add_row({"time per output token s", s.analytic_tpot_s, s.tpot_p50_s, s.tpot_p90_s,
+             1.0 / r.scenario.min_output_tok_s_per_user});
+  t.add_row({"prefix-cache hit rate", tok.cached_input / tok.input(), s.prefix_hit_rate, Cell{}, Cell{}});
+  t.add_row({"output tok/s (replica)", s.arrival_rate_per_s * tok.output, s.output_tok_s, Cell{}, Cell{}});
+  t.add_row({"share of requests meeting both SLOs", Cell{}, s.slo_attainment, Cell{}, Cell{}});
+  return t;
+}
+
 Table plan_assumptions_table(const PlanResult& r) {
   Table t({{"key", "key"}, {"value", "value"}, {"unit", "unit"}, {"source", "source"}});
   for (const auto& o : plan::scenario_options()) {
@@ -304,6 +323,15 @@ nlohmann::json plan_json(const PlanResult& r) {
   out["sensitivity"] = {{"metric", "the plan's annual cost (cheapest hybrid point of the chosen model and system)"},
                         {"base_cost_usd", r.base_cost_usd},
                         {"tornado", tornado}};
+  const auto& sc = r.sim_check;
+  out["sim_check"] = {{"ran", sc.ran}, {"note", sc.note}, {"requests", sc.requests},
+                      {"arrival_rate_per_s", sc.arrival_rate_per_s}, {"session_groups", sc.session_groups},
+                      {"ttft_p50_s", sc.ttft_p50_s}, {"ttft_p90_s", sc.ttft_p90_s}, {"tpot_p50_s", sc.tpot_p50_s},
+                      {"tpot_p90_s", sc.tpot_p90_s}, {"prefix_hit_rate", sc.prefix_hit_rate},
+                      {"output_tok_s", sc.output_tok_s}, {"busy_fraction", sc.busy_fraction},
+                      {"preemptions", sc.preemptions}, {"slo_attainment", sc.slo_attainment},
+                      {"analytic_concurrency", sc.analytic_concurrency}, {"analytic_ttft_s", sc.analytic_ttft_s},
+                      {"analytic_tpot_s", sc.analytic_tpot_s}};
   out["assumptions"] = plan_assumptions_table(r).to_json();
   return out;
 }
@@ -336,6 +364,11 @@ std::string render_plan(const PlanResult& r, Format f) {
         {"hybrid optimum: $/yr", c->hybrid.best.total_usd_per_year()},
     };
     out += "\n" + render_kv(kv, Format::table);
+  }
+  if (r.sim_check.ran) {
+    out += heading("Simulator check of the chosen replica (src/sim)");
+    out += r.sim_check.note + "\n\n";
+    out += table(plan_sim_check_table(r));
   }
   if (!r.tornado.empty()) {
     out += heading("Sensitivity: the plan's annual cost with one input at its low / high value");

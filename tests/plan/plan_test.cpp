@@ -215,3 +215,21 @@ TEST(PlanCli, HtmlIsSelfContainedWithFiveCharts) {
   EXPECT_EQ(r.out.find("<link"), std::string::npos);
   EXPECT_NE(r.out.find("Equal cost per token does not mean equal quality"), std::string::npos);
 }
+
+TEST(Plan, SimulatorAgreesWithTheAnalyticReplicaOnThroughputAndHitRate) {
+  Scenario s = small();
+  s.simulate_requests = 6000;
+  const PlanResult r = run_plan(s);
+  ASSERT_TRUE(r.sim_check.ran) << r.sim_check.note;
+  const auto& tok = r.demand.tokens_per_step;
+  EXPECT_NEAR(r.sim_check.prefix_hit_rate, tok.cached_input / tok.input(), 0.005);
+  // Open-loop arrivals at the planned load: served output rate = arrival rate x output tokens (within noise).
+  const double expected = r.sim_check.arrival_rate_per_s * tok.output;
+  EXPECT_NEAR(r.sim_check.output_tok_s, expected, 0.08 * expected);
+  // Decode speed: the simulated median within 50% of the analytic step at the same load (different scheduling
+  // details: chunking, decode-first) and both within the SLO.
+  EXPECT_NEAR(r.sim_check.tpot_p50_s, r.sim_check.analytic_tpot_s, 0.5 * r.sim_check.analytic_tpot_s);
+  EXPECT_LE(r.sim_check.analytic_tpot_s, 1.0 / s.min_output_tok_s_per_user);
+  s.simulate_requests = 0;
+  EXPECT_FALSE(run_plan(s).sim_check.ran);
+}

@@ -12,6 +12,7 @@
 #include "tokenmath/plan/demand.hpp"
 #include "tokenmath/plan/finance.hpp"
 #include "tokenmath/plan/scenario.hpp"
+#include "tokenmath/plan/verify.hpp"
 
 namespace tokenmath::plan {
 
@@ -74,6 +75,7 @@ struct PlanResult {
   double base_saving_usd = 0;         // chosen candidate's saving vs the API
   double base_cost_usd = 0;           // the plan's annual cost: the chosen candidate's best hybrid point
   std::vector<TornadoBar> tornado;    // largest swing of the plan's cost first
+  SimCheck sim_check;                 // simulator run of the chosen replica at slo.peak_load_target
   const Candidate* best() const { return chosen >= 0 ? &candidates[static_cast<std::size_t>(chosen)] : nullptr; }
 };
 

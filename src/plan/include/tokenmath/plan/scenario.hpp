@@ -63,8 +63,9 @@ struct Scenario {
   // API
   double api_price_multiplier = 0;  // x the price list (negotiated discount < 1)
 
-  // hybrid and sensitivity
+  // hybrid, simulator check and sensitivity
   int hybrid_points = 0;
+  int simulate_requests = 0;  // simulator check of the chosen replica (0 = off)
   std::vector<double> sensitivity_gpu_price_multiplier;  // [low, high] of each uncertain input
   std::vector<double> sensitivity_power_usd_per_kwh;
   std::vector<double> sensitivity_lifetime_years;

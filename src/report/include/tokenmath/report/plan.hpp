@@ -21,6 +21,8 @@ Table plan_candidates_table(const plan::PlanResult& r);
 Table plan_demand_table(const plan::PlanResult& r);
 // $/M by token kind for one candidate: owned, rented, the same model's hosted API, the reference API.
 Table plan_token_kinds_table(const plan::PlanResult& r, const plan::Candidate& c);
+// Analytic vs simulated latency, hit rate and throughput of the chosen replica (empty when not simulated).
+Table plan_sim_check_table(const plan::PlanResult& r);
 // Every scenario option (key, value, unit, source), then the catalog and price-list entries the plan used.
 Table plan_assumptions_table(const plan::PlanResult& r);
 

@@ -1,0 +1,123 @@
+#include "tokenmath/plan/verify.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "tokenmath/perf/efficiency.hpp"
+#include "tokenmath/sim/simulator.hpp"
+#include "tokenmath/sim/step_timer.hpp"
+
+namespace tokenmath::plan {
+
+SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, const Slo& slo, double load_fraction,
+                          std::int64_t requests, std::uint64_t seed) {
+  SimCheck out;
+  if (requests <= 0) {
+    out.note = "not run (verify.simulate_requests = 0)";
+    return out;
+  }
+  if (!rc.feasible) {
+    out.note = "not run: no feasible deployment";
+    return out;
+  }
+  const perf::Deployment& d = rc.deployment;
+  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu));
+  const double ranks = d.attention_dp ? d.tp : 1;
+
+  // One replica configured as the planner's analytic model assumes: token budget and sequence cap per
+  // attention-DP rank, KV pool of all ranks, prefix caching with LRU eviction.
+  sim::ReplicaConfig cfg;
+  cfg.block_tokens = 16;
+  cfg.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_capacity_tokens * ranks / cfg.block_tokens);
+  cfg.max_batched_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
+  cfg.max_num_seqs = static_cast<std::int32_t>(std::min<double>(d.knobs.max_num_seqs * ranks, cfg.max_batched_tokens));
+  cfg.chunk_tokens = cfg.max_batched_tokens;
+  cfg.prefix_caching = true;
+  cfg.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
+  cfg.kv_bytes_per_token = sm->memory().kv_capacity_tokens > 0
+                               ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus() / ranks
+                               : 0;
+  cfg.timer = std::make_shared<sim::PerfStepTimer>(sm);
+
+  sim::SimConfig config;
+  sim::PoolSpec pool;
+  pool.replicas = 1;
+  pool.config = cfg;
+  config.pools.push_back(pool);
+  config.slo.ttft_s = slo.max_ttft_s;
+  config.slo.tpot_s = 1.0 / slo.min_output_tok_s_per_user;
+
+  // Sessions whose prefix the analytic model keeps in HBM: the in-flight steps plus those between steps.
+  out.arrival_rate_per_s = rc.best.steps_per_s * load_fraction;
+  out.session_groups = std::max<std::int64_t>(
+      1, std::llround(static_cast<double>(rc.best.concurrency) * load_fraction +
+                      out.arrival_rate_per_s * shape.prefix_hold_s));
+  std::int64_t lo = 1, hi = std::max<std::int64_t>(1, rc.best.concurrency);
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    if (replica_point(*sm, shape, slo, mid).steps_per_s >= out.arrival_rate_per_s) hi = mid;
+    else lo = mid + 1;
+  }
+  const ReplicaPoint at_load = replica_point(*sm, shape, slo, lo);
+  out.analytic_concurrency = lo;
+  out.analytic_ttft_s = at_load.ttft_s;
+  out.analytic_tpot_s = at_load.iteration_s;
+
+  sim::WorkloadSpec w;
+  w.kind = sim::WorkloadSpec::Kind::synthetic;
+  w.arrival.kind = sim::ArrivalSpec::Kind::poisson;
+  w.arrival.rate_per_s = out.arrival_rate_per_s;
+  w.input_tokens = sim::Dist::fixed(std::max(1.0, std::round(shape.tokens.fresh_input)));
+  w.output_tokens = sim::Dist::fixed(std::max(1.0, std::round(shape.tokens.output)));
+  w.shared_prefix_tokens = static_cast<std::int32_t>(std::round(shape.tokens.cached_input));
+  w.shared_prefix_groups = static_cast<std::int32_t>(out.session_groups);
+  w.max_requests = requests;
+  auto workload = sim::make_workload(w, seed);
+  // Statistics over the steady state only: requests arriving after the first half of the run (the cache starts
+  // cold, so every session's first request is a full prefill and the queue needs time to drain).
+  const double warmup_s = 0.5 * static_cast<double>(requests) / out.arrival_rate_per_s;
+  std::vector<double> ttft, tpot;
+  double prompt = 0, cached = 0, output = 0, first_s = -1, last_s = 0;
+  std::int64_t ok = 0;
+  sim::SimOptions opts;
+  opts.on_request = [&](const sim::RequestRecord& q) {
+    if (q.arrival_s < warmup_s) return;
+    ttft.push_back(q.ttft_s);
+    tpot.push_back(q.tpot_s);
+    prompt += q.prompt_tokens;
+    cached += q.cached_tokens;
+    output += q.output_tokens;
+    if (first_s < 0 || q.arrival_s < first_s) first_s = q.arrival_s;
+    last_s = std::max(last_s, q.arrival_s);
+    if (q.ttft_s <= slo.max_ttft_s && q.tpot_s <= 1.0 / slo.min_output_tok_s_per_user) ++ok;
+  };
+  const sim::SimResult r = sim::simulate(config, *workload, opts);
+  auto quantile = [](std::vector<double> v, double q) {
+    if (v.empty()) return 0.0;
+    const auto k = static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size()) - 1, q * static_cast<double>(v.size())));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+  };
+  out.ran = true;
+  out.requests = static_cast<std::int64_t>(ttft.size());
+  out.ttft_p50_s = quantile(ttft, 0.5);
+  out.ttft_p90_s = quantile(ttft, 0.9);
+  out.tpot_p50_s = quantile(tpot, 0.5);
+  out.tpot_p90_s = quantile(tpot, 0.9);
+  out.prefix_hit_rate = prompt > 0 ? cached / prompt : 0;
+  out.output_tok_s = last_s > first_s ? output / (last_s - first_s) : 0;
+  out.busy_fraction = r.busy_fraction_mean;
+  out.preemptions = r.preemptions;
+  out.slo_attainment = ttft.empty() ? 0 : static_cast<double>(ok) / static_cast<double>(ttft.size());
+  out.note = fmt::format(
+      "{} requests, Poisson {:.2f}/s ({:.0f}% of the replica's SLO capacity), {} session prefixes of {:.0f} tokens "
+      "+ {:.0f} fresh, {:.0f} output; statistics over the {} requests arriving in the second half (the cache starts "
+      "cold)",
+      requests, out.arrival_rate_per_s, 100 * load_fraction, out.session_groups, shape.tokens.cached_input,
+      shape.tokens.fresh_input, shape.tokens.output, out.requests);
+  return out;
+}
+
+}  // namespace tokenmath::plan
