@@ -24,6 +24,8 @@ const KeyDef kKeys[] = {
     {"compute_moe", &Efficiency::compute_moe, 1},
     {"attention_compute", &Efficiency::attention_compute, 1},
     {"memory_bw", &Efficiency::memory_bw, 1},
+    {"attention_memory_bw", &Efficiency::attention_memory_bw, 1},
+    {"gqa_kv_reread", &Efficiency::gqa_kv_reread, 1},
     {"comm_bw", &Efficiency::comm_bw, 1},
     {"collective_latency_us", &Efficiency::collective_latency_s, 1e-6},
     {"step_overhead_ms", &Efficiency::step_overhead_s, 1e-3},

@@ -257,6 +257,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   inv_moe_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls) * eff.compute_moe);
   inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * eff.attention_compute);
   inv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.memory_bw);
+  // Decode attention streams the KV cache with its own kernels (paged, split-K): its own bandwidth fraction.
+  inv_kv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.attention_memory_bw);
   const double head_rate = std::max(1.0, bf16_peak * eff.compute_bf16);
 
   // Dense linears: 2 FLOPs per weight per token. Under TP each GPU holds 1/t of the weights and sees every
@@ -291,11 +293,13 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     const auto& a = l.attn;
     const double share = kv_share(a, t, dp);
     const double kvl = kv_bytes_layer(a, kb) * share / p;
-    // KV read per (sequence, attended token); written once per new token. Engines that re-read K/V per query
-    // head read nh/nkv times as much on GQA layers.
-    const double reread = d.knobs.kv_read_per_query_head && a.kind == AttentionSpec::Kind::standard && a.num_kv_heads > 0
-                              ? static_cast<double>(a.num_heads) / a.num_kv_heads
-                              : 1.0;
+    // KV read per (sequence, attended token); written once per new token. A decode kernel that walks each
+    // query head separately re-reads the K/V of a GQA group: reads grow by 1 + gqa_kv_reread * (nh/nkv - 1)
+    // (gqa_kv_reread = share of those re-reads that miss on-chip caches; 0 for group-aware kernels).
+    const double group = a.kind == AttentionSpec::Kind::standard && a.num_kv_heads > 0
+                             ? static_cast<double>(a.num_heads) / a.num_kv_heads
+                             : 1.0;
+    const double reread = 1.0 + eff.gqa_kv_reread * (group - 1.0);
     (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl * reread;
     kv_write_per_tok_ += kvl;
     (is_windowed(a) ? attn_dec_flops_win_ : attn_dec_flops_full_) += attn_pair_flops(a, true) / t / p;
@@ -410,7 +414,7 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   const double dec_flops = ctx * attn_dec_flops_full_ + ctx_w * attn_dec_flops_win_ + tokens * recurrent_flops_per_tok_;
   const double dec_bytes = ctx * kv_read_full_ + ctx_w * kv_read_win_ + tokens * kv_write_per_tok_ +
                            dec * state_bytes_per_seq_;
-  const double attn = roof(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_mem_rate_) +
+  const double attn = roof(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_kv_mem_rate_) +
                       (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
   double comm = 0;

@@ -126,7 +126,6 @@ Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
   Deployment d = r.deployment;
   const EngineProfile* e = r.engine;
   d.knobs.kv_mem_fraction = e ? e->kv_mem_fraction : d.knobs.kv_mem_fraction;
-  d.knobs.kv_read_per_query_head = e && e->kv_read_per_query_head;
   if (auto f = note_number(r.row.notes, "kv frac ")) d.knobs.kv_mem_fraction = *f;
   const auto note_bs = note_number(r.row.notes, "max_batch_size ");
   const auto note_tokens = note_number(r.row.notes, "max_num_tokens ");
@@ -245,7 +244,6 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
       p.max_batched_tokens_min = n["max_batched_tokens_min"].as<int>(0);
       p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);
       p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
-      p.kv_read_per_query_head = n["kv_read_per_query_head"].as<bool>(false);
       p.source = n["source"].as<std::string>("");
     } catch (const YAML::Exception& e) {
       throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());

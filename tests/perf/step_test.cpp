@@ -68,6 +68,7 @@ Efficiency test_eff() {
   e.compute_moe = 1.0;
   e.attention_compute = 0.5;
   e.memory_bw = 0.8;
+  e.attention_memory_bw = 0.8;
   e.comm_bw = 0.7;
   e.collective_latency_s = 10e-6;
   e.step_overhead_s = 1e-3;

@@ -23,7 +23,9 @@ struct Efficiency {
   double compute_moe = 1.0;               // extra factor for grouped expert GEMMs (x compute_<class>)
   // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
   double attention_compute = 0.45;
-  double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights and KV
+  double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights
+  double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
+  double gqa_kv_reread = 0.0;             // share of per-query-head K/V re-reads on GQA layers (0 = none)
   double comm_bw = 0.70;                  // fraction of link bandwidth reached by collectives (NCCL)
   double collective_latency_s = 8e-6;     // fixed cost per collective (launch + sync)
   double step_overhead_s = 1.5e-3;        // per engine step: scheduling, sampling, launch gaps

@@ -19,9 +19,6 @@ struct EngineKnobs {
   int max_num_seqs = 512;         // running sequences cap
   double kv_mem_fraction = 0.90;  // fraction of free HBM (after weights, activations, reserve) given to KV
   int chunked_prefill_tokens = 8192;
-  // Decode attention reads K/V once per query head instead of once per KV head (GQA gains nothing in KV
-  // traffic). Set for engines whose kernels behave so (see data/perf/engines.yaml).
-  bool kv_read_per_query_head = false;
 };
 
 // One model replica. tp = GPUs in the tensor/expert-parallel group of one pipeline stage;
@@ -149,6 +146,7 @@ class StepModel {
   double inv_attn_flops_rate_ = 0;
   double inv_moe_flops_rate_ = 0;
   double inv_mem_rate_ = 0;            // 1 / (HBM bandwidth x efficiency)
+  double inv_kv_mem_rate_ = 0;         // same for KV-cache streaming in decode attention
   double ar_bytes_per_tok_ = 0;        // all-reduce bytes on the wire per token per stage (ring)
   double ar_count_ = 0;                // collectives per stage per step
   double a2a_bytes_per_tok_ = 0;       // EP all-to-all bytes per token per stage (dispatch + combine)

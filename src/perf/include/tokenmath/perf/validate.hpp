@@ -35,7 +35,6 @@ struct EngineProfile {
   int max_batched_tokens_min = 0;     // trtllm-bench: clamp(batch * (1 + ISL/OSL), min, cap)
   int max_batched_tokens_cap = 0;
   double kv_mem_fraction = 0.9;
-  bool kv_read_per_query_head = false;
   std::string source;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
