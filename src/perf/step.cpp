@@ -243,14 +243,11 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   const double kb = catalog::bytes_per_element(d.kv_precision);
   window_ = model_window(m);
 
-  // Roofline rates. Weight GEMMs run at the activation precision's peak x efficiency; attention at fp8 when
-  // the KV cache is fp8 (and the GPU has fp8), else bf16.
+  // Roofline rates. Weight GEMMs run at the activation precision's peak x efficiency; attention computes in
+  // bf16 (an fp8 KV cache is dequantised on load), whatever the weight precision.
   ComputeClass lin_cls = ComputeClass::bf16;
   const double lin_peak = peak_with_fallback(d.gpu, catalog::compute_class(d.activation_precision), &lin_cls);
-  ComputeClass attn_cls = ComputeClass::bf16;
-  const double attn_peak = peak_with_fallback(
-      d.gpu, catalog::compute_class(d.kv_precision) == ComputeClass::fp8 ? ComputeClass::fp8 : ComputeClass::bf16,
-      &attn_cls);
+  const double attn_peak = d.gpu.peak_flops(ComputeClass::bf16);
   const double bf16_peak = d.gpu.peak_flops(ComputeClass::bf16);
   inv_lin_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls));
   // Expert GEMMs are grouped GEMMs with few tokens per expert: a further factor compute_moe.

@@ -393,10 +393,13 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
   }
   Evaluated best;
   if (r.search_parallelism) {
-    // Parallelism not published: the engine vendor reports its best mapping, so take the best TP x PP
-    // factorisation of the GPU count (per GPU output tokens/s).
+    // Parallelism not published. On GPUs with a scale-up fabric (NVLink) engines run tensor parallelism across
+    // it and pipeline stages beyond it; on PCIe cards the vendor reports its best mapping, so take the best
+    // TP x PP factorisation of the GPU count (per GPU output tokens/s).
+    const int fabric = r.deployment.gpu.scaleup_domain_gpus;
     for (int tp = 1; tp <= r.num_gpus; tp *= 2) {
       if (r.num_gpus % tp) continue;
+      if (fabric > 1 && tp != std::min(r.num_gpus, fabric)) continue;
       Deployment d = r.deployment;
       d.tp = tp;
       d.pp = r.num_gpus / tp;
