@@ -48,8 +48,12 @@ std::int32_t SeqPool::alloc() {
     Seq& q = seqs_[static_cast<std::size_t>(i)];
     std::vector<std::int32_t> refs = std::move(q.refs);  // keep the capacity
     refs.clear();
+    // The epoch keeps counting across reuse of the slot: heap entries left by the previous occupant must never
+    // match the new one.
+    const std::uint32_t epoch = q.epoch + 1;
     q = Seq{};
     q.refs = std::move(refs);
+    q.epoch = epoch;
     return i;
   }
   seqs_.emplace_back();
@@ -71,9 +75,10 @@ Replica::Replica(std::int32_t id, ReplicaConfig cfg, SeqPool* pool, ReplicaEvent
   residue_count_.assign(static_cast<std::size_t>(cfg_.block_tokens), 0);
 }
 
-bool Replica::fits(std::int64_t tokens) const {
+bool Replica::fits(std::int64_t tokens, std::int64_t chunks) const {
   if (cfg_.max_context_tokens > 0 && tokens > cfg_.max_context_tokens) return false;
-  return blocks_for(tokens + 1) <= cfg_.kv_blocks;
+  // Each cached chunk may round up to one block more than the tokens need; host loads one more.
+  return blocks_for(tokens + 1) + chunks + 2 <= cfg_.kv_blocks;
 }
 
 void Replica::enqueue(std::int32_t s) {
@@ -521,7 +526,14 @@ SimTime Replica::begin_step(SimTime now) {
     }
   }
   // prefill-first runs a prefill-only step (decoders wait) whenever it planned prefill work.
-  const bool with_decode = decode_allocated_ && decode_seqs_ > 0;
+  bool with_decode = decode_allocated_ && decode_seqs_ > 0;
+  if (!with_decode && plan_.empty() && preempted_this_step_ && !waiting_.empty()) {
+    // The step would be empty and the next one would start at once: admit now rather than idle.
+    preempted_this_step_ = false;
+    if (!decode_allocated_) plan_decode();  // no decoders: allocates nothing, lets KV-ready sequences in
+    admit(budget, now, true);
+    with_decode = decode_allocated_ && decode_seqs_ > 0;
+  }
   if (!with_decode) decode_allocated_ = false;
   if (!with_decode && plan_.empty()) return 0;
 
@@ -651,7 +663,9 @@ void Replica::check_invariants() const {
   if (dec != decode_seqs_) fail("decode count");
   if (kv != sum_kv_) fail("context sum");
   if (res != residue_count_) fail("residue classes");
-  if (cfg_.window_tokens > 0 && (win != win_sum_ || below != below_window_)) fail("window sums");
+  if (cfg_.window_tokens > 0 && (win != win_sum_ || below != below_window_))
+    fail("window sums " + std::to_string(win) + " != " + std::to_string(win_sum_) + " or below " +
+         std::to_string(below) + " != " + std::to_string(below_window_));
   std::int64_t used = 0, ev = 0;
   for (std::size_t e = 0; e < entries_.size(); ++e) {
     const Entry& x = entries_[e];

@@ -181,7 +181,8 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     auto& reps = pools_[static_cast<std::size_t>(pool)];
     const std::size_t i = routers_[static_cast<std::size_t>(pool)]->pick(q.req, reps);
     Replica& rep = *reps[i];
-    if (!rep.fits(static_cast<std::int64_t>(q.req.prompt_tokens) + q.req.output_tokens)) {
+    if (!rep.fits(static_cast<std::int64_t>(q.req.prompt_tokens) + q.req.output_tokens,
+                  static_cast<std::int64_t>(q.req.chunks.size()) + 1)) {
       // Longer than the replica's whole KV cache: it can never run.
       ++rejected_;
       --in_system_;

@@ -148,7 +148,7 @@ class Replica {
   void add_outstanding(std::int64_t t) { outstanding_tokens_ += t; }
   // Whether a sequence of `tokens` tokens can ever run: within the model's context and the whole KV pool
   // (else the request is rejected, as engines reject over-long prompts).
-  bool fits(std::int64_t tokens) const;
+  bool fits(std::int64_t tokens, std::int64_t chunks) const;
 
   // Queues a sequence (new, or arriving with its KV for a decode-role replica).
   void enqueue(std::int32_t seq);
