@@ -29,7 +29,7 @@ std::string list(const std::vector<std::string>& v) {
 }
 
 std::string scalar_text(const YAML::Node& n) {
-  if (!n) return "";
+  if (!n.IsDefined() || n.IsNull()) return "";
   if (n.IsScalar()) return n.Scalar();
   std::ostringstream os;
   os << YAML::Dump(n);
@@ -48,16 +48,25 @@ class Y {
   std::string sub(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   const YAML::Node& node() const { return n_; }
   bool is_map() const { return n_.IsMap(); }
-  bool has(const std::string& key) const { return n_.IsMap() && n_[key] && !n_[key].IsNull(); }
-  Y at(const std::string& key) const { return Y(n_.IsMap() ? n_[key] : YAML::Node(), file_, sub(key)); }
+  // Lookups go through a const node: a missing key yields an undefined node instead of an invalid one.
+  bool has(const std::string& key) const {
+    if (!n_.IsDefined() || !n_.IsMap()) return false;
+    const YAML::Node& c = n_;
+    const YAML::Node v = c[key];
+    return v.IsDefined() && !v.IsNull();
+  }
+  Y at(const std::string& key) const {
+    const YAML::Node& c = n_;
+    return Y(n_.IsDefined() && n_.IsMap() ? c[key] : YAML::Node(YAML::NodeType::Undefined), file_, sub(key));
+  }
 
   [[noreturn]] void fail(const std::string& problem) const { throw InputError(*file_, path_, scalar_text(n_), problem); }
   [[noreturn]] void fail_key(const std::string& key, const std::string& problem) const {
-    throw InputError(*file_, sub(key), has(key) ? scalar_text(n_[key]) : "", problem);
+    throw InputError(*file_, sub(key), has(key) ? scalar_text(at(key).node()) : "", problem);
   }
 
   void require_map() const {
-    if (!n_.IsMap()) fail("expected a mapping of keys");
+    if (!n_.IsDefined() || !n_.IsMap()) fail("expected a mapping of keys");
   }
   // Rejects keys not in `allowed`, suggesting the closest valid one.
   void allow(const std::vector<std::string>& allowed) const {
@@ -71,7 +80,7 @@ class Y {
   }
 
   double number() const {
-    if (!n_.IsScalar()) fail("expected a number");
+    if (!n_.IsDefined() || !n_.IsScalar()) fail("expected a number");
     try {
       const double v = n_.as<double>();
       if (!std::isfinite(v)) fail("expected a finite number");
@@ -81,11 +90,11 @@ class Y {
     }
   }
   std::string text() const {
-    if (!n_.IsScalar()) fail("expected a string");
+    if (!n_.IsDefined() || !n_.IsScalar()) fail("expected a string");
     return n_.Scalar();
   }
   bool boolean() const {
-    if (!n_.IsScalar()) fail("expected true or false");
+    if (!n_.IsDefined() || !n_.IsScalar()) fail("expected true or false");
     try {
       return n_.as<bool>();
     } catch (const YAML::Exception&) {

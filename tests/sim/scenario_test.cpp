@@ -1,0 +1,143 @@
+// Scenario loading: every shipped scenario parses; bad values are reported with file, key path and value, through
+// the library and through the CLI (one line on stderr, exit code 2).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "run_cli.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/sim/scenario.hpp"
+
+using namespace tokenmath;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kBase = R"(
+model: llama-3.1-8b
+deployment: {gpu: h100-sxm, tp: 1}
+cluster: {replicas: 2}
+workload:
+  arrival: {kind: poisson, rate_per_s: 5}
+  input_tokens: 500
+  output_tokens: {kind: lognormal, median: 100, sigma: 0.5}
+  requests: 10
+)";
+
+sim::Scenario parse(const std::string& text) { return sim::parse_scenario(text, "s.yaml", fs::path(TOKENMATH_SOURCE_DIR) / "data"); }
+
+// Replaces the first occurrence of `from` in the base scenario.
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kBase;
+  const auto p = s.find(from);
+  EXPECT_NE(p, std::string::npos) << from;
+  return s.replace(p, from.size(), to);
+}
+
+void expect_error(const std::string& text, const std::string& field, const std::string& value,
+                  const std::string& problem_part) {
+  try {
+    parse(text);
+    FAIL() << "no error for field " << field;
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), "s.yaml");
+    EXPECT_EQ(e.field(), field);
+    EXPECT_EQ(e.value(), value);
+    EXPECT_NE(std::string(e.what()).find(problem_part), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+
+TEST(Scenario, BaseParsesWithDefaults) {
+  const sim::Scenario sc = parse(kBase);
+  ASSERT_EQ(sc.config.pools.size(), 1u);
+  EXPECT_EQ(sc.config.pools[0].replicas, 2);
+  EXPECT_EQ(sc.config.pools[0].router, "round-robin");
+  EXPECT_EQ(sc.config.pools[0].config.block_tokens, 16);
+  EXPECT_GT(sc.config.pools[0].config.kv_blocks, 1000);
+  EXPECT_DOUBLE_EQ(sc.offered_rate_per_s, 5);
+  EXPECT_NEAR(sc.mean_output_tokens, 100 * std::exp(0.125), 1e-9);
+  EXPECT_GT(sc.pools[0].capacity_req_per_s, 0);
+}
+
+TEST(Scenario, LoadResolvesAgainstModelledCapacity) {
+  const sim::Scenario sc = parse(with("rate_per_s: 5", "load: 0.5"));
+  EXPECT_NEAR(sc.offered_rate_per_s, 0.5 * 2 * sc.pools[0].capacity_req_per_s, 1e-9);
+}
+
+TEST(Scenario, ErrorsNameFileKeyAndValue) {
+  expect_error(with("tp: 1", "tp: 1.5"), "deployment.tp", "1.5", "whole number");
+  expect_error(with("gpu: h100-sxm", "gpu: h10-sxm"), "deployment.gpu", "h10-sxm", "h100-sxm");
+  expect_error(with("replicas: 2", "replicas: 0"), "cluster.replicas", "0", ">= 1");
+  expect_error(with("cluster: {replicas: 2}", "cluster: {replicas: 2, router: least-loaded}"), "cluster.router",
+               "least-loaded", "round-robin, least-outstanding-tokens, prefix-affinity");
+  expect_error(with("kind: poisson", "kind: poison"), "workload.arrival.kind", "poison", "did you mean 'poisson'");
+  expect_error(with("median: 100", "median: -3"), "workload.output_tokens.median", "-3", "> 0");
+  expect_error(with("requests: 10", "requets: 10"), "workload.requets", "10", "did you mean 'requests'");
+  expect_error(with("deployment: {gpu: h100-sxm, tp: 1}", "deployment: {gpu: h100-sxm, tp: 1, scheduler: fcfs}"),
+               "deployment.scheduler", "fcfs", "decode-first, prefill-first");
+  expect_error(with("deployment: {gpu: h100-sxm, tp: 1}", "deployment: {gpu: h100-sxm, tp: 1, eviction: lfu}"),
+               "deployment.eviction", "lfu", "lru, fifo");
+  expect_error(with("model: llama-3.1-8b", "model: llama-9"), "model", "llama-9", "");
+  expect_error(with("input_tokens: 500", "input_tokens: many"), "workload.input_tokens", "many", "expected a number");
+}
+
+TEST(Scenario, InfeasibleDeploymentIsAnInputError) {
+  try {
+    parse(with("model: llama-3.1-8b", "model: llama-3.1-405b"));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "deployment");
+    EXPECT_NE(std::string(e.what()).find("infeasible"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Scenario, MissingTraceFileIsNamed) {
+  const std::string t = R"(
+model: llama-3.1-8b
+deployment: {gpu: h100-sxm}
+workload: {kind: trace, format: azure, file: traces/nope.csv}
+)";
+  expect_error(t, "workload.file", "traces/nope.csv", "file not found");
+}
+
+TEST(Scenario, EveryShippedScenarioLoads) {
+  int n = 0;
+  for (const auto& dir : {fs::path(TOKENMATH_SOURCE_DIR) / "data" / "scenarios",
+                          fs::path(TOKENMATH_SOURCE_DIR) / "tests" / "golden" / "sim"})
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".yaml") {
+        SCOPED_TRACE(e.path().string());
+        EXPECT_NO_THROW(sim::load_scenario(e.path()));
+        ++n;
+      }
+  EXPECT_GE(n, 6);
+}
+
+TEST(ScenarioCli, BadScenarioExitsTwoWithOneLine) {
+  const std::string path = tokenmath::testing::write_temp(with("tp: 1", "tp: -4"), ".yaml");
+  const auto r = tokenmath::testing::run_cli("simulate " + path);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("deployment.tp"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("-4"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  fs::remove(path);
+}
+
+TEST(ScenarioCli, TableCsvAndRequestExport) {
+  const std::string path = tokenmath::testing::write_temp(kBase, ".yaml");
+  const std::string csv = path + ".requests.csv";
+  const auto t = tokenmath::testing::run_cli("simulate " + path + " --requests-csv " + csv);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("requests_finished"), std::string::npos);
+  EXPECT_NE(t.out.find("ttft"), std::string::npos);
+  const std::string rows = tokenmath::testing::slurp(csv);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), '\n'), 11);  // header + 10 requests
+  EXPECT_EQ(rows.rfind("id,replica,session", 0), 0u);
+  const auto c = tokenmath::testing::run_cli("simulate " + path + " --format csv --requests 3");
+  EXPECT_NE(c.out.find("requests_arrived,3"), std::string::npos) << c.out;
+  fs::remove(path);
+  fs::remove(csv);
+}
