@@ -112,8 +112,16 @@ std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_p
 
 Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_step,
                    const std::shared_ptr<const catalog::ModelSpec>& model, const catalog::SystemSpec& sys,
-                   const catalog::GpuSpec& gpu) {
+                   const catalog::GpuSpec& gpu, const cost::ApiPrice* hosted) {
   Candidate c;
+  if (hosted) {
+    c.hosted_api_model = hosted->model;
+    const TokenPrices list_prices = workload_prices(s, *hosted);
+    c.hosted_prices = {list_prices.fresh_input_usd_per_mtok * s.api_price_multiplier,
+                       list_prices.cached_input_usd_per_mtok * s.api_price_multiplier,
+                       list_prices.output_usd_per_mtok * s.api_price_multiplier};
+    c.annual_hosted_api_usd = cost_usd(demand.tokens_per_year, c.hosted_prices);
+  }
   c.model_id = model->id;
   c.model_name = model->display_name;
   c.system_id = sys.id;
@@ -198,8 +206,15 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
   const double e_star = usd_per_replica / api_per_engineer;
   c.break_even_engineers = e_star <= engineers_per_replica ? e_star : std::numeric_limits<double>::infinity();
   c.payback_years = payback_years(c.capex_usd, api_annual, c.annual_opex_usd);
+  if (hosted)
+    c.hosted_break_even_utilisation = break_even_utilisation(c.annual_owned_usd, fleet_steps_per_s * kSecondsPerYear,
+                                                             cost_usd(demand.tokens_per_step, c.hosted_prices));
+  // Overflow goes to the same model's hosted API when asked and priced (quality unchanged), else the reference.
+  const bool same = s.hybrid_overflow_api == "same_model" && hosted;
+  c.hybrid_overflow_api = same ? c.hosted_api_model : s.reference_api_model;
+  const double overflow_usd_per_step = same ? cost_usd(demand.tokens_per_step, c.hosted_prices) : api_usd_per_step;
   c.hybrid = hybrid_split(demand.load_duration, c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor,
-                          c.replicas, usd_per_replica, api_usd_per_step, s.hybrid_points);
+                          c.replicas, usd_per_replica, overflow_usd_per_step, s.hybrid_points);
   return c;
 }
 
@@ -271,22 +286,8 @@ PlanResult run_plan(const Scenario& s) {
     }
   }
   for (std::size_t i = 0; i < models.size(); ++i)
-    for (const auto* sys : systems) {
-      Candidate c = evaluate(s, demand, api_usd_per_step, models[i], *sys, cat.gpu(sys->gpu_id));
-      if (hosted[i]) {
-        c.hosted_api_model = hosted[i]->model;
-        const TokenPrices list_prices = workload_prices(s, *hosted[i]);
-        c.hosted_prices = {list_prices.fresh_input_usd_per_mtok * s.api_price_multiplier,
-                           list_prices.cached_input_usd_per_mtok * s.api_price_multiplier,
-                           list_prices.output_usd_per_mtok * s.api_price_multiplier};
-        c.annual_hosted_api_usd = cost_usd(demand.tokens_per_year, c.hosted_prices);
-        if (c.feasible)
-          c.hosted_break_even_utilisation = break_even_utilisation(
-              c.annual_owned_usd, static_cast<double>(c.replicas) * c.replica.best.steps_per_s * kSecondsPerYear,
-              cost_usd(demand.tokens_per_step, c.hosted_prices));
-      }
-      r.candidates.push_back(std::move(c));
-    }
+    for (const auto* sys : systems)
+      r.candidates.push_back(evaluate(s, demand, api_usd_per_step, models[i], *sys, cat.gpu(sys->gpu_id), hosted[i]));
   std::stable_sort(r.candidates.begin(), r.candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.feasible != b.feasible) return a.feasible;
     return a.annual_owned_usd < b.annual_owned_usd;
@@ -302,7 +303,10 @@ PlanResult run_plan(const Scenario& s) {
   // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
   // high value and the same work (agent steps per year); outcomes are the plan's annual cost (cheapest hybrid
   // point) and the saving of owning vs the API.
-  const auto model = *std::find_if(models.begin(), models.end(), [&](const auto& m) { return m->id == best.model_id; });
+  const auto model_index = static_cast<std::size_t>(
+      std::find_if(models.begin(), models.end(), [&](const auto& m) { return m->id == best.model_id; }) -
+      models.begin());
+  const auto& model = models[model_index];
   const catalog::SystemSpec& sys = cat.system(best.system_id);
   const catalog::GpuSpec& gpu = cat.gpu(sys.gpu_id);
   const std::vector<std::pair<std::string, const std::vector<double>*>> inputs = {
@@ -326,10 +330,10 @@ PlanResult run_plan(const Scenario& s) {
       // Same work (steps per year) as the base plan; only the input under test changes.
       const Demand d = demand_for_steps(v, list, demand.steps_per_year);
       const double per_step = d.usd_per_step * v.api_price_multiplier;
-      const Candidate c = evaluate(v, d, per_step, model, sys, gpu);
+      const Candidate c = evaluate(v, d, per_step, model, sys, gpu, hosted[model_index]);
       const double api = cost_usd(d.tokens_per_year, list) * v.api_price_multiplier;
       *savings[i] = c.feasible ? api - c.annual_owned_usd : -std::numeric_limits<double>::infinity();
-      *costs[i] = c.feasible ? c.hybrid.best.total_usd_per_year() : api;
+      *costs[i] = c.feasible ? c.hybrid.best.total_usd_per_year() : std::numeric_limits<double>::quiet_NaN();
     }
     bar.low_value = (*range)[0];
     bar.high_value = (*range)[1];

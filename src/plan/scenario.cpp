@@ -139,6 +139,10 @@ std::vector<OptionSpec> make_options() {
           &S::api_price_multiplier),
 
       integer("hybrid.points", "points", 2, 1001, "points on the owned-fraction curve", &S::hybrid_points),
+      text("hybrid.overflow_api", {"same_model", "reference"},
+           "where peaks beyond the owned capacity go: the owned model's hosted API (candidates.hosted_api_models; "
+           "the reference API when it has none) or the reference API",
+           &S::hybrid_overflow_api),
       integer("verify.simulate_requests", "requests", 0, 1000000,
               "simulate one replica of the chosen deployment at the planned peak load for this many requests "
               "(a second path to its TTFT and decode speed; 0 = off)",

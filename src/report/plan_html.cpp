@@ -90,7 +90,7 @@ std::string break_even_chart(const PlanResult& r) {
 
 std::string hybrid_chart(const Candidate& c) {
   svg::LineChart ch;
-  ch.title = "Hybrid: own part of the peak capacity, send the overflow to the API";
+  ch.title = "Hybrid: own part of the peak capacity, send the overflow to " + c.hybrid_overflow_api;
   ch.x_label = "owned share of the all-owned fleet";
   ch.y_label = "USD per year";
   ch.y_prefix = "$";

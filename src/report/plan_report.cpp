@@ -31,7 +31,6 @@ std::string years_text(double y) {
   if (y < 2) return fmt::format("{:.1f} months", y * 12);
   return fmt::format("{:.1f} years", y);
 }
-Cell or_null(double v) { return std::isfinite(v) ? Cell{v} : Cell{}; }
 Cell positive_or_null(double v) { return v > 0 && std::isfinite(v) ? Cell{v} : Cell{}; }
 
 std::string first_sentence(const std::string& s) {
@@ -78,9 +77,9 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
           : "";
   lines.push_back(fmt::format(
       "Owning beats the reference API from {} at this budget, or above {} fleet utilisation{}; this fleet runs at "
-      "{}; payback {}; cheapest split: own {} of peak capacity, {}/yr.",
+      "{}; payback {}; cheapest split: own {} of peak capacity, overflow to {}, {}/yr.",
       engineers_text(c->break_even_engineers), pct(c->break_even_utilisation), hosted_be, pct(c->utilisation),
-      years_text(c->payback_years), pct(h.owned_fraction), usd(h.total_usd_per_year())));
+      years_text(c->payback_years), pct(h.owned_fraction), c->hybrid_overflow_api, usd(h.total_usd_per_year())));
   std::string driver;
   if (!r.tornado.empty()) {
     const auto& t = r.tornado.front();
@@ -306,7 +305,8 @@ nlohmann::json plan_json(const PlanResult& r) {
                        {"owned_usd", p.owned_usd_per_year}, {"api_usd", p.api_usd_per_year},
                        {"total_usd", p.total_usd_per_year()}, {"owned_share_of_steps", p.owned_share_of_steps}});
     const auto& h = c.hybrid.best;
-    j["hybrid"] = {{"best", {{"owned_fraction", h.owned_fraction}, {"replicas", h.replicas},
+    j["hybrid"] = {{"overflow_api", c.hybrid_overflow_api},
+                   {"best", {{"owned_fraction", h.owned_fraction}, {"replicas", h.replicas},
                              {"owned_usd", h.owned_usd_per_year}, {"api_usd", h.api_usd_per_year},
                              {"total_usd", h.total_usd_per_year()}, {"owned_share_of_steps", h.owned_share_of_steps}}},
                    {"curve", curve}};

@@ -102,16 +102,22 @@ TEST(Plan, HigherUtilisationNeverRaisesPricePerToken) {
 
 TEST(Plan, HybridNeverWorseThanEitherPureOption) {
   Scenario s = small();
+  for (const std::string overflow : {"same_model", "reference"}) {
+  s.hybrid_overflow_api = overflow;
   for (double api : {0.001, 0.01, 0.1, 1.0}) {  // from "API nearly free" to list price
     s.api_price_multiplier = api;
     const PlanResult r = run_plan(s);
     for (const auto& c : r.candidates) {
       if (!c.feasible) continue;
-      const double all_api = r.api_annual_usd, all_owned = c.annual_owned_usd;
+      const double all_api = c.hybrid_overflow_api == r.reference_api.model ? r.api_annual_usd : c.annual_hosted_api_usd;
+      const double all_owned = c.annual_owned_usd;
       EXPECT_NEAR(c.hybrid.curve.front().total_usd_per_year(), all_api, 1e-6 * all_api);
       EXPECT_NEAR(c.hybrid.curve.back().total_usd_per_year(), all_owned, 1e-6 * all_owned);
       EXPECT_LE(c.hybrid.best.total_usd_per_year(), std::min(all_api, all_owned) * (1 + 1e-12));
+      EXPECT_EQ(c.hybrid_overflow_api, overflow == "same_model" && !c.hosted_api_model.empty()
+                                           ? c.hosted_api_model : r.reference_api.model);
     }
+  }
   }
 }
 

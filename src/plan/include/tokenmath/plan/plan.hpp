@@ -51,7 +51,8 @@ struct Candidate {
   double break_even_utilisation = 0;     // finance.hpp; the API is cheaper below it
   double break_even_engineers = 0;       // smallest organisation (same budget each) for which owning wins
   double payback_years = 0;              // capex / (API per year - owned opex per year)
-  HybridResult hybrid;
+  std::string hybrid_overflow_api;       // price-list key the hybrid's overflow is bought from
+  HybridResult hybrid;                   // all-API end = that API's cost of the whole demand
 };
 
 struct TornadoBar {

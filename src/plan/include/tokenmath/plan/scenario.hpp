@@ -65,6 +65,7 @@ struct Scenario {
 
   // hybrid, simulator check and sensitivity
   int hybrid_points = 0;
+  std::string hybrid_overflow_api;  // "same_model" (hosted API of the owned model, if priced) or "reference"
   int simulate_requests = 0;  // simulator check of the chosen replica (0 = off)
   std::vector<double> sensitivity_gpu_price_multiplier;  // [low, high] of each uncertain input
   std::vector<double> sensitivity_power_usd_per_kwh;
