@@ -133,6 +133,7 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
   const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user};
   const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu);
   std::string memory_reason, slo_reason;
+  double best_slo_speed = 0;
   long long best_gpus = std::numeric_limits<long long>::max();
   for (const auto& d : deployments(s, model, gpu, sys)) {
     ++c.deployments_tried;
@@ -140,7 +141,10 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
     ReplicaCapacity rc = replica_capacity(sm, shape, slo);
     rc.label = perf::deployment_label(d);
     if (!rc.feasible) {
-      (sm.feasible() ? slo_reason : memory_reason) = rc.label + ": " + rc.reason;
+      // Report the closest miss: among deployments that fit, the one with the fastest single-sequence decode.
+      const double speed = rc.frontier.empty() ? 0 : rc.frontier.front().tok_s_per_user;
+      if (!sm.feasible()) memory_reason = rc.label + ": " + rc.reason;
+      else if (slo_reason.empty() || speed > best_slo_speed) slo_reason = rc.label + ": " + rc.reason, best_slo_speed = speed;
       continue;
     }
     const double usable = rc.best.steps_per_s * s.peak_load_target;
@@ -157,7 +161,7 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
     }
   }
   if (!c.feasible) {
-    c.reason = !slo_reason.empty() ? "no deployment meets the SLOs (e.g. " + slo_reason + ")"
+    c.reason = !slo_reason.empty() ? "no deployment meets the SLOs (closest: " + slo_reason + ")"
                : !memory_reason.empty() ? "does not fit (e.g. " + memory_reason + ")"
                                         : "no deployment to try (no weight precision the GPU supports)";
     return c;
