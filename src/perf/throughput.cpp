@@ -41,12 +41,19 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   pt.prefill_tokens_per_step = pre;
   pt.output_tok_s = dec / pt.step_s;
   pt.output_tok_s_per_gpu = pt.output_tok_s / d.num_gpus();
-  // A user sees one token per step once decoding; the prompt is prefilled in chunks of whatever budget the
-  // decoding sequences leave: ceil(ISL / (budget - decode)) steps.
+  // A user sees one token per step once decoding. Its prompt is prefilled in chunks of whatever budget the
+  // decoding sequences leave (chunk = min(ISL, budget - decode)), one chunk per step, each step carrying the
+  // decode batch too: TTFT = ceil(ISL / chunk) * step(decode batch + one chunk at the prompt's middle).
   pt.tpot_s = pt.step_s;
   pt.tok_s_per_user = 1.0 / pt.tpot_s;
-  const double chunk = std::max(1.0, budget - dec);
-  pt.ttft_s = std::ceil(std::max(1.0, isl) / chunk) * pt.step_s;
+  const double chunk = std::clamp(budget - dec, 1.0, std::max(1.0, isl));
+  const double chunks = std::ceil(std::max(1.0, isl) / chunk);
+  BatchSummary t;
+  t.decode_seqs = std::max<std::int64_t>(0, std::llround(dec) - 1);
+  t.decode_ctx_sum = b.decode_ctx_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
+  t.decode_ctx_windowed_sum = b.decode_ctx_windowed_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
+  model.add_prefill(t, std::max(0.0, isl / 2 - chunk / 2), chunk);
+  pt.ttft_s = chunks * model.step_s(t);
   pt.e2e_s = pt.ttft_s + std::max(0.0, osl - 1) * pt.tpot_s;
   return pt;
 }
