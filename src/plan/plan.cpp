@@ -191,7 +191,17 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
 
   if (const auto* r = cost::find_rental_price(cost::shipped_rental_prices(), gpu.id, s.rented_tier)) {
     c.rented_usd_per_gpu_hour = r->usd_per_gpu_hour;
-    c.annual_rented_usd = g * r->usd_per_gpu_hour * s.rented_hours_per_year;
+    // GPU-hours billed: reserved = peak fleet x hours_per_year; autoscaled = per block of the load-duration
+    // curve, the replicas its load needs (same sizing rule as the peak) x GPUs per replica x its hours.
+    double gpu_hours = g * s.rented_hours_per_year;
+    if (s.rented_billing == "autoscaled") {
+      gpu_hours = 0;
+      const double usable = c.replica.best.steps_per_s * s.peak_load_target;
+      for (const auto& b : demand.load_duration)
+        gpu_hours += std::ceil(b.steps_per_s * s.burst_factor / usable) * c.replica.gpus * b.hours_per_year;
+    }
+    c.rented_gpu_hours_per_year = gpu_hours;
+    c.annual_rented_usd = gpu_hours * r->usd_per_gpu_hour;
     const double k = c.annual_rented_usd / c.annual_owned_usd;
     c.rented_prices = {c.owned_prices.fresh_input_usd_per_mtok * k, c.owned_prices.cached_input_usd_per_mtok * k,
                        c.owned_prices.cache_write_usd_per_mtok * k, c.owned_prices.output_usd_per_mtok * k};

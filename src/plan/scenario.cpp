@@ -132,8 +132,12 @@ std::vector<OptionSpec> make_options() {
           "scales each system's catalog price per GPU (volume discounts, quotes)", &S::gpu_price_multiplier),
 
       text("rented.tier", {}, "rental price tier (cost module's price table)", &S::rented_tier),
-      num("rented.hours_per_year", "hours", 1, 8784, "billed hours per rented GPU per year (8760 = 24/7 reserved)",
-          &S::rented_hours_per_year),
+      num("rented.hours_per_year", "hours", 1, 8784,
+          "billed hours per rented GPU per year when billing = reserved (8760 = 24/7)", &S::rented_hours_per_year),
+      text("rented.billing", {"reserved", "autoscaled"},
+           "reserved: the peak-sized fleet is paid for hours_per_year; autoscaled: each hour pays only the replicas "
+           "that hour's load needs (on-demand capacity assumed available)",
+           &S::rented_billing),
 
       num("api.price_multiplier", "x list price", 0.01, 100, "scales the price list (negotiated discounts)",
           &S::api_price_multiplier),

@@ -62,7 +62,8 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
       "Buy: {} on {} x {} ({} replicas of {}, {} nodes, {:.2f} MW IT / {:.2f} MW facility), capex {}{}.",
       c->model_name, format_number(static_cast<double>(c->gpus), 0), c->system_name, c->replicas, c->replica.label,
       c->nodes, c->it_mw, c->facility_mw, usd(c->capex_usd), c->preliminary ? " (preliminary hardware figures)" : ""));
-  std::string rent = c->annual_rented_usd > 0 ? fmt::format("rent {} ({})", usd(c->annual_rented_usd), s.rented_tier)
+  std::string rent = c->annual_rented_usd > 0
+                         ? fmt::format("rent {} ({}, {})", usd(c->annual_rented_usd), s.rented_tier, s.rented_billing)
                                               : "rent: no price for " + s.rented_tier;
   std::string hosted = c->annual_hosted_api_usd > 0
                            ? fmt::format(" | same model via API {}", usd(c->annual_hosted_api_usd))
@@ -298,7 +299,8 @@ nlohmann::json plan_json(const PlanResult& r) {
                   {"break_even_utilisation", num_or_null(c.break_even_utilisation)},
                   {"break_even_engineers", num_or_null(c.break_even_engineers)},
                   {"payback_years", num_or_null(c.payback_years)}};
-    j["rented"] = {{"usd_per_gpu_hour", c.rented_usd_per_gpu_hour}, {"annual_usd", c.annual_rented_usd}};
+    j["rented"] = {{"usd_per_gpu_hour", c.rented_usd_per_gpu_hour}, {"gpu_hours_per_year", c.rented_gpu_hours_per_year},
+                   {"annual_usd", c.annual_rented_usd}};
     json curve = json::array();
     for (const auto& p : c.hybrid.curve)
       curve.push_back({{"owned_fraction", p.owned_fraction}, {"replicas", p.replicas},

@@ -239,3 +239,20 @@ TEST(Plan, SimulatorAgreesWithTheAnalyticReplicaOnThroughputAndHitRate) {
   s.simulate_requests = 0;
   EXPECT_FALSE(run_plan(s).sim_check.ran);
 }
+
+TEST(Plan, AutoscaledRentalPaysOnlyTheHoursNeeded) {
+  Scenario s = small();
+  const PlanResult reserved = run_plan(s);
+  s.rented_billing = "autoscaled";
+  const PlanResult autoscaled = run_plan(s);
+  int checked = 0;
+  for (const auto& c : autoscaled.candidates) {
+    if (!c.feasible || c.annual_rented_usd <= 0) continue;
+    const auto& r = find(reserved, c.model_id, c.system_id);
+    EXPECT_NEAR(r.rented_gpu_hours_per_year, static_cast<double>(r.gpus) * 8760, 1e-6);
+    EXPECT_LT(c.annual_rented_usd, r.annual_rented_usd);  // idle days and night hours are not paid
+    EXPECT_GT(c.rented_gpu_hours_per_year, 0);
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}

@@ -46,7 +46,8 @@ struct Candidate {
   TokenPrices hosted_prices;             // that API's $/M by kind as this workload is billed
   double hosted_break_even_utilisation = 0;  // as break_even_utilisation, against the same model's API
   double rented_usd_per_gpu_hour = 0;    // 0 = no published price for the tier
-  double annual_rented_usd = 0;          // gpus x price x rented.hours_per_year (0 when no price)
+  double rented_gpu_hours_per_year = 0;  // see rented.billing
+  double annual_rented_usd = 0;          // rented GPU-hours x tier price (0 when no price)
   cost::TokenPrices rented_prices;       // owned_prices x annual_rented / annual_owned (same time attribution)
   double break_even_utilisation = 0;     // finance.hpp; the API is cheaper below it
   double break_even_engineers = 0;       // smallest organisation (same budget each) for which owning wins

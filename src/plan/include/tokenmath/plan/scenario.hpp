@@ -58,7 +58,9 @@ struct Scenario {
 
   // rented GPUs
   std::string rented_tier;
-  double rented_hours_per_year = 0;  // billed hours per GPU per year (8760 = reserved 24/7)
+  double rented_hours_per_year = 0;  // billed hours per GPU per year (8760 = reserved 24/7), billing = reserved
+  std::string rented_billing;        // "reserved": the peak fleet for hours_per_year; "autoscaled": per hour only
+                                     // the replicas that hour's load needs
 
   // API
   double api_price_multiplier = 0;  // x the price list (negotiated discount < 1)
