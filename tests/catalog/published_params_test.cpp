@@ -75,6 +75,8 @@ TEST(PublishedParams, Qwen3Moe) {
   const auto small = params("qwen3-30b-a3b");
   expect_near_rel(small.total, 30.5 * B, 0.002, "Qwen3-30B-A3B total");
   expect_near_rel(small.active, 3.3 * B, 0.02, "Qwen3-30B-A3B active");
+  // The same card: "Number of Parameters (Non-Embedding): 29.9B" (embedding and lm_head both left out).
+  expect_near_rel(small.total - small.embedding, 29.9 * B, 0.002, "Qwen3-30B-A3B non-embedding");
 }
 
 // OpenAI gpt-oss model card (Aug 2025): 120b = 116.83B total, 5.13B active; 20b = 20.91B total, 3.61B active.
