@@ -90,7 +90,9 @@ std::string break_even_chart(const PlanResult& r) {
 
 std::string hybrid_chart(const Candidate& c) {
   svg::LineChart ch;
-  ch.title = "Hybrid: own part of the peak capacity, send the overflow to " + c.hybrid_overflow_api;
+  const auto slash = c.hybrid_overflow_api.rfind('/');
+  ch.title = "Hybrid: own part of the peak capacity, overflow to the API (" +
+             (slash == std::string::npos ? c.hybrid_overflow_api : c.hybrid_overflow_api.substr(slash + 1)) + ")";
   ch.x_label = "owned share of the all-owned fleet";
   ch.y_label = "USD per year";
   ch.y_prefix = "$";
@@ -136,7 +138,7 @@ std::string frontier_chart(const PlanResult& r) {
     if (!cand.feasible || std::find(models.begin(), models.end(), cand.model_id) != models.end()) continue;
     models.push_back(cand.model_id);
     svg::Series s;
-    s.label = cand.model_id + " " + cand.system_id + " " + cand.replica.label;
+    s.label = cand.model_id + " " + cand.system_id + " " + cand.replica.label.substr(0, cand.replica.label.find(" kv="));
     for (const auto& p : cand.replica.frontier) s.points.push_back({p.tok_s_per_user, p.output_tok_s_per_gpu});
     c.series.push_back(s);
     c.markers.push_back({cand.replica.best.tok_s_per_user, cand.replica.best.output_tok_s_per_gpu,
