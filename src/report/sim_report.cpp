@@ -115,9 +115,11 @@ std::string render_sim(const sim::Scenario& sc, const sim::SimResult& r, Format 
   }
   std::string out;
   for (const auto& p : sc.pools)
-    out += fmt::format("{}: {} x {} on {} ({} GPUs each, KV {:.0f} tokens, model capacity {:.2f} req/s each)\n",
-                       p.name, p.replicas, p.model, p.gpu, p.gpus_per_replica, p.kv_capacity_tokens,
-                       p.capacity_req_per_s);
+    out += fmt::format("{}: {} x {} on {}, {} ({} GPUs each, KV {} tokens{})\n", p.name, p.replicas, p.model, p.gpu,
+                       p.deployment, p.gpus_per_replica, format_number(p.kv_capacity_tokens, 0),
+                       p.capacity_req_per_s > 0
+                           ? fmt::format(", modelled capacity {:.2f} req/s each at the mean lengths", p.capacity_req_per_s)
+                           : "");
   out += fmt::format("workload: {}{}, seed {}\n\n", workload_kind(sc.workload),
                      sc.offered_rate_per_s > 0 ? fmt::format(", offered {:.3f} req/s", sc.offered_rate_per_s) : "",
                      sc.seed);
