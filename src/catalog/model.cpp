@@ -157,7 +157,7 @@ AttentionSpec standard_attention(const Obj& c, std::int64_t hidden, const std::s
   a.num_kv_heads = static_cast<int>(c.opt_int(kv_key, a.num_heads));
   if (a.num_heads % a.num_kv_heads != 0)
     c.fail(kv_key, c.find(kv_key),
-           "must divide " + heads_key.substr(0) + " (" + std::to_string(a.num_heads) + ")");
+           "must divide " + heads_key + " (" + std::to_string(a.num_heads) + ")");
   if (c.has(head_dim_key)) {
     a.head_dim = static_cast<int>(c.req_int(head_dim_key));
   } else {
@@ -719,9 +719,8 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
   m.max_context = c.opt_int(gptj ? "n_positions" : "max_position_embeddings", m.model_type == "falcon" ? 2048 : 0);
 
   // Native precision: quantization_config.quant_method (fp8, mxfp4) else torch_dtype, else bf16.
-  if (const json* q = rootc.find("quantization_config")) {
+  if (rootc.has("quantization_config")) {
     const Obj qo = rootc.child("quantization_config");
-    (void)q;
     const std::string method = qo.opt_str("quant_method");
     if (method == "fp8") m.native_weight_precision = Precision::fp8;
     else if (method == "mxfp4") m.native_weight_precision = Precision::mxfp4;
