@@ -52,7 +52,9 @@ TEST(CatalogCli, EveryShippedModelShows) {
   for (const auto& row : list) {
     const auto r = run_cli("model " + row["id"].get<std::string>() + " --format json");
     EXPECT_EQ(r.exit_code, 0) << row["id"] << r.err;
-    EXPECT_NO_THROW((void)nlohmann::json::parse(r.out)) << row["id"];
+    const auto shown = nlohmann::json::parse(r.out);
+    EXPECT_EQ(shown["id"], row["id"]);
+    EXPECT_GT(shown["params_total_b"].get<double>(), 0) << row["id"];
   }
 }
 
