@@ -178,3 +178,21 @@ TEST(Model, DirectoryWithConfigJson) {
   EXPECT_EQ(load_model_config(dir).layers.size(), 2u);
   std::filesystem::remove_all(dir.parent_path());
 }
+
+// Exact counts printed by PyTorch for real module layouts (see each config's _meta.source):
+// a 3-layer DeepSeek-R1 (MLA, q/kv LoRA with their norms, dense SwiGLU): 226,753,536 per layer, 698,789,888 total.
+TEST(Model, MlaExactAgainstTorchinfo) {
+  const ModelSpec m = load_model_config(test_data("deepseek-r1-3layer-toy.json"));
+  const ParamCounts p = count_params(m);
+  EXPECT_DOUBLE_EQ((p.total - p.embedding - m.final_norm_params) / 3, 226753536);
+  EXPECT_DOUBLE_EQ(p.total, 698789888);
+}
+
+// llama.cpp's server reports n_params 8,030,261,248 for Llama-3-8B-Instruct (tools/server README example);
+// the vision tower of Llama-4-Scout sums to 871,932,416 from the module sizes printed beside its config
+// (class/positional/patch embeddings, 34 layers of 23,807,872, pixel-shuffle MLP 39,845,888, projector 20,971,520).
+TEST(Model, ExactPublishedCounts) {
+  EXPECT_DOUBLE_EQ(count_params(shipped("llama-3-8b")).total, 8030261248);
+  EXPECT_DOUBLE_EQ(count_params(shipped("llama-3.1-8b")).total, 8030261248);
+  EXPECT_DOUBLE_EQ(count_params(shipped("llama-4-scout-17b-16e")).vision, 871932416);
+}
