@@ -323,17 +323,22 @@ PlanResult run_plan(const Scenario& s) {
   const auto& model = models[model_index];
   const catalog::SystemSpec& sys = cat.system(best.system_id);
   const catalog::GpuSpec& gpu = cat.gpu(sys.gpu_id);
-  const std::vector<std::pair<std::string, const std::vector<double>*>> inputs = {
-      {"owned.gpu_price_multiplier", &s.sensitivity_gpu_price_multiplier},
-      {"cost.power_usd_per_kwh", &s.sensitivity_power_usd_per_kwh},
-      {"cost.lifetime_years", &s.sensitivity_lifetime_years},
-      {"workload.cache_hit_rate", &s.sensitivity_cache_hit_rate},
-      {"slo.peak_load_target", &s.sensitivity_peak_load_target},
-      {"api.price_multiplier", &s.sensitivity_api_price_multiplier},
+  struct Input {
+    std::string key, label;
+    const std::vector<double>* range;
   };
-  for (const auto& [key, range] : inputs) {
+  const std::vector<Input> inputs = {
+      {"owned.gpu_price_multiplier", "GPU price", &s.sensitivity_gpu_price_multiplier},
+      {"cost.power_usd_per_kwh", "power price", &s.sensitivity_power_usd_per_kwh},
+      {"cost.lifetime_years", "hardware lifetime", &s.sensitivity_lifetime_years},
+      {"workload.cache_hit_rate", "cache hit rate", &s.sensitivity_cache_hit_rate},
+      {"slo.peak_load_target", "utilisation at peak", &s.sensitivity_peak_load_target},
+      {"api.price_multiplier", "API price", &s.sensitivity_api_price_multiplier},
+  };
+  for (const auto& [key, label, range] : inputs) {
     TornadoBar bar;
     bar.input = key;
+    bar.label = label;
     for (const auto& o : scenario_options())
       if (o.key == key) bar.unit = o.unit;
     double* savings[2] = {&bar.low_saving_usd, &bar.high_saving_usd};

@@ -46,8 +46,8 @@ std::string stats_cell(const perf::ErrorStats& s) {
 Table stats_table(const std::string& key_name, const std::map<std::string, perf::ErrorStats>& m) {
   Table t({{key_name, key_name, 0},
            {"rows", "rows", 0},
-           {"median_abs_error_pct", "median |err| %", 1},
-           {"p90_abs_error_pct", "p90 |err| %", 1},
+           {"median_abs_error_pct", "median abs err %", 1},
+           {"p90_abs_error_pct", "p90 abs err %", 1},
            {"median_signed_error_pct", "median err %", 1}});
   for (const auto& [k, s] : m)
     t.add_row({k, static_cast<long long>(s.n), s.median_abs_error_pct, s.p90_abs_error_pct, s.median_signed_error_pct});

@@ -116,7 +116,7 @@ std::string tornado(const PlanResult& r) {
   t.value_prefix = "$";
   t.base = r.base_cost_usd;
   for (const auto& b : r.tornado)
-    t.rows.push_back({fmt::format("{} [{} .. {}]", b.input, svg::short_number(b.low_value),
+    t.rows.push_back({fmt::format("{} [{} .. {}]", b.label, svg::short_number(b.low_value),
                                   svg::short_number(b.high_value)),
                       b.low_cost_usd, b.high_cost_usd});
   return svg::tornado_chart(t);

@@ -84,7 +84,7 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
   std::string driver;
   if (!r.tornado.empty()) {
     const auto& t = r.tornado.front();
-    driver = fmt::format(" Largest uncertainty: {} [{}, {}] moves the plan's cost {} to {}.", t.input,
+    driver = fmt::format(" Largest uncertainty: {} ({}) [{}, {}] moves the plan's cost {} to {}.", t.label, t.input,
                          svg::short_number(t.low_value), svg::short_number(t.high_value), usd(t.low_cost_usd),
                          usd(t.high_cost_usd));
   }
@@ -318,7 +318,7 @@ nlohmann::json plan_json(const PlanResult& r) {
   out["chosen"] = r.chosen;
   json tornado = json::array();
   for (const auto& t : r.tornado)
-    tornado.push_back({{"input", t.input}, {"unit", t.unit}, {"base", t.base_value}, {"low", t.low_value},
+    tornado.push_back({{"input", t.input}, {"label", t.label}, {"unit", t.unit}, {"base", t.base_value}, {"low", t.low_value},
                        {"high", t.high_value}, {"low_cost_usd", t.low_cost_usd}, {"high_cost_usd", t.high_cost_usd},
                        {"low_saving_usd", num_or_null(t.low_saving_usd)},
                        {"high_saving_usd", num_or_null(t.high_saving_usd)}});
@@ -374,10 +374,10 @@ std::string render_plan(const PlanResult& r, Format f) {
   }
   if (!r.tornado.empty()) {
     out += heading("Sensitivity: the plan's annual cost with one input at its low / high value");
-    Table t({{"input", "input"}, {"range", "range"}, {"low_cost_usd", "cost at low $", 0},
+    Table t({{"input", "input"}, {"key", "scenario key"}, {"range", "range"}, {"low_cost_usd", "cost at low $", 0},
              {"high_cost_usd", "cost at high $", 0}, {"swing_usd", "swing $", 0}});
     for (const auto& b : r.tornado)
-      t.add_row({b.input, fmt::format("{} .. {} {}", b.low_value, b.high_value, b.unit), b.low_cost_usd,
+      t.add_row({b.label, b.input, fmt::format("{} .. {} {}", b.low_value, b.high_value, b.unit), b.low_cost_usd,
                  b.high_cost_usd, b.swing_usd()});
     out += table(t);
   }

@@ -58,6 +58,7 @@ struct Candidate {
 
 struct TornadoBar {
   std::string input;        // scenario key
+  std::string label;        // what it is, e.g. "GPU price"
   std::string unit;
   double base_value = 0, low_value = 0, high_value = 0;
   // Outcome with the input at its low / high value, the chosen model and system re-planned:
