@@ -130,3 +130,19 @@ TEST(PublishedParams, OlderDenseModels) {
   expect_near_rel(params("llama-2-70b").total, 69.0 * B, 0.001, "Llama-2-70B total");
   expect_near_rel(params("falcon-180b").total, 180 * B, 0.01, "Falcon-180B total");
 }
+
+// Qwen3 dense model cards: Qwen3-8B "8.2B, non-embedding 6.95B"; Qwen3-32B "32.8B, non-embedding 31.2B".
+// Qwen3-Coder-480B-A35B card: 480B total, 35B activated. Mistral: Small 3 "24B", Large 2 "123B" (rounded).
+TEST(PublishedParams, QwenDenseAndMistral) {
+  const auto q8 = params("qwen3-8b");
+  expect_near_rel(q8.total, 8.2 * B, 0.005, "Qwen3-8B total");
+  expect_near_rel(q8.total - q8.embedding, 6.95 * B, 0.002, "Qwen3-8B non-embedding");
+  const auto q32 = params("qwen3-32b");
+  expect_near_rel(q32.total, 32.8 * B, 0.002, "Qwen3-32B total");
+  expect_near_rel(q32.total - q32.embedding, 31.2 * B, 0.002, "Qwen3-32B non-embedding");
+  const auto coder = params("qwen3-coder-480b-a35b-instruct");
+  expect_near_rel(coder.total, 480 * B, 0.002, "Qwen3-Coder total");
+  expect_near_rel(coder.active, 35 * B, 0.015, "Qwen3-Coder active");
+  expect_near_rel(params("mistral-small-3-24b").total, 24 * B, 0.021, "Mistral Small 3 total");
+  expect_near_rel(params("mistral-large-2-123b").total, 123 * B, 0.004, "Mistral Large 2 total");
+}
