@@ -36,6 +36,8 @@ void add_fresh_prefill(const perf::StepModel& m, perf::BatchSummary& b, double c
 //   TTFT: a step's F tokens are prefilled with the budget left by decodes, B_free = B - N O / S, shared with
 //   other arrivals (prefill utilisation rho = (N F / S) / B_free). As an M/D/1 queue in iterations:
 //   TTFT = t x (F / B_free) x (1 + rho / (2 (1 - rho))) + t   (the last t: the first decode iteration)
+//   A cache miss (session start, expired prefix) prefills all C + F tokens the same way:
+//   TTFT_miss = t x ((C + F) / B_free) x (1 + rho / (2 (1 - rho))) + t   (informational; the SLO is on hits)
 //   KV: N active sequences at C + F + O/2 tokens plus the sessions holding their prefix between steps,
 //   steps/s x prefix_hold_s sequences of C + F + O tokens, must fit the KV pool.
 ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, const Slo& slo, std::int64_t n_seqs) {
@@ -73,6 +75,8 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
   const double rho = free_budget > 0 ? p.prefill_tokens / free_budget : 1.0;
   p.ttft_s = rho < 1.0 ? t * (f / free_budget) * (1.0 + rho / (2.0 * (1.0 - rho))) + t
                        : std::numeric_limits<double>::infinity();
+  p.ttft_miss_s = rho < 1.0 ? t * ((c + f) / free_budget) * (1.0 + rho / (2.0 * (1.0 - rho))) + t
+                            : std::numeric_limits<double>::infinity();
 
   const double held = p.steps_per_s * shape.prefix_hold_s;
   const double kv_bytes = n * m.kv_bytes_per_seq_per_gpu(ctx) + held * m.kv_bytes_per_seq_per_gpu(c + f + o);

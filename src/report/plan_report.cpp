@@ -109,18 +109,19 @@ Table plan_candidates_table(const PlanResult& r) {
            {"steps_per_s_per_replica", "steps/s/replica", 2},
            {"tok_s_per_user", "tok/s/user", 1},
            {"ttft_s", "TTFT s", 2},
+           {"ttft_miss_s", "miss TTFT s", 1},
            {"status", "status"}});
   for (const auto& c : r.candidates) {
     if (!c.feasible) {
       t.add_row({c.model_id, c.system_id, {}, {}, {}, {}, {}, {}, {}, {}, positive_or_null(c.annual_hosted_api_usd), {},
-                 {}, {}, {}, "infeasible: " + c.reason});
+                 {}, {}, {}, {}, "infeasible: " + c.reason});
       continue;
     }
     t.add_row({c.model_id, c.system_id, c.replica.label, static_cast<long long>(c.replicas),
                static_cast<long long>(c.gpus), c.it_mw, c.capex_usd, c.annual_owned_usd, c.owned_blended_usd_per_mtok,
                positive_or_null(c.annual_rented_usd), positive_or_null(c.annual_hosted_api_usd), c.utilisation,
                c.replica.best.steps_per_s, c.replica.best.tok_s_per_user, c.replica.best.ttft_s,
-               std::string(c.preliminary ? "ok (preliminary hw)" : "ok")});
+               positive_or_null(c.replica.best.ttft_miss_s), std::string(c.preliminary ? "ok (preliminary hw)" : "ok")});
   }
   return t;
 }
@@ -283,6 +284,7 @@ nlohmann::json plan_json(const PlanResult& r) {
     j["replica"] = {{"concurrency", b.concurrency}, {"iteration_s", b.iteration_s}, {"steps_per_s", b.steps_per_s},
                     {"output_tok_s", b.output_tok_s}, {"output_tok_s_per_gpu", b.output_tok_s_per_gpu},
                     {"tok_s_per_user", b.tok_s_per_user}, {"ttft_s", b.ttft_s},
+                    {"ttft_miss_s", std::isfinite(b.ttft_miss_s) ? json(b.ttft_miss_s) : json(nullptr)},
                     {"kv_used_fraction", b.kv_used_fraction},
                     {"time_share", {{"fresh_input", b.share_fresh}, {"cached_input", b.share_cached},
                                     {"output", b.share_output}}}};
@@ -360,6 +362,8 @@ std::string render_plan(const PlanResult& r, Format f) {
         {"agent steps/s per replica", c->replica.best.steps_per_s},
         {"output tok/s per GPU", c->replica.best.output_tok_s_per_gpu},
         {"racks / scale-up domains", fmt::format("{} / {}", c->racks, c->scaleup_domains)},
+        {"IT MW per 1,000 engineers", c->it_mw / r.scenario.engineers * 1000},
+        {"share of a 100,000-GPU AI factory", fmt::format("{:.2f}%", static_cast<double>(c->gpus) / 1000.0)},
         {"owned $/GPU-hour (fully loaded)", c->per_gpu.total_usd_per_gpu_hour},
         {"annual capital $ / opex $", fmt::format("{} / {}", usd(c->annual_capital_usd), usd(c->annual_opex_usd))},
         {"hybrid optimum: owned fraction", c->hybrid.best.owned_fraction},

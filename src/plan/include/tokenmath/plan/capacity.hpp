@@ -34,6 +34,7 @@ struct ReplicaPoint {
   double output_tok_s_per_gpu = 0;
   double tok_s_per_user = 0;          // 1 / t
   double ttft_s = 0;                  // see capacity.cpp
+  double ttft_miss_s = 0;             // a step whose whole context misses the cache: prefill of C + F tokens
   double kv_used_fraction = 0;        // (active + held sequences' KV) / KV pool
   // Shares of iteration time attributed to each token kind (sum to 1): output = decode at zero context,
   // cached = extra decode time from attending the context, fresh = extra time of the prefill tokens.
