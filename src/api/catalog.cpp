@@ -2,6 +2,7 @@
 // functions; this file only arranges them.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <set>
 
 #include "tokenmath/api/catalog.hpp"
@@ -181,6 +182,15 @@ std::string show_model(const std::string& id_or_path, report::Format f, const Mo
   kv.emplace_back("kv_gb_per_sequence_at_context", catalog::kv_bytes_for_sequence(m, kvp, o.context_len) / 1e9);
   kv.emplace_back("state_bytes_per_sequence", catalog::state_bytes_per_sequence(m, kvp));
   kv.emplace_back("notes", notes);
+  // The table view is read by people: numbers as left-aligned text (4 decimals, integers without), so long
+  // text values (aliases, notes) do not push them to the far right. json/csv keep typed full-precision values.
+  if (f == report::Format::table)
+    for (auto& [key, cell] : kv) {
+      if (const auto* d = std::get_if<double>(&cell))
+        cell = report::format_number(*d, std::floor(*d) == *d ? 0 : 4);
+      else if (const auto* i = std::get_if<long long>(&cell))
+        cell = report::format_number(static_cast<double>(*i), 0);
+    }
   return report::render_kv(kv, f);
 }
 
