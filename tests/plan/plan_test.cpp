@@ -256,3 +256,41 @@ TEST(Plan, AutoscaledRentalPaysOnlyTheHoursNeeded) {
   }
   EXPECT_GT(checked, 0);
 }
+
+TEST(Plan, ReadsAUserSuppliedLiteLLMPriceList) {
+  // Today's LiteLLM file can replace the shipped subset: prices per token, cache read and write where priced.
+  const std::string prices = tokenmath::testing::write_temp(R"({
+    "my-frontier": {"input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05,
+                    "cache_read_input_token_cost": 2e-07, "cache_creation_input_token_cost": 2.5e-06,
+                    "litellm_provider": "acme", "mode": "chat"}
+  })", ".json");
+  const Scenario s = parse_scenario("demand:\n  price_list: " + prices + "\n  reference_api_model: my-frontier\n"
+                                    "candidates:\n  models: [gpt-oss-120b]\n  systems: [hgx-h200]\n"
+                                    "  hosted_api_models: []\n",
+                                    "mine.yaml", default_scenario());
+  const PlanResult r = run_plan(s);
+  EXPECT_EQ(r.reference_api.model, "my-frontier");
+  EXPECT_DOUBLE_EQ(r.demand.reference_prices.fresh_input_usd_per_mtok, 2.5);  // cache write, as the default asks
+  EXPECT_DOUBLE_EQ(r.demand.reference_prices.cached_input_usd_per_mtok, 0.2);
+  EXPECT_DOUBLE_EQ(r.demand.reference_prices.output_usd_per_mtok, 10.0);
+  EXPECT_NEAR(r.api_annual_usd, 250e6, 1e-6 * 250e6);
+  try {
+    run_plan(parse_scenario("demand:\n  price_list: /nonexistent/prices.json\n", "mine.yaml", default_scenario()));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "demand.price_list");
+  }
+}
+
+TEST(PlanCli, FormatsAndOutputFile) {
+  const std::string out = tokenmath::testing::write_temp("", ".md");
+  const auto r = tokenmath::testing::run_cli("plan --format md -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string md = tokenmath::testing::slurp(out);
+  EXPECT_EQ(md.rfind("# tokenmath plan: ", 0), 0u);
+  EXPECT_NE(md.find("| model | system | deployment |"), std::string::npos);
+  EXPECT_NE(md.find("## Assumptions and sources"), std::string::npos);
+  const auto bad = tokenmath::testing::run_cli("plan --format csv");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--format"), std::string::npos);
+}
