@@ -35,8 +35,8 @@ void add_plan_commands(CLI::App& app) {
       fmt::print("wrote {}\n", *write_default);
       return;
     }
-    const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::md,
-                                                  report::Format::html});
+    const auto f = report::parse_format(
+        *format, {report::Format::table, report::Format::json, report::Format::md, report::Format::html});
     const std::string text = api::run_plan(*scenario, f);
     if (output->empty()) {
       fmt::print("{}", text);

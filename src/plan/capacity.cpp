@@ -110,17 +110,20 @@ ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shap
   }
   // Upper bound: KV for active sequences alone (held sessions only lower it further).
   const double per_seq = m.kv_bytes_per_seq_per_gpu(shape.tokens.input() + shape.tokens.output / 2);
-  const auto hi_bound = static_cast<std::int64_t>(
-      std::max(1.0, per_seq > 0 ? std::floor(m.memory().kv_bytes_per_gpu / per_seq) : 1e6));
+  const auto hi_bound =
+      static_cast<std::int64_t>(std::max(1.0, per_seq > 0 ? std::floor(m.memory().kv_bytes_per_gpu / per_seq) : 1e6));
   std::int64_t lo = 1, hi = hi_bound + 1;  // lo meets every constraint; hi does not (or is past the bound)
   while (hi - lo > 1) {
     const std::int64_t mid = lo + (hi - lo) / 2;
-    if (replica_point(m, shape, slo, mid).limit.empty()) lo = mid;
-    else hi = mid;
+    if (replica_point(m, shape, slo, mid).limit.empty())
+      lo = mid;
+    else
+      hi = mid;
   }
   r.best = replica_point(m, shape, slo, lo);
   r.feasible = true;
-  for (std::int64_t c = 1; c <= std::min<std::int64_t>(hi_bound, 1 << 20); c *= 2) r.frontier.push_back(replica_point(m, shape, slo, c));
+  for (std::int64_t c = 1; c <= std::min<std::int64_t>(hi_bound, 1 << 20); c *= 2)
+    r.frontier.push_back(replica_point(m, shape, slo, c));
   if (r.frontier.empty() || r.frontier.back().concurrency != lo) {
     r.frontier.push_back(r.best);
     std::sort(r.frontier.begin(), r.frontier.end(),

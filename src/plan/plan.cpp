@@ -30,7 +30,8 @@ const std::vector<cost::ApiPrice>& price_list(const Scenario& s, std::vector<cos
     prices = &cost::shipped_api_prices();
   } else {
     if (!std::filesystem::exists(path))
-      throw InputError(scenario_file(s), "demand.price_list", s.price_list, "no such file (looked at " + path.string() + ")");
+      throw InputError(scenario_file(s), "demand.price_list", s.price_list,
+                       "no such file (looked at " + path.string() + ")");
     storage = cost::load_litellm_prices(path);
     prices = &storage;
   }
@@ -81,8 +82,7 @@ std::vector<catalog::Precision> weight_precisions(const Scenario& s, const catal
 // TP with expert parallelism, and attention-DP + EP ("DEP") across any count.
 std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_ptr<const catalog::ModelSpec>& m,
                                           const catalog::GpuSpec& gpu, const catalog::SystemSpec& sys) {
-  const catalog::Precision kv =
-      catalog::parse_precision(s.kv_precision, scenario_file(s), "candidates.kv_precision");
+  const catalog::Precision kv = catalog::parse_precision(s.kv_precision, scenario_file(s), "candidates.kv_precision");
   std::vector<int> counts;
   for (int n = 1; n <= sys.scaleup_domain_gpus; n *= 2) counts.push_back(n);
   if (counts.back() != sys.scaleup_domain_gpus) counts.push_back(sys.scaleup_domain_gpus);
@@ -143,15 +143,17 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
     if (!rc.feasible) {
       // Report the closest miss: among deployments that fit, the one with the fastest single-sequence decode.
       const double speed = rc.frontier.empty() ? 0 : rc.frontier.front().tok_s_per_user;
-      if (!sm.feasible()) memory_reason = rc.label + ": " + rc.reason;
-      else if (slo_reason.empty() || speed > best_slo_speed) slo_reason = rc.label + ": " + rc.reason, best_slo_speed = speed;
+      if (!sm.feasible())
+        memory_reason = rc.label + ": " + rc.reason;
+      else if (slo_reason.empty() || speed > best_slo_speed)
+        slo_reason = rc.label + ": " + rc.reason, best_slo_speed = speed;
       continue;
     }
     const double usable = rc.best.steps_per_s * s.peak_load_target;
     const auto replicas = static_cast<long long>(std::max(1.0, std::ceil(demand.peak_steps_per_s / usable)));
     const long long gpus = replicas * rc.gpus;
-    const bool better = gpus < best_gpus ||
-                        (gpus == best_gpus && rc.best.steps_per_s / rc.gpus > c.replica.best.steps_per_s / c.replica.gpus);
+    const bool better = gpus < best_gpus || (gpus == best_gpus && rc.best.steps_per_s / rc.gpus >
+                                                                      c.replica.best.steps_per_s / c.replica.gpus);
     if (better) {
       best_gpus = gpus;
       c.replica = std::move(rc);
@@ -161,7 +163,7 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
     }
   }
   if (!c.feasible) {
-    c.reason = !slo_reason.empty() ? "no deployment meets the SLOs (closest: " + slo_reason + ")"
+    c.reason = !slo_reason.empty()      ? "no deployment meets the SLOs (closest: " + slo_reason + ")"
                : !memory_reason.empty() ? "does not fit (e.g. " + memory_reason + ")"
                                         : "no deployment to try (no weight precision the GPU supports)";
     return c;
@@ -184,7 +186,8 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
   c.annual_opex_usd = g * c.per_gpu.opex_usd_per_gpu_year();
   c.annual_owned_usd = g * c.per_gpu.annual_usd_per_gpu();
   c.owned_prices = cost::owned_token_prices(
-      {c.per_gpu.total_usd_per_gpu_hour, c.replica.gpus,
+      {c.per_gpu.total_usd_per_gpu_hour,
+       c.replica.gpus,
        {c.replica.seconds_per_fresh_token, c.replica.seconds_per_cached_token, c.replica.seconds_per_output_token},
        std::min(1.0, c.utilisation)});
   c.owned_blended_usd_per_mtok = c.annual_owned_usd / demand.tokens_per_year.total() * 1e6;
@@ -240,12 +243,18 @@ std::pair<Demand, double> demand_for(const Scenario& s, const TokenPrices& list)
 }
 
 void set_sensitivity(Scenario& s, const std::string& key, double v) {
-  if (key == "owned.gpu_price_multiplier") s.gpu_price_multiplier = v;
-  else if (key == "cost.power_usd_per_kwh") s.cost.power_usd_per_kwh = v;
-  else if (key == "cost.lifetime_years") s.cost.lifetime_years = v;
-  else if (key == "workload.cache_hit_rate") s.cache_hit_rate = v;
-  else if (key == "slo.peak_load_target") s.peak_load_target = v;
-  else if (key == "api.price_multiplier") s.api_price_multiplier = v;
+  if (key == "owned.gpu_price_multiplier")
+    s.gpu_price_multiplier = v;
+  else if (key == "cost.power_usd_per_kwh")
+    s.cost.power_usd_per_kwh = v;
+  else if (key == "cost.lifetime_years")
+    s.cost.lifetime_years = v;
+  else if (key == "workload.cache_hit_rate")
+    s.cache_hit_rate = v;
+  else if (key == "slo.peak_load_target")
+    s.peak_load_target = v;
+  else if (key == "api.price_multiplier")
+    s.api_price_multiplier = v;
 }
 
 }  // namespace

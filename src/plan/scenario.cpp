@@ -111,13 +111,11 @@ std::vector<OptionSpec> make_options() {
           "time a session's prefix stays in GPU memory between its steps (tool runs); held KV limits concurrency",
           &S::prefix_hold_s),
 
-      num("slo.max_ttft_s", "s", 0.01, 3600, "time to first token of a cache-hit step, at load",
-          &S::max_ttft_s),
+      num("slo.max_ttft_s", "s", 0.01, 3600, "time to first token of a cache-hit step, at load", &S::max_ttft_s),
       num("slo.min_output_tok_s_per_user", "tokens/s", 0.1, 10000, "decode speed each request sees, at load",
           &S::min_output_tok_s_per_user),
       num("slo.peak_load_target", "fraction", 0.05, 1,
-          "share of a replica's SLO-limited capacity used at the burst peak (queueing headroom)",
-          &S::peak_load_target),
+          "share of a replica's SLO-limited capacity used at the burst peak (queueing headroom)", &S::peak_load_target),
 
       texts("candidates.models", 1, "open models to evaluate (catalog ids or names)", &S::models),
       texts("candidates.systems", 1, "systems to evaluate (catalog ids or names)", &S::systems),
@@ -157,8 +155,7 @@ std::vector<OptionSpec> make_options() {
       range("sensitivity.power_usd_per_kwh", "USD/kWh", 0, 10, "cost.power_usd_per_kwh",
             &S::sensitivity_power_usd_per_kwh),
       range("sensitivity.lifetime_years", "years", 0.5, 30, "cost.lifetime_years", &S::sensitivity_lifetime_years),
-      range("sensitivity.cache_hit_rate", "fraction", 0, 1, "workload.cache_hit_rate",
-            &S::sensitivity_cache_hit_rate),
+      range("sensitivity.cache_hit_rate", "fraction", 0, 1, "workload.cache_hit_rate", &S::sensitivity_cache_hit_rate),
       range("sensitivity.peak_load_target", "fraction", 0.05, 1, "slo.peak_load_target",
             &S::sensitivity_peak_load_target),
       range("sensitivity.api_price_multiplier", "x list price", 0.01, 100, "api.price_multiplier",
@@ -226,46 +223,46 @@ void set_value(Scenario& s, const OptionSpec& o, const YAML::Node& n, const std:
         if constexpr (std::is_same_v<decltype(member), CostKey>) {
           return;
         } else {
-        using T = std::remove_cvref_t<decltype(s.*member)>;
-        if constexpr (std::is_same_v<T, double>) {
-          s.*member = parse_number(n, o, file, o.key);
-        } else if constexpr (std::is_same_v<T, int>) {
-          const double v = parse_number(n, o, file, o.key);
-          if (v != std::floor(v)) throw InputError(file, o.key, n.Scalar(), "expected a whole number");
-          s.*member = static_cast<int>(v);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          if (!n.IsScalar()) throw InputError(file, o.key, node_text(n), "expected text");
-          const std::string v = n.Scalar();
-          if (!o.choices.empty() && std::find(o.choices.begin(), o.choices.end(), v) == o.choices.end()) {
-            std::string list;
-            for (const auto& c : o.choices) list += (list.empty() ? "" : "|") + c;
-            throw InputError(file, o.key, v, "expected one of " + list + did_you_mean(v, o.choices));
-          }
-          if (o.choices.empty() && v.empty()) throw InputError(file, o.key, v, "must not be empty");
-          s.*member = v;
-        } else {
-          using E = typename T::value_type;
-          if (!n.IsSequence()) throw InputError(file, o.key, node_text(n), "expected a list, e.g. [a, b]");
-          if (n.size() < o.min_items || n.size() > o.max_items) {
-            const std::string want = o.min_items == o.max_items ? fmt::format("exactly {}", o.min_items)
-                                     : o.max_items == std::numeric_limits<std::size_t>::max()
-                                         ? fmt::format("at least {}", o.min_items)
-                                         : fmt::format("{} to {}", o.min_items, o.max_items);
-            throw InputError(file, o.key, node_text(n), fmt::format("has {} items; expected {}", n.size(), want));
-          }
-          T out;
-          for (std::size_t i = 0; i < n.size(); ++i) {
-            const std::string where = fmt::format("{}[{}]", o.key, i);
-            if constexpr (std::is_same_v<E, double>) {
-              out.push_back(parse_number(n[i], o, file, where));
-            } else {
-              if (!n[i].IsScalar() || n[i].Scalar().empty())
-                throw InputError(file, where, node_text(n[i]), "expected non-empty text");
-              out.push_back(n[i].Scalar());
+          using T = std::remove_cvref_t<decltype(s.*member)>;
+          if constexpr (std::is_same_v<T, double>) {
+            s.*member = parse_number(n, o, file, o.key);
+          } else if constexpr (std::is_same_v<T, int>) {
+            const double v = parse_number(n, o, file, o.key);
+            if (v != std::floor(v)) throw InputError(file, o.key, n.Scalar(), "expected a whole number");
+            s.*member = static_cast<int>(v);
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            if (!n.IsScalar()) throw InputError(file, o.key, node_text(n), "expected text");
+            const std::string v = n.Scalar();
+            if (!o.choices.empty() && std::find(o.choices.begin(), o.choices.end(), v) == o.choices.end()) {
+              std::string list;
+              for (const auto& c : o.choices) list += (list.empty() ? "" : "|") + c;
+              throw InputError(file, o.key, v, "expected one of " + list + did_you_mean(v, o.choices));
             }
+            if (o.choices.empty() && v.empty()) throw InputError(file, o.key, v, "must not be empty");
+            s.*member = v;
+          } else {
+            using E = typename T::value_type;
+            if (!n.IsSequence()) throw InputError(file, o.key, node_text(n), "expected a list, e.g. [a, b]");
+            if (n.size() < o.min_items || n.size() > o.max_items) {
+              const std::string want = o.min_items == o.max_items ? fmt::format("exactly {}", o.min_items)
+                                       : o.max_items == std::numeric_limits<std::size_t>::max()
+                                           ? fmt::format("at least {}", o.min_items)
+                                           : fmt::format("{} to {}", o.min_items, o.max_items);
+              throw InputError(file, o.key, node_text(n), fmt::format("has {} items; expected {}", n.size(), want));
+            }
+            T out;
+            for (std::size_t i = 0; i < n.size(); ++i) {
+              const std::string where = fmt::format("{}[{}]", o.key, i);
+              if constexpr (std::is_same_v<E, double>) {
+                out.push_back(parse_number(n[i], o, file, where));
+              } else {
+                if (!n[i].IsScalar() || n[i].Scalar().empty())
+                  throw InputError(file, where, node_text(n[i]), "expected non-empty text");
+                out.push_back(n[i].Scalar());
+              }
+            }
+            s.*member = std::move(out);
           }
-          s.*member = std::move(out);
-        }
         }
       },
       o.field);
@@ -340,12 +337,18 @@ std::string read_file(const std::filesystem::path& path) {
 
 std::string OptionSpec::type_name() const {
   switch (field.index()) {
-    case 0: return "number";
-    case 1: return "integer";
-    case 2: return "text";
-    case 3: return "list of text";
-    case 4: return "list of numbers";
-    default: return "number";
+    case 0:
+      return "number";
+    case 1:
+      return "integer";
+    case 2:
+      return "text";
+    case 3:
+      return "list of text";
+    case 4:
+      return "list of numbers";
+    default:
+      return "number";
   }
 }
 
@@ -412,21 +415,23 @@ std::string option_value_text(const Scenario& s, const OptionSpec& o) {
         if constexpr (std::is_same_v<decltype(member), CostKey>) {
           return {};
         } else {
-        using T = std::remove_cvref_t<decltype(s.*member)>;
-        const auto& v = s.*member;
-        if constexpr (std::is_same_v<T, double> || std::is_same_v<T, int>) {
-          return number_text(static_cast<double>(v));
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return v;
-        } else {
-          std::string out = "[";
-          for (std::size_t i = 0; i < v.size(); ++i) {
-            if (i) out += ", ";
-            if constexpr (std::is_same_v<typename T::value_type, double>) out += number_text(v[i]);
-            else out += v[i];
+          using T = std::remove_cvref_t<decltype(s.*member)>;
+          const auto& v = s.*member;
+          if constexpr (std::is_same_v<T, double> || std::is_same_v<T, int>) {
+            return number_text(static_cast<double>(v));
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            return v;
+          } else {
+            std::string out = "[";
+            for (std::size_t i = 0; i < v.size(); ++i) {
+              if (i) out += ", ";
+              if constexpr (std::is_same_v<typename T::value_type, double>)
+                out += number_text(v[i]);
+              else
+                out += v[i];
+            }
+            return out + "]";
           }
-          return out + "]";
-        }
         }
       },
       o.field);
@@ -461,19 +466,21 @@ std::string scenario_to_yaml(const Scenario& s) {
           if constexpr (std::is_same_v<decltype(member), CostKey>) {
             value << number_text(cost::get_assumption(s.cost, member.key));
           } else {
-          using T = std::remove_cvref_t<decltype(s.*member)>;
-          if constexpr (std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<std::string>>) {
-            value << YAML::BeginSeq;
-            for (const auto& x : s.*member) {
-              if constexpr (std::is_same_v<T, std::vector<double>>) value << number_text(x);
-              else value << x;
+            using T = std::remove_cvref_t<decltype(s.*member)>;
+            if constexpr (std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<std::string>>) {
+              value << YAML::BeginSeq;
+              for (const auto& x : s.*member) {
+                if constexpr (std::is_same_v<T, std::vector<double>>)
+                  value << number_text(x);
+                else
+                  value << x;
+              }
+              value << YAML::EndSeq;
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              value << YAML::DoubleQuoted << s.*member;
+            } else {
+              value << number_text(static_cast<double>(s.*member));
             }
-            value << YAML::EndSeq;
-          } else if constexpr (std::is_same_v<T, std::string>) {
-            value << YAML::DoubleQuoted << s.*member;
-          } else {
-            value << number_text(static_cast<double>(s.*member));
-          }
           }
         },
         o.field);

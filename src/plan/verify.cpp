@@ -51,14 +51,15 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
 
   // Sessions whose prefix the analytic model keeps in HBM: the in-flight steps plus those between steps.
   out.arrival_rate_per_s = rc.best.steps_per_s * load_fraction;
-  out.session_groups = std::max<std::int64_t>(
-      1, std::llround(static_cast<double>(rc.best.concurrency) * load_fraction +
-                      out.arrival_rate_per_s * shape.prefix_hold_s));
+  out.session_groups = std::max<std::int64_t>(1, std::llround(static_cast<double>(rc.best.concurrency) * load_fraction +
+                                                              out.arrival_rate_per_s * shape.prefix_hold_s));
   std::int64_t lo = 1, hi = std::max<std::int64_t>(1, rc.best.concurrency);
   while (lo < hi) {
     const std::int64_t mid = lo + (hi - lo) / 2;
-    if (replica_point(*sm, shape, slo, mid).steps_per_s >= out.arrival_rate_per_s) hi = mid;
-    else lo = mid + 1;
+    if (replica_point(*sm, shape, slo, mid).steps_per_s >= out.arrival_rate_per_s)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   const ReplicaPoint at_load = replica_point(*sm, shape, slo, lo);
   out.analytic_concurrency = lo;
@@ -96,7 +97,8 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   const sim::SimResult r = sim::simulate(config, *workload, opts);
   auto quantile = [](std::vector<double> v, double q) {
     if (v.empty()) return 0.0;
-    const auto k = static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size()) - 1, q * static_cast<double>(v.size())));
+    const auto k = static_cast<std::size_t>(
+        std::min<double>(static_cast<double>(v.size()) - 1, q * static_cast<double>(v.size())));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
     return v[k];
   };

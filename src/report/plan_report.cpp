@@ -59,23 +59,21 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
     return lines;
   }
   lines.push_back(fmt::format(
-      "Buy: {} on {} x {} ({} replicas of {}, {} nodes, {:.2f} MW IT / {:.2f} MW facility), capex {}{}.",
-      c->model_name, format_number(static_cast<double>(c->gpus), 0), c->system_name, c->replicas, c->replica.label,
-      c->nodes, c->it_mw, c->facility_mw, usd(c->capex_usd), c->preliminary ? " (preliminary hardware figures)" : ""));
+      "Buy: {} on {} x {} ({} replicas of {}, {} nodes, {:.2f} MW IT / {:.2f} MW facility), capex {}{}.", c->model_name,
+      format_number(static_cast<double>(c->gpus), 0), c->system_name, c->replicas, c->replica.label, c->nodes, c->it_mw,
+      c->facility_mw, usd(c->capex_usd), c->preliminary ? " (preliminary hardware figures)" : ""));
   std::string rent = c->annual_rented_usd > 0
                          ? fmt::format("rent {} ({}, {})", usd(c->annual_rented_usd), s.rented_tier, s.rented_billing)
-                                              : "rent: no price for " + s.rented_tier;
-  std::string hosted = c->annual_hosted_api_usd > 0
-                           ? fmt::format(" | same model via API {}", usd(c->annual_hosted_api_usd))
-                           : "";
-  lines.push_back(fmt::format("Per year: own {} ({} blended) | {}{} | reference API {} ({}).",
-                              usd(c->annual_owned_usd), per_mtok(c->owned_blended_usd_per_mtok), rent, hosted,
-                              usd(r.api_annual_usd), per_mtok(r.api_blended_usd_per_mtok)));
+                         : "rent: no price for " + s.rented_tier;
+  std::string hosted =
+      c->annual_hosted_api_usd > 0 ? fmt::format(" | same model via API {}", usd(c->annual_hosted_api_usd)) : "";
+  lines.push_back(fmt::format("Per year: own {} ({} blended) | {}{} | reference API {} ({}).", usd(c->annual_owned_usd),
+                              per_mtok(c->owned_blended_usd_per_mtok), rent, hosted, usd(r.api_annual_usd),
+                              per_mtok(r.api_blended_usd_per_mtok)));
   const auto& h = c->hybrid.best;
   const std::string hosted_be =
-      c->annual_hosted_api_usd > 0
-          ? fmt::format(" (same model's API: above {})", pct(c->hosted_break_even_utilisation))
-          : "";
+      c->annual_hosted_api_usd > 0 ? fmt::format(" (same model's API: above {})", pct(c->hosted_break_even_utilisation))
+                                   : "";
   lines.push_back(fmt::format(
       "Owning beats the reference API from {} at this budget, or above {} fleet utilisation{}; this fleet runs at "
       "{}; payback {}; cheapest split: own {} of peak capacity, overflow to {}, {}/yr.",
@@ -113,23 +111,42 @@ Table plan_candidates_table(const PlanResult& r) {
            {"status", "status"}});
   for (const auto& c : r.candidates) {
     if (!c.feasible) {
-      t.add_row({c.model_id, c.system_id, {}, {}, {}, {}, {}, {}, {}, {}, positive_or_null(c.annual_hosted_api_usd), {},
-                 {}, {}, {}, {}, "infeasible: " + c.reason});
+      t.add_row({c.model_id,
+                 c.system_id,
+                 {},
+                 {},
+                 {},
+                 {},
+                 {},
+                 {},
+                 {},
+                 {},
+                 positive_or_null(c.annual_hosted_api_usd),
+                 {},
+                 {},
+                 {},
+                 {},
+                 {},
+                 "infeasible: " + c.reason});
       continue;
     }
     t.add_row({c.model_id, c.system_id, c.replica.label, static_cast<long long>(c.replicas),
                static_cast<long long>(c.gpus), c.it_mw, c.capex_usd, c.annual_owned_usd, c.owned_blended_usd_per_mtok,
                positive_or_null(c.annual_rented_usd), positive_or_null(c.annual_hosted_api_usd), c.utilisation,
                c.replica.best.steps_per_s, c.replica.best.tok_s_per_user, c.replica.best.ttft_s,
-               positive_or_null(c.replica.best.ttft_miss_s), std::string(c.preliminary ? "ok (preliminary hw)" : "ok")});
+               positive_or_null(c.replica.best.ttft_miss_s),
+               std::string(c.preliminary ? "ok (preliminary hw)" : "ok")});
   }
   return t;
 }
 
 Table plan_demand_table(const PlanResult& r) {
   const auto& d = r.demand;
-  Table t({{"rate", "rate"}, {"steps_per_s", "agent steps/s", 1}, {"fresh_input_tok_s", "fresh input tok/s", 0},
-           {"cached_input_tok_s", "cached input tok/s", 0}, {"output_tok_s", "output tok/s", 0}});
+  Table t({{"rate", "rate"},
+           {"steps_per_s", "agent steps/s", 1},
+           {"fresh_input_tok_s", "fresh input tok/s", 0},
+           {"cached_input_tok_s", "cached input tok/s", 0},
+           {"output_tok_s", "output tok/s", 0}});
   auto row = [&](const std::string& name, double steps) {
     const auto m = d.rate(steps);
     t.add_row({name, steps, m.fresh_input, m.cached_input, m.output});
@@ -144,9 +161,13 @@ Table plan_demand_table(const PlanResult& r) {
 }
 
 Table plan_token_kinds_table(const PlanResult& r, const Candidate& c) {
-  Table kinds({{"kind", "token kind"}, {"tokens_per_year", "tokens/yr", 0}, {"time_share", "GPU-time share", 3},
-               {"owned_usd_per_mtok", "own $/M", 4}, {"rented_usd_per_mtok", "rent $/M", 4},
-               {"hosted_api_usd_per_mtok", "same-model API $/M", 4}, {"reference_api_usd_per_mtok", "ref API $/M", 4}});
+  Table kinds({{"kind", "token kind"},
+               {"tokens_per_year", "tokens/yr", 0},
+               {"time_share", "GPU-time share", 3},
+               {"owned_usd_per_mtok", "own $/M", 4},
+               {"rented_usd_per_mtok", "rent $/M", 4},
+               {"hosted_api_usd_per_mtok", "same-model API $/M", 4},
+               {"reference_api_usd_per_mtok", "ref API $/M", 4}});
   const auto& t = r.demand.tokens_per_year;
   const auto& p = c.owned_prices;
   const auto& rp = c.rented_prices;
@@ -170,8 +191,11 @@ Table plan_token_kinds_table(const PlanResult& r, const Candidate& c) {
 }
 
 Table plan_sim_check_table(const PlanResult& r) {
-  Table t({{"metric", "metric"}, {"analytic", "analytic at this load", 3}, {"sim_p50", "simulated p50", 3},
-           {"sim_p90", "simulated p90", 3}, {"slo", "SLO / limit", 3}});
+  Table t({{"metric", "metric"},
+           {"analytic", "analytic at this load", 3},
+           {"sim_p50", "simulated p50", 3},
+           {"sim_p90", "simulated p90", 3},
+           {"slo", "SLO / limit", 3}});
   const Candidate* c = r.best();
   const auto& s = r.sim_check;
   if (!c || !s.ran) return t;
@@ -261,15 +285,20 @@ nlohmann::json plan_json(const PlanResult& r) {
   out["api"] = {{"annual_usd", r.api_annual_usd}, {"blended_usd_per_mtok", r.api_blended_usd_per_mtok}};
   json cands = json::array();
   for (const auto& c : r.candidates) {
-    json j = {{"model", c.model_id}, {"system", c.system_id}, {"gpu", c.gpu_id}, {"feasible", c.feasible},
-              {"preliminary_hardware", c.preliminary}, {"deployments_tried", c.deployments_tried}};
+    json j = {{"model", c.model_id},
+              {"system", c.system_id},
+              {"gpu", c.gpu_id},
+              {"feasible", c.feasible},
+              {"preliminary_hardware", c.preliminary},
+              {"deployments_tried", c.deployments_tried}};
     if (!c.hosted_api_model.empty())
-      j["hosted_api"] = {{"model", c.hosted_api_model},
-                         {"annual_usd", c.annual_hosted_api_usd},
-                         {"fresh_input_usd_per_mtok", c.hosted_prices.fresh_input_usd_per_mtok},
-                         {"cached_input_usd_per_mtok", c.hosted_prices.cached_input_usd_per_mtok},
-                         {"output_usd_per_mtok", c.hosted_prices.output_usd_per_mtok},
-                         {"break_even_utilisation", c.feasible ? json(c.hosted_break_even_utilisation) : json(nullptr)}};
+      j["hosted_api"] = {
+          {"model", c.hosted_api_model},
+          {"annual_usd", c.annual_hosted_api_usd},
+          {"fresh_input_usd_per_mtok", c.hosted_prices.fresh_input_usd_per_mtok},
+          {"cached_input_usd_per_mtok", c.hosted_prices.cached_input_usd_per_mtok},
+          {"output_usd_per_mtok", c.hosted_prices.output_usd_per_mtok},
+          {"break_even_utilisation", c.feasible ? json(c.hosted_break_even_utilisation) : json(nullptr)}};
     if (!c.feasible) {
       j["reason"] = c.reason;
       cands.push_back(j);
@@ -277,19 +306,32 @@ nlohmann::json plan_json(const PlanResult& r) {
     }
     const auto& b = c.replica.best;
     const auto& dep = c.replica.deployment;
-    j["deployment"] = {{"label", c.replica.label}, {"gpus_per_replica", c.replica.gpus}, {"tp", dep.tp},
-                       {"ep", dep.ep}, {"pp", dep.pp}, {"attention_dp", dep.attention_dp},
+    j["deployment"] = {{"label", c.replica.label},
+                       {"gpus_per_replica", c.replica.gpus},
+                       {"tp", dep.tp},
+                       {"ep", dep.ep},
+                       {"pp", dep.pp},
+                       {"attention_dp", dep.attention_dp},
                        {"weight_precision", std::string(catalog::to_string(dep.weight_precision))},
                        {"kv_precision", std::string(catalog::to_string(dep.kv_precision))}};
-    j["replica"] = {{"concurrency", b.concurrency}, {"iteration_s", b.iteration_s}, {"steps_per_s", b.steps_per_s},
-                    {"output_tok_s", b.output_tok_s}, {"output_tok_s_per_gpu", b.output_tok_s_per_gpu},
-                    {"tok_s_per_user", b.tok_s_per_user}, {"ttft_s", b.ttft_s},
-                    {"ttft_miss_s", std::isfinite(b.ttft_miss_s) ? json(b.ttft_miss_s) : json(nullptr)},
-                    {"kv_used_fraction", b.kv_used_fraction},
-                    {"time_share", {{"fresh_input", b.share_fresh}, {"cached_input", b.share_cached},
-                                    {"output", b.share_output}}}};
-    j["fleet"] = {{"replicas", c.replicas}, {"gpus", c.gpus}, {"nodes", c.nodes}, {"racks", c.racks},
-                  {"scaleup_domains", c.scaleup_domains}, {"it_mw", c.it_mw}, {"facility_mw", c.facility_mw},
+    j["replica"] = {
+        {"concurrency", b.concurrency},
+        {"iteration_s", b.iteration_s},
+        {"steps_per_s", b.steps_per_s},
+        {"output_tok_s", b.output_tok_s},
+        {"output_tok_s_per_gpu", b.output_tok_s_per_gpu},
+        {"tok_s_per_user", b.tok_s_per_user},
+        {"ttft_s", b.ttft_s},
+        {"ttft_miss_s", std::isfinite(b.ttft_miss_s) ? json(b.ttft_miss_s) : json(nullptr)},
+        {"kv_used_fraction", b.kv_used_fraction},
+        {"time_share", {{"fresh_input", b.share_fresh}, {"cached_input", b.share_cached}, {"output", b.share_output}}}};
+    j["fleet"] = {{"replicas", c.replicas},
+                  {"gpus", c.gpus},
+                  {"nodes", c.nodes},
+                  {"racks", c.racks},
+                  {"scaleup_domains", c.scaleup_domains},
+                  {"it_mw", c.it_mw},
+                  {"facility_mw", c.facility_mw},
                   {"utilisation", c.utilisation}};
     j["owned"] = {{"capex_usd", c.capex_usd},
                   {"annual_capital_usd", c.annual_capital_usd},
@@ -301,18 +343,26 @@ nlohmann::json plan_json(const PlanResult& r) {
                   {"break_even_utilisation", num_or_null(c.break_even_utilisation)},
                   {"break_even_engineers", num_or_null(c.break_even_engineers)},
                   {"payback_years", num_or_null(c.payback_years)}};
-    j["rented"] = {{"usd_per_gpu_hour", c.rented_usd_per_gpu_hour}, {"gpu_hours_per_year", c.rented_gpu_hours_per_year},
+    j["rented"] = {{"usd_per_gpu_hour", c.rented_usd_per_gpu_hour},
+                   {"gpu_hours_per_year", c.rented_gpu_hours_per_year},
                    {"annual_usd", c.annual_rented_usd}};
     json curve = json::array();
     for (const auto& p : c.hybrid.curve)
-      curve.push_back({{"owned_fraction", p.owned_fraction}, {"replicas", p.replicas},
-                       {"owned_usd", p.owned_usd_per_year}, {"api_usd", p.api_usd_per_year},
-                       {"total_usd", p.total_usd_per_year()}, {"owned_share_of_steps", p.owned_share_of_steps}});
+      curve.push_back({{"owned_fraction", p.owned_fraction},
+                       {"replicas", p.replicas},
+                       {"owned_usd", p.owned_usd_per_year},
+                       {"api_usd", p.api_usd_per_year},
+                       {"total_usd", p.total_usd_per_year()},
+                       {"owned_share_of_steps", p.owned_share_of_steps}});
     const auto& h = c.hybrid.best;
     j["hybrid"] = {{"overflow_api", c.hybrid_overflow_api},
-                   {"best", {{"owned_fraction", h.owned_fraction}, {"replicas", h.replicas},
-                             {"owned_usd", h.owned_usd_per_year}, {"api_usd", h.api_usd_per_year},
-                             {"total_usd", h.total_usd_per_year()}, {"owned_share_of_steps", h.owned_share_of_steps}}},
+                   {"best",
+                    {{"owned_fraction", h.owned_fraction},
+                     {"replicas", h.replicas},
+                     {"owned_usd", h.owned_usd_per_year},
+                     {"api_usd", h.api_usd_per_year},
+                     {"total_usd", h.total_usd_per_year()},
+                     {"owned_share_of_steps", h.owned_share_of_steps}}},
                    {"curve", curve}};
     cands.push_back(j);
   }
@@ -320,21 +370,36 @@ nlohmann::json plan_json(const PlanResult& r) {
   out["chosen"] = r.chosen;
   json tornado = json::array();
   for (const auto& t : r.tornado)
-    tornado.push_back({{"input", t.input}, {"label", t.label}, {"unit", t.unit}, {"base", t.base_value}, {"low", t.low_value},
-                       {"high", t.high_value}, {"low_cost_usd", t.low_cost_usd}, {"high_cost_usd", t.high_cost_usd},
+    tornado.push_back({{"input", t.input},
+                       {"label", t.label},
+                       {"unit", t.unit},
+                       {"base", t.base_value},
+                       {"low", t.low_value},
+                       {"high", t.high_value},
+                       {"low_cost_usd", t.low_cost_usd},
+                       {"high_cost_usd", t.high_cost_usd},
                        {"low_saving_usd", num_or_null(t.low_saving_usd)},
                        {"high_saving_usd", num_or_null(t.high_saving_usd)}});
   out["sensitivity"] = {{"metric", "the plan's annual cost (cheapest hybrid point of the chosen model and system)"},
                         {"base_cost_usd", r.base_cost_usd},
                         {"tornado", tornado}};
   const auto& sc = r.sim_check;
-  out["sim_check"] = {{"ran", sc.ran}, {"note", sc.note}, {"requests", sc.requests},
-                      {"arrival_rate_per_s", sc.arrival_rate_per_s}, {"session_groups", sc.session_groups},
-                      {"ttft_p50_s", sc.ttft_p50_s}, {"ttft_p90_s", sc.ttft_p90_s}, {"tpot_p50_s", sc.tpot_p50_s},
-                      {"tpot_p90_s", sc.tpot_p90_s}, {"prefix_hit_rate", sc.prefix_hit_rate},
-                      {"output_tok_s", sc.output_tok_s}, {"busy_fraction", sc.busy_fraction},
-                      {"preemptions", sc.preemptions}, {"slo_attainment", sc.slo_attainment},
-                      {"analytic_concurrency", sc.analytic_concurrency}, {"analytic_ttft_s", sc.analytic_ttft_s},
+  out["sim_check"] = {{"ran", sc.ran},
+                      {"note", sc.note},
+                      {"requests", sc.requests},
+                      {"arrival_rate_per_s", sc.arrival_rate_per_s},
+                      {"session_groups", sc.session_groups},
+                      {"ttft_p50_s", sc.ttft_p50_s},
+                      {"ttft_p90_s", sc.ttft_p90_s},
+                      {"tpot_p50_s", sc.tpot_p50_s},
+                      {"tpot_p90_s", sc.tpot_p90_s},
+                      {"prefix_hit_rate", sc.prefix_hit_rate},
+                      {"output_tok_s", sc.output_tok_s},
+                      {"busy_fraction", sc.busy_fraction},
+                      {"preemptions", sc.preemptions},
+                      {"slo_attainment", sc.slo_attainment},
+                      {"analytic_concurrency", sc.analytic_concurrency},
+                      {"analytic_ttft_s", sc.analytic_ttft_s},
                       {"analytic_tpot_s", sc.analytic_tpot_s}};
   out["assumptions"] = plan_assumptions_table(r).to_json();
   return out;
@@ -346,7 +411,8 @@ std::string render_plan(const PlanResult& r, Format f) {
   const bool md = f == Format::md;
   auto heading = [&](const std::string& h) { return md ? "\n## " + h + "\n\n" : "\n" + h + "\n"; };
   auto table = [&](const Table& t) { return md ? t.to_markdown() : t.to_text(); };
-  std::string out = md ? "# tokenmath plan: " + r.scenario.name + "\n\n" : "tokenmath plan: " + r.scenario.name + "\n\n";
+  std::string out =
+      md ? "# tokenmath plan: " + r.scenario.name + "\n\n" : "tokenmath plan: " + r.scenario.name + "\n\n";
   for (const auto& l : plan_answer(r)) out += (md ? "- " : "  ") + l + "\n";
   out += heading("Demand (token rates by kind)");
   out += table(plan_demand_table(r));
@@ -378,8 +444,12 @@ std::string render_plan(const PlanResult& r, Format f) {
   }
   if (!r.tornado.empty()) {
     out += heading("Sensitivity: the plan's annual cost with one input at its low / high value");
-    Table t({{"input", "input"}, {"key", "scenario key"}, {"range", "range"}, {"low_cost_usd", "cost at low $", 0},
-             {"high_cost_usd", "cost at high $", 0}, {"swing_usd", "swing $", 0}});
+    Table t({{"input", "input"},
+             {"key", "scenario key"},
+             {"range", "range"},
+             {"low_cost_usd", "cost at low $", 0},
+             {"high_cost_usd", "cost at high $", 0},
+             {"swing_usd", "swing $", 0}});
     for (const auto& b : r.tornado)
       t.add_row({b.label, b.input, fmt::format("{} .. {} {}", b.low_value, b.high_value, b.unit), b.low_cost_usd,
                  b.high_cost_usd, b.swing_usd()});

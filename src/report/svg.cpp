@@ -53,11 +53,20 @@ std::string escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -120,19 +129,21 @@ std::string line_chart(const LineChart& c) {
   const Axis Y{y0, y1, c.log_y, static_cast<double>(c.height - bottom), static_cast<double>(top)};
 
   std::string out = header(c.width, c.height);
-  out += fmt::format("<text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n", left,
-                     escape(c.title));
+  out +=
+      fmt::format("<text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n", left, escape(c.title));
   for (double t : ticks(x0, x1, c.log_x)) {
     const double px = X(t);
-    out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>"
-                       "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-                       px, top, c.height - bottom, c.height - bottom + 16, escape(short_number(t, c.x_prefix)));
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+        px, top, c.height - bottom, c.height - bottom + 16, escape(short_number(t, c.x_prefix)));
   }
   for (double t : ticks(y0, y1, c.log_y)) {
     const double py = Y(t);
-    out += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#e5e5e5\"/>"
-                       "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
-                       left, py, c.width - right, left - 6, py + 4, escape(short_number(t, c.y_prefix)));
+    out += fmt::format(
+        "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#e5e5e5\"/>"
+        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
+        left, py, c.width - right, left - 6, py + 4, escape(short_number(t, c.y_prefix)));
   }
   out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#444\"/>\n", left, top,
                      c.width - right - left, c.height - bottom - top);
@@ -151,15 +162,17 @@ std::string line_chart(const LineChart& c) {
     out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", pts, color,
                        s.dashed ? " stroke-dasharray=\"6,4\"" : "");
     const int ly = top + 14 + static_cast<int>(i) * 18;
-    out += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"{5}/>"
-                       "<text x=\"{4}\" y=\"{6}\">{7}</text>\n",
-                       c.width - right + 10, ly, c.width - right + 30, color, c.width - right + 35,
-                       s.dashed ? " stroke-dasharray=\"6,4\"" : "", ly + 4, escape(s.label));
+    out += fmt::format(
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"{5}/>"
+        "<text x=\"{4}\" y=\"{6}\">{7}</text>\n",
+        c.width - right + 10, ly, c.width - right + 30, color, c.width - right + 35,
+        s.dashed ? " stroke-dasharray=\"6,4\"" : "", ly + 4, escape(s.label));
   }
   for (const auto& m : c.markers) {
-    out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"#000\"/>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\" font-weight=\"bold\">{}</text>\n",
-                       X(m.x), Y(m.y), X(m.x) + 8, Y(m.y) - 8, escape(m.label));
+    out += fmt::format(
+        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"#000\"/>"
+        "<text x=\"{:.1f}\" y=\"{:.1f}\" font-weight=\"bold\">{}</text>\n",
+        X(m.x), Y(m.y), X(m.x) + 8, Y(m.y) - 8, escape(m.label));
   }
   return out + "</svg>\n";
 }
@@ -177,9 +190,10 @@ std::string bar_chart(const BarChart& c) {
   std::string out = header(c.width, height);
   out += fmt::format("<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n", escape(c.title));
   for (double t : ticks(v0, v1, c.log_scale)) {
-    out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>"
-                       "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-                       X(t), top, height - bottom, height - bottom + 16, escape(short_number(t, c.value_prefix)));
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+        X(t), top, height - bottom, height - bottom + 16, escape(short_number(t, c.value_prefix)));
   }
   for (std::size_t i = 0; i < c.bars.size(); ++i) {
     const auto& b = c.bars[i];
@@ -193,10 +207,11 @@ std::string bar_chart(const BarChart& c) {
   }
   for (std::size_t i = 0; i < c.reference_lines.size(); ++i) {
     const auto& [label, v] = c.reference_lines[i];
-    out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#000\" "
-                       "stroke-dasharray=\"5,3\"/><text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"end\">{4}</text>\n",
-                       X(v), top - 4, height - bottom, top - 8 - 12 * static_cast<int>(i) + 12 * 0,
-                       escape(label + " " + short_number(v, c.value_prefix)));
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#000\" "
+        "stroke-dasharray=\"5,3\"/><text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"end\">{4}</text>\n",
+        X(v), top - 4, height - bottom, top - 8 - 12 * static_cast<int>(i) + 12 * 0,
+        escape(label + " " + short_number(v, c.value_prefix)));
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", (left + c.width - right) / 2,
                      height - 12, escape(c.value_label));
@@ -216,9 +231,10 @@ std::string tornado_chart(const Tornado& t) {
   std::string out = header(t.width, height);
   out += fmt::format("<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n", escape(t.title));
   for (double v : ticks(v0, v1, false))
-    out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>"
-                       "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-                       X(v), top, height - bottom, height - bottom + 16, escape(short_number(v, t.value_prefix)));
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+        X(v), top, height - bottom, height - bottom + 16, escape(short_number(v, t.value_prefix)));
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
     const auto& r = t.rows[i];
     const int y = top + static_cast<int>(i) * row;
@@ -227,19 +243,22 @@ std::string tornado_chart(const Tornado& t) {
     for (const auto& [v, color, name] : {std::tuple{r.low, "#2ca02c", "low"}, std::tuple{r.high, "#d62728", "high"}}) {
       if (!std::isfinite(v)) continue;
       const double px = X(v);
-      out += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" opacity=\"0.8\">"
-                         "<title>{} input: {}</title></rect>",
-                         std::min(px, base), y + 5, std::fabs(px - base), row - 10, color, name,
-                         escape(short_number(v, t.value_prefix)));
+      out += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\" opacity=\"0.8\">"
+          "<title>{} input: {}</title></rect>",
+          std::min(px, base), y + 5, std::fabs(px - base), row - 10, color, name,
+          escape(short_number(v, t.value_prefix)));
     }
     out += "\n";
   }
-  out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#000\"/>"
-                     "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">base {4}</text>\n",
-                     X(t.base), top - 4, height - bottom, top - 8, escape(short_number(t.base, t.value_prefix)));
-  out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} (green: input at its low value, red: at its "
-                     "high value)</text>\n",
-                     (left + t.width - right) / 2, height - 12, escape(t.value_label));
+  out += fmt::format(
+      "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#000\"/>"
+      "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">base {4}</text>\n",
+      X(t.base), top - 4, height - bottom, top - 8, escape(short_number(t.base, t.value_prefix)));
+  out += fmt::format(
+      "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} (green: input at its low value, red: at its "
+      "high value)</text>\n",
+      (left + t.width - right) / 2, height - 12, escape(t.value_label));
   return out + "</svg>\n";
 }
 

@@ -1,8 +1,8 @@
+#include "tokenmath/plan/demand.hpp"
+
 #include <gtest/gtest.h>
 
 #include <numeric>
-
-#include "tokenmath/plan/demand.hpp"
 
 using namespace tokenmath::plan;
 

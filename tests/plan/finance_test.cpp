@@ -1,9 +1,10 @@
+#include "tokenmath/plan/finance.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "tokenmath/plan/demand.hpp"
-#include "tokenmath/plan/finance.hpp"
 
 using namespace tokenmath::plan;
 

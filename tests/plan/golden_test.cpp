@@ -46,7 +46,8 @@ json summary(const json& full) {
   s["candidates"] = cands;
   json tornado = json::array();
   for (const auto& t : full["sensitivity"]["tornado"])
-    tornado.push_back({{"input", t["input"]}, {"low_cost_usd", t["low_cost_usd"]}, {"high_cost_usd", t["high_cost_usd"]}});
+    tornado.push_back(
+        {{"input", t["input"]}, {"low_cost_usd", t["low_cost_usd"]}, {"high_cost_usd", t["high_cost_usd"]}});
   s["tornado"] = tornado;
   return s;
 }
@@ -55,7 +56,8 @@ json summary(const json& full) {
 void compare(const json& want, const json& got, const std::string& path, std::vector<std::string>& diffs) {
   if (want.is_number() && got.is_number()) {
     const double a = want.get<double>(), b = got.get<double>();
-    if (std::fabs(a - b) > 1e-6 * std::max(std::fabs(a), std::fabs(b))) diffs.push_back(path + ": " + want.dump() + " -> " + got.dump());
+    if (std::fabs(a - b) > 1e-6 * std::max(std::fabs(a), std::fabs(b)))
+      diffs.push_back(path + ": " + want.dump() + " -> " + got.dump());
     return;
   }
   if (want.type() != got.type()) {
@@ -68,8 +70,10 @@ void compare(const json& want, const json& got, const std::string& path, std::ve
     for (auto it = got.begin(); it != got.end(); ++it)
       if (!want.contains(it.key())) diffs.push_back(path + "/" + it.key() + ": new");
   } else if (want.is_array()) {
-    if (want.size() != got.size()) diffs.push_back(path + ": " + std::to_string(want.size()) + " items -> " + std::to_string(got.size()));
-    for (std::size_t i = 0; i < std::min(want.size(), got.size()); ++i) compare(want[i], got[i], path + "/" + std::to_string(i), diffs);
+    if (want.size() != got.size())
+      diffs.push_back(path + ": " + std::to_string(want.size()) + " items -> " + std::to_string(got.size()));
+    for (std::size_t i = 0; i < std::min(want.size(), got.size()); ++i)
+      compare(want[i], got[i], path + "/" + std::to_string(i), diffs);
   } else if (want != got) {
     diffs.push_back(path + ": " + want.dump() + " -> " + got.dump());
   }
@@ -79,7 +83,8 @@ void compare(const json& want, const json& got, const std::string& path, std::ve
 
 TEST(PlanGolden, DefaultScenarioMatchesApprovedSummary) {
   const std::string golden = std::string(TOKENMATH_SOURCE_DIR) + "/tests/golden/plan/default_summary.json";
-  const json got = summary(tokenmath::report::plan_json(tokenmath::plan::run_plan(tokenmath::plan::default_scenario())));
+  const json got =
+      summary(tokenmath::report::plan_json(tokenmath::plan::run_plan(tokenmath::plan::default_scenario())));
   if (const char* u = std::getenv("TOKENMATH_UPDATE_GOLDEN"); u && std::string(u) == "1") {
     std::ofstream(golden) << got.dump(2) << "\n";
     GTEST_SKIP() << "wrote " << golden;
@@ -91,7 +96,8 @@ TEST(PlanGolden, DefaultScenarioMatchesApprovedSummary) {
   compare(want, got, "", diffs);
   std::string text;
   for (std::size_t i = 0; i < diffs.size() && i < 40; ++i) text += "  " + diffs[i] + "\n";
-  EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences from the approved golden report:\n" << text
+  EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences from the approved golden report:\n"
+                             << text
                              << "If intended, re-approve: TOKENMATH_UPDATE_GOLDEN=1 <build>/tests/tm_plan_tests "
                                 "--gtest_filter='PlanGolden.*'";
 }

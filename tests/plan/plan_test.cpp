@@ -1,13 +1,13 @@
+#include "tokenmath/plan/plan.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "run_cli.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
-#include "tokenmath/plan/plan.hpp"
 
 using namespace tokenmath;
 using namespace tokenmath::plan;
@@ -44,7 +44,8 @@ TEST(Plan, PricePerTokenTimesTokensIsTheAnnualCost) {
     if (!c.feasible) continue;
     const auto& p = c.owned_prices;
     const double dollars = (t.fresh_input * p.fresh_input_usd_per_mtok + t.cached_input * p.cached_input_usd_per_mtok +
-                            t.output * p.output_usd_per_mtok) / 1e6;
+                            t.output * p.output_usd_per_mtok) /
+                           1e6;
     EXPECT_NEAR(dollars, c.annual_owned_usd, 1e-6 * c.annual_owned_usd) << c.model_id << " " << c.system_id;
     EXPECT_NEAR(c.owned_blended_usd_per_mtok * t.total() / 1e6, c.annual_owned_usd, 1e-6 * c.annual_owned_usd);
     EXPECT_NEAR(c.annual_capital_usd + c.annual_opex_usd, c.annual_owned_usd, 1e-6 * c.annual_owned_usd);
@@ -103,28 +104,30 @@ TEST(Plan, HigherUtilisationNeverRaisesPricePerToken) {
 TEST(Plan, HybridNeverWorseThanEitherPureOption) {
   Scenario s = small();
   for (const std::string overflow : {"same_model", "reference"}) {
-  s.hybrid_overflow_api = overflow;
-  for (double api : {0.001, 0.01, 0.1, 1.0}) {  // from "API nearly free" to list price
-    s.api_price_multiplier = api;
-    const PlanResult r = run_plan(s);
-    for (const auto& c : r.candidates) {
-      if (!c.feasible) continue;
-      const double all_api = c.hybrid_overflow_api == r.reference_api.model ? r.api_annual_usd : c.annual_hosted_api_usd;
-      const double all_owned = c.annual_owned_usd;
-      EXPECT_NEAR(c.hybrid.curve.front().total_usd_per_year(), all_api, 1e-6 * all_api);
-      EXPECT_NEAR(c.hybrid.curve.back().total_usd_per_year(), all_owned, 1e-6 * all_owned);
-      EXPECT_LE(c.hybrid.best.total_usd_per_year(), std::min(all_api, all_owned) * (1 + 1e-12));
-      EXPECT_EQ(c.hybrid_overflow_api, overflow == "same_model" && !c.hosted_api_model.empty()
-                                           ? c.hosted_api_model : r.reference_api.model);
+    s.hybrid_overflow_api = overflow;
+    for (double api : {0.001, 0.01, 0.1, 1.0}) {  // from "API nearly free" to list price
+      s.api_price_multiplier = api;
+      const PlanResult r = run_plan(s);
+      for (const auto& c : r.candidates) {
+        if (!c.feasible) continue;
+        const double all_api =
+            c.hybrid_overflow_api == r.reference_api.model ? r.api_annual_usd : c.annual_hosted_api_usd;
+        const double all_owned = c.annual_owned_usd;
+        EXPECT_NEAR(c.hybrid.curve.front().total_usd_per_year(), all_api, 1e-6 * all_api);
+        EXPECT_NEAR(c.hybrid.curve.back().total_usd_per_year(), all_owned, 1e-6 * all_owned);
+        EXPECT_LE(c.hybrid.best.total_usd_per_year(), std::min(all_api, all_owned) * (1 + 1e-12));
+        EXPECT_EQ(c.hybrid_overflow_api,
+                  overflow == "same_model" && !c.hosted_api_model.empty() ? c.hosted_api_model : r.reference_api.model);
+      }
     }
-  }
   }
 }
 
 TEST(Plan, InfeasibleCandidatesAreListedWithAReason) {
-  const Scenario s = parse_scenario("candidates:\n  models: [deepseek-v3]\n  systems: [hgx-h100, gb200-nvl72]\n"
-                                    "  hosted_api_models: []\n",
-                                    "x.yaml", default_scenario());
+  const Scenario s = parse_scenario(
+      "candidates:\n  models: [deepseek-v3]\n  systems: [hgx-h100, gb200-nvl72]\n"
+      "  hosted_api_models: []\n",
+      "x.yaml", default_scenario());
   const PlanResult r = run_plan(s);
   ASSERT_EQ(r.candidates.size(), 2u);
   EXPECT_TRUE(r.candidates[0].feasible);
@@ -263,10 +266,12 @@ TEST(Plan, ReadsAUserSuppliedLiteLLMPriceList) {
     "my-frontier": {"input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05,
                     "cache_read_input_token_cost": 2e-07, "cache_creation_input_token_cost": 2.5e-06,
                     "litellm_provider": "acme", "mode": "chat"}
-  })", ".json");
-  const Scenario s = parse_scenario("demand:\n  price_list: " + prices + "\n  reference_api_model: my-frontier\n"
-                                    "candidates:\n  models: [gpt-oss-120b]\n  systems: [hgx-h200]\n"
-                                    "  hosted_api_models: []\n",
+  })",
+                                                            ".json");
+  const Scenario s = parse_scenario("demand:\n  price_list: " + prices +
+                                        "\n  reference_api_model: my-frontier\n"
+                                        "candidates:\n  models: [gpt-oss-120b]\n  systems: [hgx-h200]\n"
+                                        "  hosted_api_models: []\n",
                                     "mine.yaml", default_scenario());
   const PlanResult r = run_plan(s);
   EXPECT_EQ(r.reference_api.model, "my-frontier");

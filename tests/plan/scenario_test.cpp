@@ -1,10 +1,11 @@
+#include "tokenmath/plan/scenario.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "run_cli.hpp"
 #include "tokenmath/common/error.hpp"
-#include "tokenmath/plan/scenario.hpp"
 
 using namespace tokenmath;
 using namespace tokenmath::plan;
@@ -39,8 +40,9 @@ TEST(Scenario, DefaultSetsEveryOptionWithASource) {
 }
 
 TEST(Scenario, OverlayKeepsUnsetValuesAndRecordsSource) {
-  const Scenario s = parse_scenario("demand:\n  engineers: 50\ncost:\n  lifetime_years: {value: 4, source: \"our CFO\"}\n",
-                                    "mine.yaml", default_scenario());
+  const Scenario s =
+      parse_scenario("demand:\n  engineers: 50\ncost:\n  lifetime_years: {value: 4, source: \"our CFO\"}\n",
+                     "mine.yaml", default_scenario());
   EXPECT_EQ(s.engineers, 50);
   EXPECT_EQ(s.cost.lifetime_years, 4);
   EXPECT_EQ(s.sources.at("demand.engineers"), "scenario file mine.yaml");

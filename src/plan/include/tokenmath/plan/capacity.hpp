@@ -25,17 +25,17 @@ struct StepShape {
 // One replica at steady state with `concurrency` steps in flight.
 struct ReplicaPoint {
   std::int64_t concurrency = 0;
-  double iterations_per_step = 0;     // engine iterations per agent step, S = max(O, N (F + O) / B)
-  double decode_seqs = 0;             // per iteration, N x O / S
-  double prefill_tokens = 0;          // per iteration, N x F / S
-  double iteration_s = 0;             // step-model time of one iteration
-  double steps_per_s = 0;             // agent steps completed per second, N / (S x t)
-  double output_tok_s = 0;            // steps_per_s x O
+  double iterations_per_step = 0;  // engine iterations per agent step, S = max(O, N (F + O) / B)
+  double decode_seqs = 0;          // per iteration, N x O / S
+  double prefill_tokens = 0;       // per iteration, N x F / S
+  double iteration_s = 0;          // step-model time of one iteration
+  double steps_per_s = 0;          // agent steps completed per second, N / (S x t)
+  double output_tok_s = 0;         // steps_per_s x O
   double output_tok_s_per_gpu = 0;
-  double tok_s_per_user = 0;          // 1 / t
-  double ttft_s = 0;                  // see capacity.cpp
-  double ttft_miss_s = 0;             // a step whose whole context misses the cache: prefill of C + F tokens
-  double kv_used_fraction = 0;        // (active + held sequences' KV) / KV pool
+  double tok_s_per_user = 0;    // 1 / t
+  double ttft_s = 0;            // see capacity.cpp
+  double ttft_miss_s = 0;       // a step whose whole context misses the cache: prefill of C + F tokens
+  double kv_used_fraction = 0;  // (active + held sequences' KV) / KV pool
   // Shares of iteration time attributed to each token kind (sum to 1): output = decode at zero context,
   // cached = extra decode time from attending the context, fresh = extra time of the prefill tokens.
   double share_fresh = 0, share_cached = 0, share_output = 0;
@@ -48,8 +48,8 @@ struct ReplicaCapacity {
   perf::Deployment deployment;
   std::string label;
   int gpus = 0;
-  ReplicaPoint best;                  // the largest concurrency meeting every constraint
-  std::vector<ReplicaPoint> frontier; // concurrency 1, 2, 4, ... (for the frontier chart), constraint flags set
+  ReplicaPoint best;                   // the largest concurrency meeting every constraint
+  std::vector<ReplicaPoint> frontier;  // concurrency 1, 2, 4, ... (for the frontier chart), constraint flags set
   // Busy replica-seconds per token of each kind at `best`: share_k x (1 / steps_per_s) / tokens_k per step.
   double seconds_per_fresh_token = 0, seconds_per_cached_token = 0, seconds_per_output_token = 0;
 };

@@ -42,9 +42,9 @@ struct Demand {
   double budget_usd_per_year = 0;  // engineers x budget per engineer
   TokenPrices reference_prices;    // reference API model, x api.price_multiplier
   TokenMix tokens_per_step;
-  double usd_per_step = 0;         // cost_usd(tokens_per_step, reference_prices)
-  double steps_per_year = 0;       // budget / usd_per_step
-  TokenMix tokens_per_year;        // tokens_per_step x steps_per_year
+  double usd_per_step = 0;                  // cost_usd(tokens_per_step, reference_prices)
+  double steps_per_year = 0;                // budget / usd_per_step
+  TokenMix tokens_per_year;                 // tokens_per_step x steps_per_year
   std::vector<double> steps_per_s_by_hour;  // 24 values, a working day: steps/day x weight_h / sum(w) / 3600
   double average_steps_per_s = 0;           // steps_per_year / (8760 h x 3600)
   double peak_hour_steps_per_s = 0;         // busiest hour of a working day

@@ -27,9 +27,9 @@ double payback_years(double capex_usd, double api_usd_per_year, double owned_ope
 struct HybridPoint {
   double owned_fraction = 0;  // owned replicas / replicas of the all-owned fleet
   long long replicas = 0;
-  double owned_usd_per_year = 0;     // replicas x annual cost of one replica (idle or not)
-  double api_usd_per_year = 0;       // overflow steps x API price per step
-  double owned_share_of_steps = 0;   // steps served on owned capacity / all steps
+  double owned_usd_per_year = 0;    // replicas x annual cost of one replica (idle or not)
+  double api_usd_per_year = 0;      // overflow steps x API price per step
+  double owned_share_of_steps = 0;  // steps served on owned capacity / all steps
   double total_usd_per_year() const { return owned_usd_per_year + api_usd_per_year; }
 };
 

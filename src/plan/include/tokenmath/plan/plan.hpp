@@ -21,44 +21,44 @@ struct Candidate {
   std::string system_id, system_name, gpu_id;
   bool preliminary = false;  // system or GPU figures announced, not shipping
   bool feasible = false;
-  std::string reason;        // infeasible: why (memory, SLO) for the best deployment tried
+  std::string reason;  // infeasible: why (memory, SLO) for the best deployment tried
   int deployments_tried = 0;
-  ReplicaCapacity replica;   // the chosen deployment
+  ReplicaCapacity replica;  // the chosen deployment
 
   // Fleet sized for the burst peak: replicas = ceil(peak steps/s / (replica steps/s x peak_load_target)).
   long long replicas = 0;
   long long gpus = 0;
   long long nodes = 0, racks = 0, scaleup_domains = 0;  // ceil(gpus / per-node, per-rack, per-domain)
-  double it_mw = 0;         // gpus x wall W per GPU / 1e6
-  double facility_mw = 0;   // it_mw x PUE(cooling)
-  double utilisation = 0;   // average steps/s / (replicas x replica steps/s): busy share of paid hours
+  double it_mw = 0;                                     // gpus x wall W per GPU / 1e6
+  double facility_mw = 0;                               // it_mw x PUE(cooling)
+  double utilisation = 0;  // average steps/s / (replicas x replica steps/s): busy share of paid hours
 
   // Money (USD). Owned: cost::owned_cost per GPU x gpus.
   cost::OwnedCost per_gpu;
   double capex_usd = 0;
   double annual_capital_usd = 0;
-  double annual_opex_usd = 0;            // power + facility + ops
-  double annual_owned_usd = 0;           // capital + opex = annualised TCO
-  cost::TokenPrices owned_prices;        // $/M by kind at the fleet's utilisation (cost::owned_token_prices)
-  double owned_blended_usd_per_mtok = 0; // annual_owned_usd / tokens per year x 1e6
-  std::string hosted_api_model;          // price-list key of the same model on a hosted API ("" = none)
-  double annual_hosted_api_usd = 0;      // the demand's tokens at that price x api.price_multiplier (0 = none)
-  TokenPrices hosted_prices;             // that API's $/M by kind as this workload is billed
+  double annual_opex_usd = 0;                // power + facility + ops
+  double annual_owned_usd = 0;               // capital + opex = annualised TCO
+  cost::TokenPrices owned_prices;            // $/M by kind at the fleet's utilisation (cost::owned_token_prices)
+  double owned_blended_usd_per_mtok = 0;     // annual_owned_usd / tokens per year x 1e6
+  std::string hosted_api_model;              // price-list key of the same model on a hosted API ("" = none)
+  double annual_hosted_api_usd = 0;          // the demand's tokens at that price x api.price_multiplier (0 = none)
+  TokenPrices hosted_prices;                 // that API's $/M by kind as this workload is billed
   double hosted_break_even_utilisation = 0;  // as break_even_utilisation, against the same model's API
-  double rented_usd_per_gpu_hour = 0;    // 0 = no published price for the tier
-  double rented_gpu_hours_per_year = 0;  // see rented.billing
-  double annual_rented_usd = 0;          // rented GPU-hours x tier price (0 when no price)
-  cost::TokenPrices rented_prices;       // owned_prices x annual_rented / annual_owned (same time attribution)
-  double break_even_utilisation = 0;     // finance.hpp; the API is cheaper below it
-  double break_even_engineers = 0;       // smallest organisation (same budget each) for which owning wins
-  double payback_years = 0;              // capex / (API per year - owned opex per year)
-  std::string hybrid_overflow_api;       // price-list key the hybrid's overflow is bought from
-  HybridResult hybrid;                   // all-API end = that API's cost of the whole demand
+  double rented_usd_per_gpu_hour = 0;        // 0 = no published price for the tier
+  double rented_gpu_hours_per_year = 0;      // see rented.billing
+  double annual_rented_usd = 0;              // rented GPU-hours x tier price (0 when no price)
+  cost::TokenPrices rented_prices;           // owned_prices x annual_rented / annual_owned (same time attribution)
+  double break_even_utilisation = 0;         // finance.hpp; the API is cheaper below it
+  double break_even_engineers = 0;           // smallest organisation (same budget each) for which owning wins
+  double payback_years = 0;                  // capex / (API per year - owned opex per year)
+  std::string hybrid_overflow_api;           // price-list key the hybrid's overflow is bought from
+  HybridResult hybrid;                       // all-API end = that API's cost of the whole demand
 };
 
 struct TornadoBar {
-  std::string input;        // scenario key
-  std::string label;        // what it is, e.g. "GPU price"
+  std::string input;  // scenario key
+  std::string label;  // what it is, e.g. "GPU price"
   std::string unit;
   double base_value = 0, low_value = 0, high_value = 0;
   // Outcome with the input at its low / high value, the chosen model and system re-planned:
@@ -71,7 +71,7 @@ struct PlanResult {
   Scenario scenario;
   cost::ApiPrice reference_api;
   Demand demand;
-  double api_annual_usd = 0;          // the demand bought from the API: tokens x list prices x price_multiplier
+  double api_annual_usd = 0;  // the demand bought from the API: tokens x list prices x price_multiplier
   double api_blended_usd_per_mtok = 0;
   std::vector<Candidate> candidates;  // feasible first, cheapest annual owned cost first
   int chosen = -1;                    // index of the cheapest feasible candidate, -1 when none

@@ -31,8 +31,8 @@ struct Scenario {
 
   // workload shape, per agent step (one LLM call)
   std::string workload_name;
-  double input_tokens_per_step = 0;   // whole context sent with the call (cached prefix + new tokens)
-  double cache_hit_rate = 0;          // token-weighted fraction of input served from the prefix cache
+  double input_tokens_per_step = 0;  // whole context sent with the call (cached prefix + new tokens)
+  double cache_hit_rate = 0;         // token-weighted fraction of input served from the prefix cache
   double output_tokens_per_step = 0;
   std::string api_fresh_input_pricing;  // "input" or "cache_write": price of uncached input on the API
   double prefix_hold_s = 0;             // seconds a session's prefix stays in HBM between its steps
@@ -68,7 +68,7 @@ struct Scenario {
   // hybrid, simulator check and sensitivity
   int hybrid_points = 0;
   std::string hybrid_overflow_api;  // "same_model" (hosted API of the owned model, if priced) or "reference"
-  int simulate_requests = 0;  // simulator check of the chosen replica (0 = off)
+  int simulate_requests = 0;        // simulator check of the chosen replica (0 = off)
   std::vector<double> sensitivity_gpu_price_multiplier;  // [low, high] of each uncertain input
   std::vector<double> sensitivity_power_usd_per_kwh;
   std::vector<double> sensitivity_lifetime_years;
@@ -91,8 +91,8 @@ using FieldRef = std::variant<double Scenario::*, int Scenario::*, std::string S
                               std::vector<std::string> Scenario::*, std::vector<double> Scenario::*, CostKey>;
 
 struct OptionSpec {
-  std::string key;   // YAML key path "group.name"
-  std::string unit;  // "" for dimensionless text
+  std::string key;                                        // YAML key path "group.name"
+  std::string unit;                                       // "" for dimensionless text
   double min = -std::numeric_limits<double>::infinity();  // numbers and list elements
   double max = std::numeric_limits<double>::infinity();
   std::size_t min_items = 0;  // lists

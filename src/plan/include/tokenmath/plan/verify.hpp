@@ -18,11 +18,11 @@ struct SimCheck {
   std::int64_t session_groups = 0;  // distinct cached prefixes (active + held sessions of the analytic model)
   double ttft_p50_s = 0, ttft_p90_s = 0;
   double tpot_p50_s = 0, tpot_p90_s = 0;
-  double prefix_hit_rate = 0;       // token-weighted, finished requests
-  double output_tok_s = 0;          // finished requests' output over the simulated time
+  double prefix_hit_rate = 0;  // token-weighted, finished requests
+  double output_tok_s = 0;     // finished requests' output over the simulated time
   double busy_fraction = 0;
   std::int64_t preemptions = 0;
-  double slo_attainment = 0;        // finished requests meeting the TTFT and TPOT SLOs
+  double slo_attainment = 0;  // finished requests meeting the TTFT and TPOT SLOs
   // The analytic model at the same load: the smallest concurrency whose steps/s reaches the arrival rate.
   std::int64_t analytic_concurrency = 0;
   double analytic_ttft_s = 0, analytic_tpot_s = 0;

@@ -30,7 +30,7 @@ struct LineChart {
   std::string x_prefix, y_prefix;  // e.g. "$"
   bool log_x = false, log_y = false;
   std::vector<Series> series;
-  std::vector<Marker> markers;     // highlighted points with a label
+  std::vector<Marker> markers;  // highlighted points with a label
   int width = 1000, height = 420;
 };
 std::string line_chart(const LineChart& c);
@@ -43,19 +43,19 @@ struct Bar {
 struct BarChart {
   std::string title, value_label, value_prefix;
   bool log_scale = false;
-  std::vector<Bar> bars;                                    // drawn top to bottom
+  std::vector<Bar> bars;                                        // drawn top to bottom
   std::vector<std::pair<std::string, double>> reference_lines;  // vertical lines (label, value)
   int width = 1000;
 };
 std::string bar_chart(const BarChart& c);
 
 struct TornadoRow {
-  std::string label;      // input name and its range
+  std::string label;         // input name and its range
   double low = 0, high = 0;  // outcome at the input's low and high value
 };
 struct Tornado {
   std::string title, value_label, value_prefix;
-  double base = 0;        // outcome at the scenario values
+  double base = 0;               // outcome at the scenario values
   std::vector<TornadoRow> rows;  // largest swing first
   int width = 1000;
 };
