@@ -31,15 +31,21 @@ void add_fresh_prefill(const perf::StepModel& m, perf::BatchSummary& b, double c
 // Steady state of continuous batching with chunked prefill, N steps in flight, each needing F prefill tokens
 // (after a cached prefix of C tokens) and O decode iterations; B = iteration token budget.
 //   S = max(O, N (F + O) / B)      iterations per step: O when the budget fits all decodes and prefills
-//   per iteration: N O / S decode sequences at context C + F + O/2, N F / S prefill tokens at positions C..C+F
-//   t = step_s(batch); steps/s = N / (S t); tokens/s per user = 1 / t
-//   TTFT: a step's F tokens are prefilled with the budget left by decodes, B_free = B - N O / S, shared with
-//   other arrivals (prefill utilisation rho = (N F / S) / B_free). As an M/D/1 queue in iterations:
-//   TTFT = t x (F / B_free) x (1 + rho / (2 (1 - rho))) + t   (the last t: the first decode iteration)
-//   A cache miss (session start, expired prefix) prefills all C + F tokens the same way:
-//   TTFT_miss = t x ((C + F) / B_free) x (1 + rho / (2 (1 - rho))) + t   (informational; the SLO is on hits)
+//   per iteration: N_dec = N O / S decode sequences at context C + F + O/2; on average x = N F / S prefill tokens
+//   Prefill is lumpy, as engines schedule it: arrivals per iteration q = N / S are Poisson, so a share
+//   p = 1 - exp(-q) of iterations carries the waiting prefills, x / p tokens each (capped at the budget left by
+//   decodes, B_free = B - N_dec, in which case p = x / B_free); the other iterations decode only. With t_mix and
+//   t_dec the step-model times of those two batches:
+//   t = p t_mix + (1 - p) t_dec    (mean iteration; a user's mean time per output token)
+//   steps/s = N / (S t); tokens/s per user = 1 / t
+//   TTFT: wait for the next iteration (t / 2), prefill in chunks of B_free with queueing at prefill utilisation
+//   rho = x / B_free (M/D/1 in iterations), then the first decode:
+//   TTFT = t / 2 + t_mix x (F / B_free) x (1 + rho / (2 (1 - rho))) + t
+//   A cache miss (session start, expired prefix) prefills all C + F tokens the same way (TTFT_miss, informational).
 //   KV: N active sequences at C + F + O/2 tokens plus the sessions holding their prefix between steps,
 //   steps/s x prefix_hold_s sequences of C + F + O tokens, must fit the KV pool.
+//   Attribution: output = t_out0 / t (decode-only at zero context), cached = (t_dec - t_out0) / t,
+//   fresh = (t - t_dec) / t.
 ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, const Slo& slo, std::int64_t n_seqs) {
   ReplicaPoint p;
   const auto& d = m.deployment();
@@ -50,13 +56,25 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
   p.decode_seqs = n * o / p.iterations_per_step;
   p.prefill_tokens = n * f / p.iterations_per_step;
   const double ctx = c + f + o / 2;
+  const double free_budget = budget - p.decode_seqs;
 
-  perf::BatchSummary out0, dec, full;
-  m.add_decode(out0, 1.0, static_cast<std::int64_t>(std::llround(p.decode_seqs)));
-  m.add_decode(dec, ctx, static_cast<std::int64_t>(std::llround(p.decode_seqs)));
-  full = dec;
-  add_fresh_prefill(m, full, c, f, p.prefill_tokens);
-  const double t_out = m.step_s(out0), t_dec = m.step_s(dec), t = m.step_s(full);
+  double share = f > 0 ? 1.0 - std::exp(-n / p.iterations_per_step) : 0.0;
+  double chunk = share > 0 ? p.prefill_tokens / share : 0.0;
+  if (free_budget > 0 && chunk > free_budget) {
+    chunk = free_budget;
+    share = std::min(1.0, p.prefill_tokens / free_budget);
+  }
+  p.prefill_iteration_share = share;
+  p.prefill_chunk_tokens = chunk;
+
+  perf::BatchSummary out0, dec, mix;
+  const auto dec_seqs = static_cast<std::int64_t>(std::llround(p.decode_seqs));
+  m.add_decode(out0, 1.0, dec_seqs);
+  m.add_decode(dec, ctx, dec_seqs);
+  mix = dec;
+  add_fresh_prefill(m, mix, c, f, chunk);
+  const double t_out = m.step_s(out0), t_dec = m.step_s(dec), t_mix = m.step_s(mix);
+  const double t = share * t_mix + (1.0 - share) * t_dec;
   p.iteration_s = t;
   p.steps_per_s = t > 0 ? n / (p.iterations_per_step * t) : 0;
   p.output_tok_s = p.steps_per_s * o;
@@ -71,12 +89,11 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
     p.share_output = out / sum;
   }
 
-  const double free_budget = budget - p.decode_seqs;
   const double rho = free_budget > 0 ? p.prefill_tokens / free_budget : 1.0;
-  p.ttft_s = rho < 1.0 ? t * (f / free_budget) * (1.0 + rho / (2.0 * (1.0 - rho))) + t
-                       : std::numeric_limits<double>::infinity();
-  p.ttft_miss_s = rho < 1.0 ? t * ((c + f) / free_budget) * (1.0 + rho / (2.0 * (1.0 - rho))) + t
-                            : std::numeric_limits<double>::infinity();
+  const double queue = rho < 1.0 ? 1.0 + rho / (2.0 * (1.0 - rho)) : std::numeric_limits<double>::infinity();
+  p.ttft_s = free_budget > 0 ? t / 2 + t_mix * (f / free_budget) * queue + t : std::numeric_limits<double>::infinity();
+  p.ttft_miss_s =
+      free_budget > 0 ? t / 2 + t_mix * ((c + f) / free_budget) * queue + t : std::numeric_limits<double>::infinity();
 
   const double held = p.steps_per_s * shape.prefix_hold_s;
   const double kv_bytes = n * m.kv_bytes_per_seq_per_gpu(ctx) + held * m.kv_bytes_per_seq_per_gpu(c + f + o);

@@ -30,7 +30,14 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   // attention-DP rank, KV pool of all ranks, prefix caching with LRU eviction.
   sim::ReplicaConfig cfg;
   cfg.block_tokens = 16;
-  cfg.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_capacity_tokens * ranks / cfg.block_tokens);
+  // KV pool in tokens at this workload's context length: sliding-window layers hold only their window, so a
+  // long-context token costs kv_bytes_per_seq(ctx) / ctx (the analytic model's accounting), not the per-token
+  // bytes of all layers that MemoryPlan::kv_capacity_tokens assumes.
+  const double ctx = shape.tokens.input() + shape.tokens.output;
+  const double bytes_per_token = sm->kv_bytes_per_seq_per_gpu(ctx) / ctx;
+  const double pool_tokens =
+      bytes_per_token > 0 ? sm->memory().kv_bytes_per_gpu / bytes_per_token : sm->memory().kv_capacity_tokens * ranks;
+  cfg.kv_blocks = static_cast<std::int64_t>(pool_tokens / cfg.block_tokens);
   cfg.max_batched_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
   cfg.max_num_seqs = static_cast<std::int32_t>(std::min<double>(d.knobs.max_num_seqs * ranks, cfg.max_batched_tokens));
   cfg.chunk_tokens = cfg.max_batched_tokens;
@@ -53,19 +60,6 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   out.arrival_rate_per_s = rc.best.steps_per_s * load_fraction;
   out.session_groups = std::max<std::int64_t>(1, std::llround(static_cast<double>(rc.best.concurrency) * load_fraction +
                                                               out.arrival_rate_per_s * shape.prefix_hold_s));
-  std::int64_t lo = 1, hi = std::max<std::int64_t>(1, rc.best.concurrency);
-  while (lo < hi) {
-    const std::int64_t mid = lo + (hi - lo) / 2;
-    if (replica_point(*sm, shape, slo, mid).steps_per_s >= out.arrival_rate_per_s)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  const ReplicaPoint at_load = replica_point(*sm, shape, slo, lo);
-  out.analytic_concurrency = lo;
-  out.analytic_ttft_s = at_load.ttft_s;
-  out.analytic_tpot_s = at_load.iteration_s;
-
   sim::WorkloadSpec w;
   w.kind = sim::WorkloadSpec::Kind::synthetic;
   w.arrival.kind = sim::ArrivalSpec::Kind::poisson;

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "tokenmath/catalog/catalog.hpp"
@@ -140,6 +141,32 @@ Table plan_candidates_table(const PlanResult& r) {
   return t;
 }
 
+Table plan_per_model_table(const PlanResult& r) {
+  Table t({{"model", "model"},
+           {"system", "cheapest system"},
+           {"deployment", "deployment"},
+           {"gpus", "GPUs", 0},
+           {"facility_mw", "facility MW", 2},
+           {"owned_usd_per_year", "own $/yr", 0},
+           {"hosted_api_usd_per_year", "same-model API $/yr", 0},
+           {"reference_api_usd_per_year", "reference API $/yr", 0},
+           {"payback", "payback vs reference"}});
+  std::vector<std::string> seen;
+  for (const auto& c : r.candidates) {
+    if (std::find(seen.begin(), seen.end(), c.model_id) != seen.end()) continue;
+    seen.push_back(c.model_id);
+    if (!c.feasible) {
+      t.add_row({c.model_id, std::string("none feasible"), {}, {}, {}, {}, positive_or_null(c.annual_hosted_api_usd),
+                 r.api_annual_usd, {}});
+      continue;
+    }
+    t.add_row({c.model_id, c.system_id, c.replica.label, static_cast<long long>(c.gpus), c.facility_mw,
+               c.annual_owned_usd, positive_or_null(c.annual_hosted_api_usd), r.api_annual_usd,
+               years_text(c.payback_years)});
+  }
+  return t;
+}
+
 Table plan_demand_table(const PlanResult& r) {
   const auto& d = r.demand;
   Table t({{"rate", "rate"},
@@ -192,7 +219,7 @@ Table plan_token_kinds_table(const PlanResult& r, const Candidate& c) {
 
 Table plan_sim_check_table(const PlanResult& r) {
   Table t({{"metric", "metric"},
-           {"analytic", "analytic at this load", 3},
+           {"analytic", "analytic at 100% (max SLO concurrency)", 3},
            {"sim_p50", "simulated p50", 3},
            {"sim_p90", "simulated p90", 3},
            {"slo", "SLO / limit", 3}});
@@ -201,13 +228,12 @@ Table plan_sim_check_table(const PlanResult& r) {
   if (!c || !s.ran) return t;
   const auto& b = c->replica.best;
   const auto& tok = r.demand.tokens_per_step;
-  t.add_row({"concurrency (steps in flight)", static_cast<long long>(s.analytic_concurrency), Cell{}, Cell{},
-             static_cast<long long>(b.concurrency)});
-  t.add_row({"TTFT s", s.analytic_ttft_s, s.ttft_p50_s, s.ttft_p90_s, r.scenario.max_ttft_s});
-  t.add_row({"time per output token s", s.analytic_tpot_s, s.tpot_p50_s, s.tpot_p90_s,
+  t.add_row({"TTFT s", b.ttft_s, s.ttft_p50_s, s.ttft_p90_s, r.scenario.max_ttft_s});
+  t.add_row({"time per output token s", b.iteration_s, s.tpot_p50_s, s.tpot_p90_s,
              1.0 / r.scenario.min_output_tok_s_per_user});
   t.add_row({"prefix-cache hit rate", tok.cached_input / tok.input(), s.prefix_hit_rate, Cell{}, Cell{}});
-  t.add_row({"output tok/s (replica)", s.arrival_rate_per_s * tok.output, s.output_tok_s, Cell{}, Cell{}});
+  t.add_row({"output tok/s (replica, at the simulated load)", s.arrival_rate_per_s * tok.output, s.output_tok_s,
+             Cell{}, Cell{}});
   t.add_row({"share of requests meeting both SLOs", Cell{}, s.slo_attainment, Cell{}, Cell{}});
   return t;
 }
@@ -397,10 +423,7 @@ nlohmann::json plan_json(const PlanResult& r) {
                       {"output_tok_s", sc.output_tok_s},
                       {"busy_fraction", sc.busy_fraction},
                       {"preemptions", sc.preemptions},
-                      {"slo_attainment", sc.slo_attainment},
-                      {"analytic_concurrency", sc.analytic_concurrency},
-                      {"analytic_ttft_s", sc.analytic_ttft_s},
-                      {"analytic_tpot_s", sc.analytic_tpot_s}};
+                      {"slo_attainment", sc.slo_attainment}};
   out["assumptions"] = plan_assumptions_table(r).to_json();
   return out;
 }
@@ -416,7 +439,9 @@ std::string render_plan(const PlanResult& r, Format f) {
   for (const auto& l : plan_answer(r)) out += (md ? "- " : "  ") + l + "\n";
   out += heading("Demand (token rates by kind)");
   out += table(plan_demand_table(r));
-  out += heading("Candidates (cheapest owned first; fleet sized for the burst peak)");
+  out += heading("Cheapest system for each model (owned, fleet sized for the burst peak)");
+  out += table(plan_per_model_table(r));
+  out += heading("All candidates (cheapest owned first)");
   out += table(plan_candidates_table(r));
 
   if (const Candidate* c = r.best()) {

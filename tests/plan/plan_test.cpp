@@ -235,10 +235,12 @@ TEST(Plan, SimulatorAgreesWithTheAnalyticReplicaOnThroughputAndHitRate) {
   // Open-loop arrivals at the planned load: served output rate = arrival rate x output tokens (within noise).
   const double expected = r.sim_check.arrival_rate_per_s * tok.output;
   EXPECT_NEAR(r.sim_check.output_tok_s, expected, 0.08 * expected);
-  // Decode speed: the simulated median within 50% of the analytic step at the same load (different scheduling
-  // details: chunking, decode-first) and both within the SLO.
-  EXPECT_NEAR(r.sim_check.tpot_p50_s, r.sim_check.analytic_tpot_s, 0.5 * r.sim_check.analytic_tpot_s);
-  EXPECT_LE(r.sim_check.analytic_tpot_s, 1.0 / s.min_output_tok_s_per_user);
+  // The simulation runs at slo.peak_load_target of the analytic operating point (the SLO-bound concurrency):
+  // its median latencies must not exceed the analytic ones at full load by more than scheduling noise.
+  const auto& best = r.best()->replica.best;
+  EXPECT_LE(r.sim_check.tpot_p50_s, 1.25 * best.iteration_s);
+  EXPECT_LE(r.sim_check.ttft_p50_s, s.max_ttft_s);
+  EXPECT_GT(r.sim_check.slo_attainment, 0.5);
   s.simulate_requests = 0;
   EXPECT_FALSE(run_plan(s).sim_check.ran);
 }

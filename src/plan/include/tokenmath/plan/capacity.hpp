@@ -27,8 +27,10 @@ struct ReplicaPoint {
   std::int64_t concurrency = 0;
   double iterations_per_step = 0;  // engine iterations per agent step, S = max(O, N (F + O) / B)
   double decode_seqs = 0;          // per iteration, N x O / S
-  double prefill_tokens = 0;       // per iteration, N x F / S
-  double iteration_s = 0;          // step-model time of one iteration
+  double prefill_tokens = 0;       // per iteration on average, N x F / S
+  double prefill_iteration_share = 0;  // share of iterations carrying prefill chunks (Poisson arrivals)
+  double prefill_chunk_tokens = 0;     // prefill tokens in such an iteration
+  double iteration_s = 0;          // mean step-model time of an iteration (mixed and decode-only)
   double steps_per_s = 0;          // agent steps completed per second, N / (S x t)
   double output_tok_s = 0;         // steps_per_s x O
   double output_tok_s_per_gpu = 0;

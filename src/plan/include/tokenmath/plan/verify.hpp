@@ -23,9 +23,6 @@ struct SimCheck {
   double busy_fraction = 0;
   std::int64_t preemptions = 0;
   double slo_attainment = 0;  // finished requests meeting the TTFT and TPOT SLOs
-  // The analytic model at the same load: the smallest concurrency whose steps/s reaches the arrival rate.
-  std::int64_t analytic_concurrency = 0;
-  double analytic_ttft_s = 0, analytic_tpot_s = 0;
 };
 
 // Simulates `requests` requests (0 = skip) on one replica of `rc` at `load_fraction` of its steps/s.
