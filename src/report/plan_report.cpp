@@ -183,7 +183,7 @@ Table plan_demand_table(const PlanResult& r) {
   row("busiest hour", d.peak_hour_steps_per_s);
   row(fmt::format("burst peak (x{:g}): capacity is sized for this", r.scenario.burst_factor), d.peak_steps_per_s);
   const auto y = d.tokens_per_year;
-  t.add_row({"per year (tokens)", d.steps_per_year, y.fresh_input, y.cached_input, y.output});
+  t.add_row({"per year: steps and tokens (not per second)", d.steps_per_year, y.fresh_input, y.cached_input, y.output});
   return t;
 }
 
