@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/validate.hpp"
@@ -111,7 +112,19 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
       std::vector<const PreparedRow*> out;
       for (const auto* r : use)
         if (holdout_group(r->row) != g) out.push_back(r);
-      const EfficiencyTable f = fit(in, start, keys, nullptr);
+      // No leakage through engine overrides: an engine absent from the fitted group loses its (fully fitted)
+      // overrides and falls back to the defaults, and its keys are not fitted.
+      std::set<std::string> engines_in;
+      for (const auto* r : in)
+        if (r->engine) engines_in.insert(r->engine->name);
+      EfficiencyTable base = start;
+      std::erase_if(base.engines, [&](const EfficiencyClass& e) { return !engines_in.count(e.name); });
+      std::vector<std::string> group_keys;
+      for (const auto& k : keys) {
+        const auto slash = k.find('/');
+        if (slash == std::string::npos || engines_in.count(k.substr(0, slash))) group_keys.push_back(k);
+      }
+      const EfficiencyTable f = fit(in, base, group_keys, nullptr);
       res.holdout.push_back({g, stats_on(in, f), stats_on(out, f), f});
     }
   }
