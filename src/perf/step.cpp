@@ -285,6 +285,10 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     moe_bytes_per_expert_ = s.expert * wb * s.moe_layers / p / (static_cast<double>(t) / e);
     moe_local_experts_ = s.num_experts / e;
     moe_log_miss_ = std::log1p(-std::min(s.top_k / s.num_experts, 0.999999));
+    // Expert parallelism: routing is not uniform, so the GPU holding the most popular experts sets the pace of
+    // every MoE layer; its token load (hence expert FLOPs) is ep_imbalance x the mean. Its weight traffic is that
+    // of its own experts, as for any rank. Tensor-sliced experts are balanced by construction.
+    moe_imbalance_ = e > 1 ? std::max(1.0, eff.ep_imbalance) : 1.0;
   }
 
   // Attention (per layer, summed over the stage's layers = all layers / p).
@@ -406,7 +410,8 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   double moe = 0;
   if (moe_flops_per_tok_ > 0) {
     const double touched = moe_local_experts_ * (1.0 - std::exp(tokens * moe_log_miss_));
-    moe = roof(moe_flops_per_tok_ * tokens * inv_moe_flops_rate_, touched * moe_bytes_per_expert_ * inv_mem_rate_);
+    moe = roof(moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_,
+               touched * moe_bytes_per_expert_ * inv_mem_rate_);
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.

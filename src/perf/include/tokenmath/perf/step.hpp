@@ -132,6 +132,7 @@ class StepModel {
   double moe_bytes_per_expert_ = 0;    // bytes of one expert (all MoE layers of the stage, this GPU's slice)
   double moe_local_experts_ = 0;       // experts per layer held by this GPU
   double moe_log_miss_ = 0;            // ln(1 - k/E): a token misses a given expert
+  double moe_imbalance_ = 1;           // busiest EP rank's expert load / mean
   double moe_tok_scale_ = 1;           // replica tokens routed through this GPU's MoE group per batch token
   double kv_read_full_ = 0;            // bytes per (sequence, attended token) on full-attention layers
   double kv_read_win_ = 0;             // same for windowed layers
