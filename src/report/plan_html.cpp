@@ -183,7 +183,8 @@ figure{margin:1.5em 0}
   out += "<h2>Quality assumption</h2>\n<p class=\"caveat\">" + svg::escape(r.scenario.quality_assumption) + "</p>\n";
   out += "<h2>Demand</h2>\n" + html_table(plan_demand_table(r));
   out += "<h2>Cost per candidate</h2>\n<figure>" + cost_chart(r) + "</figure>\n";
-  out += html_table(plan_candidates_table(r));
+  out += "<h3>Cheapest system for each model</h3>\n" + html_table(plan_per_model_table(r));
+  out += "<h3>All candidates</h3>\n" + html_table(plan_candidates_table(r));
   if (const Candidate* c = r.best()) {
     out += "<h2>Cost per token kind: " + svg::escape(c->model_name + " on " + c->system_name) + "</h2>\n" +
            html_table(plan_token_kinds_table(r, *c));

@@ -15,6 +15,8 @@ namespace tokenmath::report {
 // quality caveat with the largest uncertainty.
 std::vector<std::string> plan_answer(const plan::PlanResult& r);
 
+// One row per model: its cheapest feasible system (or "none feasible"), owned vs same-model and reference API.
+Table plan_per_model_table(const plan::PlanResult& r);
 // One row per candidate (feasible first, cheapest first; infeasible ones with their reason).
 Table plan_candidates_table(const plan::PlanResult& r);
 // Average, busiest-hour and burst-peak rates of agent steps and of tokens by kind, and the yearly totals.
