@@ -5,7 +5,9 @@
 
 #include "run_cli.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/efficiency.hpp"
+#include "tokenmath/perf/throughput.hpp"
 
 namespace tokenmath::perf {
 namespace {
@@ -89,6 +91,54 @@ TEST(Efficiency, ClassOverridesApplyToMatchingGpus) {
   EXPECT_DOUBLE_EQ(t.for_gpu(h200).memory_bw, 0.9);
   EXPECT_EQ(t.for_gpu(h200).gpu_class, "fast");
   EXPECT_DOUBLE_EQ(t.for_gpu(a100).memory_bw, 0.8);
+}
+
+}  // namespace
+}  // namespace tokenmath::perf
+
+namespace tokenmath::perf {
+namespace {
+
+TEST(Efficiency, EngineOverridesApplyOnlyToThatEngine) {
+  const std::string path = testing::write_temp(
+      "defaults:\n  seq_overhead_us: 10\nengines:\n  - name: old-engine\n    factors:\n      seq_overhead_us:\n"
+      "        value: 25\n        how_obtained: test\n",
+      ".yaml");
+  auto t = load_efficiency(path);
+  catalog::GpuSpec g;
+  g.id = "h100-sxm";
+  EXPECT_NEAR(t.for_gpu(g).seq_overhead_s, 10e-6, 1e-12);
+  EXPECT_NEAR(t.for_gpu(g, "old-engine").seq_overhead_s, 25e-6, 1e-12);
+  EXPECT_DOUBLE_EQ(t.get("old-engine/seq_overhead_us"), 25);
+  EXPECT_DOUBLE_EQ(t.get("other-engine/seq_overhead_us"), 10);  // falls back to the default
+  t.set("other-engine/seq_overhead_us", 40);
+  EXPECT_NEAR(t.for_gpu(g, "other-engine").seq_overhead_s, 40e-6, 1e-12);
+  EXPECT_THROW(t.set("old-engine/no_such_key", 1), InputError);
+}
+
+TEST(Search, FeasibleFirstAndBestPerGpuFirst) {
+  const auto& cat = catalog::Catalog::shipped();
+  SearchRequest req;
+  req.model = std::make_shared<const catalog::ModelSpec>(cat.model("qwen3-30b-a3b"));
+  req.gpu = cat.gpu("l40s");
+  req.isl = 1000;
+  req.osl = 1000;
+  const auto opts = search_deployments(req, shipped_efficiency());
+  ASSERT_FALSE(opts.empty());
+  bool seen_infeasible = false, seen_dep = false;
+  for (std::size_t i = 0; i < opts.size(); ++i) {
+    if (!opts[i].frontier.feasible) {
+      seen_infeasible = true;
+      EXPECT_FALSE(opts[i].frontier.reason.empty());
+    } else {
+      EXPECT_FALSE(seen_infeasible) << "feasible option listed after an infeasible one";
+      if (i > 0 && opts[i - 1].frontier.feasible)
+        EXPECT_GE(opts[i - 1].frontier.best.output_tok_s_per_gpu, opts[i].frontier.best.output_tok_s_per_gpu);
+    }
+    seen_dep = seen_dep || opts[i].deployment.attention_dp;
+  }
+  EXPECT_TRUE(seen_dep) << "MoE search should try attention-DP + EP";
+  EXPECT_TRUE(seen_infeasible) << "bf16 on one 48 GB GPU cannot hold 30B parameters";
 }
 
 }  // namespace
