@@ -29,11 +29,11 @@ void BM_PlanDefaultReport(benchmark::State& state) {
 }
 BENCHMARK(BM_PlanDefaultReport)->Unit(benchmark::kMillisecond);
 
-// An AI-factory-sized organisation: 600,000 engineers at the default budget, so that the cheapest candidate
+// An AI-factory-sized organisation: 1,000,000 engineers at the default budget, so that the cheapest candidate
 // needs over 100,000 GPUs (and the dearest several million).
 void BM_Plan100kGpus(benchmark::State& state) {
   plan::Scenario s = plan::default_scenario();
-  s.engineers = 600000;
+  s.engineers = 1000000;
   long long gpus = 0;
   for (auto _ : state) {
     const plan::PlanResult r = plan::run_plan(s);
