@@ -21,6 +21,7 @@ std::string simulate(const SimulateRequest& req, report::Format f) {
   }
   sim::SimOptions opt;
   opt.expected_requests = sc.expected_requests;
+  opt.expected_sim_s = sc.workload.duration_s;
   std::ofstream csv;
   if (!req.requests_csv.empty()) {
     csv.open(req.requests_csv);

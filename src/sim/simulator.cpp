@@ -72,8 +72,13 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
         }
         case EventKind::kv_arrival: route(ev.a, 1); break;
       }
-      if (opt_.on_progress && (n_events_ & 0xffff) == 0 && opt_.expected_requests > 0)
-        opt_.on_progress(std::min(1.0, static_cast<double>(finished_) / static_cast<double>(opt_.expected_requests)));
+      if (opt_.on_progress && (n_events_ & 0xffff) == 0) {
+        double f = 0;
+        if (opt_.expected_requests > 0)
+          f = static_cast<double>(finished_) / static_cast<double>(opt_.expected_requests);
+        if (opt_.expected_sim_s > 0) f = std::max(f, ns_to_seconds(now_) / opt_.expected_sim_s);
+        if (f > 0) opt_.on_progress(std::min(1.0, f));
+      }
     }
     return result();
   }
