@@ -354,10 +354,9 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
                                   : SchedulerKind::decode_first;
   rc.eviction = get("eviction") ? parse_eviction(get("eviction")->text(), file, get("eviction")->path())
                                 : EvictionKind::lru;
-  // Bytes of KV one token occupies across the replica's GPUs: KV pool bytes / capacity tokens x GPUs.
-  rc.kv_bytes_per_token = sm->memory().kv_capacity_tokens > 0
-                              ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus() / ranks
-                              : 0;
+  // KV bytes of one token of context (one copy, all layers; sliding-window layers excluded, as for long contexts):
+  // what a disaggregated transfer or a host-tier copy moves per token.
+  rc.kv_bytes_per_token = catalog::kv_bytes_per_token(*d.model, d.kv_precision, 0);
   const double host_gb = num("host_cache_gb", 0);
   if (host_gb < 0) get("host_cache_gb")->fail("must be >= 0");
   if (host_gb > 0) {
