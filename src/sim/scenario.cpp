@@ -526,13 +526,34 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
     w.at("kind").fail("unknown workload kind; valid: " + list(wkinds) + did_you_mean(wkind, wkinds));
   }
 
-  // Per-replica capacity from the perf model's max-throughput point at the mean lengths (reported; also the
-  // base of `load`).
+  // Per-replica capacity in requests/s at the mean lengths (reported; also the base of `load`):
+  //   colocated: the step model's max-throughput point, output tokens/s / mean output tokens;
+  //   prefill pool: steps packed with whole mean-length prompts up to the budget B: B / step time / ISL;
+  //   decode pool: the largest decode batch that fits (max_concurrent_seqs(ISL + OSL)) at mean context
+  //   ISL + OSL/2: batch / step time / OSL.
   if (sc.mean_input_tokens > 0 && sc.mean_output_tokens > 0) {
+    const double isl = sc.mean_input_tokens, osl = sc.mean_output_tokens;
     for (auto& bp : pools) {
       if (bp.linear_timer) continue;
-      const perf::Frontier fr = perf::frontier(*bp.model, sc.mean_input_tokens, sc.mean_output_tokens);
-      if (fr.feasible) bp.info.capacity_req_per_s = fr.best.output_tok_s / sc.mean_output_tokens;
+      const perf::StepModel& m = *bp.model;
+      if (bp.spec.config.role == ReplicaRole::unified) {
+        const perf::Frontier fr = perf::frontier(m, isl, osl);
+        if (fr.feasible) bp.info.capacity_req_per_s = fr.best.output_tok_s / osl;
+      } else if (bp.spec.config.role == ReplicaRole::prefill) {
+        perf::BatchSummary b;
+        const double budget = bp.spec.config.max_batched_tokens;
+        for (double left = budget; left >= 1; left -= std::min(isl, left)) m.add_prefill(b, 0, std::min(isl, left));
+        const double t = m.step_s(b);
+        if (t > 0) bp.info.capacity_req_per_s = budget / t / isl;
+      } else {
+        const auto n = m.max_concurrent_seqs(isl + osl);
+        if (n > 0) {
+          perf::BatchSummary b;
+          m.add_decode(b, isl + osl / 2, n);
+          const double t = m.step_s(b);
+          if (t > 0) bp.info.capacity_req_per_s = static_cast<double>(n) / t / osl;
+        }
+      }
     }
   }
   if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.rate_per_s < 0) {

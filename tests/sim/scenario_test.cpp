@@ -141,3 +141,18 @@ TEST(ScenarioCli, TableCsvAndRequestExport) {
   fs::remove(path);
   fs::remove(csv);
 }
+
+TEST(Scenario, DisaggregatedLoadUsesTheBottleneckPool) {
+  const sim::Scenario sc = sim::load_scenario(fs::path(TOKENMATH_SOURCE_DIR) / "data/scenarios/disaggregated_llama70b_h100_h200.yaml");
+  ASSERT_EQ(sc.pools.size(), 2u);
+  ASSERT_EQ(sc.config.pools[0].config.role, sim::ReplicaRole::prefill);
+  ASSERT_EQ(sc.config.pools[1].config.role, sim::ReplicaRole::decode);
+  const double p = sc.pools[0].capacity_req_per_s * sc.pools[0].replicas;
+  const double d = sc.pools[1].capacity_req_per_s * sc.pools[1].replicas;
+  EXPECT_GT(p, 0);
+  EXPECT_GT(d, 0);
+  EXPECT_NEAR(sc.offered_rate_per_s, 0.8 * std::min(p, d), 1e-9);
+  EXPECT_GT(sc.config.kv_link_bytes_per_s, 0);
+  // Pool override: decode runs on H200.
+  EXPECT_EQ(sc.pools[1].gpu, "H200 SXM");
+}
