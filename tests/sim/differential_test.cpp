@@ -11,10 +11,11 @@
 // vary around their mean while step time is convex in them (roofline max). So smooth cases need N >= 32.
 // MoE models get 5%: distinct experts touched grow concavely with a step's tokens, which moves the average step
 // the other way.
-// With the engine default (whole prefills up to 8k tokens per step) prefill arrives in lumps: compute-bound
-// prefill steps cost more than the model's averaged step, so the simulator is slower. At low concurrency the gap
-// is small (4-6% with the step model of this commit, bound 8%); at N=64 on Llama-70B it is about 10%, bounded at
-// 15%, and reported as a finding about the averaged-step model rather than hidden by a looser tolerance elsewhere.
+// With the engine default (whole prefills up to 8k tokens per step) prefill arrives in lumps. Where step time is
+// convex in a step's tokens (roofline max of compute and memory time) the lumps cost more than the model's
+// averaged step and the simulator is slower: earlier step models of this project showed -10% at N=64 on
+// Llama-70B; the step model of this commit gives under 1%. These cases are bounded (8%, 15%), not matched, and
+// the simulator must never be faster than the averaged model by more than 1%.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -120,6 +121,6 @@ TEST(Differential, Llama8bH100HighConcurrency) { check({"llama-3.1-8b", "h100-sx
 TEST(Differential, Llama70bTp4H100) { check({"llama-3.1-70b", "h100-sxm", 4, 2048, 512, 64, true, 0.04}); }
 TEST(Differential, GptOss120bWindowedMoeH100) { check({"gpt-oss-120b", "h100-sxm", 2, 4096, 256, 32, true, 0.05}); }
 TEST(Differential, Qwen3MoeH100) { check({"qwen3-30b-a3b", "h100-sxm", 1, 1024, 1024, 64, true, 0.05}); }
-TEST(Differential, Llama70bDefaultChunksIsSlowerWithinBound) {
+TEST(Differential, Llama70bDefaultChunksWithinBound) {
   check({"llama-3.1-70b", "h100-sxm", 4, 2048, 512, 64, false, 0.15});
 }
