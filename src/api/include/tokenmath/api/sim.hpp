@@ -12,7 +12,7 @@ struct SimulateRequest {
   std::string requests_csv;     // per-request CSV export ("" = none; memory stays bounded either way)
   bool progress = false;        // progress bar on stderr
   bool bench = false;           // wall time, simulated requests/s and events/s on stderr
-  std::int64_t requests = -1;   // >= 0: overrides workload.requests
+  std::int64_t requests = -1;   // > 0: overrides workload.requests (0 is an error)
   std::int64_t seed = -1;       // >= 0: overrides the scenario's seed
 };
 
