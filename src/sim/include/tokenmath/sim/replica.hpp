@@ -2,6 +2,11 @@
 // decode-first or prefill-first), a paged KV cache counted in blocks, preemption by recompute, a prefix cache of
 // content chunks keyed by chained hashes with an eviction policy, and an optional host-memory tier.
 //
+// Prefix cache granularity: entries are the request's content chunks (a Mooncake 512-token hash block, an agentic
+// turn's new input or output, a shared system prompt), keyed by the chunk's chained hash, each holding the KV
+// blocks its tokens occupy. A prefix hits chunk by chunk from the start; a chunk that matches only in part does
+// not hit. (Engines hash every 16-token block; with chunked sources the two agree except inside a chunk.)
+//
 // Cost per step is O(1 + prefill sequences in the batch + sequences that join, finish or are preempted), not
 // O(running sequences): decode sequences live in aggregates. Every decode sequence advances one token per decode
 // step, so its context and private-token count are affine in the replica's decode-step counter:
