@@ -110,7 +110,7 @@ class LimitedWorkload : public Workload {
     ++emitted_;
     sink.schedule_arrival(std::move(r));
   }
-  const WorkloadSpec& spec_;
+  const WorkloadSpec spec_;  // a copy: the generator does not depend on the caller keeping the spec alive
   std::int64_t emitted_ = 0;
 };
 
@@ -207,7 +207,7 @@ class TraceWorkload final : public LimitedWorkload {
 class AgenticWorkload final : public LimitedWorkload {
  public:
   AgenticWorkload(const WorkloadSpec& s, std::uint64_t seed)
-      : LimitedWorkload(s), a_(s.agentic), clock_(s.agentic.session_arrival), arrivals_(seed, "session-arrivals"),
+      : LimitedWorkload(s), a_(spec_.agentic), clock_(s.agentic.session_arrival), arrivals_(seed, "session-arrivals"),
         shape_(seed, "session-shape"), turns_(seed, "turn-lengths"), think_(seed, "think") {}
 
   void start(ArrivalSink& sink) override {

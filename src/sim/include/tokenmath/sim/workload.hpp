@@ -152,7 +152,7 @@ class Workload {
   virtual void on_finish(const Request& /*r*/, ArrivalSink& /*sink*/) {}
 };
 
-// Builds the generator for a spec; its random streams derive from `seed`.
+// Builds the generator for a spec (copied); its random streams derive from `seed`.
 std::unique_ptr<Workload> make_workload(const WorkloadSpec& spec, std::uint64_t seed);
 
 }  // namespace tokenmath::sim
