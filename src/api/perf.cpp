@@ -84,8 +84,10 @@ std::string perf(const PerfRequest& req, report::Format f) {
   if (d.ep > d.tp || d.tp % d.ep != 0)
     throw InputError(kCli, "--ep", std::to_string(d.ep), fmt::format("must divide --tp ({})", d.tp));
   d.attention_dp = req.dp_attn;
-  d.weight_precision = req.precision.empty() ? model->native_weight_precision
-                                             : catalog::parse_precision(req.precision, kCli, "--precision");
+  if (req.precision.empty())
+    perf::use_native_weights(d);  // gpt-oss: mxfp4 routed experts, bf16 elsewhere
+  else
+    d.weight_precision = catalog::parse_precision(req.precision, kCli, "--precision");
   d.activation_precision = perf::default_activation_precision(d.weight_precision, gpu);
   d.kv_precision = !kvs.empty() ? kvs.front()
                                 : (gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8

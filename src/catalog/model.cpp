@@ -909,6 +909,22 @@ ParamCounts count_params(const ModelSpec& m) {
   return c;
 }
 
+LayerWeightParams count_layer_weight_params(const ModelSpec& m) {
+  LayerWeightParams w;
+  const double h = static_cast<double>(m.hidden_size);
+  for (const auto& l : m.layers) {
+    const LayerParams p = layer_params(l, h);
+    w.attn_linear += p.attn_linear;
+    w.mamba_linear += p.mamba_linear;
+    w.dense_linear += p.dense_linear;
+    w.expert_linear += p.expert_linear;
+    w.shared_linear += p.shared_linear;
+    w.router += p.router;
+    w.other += p.attn_other + p.mamba_other + p.dense_other + p.expert_other + p.shared_other + p.norms;
+  }
+  return w;
+}
+
 namespace {
 // Bytes of the weights with linear layers of routed experts at `expert_p` and all other linear layers at
 // `other_p`; embeddings, lm_head, biases, norms, routers, conv and SSM parameters and the vision tower at bf16.

@@ -35,13 +35,17 @@ double peak_with_fallback(const catalog::GpuSpec& g, ComputeClass c, ComputeClas
   return g.peak_flops(ComputeClass::bf16);
 }
 
-// Parameter groups of a model, summed over layers (elements, not bytes).
+// Parameter groups of a model, summed over layers (elements, not bytes). Parameter counts come from the
+// catalog's one counting path (catalog::count_layer_weight_params: biases, norms and replaced_by_linear layers
+// included); the layer walk here only reads the MoE shape (experts, top-k) and the widest FFN.
 struct ModelShape {
   double attn_proj = 0;        // q/k/v/o (and MLA down/up) projections, Mamba in/out projections
   double dense_ffn = 0;        // dense FFN layers
   double shared = 0;           // shared experts
   double router = 0;           // MoE gates (kept in bf16)
-  double expert = 0;           // one routed expert of one layer
+  double other = 0;            // biases, norms, conv/SSM parameters (bf16)
+  double expert = 0;           // one routed expert of one layer (mean over MoE layers)
+  double expert_total = 0;     // all routed experts of all layers
   double moe_layers = 0;
   double num_experts = 0;
   double top_k = 0;
@@ -55,52 +59,28 @@ struct ModelShape {
 ModelShape shape_of(const catalog::ModelSpec& m) {
   ModelShape s;
   const double h = static_cast<double>(m.hidden_size);
+  const catalog::LayerWeightParams w = catalog::count_layer_weight_params(m);
+  s.attn_proj = w.attn_linear + w.mamba_linear;
+  s.dense_ffn = w.dense_linear;
+  s.shared = w.shared_linear;
+  s.router = w.router;
+  s.other = w.other;
   s.layers = static_cast<double>(m.layers.size());
+  double expert_slots = 0;  // sum over MoE layers of their expert count
   for (const auto& l : m.layers) {
-    const AttentionSpec& a = l.attn;
-    switch (a.kind) {
-      case AttentionSpec::Kind::standard: {
-        const double vhd = a.v_head_dim > 0 ? a.v_head_dim : a.head_dim;
-        // q: h x (nh*hd), k: h x (nkv*hd), v: h x (nkv*vhd), o: (nh*vhd) x h
-        s.attn_proj += h * a.num_heads * a.head_dim + h * a.num_kv_heads * (a.head_dim + vhd) +
-                       static_cast<double>(a.num_heads) * vhd * h;
-        break;
-      }
-      case AttentionSpec::Kind::mla: {
-        const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
-        // q: h x q_lora + q_lora x nh*(nope+rope) (or h x nh*(nope+rope) uncompressed);
-        // kv_a: h x (kv_lora + rope); kv_b: kv_lora x nh*(nope + v); o: nh*v x h
-        s.attn_proj += (a.q_lora_rank > 0 ? h * a.q_lora_rank + a.q_lora_rank * a.num_heads * qk : h * a.num_heads * qk) +
-                       h * (a.kv_lora_rank + a.qk_rope_head_dim) +
-                       static_cast<double>(a.kv_lora_rank) * a.num_heads * (a.qk_nope_head_dim + a.v_head_dim) +
-                       static_cast<double>(a.num_heads) * a.v_head_dim * h;
-        break;
-      }
-      case AttentionSpec::Kind::mamba2: {
-        const double d_inner = static_cast<double>(a.mamba_num_heads) * a.mamba_head_dim;
-        // in_proj: h x (2*d_inner + 2*groups*state + heads); out_proj: d_inner x h
-        s.attn_proj += h * (2 * d_inner + 2.0 * a.mamba_n_groups * a.ssm_state_size + a.mamba_num_heads) + d_inner * h;
-        break;
-      }
-      case AttentionSpec::Kind::none: break;
-    }
     const FfnSpec& f = l.ffn;
-    const double mats = f.gated ? 3 : 2;
     if (f.kind == FfnSpec::Kind::dense) {
-      s.dense_ffn += mats * h * static_cast<double>(f.intermediate_size);
       s.max_ffn_width = std::max(s.max_ffn_width, static_cast<double>(f.intermediate_size));
     } else if (f.kind == FfnSpec::Kind::moe) {
-      const double pe = mats * h * static_cast<double>(f.expert_intermediate_size);
-      // Layers of one model share one expert shape in every supported architecture; keep the largest.
-      s.expert = std::max(s.expert, pe);
       s.moe_layers += 1;
+      expert_slots += f.num_experts;
       s.num_experts = f.num_experts;
       s.top_k = f.experts_per_token;
-      s.shared += f.num_shared_experts * mats * h * static_cast<double>(f.shared_intermediate_size);
-      s.router += h * f.num_experts;
       s.max_ffn_width = std::max(s.max_ffn_width, static_cast<double>(f.expert_intermediate_size) * f.experts_per_token);
     }
   }
+  s.expert_total = w.expert_linear;
+  s.expert = expert_slots > 0 ? w.expert_linear / expert_slots : 0;
   s.embedding = static_cast<double>(m.vocab_size) * h;
   s.lm_head = s.embedding;
   s.tied = m.tie_word_embeddings;
@@ -180,6 +160,13 @@ constexpr double kActBytes = 2.0;  // activations and collectives in bf16
 inline double roof(double c, double m) { return c + m; }
 }  // namespace
 
+void use_native_weights(Deployment& d) {
+  if (!d.model) return;
+  d.weight_precision = d.model->native_weight_precision;
+  d.non_expert_weight_precision.reset();
+  if (d.model->native_precision_experts_only && d.model->is_moe()) d.non_expert_weight_precision = Precision::bf16;
+}
+
 MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   MemoryPlan plan;
   if (!d.model) {
@@ -190,16 +177,19 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   const ModelShape s = shape_of(m);
   const int t = std::max(1, d.tp), p = std::max(1, d.pp);
   const double wb = catalog::bytes_per_element(d.weight_precision);
+  const double wb_dense = catalog::bytes_per_element(d.dense_weight_precision());
   const double bf16 = 2.0;
   const double dense_split = d.attention_dp ? 1.0 : 1.0 / t;
-  // Weights per GPU = [dense linears * wb * split + routed experts * wb / t + (embedding [+ untied lm_head]
-  // + routers) in bf16 * split] / p. Pipeline stages are taken as equal slices of the model.
-  const double dense = (s.attn_proj + s.dense_ffn + s.shared) * wb * dense_split;
-  const double experts = s.expert * s.num_experts * s.moe_layers * wb / t;
+  // Weights per GPU = [dense linears * wb_dense * split + routed experts * wb / t + (routers, biases, norms) in
+  // bf16 * split] / p + (embedding [+ untied lm_head]) in bf16 * split, with wb_dense the bytes per element of
+  // the non-expert weight precision. Pipeline stages are taken as equal slices of the model.
+  const double dense = (s.attn_proj + s.dense_ffn + s.shared) * wb_dense * dense_split;
+  const double experts = s.expert_total * wb / t;
   // Embedding and lm_head sit on the first and last stage: with p > 1 the fullest stage holds one V*h matrix
   // besides its 1/p of the layers; with p = 1 the GPU holds both (one if tied).
   const double vocab_mats = p > 1 ? std::max(s.embedding, s.lm_head) : s.embedding + (s.tied ? 0 : s.lm_head);
-  plan.weight_bytes_per_gpu = (dense + experts + s.router * bf16 * dense_split) / p + vocab_mats * bf16 * dense_split;
+  plan.weight_bytes_per_gpu =
+      (dense + experts + (s.router + s.other) * bf16 * dense_split) / p + vocab_mats * bf16 * dense_split;
   // Activations: max_batched_tokens * bf16 * (4h for residual/qkv/attention output + 3*ffn_width/t for the
   // gate/up/activation buffers), plus fp32 logits for max_num_seqs sequences over V/t vocabulary entries.
   const double h = static_cast<double>(m.hidden_size);
@@ -242,16 +232,23 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   const bool dp = d.attention_dp;
   const double h = static_cast<double>(m.hidden_size);
   const double wb = catalog::bytes_per_element(d.weight_precision);
+  const double wb_dense = catalog::bytes_per_element(d.dense_weight_precision());
   const double kb = catalog::bytes_per_element(d.kv_precision);
   window_ = model_window(m);
 
   // Roofline rates. Weight GEMMs run at the activation precision's peak x efficiency; attention computes in
   // bf16 (an fp8 KV cache is dequantised on load), whatever the weight precision.
+  // Non-expert GEMMs whose weights are wider than the activation format (gpt-oss: bf16 attention beside mxfp4
+  // experts) compute at the weights' precision: the wider of the two formats sets their rate.
   ComputeClass lin_cls = ComputeClass::bf16;
   const double lin_peak = peak_with_fallback(d.gpu, catalog::compute_class(d.activation_precision), &lin_cls);
+  const Precision dense_act = wb_dense > catalog::bytes_per_element(d.activation_precision) ? d.dense_weight_precision()
+                                                                                            : d.activation_precision;
+  ComputeClass dense_cls = ComputeClass::bf16;
+  const double dense_peak = peak_with_fallback(d.gpu, catalog::compute_class(dense_act), &dense_cls);
   const double attn_peak = d.gpu.peak_flops(ComputeClass::bf16);
   const double bf16_peak = d.gpu.peak_flops(ComputeClass::bf16);
-  inv_lin_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls));
+  inv_lin_flops_rate_ = 1.0 / std::max(1.0, dense_peak * eff.compute(dense_cls));
   // Expert GEMMs are grouped GEMMs with few tokens per expert: a further factor compute_moe.
   inv_moe_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls) * eff.compute_moe);
   inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * eff.attention_compute);
@@ -265,7 +262,7 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // per GPU are 2*P/t either way; bytes read per step are P*wb/t (TP) or P*wb (DP). Divided by p per stage.
   const double p_dense = s.attn_proj + s.dense_ffn + s.shared;
   lin_flops_per_tok_ = 2.0 * p_dense / t / p;
-  lin_bytes_ = (p_dense * wb + s.router * 2.0) * (dp ? 1.0 : 1.0 / t) / p;
+  lin_bytes_ = (p_dense * wb_dense + (s.router + s.other) * 2.0) * (dp ? 1.0 : 1.0 / t) / p;
   // Routers: 2*h*E FLOPs per token, folded into the dense group (bf16 weights, negligible time).
   lin_flops_per_tok_ += 2.0 * s.router / t / p;
   // lm_head: 2*V*h FLOPs per sampled sequence (only the last position of a prefill chunk is sampled),

@@ -338,6 +338,8 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     else
       wp = model->native_weight_precision;
     if (prec.find("bf16 attention") != std::string::npos && prec.find("fp8") != std::string::npos) wp = Precision::fp8;
+    // Not stated: the checkpoint as shipped, whose native precision may cover the routed experts only.
+    const bool native_weights = wp == model->native_weight_precision && prec.find("fp") == std::string::npos;
     Precision kv = (wp == Precision::fp8 || wp == Precision::nvfp4 || wp == Precision::mxfp4) &&
                            gpu->peak_flops(ComputeClass::fp8) > 0
                        ? Precision::fp8
@@ -350,6 +352,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     d.model = std::make_shared<const catalog::ModelSpec>(*model);
     d.gpu = *gpu;
     d.weight_precision = wp;
+    if (native_weights) use_native_weights(d);
     d.activation_precision = default_activation_precision(wp, *gpu);
     d.kv_precision = kv;
     if (tp) {

@@ -94,6 +94,7 @@ std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_p
       d.gpu = gpu;
       d.tp = n;
       d.weight_precision = wp;
+      if (wp == m->native_weight_precision) perf::use_native_weights(d);  // gpt-oss: experts-only native format
       d.activation_precision = perf::default_activation_precision(wp, gpu);
       d.kv_precision = kv;
       d.knobs.max_num_seqs = 4096;  // the KV pool, not a sequence cap, limits concurrency at these contexts

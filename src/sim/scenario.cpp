@@ -316,6 +316,7 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     return catalog::parse_precision(get(k)->text(), file, get(k)->path());
   };
   d.weight_precision = get("precision") ? precision("precision") : d.model->native_weight_precision;
+  if (!get("precision")) perf::use_native_weights(d);  // gpt-oss: native mxfp4 covers routed experts only
   d.activation_precision = get("activation_precision") ? precision("activation_precision")
                                                        : perf::default_activation_precision(d.weight_precision, d.gpu);
   d.kv_precision = get("kv_dtype") ? precision("kv_dtype")

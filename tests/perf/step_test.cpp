@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/step.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
@@ -198,6 +199,37 @@ TEST(StepModel, MoeExpertTrafficGrowsWithDistinctExperts) {
   const double t1 = moe_time(1), t1000 = moe_time(1000);
   EXPECT_GT(t1000, 5 * t1);
   EXPECT_LT(moe_time(2), 2 * t1);  // two tokens share some experts: less than twice the traffic
+}
+
+// gpt-oss ships mxfp4 routed experts and bf16 everything else: the memory plan at native precision matches the
+// catalog's checkpoint size (one counting path), and is larger than mxfp4 applied to every linear.
+TEST(StepModel, NativeExpertsOnlyPrecisionKeepsOtherWeightsBf16) {
+  const catalog::ModelSpec* oss = catalog::Catalog::shipped().resolve_model("gpt-oss-120b");
+  ASSERT_NE(oss, nullptr);
+  ASSERT_TRUE(oss->native_precision_experts_only);
+  Deployment d = dep(std::make_shared<const catalog::ModelSpec>(*oss));
+  use_native_weights(d);
+  EXPECT_EQ(d.weight_precision, Precision::mxfp4);
+  ASSERT_TRUE(d.non_expert_weight_precision.has_value());
+  EXPECT_EQ(d.dense_weight_precision(), Precision::bf16);
+  const Efficiency e = test_eff();
+  const double native = plan_memory(d, e).weight_bytes_per_gpu;
+  // The catalog also counts the final norm, which the perf plan leaves out: agreement within 0.01%.
+  EXPECT_NEAR(native, catalog::weight_bytes_native(*oss), 1e-4 * native);
+  Deployment all = d;
+  all.non_expert_weight_precision.reset();
+  const double all_mx = plan_memory(all, e).weight_bytes_per_gpu;
+  EXPECT_NEAR(all_mx, catalog::weight_bytes(*oss, Precision::mxfp4), 1e-4 * all_mx);
+  EXPECT_GT(native, all_mx + 1e9);
+  // bf16 attention weights are read every decode step: a batch-1 decode step is slower than all-mxfp4.
+  const StepModel sm_native(d, e), sm_all(all, e);
+  BatchSummary b;
+  sm_native.add_decode(b, 100);
+  EXPECT_GT(sm_native.step_s(b), sm_all.step_s(b));
+  // A dense model's native precision covers every linear: no separate non-expert precision.
+  Deployment dense = dep(dense_model());
+  use_native_weights(dense);
+  EXPECT_FALSE(dense.non_expert_weight_precision.has_value());
 }
 
 TEST(StepModel, PipelineBubbleWhenFewerSequencesThanStages) {

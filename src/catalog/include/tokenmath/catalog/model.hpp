@@ -121,6 +121,18 @@ struct ParamCounts {
 };
 ParamCounts count_params(const ModelSpec& m);
 
+// Parameters of the decoder layers (all layers summed; no embedding, lm_head, final norm or vision tower) by
+// role and storage class: `*_linear` are weight matrices (stored at the deployment's precision), `router` the
+// MoE gates and `other` the biases, norms, conv and SSM parameters (bf16). Same counting path as count_params.
+struct LayerWeightParams {
+  double attn_linear = 0, mamba_linear = 0, dense_linear = 0;
+  double expert_linear = 0;  // all routed experts of all layers
+  double shared_linear = 0;
+  double router = 0;
+  double other = 0;
+};
+LayerWeightParams count_layer_weight_params(const ModelSpec& m);
+
 // Bytes of weights when linear layers are stored at `p`; embeddings, lm_head, norms and routers stay bf16.
 double weight_bytes(const ModelSpec& m, Precision p);
 // Bytes of weights as the checkpoint ships (native_weight_precision; experts only when

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tokenmath/catalog/hardware.hpp"
@@ -32,12 +33,21 @@ struct Deployment {
   int pp = 1;
   int ep = 1;
   bool attention_dp = false;
-  catalog::Precision weight_precision = catalog::Precision::bf16;
+  catalog::Precision weight_precision = catalog::Precision::bf16;  // routed experts (and all else when unset below)
+  // Precision of every weight except routed experts (attention, dense FFN, shared experts); unset = the same as
+  // weight_precision. gpt-oss ships mxfp4 routed experts and bf16 elsewhere.
+  std::optional<catalog::Precision> non_expert_weight_precision;
   catalog::Precision activation_precision = catalog::Precision::bf16;  // GEMM compute precision
   catalog::Precision kv_precision = catalog::Precision::bf16;
   EngineKnobs knobs;
   int num_gpus() const { return tp * pp; }
+  catalog::Precision dense_weight_precision() const { return non_expert_weight_precision.value_or(weight_precision); }
 };
+
+// Sets d's weights to the checkpoint's native precision (d.model must be set): weight_precision =
+// native_weight_precision, and non-expert weights bf16 where the catalog marks the native precision as
+// routed-experts-only (ModelSpec::native_precision_experts_only), unset otherwise.
+void use_native_weights(Deployment& d);
 
 // Aggregates of one step's batch, cheap to update incrementally (the simulator keeps one per step).
 struct BatchSummary {
