@@ -26,6 +26,7 @@ Bounds bounds_for(const std::string& full_key) {
     return {0.05, 1.0};
   if (key == "compute_moe") return {0.05, 1.0};
   if (key == "ep_imbalance") return {1.0, 2.0};
+  if (key == "moe_tile_tokens") return {0.0, 512.0};
   if (key == "gqa_kv_reread") return {0.0, 1.0};
   if (key == "step_overhead_ms") return {0.0, 30.0};
   if (key == "seq_overhead_us") return {0.0, 50.0};

@@ -286,6 +286,10 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     // every MoE layer; its token load (hence expert FLOPs) is ep_imbalance x the mean. Its weight traffic is that
     // of its own experts, as for any rank. Tensor-sliced experts are balanced by construction.
     moe_imbalance_ = e > 1 ? std::max(1.0, eff.ep_imbalance) : 1.0;
+    // Grouped expert GEMMs run one tile-padded GEMM per touched expert: besides its routed tokens each touched
+    // expert costs moe_tile_tokens rows of compute (partial M tiles, wave quantisation, per-expert prologue),
+    // 2 * P_expert * moe_tile_tokens FLOPs per layer on its t/e-way slice (see stage_time for how it overlaps).
+    moe_tile_flops_ = 2.0 * s.expert * s.moe_layers / p / (static_cast<double>(t) / e) * eff.moe_tile_tokens;
   }
 
   // Attention (per layer, summed over the stage's layers = all layers / p).
@@ -407,8 +411,11 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   double moe = 0;
   if (moe_flops_per_tok_ > 0) {
     const double touched = moe_local_experts_ * (1.0 - std::exp(tokens * moe_log_miss_));
-    moe = roof(moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_,
-               touched * moe_bytes_per_expert_ * inv_mem_rate_);
+    // Tile padding (moe_tile_flops_ per touched expert) is hidden while the expert weights stream in: the group
+    // lasts max(padded compute, roof(routed compute, weight reads)), so it only costs once compute-bound.
+    const double routed_c = moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_;
+    const double padded_c = routed_c + touched * moe_tile_flops_ * inv_moe_flops_rate_;
+    moe = std::max(padded_c, roof(routed_c, touched * moe_bytes_per_expert_ * inv_mem_rate_));
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <regex>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -160,6 +161,17 @@ struct Evaluated {
   std::string reason;
 };
 
+// "N synthetic requests" / "N requests" in a row's notes: the run's request count; 0 when not stated.
+std::int64_t stated_request_count(const std::string& notes) {
+  static const std::regex re(R"((\d[\d,]*) (?:synthetic )?requests)");
+  std::smatch m;
+  if (!std::regex_search(notes, m, re)) return 0;
+  std::string digits;
+  for (char ch : m[1].str())
+    if (ch != ',') digits += ch;
+  return std::stoll(digits);
+}
+
 Evaluated evaluate(const PreparedRow& r, const Deployment& base, const EfficiencyTable& table) {
   Evaluated out;
   const Efficiency eff = table.for_gpu(base.gpu, r.engine ? r.engine->name : "");
@@ -183,6 +195,23 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
     c = std::min<std::int64_t>(maxc, std::max<std::int64_t>(1, r.concurrency / replicas));
   }
   out.point = steady_state(sm, r.isl, r.osl, c);
+  // A finite run of N requests (per replica) with room for c at once, all of one ISL/OSL and admitted together,
+  // runs in waves: w = ceil(N / c) waves, the last with N - (w-1)*c requests. Throughput over the whole run =
+  // N * OSL / ((w-1) * c * OSL / thr(c) + rem * OSL / thr(rem)); the tail wave runs at lower batch efficiency.
+  if (r.num_requests > 0) {
+    const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
+    const std::int64_t n = std::max<std::int64_t>(1, r.num_requests / replicas);
+    if (n <= c) {
+      out.point = steady_state(sm, r.isl, r.osl, n);
+    } else {
+      const std::int64_t waves = (n + c - 1) / c, rem = n - (waves - 1) * c;
+      const OperatingPoint tail = steady_state(sm, r.isl, r.osl, rem);
+      const double run_s = static_cast<double>((waves - 1) * c) / out.point.output_tok_s +
+                           static_cast<double>(rem) / tail.output_tok_s;  // x OSL on both sides, cancelled
+      out.point.output_tok_s = static_cast<double>(n) / run_s;
+      out.point.output_tok_s_per_gpu = out.point.output_tok_s / d.num_gpus();
+    }
+  }
   out.deployment = d;
   out.ok = true;
   return out;
@@ -379,6 +408,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     }
     const auto conc = exact_number(row.concurrency_or_batch);
     r.concurrency = conc ? static_cast<std::int64_t>(*conc) : 0;
+    r.num_requests = stated_request_count(row.notes);
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
     if (contains(row.notes, "mtp") || contains(row.engine, "mtp")) r.caveat = "speculative decoding (MTP) not modelled";
     if (contains(row.scenario, "disagg")) r.caveat = "prefill/decode disaggregation not modelled";

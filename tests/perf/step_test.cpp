@@ -232,6 +232,32 @@ TEST(StepModel, NativeExpertsOnlyPrecisionKeepsOtherWeightsBf16) {
   EXPECT_FALSE(dense.non_expert_weight_precision.has_value());
 }
 
+// Grouped expert GEMMs: each touched expert costs moe_tile_tokens extra rows of compute, hidden under the
+// expert weight reads while memory-bound: expert time = max(routed + tile compute, roof(routed compute, reads)).
+TEST(StepModel, MoeTileCostPerTouchedExpert) {
+  const Deployment d = dep(moe_model());
+  // Expert FLOPs per (token, expert) row: 2 * 3 * 1024 * 1024 per layer, 4 layers, at 1000e12 * 0.5 FLOP/s.
+  const double per_row_s = 2.0 * 3 * 1024 * 1024 * 4 / (1000e12 * 0.5);
+  const StepModel plain(d, test_eff());
+  // One decoding token: 2 experts touched; 128 tile rows of compute (6.4 us) hide under their weight reads
+  // (2 x 25 MB at 2.4 TB/s, 21 us): no change.
+  Efficiency small_tile = test_eff();
+  small_tile.moe_tile_tokens = 128;
+  BatchSummary one;
+  plain.add_decode(one, 10, 1);
+  EXPECT_DOUBLE_EQ(StepModel(d, small_tile).step(one).moe_s, plain.step(one).moe_s);
+  // 4096 tokens touch all 16 experts; 4096 tile rows each make the padded compute dominate: expert time is
+  // exactly routed + tile compute.
+  Efficiency big_tile = test_eff();
+  big_tile.moe_tile_tokens = 4096;
+  BatchSummary many;
+  plain.add_decode(many, 10, 4096);
+  const double touched = 16.0 * (1.0 - std::pow(1.0 - 2.0 / 16, 4096));
+  const double routed_s = 4096.0 * 2 * per_row_s;
+  EXPECT_NEAR(StepModel(d, big_tile).step(many).moe_s, routed_s + touched * 4096 * per_row_s, 1e-9);
+  EXPECT_GT(StepModel(d, big_tile).step(many).moe_s, plain.step(many).moe_s);
+}
+
 TEST(StepModel, PipelineBubbleWhenFewerSequencesThanStages) {
   Deployment d = dep(dense_model());
   d.pp = 4;

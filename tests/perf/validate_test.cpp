@@ -51,6 +51,31 @@ TEST(Validate, SkipsWithReasonsAndFlagsSuspect) {
   EXPECT_LT(std::abs(v.rows[0].prediction.error_pct), 25.0);
 }
 
+// A run of N requests stated in the notes: N below the concurrency the memory allows runs at concurrency N
+// (lower throughput than saturation); a run of N = 1.5 x that concurrency ends with a half-full wave, so its
+// throughput lies between the two.
+TEST(Validate, StatedRequestCountLimitsTheRun) {
+  auto rows = read_published_csv(kMini);
+  rows.resize(1);
+  auto predict = [&](const std::string& notes) {
+    auto r = rows;
+    r[0].notes = notes;
+    const auto prepared = prepare_rows(r, catalog::Catalog::shipped());
+    EXPECT_EQ(prepared[0].num_requests == 0, notes.find("requests") == std::string::npos);
+    return predict_row(prepared[0], shipped_efficiency());
+  };
+  const auto sat = predict("");
+  ASSERT_TRUE(sat.ok);
+  ASSERT_GT(sat.concurrency, 8);
+  const auto few = predict(std::to_string(sat.concurrency / 4) + " synthetic requests");
+  ASSERT_TRUE(few.ok);
+  EXPECT_LT(few.predicted, sat.predicted);
+  const auto waves = predict(std::to_string(sat.concurrency * 3 / 2) + " requests");
+  ASSERT_TRUE(waves.ok);
+  EXPECT_LT(waves.predicted, sat.predicted);
+  EXPECT_GT(waves.predicted, few.predicted);
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -78,8 +103,9 @@ TEST(Validate, ShippedAccuracyDoesNotRegress) {
   const auto prepared = prepare_rows(read_published_csv(kPublished), catalog::Catalog::shipped());
   const auto v = validate(prepared, shipped_efficiency());
   EXPECT_GE(v.saturated.n, 600);
-  EXPECT_LE(v.saturated.median_abs_error_pct, 8.5);
-  EXPECT_LE(v.saturated.p90_abs_error_pct, 31.0);
+  // 2026-11-26 fit: median 7.1%, p90 27.2%.
+  EXPECT_LE(v.saturated.median_abs_error_pct, 7.5);
+  EXPECT_LE(v.saturated.p90_abs_error_pct, 28.5);
   // Every row is accounted for: predicted, skipped with a reason, or infeasible with a reason.
   for (const auto& r : v.rows)
     if (!r.prediction.ok) EXPECT_FALSE(r.prepared.skip_reason.empty() && r.prediction.reason.empty()) << r.prepared.row.line;

@@ -26,6 +26,7 @@ struct Efficiency {
   double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   double ep_imbalance = 1.0;              // busiest expert-parallel rank's load / mean load
+  double moe_tile_tokens = 0.0;           // token rows of compute each touched expert's grouped GEMM pays extra
   double gqa_kv_reread = 0.0;             // share of per-query-head K/V re-reads on GQA layers (0 = none)
   double comm_bw = 0.70;                  // fraction of link bandwidth reached by collectives (NCCL)
   double collective_latency_s = 8e-6;     // fixed cost per collective (launch + sync)

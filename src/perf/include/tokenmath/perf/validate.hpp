@@ -53,6 +53,7 @@ struct PreparedRow {
   int num_gpus = 0;
   double isl = 0, osl = 0;
   std::int64_t concurrency = 0;  // 0 = saturation (max the memory and engine allow)
+  std::int64_t num_requests = 0; // requests in the whole run when the notes state it ("2000 synthetic requests")
   double measured = 0;
   bool per_user_with_context = false;
   const EngineProfile* engine = nullptr;
