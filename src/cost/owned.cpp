@@ -17,6 +17,12 @@ double capital_recovery_factor(double rate_per_year, double years) {
   return rate_per_year / (1.0 - std::pow(1.0 + rate_per_year, -years));
 }
 
+double annualised_capex_usd(double capex_usd, double rate_per_year, double years, double residual_fraction) {
+  const double crf = capital_recovery_factor(rate_per_year, years);
+  const double discounted_residual = residual_fraction * capex_usd * std::pow(1.0 + rate_per_year, -years);
+  return (capex_usd - discounted_residual) * crf;
+}
+
 OwnedInputs owned_inputs(const catalog::SystemSpec& s) {
   return OwnedInputs{s.price_usd_per_gpu, s.wall_w_per_gpu, s.cooling};
 }
@@ -34,8 +40,8 @@ OwnedCost owned_cost(const OwnedInputs& in, const CostAssumptions& a) {
   c.residual_usd_per_gpu = c.capex_usd_per_gpu * a.residual_fraction;
   c.crf = capital_recovery_factor(a.cost_of_capital, a.lifetime_years);
   // Annuity on capex net of the residual value received at year N, discounted to today.
-  const double discounted_residual = c.residual_usd_per_gpu * std::pow(1.0 + a.cost_of_capital, -a.lifetime_years);
-  c.capital_usd_per_gpu_hour = (c.capex_usd_per_gpu - discounted_residual) * c.crf / kHoursPerYear;
+  c.capital_usd_per_gpu_hour =
+      annualised_capex_usd(c.capex_usd_per_gpu, a.cost_of_capital, a.lifetime_years, a.residual_fraction) / kHoursPerYear;
   c.pue = pue_for(a, in.cooling);
   c.wall_kw_per_gpu = in.wall_w_per_gpu / 1000.0;
   c.facility_kw_per_gpu = c.wall_kw_per_gpu * c.pue;

@@ -6,17 +6,6 @@
 
 namespace tokenmath::plan {
 
-double capital_recovery_factor(double r, double n) {
-  if (n <= 0) return std::numeric_limits<double>::infinity();
-  if (r == 0) return 1.0 / n;
-  return r / (1.0 - std::pow(1.0 + r, -n));
-}
-
-double annualised_capex_usd(double capex_usd, double r, double n, double residual_fraction) {
-  const double residual_pv = residual_fraction * capex_usd * std::pow(1.0 + r, -n);
-  return (capex_usd - residual_pv) * capital_recovery_factor(r, n);
-}
-
 double break_even_utilisation(double owned_usd_per_year, double capacity_tokens_per_year, double api_usd_per_token) {
   const double denom = capacity_tokens_per_year * api_usd_per_token;
   return denom > 0 ? owned_usd_per_year / denom : std::numeric_limits<double>::infinity();

@@ -4,9 +4,12 @@
 
 #include <cmath>
 
+#include "tokenmath/cost/owned.hpp"
 #include "tokenmath/plan/demand.hpp"
 
 using namespace tokenmath::plan;
+using tokenmath::cost::annualised_capex_usd;
+using tokenmath::cost::capital_recovery_factor;
 
 TEST(Finance, AnnuityMatchesHandComputation) {
   // $50,000 over 5 years at 10%: CRF = 0.1 / (1 - 1.1^-5) = 0.1 / (1 - 0.620921) = 0.263797

@@ -27,6 +27,10 @@ inline constexpr double kHoursPerMonth = kHoursPerYear / 12.0;  // 730
 // CRF(r, N) = r / (1 - (1 + r)^-N); r = 0 gives 1/N. Requires years > 0, rate >= 0.
 double capital_recovery_factor(double rate_per_year, double years);
 
+// Level annual payment that repays `capex_usd` over `years` at `rate_per_year`, net of a residual value
+// (fraction of capex) received at the end: (capex - residual x capex x (1 + r)^-n) x CRF(r, n).
+double annualised_capex_usd(double capex_usd, double rate_per_year, double years, double residual_fraction);
+
 struct OwnedInputs {
   double price_usd_per_gpu = 0;   // system (server or rack) price / GPUs
   double wall_w_per_gpu = 0;      // IT power at the wall per GPU

@@ -8,12 +8,8 @@
 
 namespace tokenmath::plan {
 
-// CRF(r, n) = r / (1 - (1 + r)^-n); r = 0 gives 1/n (straight line). n may be fractional.
-double capital_recovery_factor(double rate_per_year, double years);
-
-// Level annual payment that repays `capex_usd` over `years` at `rate_per_year`, net of a residual value
-// (fraction of capex) received at the end: (capex - residual x capex x (1 + r)^-n) x CRF(r, n).
-double annualised_capex_usd(double capex_usd, double rate_per_year, double years, double residual_fraction);
+// The capital annuity (CRF, annualised capex net of residual) is cost::capital_recovery_factor and
+// cost::annualised_capex_usd (src/cost/owned.hpp).
 
 // Utilisation of owned capacity at which its cost per token equals the API's:
 // owned_usd_per_year / (capacity_tokens_per_year x api_usd_per_token). Owned capacity costs the same whether
