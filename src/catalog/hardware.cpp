@@ -13,6 +13,7 @@
 
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/yaml_file.hpp"
 
 namespace tokenmath::catalog {
 
@@ -141,14 +142,7 @@ class EntryReader {
 };
 
 YAML::Node load_list(const std::filesystem::path& path, const std::string& top_key) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path.string());
-  } catch (const YAML::BadFile&) {
-    throw InputError(path.string(), "", "", "cannot open file");
-  } catch (const YAML::ParserException& e) {
-    throw InputError(path.string(), fmt::format("line {}", e.mark.line + 1), "", "invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml_file(path);
   const YAML::Node list = root[top_key];
   if (!list || !list.IsSequence() || list.size() == 0)
     throw InputError(path.string(), top_key, "", "expected a non-empty list under '" + top_key + "'");

@@ -7,6 +7,7 @@
 
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/yaml_file.hpp"
 
 namespace tokenmath::cost {
 
@@ -105,14 +106,7 @@ double pue_for(const CostAssumptions& a, std::string_view cooling) {
 
 CostAssumptions load_cost_assumptions(const std::filesystem::path& path) {
   const std::string file = path.string();
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw InputError(file, "", "", "cannot open file");
-  } catch (const YAML::ParserException& e) {
-    throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml_file(path);
   const YAML::Node list = root["assumptions"];
   if (!list || !list.IsMap()) throw InputError(file, "assumptions", "", "expected a mapping of key -> {value, source, date}");
   for (const auto& kv : list) {

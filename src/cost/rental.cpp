@@ -10,6 +10,7 @@
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/yaml_file.hpp"
 
 namespace tokenmath::cost {
 
@@ -45,14 +46,7 @@ double price(const YAML::Node& entry, const std::string& file, const std::string
 
 std::vector<RentalPrice> load_rental_prices(const std::filesystem::path& path, const std::vector<std::string>& gpu_ids) {
   const std::string file = path.string();
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw InputError(file, "", "", "cannot open file");
-  } catch (const YAML::ParserException& e) {
-    throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml_file(path);
   const YAML::Node list = root["rental_prices"];
   if (!list || !list.IsSequence()) throw InputError(file, "rental_prices", "", "expected a list");
   static const std::set<std::string> known = {"gpu", "tier", "usd_per_gpu_hour", "low_usd_per_gpu_hour",

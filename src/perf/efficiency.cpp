@@ -7,6 +7,7 @@
 
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/yaml_file.hpp"
 
 namespace tokenmath::perf {
 
@@ -157,14 +158,7 @@ Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::stri
 
 EfficiencyTable load_efficiency(const std::filesystem::path& path) {
   const std::string file = path.string();
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw InputError(file, "", "", "cannot read the efficiency file");
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, "", "", std::string("malformed YAML: ") + e.what());
-  }
+  const YAML::Node root = load_yaml_file(path);
   EfficiencyTable t;
   t.source_path = file;
   if (!root["defaults"] || !root["defaults"].IsMap())

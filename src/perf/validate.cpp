@@ -12,6 +12,7 @@
 
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/yaml_file.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
 namespace tokenmath::perf {
@@ -253,12 +254,7 @@ std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) 
 
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path) {
   const std::string file = path.string();
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, "", "", std::string("cannot read engine profiles: ") + e.what());
-  }
+  const YAML::Node root = load_yaml_file(path);
   std::vector<EngineProfile> out;
   std::size_t i = 0;
   for (const auto& n : root["engines"]) {
