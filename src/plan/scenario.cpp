@@ -17,7 +17,9 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-OptionSpec num(std::string key, std::string unit, double lo, double hi, std::string help, double Scenario::*f) {
+// A numeric option with a range; `F` is the Scenario member (double or int) it writes.
+template <class F>
+OptionSpec bounded(std::string key, std::string unit, double lo, double hi, std::string help, F Scenario::*f) {
   OptionSpec o;
   o.key = std::move(key);
   o.unit = std::move(unit);
@@ -27,15 +29,11 @@ OptionSpec num(std::string key, std::string unit, double lo, double hi, std::str
   o.field = f;
   return o;
 }
+OptionSpec num(std::string key, std::string unit, double lo, double hi, std::string help, double Scenario::*f) {
+  return bounded(std::move(key), std::move(unit), lo, hi, std::move(help), f);
+}
 OptionSpec integer(std::string key, std::string unit, double lo, double hi, std::string help, int Scenario::*f) {
-  OptionSpec o;
-  o.key = std::move(key);
-  o.unit = std::move(unit);
-  o.min = lo;
-  o.max = hi;
-  o.help = std::move(help);
-  o.field = f;
-  return o;
+  return bounded(std::move(key), std::move(unit), lo, hi, std::move(help), f);
 }
 OptionSpec text(std::string key, std::vector<std::string> choices, std::string help, std::string Scenario::*f) {
   OptionSpec o;
