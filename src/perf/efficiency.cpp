@@ -25,6 +25,8 @@ const KeyDef kKeys[] = {
     {"compute_moe", &Efficiency::compute_moe, 1},
     {"attention_compute", &Efficiency::attention_compute, 1},
     {"memory_bw", &Efficiency::memory_bw, 1},
+    {"roof_p", &Efficiency::roof_p, 1},
+    {"kernel_fixed_us", &Efficiency::kernel_fixed_s, 1e-6},
     {"attention_memory_bw", &Efficiency::attention_memory_bw, 1},
     {"gqa_kv_reread", &Efficiency::gqa_kv_reread, 1},
     {"ep_imbalance", &Efficiency::ep_imbalance, 1},
@@ -81,6 +83,8 @@ void read_block(const YAML::Node& block, const std::string& file, const std::str
     const YAML::Node v = kv.second.IsMap() ? kv.second["value"] : kv.second;
     if (!v) throw InputError(file, prefix + "/" + key, "", "expected a number or {value, how_obtained}");
     out[key] = read_factor(v, file, prefix + "/" + key);
+    if (key == "roof_p" && out[key] < 1)
+      throw InputError(file, prefix + "/" + key, v.Scalar(), "must be >= 1 (1 = compute and memory time add up)");
   }
 }
 }  // namespace

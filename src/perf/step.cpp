@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "tokenmath/perf/step.hpp"
+#include "tokenmath/perf/kernel.hpp"
 
 namespace tokenmath::perf {
 
@@ -152,12 +153,23 @@ int intra_fabric_gpus(const catalog::GpuSpec& g) { return std::max(g.scaleup_dom
 
 constexpr double kActBytes = 2.0;  // activations and collectives in bf16
 
-// Time of one kernel group with compute time c and memory time m (each at its achievable rate). The ideal
-// roofline is max(c, m); real kernels overlap loads and math imperfectly (tile waves, pipeline fill,
-// synchronisation between layers), most near the ridge point. We use the sum c + m: a p-norm (c^p + m^p)^(1/p)
-// with p fitted on data/validation/published.csv came out at p = 1.05, i.e. practically no overlap once the
-// achievable rates are fitted alongside (tokenmath calibrate, 2026-11 fit; p = 2 fitted 8% worse).
-inline double roof(double c, double m) { return c + m; }
+// Kernels one layer launches on each GPU per step (each pays Efficiency::kernel_fixed_s; perf/kernel.hpp).
+// A structural count of what engines run unfused: attention block = its projection GEMMs (standard: fused qkv
+// and o = 2; MLA: q down/up, kv down, o = 4; Mamba2: in/out projections, conv, scan = 4) + 1 attention kernel;
+// FFN: dense = gate/up GEMM, activation, down GEMM = 3; MoE = router GEMM, top-k/permute, two grouped GEMMs,
+// activation, combine = 6, + 3 for shared experts; + 2 residual-add/RMSNorm kernels.
+double kernels_per_layer(const catalog::LayerSpec& l) {
+  double k = 2;
+  switch (l.attn.kind) {
+    case AttentionSpec::Kind::standard: k += 3; break;
+    case AttentionSpec::Kind::mla: k += 5; break;
+    case AttentionSpec::Kind::mamba2: k += 4; break;
+    case AttentionSpec::Kind::none: break;
+  }
+  if (l.ffn.kind == FfnSpec::Kind::dense) k += 3;
+  if (l.ffn.kind == FfnSpec::Kind::moe) k += 6 + (l.ffn.num_shared_experts > 0 ? 3 : 0);
+  return k;
+}
 }  // namespace
 
 void use_native_weights(Deployment& d) {
@@ -314,6 +326,24 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     if (a.kind == AttentionSpec::Kind::mamba2)
       recurrent_flops_per_tok_ += 6.0 * a.mamba_num_heads * a.mamba_head_dim * a.ssm_state_size / t / p;
   }
+  // Elementwise kernels between the GEMMs (residual add + RMSNorm twice per layer: read x and residual, write
+  // both = 4h elements each; the FFN activation: read the gate/up output, write the product = 3 x FFN width,
+  // the width on this GPU = dense I/t, or k x I_expert/t + shared/t for MoE) move activation bytes per token
+  // on top of the GEMMs; rotary and activation quantisation are taken as fused into their neighbours.
+  // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
+  for (const auto& l : m.layers) {
+    const FfnSpec& f = l.ffn;
+    double width = 0;
+    if (f.kind == FfnSpec::Kind::dense) width = static_cast<double>(f.intermediate_size);
+    if (f.kind == FfnSpec::Kind::moe)
+      width = static_cast<double>(f.expert_intermediate_size) * f.experts_per_token +
+              static_cast<double>(f.shared_intermediate_size) * f.num_shared_experts;
+    act_bytes_per_tok_ += kActBytes * (2.0 * 4.0 * h + 3.0 * width / t) / p;
+  }
+  // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
+  double kernels = 0;
+  for (const auto& l : m.layers) kernels += kernels_per_layer(l);
+  fixed_kernels_s_ = (kernels / p + 2.0) * eff.kernel_fixed_s;
   attn_token_share_ = 1.0 / t;
   dp_ranks_ = dp ? t : 1;
 
@@ -390,8 +420,10 @@ void StepModel::add_prefill(BatchSummary& b, double start_pos, double chunk_toke
 }
 
 // One pipeline stage processing one microbatch (all arguments already divided by the microbatch count).
-// Each group is a roofline: time = roof(FLOPs / (peak x eff), bytes / (bandwidth x eff)); groups run one after
-// another (no overlap between groups), collectives are not overlapped with compute.
+// Each group is a roofline over its kernels: time = roofline_s(FLOPs / (peak x eff), bytes / (bandwidth x eff),
+// roof_p) (perf/kernel.hpp; the kernels of a group share one arithmetic intensity, so the roofline of their sums
+// is the sum of their rooflines), plus kernel_fixed_s per kernel launched; groups run one after another (no
+// overlap between groups), collectives are not overlapped with compute.
 double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
                              double pairs_w, StepTime* out) const {
   const double tokens = dec + pre;
@@ -405,24 +437,27 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   pairs *= pre_scale;
   pairs_w *= pre_scale;
   // Dense linears and the lm_head.
-  const double lin = roof(lin_flops_per_tok_ * rank_tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_) +
-                     roof(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_);
+  const double rp = eff_.roof_p;
+  const double lin = roofline_s(lin_flops_per_tok_ * rank_tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_, rp) +
+                     act_bytes_per_tok_ * rank_tokens * inv_mem_rate_ +
+                     roofline_s(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_, rp) +
+                     fixed_kernels_s_;
   // Routed experts: expected distinct experts touched on this GPU = (E/e) * (1 - (1-k/E)^T).
   double moe = 0;
   if (moe_flops_per_tok_ > 0) {
     const double touched = moe_local_experts_ * (1.0 - std::exp(tokens * moe_log_miss_));
     // Tile padding (moe_tile_flops_ per touched expert) is hidden while the expert weights stream in: the group
-    // lasts max(padded compute, roof(routed compute, weight reads)), so it only costs once compute-bound.
+    // lasts max(padded compute, roofline(routed compute, weight reads)), so it only costs once compute-bound.
     const double routed_c = moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_;
     const double padded_c = routed_c + touched * moe_tile_flops_ * inv_moe_flops_rate_;
-    moe = std::max(padded_c, roof(routed_c, touched * moe_bytes_per_expert_ * inv_mem_rate_));
+    moe = std::max(padded_c, roofline_s(routed_c, touched * moe_bytes_per_expert_ * inv_mem_rate_, rp));
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.
   const double dec_flops = ctx * attn_dec_flops_full_ + ctx_w * attn_dec_flops_win_ + tokens * recurrent_flops_per_tok_;
   const double dec_bytes = ctx * kv_read_full_ + ctx_w * kv_read_win_ + tokens * kv_write_per_tok_ +
                            dec * state_bytes_per_seq_;
-  const double attn = roof(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_kv_mem_rate_) +
+  const double attn = roofline_s(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_kv_mem_rate_, rp) +
                       (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
   double comm = 0;

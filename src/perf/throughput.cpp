@@ -17,25 +17,48 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   const auto& d = model.deployment();
   const double n = static_cast<double>(concurrency);
   // The token budget (like max_num_seqs) applies per attention-DP rank.
-  const double budget = std::max(1, d.knobs.max_batched_tokens) * (d.attention_dp ? std::max(1, d.tp) : 1);
+  const double ranks = d.attention_dp ? std::max(1, d.tp) : 1;
+  const double budget = std::max(1, d.knobs.max_batched_tokens) * ranks;
   // Steps per request cycle: at least OSL (one token per step), more when the token budget cannot carry the
   // N*(ISL+OSL) tokens of a cycle in OSL steps.
   const double cycle_steps = std::max(osl, n * (isl + osl) / budget);
   const double dec = n * osl / cycle_steps;
   const double pre = n * isl / cycle_steps;
+  // Prefill arrives in lumps, not spread evenly over steps: the scheduler admits a waiting prompt whole (or one
+  // chunk of it: at most knobs.chunked_prefill_tokens per attention-DP rank and the budget the decodes leave) into
+  // a single step. When fewer than one prompt's tokens
+  // are due per step on average (pre < min(ISL, chunk cap)), a share f = pre / lump of the steps carries a lump
+  // of lump = min(ISL, chunk cap) prompt tokens and the others decode only; otherwise every step carries pre.
+  // A lump step is compute-bound and a decode-only step memory-bound, so the two costs add up over a cycle
+  // instead of hiding one another, which is what measured saturated throughput shows (a kernel on its own
+  // overlaps compute and memory almost fully: perf/kernel.hpp).
+  const double chunk_cap =
+      std::max(1.0, std::min(budget - dec, static_cast<double>(std::max(1, d.knobs.chunked_prefill_tokens)) * ranks));
+  const double lump = pre > 0 ? std::min(chunk_cap, std::max(pre, std::min(std::max(1.0, isl), chunk_cap))) : 0.0;
+  const double f = lump > 0 ? std::min(1.0, pre / lump) : 0.0;
   BatchSummary b;
   b.decode_seqs = std::max<std::int64_t>(1, std::llround(dec));
   // Context sums keep the exact (fractional) number of decoding sequences.
   b.decode_ctx_sum = dec * (isl + osl / 2);
   const double w = model.sliding_window();
   if (w > 0) b.decode_ctx_windowed_sum = dec * std::min(isl + osl / 2, w);
-  b.prefill_tokens = std::llround(pre);
-  b.prefill_seqs = std::llround(n / cycle_steps);
+  const StepTime dec_only = model.step(b);
+  b.prefill_tokens = std::llround(lump);
+  b.prefill_seqs = lump > 0 ? std::max<std::int64_t>(1, std::llround(lump / std::min(std::max(1.0, isl), chunk_cap))) : 0;
   // A prompt token at position q attends q+1 tokens: average (ISL+1)/2; windowed layers: the mean of
   // min(q+1, w) over q uniform in [0, ISL), about w - w^2/(2*ISL) once ISL > w.
-  b.prefill_attn_pairs = pre * (isl + 1) / 2;
-  if (w > 0) b.prefill_attn_pairs_windowed = pre * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
-  pt.breakdown = model.step(b);
+  b.prefill_attn_pairs = lump * (isl + 1) / 2;
+  if (w > 0) b.prefill_attn_pairs_windowed = lump * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
+  const StepTime with_prefill = lump > 0 ? model.step(b) : dec_only;
+  // The average step: f lump steps, 1 - f decode-only steps.
+  const auto mix = [f](double a, double p) { return f * p + (1 - f) * a; };
+  pt.breakdown.total_s = mix(dec_only.total_s, with_prefill.total_s);
+  pt.breakdown.linear_s = mix(dec_only.linear_s, with_prefill.linear_s);
+  pt.breakdown.attention_s = mix(dec_only.attention_s, with_prefill.attention_s);
+  pt.breakdown.moe_s = mix(dec_only.moe_s, with_prefill.moe_s);
+  pt.breakdown.comm_s = mix(dec_only.comm_s, with_prefill.comm_s);
+  pt.breakdown.overhead_s = mix(dec_only.overhead_s, with_prefill.overhead_s);
+  pt.breakdown.pipeline_bubble_s = mix(dec_only.pipeline_bubble_s, with_prefill.pipeline_bubble_s);
   pt.step_s = pt.breakdown.total_s;
   pt.decode_seqs_per_step = dec;
   pt.prefill_tokens_per_step = pre;
@@ -50,8 +73,8 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   const double chunks = std::ceil(std::max(1.0, isl) / chunk);
   BatchSummary t;
   t.decode_seqs = std::max<std::int64_t>(0, std::llround(dec) - 1);
-  t.decode_ctx_sum = b.decode_ctx_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
-  t.decode_ctx_windowed_sum = b.decode_ctx_windowed_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
+  t.decode_ctx_sum = dec * (isl + osl / 2) * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
+  t.decode_ctx_windowed_sum = (w > 0 ? dec * std::min(isl + osl / 2, w) : 0.0) * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
   model.add_prefill(t, std::max(0.0, isl / 2 - chunk / 2), chunk);
   pt.ttft_s = chunks * model.step_s(t);
   pt.e2e_s = pt.ttft_s + std::max(0.0, osl - 1) * pt.tpot_s;

@@ -76,6 +76,8 @@ Efficiency test_eff() {
   e.seq_overhead_s = 0;
   e.runtime_reserve_bytes = 2e9;
   e.hbm_bytes_per_gb = 1e9;
+  e.roof_p = 6;
+  e.kernel_fixed_s = 4e-6;
   return e;
 }
 
@@ -98,8 +100,14 @@ TEST(StepModel, BatchOneDecodeMatchesHandComputation) {
   const double per_layer = 1024.0 * 1024 + 2 * 1024.0 * 256 + 1024.0 * 1024 + 3 * 1024.0 * 4096;
   const double dense_params = 4 * per_layer;
   const double mem_rate = 3.0e12 * 0.8, flop_rate = 1000e12 * 0.5;
-  auto roof = [](double c, double m) { return c + m; };  // compute + memory time (see step.cpp)
-  const double lin = roof(2 * dense_params / flop_rate, dense_params * 2 / mem_rate);
+  // Compute and memory time joined by the p-norm, p = 6 (perf/kernel.hpp).
+  auto roof = [](double c, double m) { return std::pow(std::pow(c, 6) + std::pow(m, 6), 1.0 / 6); };
+  // Elementwise kernels: per token per layer 2 bytes x (2 x 4h for the residual/norm pairs + 3 x 4096 for the
+  // FFN activation); fixed cost: 8 kernels per layer (qkv, attention, o, gate/up, activation, down, 2 norms)
+  // x 4 layers + lm_head and sampling = 34 kernels x 4 us.
+  const double elementwise = 4 * 2 * (8 * 1024.0 + 3 * 4096.0) / mem_rate;
+  const double fixed = 34 * 4e-6;
+  const double lin = roof(2 * dense_params / flop_rate, dense_params * 2 / mem_rate) + elementwise + fixed;
   const double head = roof(2 * 32000.0 * 1024 / flop_rate, 32000.0 * 1024 * 2 / mem_rate);
   // KV per token per layer: 2 heads * (128 + 128) * 2 bytes = 1024 B; read 1000 tokens, write 1, over 4 layers.
   const double kv_bytes = 4 * 1024.0 * (1000 + 1);

@@ -24,6 +24,10 @@ struct Efficiency {
   // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
   double attention_compute = 0.45;
   double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights
+  // One kernel's time is kernel_fixed_s + (c^p + m^p)^(1/p) for compute time c and memory time m at the
+  // achievable rates above, p = roof_p (p -> infinity is the ideal roofline max(c, m), p = 1 no overlap).
+  double roof_p = 6.0;
+  double kernel_fixed_s = 4e-6;           // per kernel: launch gap, wave ramp-up and tail
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   double ep_imbalance = 1.0;              // busiest expert-parallel rank's load / mean load
   double moe_tile_tokens = 0.0;           // token rows of compute each touched expert's grouped GEMM pays extra

@@ -65,7 +65,7 @@ struct BatchSummary {
 struct StepTime {
   double total_s = 0;
   // Breakdown (seconds); they may overlap, total_s is not their plain sum. See step.cpp.
-  double linear_s = 0;      // weight GEMMs (max of compute and weight-read time per layer group)
+  double linear_s = 0;      // weight GEMMs (roofline of compute and weight reads) + fixed kernel costs
   double attention_s = 0;   // attention score/value incl. KV reads
   double moe_s = 0;         // expert GEMMs / expert-weight reads
   double comm_s = 0;        // TP all-reduce, EP all-to-all, PP send/recv
@@ -166,6 +166,8 @@ class StepModel {
   double pp_bytes_per_tok_ = 0;        // activation bytes sent to the next stage per token
   double inv_link_rate_ = 0;           // 1 / (link bandwidth x efficiency)
   double inv_pp_link_rate_ = 0;
+  double act_bytes_per_tok_ = 0;       // elementwise-kernel activation bytes per token (norms, FFN activation)
+  double fixed_kernels_s_ = 0;         // kernel_fixed_s x kernels the stage launches per step
   double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
   double dp_ranks_ = 1;                // attention-DP ranks (1 without attention DP)
 };

@@ -12,7 +12,7 @@ namespace tokenmath::perf {
 
 struct OperatingPoint {
   std::int64_t concurrency = 0;       // sequences in flight in one replica
-  double step_s = 0;                  // one engine step at steady state
+  double step_s = 0;                  // the average engine step at steady state
   double decode_seqs_per_step = 0;    // sequences decoding in an average step
   double prefill_tokens_per_step = 0; // prompt tokens prefilled in an average step
   double output_tok_s = 0;            // output tokens/s of one replica
@@ -28,8 +28,9 @@ struct OperatingPoint {
 // a finished request is replaced at once). Every step runs the decoding sequences plus prompt tokens at the
 // rate that keeps the loop full: a request needs OSL decode steps and ISL prefill tokens, so per step
 // P = N*ISL/S prefill tokens with S = max(OSL, N*ISL/(budget - decode)) steps per request cycle, where
-// budget = knobs.max_batched_tokens. Decode contexts average ISL + OSL/2; prefill tokens attend ISL/2 on
-// average. Output tokens/s = N*OSL / (S * step).
+// budget = knobs.max_batched_tokens. Prefill comes in lumps of one prompt (or chunk): a share P / lump of the
+// steps carries one, the rest only decode (throughput.cpp). Decode contexts average ISL + OSL/2; prefill
+// tokens attend ISL/2 on average. Output tokens/s = N*OSL / (S * average step).
 OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency);
 
 struct Frontier {

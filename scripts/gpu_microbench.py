@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Kernel-level measurements that check the step model's achievable-efficiency factors on a real GPU.
+
+Run on a machine with one NVIDIA GPU and PyTorch:  python3 scripts/gpu_microbench.py OUT.csv [SECTIONS [SHAPES]]
+(SECTIONS: comma-separated function names, e.g. gemm_tests,gemm_fp8_tests; SHAPES: GEMM labels)
+Writes one CSV row per measurement (columns below) and prints a short summary.
+
+What it measures, and which factor of data/perf/efficiency.yaml each checks:
+  stream_copy / stream_read   large device copies and reductions: achievable HBM bandwidth        (memory_bw)
+  gemm_bf16 / gemm_fp8        weight GEMMs of real models' linear-layer shapes, M = 1 .. 16384 tokens:
+                              bandwidth-bound at small M (weights streamed once), compute-bound at large M
+                              (memory_bw, compute_bf16, compute_fp8)
+  moe_bmm_bf16                batched expert GEMMs (E experts x t tokens each), a balanced stand-in for the
+                              grouped GEMM of an MoE layer                                          (compute_moe, moe_tile_tokens)
+  attn_decode_bf16            one query token per sequence against a KV cache (GQA)                (attention_memory_bw)
+  attn_prefill_bf16           causal prefill attention                                              (attention_compute)
+  rmsnorm_bf16 / silu_mul     unfused per-token kernels between the GEMMs: their bandwidth and fixed cost
+
+Method: every timed region is a CUDA graph of `reps` calls that rotate over enough copies of the inputs to
+exceed the L2 cache, replayed after a warm-up; the time is the median of several replays (CUDA events), divided
+by `reps`. Inputs are random (never zeros). torch's kernels (cuBLAS, cuBLASLt, SDPA) are what a serving
+engine's own kernels should at least reach, so these are lower bounds of the achievable efficiency.
+"""
+import csv
+import math
+import statistics
+import sys
+import time
+
+import torch
+
+L2_ROTATE_BYTES = 512 << 20  # rotate input copies until they exceed this, far beyond any L2
+
+
+def timed_graph(fn_list, reps_target=20, replays=7):
+    """Median seconds per call of the callables in fn_list (called round-robin), via a CUDA graph."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for f in fn_list:  # warm-up outside the graph (handles, autotuning)
+            f()
+    torch.cuda.current_stream().wait_stream(stream)
+    torch.cuda.synchronize()
+    reps = max(reps_target, len(fn_list))
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        for i in range(reps):
+            fn_list[i % len(fn_list)]()
+    graph.replay()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(replays):
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        graph.replay()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1e3 / reps)
+    del graph
+    return statistics.median(times)
+
+
+def copies_for(nbytes):
+    return max(2, min(64, math.ceil(L2_ROTATE_BYTES / max(nbytes, 1))))
+
+
+ROWS = []
+
+
+def emit(kind, label, m, k, n, extra, seconds, flops, nbytes):
+    row = dict(kind=kind, label=label, m=m, k=k, n=n, extra=extra, time_us=round(seconds * 1e6, 3),
+               tflops=round(flops / seconds / 1e12, 2) if flops else 0.0,
+               gb_s=round(nbytes / seconds / 1e9, 1) if nbytes else 0.0)
+    ROWS.append(row)
+    print(f"{kind:18s} {label:22s} m={m:6d} k={k:6d} n={n:6d} {extra:14s} {row['time_us']:10.2f} us "
+          f"{row['tflops']:8.1f} TF/s {row['gb_s']:8.1f} GB/s", flush=True)
+
+
+def stream_tests():
+    n = 1 << 30  # 2 GiB of bf16
+    src = torch.randn(n, device="cuda", dtype=torch.bfloat16)
+    dst = torch.empty_like(src)
+    s = timed_graph([lambda: dst.copy_(src)], reps_target=10)
+    emit("stream_copy", "2GiB", 0, 0, 0, "read+write", s, 0, 2 * n * 2)
+    out = torch.empty(n // 4096, device="cuda", dtype=torch.float32)
+    view = src.view(-1, 4096)
+    s = timed_graph([lambda: torch.sum(view, dim=1, dtype=torch.float32, out=out)], reps_target=10)
+    emit("stream_read", "2GiB", 0, 0, 0, "row-sum", s, 0, n * 2)
+    del src, dst
+
+
+# (label, K, N): linear layers of real models, per GPU under the stated tensor parallelism.
+GEMM_SHAPES = [
+    ("llama8b_qkv", 4096, 6144),
+    ("llama8b_gateup", 4096, 28672),
+    ("llama8b_down", 14336, 4096),
+    ("llama70b_tp4_gateup", 8192, 14336),
+    ("llama70b_tp4_down", 7168, 8192),
+    ("square_8192", 8192, 8192),
+    # narrow tensor-parallel slices (Llama-3.1-70B at TP8, 8B at TP8): few output tiles per GEMM
+    ("llama70b_tp8_qkv", 8192, 1280),
+    ("llama70b_tp8_o", 1024, 8192),
+    ("llama70b_tp8_gateup", 8192, 7168),
+    ("llama70b_tp8_down", 3584, 8192),
+    ("llama8b_tp8_qkv", 4096, 768),
+    ("llama8b_tp8_down", 1792, 4096),
+]
+GEMM_MS = [1, 4, 16, 32, 64, 128, 192, 256, 384, 512, 768, 1024, 2048, 4096, 8192, 16384]
+
+
+def gemm_tests():
+    for label, k, n in GEMM_SHAPES:
+        if ONLY_SHAPES and label not in ONLY_SHAPES:
+            continue
+        wbytes = k * n * 2
+        c = copies_for(wbytes)
+        weights = [torch.randn(n, k, device="cuda", dtype=torch.bfloat16) * 0.02 for _ in range(c)]
+        for m in GEMM_MS:
+            x = torch.randn(m, k, device="cuda", dtype=torch.bfloat16)
+            outs = [torch.empty(m, n, device="cuda", dtype=torch.bfloat16) for _ in range(2)]
+            fns = [(lambda w=w, o=outs[i % 2]: torch.matmul(x, w.t(), out=o)) for i, w in enumerate(weights)]
+            s = timed_graph(fns)
+            emit("gemm_bf16", label, m, k, n, "", s, 2.0 * m * k * n, wbytes + 2 * m * (k + n))
+            del x, outs, fns
+        del weights
+        torch.cuda.empty_cache()
+
+
+ONLY_SHAPES = None  # set from argv[3]: comma-separated GEMM labels
+
+
+def gemm_fp8_tests():
+    if not hasattr(torch, "_scaled_mm"):
+        print("fp8: torch._scaled_mm missing, skipped")
+        return
+    one = torch.tensor(1.0, device="cuda")
+    for label, k, n in GEMM_SHAPES:
+        if ONLY_SHAPES and label not in ONLY_SHAPES:
+            continue
+        wbytes = k * n
+        c = copies_for(wbytes)
+        weights = [(torch.randn(n, k, device="cuda") * 0.5).to(torch.float8_e4m3fn) for _ in range(c)]
+        for m in GEMM_MS:
+            mp = max(m, 16)
+            x = (torch.randn(mp, k, device="cuda") * 0.5).to(torch.float8_e4m3fn)
+            try:
+                fns = [(lambda w=w: torch._scaled_mm(x, w.t(), scale_a=one, scale_b=one, out_dtype=torch.bfloat16))
+                       for w in weights]
+                s = timed_graph(fns)
+            except Exception as e:  # noqa: BLE001 - record and move on
+                print(f"fp8 {label} m={mp}: {type(e).__name__}: {str(e)[:120]}")
+                continue
+            emit("gemm_fp8", label, mp, k, n, "", s, 2.0 * mp * k * n, wbytes + mp * k + 2 * mp * n)
+        del weights
+        torch.cuda.empty_cache()
+
+
+# (label, experts, K, N): an MoE layer's gate+up projection per GPU.
+MOE_SHAPES = [
+    ("mixtral_gateup", 8, 4096, 28672),
+    ("scout_gateup", 16, 5120, 16384),
+    ("qwen3_30b_gateup", 128, 2048, 1536),
+]
+MOE_TOKENS = [1, 4, 16, 64, 128, 256, 512, 1024, 2048]
+
+
+def moe_tests():
+    for label, e, k, n in MOE_SHAPES:
+        wbytes = e * k * n * 2
+        c = copies_for(wbytes)
+        weights = [torch.randn(e, k, n, device="cuda", dtype=torch.bfloat16) * 0.02 for _ in range(c)]
+        for t in MOE_TOKENS:
+            if e * t * max(k, n) * 2 > (4 << 30):
+                continue
+            x = torch.randn(e, t, k, device="cuda", dtype=torch.bfloat16)
+            o = torch.empty(e, t, n, device="cuda", dtype=torch.bfloat16)
+            fns = [(lambda w=w: torch.bmm(x, w, out=o)) for w in weights]
+            s = timed_graph(fns)
+            emit("moe_bmm_bf16", label, t, k, n, f"E={e}", s, 2.0 * e * t * k * n, wbytes + 2 * e * t * (k + n))
+            del x, o
+        del weights
+        torch.cuda.empty_cache()
+
+
+def attention_tests():
+    import torch.nn.functional as F
+    hd = 128
+    # decode: llama-70B-like heads on one GPU (64 query heads, 8 KV heads), one query token per sequence
+    for batch, ctx in [(8, 1024), (8, 8192), (64, 1024), (64, 4096), (128, 2048), (32, 16384)]:
+        hq, hkv = 64, 8
+        kvbytes = 2 * batch * hkv * ctx * hd * 2
+        c = copies_for(kvbytes)
+        if c * kvbytes > (24 << 30):
+            c = 2
+        q = torch.randn(batch, hq, 1, hd, device="cuda", dtype=torch.bfloat16)
+        kvs = [(torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16),
+                torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16)) for _ in range(c)]
+        try:
+            fns = [(lambda kk=kk, vv=vv: F.scaled_dot_product_attention(q, kk, vv, enable_gqa=True)) for kk, vv in kvs]
+            s = timed_graph(fns)
+            emit("attn_decode_bf16", f"hq{hq}_hkv{hkv}", batch, ctx, hd, "sdpa", s, 4.0 * batch * hq * ctx * hd, kvbytes)
+        except Exception as e:  # noqa: BLE001
+            print(f"decode sdpa b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+        # the same decode as three plain kernels (scores, softmax, weighted sum), each KV head read once per group
+        qg = q.view(batch, hkv, hq // hkv, hd)
+
+        def grouped(kk, vv):
+            scores = torch.matmul(qg, kk.transpose(-1, -2)) * (hd ** -0.5)
+            return torch.matmul(torch.softmax(scores.float(), dim=-1).to(torch.bfloat16), vv)
+        try:
+            fns = [(lambda kk=kk, vv=vv: grouped(kk, vv)) for kk, vv in kvs]
+            s = timed_graph(fns)
+            emit("attn_decode_bf16", f"hq{hq}_hkv{hkv}", batch, ctx, hd, "bmm", s, 4.0 * batch * hq * ctx * hd, kvbytes)
+        except Exception as e:  # noqa: BLE001
+            print(f"decode bmm b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+        del q, kvs
+        torch.cuda.empty_cache()
+    # prefill: causal self-attention, 32 heads of 128
+    for batch, seq in [(1, 2048), (1, 8192), (4, 4096), (1, 32768)]:
+        h = 32
+        q = torch.randn(batch, h, seq, hd, device="cuda", dtype=torch.bfloat16)
+        k = torch.randn_like(q)
+        v = torch.randn_like(q)
+        fns = [lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True)]
+        s = timed_graph(fns, reps_target=5)
+        flops = 4.0 * batch * h * seq * seq * hd / 2  # causal: half of QK^T and PV
+        emit("attn_prefill_bf16", f"h{h}", batch, seq, hd, "causal", s, flops, 4 * batch * h * seq * hd * 2)
+        del q, k, v
+        torch.cuda.empty_cache()
+
+
+def elementwise_tests():
+    """Per-token non-GEMM kernels of a transformer layer (unfused, as torch runs them): bytes moved per token."""
+    for hidden, inter in [(4096, 14336), (8192, 28672)]:
+        for m in [64, 1024, 8192]:
+            x = torch.randn(m, hidden, device="cuda", dtype=torch.bfloat16)
+            w = torch.randn(hidden, device="cuda", dtype=torch.bfloat16)
+            gu = torch.randn(m, 2 * inter, device="cuda", dtype=torch.bfloat16)
+            norm = [lambda: torch.nn.functional.rms_norm(x, (hidden,), w, 1e-5)]
+            s = timed_graph(norm)
+            emit("rmsnorm_bf16", f"h{hidden}", m, hidden, hidden, "", s, 0, 2 * m * hidden * 2)
+            act = [lambda: torch.nn.functional.silu(gu[:, :inter]) * gu[:, inter:]]
+            s = timed_graph(act)
+            emit("silu_mul_bf16", f"i{inter}", m, 2 * inter, inter, "", s, 0, m * 3 * inter * 2)
+            del x, w, gu
+    torch.cuda.empty_cache()
+
+
+def main():
+    global ONLY_SHAPES
+    out_path = sys.argv[1] if len(sys.argv) > 1 else "gpu_microbench.csv"
+    ONLY_SHAPES = sys.argv[3].split(",") if len(sys.argv) > 3 else None
+    props = torch.cuda.get_device_properties(0)
+    print(f"device: {props.name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.1f} GiB, "
+          f"torch {torch.__version__}, cuda {torch.version.cuda}", flush=True)
+    t0 = time.time()
+    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, attention_tests, elementwise_tests)
+    only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
+    for section in sections:
+        if only and section.__name__ not in only:
+            continue
+        try:
+            section()
+        except Exception as e:  # noqa: BLE001 - one failing section must not lose the others
+            print(f"section {section.__name__} failed: {type(e).__name__}: {str(e)[:200]}", flush=True)
+        torch.cuda.empty_cache()
+        with open(out_path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=["device", "torch", "kind", "label", "m", "k", "n", "extra",
+                                              "time_us", "tflops", "gb_s"])
+            w.writeheader()
+            for r in ROWS:
+                w.writerow(dict(device=props.name, torch=torch.__version__, **r))
+    print(f"done in {time.time() - t0:.0f} s, {len(ROWS)} rows -> {out_path}")
+
+
+if __name__ == "__main__":
+    main()

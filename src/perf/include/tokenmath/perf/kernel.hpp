@@ -1,0 +1,32 @@
+// Time of one GPU kernel: the contract the step model builds every group of kernels from, and that
+// `tokenmath validate-kernels` checks against kernels measured on real GPUs (data/validation/kernels/).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+
+#include "tokenmath/perf/efficiency.hpp"
+
+namespace tokenmath::perf {
+
+// Compute time c and memory time m (seconds, each at its achievable rate) of work that overlaps loads and math
+// imperfectly: (c^p + m^p)^(1/p). p = 1 adds them (no overlap); p -> infinity is the ideal roofline max(c, m).
+// Measured cuBLAS GEMMs on H100/H200 sit at p ~ 6-8: within ~12% of max(c, m) at the ridge point, where the
+// two times are equal, and indistinguishable from it away from the ridge.
+inline double roofline_s(double c, double m, double p) {
+  const double hi = std::max(c, m);
+  if (hi <= 0) return 0;
+  const double lo = std::min(c, m) / hi;
+  if (lo < 1e-3) return hi;  // (1 + lo^p)^(1/p) - 1 < 1e-18 for p >= 6; also exact enough for p >= 1.5 here
+  return hi * std::pow(1.0 + std::pow(lo, p), 1.0 / p);
+}
+
+// One kernel doing `flops` at `flops_per_s` and moving `bytes` at `bytes_per_s` (peak x efficiency):
+// kernel_fixed_s + roofline_s(flops / flops_per_s, bytes / bytes_per_s, roof_p).
+inline double kernel_time_s(double flops, double flops_per_s, double bytes, double bytes_per_s, const Efficiency& eff) {
+  const double c = flops_per_s > 0 ? flops / flops_per_s : 0;
+  const double m = bytes_per_s > 0 ? bytes / bytes_per_s : 0;
+  return eff.kernel_fixed_s + roofline_s(c, m, eff.roof_p);
+}
+
+}  // namespace tokenmath::perf
