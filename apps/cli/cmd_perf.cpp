@@ -1,4 +1,4 @@
-// perf, validate, calibrate.
+// perf, validate, validate-kernels, calibrate.
 #include <iostream>
 #include <memory>
 
@@ -43,6 +43,21 @@ void add_perf_commands(CLI::App& app) {
     cmd->callback([path, format] {
       std::cout << api::validate(*path, report::parse_format(*format, {report::Format::table, report::Format::json,
                                                                        report::Format::csv, report::Format::md}));
+    });
+  }
+  {
+    auto path = std::make_shared<std::string>();
+    auto gpu = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("validate-kernels", "check the kernel formula against kernels timed on a real GPU");
+    cmd->add_option("file", *path, "CSV written by scripts/gpu_microbench.py (see data/validation/kernels/README.md)")
+        ->required();
+    cmd->add_option("--gpu", *gpu, "catalog accelerator the CSV was measured on (default: its device column)");
+    add_format_option(cmd, *format, {"table", "json", "csv", "md"});
+    cmd->callback([path, gpu, format] {
+      std::cout << api::validate_kernels(*path, *gpu,
+                                         report::parse_format(*format, {report::Format::table, report::Format::json,
+                                                                        report::Format::csv, report::Format::md}));
     });
   }
   {

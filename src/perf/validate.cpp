@@ -219,13 +219,18 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
 }
 }  // namespace
 
-std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) {
+std::vector<std::vector<std::string>> read_csv_table(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string(), "", "", "cannot read the file");
   std::stringstream ss;
   ss << in.rdbuf();
-  const auto table = parse_csv(ss.str());
+  auto table = parse_csv(ss.str());
   if (table.empty()) throw InputError(path.string(), "", "", "empty file: expected a header row");
+  return table;
+}
+
+std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) {
+  const auto table = read_csv_table(path);
   const auto& header = table.front();
   static const char* kColumns[] = {"source", "url_or_repo_path", "version_or_date", "engine", "model", "precision",
                                    "gpu", "num_gpus", "tp", "pp", "ep", "isl", "osl", "concurrency_or_batch",

@@ -302,4 +302,51 @@ std::string render_calibration(const perf::CalibrationResult& c, Format fmt) {
   return out;
 }
 
+std::string render_kernel_validation(const perf::KernelValidation& v, Format fmt) {
+  Table rows({{"line", "line", 0},
+              {"kind", "kind", 0},
+              {"label", "label", 0},
+              {"m", "m", 0},
+              {"k", "k", 0},
+              {"n", "n", 0},
+              {"extra", "extra", 0},
+              {"measured_us", "measured us", 2},
+              {"predicted_us", "predicted us", 2},
+              {"error_pct", "error %", 1},
+              {"rates", "rates", 0}});
+  Table skipped({{"line", "line", 0}, {"kind", "kind", 0}, {"label", "label", 0}, {"reason", "reason", 0}});
+  int skipped_n = 0;
+  for (const auto& c : v.rows) {
+    const auto& r = c.row;
+    if (c.ok) {
+      rows.add_row({static_cast<long long>(r.line), r.kind, r.label, r.m, r.k, r.n, r.extra, r.measured_s * 1e6,
+                    c.predicted_s * 1e6, c.error_pct, c.rates});
+    } else {
+      ++skipped_n;
+      skipped.add_row({static_cast<long long>(r.line), r.kind, r.label, c.reason});
+    }
+  }
+  if (fmt == Format::json) {
+    json j;
+    j["gpu"] = v.gpu;
+    j["rows"] = rows.to_json();
+    j["skipped"] = skipped.to_json();
+    j["summary"] = {{"predicted", v.overall.n},
+                    {"skipped", skipped_n},
+                    {"median_abs_error_pct", v.overall.median_abs_error_pct},
+                    {"p90_abs_error_pct", v.overall.p90_abs_error_pct},
+                    {"median_signed_error_pct", v.overall.median_signed_error_pct},
+                    {"by_kind", stats_map_json(v.by_kind)}};
+    return j.dump(2) + "\n";
+  }
+  if (fmt == Format::csv) return rows.to_csv();
+  std::string out = rows.render(fmt);
+  out += fmt::format("\nnot predicted ({}):\n", skipped_n);
+  out += skipped.render(fmt);
+  out += fmt::format("\nkernel formula (perf/kernel.hpp) vs {} measured on {}: {}\n\n", v.overall.n, v.gpu,
+                     stats_cell(v.overall));
+  out += stats_table("kind", v.by_kind).render(fmt);
+  return out;
+}
+
 }  // namespace tokenmath::report

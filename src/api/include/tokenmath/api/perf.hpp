@@ -26,6 +26,9 @@ std::string perf(const PerfRequest& req, report::Format f);
 
 // `tokenmath validate FILE.csv`.
 std::string validate(const std::string& csv_path, report::Format f);
+// `tokenmath validate-kernels FILE.csv [--gpu G]`: the kernel formula vs kernels timed on a GPU. gpu_name empty:
+// the CSV's device column, resolved in the catalog.
+std::string validate_kernels(const std::string& csv_path, const std::string& gpu_name, report::Format f);
 
 // `tokenmath calibrate [FILE.csv]`: fits the table's fitted factors, prints before/after and the hold-out check;
 // writes the fitted defaults as YAML to `write_path` when given.

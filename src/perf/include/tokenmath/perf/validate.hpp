@@ -79,6 +79,9 @@ struct ErrorStats {
 };
 ErrorStats error_stats(std::vector<double> signed_errors_pct);
 
+// RFC 4180 CSV file as rows of fields (header first); InputError if unreadable or empty.
+std::vector<std::vector<std::string>> read_csv_table(const std::filesystem::path& path);
+
 // Rows counted towards the accuracy target: saturated throughput (`output_tokens_per_s_*`).
 bool is_saturated_throughput_metric(const std::string& metric);
 

@@ -7,6 +7,7 @@
 
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
+#include "tokenmath/perf/validate_kernels.hpp"
 #include "tokenmath/report/table.hpp"
 
 namespace tokenmath::report {
@@ -31,5 +32,9 @@ std::string frontier_svg(const std::vector<FrontierSeries>& series, const std::s
 // median_abs_error_pct, p90_abs_error_pct, ...}}.
 std::string render_validation(const perf::ValidationResult& v, Format fmt);
 std::string render_calibration(const perf::CalibrationResult& c, Format fmt);
+// Per-kernel measured vs predicted time, rows not predicted with reasons, summary overall and by kind.
+// json: {gpu, rows: [...], skipped: [...], summary: {predicted, skipped, median_abs_error_pct,
+// p90_abs_error_pct, median_signed_error_pct, by_kind}}.
+std::string render_kernel_validation(const perf::KernelValidation& v, Format fmt);
 
 }  // namespace tokenmath::report

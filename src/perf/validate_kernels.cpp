@@ -1,0 +1,106 @@
+#include "tokenmath/perf/validate_kernels.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/kernel.hpp"
+
+namespace tokenmath::perf {
+
+namespace {
+double parse_number(const std::string& s, const std::string& file, const std::string& field) {
+  double v = 0;
+  const auto* end = s.data() + s.size();
+  const auto res = std::from_chars(s.data(), end, v);
+  if (s.empty() || res.ec != std::errc() || res.ptr != end || !(v >= 0))
+    throw InputError(file, field, s, "expected a non-negative number");
+  return v;
+}
+}  // namespace
+
+std::vector<KernelRow> read_kernel_csv(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  const auto table = read_csv_table(path);
+  const auto& header = table.front();
+  static const char* kColumns[] = {"device", "kind", "label", "m", "k", "n", "extra", "time_us", "tflops", "gb_s"};
+  std::vector<std::size_t> idx;
+  for (const char* c : kColumns) {
+    const auto it = std::find(header.begin(), header.end(), c);
+    if (it == header.end()) throw InputError(file, std::string("header/") + c, "", "missing column '" + std::string(c) + "'");
+    idx.push_back(static_cast<std::size_t>(it - header.begin()));
+  }
+  std::vector<KernelRow> rows;
+  for (std::size_t i = 1; i < table.size(); ++i) {
+    const auto& t = table[i];
+    const int line = static_cast<int>(i + 1);
+    if (t.size() < header.size())
+      throw InputError(file, fmt::format("line {}", line), std::to_string(t.size()) + " fields",
+                       fmt::format("expected {} fields (truncated row?)", header.size()));
+    auto num = [&](int k) { return parse_number(t[idx[k]], file, fmt::format("line {}/{}", line, kColumns[k])); };
+    KernelRow r;
+    r.line = line;
+    r.device = t[idx[0]], r.kind = t[idx[1]], r.label = t[idx[2]], r.extra = t[idx[6]];
+    r.m = static_cast<long long>(num(3)), r.k = static_cast<long long>(num(4)), r.n = static_cast<long long>(num(5));
+    r.measured_s = num(7) * 1e-6;
+    if (r.measured_s <= 0) throw InputError(file, fmt::format("line {}/time_us", line), t[idx[7]], "must be > 0");
+    r.flops = num(8) * 1e12 * r.measured_s;
+    r.bytes = num(9) * 1e9 * r.measured_s;
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const catalog::GpuSpec& gpu, const Efficiency& eff) {
+  using catalog::ComputeClass;
+  KernelValidation v;
+  v.gpu = gpu.name;
+  const double bf16 = gpu.peak_flops(ComputeClass::bf16), fp8 = gpu.peak_flops(ComputeClass::fp8);
+  const double hbm = gpu.mem_bytes_per_s();
+  std::vector<double> all;
+  std::map<std::string, std::vector<double>> by_kind;
+  for (const auto& r : rows) {
+    KernelCheck c;
+    c.row = r;
+    double frate = 0, brate = 0;
+    // Each kind is priced with the factors the step model (step.cpp) uses for that work.
+    if (r.kind == "gemm_bf16") {
+      frate = bf16 * eff.compute_bf16, brate = hbm * eff.memory_bw, c.rates = "bf16 x compute_bf16, HBM x memory_bw";
+    } else if (r.kind == "gemm_fp8") {
+      frate = fp8 * eff.compute_fp8, brate = hbm * eff.memory_bw, c.rates = "fp8 x compute_fp8, HBM x memory_bw";
+    } else if (r.kind == "moe_bmm_bf16") {
+      frate = bf16 * eff.compute_bf16 * eff.compute_moe, brate = hbm * eff.memory_bw;
+      c.rates = "bf16 x compute_bf16 x compute_moe, HBM x memory_bw";
+    } else if (r.kind == "attn_decode_bf16" && r.extra == "sdpa") {
+      frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;
+      c.rates = "bf16 x attention_compute, HBM x attention_memory_bw";
+    } else if (r.kind == "attn_prefill_bf16") {
+      frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;
+      c.rates = "bf16 x attention_compute, HBM x attention_memory_bw";
+    } else if (r.kind == "stream_read" || r.kind == "rmsnorm_bf16" || r.kind == "silu_mul_bf16") {
+      brate = hbm * eff.memory_bw, c.rates = "HBM x memory_bw";
+    } else if (r.kind == "attn_decode_bf16") {
+      c.reason = "unfused reference decode (three plain kernels); engines run a fused kernel (the sdpa rows)";
+    } else if (r.kind == "stream_copy") {
+      c.reason = "device-to-device copy: the step model streams reads, it has no copy kernel";
+    } else {
+      c.reason = "kind '" + r.kind + "' has no counterpart in the step model";
+    }
+    if (c.reason.empty() && (frate <= 0 && r.flops > 0)) c.reason = "the GPU has no peak for this compute class";
+    if (c.reason.empty()) {
+      c.predicted_s = kernel_time_s(r.flops, frate, r.bytes, brate, eff);
+      c.error_pct = (c.predicted_s / r.measured_s - 1) * 100;
+      c.ok = true;
+      all.push_back(c.error_pct);
+      by_kind[r.kind].push_back(c.error_pct);
+    }
+    v.rows.push_back(std::move(c));
+  }
+  v.overall = error_stats(all);
+  for (auto& [k, e] : by_kind) v.by_kind[k] = error_stats(e);
+  return v;
+}
+
+}  // namespace tokenmath::perf

@@ -1,0 +1,86 @@
+// Kernel-level check: the kernel formula with the shipped (measured) factors against the GEMM/attention kernels
+// timed on H100 and H200 (data/validation/kernels/), and the CSV reader's error contract.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "run_cli.hpp"
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/validate_kernels.hpp"
+
+namespace tokenmath::perf {
+namespace {
+
+const std::string kDir = std::string(TOKENMATH_SOURCE_DIR) + "/data/validation/kernels/";
+
+KernelValidation check(const std::string& file, const std::string& gpu) {
+  const auto& g = catalog::Catalog::shipped().gpu(gpu);
+  return validate_kernels(read_kernel_csv(kDir + file), g, shipped_efficiency().for_gpu(g));
+}
+
+// The factors were set from these files (2026-11-26): GEMMs within median 2-5%, p90 10-12%. A change to the
+// kernel formula or to a measured factor that breaks the agreement fails here.
+TEST(ValidateKernels, ShippedFactorsReproduceMeasuredGemms) {
+  for (const auto& [file, gpu] : {std::pair{"h100-sxm_2026-11-26.csv", "h100-sxm"}, {"h200-sxm_2026-11-26.csv", "h200-sxm"}}) {
+    const auto v = check(file, gpu);
+    for (const char* kind : {"gemm_bf16", "gemm_fp8", "moe_bmm_bf16"}) {
+      ASSERT_TRUE(v.by_kind.count(kind)) << file << " " << kind;
+      const auto& s = v.by_kind.at(kind);
+      EXPECT_GE(s.n, 20) << file << " " << kind;
+      EXPECT_LE(s.median_abs_error_pct, 7.0) << file << " " << kind;
+      EXPECT_LE(s.p90_abs_error_pct, 13.0) << file << " " << kind;
+    }
+    // Fused decode attention streams the KV cache at attention_memory_bw.
+    EXPECT_LE(v.by_kind.at("attn_decode_bf16").median_abs_error_pct, 5.0) << file;
+  }
+  // Narrow tensor-parallel slices (few output tiles) stay within 10% median, 22% p90.
+  const auto narrow = check("h100-sxm_narrow_2026-11-26.csv", "h100-sxm");
+  EXPECT_LE(narrow.overall.median_abs_error_pct, 10.0);
+  EXPECT_LE(narrow.overall.p90_abs_error_pct, 22.0);
+}
+
+TEST(ValidateKernels, RowsWithoutAModelCounterpartAreListedWithAReason) {
+  const auto v = check("h100-sxm_2026-11-26.csv", "h100-sxm");
+  int skipped = 0;
+  for (const auto& r : v.rows)
+    if (!r.ok) {
+      ++skipped;
+      EXPECT_FALSE(r.reason.empty()) << r.row.kind;
+    }
+  EXPECT_EQ(skipped + v.overall.n, static_cast<int>(v.rows.size()));
+  EXPECT_GT(skipped, 0);  // the copy and the unfused decode rows
+}
+
+TEST(ValidateKernels, MalformedRowNamesFileLineAndValue) {
+  const auto path = std::filesystem::temp_directory_path() / "tm_bad_kernels.csv";
+  {
+    std::ofstream f(path);
+    f << "device,torch,kind,label,m,k,n,extra,time_us,tflops,gb_s\n";
+    f << "NVIDIA H100 80GB HBM3,2.11,gemm_bf16,x,16,4096,4096,,-3.5,1.0,2.0\n";
+  }
+  try {
+    (void)read_kernel_csv(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("tm_bad_kernels.csv"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("line 2/time_us"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("-3.5"), std::string::npos) << msg;
+  }
+  const auto r = testing::run_cli("validate-kernels " + path.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("time_us"), std::string::npos) << r.err;
+  std::filesystem::remove(path);
+}
+
+TEST(ValidateKernels, CliPrintsSummaryByKind) {
+  const auto r = testing::run_cli("validate-kernels " + kDir + "h100-sxm_2026-11-26.csv --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"by_kind\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"gemm_fp8\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tokenmath::perf
