@@ -30,7 +30,7 @@ Bounds bounds_for(const std::string& full_key) {
   if (key == "gqa_kv_reread") return {0.0, 1.0};
   if (key == "step_overhead_ms") return {0.0, 30.0};
   if (key == "seq_overhead_us") return {0.0, 50.0};
-  if (key == "collective_latency_us") return {0.0, 100.0};
+  if (key == "collective_latency_us") return {0.0, 400.0};
   if (key == "runtime_reserve_gb") return {0.0, 20.0};
   if (key == "roof_p") return {1.0, 12.0};
   if (key == "kernel_fixed_us") return {0.0, 20.0};

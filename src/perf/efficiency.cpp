@@ -117,26 +117,28 @@ const std::vector<std::string>& Efficiency::keys() {
 double EfficiencyTable::get(const std::string& key) const {
   const auto slash = key.find('/');
   if (slash == std::string::npos) return defaults.get(key);
-  const std::string engine = key.substr(0, slash), k = key.substr(slash + 1);
-  for (const auto& e : engines)
-    if (e.name == engine) {
-      const auto it = e.overrides.find(k);
-      return it != e.overrides.end() ? it->second : defaults.get(k);
-    }
+  const std::string group = key.substr(0, slash), k = key.substr(slash + 1);
+  for (const auto* list : {&engines, &classes})
+    for (const auto& e : *list)
+      if (e.name == group) {
+        const auto it = e.overrides.find(k);
+        return it != e.overrides.end() ? it->second : defaults.get(k);
+      }
   return defaults.get(k);
 }
 
 void EfficiencyTable::set(const std::string& key, double value) {
   const auto slash = key.find('/');
   if (slash == std::string::npos) return defaults.set(key, value);
-  const std::string engine = key.substr(0, slash), k = key.substr(slash + 1);
+  const std::string group = key.substr(0, slash), k = key.substr(slash + 1);
   (void)defaults.get(k);  // validates the key
-  for (auto& e : engines)
-    if (e.name == engine) {
-      e.overrides[k] = value;
-      return;
-    }
-  engines.push_back({engine, {}, {{k, value}}});
+  for (auto* list : {&engines, &classes})
+    for (auto& e : *list)
+      if (e.name == group) {
+        e.overrides[k] = value;
+        return;
+      }
+  engines.push_back({group, {}, {{k, value}}});
 }
 
 Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::string& engine) const {

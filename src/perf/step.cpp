@@ -476,8 +476,9 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
 // A step advances every sequence of the batch once. With p pipeline stages the batch is cut into
 // m = min(p, sequences) microbatches; each stage processes each microbatch once per step, and a microbatch
 // cannot start its next step before leaving the last stage, so the step lasts max(m, p) stage-times; the
-// (p - m) idle slots are the pipeline bubble. Host overhead (scheduling, sampling, launches) is added once
-// per step: step_overhead + seq_overhead * sequences / attention-DP ranks (each rank schedules its own).
+// (p - m) idle slots are the pipeline bubble. Host overhead (scheduling, sampling, launches) is added per
+// step: step_overhead per microbatch + seq_overhead * sequences / attention-DP ranks (each rank schedules its
+// own).
 StepTime StepModel::step(const BatchSummary& b) const {
   StepTime r;
   const double seqs = static_cast<double>(b.decode_seqs + b.prefill_seqs);
@@ -496,7 +497,9 @@ StepTime StepModel::step(const BatchSummary& b) const {
   r.pipeline_bubble_s = (std::max(m, p) - m) * stage;
   // Attention-DP ranks each run their own scheduler over their own sequences: per-sequence host work is
   // spread over dp_ranks_ processes.
-  r.overhead_s = eff_.step_overhead_s + eff_.seq_overhead_s * seqs / dp_ranks_;
+  // Under pipeline parallelism the host launches each of the m microbatches as its own iteration, so the fixed
+  // per-iteration cost is paid m times per step.
+  r.overhead_s = eff_.step_overhead_s * m + eff_.seq_overhead_s * seqs / dp_ranks_;
   r.total_s = std::max(m, p) * stage + r.overhead_s;
   return r;
 }

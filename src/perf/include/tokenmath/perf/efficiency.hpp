@@ -61,15 +61,16 @@ struct EfficiencyTable {
   // Per serving engine (names of data/perf/engines.yaml profiles): factors that belong to the software, such
   // as host overhead per sequence. `match` is unused for engines.
   std::vector<EfficiencyClass> engines;
-  // Keys `tokenmath calibrate` fits: "key" (defaults) or "engine-name/key" (an engine override).
+  // Keys `tokenmath calibrate` fits: "key" (defaults), "engine-name/key" (an engine override) or
+  // "class-name/key" (an accelerator-class override).
   std::vector<std::string> fitted_keys;
   std::string source_path;
 
   // Factors for `gpu` (and optionally a named engine): defaults, overridden by the first accelerator class
   // whose pattern matches, then by the engine's factors.
   Efficiency for_gpu(const catalog::GpuSpec& gpu, const std::string& engine = "") const;
-  // Read/write a fitted key ("memory_bw" or "trtllm-bench/seq_overhead_us"); an engine key that is not set
-  // reads as the default. Throws InputError on unknown keys.
+  // Read/write a fitted key ("memory_bw", "trtllm-bench/seq_overhead_us", "pcie/comm_bw"); an engine or class
+  // key that is not set reads as the default. Throws InputError on unknown keys.
   double get(const std::string& key) const;
   void set(const std::string& key, double value);
 };
