@@ -13,17 +13,32 @@ namespace tokenmath::perf {
 // imperfectly: (c^p + m^p)^(1/p). p = 1 adds them (no overlap); p -> infinity is the ideal roofline max(c, m).
 // Measured cuBLAS GEMMs on H100/H200 sit at p ~ 6-8: within ~12% of max(c, m) at the ridge point, where the
 // two times are equal, and indistinguishable from it away from the ridge.
+// (1 + x)^(1/6) for x in [0, 1] without std::pow/cbrt: second-order Taylor start, then two Newton steps on
+// y^6 = 1 + x (relative error below 5e-6 on the whole interval, far below the model's accuracy;
+// tests/perf/kernel_test.cpp checks it).
+inline double sixth_root_1p(double x) {
+  const double a = 1.0 + x;
+  double y = 1.0 + x * (1.0 / 6.0) - x * x * (5.0 / 72.0);
+  for (int i = 0; i < 2; ++i) {
+    const double y2 = y * y, y5 = y2 * y2 * y;
+    y -= (y5 * y - a) / (6.0 * y5);
+  }
+  return y;
+}
+
 inline double roofline_s(double c, double m, double p) {
   const double hi = std::max(c, m);
   if (hi <= 0) return 0;
   const double lo = std::min(c, m) / hi;
-  // p = 6 (the measured value) has a fast path: lo^6 by multiplication, the 6th root as cbrt(sqrt()); the step
-  // model calls this a few times per evaluation and std::pow would dominate its cost.
-  const bool six = p == 6.0;
-  const double lo2 = lo * lo;
-  const double lp = six ? lo2 * lo2 * lo2 : std::pow(lo, p);
+  // p = 6 (the measured value) has a fast path: lo^6 by multiplication and the 6th root by Newton steps; the
+  // step model calls this a few times per evaluation and std::pow would dominate its cost.
+  if (p == 6.0) {
+    const double lo2 = lo * lo, lp = lo2 * lo2 * lo2;
+    return lp < 1e-12 ? hi : hi * sixth_root_1p(lp);
+  }
+  const double lp = std::pow(lo, p);
   if (lp < 1e-12) return hi;  // (1 + lp)^(1/p) - 1 < 1e-12
-  return hi * (six ? std::cbrt(std::sqrt(1.0 + lp)) : std::pow(1.0 + lp, 1.0 / p));
+  return hi * std::pow(1.0 + lp, 1.0 / p);
 }
 
 // One kernel doing `flops` at `flops_per_s` and moving `bytes` at `bytes_per_s` (peak x efficiency):
