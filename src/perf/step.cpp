@@ -446,11 +446,11 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   double moe = 0;
   if (moe_flops_per_tok_ > 0) {
     const double touched = moe_local_experts_ * (1.0 - std::exp(tokens * moe_log_miss_));
-    // Tile padding (moe_tile_flops_ per touched expert) is hidden while the expert weights stream in: the group
-    // lasts max(padded compute, roofline(routed compute, weight reads)), so it only costs once compute-bound.
+    // Tile padding (moe_tile_flops_ per touched expert) is hidden while the expert weights stream in
+    // (grouped_roofline_s, perf/kernel.hpp).
     const double routed_c = moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_;
-    const double padded_c = routed_c + touched * moe_tile_flops_ * inv_moe_flops_rate_;
-    moe = std::max(padded_c, roofline_s(routed_c, touched * moe_bytes_per_expert_ * inv_mem_rate_, rp));
+    moe = grouped_roofline_s(routed_c, touched * moe_tile_flops_ * inv_moe_flops_rate_,
+                             touched * moe_bytes_per_expert_ * inv_mem_rate_, rp);
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.

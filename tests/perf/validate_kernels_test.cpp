@@ -25,16 +25,23 @@ KernelValidation check(const std::string& file, const std::string& gpu) {
 TEST(ValidateKernels, ShippedFactorsReproduceMeasuredGemms) {
   for (const auto& [file, gpu] : {std::pair{"h100-sxm_2026-11-26.csv", "h100-sxm"}, {"h200-sxm_2026-11-26.csv", "h200-sxm"}}) {
     const auto v = check(file, gpu);
-    for (const char* kind : {"gemm_bf16", "gemm_fp8", "moe_bmm_bf16"}) {
+    // Balanced batched expert GEMMs (torch.bmm) are priced with the grouped-GEMM factors, which were set on
+    // torch._grouped_mm rows: a looser median bound.
+    for (const auto& [kind, median] : {std::pair{"gemm_bf16", 7.0}, {"gemm_fp8", 7.0}, {"moe_bmm_bf16", 9.0}}) {
       ASSERT_TRUE(v.by_kind.count(kind)) << file << " " << kind;
       const auto& s = v.by_kind.at(kind);
       EXPECT_GE(s.n, 20) << file << " " << kind;
-      EXPECT_LE(s.median_abs_error_pct, 7.0) << file << " " << kind;
+      EXPECT_LE(s.median_abs_error_pct, median) << file << " " << kind;
       EXPECT_LE(s.p90_abs_error_pct, 13.0) << file << " " << kind;
     }
     // Fused decode attention streams the KV cache at attention_memory_bw.
     EXPECT_LE(v.by_kind.at("attn_decode_bf16").median_abs_error_pct, 5.0) << file;
   }
+  // Grouped expert GEMMs with uneven routing: compute_moe and moe_tile_tokens were set from these rows.
+  const auto grouped = check("h100-sxm_grouped_2026-11-26.csv", "h100-sxm");
+  EXPECT_EQ(grouped.by_kind.at("moe_grouped_bf16").n, 24);
+  EXPECT_LE(grouped.overall.median_abs_error_pct, 7.0);
+  EXPECT_LE(grouped.overall.p90_abs_error_pct, 10.0);
   // Narrow tensor-parallel slices (few output tiles) stay within 10% median, 22% p90.
   const auto narrow = check("h100-sxm_narrow_2026-11-26.csv", "h100-sxm");
   EXPECT_LE(narrow.overall.median_abs_error_pct, 10.0);

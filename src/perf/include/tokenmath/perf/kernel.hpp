@@ -41,6 +41,14 @@ inline double roofline_s(double c, double m, double p) {
   return hi * std::pow(1.0 + lp, 1.0 / p);
 }
 
+// A grouped expert GEMM (one launch over the experts a batch touches): routed compute c_routed, tile padding
+// c_pad (each touched expert computes moe_tile_tokens extra rows: partial M tiles, per-expert prologue, wave
+// quantisation) and weight reads m. The padding runs while the weights stream in, so it only costs once the
+// kernel is compute-bound: max(c_routed + c_pad, roofline(c_routed, m)).
+inline double grouped_roofline_s(double c_routed, double c_pad, double m, double p) {
+  return std::max(c_routed + c_pad, roofline_s(c_routed, m, p));
+}
+
 // One kernel doing `flops` at `flops_per_s` and moving `bytes` at `bytes_per_s` (peak x efficiency):
 // kernel_fixed_s + roofline_s(flops / flops_per_s, bytes / bytes_per_s, roof_p).
 inline double kernel_time_s(double flops, double flops_per_s, double bytes, double bytes_per_s, const Efficiency& eff) {
