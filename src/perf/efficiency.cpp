@@ -23,6 +23,7 @@ const KeyDef kKeys[] = {
     {"compute_fp8", &Efficiency::compute_fp8, 1},
     {"compute_fp4", &Efficiency::compute_fp4, 1},
     {"compute_moe", &Efficiency::compute_moe, 1},
+    {"compute_moe_lowp", &Efficiency::compute_moe_lowp, 1},
     {"attention_compute", &Efficiency::attention_compute, 1},
     {"memory_bw", &Efficiency::memory_bw, 1},
     {"roof_p", &Efficiency::roof_p, 1},

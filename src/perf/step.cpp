@@ -261,8 +261,9 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   const double attn_peak = d.gpu.peak_flops(ComputeClass::bf16);
   const double bf16_peak = d.gpu.peak_flops(ComputeClass::bf16);
   inv_lin_flops_rate_ = 1.0 / std::max(1.0, dense_peak * eff.compute(dense_cls));
-  // Expert GEMMs are grouped GEMMs with few tokens per expert: a further factor compute_moe.
-  inv_moe_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls) * eff.compute_moe);
+  // Expert GEMMs are grouped GEMMs with uneven tokens per expert: a further factor (compute_moe for bf16,
+  // compute_moe_lowp for fp8/fp4, both measured: data/validation/kernels/h100-sxm_grouped_*.csv).
+  inv_moe_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls) * eff.grouped(lin_cls));
   inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * eff.attention_compute);
   inv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.memory_bw);
   // Decode attention streams the KV cache with its own kernels (paged, split-K): its own bandwidth fraction.

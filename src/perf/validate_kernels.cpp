@@ -74,16 +74,18 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
     } else if (r.kind == "moe_bmm_bf16") {
       frate = bf16 * eff.compute_bf16 * eff.compute_moe, brate = hbm * eff.memory_bw;
       c.rates = "bf16 x compute_bf16 x compute_moe, HBM x memory_bw";
-    } else if (r.kind == "moe_grouped_bf16") {
+    } else if (r.kind == "moe_grouped_bf16" || r.kind == "moe_grouped_fp8") {
       // Grouped GEMM with uneven routing: priced as the step model prices a routed-expert group.
+      const bool fp8_kind = r.kind == "moe_grouped_fp8";
       const auto at = r.extra.find("touched=");
       const double touched = at == std::string::npos ? 0 : std::atof(r.extra.c_str() + at + 8);
-      const double rate = bf16 * eff.compute_bf16 * eff.compute_moe;
+      const double rate = fp8_kind ? fp8 * eff.compute_fp8 * eff.compute_moe_lowp : bf16 * eff.compute_bf16 * eff.compute_moe;
       if (touched <= 0 || rate <= 0) {
-        c.reason = "no touched-expert count in extra";
+        c.reason = "no touched-expert count in extra, or no peak for this class";
       } else {
         const double pad_flops = touched * eff.moe_tile_tokens * 2.0 * static_cast<double>(r.k) * static_cast<double>(r.n);
-        c.rates = "bf16 x compute_bf16 x compute_moe + moe_tile_tokens per touched expert, HBM x memory_bw";
+        c.rates = fp8_kind ? "fp8 x compute_fp8 x compute_moe_lowp + moe_tile_tokens per touched expert, HBM x memory_bw"
+                           : "bf16 x compute_bf16 x compute_moe + moe_tile_tokens per touched expert, HBM x memory_bw";
         c.predicted_s = eff.kernel_fixed_s + grouped_roofline_s(r.flops / rate, pad_flops / rate,
                                                                 r.bytes / (hbm * eff.memory_bw), eff.roof_p);
         c.error_pct = (c.predicted_s / r.measured_s - 1) * 100;

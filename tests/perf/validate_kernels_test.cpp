@@ -37,11 +37,17 @@ TEST(ValidateKernels, ShippedFactorsReproduceMeasuredGemms) {
     // Fused decode attention streams the KV cache at attention_memory_bw.
     EXPECT_LE(v.by_kind.at("attn_decode_bf16").median_abs_error_pct, 5.0) << file;
   }
-  // Grouped expert GEMMs with uneven routing: compute_moe and moe_tile_tokens were set from these rows.
+  // Grouped expert GEMMs with uneven routing: compute_moe, compute_moe_lowp and moe_tile_tokens were set from
+  // these rows. FP8 is looser: torch's FP8 grouped kernel collapses on small experts at 4k+ tokens.
   const auto grouped = check("h100-sxm_grouped_2026-11-26.csv", "h100-sxm");
-  EXPECT_EQ(grouped.by_kind.at("moe_grouped_bf16").n, 24);
-  EXPECT_LE(grouped.overall.median_abs_error_pct, 7.0);
-  EXPECT_LE(grouped.overall.p90_abs_error_pct, 10.0);
+  const auto& g16 = grouped.by_kind.at("moe_grouped_bf16");
+  const auto& g8 = grouped.by_kind.at("moe_grouped_fp8");
+  EXPECT_EQ(g16.n, 24);
+  EXPECT_EQ(g8.n, 24);
+  EXPECT_LE(g16.median_abs_error_pct, 7.0);
+  EXPECT_LE(g16.p90_abs_error_pct, 10.0);
+  EXPECT_LE(g8.median_abs_error_pct, 12.0);
+  EXPECT_LE(g8.p90_abs_error_pct, 30.0);
   // Narrow tensor-parallel slices (few output tiles) stay within 10% median, 22% p90.
   const auto narrow = check("h100-sxm_narrow_2026-11-26.csv", "h100-sxm");
   EXPECT_LE(narrow.overall.median_abs_error_pct, 10.0);

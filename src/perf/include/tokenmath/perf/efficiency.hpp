@@ -20,7 +20,8 @@ struct Efficiency {
   double compute_bf16 = 0.65;
   double compute_fp8 = 0.55;
   double compute_fp4 = 0.45;
-  double compute_moe = 1.0;               // extra factor for grouped expert GEMMs (x compute_<class>)
+  double compute_moe = 1.0;               // extra factor for bf16 grouped expert GEMMs (x compute_bf16)
+  double compute_moe_lowp = 1.0;          // same for fp8/fp4 grouped expert GEMMs (x compute_fp8 / compute_fp4)
   // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
   double attention_compute = 0.45;
   double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights
@@ -42,6 +43,8 @@ struct Efficiency {
 
   // Compute efficiency for a compute class (fp32 uses the bf16 figure).
   double compute(catalog::ComputeClass c) const;
+  // Extra factor of grouped expert GEMMs in a compute class: compute_moe (bf16) or compute_moe_lowp.
+  double grouped(catalog::ComputeClass c) const { return c == catalog::ComputeClass::fp8 || c == catalog::ComputeClass::fp4 ? compute_moe_lowp : compute_moe; }
   // Reads/writes a factor by its YAML key ("compute_fp8", "memory_bw", ...); throws InputError on unknown keys.
   double get(const std::string& key) const;
   void set(const std::string& key, double value);
