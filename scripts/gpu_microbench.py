@@ -10,8 +10,9 @@ What it measures, and which factor of data/perf/efficiency.yaml each checks:
   gemm_bf16 / gemm_fp8        weight GEMMs of real models' linear-layer shapes, M = 1 .. 16384 tokens:
                               bandwidth-bound at small M (weights streamed once), compute-bound at large M
                               (memory_bw, compute_bf16, compute_fp8)
-  moe_bmm_bf16                batched expert GEMMs (E experts x t tokens each), a balanced stand-in for the
-                              grouped GEMM of an MoE layer                                          (compute_moe, moe_tile_tokens)
+  moe_bmm_bf16                batched expert GEMMs (E experts x t tokens each), balanced routing  (compute_moe)
+  moe_grouped_bf16/_fp8       torch._grouped_mm / _scaled_grouped_mm over experts with random top-k routing
+                              (uneven groups, padded to 16 rows): an MoE layer's grouped GEMM     (compute_moe, moe_tile_tokens)
   attn_decode_bf16            one query token per sequence against a KV cache (GQA)                (attention_memory_bw)
   attn_prefill_bf16           causal prefill attention                                              (attention_compute)
   rmsnorm_bf16 / silu_mul     unfused per-token kernels between the GEMMs: their bandwidth and fixed cost
@@ -183,6 +184,68 @@ def moe_tests():
         torch.cuda.empty_cache()
 
 
+# (label, experts, top_k, K, N): routed-expert gate/up projection of one MoE layer on one GPU.
+GROUPED_SHAPES = [
+    ("mixtral_gateup", 8, 2, 4096, 28672),
+    ("qwen3_30b_gateup", 128, 8, 2048, 1536),
+    ("scout_gateup", 16, 1, 5120, 16384),
+    ("deepseek_ep8_gateup", 32, 8, 7168, 4096),  # 256 experts over 8 GPUs: 32 local, ~k/8 of each token's picks
+]
+GROUPED_TOKENS = [16, 64, 256, 1024, 4096, 16384]
+
+
+def grouped_tests(fp8=False):
+    """Grouped expert GEMM with random top-k routing (uneven tokens per expert, groups padded to 16 rows as the
+    kernels require): torch._grouped_mm (bf16) or torch._scaled_grouped_mm (fp8 e4m3, row-wise scales).
+    m = routed token rows (tokens x top-k, before padding); extra = E, k, tokens, touched."""
+    gen = torch.Generator(device="cpu").manual_seed(1234)
+    wb = 1 if fp8 else 2
+    for label, e, k, kd, n in GROUPED_SHAPES:
+        wbytes = e * kd * n * wb
+        c = copies_for(wbytes)
+        weights = [torch.randn(e, n, kd, device="cuda", dtype=torch.bfloat16) * 0.02 for _ in range(c)]
+        if fp8:
+            weights = [(w * 20).to(torch.float8_e4m3fn) for w in weights]
+            scale_b = torch.ones(e, n, device="cuda", dtype=torch.float32)
+        for t in GROUPED_TOKENS:
+            # each token picks k distinct experts uniformly (for the EP shape: k picks among 256, local ones kept)
+            total_e = 256 if label.startswith("deepseek") else e
+            picks = torch.stack([torch.randperm(total_e, generator=gen)[:k] for _ in range(t)]) if t <= 4096 else \
+                torch.randint(0, total_e, (t, k), generator=gen)
+            picks = picks[picks < e]
+            counts = torch.bincount(picks.flatten(), minlength=e)
+            routed = int(counts.sum())
+            touched = int((counts > 0).sum())
+            padded = ((counts + 15) // 16) * 16
+            rows = int(padded.sum())
+            if rows == 0:
+                continue
+            offs = torch.cumsum(padded, 0).to(torch.int32).cuda()
+            x = torch.randn(rows, kd, device="cuda", dtype=torch.bfloat16)
+            extra = f"E={e};k={k};T={t};touched={touched}"
+            try:
+                if fp8:
+                    x8 = (x * 0.5).to(torch.float8_e4m3fn)
+                    scale_a = torch.ones(rows, device="cuda", dtype=torch.float32)
+                    fns = [(lambda w=w: torch._scaled_grouped_mm(x8, w.transpose(-2, -1), scale_a, scale_b, offs=offs,
+                                                                 out_dtype=torch.bfloat16)) for w in weights]
+                else:
+                    fns = [(lambda w=w: torch._grouped_mm(x, w.transpose(-2, -1), offs=offs)) for w in weights]
+                s = timed_graph(fns)
+            except Exception as ex:  # noqa: BLE001 - record and move on
+                print(f"grouped {'fp8' if fp8 else 'bf16'} {label} T={t}: {type(ex).__name__}: {str(ex)[:160]}")
+                continue
+            emit("moe_grouped_fp8" if fp8 else "moe_grouped_bf16", label, routed, kd, n, extra, s,
+                 2.0 * routed * kd * n, touched * kd * n * wb + routed * kd * wb + 2 * routed * n)
+            del x
+        del weights
+        torch.cuda.empty_cache()
+
+
+def grouped_fp8_tests():
+    grouped_tests(fp8=True)
+
+
 def attention_tests():
     import torch.nn.functional as F
     hd = 128
@@ -255,7 +318,7 @@ def main():
     print(f"device: {props.name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.1f} GiB, "
           f"torch {torch.__version__}, cuda {torch.version.cuda}", flush=True)
     t0 = time.time()
-    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, attention_tests, elementwise_tests)
+    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests, elementwise_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:
         if only and section.__name__ not in only:
