@@ -354,12 +354,14 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     }
     r.num_gpus = ngpu ? static_cast<int>(*ngpu) : (tp ? static_cast<int>(*tp * (pp ? *pp : 1)) : 8);
 
-    // Precision as printed: weights (FP4/NVFP4 -> nvfp4, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
+    // Precision as printed: weights (MXFP4 -> mxfp4, FP4/NVFP4 -> nvfp4, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
     // checkpoint's native precision. KV cache: as stated ("FP16 KV", "FP8 KV", "BF16 attention"), else fp8
     // for fp8/fp4 checkpoints (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit otherwise.
     const std::string prec = to_lower(row.precision);
     Precision wp;
-    if (prec.find("fp4") != std::string::npos)
+    if (prec.find("mxfp4") != std::string::npos)
+      wp = Precision::mxfp4;
+    else if (prec.find("fp4") != std::string::npos)
       wp = Precision::nvfp4;
     else if (prec.find("fp8") != std::string::npos)
       wp = Precision::fp8;
@@ -368,8 +370,10 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     else
       wp = model->native_weight_precision;
     if (prec.find("bf16 attention") != std::string::npos && prec.find("fp8") != std::string::npos) wp = Precision::fp8;
-    // Not stated: the checkpoint as shipped, whose native precision may cover the routed experts only.
-    const bool native_weights = wp == model->native_weight_precision && prec.find("fp") == std::string::npos;
+    // Not stated, or stated as the checkpoint's own MXFP4: the checkpoint as shipped, whose native precision may
+    // cover the routed experts only (gpt-oss: MXFP4 experts, BF16 attention).
+    const bool native_weights = wp == model->native_weight_precision &&
+                                (prec.find("fp") == std::string::npos || wp == Precision::mxfp4);
     Precision kv = (wp == Precision::fp8 || wp == Precision::nvfp4 || wp == Precision::mxfp4) &&
                            gpu->peak_flops(ComputeClass::fp8) > 0
                        ? Precision::fp8

@@ -76,6 +76,25 @@ TEST(Validate, StatedRequestCountLimitsTheRun) {
   EXPECT_GT(waves.predicted, few.predicted);
 }
 
+// "MXFP4" names the gpt-oss checkpoint as shipped: MXFP4 routed experts, BF16 attention, not NVFP4.
+TEST(Validate, Mxfp4RowKeepsTheNativeCheckpoint) {
+  auto rows = read_published_csv(kMini);
+  rows.resize(1);
+  rows[0].model = "gpt-oss-120b";
+  rows[0].precision = "MXFP4";
+  rows[0].gpu = "H200-SXM-141GB";
+  rows[0].tp = rows[0].num_gpus = "1";
+  rows[0].ep = rows[0].pp = "";
+  const auto prepared = prepare_rows(rows, catalog::Catalog::shipped());
+  ASSERT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+  EXPECT_EQ(prepared[0].deployment.weight_precision, catalog::Precision::mxfp4);
+  ASSERT_TRUE(prepared[0].deployment.non_expert_weight_precision.has_value());
+  EXPECT_EQ(*prepared[0].deployment.non_expert_weight_precision, catalog::Precision::bf16);
+  const auto p = predict_row(prepared[0], shipped_efficiency());
+  ASSERT_TRUE(p.ok) << p.reason;
+  EXPECT_NE(p.deployment.find("mxfp4"), std::string::npos) << p.deployment;
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
