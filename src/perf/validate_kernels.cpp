@@ -65,7 +65,8 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
   for (const auto& r : rows) {
     KernelCheck c;
     c.row = r;
-    double frate = 0, brate = 0;
+    double frate = 0, brate = 0, pad_flops = 0;
+    bool grouped = false;
     // Each kind is priced with the factors the step model (step.cpp) uses for that work.
     if (r.kind == "gemm_bf16") {
       frate = bf16 * eff.compute_bf16, brate = hbm * eff.memory_bw, c.rates = "bf16 x compute_bf16, HBM x memory_bw";
@@ -75,26 +76,18 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
       frate = bf16 * eff.compute_bf16 * eff.compute_moe, brate = hbm * eff.memory_bw;
       c.rates = "bf16 x compute_bf16 x compute_moe, HBM x memory_bw";
     } else if (r.kind == "moe_grouped_bf16" || r.kind == "moe_grouped_fp8") {
-      // Grouped GEMM with uneven routing: priced as the step model prices a routed-expert group.
+      // Grouped GEMM with uneven routing, priced as the step model prices a routed-expert group: each touched
+      // expert adds moe_tile_tokens rows of padding (grouped_roofline_s).
       const bool fp8_kind = r.kind == "moe_grouped_fp8";
       const auto at = r.extra.find("touched=");
       const double touched = at == std::string::npos ? 0 : std::atof(r.extra.c_str() + at + 8);
-      const double rate = fp8_kind ? fp8 * eff.compute_fp8 * eff.compute_moe_lowp : bf16 * eff.compute_bf16 * eff.compute_moe;
-      if (touched <= 0 || rate <= 0) {
-        c.reason = "no touched-expert count in extra, or no peak for this class";
-      } else {
-        const double pad_flops = touched * eff.moe_tile_tokens * 2.0 * static_cast<double>(r.k) * static_cast<double>(r.n);
-        c.rates = fp8_kind ? "fp8 x compute_fp8 x compute_moe_lowp + moe_tile_tokens per touched expert, HBM x memory_bw"
-                           : "bf16 x compute_bf16 x compute_moe + moe_tile_tokens per touched expert, HBM x memory_bw";
-        c.predicted_s = eff.kernel_fixed_s + grouped_roofline_s(r.flops / rate, pad_flops / rate,
-                                                                r.bytes / (hbm * eff.memory_bw), eff.roof_p);
-        c.error_pct = (c.predicted_s / r.measured_s - 1) * 100;
-        c.ok = true;
-        all.push_back(c.error_pct);
-        by_kind[r.kind].push_back(c.error_pct);
-        v.rows.push_back(std::move(c));
-        continue;
-      }
+      frate = fp8_kind ? fp8 * eff.compute_fp8 * eff.compute_moe_lowp : bf16 * eff.compute_bf16 * eff.compute_moe;
+      brate = hbm * eff.memory_bw;
+      pad_flops = touched * eff.moe_tile_tokens * 2.0 * static_cast<double>(r.k) * static_cast<double>(r.n);
+      grouped = true;
+      c.rates = fp8_kind ? "fp8 x compute_fp8 x compute_moe_lowp + moe_tile_tokens per touched expert, HBM x memory_bw"
+                         : "bf16 x compute_bf16 x compute_moe + moe_tile_tokens per touched expert, HBM x memory_bw";
+      if (touched <= 0) c.reason = "no touched-expert count ('touched=N') in extra";
     } else if (r.kind == "attn_decode_bf16" && r.extra == "sdpa") {
       frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;
       c.rates = "bf16 x attention_compute, HBM x attention_memory_bw";
@@ -112,7 +105,9 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
     }
     if (c.reason.empty() && (frate <= 0 && r.flops > 0)) c.reason = "the GPU has no peak for this compute class";
     if (c.reason.empty()) {
-      c.predicted_s = kernel_time_s(r.flops, frate, r.bytes, brate, eff);
+      c.predicted_s = grouped ? eff.kernel_fixed_s + grouped_roofline_s(r.flops / frate, pad_flops / frate,
+                                                                        r.bytes / brate, eff.roof_p)
+                              : kernel_time_s(r.flops, frate, r.bytes, brate, eff);
       c.error_pct = (c.predicted_s / r.measured_s - 1) * 100;
       c.ok = true;
       all.push_back(c.error_pct);
