@@ -286,6 +286,9 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // The lm_head runs at the bf16 rate; rescale its FLOPs so step() can multiply by the linear-GEMM rate:
   // f / head_rate = f' * inv_lin_flops_rate_.
   head_flops_per_seq_ *= (1.0 / head_rate) / inv_lin_flops_rate_;
+  // Logits: the lm_head writes V fp32 logits per sampled sequence and the sampler reads them back (greedy or
+  // top-k/top-p: at least one pass), 2 x 4 x V bytes, vocabulary-parallel under TP (per rank under attention DP).
+  logits_bytes_per_seq_ = 2.0 * 4.0 * static_cast<double>(m.vocab_size) / t;
 
   // Routed experts: each GPU holds E/e experts per layer, each sliced t/e ways. A batch of T tokens with top-k
   // routing over E experts touches E*(1-(1-k/E)^T) distinct experts per layer in expectation (uniform routing);
@@ -442,6 +445,7 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   const double lin = roofline_s(lin_flops_per_tok_ * rank_tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_, rp) +
                      act_bytes_per_tok_ * rank_tokens * inv_mem_rate_ +
                      roofline_s(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_, rp) +
+                     logits_bytes_per_seq_ * sampled * inv_mem_rate_ +
                      fixed_kernels_s_;
   // Routed experts: expected distinct experts touched on this GPU = (E/e) * (1 - (1-k/E)^T).
   double moe = 0;

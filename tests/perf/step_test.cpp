@@ -108,7 +108,8 @@ TEST(StepModel, BatchOneDecodeMatchesHandComputation) {
   const double elementwise = 4 * 2 * (8 * 1024.0 + 3 * 4096.0) / mem_rate;
   const double fixed = 34 * 4e-6;
   const double lin = roof(2 * dense_params / flop_rate, dense_params * 2 / mem_rate) + elementwise + fixed;
-  const double head = roof(2 * 32000.0 * 1024 / flop_rate, 32000.0 * 1024 * 2 / mem_rate);
+  // lm_head GEMM, then its fp32 logits written and read back by the sampler: 2 x 4 x 32000 bytes.
+  const double head = roof(2 * 32000.0 * 1024 / flop_rate, 32000.0 * 1024 * 2 / mem_rate) + 2 * 4 * 32000.0 / mem_rate;
   // KV per token per layer: 2 heads * (128 + 128) * 2 bytes = 1024 B; read 1000 tokens, write 1, over 4 layers.
   const double kv_bytes = 4 * 1024.0 * (1000 + 1);
   // Score/value FLOPs: 2 * 8 heads * (128 + 128) per attended token per layer.

@@ -166,6 +166,7 @@ class StepModel {
   double pp_bytes_per_tok_ = 0;        // activation bytes sent to the next stage per token
   double inv_link_rate_ = 0;           // 1 / (link bandwidth x efficiency)
   double inv_pp_link_rate_ = 0;
+  double logits_bytes_per_seq_ = 0;    // fp32 logits written and read back per sampled sequence
   double act_bytes_per_tok_ = 0;       // elementwise-kernel activation bytes per token (norms, FFN activation)
   double fixed_kernels_s_ = 0;         // kernel_fixed_s x kernels the stage launches per step
   double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
