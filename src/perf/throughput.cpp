@@ -136,6 +136,9 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
     precisions.push_back(Precision::bf16);
     if (gpu.peak_flops(ComputeClass::fp8) > 0) precisions.push_back(Precision::fp8);
     if (gpu.peak_flops(ComputeClass::fp4) > 0) precisions.push_back(Precision::nvfp4);
+    // The checkpoint as shipped (e.g. gpt-oss: MXFP4 experts, BF16 attention), where it is none of the above.
+    const Precision native = req.model->native_weight_precision;
+    if (std::find(precisions.begin(), precisions.end(), native) == precisions.end()) precisions.push_back(native);
   }
   const Efficiency e = eff.for_gpu(gpu);
   const bool moe = req.model->is_moe();
@@ -153,6 +156,7 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
           d.tp = tp;
           d.pp = n / tp;
           d.weight_precision = wp;
+          if (wp == req.model->native_weight_precision) use_native_weights(d);
           d.activation_precision = default_activation_precision(wp, gpu);
           d.kv_precision = kv;
           d.knobs = req.knobs;

@@ -53,7 +53,8 @@ struct DeploymentOption {
 struct SearchRequest {
   std::shared_ptr<const catalog::ModelSpec> model;
   catalog::GpuSpec gpu;
-  std::vector<catalog::Precision> precisions;  // weight precisions to try (empty: bf16, fp8, nvfp4 as supported)
+  std::vector<catalog::Precision> precisions;  // weight precisions to try (empty: bf16, fp8, nvfp4 as supported,
+                                               // and the checkpoint's native format)
   std::vector<catalog::Precision> kv_precisions;  // empty: fp8 when the GPU has fp8, else bf16
   std::vector<int> gpu_counts = {1, 2, 4, 8};  // GPUs per replica to try
   double isl = 1024, osl = 1024;
