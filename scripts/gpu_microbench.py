@@ -293,6 +293,30 @@ def attention_tests():
         torch.cuda.empty_cache()
 
 
+def decode_heads_tests():
+    """Fused decode attention (SDPA) for the head slices tensor parallelism leaves on one GPU: (query heads,
+    KV heads) = (8, 1) Llama-70B at TP8, (16, 2) at TP4, (32, 8) Llama-8B at TP1, (64, 8) 70B at TP1."""
+    import torch.nn.functional as F
+    hd = 128
+    for hq, hkv in [(8, 1), (16, 2), (32, 8), (64, 8)]:
+        for batch, ctx in [(16, 2048), (64, 2048), (256, 1024), (64, 8192)]:
+            kvbytes = 2 * batch * hkv * ctx * hd * 2
+            c = copies_for(kvbytes)
+            if c * kvbytes > (24 << 30):
+                c = 2
+            q = torch.randn(batch, hq, 1, hd, device="cuda", dtype=torch.bfloat16)
+            kvs = [(torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16),
+                    torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16)) for _ in range(c)]
+            try:
+                fns = [(lambda kk=kk, vv=vv: F.scaled_dot_product_attention(q, kk, vv, enable_gqa=True)) for kk, vv in kvs]
+                s = timed_graph(fns)
+                emit("attn_decode_bf16", f"hq{hq}_hkv{hkv}", batch, ctx, hd, "sdpa", s, 4.0 * batch * hq * ctx * hd, kvbytes)
+            except Exception as e:  # noqa: BLE001
+                print(f"decode hq{hq} hkv{hkv} b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+            del q, kvs
+            torch.cuda.empty_cache()
+
+
 def elementwise_tests():
     """Per-token non-GEMM kernels of a transformer layer (unfused, as torch runs them): bytes moved per token."""
     for hidden, inter in [(4096, 14336), (8192, 28672)]:
@@ -318,7 +342,8 @@ def main():
     print(f"device: {props.name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.1f} GiB, "
           f"torch {torch.__version__}, cuda {torch.version.cuda}", flush=True)
     t0 = time.time()
-    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests, elementwise_tests)
+    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests, decode_heads_tests,
+                elementwise_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:
         if only and section.__name__ not in only:

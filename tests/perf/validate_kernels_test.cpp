@@ -48,6 +48,10 @@ TEST(ValidateKernels, ShippedFactorsReproduceMeasuredGemms) {
   EXPECT_LE(g16.p90_abs_error_pct, 10.0);
   EXPECT_LE(g8.median_abs_error_pct, 12.0);
   EXPECT_LE(g8.p90_abs_error_pct, 30.0);
+  // Decode attention over the head slices tensor parallelism leaves on one GPU keeps attention_memory_bw.
+  const auto heads = check("h100-sxm_heads_2026-11-26.csv", "h100-sxm");
+  EXPECT_EQ(heads.by_kind.at("attn_decode_bf16").n, 16);
+  EXPECT_LE(heads.by_kind.at("attn_decode_bf16").median_abs_error_pct, 5.0);
   // Narrow tensor-parallel slices (few output tiles) stay within 10% median, 22% p90.
   const auto narrow = check("h100-sxm_narrow_2026-11-26.csv", "h100-sxm");
   EXPECT_LE(narrow.overall.median_abs_error_pct, 10.0);
