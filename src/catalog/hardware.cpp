@@ -5,10 +5,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "tokenmath/catalog/catalog.hpp"
@@ -313,7 +315,14 @@ const Spec* resolve_in(const std::vector<Spec>& specs, std::string_view name) {
     for (const auto& a : s.aliases) v.push_back(squash(a));
     return v;
   };
-  const std::vector<std::string> queries = variants(squash(name));
+  std::vector<std::string> queries = variants(squash(name));
+  // A memory size written as its own token ("B200-192GB") is also dropped before squashing, where its digits
+  // would otherwise merge with the model number ("b200192gb").
+  static const std::regex memory_token(R"([\s_\-(]+\d+(\.\d+)?\s*gi?b\)?\s*$)");
+  const std::string raw = to_lower(name);
+  const std::string dropped = std::regex_replace(raw, memory_token, "");
+  if (dropped != raw && !dropped.empty())
+    for (auto& v : variants(squash(dropped))) queries.push_back(std::move(v));
   for (const auto& q : queries)
     for (const auto& s : specs)
       for (const auto& n : names_of(s))
@@ -330,7 +339,22 @@ std::vector<std::string> ids_of(const std::vector<Spec>& specs) {
 
 }  // namespace
 
-const GpuSpec* Catalog::resolve_gpu(std::string_view name) const { return resolve_in(gpus_, name); }
+// A memory size printed in the name ("A100-SXM4-40GB") must agree with the entry it resolves to within 12%
+// (vendors print 180 or 192 GB for the same B200): a different memory variant is not the same accelerator
+// for capacity planning, so it resolves to nothing rather than silently to the other size.
+const GpuSpec* Catalog::resolve_gpu(std::string_view name) const {
+  const GpuSpec* g = resolve_in(gpus_, name);
+  if (!g) return nullptr;
+  const std::string lower = to_lower(name);
+  for (std::size_t at = lower.find("gb"); at != std::string::npos; at = lower.find("gb", at + 2)) {
+    std::size_t start = at;
+    while (start > 0 && (std::isdigit(static_cast<unsigned char>(lower[start - 1])) || lower[start - 1] == '.')) --start;
+    if (start == at) continue;
+    const double printed = std::atof(lower.substr(start, at - start).c_str());
+    if (printed > 0 && g->mem_gb > 0 && std::fabs(printed / g->mem_gb - 1.0) > 0.12) return nullptr;
+  }
+  return g;
+}
 
 // A system by its own names first; failing that, a GPU name that exactly one system is built from ("B200" ->
 // hgx-b200, "GB200-NVL72" -> gb200-nvl72).

@@ -102,6 +102,10 @@ TEST(GpuCatalog, PublishedNamesResolve) {
       {"mi300x-192gb", "mi300x"},
       {"B300 (HGX Blackwell Ultra)", "b300"},
       {"NVIDIA L40S", "l40s"},
+      // a memory token of its own, and vendors' 180/192 GB for the same B200
+      {"B200-192GB", "b200"},
+      {"B200 (192 GB)", "b200"},
+      {"B300-288GB", "b300"},
   };
   for (const auto& [name, id] : cases) {
     const GpuSpec* g = cat.resolve_gpu(name);
@@ -111,6 +115,9 @@ TEST(GpuCatalog, PublishedNamesResolve) {
   // Memory sizes distinguish variants instead of being dropped.
   EXPECT_EQ(cat.resolve_gpu("GH200 144GB")->id, "gh200-144gb");
   EXPECT_EQ(cat.resolve_gpu("nonexistent-9000"), nullptr);
+  // A memory size that contradicts the entry is another variant: nothing, not the 80 GB card.
+  EXPECT_EQ(cat.resolve_gpu("A100-SXM4-40GB"), nullptr);
+  EXPECT_EQ(cat.resolve_gpu("H100-SXM-40GB"), nullptr);
 }
 
 TEST(GpuCatalog, EveryAliasAndNameResolvesToItsOwnEntry) {
