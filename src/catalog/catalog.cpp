@@ -19,8 +19,8 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 // Normal form of a model name: lower case; parenthetical notes removed ("DeepSeek-R1 (671B)" -> "deepseek-r1");
 // spaces and underscores as '-';
-// then release suffixes stripped repeatedly: -instruct, -chat, -base, -hf, -it, -fp8, -bf16, -v0.1, and a
-// 4-digit date tag (-0528, -2407). "meta-llama-3..." becomes "llama-3...".
+// then release and quantisation suffixes stripped repeatedly (-instruct, -chat, -base, -hf, -it, -fp8, -fp4,
+// -nvfp4, -awq, ..., -v0.1, see below) and a 4-digit date tag (-0528, -2407). "meta-llama-3..." becomes "llama-3...".
 std::string normalise_model_name(std::string_view name) {
   std::string s;
   int depth = 0;
@@ -37,8 +37,11 @@ std::string normalise_model_name(std::string_view name) {
     if (!(ch == '-' && (t.empty() || t.back() == '-'))) t += ch;
   while (!t.empty() && t.back() == '-') t.pop_back();
   if (t.rfind("meta-llama-", 0) == 0) t = t.substr(5);
-  static const std::vector<std::string_view> suffixes = {"-instruct", "-chat", "-base", "-hf", "-it", "-fp8",
-                                                         "-bf16",     "-v0.1", "-v1"};
+  // Quantised-checkpoint tags (-fp8, -fp4, -nvfp4, -mxfp4, -fp8-dynamic, -awq, -gptq, -int4, -int8, -w4a16,
+  // -w8a8) name the same architecture.
+  static const std::vector<std::string_view> suffixes = {
+      "-instruct", "-chat", "-base", "-hf", "-it", "-fp8", "-bf16", "-fp16", "-fp4", "-nvfp4", "-mxfp4", "-dynamic",
+      "-awq", "-gptq", "-int4", "-int8", "-w4a16", "-w8a8", "-v0.1", "-v1"};
   for (bool changed = true; changed;) {
     changed = false;
     for (auto suf : suffixes)

@@ -47,6 +47,13 @@ TEST(PublishedParams, Mixtral8x7B) {
   expect_near_rel(p.active, 12.9 * B, 0.005, "Mixtral-8x7B active");
 }
 
+// Mistral AI, "Cheaper, Better, Faster, Stronger" (Mixtral 8x22B release, Apr 2024): 141B total, 39B active.
+TEST(PublishedParams, Mixtral8x22B) {
+  const auto p = params("mixtral-8x22b");
+  expect_near_rel(p.total, 141.0 * B, 0.005, "Mixtral-8x22B total");
+  expect_near_rel(p.active, 39.0 * B, 0.01, "Mixtral-8x22B active");
+}
+
 // DeepSeek-V3 technical report: 671B total, 37B activated. DeepSeek's README_WEIGHTS.md: main model (without the
 // MTP module) 671B total, 36.6B activated "including 0.9B for the output head" - i.e. without the input
 // embedding table, which is active_excl_embedding here. The MTP layer is excluded from all counts.

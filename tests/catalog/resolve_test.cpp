@@ -44,6 +44,12 @@ TEST(ResolveModel, PublishedNames) {
       {"gpt-oss-20b", "gpt-oss-20b"},
       {"GPT-OSS-120B", "gpt-oss-120b"},
       {"  llama-3.1-70b  ", "llama-3.1-70b"},
+      // quantised-checkpoint names
+      {"nvidia/Llama-3.3-70B-Instruct-FP4", "llama-3.3-70b-instruct"},
+      {"DeepSeek-R1-FP4", "deepseek-r1"},
+      {"Llama-3.1-8B-Instruct-FP8-dynamic", "llama-3.1-8b"},
+      {"Qwen3-30B-A3B-FP8", "qwen3-30b-a3b"},
+      {"Mixtral-8x22B-Instruct-v0.1", "mixtral-8x22b"},
   };
   const Catalog& cat = Catalog::shipped();
   for (const auto& [name, id] : cases) {
