@@ -12,6 +12,8 @@
 #include <set>
 
 #include "tokenmath/common/error.hpp"
+#include <random>
+#include <fmt/format.h>
 #include "tokenmath/perf/validate.hpp"
 
 namespace tokenmath::perf {
@@ -107,8 +109,34 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
   res.after_objective = objective(use, fitted);
   res.after_stats = stats_on(use, fitted);
   if (with_holdout) {
-    // Hold-out: fit on one group (a source, or one version of the TensorRT-LLM perf overview) and test on all
-    // the others; only groups with at least 20 rows are fitted on.
+    // No leakage from the rows tested on: an engine or accelerator class absent from the fitted rows loses its
+    // (fully fitted) overrides and falls back to the defaults, and its keys are not fitted; every key that is
+    // fitted starts from the neutral value of Efficiency{}, not from the value fitted on all rows.
+    auto fit_and_test = [&](const std::string& name, const std::vector<const PreparedRow*>& in,
+                            const std::vector<const PreparedRow*>& out) {
+      std::set<std::string> engines_in, classes_in;
+      for (const auto* r : in) {
+        if (r->engine) engines_in.insert(r->engine->name);
+        classes_in.insert(start.for_gpu(r->deployment.gpu).gpu_class);
+      }
+      EfficiencyTable base = start;
+      std::erase_if(base.engines, [&](const EfficiencyClass& e) { return !engines_in.count(e.name); });
+      std::erase_if(base.classes, [&](const EfficiencyClass& c) { return !classes_in.count(c.name); });
+      std::vector<std::string> group_keys;
+      const Efficiency neutral;
+      for (const auto& k : keys) {
+        const auto slash = k.find('/');
+        const std::string group = slash == std::string::npos ? "" : k.substr(0, slash);
+        if (!group.empty() && !engines_in.count(group) && !classes_in.count(group)) continue;
+        group_keys.push_back(k);
+        base.set(k, neutral.get(k.substr(slash == std::string::npos ? 0 : slash + 1)));
+      }
+      const EfficiencyTable f = fit(in, base, group_keys, nullptr);
+      res.holdout.push_back({name, stats_on(in, f), stats_on(out, f), f});
+      return f;
+    };
+    // 1. Fit on one group (a source, or one version of the TensorRT-LLM perf overview), test on all the others
+    //    (groups of at least 20 rows): generalisation to another engine release and its hardware mix.
     std::map<std::string, std::vector<const PreparedRow*>> groups;
     for (const auto* r : use) groups[holdout_group(r->row)].push_back(r);
     for (const auto& [g, in] : groups) {
@@ -116,21 +144,26 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
       std::vector<const PreparedRow*> out;
       for (const auto* r : use)
         if (holdout_group(r->row) != g) out.push_back(r);
-      // No leakage through engine overrides: an engine absent from the fitted group loses its (fully fitted)
-      // overrides and falls back to the defaults, and its keys are not fitted.
-      std::set<std::string> engines_in;
-      for (const auto* r : in)
-        if (r->engine) engines_in.insert(r->engine->name);
-      EfficiencyTable base = start;
-      std::erase_if(base.engines, [&](const EfficiencyClass& e) { return !engines_in.count(e.name); });
-      std::vector<std::string> group_keys;
-      for (const auto& k : keys) {
-        const auto slash = k.find('/');
-        if (slash == std::string::npos || engines_in.count(k.substr(0, slash))) group_keys.push_back(k);
-      }
-      const EfficiencyTable f = fit(in, base, group_keys, nullptr);
-      res.holdout.push_back({g, stats_on(in, f), stats_on(out, f), f});
+      fit_and_test(g, in, out);
     }
+    // 2. Five-fold cross-validation over rows shuffled with a fixed seed: fit on four fifths, test on the fifth
+    //    left out - new measurements from the same kinds of sources.
+    std::vector<const PreparedRow*> shuffled = use;
+    std::mt19937_64 rng(20261126);
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    constexpr int kFolds = 5;
+    std::vector<double> pooled_test, pooled_fit;
+    for (int k = 0; k < kFolds; ++k) {
+      std::vector<const PreparedRow*> in, out;
+      for (std::size_t i = 0; i < shuffled.size(); ++i) (static_cast<int>(i % kFolds) == k ? out : in).push_back(shuffled[i]);
+      const EfficiencyTable f = fit_and_test(fmt::format("random 4/5 of rows (fold {} of {})", k + 1, kFolds), in, out);
+      for (const auto* r : out)
+        if (const auto p = predict_row(*r, f); p.ok) pooled_test.push_back(p.error_pct);
+      for (const auto* r : in)
+        if (const auto p = predict_row(*r, f); p.ok) pooled_fit.push_back(p.error_pct);
+    }
+    // Every row predicted once by the fold fit that did not see it.
+    res.holdout.push_back({"5-fold cross-validation, pooled", error_stats(pooled_fit), error_stats(pooled_test), start});
   }
   return res;
 }

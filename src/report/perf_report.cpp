@@ -298,7 +298,7 @@ std::string render_calibration(const perf::CalibrationResult& c, Format fmt) {
   out += t.render(fmt);
   out += fmt::format("\nbefore: {} (objective {:.4f})\nafter:  {} (objective {:.4f})\n", stats_cell(c.before_stats),
                      c.before_objective, stats_cell(c.after_stats), c.after_objective);
-  if (!c.holdout.empty()) out += "\nhold-out (fit on one group, test on all others):\n" + h.render(fmt);
+  if (!c.holdout.empty()) out += "\nhold-out (fit on one part of the rows, test on the rest; fitted keys start from neutral values):\n" + h.render(fmt);
   return out;
 }
 
