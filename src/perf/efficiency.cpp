@@ -26,6 +26,7 @@ const KeyDef kKeys[] = {
     {"compute_moe_lowp", &Efficiency::compute_moe_lowp, 1},
     {"attention_compute", &Efficiency::attention_compute, 1},
     {"memory_bw", &Efficiency::memory_bw, 1},
+    {"moe_memory_bw", &Efficiency::moe_memory_bw, 1},
     {"roof_p", &Efficiency::roof_p, 1},
     {"kernel_fixed_us", &Efficiency::kernel_fixed_s, 1e-6},
     {"attention_memory_bw", &Efficiency::attention_memory_bw, 1},

@@ -266,6 +266,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   inv_moe_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls) * eff.grouped(lin_cls));
   inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * eff.attention_compute);
   inv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.memory_bw);
+  // Grouped expert GEMMs stream their weights less efficiently than dense GEMMs (measured per card).
+  inv_moe_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.moe_memory_bw);
   // Decode attention streams the KV cache with its own kernels (paged, split-K): its own bandwidth fraction.
   inv_kv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.attention_memory_bw);
   const double head_rate = std::max(1.0, bf16_peak * eff.compute_bf16);
@@ -455,7 +457,7 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
     // (grouped_roofline_s, perf/kernel.hpp).
     const double routed_c = moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_;
     moe = grouped_roofline_s(routed_c, touched * moe_tile_flops_ * inv_moe_flops_rate_,
-                             touched * moe_bytes_per_expert_ * inv_mem_rate_, rp);
+                             touched * moe_bytes_per_expert_ * inv_moe_mem_rate_, rp);
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.

@@ -82,11 +82,11 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
       const auto at = r.extra.find("touched=");
       const double touched = at == std::string::npos ? 0 : std::atof(r.extra.c_str() + at + 8);
       frate = fp8_kind ? fp8 * eff.compute_fp8 * eff.compute_moe_lowp : bf16 * eff.compute_bf16 * eff.compute_moe;
-      brate = hbm * eff.memory_bw;
+      brate = hbm * eff.moe_memory_bw;
       pad_flops = touched * eff.moe_tile_tokens * 2.0 * static_cast<double>(r.k) * static_cast<double>(r.n);
       grouped = true;
-      c.rates = fp8_kind ? "fp8 x compute_fp8 x compute_moe_lowp + moe_tile_tokens per touched expert, HBM x memory_bw"
-                         : "bf16 x compute_bf16 x compute_moe + moe_tile_tokens per touched expert, HBM x memory_bw";
+      c.rates = fp8_kind ? "fp8 x compute_fp8 x compute_moe_lowp + moe_tile_tokens per touched expert, HBM x moe_memory_bw"
+                         : "bf16 x compute_bf16 x compute_moe + moe_tile_tokens per touched expert, HBM x moe_memory_bw";
       if (touched <= 0) c.reason = "no touched-expert count ('touched=N') in extra";
     } else if (r.kind == "attn_decode_bf16" && r.extra == "sdpa") {
       frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;

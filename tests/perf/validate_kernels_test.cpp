@@ -48,6 +48,11 @@ TEST(ValidateKernels, ShippedFactorsReproduceMeasuredGemms) {
   EXPECT_LE(g16.p90_abs_error_pct, 10.0);
   EXPECT_LE(g8.median_abs_error_pct, 12.0);
   EXPECT_LE(g8.p90_abs_error_pct, 30.0);
+  // The same kernels on the H200 (its own moe_memory_bw, class nvidia-h200) and its decode attention.
+  const auto h200 = check("h200-sxm_grouped_heads_2026-11-26.csv", "h200-sxm");
+  EXPECT_LE(h200.by_kind.at("moe_grouped_bf16").median_abs_error_pct, 7.0);
+  EXPECT_LE(h200.by_kind.at("moe_grouped_fp8").median_abs_error_pct, 7.0);
+  EXPECT_LE(h200.by_kind.at("attn_decode_bf16").median_abs_error_pct, 5.0);
   // Decode attention over the head slices tensor parallelism leaves on one GPU keeps attention_memory_bw.
   const auto heads = check("h100-sxm_heads_2026-11-26.csv", "h100-sxm");
   EXPECT_EQ(heads.by_kind.at("attn_decode_bf16").n, 16);

@@ -25,6 +25,7 @@ struct Efficiency {
   // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
   double attention_compute = 0.45;
   double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights
+  double moe_memory_bw = 0.80;            // same for expert weights streamed by grouped expert GEMMs
   // One kernel's time is kernel_fixed_s + (c^p + m^p)^(1/p) for compute time c and memory time m at the
   // achievable rates above, p = roof_p (p -> infinity is the ideal roofline max(c, m), p = 1 no overlap).
   double roof_p = 6.0;
