@@ -13,7 +13,7 @@ void add_perf_commands(CLI::App& app) {
     auto format = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("perf", "throughput-interactivity frontier of a model on a GPU");
     cmd->add_option("--model", req->model, "model id, published name, or config.json path")->required();
-    cmd->add_option("--gpu", req->gpu, "accelerator id or name")->required();
+    cmd->add_option("--gpu", req->gpu, "accelerator id or name; several, comma-separated, to compare them")->required();
     cmd->add_option("--tp", req->tp, "tensor-parallel GPUs per stage (omit to search deployments)");
     cmd->add_option("--pp", req->pp, "pipeline stages");
     cmd->add_option("--ep", req->ep, "expert-parallel ways (divides --tp)");

@@ -28,37 +28,123 @@ void write_svg(const std::string& path, const std::string& svg) {
 }
 }  // namespace
 
-std::string perf(const PerfRequest& req, report::Format f) {
-  const auto& cat = catalog::Catalog::shipped();
-  auto model = std::make_shared<const catalog::ModelSpec>(cat.model(req.model));
-  const catalog::GpuSpec gpu = cat.gpu(req.gpu);
+namespace {
+// Options shared by every accelerator of one `perf` call.
+struct PerfSetup {
+  std::shared_ptr<const catalog::ModelSpec> model;
+  perf::EngineKnobs knobs;
+  std::vector<catalog::Precision> kvs;
+};
+
+PerfSetup setup(const PerfRequest& req) {
+  PerfSetup s;
+  s.model = std::make_shared<const catalog::ModelSpec>(catalog::Catalog::shipped().model(req.model));
   check_positive(req.isl, "--isl");
   check_positive(req.osl, "--osl");
   if (req.tp < 0 || req.pp < 0 || req.ep < 0) throw InputError(kCli, "--tp/--pp/--ep", "", "must be positive");
-  perf::EngineKnobs knobs;
-  if (req.max_num_seqs > 0) knobs.max_num_seqs = req.max_num_seqs;
-  if (req.max_batched_tokens > 0) knobs.max_batched_tokens = knobs.chunked_prefill_tokens = req.max_batched_tokens;
+  if (req.max_num_seqs > 0) s.knobs.max_num_seqs = req.max_num_seqs;
+  if (req.max_batched_tokens > 0) s.knobs.max_batched_tokens = s.knobs.chunked_prefill_tokens = req.max_batched_tokens;
   if (req.kv_mem_fraction > 0) {
     if (req.kv_mem_fraction > 1) throw InputError(kCli, "--kv-mem-fraction", fmt::format("{}", req.kv_mem_fraction), "must be in (0, 1]");
-    knobs.kv_mem_fraction = req.kv_mem_fraction;
+    s.knobs.kv_mem_fraction = req.kv_mem_fraction;
   }
+  if (!req.kv_dtype.empty()) s.kvs.push_back(catalog::parse_precision(req.kv_dtype, kCli, "--kv-dtype"));
+  if (req.tp == 0 && req.pp == 0 && (req.ep > 0 || req.dp_attn))
+    throw InputError(kCli, "--ep/--dp-attn", "", "give --tp with --ep or --dp-attn (without --tp, tokenmath searches)");
+  return s;
+}
+
+perf::SearchRequest search_request(const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
+  perf::SearchRequest r;
+  r.model = s.model;
+  r.gpu = gpu;
+  if (!req.precision.empty()) r.precisions.push_back(catalog::parse_precision(req.precision, kCli, "--precision"));
+  r.kv_precisions = s.kvs;
+  r.isl = req.isl;
+  r.osl = req.osl;
+  r.knobs = s.knobs;
+  return r;
+}
+
+// The deployment --tp/--pp/--ep/--dp-attn/--precision/--kv-dtype describe on `gpu`.
+perf::Deployment explicit_deployment(const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
+  perf::Deployment d;
+  d.model = s.model;
+  d.gpu = gpu;
+  d.tp = req.tp > 0 ? req.tp : 1;
+  d.pp = req.pp > 0 ? req.pp : 1;
+  d.ep = req.ep > 0 ? req.ep : 1;
+  if (d.ep > d.tp || d.tp % d.ep != 0)
+    throw InputError(kCli, "--ep", std::to_string(d.ep), fmt::format("must divide --tp ({})", d.tp));
+  d.attention_dp = req.dp_attn;
+  if (req.precision.empty())
+    perf::use_native_weights(d);  // gpt-oss: mxfp4 routed experts, bf16 elsewhere
+  else
+    d.weight_precision = catalog::parse_precision(req.precision, kCli, "--precision");
+  d.activation_precision = perf::default_activation_precision(d.weight_precision, gpu);
+  d.kv_precision = !s.kvs.empty() ? s.kvs.front()
+                                  : (gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8
+                                                                                     : catalog::Precision::bf16);
+  d.knobs = s.knobs;
+  return d;
+}
+
+std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string item = list.substr(start, comma - start);
+    const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// `--gpu A,B,C`: the best deployment of the model on each accelerator (searched, or the one --tp describes),
+// one row each, and their frontiers in one chart - the comparison the industry draws between GPUs.
+std::string compare_gpus(const PerfRequest& req, const std::vector<std::string>& names, report::Format f) {
+  const PerfSetup s = setup(req);
+  const auto& cat = catalog::Catalog::shipped();
   const auto& table = perf::shipped_efficiency();
-  std::vector<catalog::Precision> kvs;
-  if (!req.kv_dtype.empty()) kvs.push_back(catalog::parse_precision(req.kv_dtype, kCli, "--kv-dtype"));
+  std::vector<perf::DeploymentOption> best;
+  for (const auto& name : names) {
+    const catalog::GpuSpec gpu = cat.gpu(name);
+    perf::DeploymentOption o;
+    if (req.tp == 0 && req.pp == 0) {
+      const auto opts = perf::search_deployments(search_request(req, s, gpu), table);
+      if (opts.empty()) continue;
+      o = opts.front();
+    } else {
+      o.deployment = explicit_deployment(req, s, gpu);
+      o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu)), req.isl, req.osl);
+      o.label = perf::deployment_label(o.deployment);
+    }
+    o.label = fmt::format("{}: {}", gpu.name, o.label);
+    best.push_back(std::move(o));
+  }
+  if (!req.svg_path.empty()) {
+    std::vector<report::FrontierSeries> series;
+    for (const auto& o : best)
+      if (o.frontier.feasible) series.push_back({fmt::format("{} (x{})", o.label, o.deployment.num_gpus()), &o.frontier});
+    write_svg(req.svg_path, report::frontier_svg(series, fmt::format("{}, ISL {:.0f} / OSL {:.0f}", s.model->display_name,
+                                                                     req.isl, req.osl)));
+  }
+  return report::render_deployment_options(best, best.size(), req.isl, req.osl, f);
+}
+}  // namespace
+
+std::string perf(const PerfRequest& req, report::Format f) {
+  if (const auto names = split_names(req.gpu); names.size() > 1) return compare_gpus(req, names, f);
+  const PerfSetup s = setup(req);
+  const auto& model = s.model;
+  const catalog::GpuSpec gpu = catalog::Catalog::shipped().gpu(req.gpu);
+  const auto& table = perf::shipped_efficiency();
   const std::string title_base = fmt::format("{} on {}, ISL {:.0f} / OSL {:.0f}", model->display_name, gpu.name, req.isl, req.osl);
 
   if (req.tp == 0 && req.pp == 0) {
-    perf::SearchRequest s;
-    s.model = model;
-    s.gpu = gpu;
-    if (!req.precision.empty()) s.precisions.push_back(catalog::parse_precision(req.precision, kCli, "--precision"));
-    s.kv_precisions = kvs;
-    s.isl = req.isl;
-    s.osl = req.osl;
-    s.knobs = knobs;
-    if (req.ep > 0 || req.dp_attn)
-      throw InputError(kCli, "--ep/--dp-attn", "", "give --tp with --ep or --dp-attn (without --tp, tokenmath searches)");
-    const auto opts = perf::search_deployments(s, table);
+    const auto opts = perf::search_deployments(search_request(req, s, gpu), table);
     std::string out = report::render_deployment_options(opts, static_cast<std::size_t>(std::max(1, req.top)), req.isl, req.osl, f);
     if (!opts.empty() && opts.front().frontier.feasible) {
       if (f == report::Format::table)
@@ -75,24 +161,7 @@ std::string perf(const PerfRequest& req, report::Format f) {
     return out;
   }
 
-  perf::Deployment d;
-  d.model = model;
-  d.gpu = gpu;
-  d.tp = req.tp > 0 ? req.tp : 1;
-  d.pp = req.pp > 0 ? req.pp : 1;
-  d.ep = req.ep > 0 ? req.ep : 1;
-  if (d.ep > d.tp || d.tp % d.ep != 0)
-    throw InputError(kCli, "--ep", std::to_string(d.ep), fmt::format("must divide --tp ({})", d.tp));
-  d.attention_dp = req.dp_attn;
-  if (req.precision.empty())
-    perf::use_native_weights(d);  // gpt-oss: mxfp4 routed experts, bf16 elsewhere
-  else
-    d.weight_precision = catalog::parse_precision(req.precision, kCli, "--precision");
-  d.activation_precision = perf::default_activation_precision(d.weight_precision, gpu);
-  d.kv_precision = !kvs.empty() ? kvs.front()
-                                : (gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8
-                                                                                   : catalog::Precision::bf16);
-  d.knobs = knobs;
+  const perf::Deployment d = explicit_deployment(req, s, gpu);
   const perf::StepModel sm(d, table.for_gpu(gpu));
   const perf::Frontier fr = perf::frontier(sm, req.isl, req.osl);
   if (!req.svg_path.empty() && fr.feasible)

@@ -135,7 +135,8 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
   if (precisions.empty()) {
     precisions.push_back(Precision::bf16);
     if (gpu.peak_flops(ComputeClass::fp8) > 0) precisions.push_back(Precision::fp8);
-    if (gpu.peak_flops(ComputeClass::fp4) > 0) precisions.push_back(Precision::nvfp4);
+    // 4-bit: NVIDIA's NVFP4 on NVIDIA parts, the OCP MXFP4 format AMD's FP4 units run.
+    if (gpu.peak_flops(ComputeClass::fp4) > 0) precisions.push_back(gpu.vendor == "AMD" ? Precision::mxfp4 : Precision::nvfp4);
     // The checkpoint as shipped (e.g. gpt-oss: MXFP4 experts, BF16 attention), where it is none of the above.
     const Precision native = req.model->native_weight_precision;
     if (std::find(precisions.begin(), precisions.end(), native) == precisions.end()) precisions.push_back(native);

@@ -40,6 +40,29 @@ TEST(PerfCli, SearchListsDeploymentsAndWritesSvg) {
   EXPECT_NE(s.find("polyline"), std::string::npos);
 }
 
+// Several accelerators: the best deployment on each, one row each in the order given, one chart series each.
+TEST(PerfCli, ComparesGpusInOneTableAndChart) {
+  const std::string svg = "/tmp/tm_perf_test_compare.svg";
+  std::remove(svg.c_str());
+  const auto r = testing::run_cli("perf --model llama-3.1-70b --gpu h100-sxm,b200,mi300x --isl 1000 --osl 1000 "
+                                  "--format json --svg " + svg);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  EXPECT_EQ(rows[0].at("deployment").get<std::string>().rfind("H100", 0), 0u) << rows[0];
+  EXPECT_NE(rows[2].at("deployment").get<std::string>().find("MI300X"), std::string::npos) << rows[2];
+  // B200 (more bandwidth and FP4) serves more tokens per GPU than the H100 at max throughput.
+  EXPECT_GT(rows[1].at("output_tok_s_per_gpu").get<double>(), rows[0].at("output_tok_s_per_gpu").get<double>());
+  const std::string s = testing::slurp(svg);
+  std::size_t lines = 0;
+  for (std::size_t at = s.find("<polyline"); at != std::string::npos; at = s.find("<polyline", at + 1)) ++lines;
+  EXPECT_EQ(lines, 3u);
+  // An unknown name in the list is the usual one-line error.
+  const auto bad = testing::run_cli("perf --model llama-3.1-70b --gpu h100-sxm,H1000");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("H1000"), std::string::npos) << bad.err;
+}
+
 TEST(PerfCli, InfeasibleDeploymentIsReportedNotAnError) {
   const auto r = testing::run_cli("perf --model llama-3.1-405b --gpu l40s --tp 1 --precision bf16");
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -9,7 +9,7 @@ namespace tokenmath::api {
 
 struct PerfRequest {
   std::string model;            // catalog id, published name, or a config.json path
-  std::string gpu;
+  std::string gpu;              // one accelerator, or several comma-separated to compare them
   int tp = 0, pp = 0, ep = 0;   // 0 = not given: search deployments
   bool dp_attn = false;
   std::string precision;        // weights ("" = the model's native precision; search tries all when no TP given)
@@ -21,7 +21,8 @@ struct PerfRequest {
   std::string svg_path;         // write the frontier chart here ("" = none)
 };
 // Frontier of one deployment, or the best few deployments (and the frontier of the best) when no parallelism
-// is given. Throws InputError for unknown names or bad options.
+// is given; with several comma-separated GPUs, the best deployment on each (one row each, one chart).
+// Throws InputError for unknown names or bad options.
 std::string perf(const PerfRequest& req, report::Format f);
 
 // `tokenmath validate FILE.csv`.
