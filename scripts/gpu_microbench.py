@@ -246,37 +246,43 @@ def grouped_fp8_tests():
     grouped_tests(fp8=True)
 
 
+def decode_inputs(batch, hq, hkv, ctx, hd):
+    """One query token per sequence and enough KV-cache copies to rotate past the L2: (q, [(k, v)], kv bytes)."""
+    kvbytes = 2 * batch * hkv * ctx * hd * 2
+    c = copies_for(kvbytes)
+    if c * kvbytes > (24 << 30):
+        c = 2
+    q = torch.randn(batch, hq, 1, hd, device="cuda", dtype=torch.bfloat16)
+    kvs = [(torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16),
+            torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16)) for _ in range(c)]
+    return q, kvs, kvbytes
+
+
+def time_decode(label, extra, fn, kvs, batch, hq, ctx, hd, kvbytes):
+    """Times fn(k, v) rotating over kvs and records one attn_decode_bf16 row; a failure is printed, not fatal."""
+    try:
+        s = timed_graph([(lambda kk=kk, vv=vv: fn(kk, vv)) for kk, vv in kvs])
+        emit("attn_decode_bf16", label, batch, ctx, hd, extra, s, 4.0 * batch * hq * ctx * hd, kvbytes)
+    except Exception as e:  # noqa: BLE001
+        print(f"decode {extra} {label} b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+
+
 def attention_tests():
     import torch.nn.functional as F
     hd = 128
     # decode: llama-70B-like heads on one GPU (64 query heads, 8 KV heads), one query token per sequence
     for batch, ctx in [(8, 1024), (8, 8192), (64, 1024), (64, 4096), (128, 2048), (32, 16384)]:
         hq, hkv = 64, 8
-        kvbytes = 2 * batch * hkv * ctx * hd * 2
-        c = copies_for(kvbytes)
-        if c * kvbytes > (24 << 30):
-            c = 2
-        q = torch.randn(batch, hq, 1, hd, device="cuda", dtype=torch.bfloat16)
-        kvs = [(torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16),
-                torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16)) for _ in range(c)]
-        try:
-            fns = [(lambda kk=kk, vv=vv: F.scaled_dot_product_attention(q, kk, vv, enable_gqa=True)) for kk, vv in kvs]
-            s = timed_graph(fns)
-            emit("attn_decode_bf16", f"hq{hq}_hkv{hkv}", batch, ctx, hd, "sdpa", s, 4.0 * batch * hq * ctx * hd, kvbytes)
-        except Exception as e:  # noqa: BLE001
-            print(f"decode sdpa b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+        q, kvs, kvbytes = decode_inputs(batch, hq, hkv, ctx, hd)
+        time_decode(f"hq{hq}_hkv{hkv}", "sdpa", lambda kk, vv: F.scaled_dot_product_attention(q, kk, vv, enable_gqa=True),
+                    kvs, batch, hq, ctx, hd, kvbytes)
         # the same decode as three plain kernels (scores, softmax, weighted sum), each KV head read once per group
         qg = q.view(batch, hkv, hq // hkv, hd)
 
         def grouped(kk, vv):
             scores = torch.matmul(qg, kk.transpose(-1, -2)) * (hd ** -0.5)
             return torch.matmul(torch.softmax(scores.float(), dim=-1).to(torch.bfloat16), vv)
-        try:
-            fns = [(lambda kk=kk, vv=vv: grouped(kk, vv)) for kk, vv in kvs]
-            s = timed_graph(fns)
-            emit("attn_decode_bf16", f"hq{hq}_hkv{hkv}", batch, ctx, hd, "bmm", s, 4.0 * batch * hq * ctx * hd, kvbytes)
-        except Exception as e:  # noqa: BLE001
-            print(f"decode bmm b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+        time_decode(f"hq{hq}_hkv{hkv}", "bmm", grouped, kvs, batch, hq, ctx, hd, kvbytes)
         del q, kvs
         torch.cuda.empty_cache()
     # prefill: causal self-attention, 32 heads of 128
@@ -300,19 +306,10 @@ def decode_heads_tests():
     hd = 128
     for hq, hkv in [(8, 1), (16, 2), (32, 8), (64, 8)]:
         for batch, ctx in [(16, 2048), (64, 2048), (256, 1024), (64, 8192)]:
-            kvbytes = 2 * batch * hkv * ctx * hd * 2
-            c = copies_for(kvbytes)
-            if c * kvbytes > (24 << 30):
-                c = 2
-            q = torch.randn(batch, hq, 1, hd, device="cuda", dtype=torch.bfloat16)
-            kvs = [(torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16),
-                    torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=torch.bfloat16)) for _ in range(c)]
-            try:
-                fns = [(lambda kk=kk, vv=vv: F.scaled_dot_product_attention(q, kk, vv, enable_gqa=True)) for kk, vv in kvs]
-                s = timed_graph(fns)
-                emit("attn_decode_bf16", f"hq{hq}_hkv{hkv}", batch, ctx, hd, "sdpa", s, 4.0 * batch * hq * ctx * hd, kvbytes)
-            except Exception as e:  # noqa: BLE001
-                print(f"decode hq{hq} hkv{hkv} b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+            q, kvs, kvbytes = decode_inputs(batch, hq, hkv, ctx, hd)
+            time_decode(f"hq{hq}_hkv{hkv}", "sdpa",
+                        lambda kk, vv, q=q: F.scaled_dot_product_attention(q, kk, vv, enable_gqa=True),
+                        kvs, batch, hq, ctx, hd, kvbytes)
             del q, kvs
             torch.cuda.empty_cache()
 
