@@ -299,6 +299,28 @@ def attention_tests():
         torch.cuda.empty_cache()
 
 
+def prefill_batch_tests():
+    """Causal prefill attention of batches of equal prompts (32 heads of 128, and 64 query / 8 KV heads), the
+    shapes a step of chunked or whole-prompt prefill runs: 32x512 ... 2x8192 tokens."""
+    import torch.nn.functional as F
+    hd = 128
+    for hq, hkv in [(32, 32), (64, 8)]:
+        for batch, seq in [(32, 512), (16, 1024), (8, 2048), (4, 4096), (2, 8192)]:
+            q = torch.randn(batch, hq, seq, hd, device="cuda", dtype=torch.bfloat16)
+            k = torch.randn(batch, hkv, seq, hd, device="cuda", dtype=torch.bfloat16)
+            v = torch.randn_like(k)
+            try:
+                s = timed_graph([lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=hq != hkv)],
+                                reps_target=5)
+                flops = 4.0 * batch * hq * seq * seq * hd / 2  # causal: half of QK^T and PV
+                emit("attn_prefill_bf16", f"h{hq}_kv{hkv}", batch, seq, hd, "causal", s, flops,
+                     2 * batch * (hq + hkv) * seq * hd * 2)
+            except Exception as e:  # noqa: BLE001
+                print(f"prefill h{hq}/{hkv} b={batch} seq={seq}: {type(e).__name__}: {str(e)[:160]}")
+            del q, k, v
+            torch.cuda.empty_cache()
+
+
 def decode_heads_tests():
     """Fused decode attention (SDPA) for the head slices tensor parallelism leaves on one GPU: (query heads,
     KV heads) = (8, 1) Llama-70B at TP8, (16, 2) at TP4, (32, 8) Llama-8B at TP1, (64, 8) 70B at TP1."""
@@ -339,7 +361,7 @@ def main():
     print(f"device: {props.name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.1f} GiB, "
           f"torch {torch.__version__}, cuda {torch.version.cuda}", flush=True)
     t0 = time.time()
-    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests, decode_heads_tests,
+    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests, prefill_batch_tests, decode_heads_tests,
                 elementwise_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:

@@ -25,6 +25,7 @@ const KeyDef kKeys[] = {
     {"compute_moe", &Efficiency::compute_moe, 1},
     {"compute_moe_lowp", &Efficiency::compute_moe_lowp, 1},
     {"attention_compute", &Efficiency::attention_compute, 1},
+    {"attention_half_tokens", &Efficiency::attention_half_tokens, 1},
     {"memory_bw", &Efficiency::memory_bw, 1},
     {"moe_memory_bw", &Efficiency::moe_memory_bw, 1},
     {"roof_p", &Efficiency::roof_p, 1},

@@ -464,8 +464,16 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   const double dec_flops = ctx * attn_dec_flops_full_ + ctx_w * attn_dec_flops_win_ + tokens * recurrent_flops_per_tok_;
   const double dec_bytes = ctx * kv_read_full_ + ctx_w * kv_read_win_ + tokens * kv_write_per_tok_ +
                            dec * state_bytes_per_seq_;
+  // Prefill attention runs at prefill_attention_efficiency() of the prompt length, taken as twice the mean
+  // number of tokens a prefill token attends on the full-attention layers (exact for whole prompts; `pairs`
+  // already carries the attention-DP scale), or on the windowed layers for all-windowed models.
+  double pre_eff_scale = 1.0;
+  if (pre > 0) {
+    const double prompt_len = 2.0 * (pairs > 0 ? pairs : pairs_w) / (pre * pre_scale);
+    pre_eff_scale = eff_.attention_compute / prefill_attention_efficiency(eff_, prompt_len);
+  }
   const double attn = roofline_s(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_kv_mem_rate_, rp) +
-                      (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_;
+                      (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_ * pre_eff_scale;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
   double comm = 0;
   if (ar_count_ > 0) comm += ar_bytes_per_tok_ * tokens * inv_link_rate_ + ar_count_ * eff_.collective_latency_s;

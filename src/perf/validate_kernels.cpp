@@ -92,8 +92,9 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
       frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;
       c.rates = "bf16 x attention_compute, HBM x attention_memory_bw";
     } else if (r.kind == "attn_prefill_bf16") {
-      frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;
-      c.rates = "bf16 x attention_compute, HBM x attention_memory_bw";
+      // k = prompt length: efficiency rises with it (prefill_attention_efficiency).
+      frate = bf16 * prefill_attention_efficiency(eff, static_cast<double>(r.k)), brate = hbm * eff.attention_memory_bw;
+      c.rates = "bf16 x attention_compute x L/(L + attention_half_tokens), HBM x attention_memory_bw";
     } else if (r.kind == "stream_read" || r.kind == "rmsnorm_bf16" || r.kind == "silu_mul_bf16") {
       brate = hbm * eff.memory_bw, c.rates = "HBM x memory_bw";
     } else if (r.kind == "attn_decode_bf16") {

@@ -57,6 +57,11 @@ TEST(ValidateKernels, ShippedFactorsReproduceMeasuredGemms) {
   const auto heads = check("h100-sxm_heads_2026-11-26.csv", "h100-sxm");
   EXPECT_EQ(heads.by_kind.at("attn_decode_bf16").n, 16);
   EXPECT_LE(heads.by_kind.at("attn_decode_bf16").median_abs_error_pct, 5.0);
+  // Batched causal prefill of 512-8192-token prompts: efficiency rising with prompt length.
+  const auto prefill = check("h100-sxm_prefill_2026-11-26.csv", "h100-sxm");
+  EXPECT_EQ(prefill.by_kind.at("attn_prefill_bf16").n, 10);
+  EXPECT_LE(prefill.by_kind.at("attn_prefill_bf16").median_abs_error_pct, 6.0);
+  EXPECT_LE(prefill.by_kind.at("attn_prefill_bf16").p90_abs_error_pct, 12.0);
   // Narrow tensor-parallel slices (few output tiles) stay within 10% median, 22% p90.
   const auto narrow = check("h100-sxm_narrow_2026-11-26.csv", "h100-sxm");
   EXPECT_LE(narrow.overall.median_abs_error_pct, 10.0);

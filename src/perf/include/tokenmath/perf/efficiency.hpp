@@ -24,6 +24,7 @@ struct Efficiency {
   double compute_moe_lowp = 1.0;          // same for fp8/fp4 grouped expert GEMMs (x compute_fp8 / compute_fp4)
   // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
   double attention_compute = 0.45;
+  double attention_half_tokens = 0;       // prompt length at which prefill attention reaches half of the above
   double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights
   double moe_memory_bw = 0.80;            // same for expert weights streamed by grouped expert GEMMs
   // One kernel's time is kernel_fixed_s + (c^p + m^p)^(1/p) for compute time c and memory time m at the

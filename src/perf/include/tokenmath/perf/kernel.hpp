@@ -49,6 +49,14 @@ inline double grouped_roofline_s(double c_routed, double c_pad, double m, double
   return std::max(c_routed + c_pad, roofline_s(c_routed, m, p));
 }
 
+// Share of the bf16 peak causal prefill attention reaches for prompts of `prompt_tokens`: short prompts leave
+// the kernel's tiles and waves part-empty, so efficiency rises towards attention_compute as
+// attention_compute x L / (L + attention_half_tokens) (measured on H100/H200 for 512-32768-token prompts).
+inline double prefill_attention_efficiency(const Efficiency& eff, double prompt_tokens) {
+  const double l = std::max(prompt_tokens, 1.0);
+  return eff.attention_compute * l / (l + eff.attention_half_tokens);
+}
+
 // One kernel doing `flops` at `flops_per_s` and moving `bytes` at `bytes_per_s` (peak x efficiency):
 // kernel_fixed_s + roofline_s(flops / flops_per_s, bytes / bytes_per_s, roof_p).
 inline double kernel_time_s(double flops, double flops_per_s, double bytes, double bytes_per_s, const Efficiency& eff) {
