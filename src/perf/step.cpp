@@ -337,6 +337,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // the width on this GPU = dense I/t, or k x I_expert/t + shared/t for MoE) move activation bytes per token
   // on top of the GEMMs; rotary and activation quantisation are taken as fused into their neighbours.
   // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
+  // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
+  double kernels = 0;
   for (const auto& l : m.layers) {
     const FfnSpec& f = l.ffn;
     double width = 0;
@@ -345,10 +347,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
       width = static_cast<double>(f.expert_intermediate_size) * f.experts_per_token +
               static_cast<double>(f.shared_intermediate_size) * f.num_shared_experts;
     act_bytes_per_tok_ += kActBytes * (2.0 * 4.0 * h + 3.0 * width / t) / p;
+    kernels += kernels_per_layer(l);
   }
-  // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
-  double kernels = 0;
-  for (const auto& l : m.layers) kernels += kernels_per_layer(l);
   fixed_kernels_s_ = (kernels / p + 2.0) * eff.kernel_fixed_s;
   attn_token_share_ = 1.0 / t;
   dp_ranks_ = dp ? t : 1;

@@ -26,9 +26,9 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   const double pre = n * isl / cycle_steps;
   // Prefill arrives in lumps, not spread evenly over steps: the scheduler admits a waiting prompt whole (or one
   // chunk of it: at most knobs.chunked_prefill_tokens per attention-DP rank and the budget the decodes leave) into
-  // a single step. When fewer than one prompt's tokens
-  // are due per step on average (pre < min(ISL, chunk cap)), a share f = pre / lump of the steps carries a lump
-  // of lump = min(ISL, chunk cap) prompt tokens and the others decode only; otherwise every step carries pre.
+  // a single step. When fewer than one prompt's tokens are due per step on average (pre < min(ISL, chunk cap)),
+  // a share f = pre / lump of the steps carries a lump of lump = min(ISL, chunk cap) prompt tokens and the
+  // others decode only; otherwise every step carries pre.
   // A lump step is compute-bound and a decode-only step memory-bound, so the two costs add up over a cycle
   // instead of hiding one another, which is what measured saturated throughput shows (a kernel on its own
   // overlaps compute and memory almost fully: perf/kernel.hpp).
@@ -50,15 +50,10 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   b.prefill_attn_pairs = lump * (isl + 1) / 2;
   if (w > 0) b.prefill_attn_pairs_windowed = lump * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
   const StepTime with_prefill = lump > 0 ? model.step(b) : dec_only;
-  // The average step: f lump steps, 1 - f decode-only steps.
-  const auto mix = [f](double a, double p) { return f * p + (1 - f) * a; };
-  pt.breakdown.total_s = mix(dec_only.total_s, with_prefill.total_s);
-  pt.breakdown.linear_s = mix(dec_only.linear_s, with_prefill.linear_s);
-  pt.breakdown.attention_s = mix(dec_only.attention_s, with_prefill.attention_s);
-  pt.breakdown.moe_s = mix(dec_only.moe_s, with_prefill.moe_s);
-  pt.breakdown.comm_s = mix(dec_only.comm_s, with_prefill.comm_s);
-  pt.breakdown.overhead_s = mix(dec_only.overhead_s, with_prefill.overhead_s);
-  pt.breakdown.pipeline_bubble_s = mix(dec_only.pipeline_bubble_s, with_prefill.pipeline_bubble_s);
+  // The average step: f lump steps, 1 - f decode-only steps (every field of the breakdown alike).
+  for (double StepTime::*field : {&StepTime::total_s, &StepTime::linear_s, &StepTime::attention_s, &StepTime::moe_s,
+                                  &StepTime::comm_s, &StepTime::overhead_s, &StepTime::pipeline_bubble_s})
+    pt.breakdown.*field = f * with_prefill.*field + (1 - f) * dec_only.*field;
   pt.step_s = pt.breakdown.total_s;
   pt.decode_seqs_per_step = dec;
   pt.prefill_tokens_per_step = pre;
@@ -73,8 +68,8 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   const double chunks = std::ceil(std::max(1.0, isl) / chunk);
   BatchSummary t;
   t.decode_seqs = std::max<std::int64_t>(0, std::llround(dec) - 1);
-  t.decode_ctx_sum = dec * (isl + osl / 2) * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
-  t.decode_ctx_windowed_sum = (w > 0 ? dec * std::min(isl + osl / 2, w) : 0.0) * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
+  t.decode_ctx_sum = b.decode_ctx_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
+  t.decode_ctx_windowed_sum = b.decode_ctx_windowed_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
   model.add_prefill(t, std::max(0.0, isl / 2 - chunk / 2), chunk);
   pt.ttft_s = chunks * model.step_s(t);
   pt.e2e_s = pt.ttft_s + std::max(0.0, osl - 1) * pt.tpot_s;
