@@ -178,18 +178,17 @@ std::string validate(const std::string& csv_path, report::Format f) {
 std::string validate_kernels(const std::string& csv_path, const std::string& gpu_name, report::Format f) {
   const auto rows = perf::read_kernel_csv(csv_path);
   const auto& cat = catalog::Catalog::shipped();
-  std::string name = gpu_name;
-  if (name.empty()) {
+  const catalog::GpuSpec* gpu = nullptr;
+  if (!gpu_name.empty()) {
+    gpu = &cat.gpu(gpu_name);  // unknown --gpu: the catalog's error with its suggestions
+  } else {
     if (rows.empty()) throw InputError(csv_path, "device", "", "no rows: pass --gpu");
-    name = rows.front().device;
-    try {
-      (void)cat.gpu(name);
-    } catch (const InputError&) {
-      throw InputError(csv_path, "line 2/device", name, "not a catalog accelerator name; pass --gpu (e.g. --gpu h100-sxm)");
-    }
+    gpu = cat.resolve_gpu(rows.front().device);
+    if (!gpu)
+      throw InputError(csv_path, "line 2/device", rows.front().device,
+                       "not a catalog accelerator name; pass --gpu (e.g. --gpu h100-sxm)");
   }
-  const auto& gpu = cat.gpu(name);
-  return report::render_kernel_validation(perf::validate_kernels(rows, gpu, perf::shipped_efficiency().for_gpu(gpu)), f);
+  return report::render_kernel_validation(perf::validate_kernels(rows, *gpu, perf::shipped_efficiency().for_gpu(*gpu)), f);
 }
 
 std::string calibrate(const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path) {

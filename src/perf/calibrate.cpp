@@ -6,14 +6,15 @@
 //   coordinate search: for each fitted key in turn, try θ_k ± s·(hi_k − lo_k) within [lo_k, hi_k] and keep a move
 //   that lowers the objective; when a full pass over the keys improves nothing, halve s (from 0.1 down to
 //   0.1/64). The mean |log error| is scale-free and treats over- and under-prediction alike.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <set>
 
 #include "tokenmath/common/error.hpp"
-#include <random>
-#include <fmt/format.h>
 #include "tokenmath/perf/validate.hpp"
 
 namespace tokenmath::perf {
