@@ -26,7 +26,19 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("--max-batched-tokens", req->max_batched_tokens, "engine token budget per step");
     cmd->add_option("--kv-mem-fraction", req->kv_mem_fraction, "fraction of free HBM given to the KV cache");
     cmd->add_option("--top", req->top, "deployments listed when searching")->capture_default_str();
-    cmd->add_option("--svg", req->svg_path, "write the frontier chart (tok/s/GPU vs tok/s/user) to this SVG file");
+    cmd->add_option("--svg", req->svg_path,
+                    "write the frontier chart (tok/s/GPU vs tok/s/user) to this SVG file; when searching, the envelope "
+                    "over all deployments with each deployment's curve faint beneath");
+    cmd->add_option("--min-tok-s-user", req->min_tok_s_user,
+                    "searching: the best deployment (tok/s/GPU) whose tok/s per user is at least this");
+    cmd->add_option("--engine", req->engine,
+                    "engine profile of data/perf/engines.yaml whose software factors apply (host overlap, attention-DP "
+                    "prefill balancing); none = the fitted perf-overview runtime")
+        ->capture_default_str();
+    cmd->add_option("--spec", req->spec,
+                    "speculative decoding: auto (search with and without the model's drafts), off, or METHOD:K[:A] "
+                    "(mtp, eagle3, ngram; K draft tokens; A acceptance length)")
+        ->capture_default_str();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->callback([req, format] {
       std::cout << api::perf(*req, report::parse_format(*format, {report::Format::table, report::Format::json,

@@ -3,11 +3,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <optional>
 
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
 #include "tokenmath/report/perf.hpp"
@@ -34,7 +38,56 @@ struct PerfSetup {
   std::shared_ptr<const catalog::ModelSpec> model;
   perf::EngineKnobs knobs;
   std::vector<catalog::Precision> kvs;
+  std::string engine;                    // engine profile name ("" = none)
+  std::vector<perf::SpecDecode> specs;   // speculative-decoding choices besides off
+  bool spec_off_too = true;
 };
+
+// --spec: "auto" | "off" | METHOD:K[:A].
+void parse_spec(const std::string& text, const catalog::ModelSpec& model, PerfSetup& s) {
+  const auto& table = perf::shipped_speculative();
+  if (text == "auto") {
+    s.specs = table.search_options(model);
+    return;
+  }
+  if (text == "off") return;
+  const auto c1 = text.find(':');
+  const std::string method = text.substr(0, c1);
+  const perf::SpecMethod* m = table.find(method);
+  if (!m || c1 == std::string::npos)
+    throw InputError(kCli, "--spec", text, "expected auto, off or METHOD:K[:ACCEPTANCE] with METHOD one of mtp, eagle3, ngram");
+  const auto c2 = text.find(':', c1 + 1);
+  const std::string k_text = text.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+  int k = 0;
+  try {
+    std::size_t used = 0;
+    k = std::stoi(k_text, &used);
+    if (used != k_text.size()) k = 0;
+  } catch (...) {
+    k = 0;
+  }
+  if (k < 1 || k > 16) throw InputError(kCli, "--spec", text, "draft tokens K must be an integer in [1, 16]");
+  std::optional<double> acc;
+  if (c2 != std::string::npos) {
+    const std::string a_text = text.substr(c2 + 1);
+    double a = 0;
+    try {
+      std::size_t used = 0;
+      a = std::stod(a_text, &used);
+      if (used != a_text.size()) a = 0;
+    } catch (...) {
+      a = 0;
+    }
+    if (!(a >= 1 && a <= k + 1))
+      throw InputError(kCli, "--spec", text, fmt::format("acceptance length must be in [1, {}] (K + 1)", k + 1));
+    acc = a;
+  }
+  if (!table.supports(*m, model) && method != "ngram")
+    throw InputError(kCli, "--spec", text,
+                     fmt::format("{} has no {} draft in data/perf/speculative.yaml", model.id, method));
+  s.specs = {*table.make(method, k, acc)};
+  s.spec_off_too = false;
+}
 
 PerfSetup setup(const PerfRequest& req) {
   PerfSetup s;
@@ -51,6 +104,17 @@ PerfSetup setup(const PerfRequest& req) {
   if (!req.kv_dtype.empty()) s.kvs.push_back(catalog::parse_precision(req.kv_dtype, kCli, "--kv-dtype"));
   if (req.tp == 0 && req.pp == 0 && (req.ep > 0 || req.dp_attn))
     throw InputError(kCli, "--ep/--dp-attn", "", "give --tp with --ep or --dp-attn (without --tp, tokenmath searches)");
+  if (!(req.min_tok_s_user >= 0) || !std::isfinite(req.min_tok_s_user))
+    throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user), "must be a non-negative number");
+  if (req.engine != "none") {
+    std::vector<std::string> names;
+    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
+    if (std::find(names.begin(), names.end(), req.engine) == names.end())
+      throw InputError(kCli, "--engine", req.engine,
+                       "unknown engine profile" + did_you_mean(req.engine, names) + " (data/perf/engines.yaml, or none)");
+    s.engine = req.engine;
+  }
+  parse_spec(req.spec, *s.model, s);
   return s;
 }
 
@@ -63,6 +127,9 @@ perf::SearchRequest search_request(const PerfRequest& req, const PerfSetup& s, c
   r.isl = req.isl;
   r.osl = req.osl;
   r.knobs = s.knobs;
+  r.engine = s.engine;
+  r.spec_options = s.specs;
+  r.spec_off_too = s.spec_off_too;
   return r;
 }
 
@@ -86,6 +153,8 @@ perf::Deployment explicit_deployment(const PerfRequest& req, const PerfSetup& s,
                                   : (gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8
                                                                                      : catalog::Precision::bf16);
   d.knobs = s.knobs;
+  // An explicit deployment runs the one speculative draft given by --spec METHOD:K (auto: off).
+  if (!s.spec_off_too && !s.specs.empty()) d.spec = s.specs.front();
   return d;
 }
 
@@ -118,7 +187,7 @@ std::string compare_gpus(const PerfRequest& req, const std::vector<std::string>&
       o = opts.front();
     } else {
       o.deployment = explicit_deployment(req, s, gpu);
-      o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu)), req.isl, req.osl);
+      o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu, s.engine)), req.isl, req.osl);
       o.label = perf::deployment_label(o.deployment);
     }
     o.label = fmt::format("{}: {}", gpu.name, o.label);
@@ -135,6 +204,27 @@ std::string compare_gpus(const PerfRequest& req, const std::vector<std::string>&
 }
 }  // namespace
 
+namespace {
+// `perf --min-tok-s-user X`: the deployment with the most output tokens/s per GPU among those whose tokens/s
+// per user reaches X, at its best concurrency; the envelope chart with the target when --svg is given.
+std::string interactive_choice(const PerfRequest& req, const std::vector<perf::DeploymentOption>& opts,
+                               const perf::EfficiencyTable& table, const std::string& title, report::Format f) {
+  const perf::FrontierChoice c = perf::best_option_at_interactivity(opts, table, req.isl, req.osl, req.min_tok_s_user);
+  if (!req.svg_path.empty()) write_svg(req.svg_path, report::frontier_envelope_svg(opts, title, req.min_tok_s_user));
+  if (c.index < 0) {
+    double best_user = 0;
+    for (const auto& o : opts)
+      if (o.frontier.feasible && !o.frontier.points.empty())
+        best_user = std::max(best_user, o.frontier.points.front().tok_s_per_user);
+    throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user),
+                     fmt::format("no searched deployment reaches it (the fastest reaches {:.1f} tok/s/user at one "
+                                 "request)", best_user));
+  }
+  const auto& o = opts[static_cast<std::size_t>(c.index)];
+  return report::render_interactive_choice(o, c.point, req.min_tok_s_user, req.isl, req.osl, f);
+}
+}  // namespace
+
 std::string perf(const PerfRequest& req, report::Format f) {
   if (const auto names = split_names(req.gpu); names.size() > 1) return compare_gpus(req, names, f);
   const PerfSetup s = setup(req);
@@ -144,25 +234,20 @@ std::string perf(const PerfRequest& req, report::Format f) {
   const std::string title_base = fmt::format("{} on {}, ISL {:.0f} / OSL {:.0f}", model->display_name, gpu.name, req.isl, req.osl);
 
   if (req.tp == 0 && req.pp == 0) {
-    const auto opts = perf::search_deployments(search_request(req, s, gpu), table);
+    auto opts = perf::search_deployments(search_request(req, s, gpu), table);
+    if (req.min_tok_s_user > 0) return interactive_choice(req, opts, table, title_base, f);
     std::string out = report::render_deployment_options(opts, static_cast<std::size_t>(std::max(1, req.top)), req.isl, req.osl, f);
     if (!opts.empty() && opts.front().frontier.feasible) {
       if (f == report::Format::table)
         out += "\nfrontier of the best deployment:\n" +
                report::render_frontier(opts.front().deployment, opts.front().frontier, req.isl, req.osl, f);
-      if (!req.svg_path.empty()) {
-        std::vector<report::FrontierSeries> series;
-        for (std::size_t i = 0; i < opts.size() && series.size() < 4; ++i)
-          if (opts[i].frontier.feasible)
-            series.push_back({fmt::format("{} (x{})", opts[i].label, opts[i].deployment.num_gpus()), &opts[i].frontier});
-        write_svg(req.svg_path, report::frontier_svg(series, title_base));
-      }
+      if (!req.svg_path.empty()) write_svg(req.svg_path, report::frontier_envelope_svg(opts, title_base, 0));
     }
     return out;
   }
 
   const perf::Deployment d = explicit_deployment(req, s, gpu);
-  const perf::StepModel sm(d, table.for_gpu(gpu));
+  const perf::StepModel sm(d, table.for_gpu(gpu, s.engine));
   const perf::Frontier fr = perf::frontier(sm, req.isl, req.osl);
   if (!req.svg_path.empty() && fr.feasible)
     write_svg(req.svg_path, report::frontier_svg({{perf::deployment_label(d), &fr}}, title_base));

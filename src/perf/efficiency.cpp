@@ -38,6 +38,8 @@ const KeyDef kKeys[] = {
     {"collective_latency_us", &Efficiency::collective_latency_s, 1e-6},
     {"step_overhead_ms", &Efficiency::step_overhead_s, 1e-3},
     {"seq_overhead_us", &Efficiency::seq_overhead_s, 1e-6},
+    {"host_overlap", &Efficiency::host_overlap, 1},
+    {"dp_prefill_balance", &Efficiency::dp_prefill_balance, 1},
     {"runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9},
     {"scaleout_gb_s_per_gpu", &Efficiency::scaleout_bytes_per_s, 1e9},
     {"hbm_bytes_per_gb", &Efficiency::hbm_bytes_per_gb, 1},

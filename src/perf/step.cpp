@@ -350,6 +350,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     kernels += kernels_per_layer(l);
   }
   fixed_kernels_s_ = (kernels / p + 2.0) * eff.kernel_fixed_s;
+  layers_stage_ = std::max(1.0, s.layers / p);
+  spec_q_ = d.spec.enabled() ? 1.0 + d.spec.draft_tokens : 1.0;
   attn_token_share_ = 1.0 / t;
   dp_ranks_ = dp ? t : 1;
 
@@ -430,16 +432,21 @@ void StepModel::add_prefill(BatchSummary& b, double start_pos, double chunk_toke
 // roof_p) (perf/kernel.hpp; the kernels of a group share one arithmetic intensity, so the roofline of their sums
 // is the sum of their rooflines), plus kernel_fixed_s per kernel launched; groups run one after another (no
 // overlap between groups), collectives are not overlapped with compute.
-double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
-                             double pairs_w, StepTime* out) const {
-  const double tokens = dec + pre;
-  const double sampled = dec + pre_seqs;
+//
+// Speculative decoding (q = draft_tokens + 1): the verify pass runs q query tokens of every decoding sequence
+// through the weight GEMMs, experts and lm_head (logits for each position), attends with q queries over the
+// same KV (read once per sequence, FLOPs x q) and writes q new KV entries.
+double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, double pre, double pre_seqs,
+                             double pairs, double pairs_w, StepTime* out) const {
+  const double dec_q = dec * q;
+  const double tokens = dec_q + pre;
+  const double sampled = dec_q + pre_seqs;
   // Attention DP: every MoE layer synchronises the t ranks, so the rank-local groups (dense linears, attention)
   // last as long as the busiest rank. Decode sequences spread evenly, but a prompt chunk lands on one rank:
   // the busiest rank prefills pre / r tokens with r = min(t, prefill sequences) ranks prefilling, i.e. the
   // prefill work of those groups is scaled by t / r (1 without attention DP).
   const double pre_scale = dp_ranks_ > 1 ? dp_ranks_ / std::clamp(pre_seqs, 1.0, dp_ranks_) : 1.0;
-  const double rank_tokens = dec + pre * pre_scale;
+  const double rank_tokens = dec_q + pre * pre_scale;
   pairs *= pre_scale;
   pairs_w *= pre_scale;
   // Dense linears and the lm_head.
@@ -461,7 +468,7 @@ double StepModel::stage_time(double dec, double ctx, double ctx_w, double pre, d
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.
-  const double dec_flops = ctx * attn_dec_flops_full_ + ctx_w * attn_dec_flops_win_ + tokens * recurrent_flops_per_tok_;
+  const double dec_flops = (ctx * attn_dec_flops_full_ + ctx_w * attn_dec_flops_win_) * q + tokens * recurrent_flops_per_tok_;
   const double dec_bytes = ctx * kv_read_full_ + ctx_w * kv_read_win_ + tokens * kv_write_per_tok_ +
                            dec * state_bytes_per_seq_;
   // Prefill attention runs at prefill_attention_efficiency() of the prompt length, taken as twice the mean
@@ -501,7 +508,7 @@ StepTime StepModel::step(const BatchSummary& b) const {
   const double m = p > 1 ? std::clamp(seqs, 1.0, p) : 1.0;
   const double inv_m = 1.0 / m;
   StepTime parts;
-  const double stage = stage_time(static_cast<double>(b.decode_seqs) * inv_m, b.decode_ctx_sum * inv_m,
+  const double stage = stage_time(static_cast<double>(b.decode_seqs) * inv_m, spec_q_, b.decode_ctx_sum * inv_m,
                                   b.decode_ctx_windowed_sum * inv_m, static_cast<double>(b.prefill_tokens) * inv_m,
                                   static_cast<double>(b.prefill_seqs) * inv_m, b.prefill_attn_pairs * inv_m,
                                   b.prefill_attn_pairs_windowed * inv_m, &parts);
@@ -514,9 +521,35 @@ StepTime StepModel::step(const BatchSummary& b) const {
   // spread over dp_ranks_ processes.
   // Under pipeline parallelism the host launches each of the m microbatches as its own iteration, so the fixed
   // per-iteration cost is paid m times per step.
-  r.overhead_s = eff_.step_overhead_s * m + eff_.seq_overhead_s * seqs / dp_ranks_;
-  r.total_s = std::max(m, p) * stage + r.overhead_s;
+  // Speculative decoding: draft_tokens sequential draft passes over the decoding sequences before the verify
+  // pass (each pass a draft model of draft_layers decoder layers plus the lm_head), on the last stage.
+  if (dep_.spec.enabled() && b.decode_seqs > 0)
+    r.draft_s = dep_.spec.draft_tokens * draft_pass_time(static_cast<double>(b.decode_seqs), b.decode_ctx_sum,
+                                                         b.decode_ctx_windowed_sum);
+  const double gpu_s = std::max(m, p) * stage + r.draft_s;
+  // Host work (scheduling, sampling set-up, launches): step_overhead per microbatch + seq_overhead per sequence
+  // per attention-DP rank. An overlap scheduler (TensorRT-LLM PyTorch backend, SGLang >= 0.4, vLLM async
+  // scheduling) prepares step n+1 while the GPU runs step n, hiding host_overlap of the shorter of the two.
+  const double host_s = eff_.step_overhead_s * m + eff_.seq_overhead_s * seqs / dp_ranks_;
+  r.overhead_s = host_s - std::clamp(eff_.host_overlap, 0.0, 1.0) * std::min(host_s, gpu_s);
+  r.total_s = gpu_s + r.overhead_s;
   return r;
+}
+
+double StepModel::draft_pass_time(double dec, double ctx, double ctx_w) const {
+  if (dec <= 0) return 0;
+  const double rp = eff_.roof_p;
+  // The lm_head (and logits) of the draft tokens: the target's head (MTP shares it; EAGLE-3's smaller draft
+  // vocabulary is not modelled, an overestimate).
+  const double head = roofline_s(head_flops_per_seq_ * dec * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_, rp) +
+                      logits_bytes_per_seq_ * dec * inv_mem_rate_;
+  // One target layer's share of a single-token decode step over the same sequences (one query each), scaled to
+  // draft_layers: weights, attention, experts and collectives as the target model runs them.
+  const double p = dep_.pp > 1 ? dep_.pp : 1;
+  const double stage = stage_time(dec / p, 1.0, ctx / p, ctx_w / p, 0, 0, 0, 0, nullptr) * p;
+  const double body = std::max(0.0, stage - head * 1.0 - fixed_kernels_s_);
+  const double per_layer = (body + fixed_kernels_s_) / (layers_stage_ * p);
+  return dep_.spec.draft_layers * per_layer + head;
 }
 
 }  // namespace tokenmath::perf

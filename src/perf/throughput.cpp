@@ -21,8 +21,13 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   const double budget = std::max(1, d.knobs.max_batched_tokens) * ranks;
   // Steps per request cycle: at least OSL (one token per step), more when the token budget cannot carry the
   // N*(ISL+OSL) tokens of a cycle in OSL steps.
-  const double cycle_steps = std::max(osl, n * (isl + osl) / budget);
-  const double dec = n * osl / cycle_steps;
+  // Speculative decoding: a decoding sequence emits acceptance_length tokens per step (so a request decodes
+  // in OSL / a steps) and puts draft_tokens + 1 query tokens into each verify pass (counted in the budget).
+  const double a = d.spec.enabled() ? std::max(1.0, d.spec.acceptance_length) : 1.0;
+  const double q = d.spec.enabled() ? 1.0 + d.spec.draft_tokens : 1.0;
+  const double decode_steps = std::max(1.0, osl / a);
+  const double cycle_steps = std::max(decode_steps, n * (isl + decode_steps * q) / budget);
+  const double dec = n * decode_steps / cycle_steps;
   const double pre = n * isl / cycle_steps;
   // Prefill arrives in lumps, not spread evenly over steps: the scheduler admits a waiting prompt whole (or one
   // chunk of it: at most knobs.chunked_prefill_tokens per attention-DP rank and the budget the decodes leave) into
@@ -32,9 +37,16 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   // A lump step is compute-bound and a decode-only step memory-bound, so the two costs add up over a cycle
   // instead of hiding one another, which is what measured saturated throughput shows (a kernel on its own
   // overlaps compute and memory almost fully: perf/kernel.hpp).
+  // Under attention DP with prefill balancing (Efficiency::dp_prefill_balance, e.g. TensorRT-LLM's
+  // attention_dp_config.enable_balance) the scheduler holds prompts until every rank has one, so a lump carries
+  // one prompt (or chunk) per rank and no rank stalls the others; without it a lump lands on one rank.
+  const Efficiency& eff = model.efficiency();
+  const double lump_prompts = (d.attention_dp && eff.dp_prefill_balance > 0.5) ? ranks : 1.0;
   const double chunk_cap =
-      std::max(1.0, std::min(budget - dec, static_cast<double>(std::max(1, d.knobs.chunked_prefill_tokens)) * ranks));
-  const double lump = pre > 0 ? std::min(chunk_cap, std::max(pre, std::min(std::max(1.0, isl), chunk_cap))) : 0.0;
+      std::max(1.0, std::min(budget - dec * q, static_cast<double>(std::max(1, d.knobs.chunked_prefill_tokens)) * ranks));
+  const double one_prompt = std::min(std::max(1.0, isl), chunk_cap);
+  const double lump =
+      pre > 0 ? std::min(chunk_cap, std::max(pre, std::min(chunk_cap, one_prompt * lump_prompts))) : 0.0;
   const double f = lump > 0 ? std::min(1.0, pre / lump) : 0.0;
   BatchSummary b;
   b.decode_seqs = std::max<std::int64_t>(1, std::llround(dec));
@@ -44,7 +56,7 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   if (w > 0) b.decode_ctx_windowed_sum = dec * std::min(isl + osl / 2, w);
   const StepTime dec_only = model.step(b);
   b.prefill_tokens = std::llround(lump);
-  b.prefill_seqs = lump > 0 ? std::max<std::int64_t>(1, std::llround(lump / std::min(std::max(1.0, isl), chunk_cap))) : 0;
+  b.prefill_seqs = lump > 0 ? std::max<std::int64_t>(1, std::llround(lump / one_prompt)) : 0;
   // A prompt token at position q attends q+1 tokens: average (ISL+1)/2; windowed layers: the mean of
   // min(q+1, w) over q uniform in [0, ISL), about w - w^2/(2*ISL) once ISL > w.
   b.prefill_attn_pairs = lump * (isl + 1) / 2;
@@ -52,19 +64,21 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   const StepTime with_prefill = lump > 0 ? model.step(b) : dec_only;
   // The average step: f lump steps, 1 - f decode-only steps (every field of the breakdown alike).
   for (double StepTime::*field : {&StepTime::total_s, &StepTime::linear_s, &StepTime::attention_s, &StepTime::moe_s,
-                                  &StepTime::comm_s, &StepTime::overhead_s, &StepTime::pipeline_bubble_s})
+                                  &StepTime::comm_s, &StepTime::overhead_s, &StepTime::pipeline_bubble_s,
+                                  &StepTime::draft_s})
     pt.breakdown.*field = f * with_prefill.*field + (1 - f) * dec_only.*field;
   pt.step_s = pt.breakdown.total_s;
   pt.decode_seqs_per_step = dec;
   pt.prefill_tokens_per_step = pre;
-  pt.output_tok_s = dec / pt.step_s;
+  pt.output_tok_s = dec * a / pt.step_s;
   pt.output_tok_s_per_gpu = pt.output_tok_s / d.num_gpus();
   // A user sees one token per step once decoding. Its prompt is prefilled in chunks of whatever budget the
   // decoding sequences leave (chunk = min(ISL, budget - decode)), one chunk per step, each step carrying the
   // decode batch too: TTFT = ceil(ISL / chunk) * step(decode batch + one chunk at the prompt's middle).
-  pt.tpot_s = pt.step_s;
+  pt.itl_s = pt.step_s;
+  pt.tpot_s = pt.step_s / a;
   pt.tok_s_per_user = 1.0 / pt.tpot_s;
-  const double chunk = std::clamp(budget - dec, 1.0, std::max(1.0, isl));
+  const double chunk = std::clamp(budget - dec * q, 1.0, std::max(1.0, isl));
   const double chunks = std::ceil(std::max(1.0, isl) / chunk);
   BatchSummary t;
   t.decode_seqs = std::max<std::int64_t>(0, std::llround(dec) - 1);
@@ -110,6 +124,78 @@ Precision default_activation_precision(Precision weights, const catalog::GpuSpec
   }
 }
 
+InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
+                                       std::int64_t max_concurrency) {
+  InteractivePoint r;
+  if (!model.feasible()) return r;
+  std::int64_t maxc = model.max_concurrent_seqs(isl + osl);
+  if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
+  if (maxc <= 0) return r;
+  // tokens/s per user falls as concurrency rises (a longer step): find the largest concurrency still meeting
+  // the target. Throughput rises with concurrency, so that is the best point of this deployment.
+  std::int64_t lo = 1, hi = maxc;
+  OperatingPoint at_lo = steady_state(model, isl, osl, 1);
+  if (at_lo.tok_s_per_user < min_tok_s_user) return r;
+  OperatingPoint at_hi = steady_state(model, isl, osl, hi);
+  if (at_hi.tok_s_per_user >= min_tok_s_user) {
+    r.ok = true;
+    r.point = at_hi;
+    return r;
+  }
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    OperatingPoint pm = steady_state(model, isl, osl, mid);
+    if (pm.tok_s_per_user >= min_tok_s_user) {
+      lo = mid;
+      at_lo = pm;
+    } else {
+      hi = mid;
+    }
+  }
+  r.ok = true;
+  r.point = at_lo;
+  return r;
+}
+
+FrontierChoice best_option_at_interactivity(const std::vector<DeploymentOption>& options, const EfficiencyTable& eff,
+                                            double isl, double osl, double min_tok_s_user) {
+  FrontierChoice best;
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    const auto& o = options[i];
+    if (!o.frontier.feasible) continue;
+    // Cheap bound first: the deployment's best throughput cannot beat the current choice.
+    if (best.index >= 0 && o.frontier.best.output_tok_s_per_gpu <= best.point.output_tok_s_per_gpu) continue;
+    const StepModel sm(o.deployment, eff.for_gpu(o.deployment.gpu, o.engine));
+    const InteractivePoint ip = best_at_interactivity(sm, isl, osl, min_tok_s_user);
+    if (ip.ok && (best.index < 0 || ip.point.output_tok_s_per_gpu > best.point.output_tok_s_per_gpu)) {
+      best.index = static_cast<int>(i);
+      best.point = ip.point;
+    }
+  }
+  return best;
+}
+
+std::vector<EnvelopePoint> frontier_envelope(const std::vector<DeploymentOption>& options) {
+  std::vector<EnvelopePoint> all;
+  for (std::size_t i = 0; i < options.size(); ++i)
+    if (options[i].frontier.feasible)
+      for (const auto& p : options[i].frontier.points) all.push_back({p.tok_s_per_user, p.output_tok_s_per_gpu, i});
+  // Walk from the most interactive point down: keep a point when it beats every more interactive one on
+  // throughput (ties broken by option order, deterministic).
+  std::stable_sort(all.begin(), all.end(), [](const EnvelopePoint& a, const EnvelopePoint& b) {
+    return a.tok_s_per_user > b.tok_s_per_user;
+  });
+  std::vector<EnvelopePoint> env;
+  double best = -1;
+  for (const auto& p : all)
+    if (p.output_tok_s_per_gpu > best) {
+      env.push_back(p);
+      best = p.output_tok_s_per_gpu;
+    }
+  std::reverse(env.begin(), env.end());
+  return env;
+}
+
 std::string deployment_label(const Deployment& d) {
   std::string par;
   if (d.attention_dp)
@@ -119,7 +205,14 @@ std::string deployment_label(const Deployment& d) {
   if (d.ep > 1 && !d.attention_dp) par += fmt::format(" EP{}", d.ep);
   if (d.attention_dp && d.ep != d.tp) par += fmt::format(" EP{}", d.ep);
   if (d.pp > 1) par += fmt::format(" PP{}", d.pp);
-  return fmt::format("{} {} kv={}", par, catalog::to_string(d.weight_precision), catalog::to_string(d.kv_precision));
+  std::string spec;
+  if (d.spec.enabled()) {
+    std::string m = d.spec.method;
+    for (auto& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    spec = fmt::format(" {}x{}", m, d.spec.draft_tokens);
+  }
+  return fmt::format("{} {} kv={}{}", par, catalog::to_string(d.weight_precision), catalog::to_string(d.kv_precision),
+                     spec);
 }
 
 std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const EfficiencyTable& eff) {
@@ -136,13 +229,25 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
     const Precision native = req.model->native_weight_precision;
     if (std::find(precisions.begin(), precisions.end(), native) == precisions.end()) precisions.push_back(native);
   }
-  const Efficiency e = eff.for_gpu(gpu);
+  const Efficiency e = eff.for_gpu(gpu, req.engine);
   const bool moe = req.model->is_moe();
+  std::vector<SpecDecode> specs;
+  if (req.spec_off_too || req.spec_options.empty()) specs.push_back(SpecDecode{});
+  for (const auto& sp : req.spec_options) specs.push_back(sp);
+  std::vector<int> counts = req.gpu_counts;
+  // Wide expert parallelism: attention DP + EP over 16-64 GPUs (one NVL72 domain, or HGX nodes over the
+  // scale-out network; the step model picks the link from the group size).
+  std::vector<int> wide;
+  if (moe && req.wide_ep) {
+    const int largest = counts.empty() ? 1 : *std::max_element(counts.begin(), counts.end());
+    for (int n : {16, 32, 64})
+      if (n > largest) wide.push_back(n);
+  }
   for (Precision wp : precisions) {
     std::vector<Precision> kvs = req.kv_precisions;
     if (kvs.empty()) kvs.push_back(gpu.peak_flops(ComputeClass::fp8) > 0 ? Precision::fp8 : Precision::bf16);
     for (Precision kv : kvs) {
-      for (int n : req.gpu_counts) {
+      for (int n : counts) {
         std::vector<Deployment> shapes;
         for (int tp = 1; tp <= n; tp *= 2) {
           if (n % tp) continue;
@@ -165,9 +270,30 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
             shapes.push_back(ep);
           }
         }
-        for (const auto& d : shapes) {
+        for (const auto& base : shapes)
+          for (const auto& sp : specs) {
+            Deployment d = base;
+            d.spec = sp;
+            StepModel sm(d, e);
+            DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine};
+            out.push_back(std::move(o));
+          }
+      }
+      for (int n : wide) {
+        Deployment d;
+        d.model = req.model;
+        d.gpu = gpu;
+        d.tp = d.ep = n;
+        d.attention_dp = true;
+        d.weight_precision = wp;
+        if (wp == req.model->native_weight_precision) use_native_weights(d);
+        d.activation_precision = default_activation_precision(wp, gpu);
+        d.kv_precision = kv;
+        d.knobs = req.knobs;
+        for (const auto& sp : specs) {
+          d.spec = sp;
           StepModel sm(d, e);
-          DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d)};
+          DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine};
           out.push_back(std::move(o));
         }
       }

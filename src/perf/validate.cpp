@@ -13,6 +13,7 @@
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/common/yaml_file.hpp"
+#include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
 namespace tokenmath::perf {
@@ -75,7 +76,7 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
 // Leading number of a cell ("131072 (128K)" -> 131072); nullopt when the cell does not start with one.
 std::optional<double> leading_number(const std::string& s) {
   std::size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  while (i < s.size() && (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == '~')) ++i;  // "~20000" = about
   if (i >= s.size() || !(std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) return std::nullopt;
   try {
     std::size_t used = 0;
@@ -110,7 +111,67 @@ std::optional<double> note_number(const std::string& notes, std::string_view key
 }
 
 const char* kSupportedMetrics[] = {"output_tokens_per_s_total", "output_tokens_per_s_per_gpu", "tokens_per_s_per_user",
-                                   "ttft_ms", "tpot_ms"};
+                                   "ttft_ms", "tpot_ms", "itl_ms"};
+
+// First capture group of `re` in the lower-cased text as a number; nullopt when absent.
+std::optional<double> regex_number(const std::string& lower, const std::regex& re) {
+  std::smatch m;
+  if (!std::regex_search(lower, m, re)) return std::nullopt;
+  try {
+    return std::stod(m[1].str());
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+// Speculative decoding as a row states it (notes, engine, scenario): method, draft tokens and acceptance.
+// Returns whether the row says anything about it; `out` is left off when the row says it was off.
+bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, SpecDecode& out) {
+  const std::string t = to_lower(row.notes + " ; " + row.engine + " ; " + row.scenario);
+  static const std::regex off(R"(no mtp|without mtp|speculative decoding off|no speculative decoding)");
+  const bool eagle = t.find("eagle3") != std::string::npos || t.find("eagle-3") != std::string::npos;
+  const bool mtp = t.find("mtp") != std::string::npos;
+  static const std::regex mtp_on(R"(mtp[- =]?(\d+)|(\d+) autoregressive|num_nextn_predict_layers (\d+)|mtp (\d+) draft|(\d+)-token window)");
+  std::smatch m;
+  std::optional<int> k;
+  if (mtp && std::regex_search(t, m, mtp_on)) {
+    for (std::size_t i = 1; i < m.size(); ++i)
+      if (m[i].matched) {
+        k = std::stoi(m[i].str());
+        if (i == 5) k = *k - 1;  // an N-token verify window drafts N - 1 tokens
+        break;
+      }
+  }
+  static const std::regex eagle_steps(R"(num-steps (\d+))");
+  if (eagle) {
+    if (auto v = regex_number(t, eagle_steps)) k = static_cast<int>(*v);
+  }
+  if (!(eagle || (mtp && k)) || !k || *k <= 0) return std::regex_search(t, off);
+  static const std::regex acc_len(R"(accep\w* (?:rate|length) (\d+\.\d+))");
+  static const std::regex acc_pct(R"(~?(\d+)% draft acceptance)");
+  std::optional<double> a = regex_number(t, acc_len);
+  if (a && *a < 1) a.reset();
+  if (!a)
+    if (auto pct = regex_number(t, acc_pct)) a = acceptance_length(*pct / 100.0, *k);
+  const auto spec = shipped_speculative().make(eagle ? "eagle3" : "mtp", *k, a);
+  if (!spec) return false;
+  out = *spec;
+  (void)model;
+  return true;
+}
+
+// Mean prompt and output lengths of a variable-length run from totals stated in the notes ("23260 input /
+// 22061 generated tokens in total" over "100 prompts").
+std::optional<std::pair<double, double>> stated_mean_lengths(const std::string& notes) {
+  const std::string t = to_lower(notes);
+  static const std::regex totals(R"((\d+) input / (\d+) generated tokens)");
+  static const std::regex prompts(R"((\d+) prompts)");
+  std::smatch m, n;
+  if (!std::regex_search(t, m, totals) || !std::regex_search(t, n, prompts)) return std::nullopt;
+  const double count = std::stod(n[1].str());
+  if (count <= 0) return std::nullopt;
+  return std::make_pair(std::stod(m[1].str()) / count, std::stod(m[2].str()) / count);
+}
 
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -175,7 +236,8 @@ std::int64_t stated_request_count(const std::string& notes) {
 
 Evaluated evaluate(const PreparedRow& r, const Deployment& base, const EfficiencyTable& table) {
   Evaluated out;
-  const Efficiency eff = table.for_gpu(base.gpu, r.engine ? r.engine->name : "");
+  Efficiency eff = table.for_gpu(base.gpu, r.engine ? r.engine->name : "");
+  if (r.host_overlap) eff.host_overlap = *r.host_overlap;
   PreparedRow tmp = r;
   tmp.deployment = base;
   const Deployment d = with_engine_knobs(tmp, eff);
@@ -300,6 +362,48 @@ std::string holdout_group(const PublishedRow& r) {
 
 bool is_saturated_throughput_metric(const std::string& metric) { return metric.rfind("output_tokens_per_s_", 0) == 0; }
 
+namespace {
+// One frontier row per measured point (rows sharing `point=<id>`) that gives both a per-user rate and a
+// per-GPU throughput: tokens/s per user from tokens_per_s_per_user, else 1000 / tpot_ms, else (at concurrency
+// 1) the system output rate; tokens/s per GPU from output_tokens_per_s_per_gpu, else the system rate / GPUs,
+// else (at concurrency 1) the per-user rate / GPUs.
+void append_frontier_rows(std::vector<PreparedRow>& rows) {
+  std::map<std::string, std::vector<std::size_t>> points;
+  std::vector<std::string> order;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].ok || rows[i].point_id.empty()) continue;
+    if (!points.count(rows[i].point_id)) order.push_back(rows[i].point_id);
+    points[rows[i].point_id].push_back(i);
+  }
+  for (const auto& id : order) {
+    const auto& idx = points[id];
+    std::optional<double> user, tpot, total, per_gpu;
+    for (std::size_t i : idx) {
+      const auto& r = rows[i];
+      if (r.row.metric == "tokens_per_s_per_user" && !r.per_user_with_context) user = r.measured;
+      if (r.row.metric == "tpot_ms") tpot = r.measured;
+      if (r.row.metric == "output_tokens_per_s_total") total = r.measured;
+      if (r.row.metric == "output_tokens_per_s_per_gpu") per_gpu = r.measured;
+    }
+    const PreparedRow& first = rows[idx.front()];
+    const double gpus = std::max(1, first.num_gpus);
+    const bool single = first.concurrency == 1;
+    if (!user && tpot) user = 1000.0 / *tpot;
+    if (!user && single && total) user = *total;
+    if (!per_gpu && total) per_gpu = *total / gpus;
+    if (!per_gpu && single && user) per_gpu = *user / gpus;
+    if (!user || !per_gpu || first.concurrency <= 0) continue;  // saturation runs have no interactivity target
+    PreparedRow f = first;
+    f.row.metric = kFrontierMetric;
+    f.row.value = fmt::format("{}", *per_gpu);
+    f.row.unit = "tokens/s/gpu";
+    f.measured = *per_gpu;
+    f.frontier_min_tok_s_user = *user;
+    rows.push_back(std::move(f));
+  }
+}
+}  // namespace
+
 std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, const catalog::Catalog& cat) {
   std::vector<PreparedRow> out;
   const auto& engines = shipped_engine_profiles();
@@ -323,13 +427,25 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       continue;
     }
     const auto* gpu = cat.resolve_gpu(row.gpu);
+    // "H100 (variant not stated)": the base name resolves to the usual (SXM) part.
+    if (!gpu && row.gpu.find(" (") != std::string::npos) {
+      gpu = cat.resolve_gpu(row.gpu.substr(0, row.gpu.find(" (")));
+      if (gpu) r.caveat = "GPU variant not stated: taken as " + gpu->id;
+    }
     if (!gpu) {
       skip("unknown GPU '" + row.gpu + "'");
       continue;
     }
     r.model_id = model->id;
     r.gpu_id = gpu->id;
-    const auto isl = leading_number(row.isl), osl = leading_number(row.osl);
+    auto isl = leading_number(row.isl), osl = leading_number(row.osl);
+    if (!isl || !osl) {
+      if (const auto means = stated_mean_lengths(row.notes)) {
+        isl = means->first;
+        osl = means->second;
+        r.caveat = fmt::format("variable lengths: means {:.0f}/{:.0f} from the stated totals", *isl, *osl);
+      }
+    }
     if (!isl || !osl || *isl <= 0 || *osl <= 0) {
       skip("ISL/OSL not fixed in the row (isl '" + row.isl + "', osl '" + row.osl + "')");
       continue;
@@ -347,8 +463,11 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       skip("GPU count not stated ('" + row.num_gpus + "') for a whole-system metric");
       continue;
     }
-    const auto tp = exact_number(row.tp), pp = exact_number(row.pp), ep = exact_number(row.ep);
-    if (!row.ep.empty() && !ep) {
+    const auto tp = exact_number(row.tp), pp = exact_number(row.pp);
+    // "not stated" = the engine's default (no expert parallelism unless attention DP is on).
+    const bool ep_unstated = to_lower(row.ep).find("not stated") != std::string::npos;
+    const auto ep = ep_unstated ? std::nullopt : leading_number(row.ep);
+    if (!row.ep.empty() && !ep && !ep_unstated) {
       skip("expert-parallel layout not numeric ('" + row.ep + "')");
       continue;
     }
@@ -395,7 +514,9 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       d.ep = ep ? static_cast<int>(*ep) : 1;
       // Attention data parallelism where the source says so (MoE runs in the TensorRT-LLM docs use it);
       // experts then shard over the whole group unless an EP size is given.
-      if (model->is_moe() && contains(row.notes, "attention dp") && d.tp > 1) {
+      if (model->is_moe() && d.tp > 1 &&
+          (contains(row.notes, "attention dp") || contains(row.notes, "dp-attention") ||
+           contains(row.notes, "attention_dp true") || contains(row.notes, "(dep"))) {
         d.attention_dp = true;
         if (!ep) d.ep = d.tp;
       }
@@ -411,17 +532,106 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
         break;
       }
     }
-    const auto conc = exact_number(row.concurrency_or_batch);
+    const auto conc = leading_number(row.concurrency_or_batch);
     r.concurrency = conc ? static_cast<std::int64_t>(*conc) : 0;
+    // "2 per rank": every GPU (attention-DP rank) runs that many.
+    if (conc && contains(row.concurrency_or_batch, "per rank")) r.concurrency *= r.num_gpus;
+    {
+      const auto pos = row.notes.find("point=");
+      if (pos != std::string::npos) {
+        const auto end = row.notes.find_first_of(";, ", pos);
+        r.point_id = row.notes.substr(pos + 6, end == std::string::npos ? std::string::npos : end - pos - 6);
+      }
+    }
+    r.spec_stated = stated_spec(row, *model, r.deployment.spec);
+    if (contains(row.notes, "no overlap") || contains(row.notes, "overlap off")) r.host_overlap = 0.0;
+    else if (contains(row.notes, "overlap scheduling on")) r.host_overlap = 1.0;
     r.num_requests = stated_request_count(row.notes);
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
-    if (contains(row.notes, "mtp") || contains(row.engine, "mtp")) r.caveat = "speculative decoding (MTP) not modelled";
-    if (contains(row.scenario, "disagg")) r.caveat = "prefill/decode disaggregation not modelled";
+    if (contains(row.scenario, "disagg") || contains(row.scenario, "pd-"))
+      r.caveat = "prefill/decode disaggregation not modelled (predicted as co-located)";
     r.ok = true;
     out.push_back(std::move(r));
   }
+  append_frontier_rows(out);
   return out;
 }
+
+namespace {
+// A frontier row as a user would ask it: the best tokens/s per GPU over the deployment search (at most the
+// row's GPU count per replica; the row's engine, weight and KV precision; its speculative decoding when the
+// row states it, else with and without the shipped defaults) that meets the measured tokens/s per user.
+RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& eff) {
+  RowPrediction p;
+  SearchRequest req;
+  req.model = r.deployment.model;
+  req.gpu = r.deployment.gpu;
+  req.precisions = {r.deployment.weight_precision};
+  req.kv_precisions = {r.deployment.kv_precision};
+  req.gpu_counts.clear();
+  for (int n = 1; n <= std::max(1, r.num_gpus) && n <= 8; n *= 2) req.gpu_counts.push_back(n);
+  req.wide_ep = r.num_gpus > 8;
+  req.isl = r.isl;
+  req.osl = r.osl;
+  if (r.engine) {
+    req.engine = r.engine->name;
+    if (r.engine->max_num_seqs > 0) req.knobs.max_num_seqs = r.engine->max_num_seqs;
+    if (r.engine->max_batched_tokens > 0)
+      req.knobs.max_batched_tokens = req.knobs.chunked_prefill_tokens = r.engine->max_batched_tokens;
+    req.knobs.kv_mem_fraction = r.engine->kv_mem_fraction;
+  }
+  if (r.spec_stated) {
+    req.spec_off_too = !r.deployment.spec.enabled();
+    if (r.deployment.spec.enabled()) req.spec_options = {r.deployment.spec};
+  } else {
+    req.spec_options = shipped_speculative().search_options(*r.deployment.model);
+  }
+  EfficiencyTable table = eff;
+  if (r.host_overlap)
+    for (auto& en : table.engines)
+      if (r.engine && en.name == r.engine->name) en.overrides["host_overlap"] = *r.host_overlap;
+  auto options = search_deployments(req, table);
+  // Wide EP beyond the row's GPU count is not allowed.
+  options.erase(std::remove_if(options.begin(), options.end(),
+                               [&](const DeploymentOption& o) { return o.deployment.num_gpus() > std::max(1, r.num_gpus); }),
+                options.end());
+  // The measured system: N GPUs with c requests in flight. A deployment of n GPUs runs R = N / n replicas, each
+  // with at most max(1, c / R) requests; min(R, c) replicas are busy. Its per-GPU rate is the busy replicas'
+  // output over all N GPUs, at the largest per-replica concurrency that still meets the per-user rate.
+  const double n_sys = std::max(1, r.num_gpus);
+  const double c_sys = static_cast<double>(std::max<std::int64_t>(1, r.concurrency));
+  int best = -1;
+  OperatingPoint best_pt;
+  double best_rate = 0;
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    const auto& o = options[i];
+    if (!o.frontier.feasible) continue;
+    const int n = o.deployment.num_gpus();
+    if (static_cast<int>(n_sys) % n) continue;
+    const double replicas = n_sys / n;
+    const auto cap = static_cast<std::int64_t>(std::max(1.0, std::floor(c_sys / replicas)));
+    const StepModel sm(o.deployment, table.for_gpu(o.deployment.gpu, o.engine));
+    const InteractivePoint ip = best_at_interactivity(sm, r.isl, r.osl, r.frontier_min_tok_s_user, cap);
+    if (!ip.ok) continue;
+    const double rate = ip.point.output_tok_s * std::min(replicas, c_sys) / n_sys;
+    if (best < 0 || rate > best_rate) {
+      best = static_cast<int>(i);
+      best_pt = ip.point;
+      best_rate = rate;
+    }
+  }
+  if (best < 0) {
+    p.reason = fmt::format("no deployment reaches {:.1f} tok/s/user", r.frontier_min_tok_s_user);
+    return p;
+  }
+  p.predicted = best_rate;
+  p.error_pct = (p.predicted - r.measured) / r.measured * 100.0;
+  p.deployment = options[static_cast<std::size_t>(best)].label;
+  p.concurrency = best_pt.concurrency;
+  p.ok = true;
+  return p;
+}
+}  // namespace
 
 RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
   RowPrediction p;
@@ -429,6 +639,7 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
     p.reason = r.skip_reason;
     return p;
   }
+  if (r.row.metric == kFrontierMetric) return predict_frontier_row(r, eff);
   Evaluated best;
   if (r.search_parallelism) {
     // Parallelism not published. On GPUs with a scale-up fabric (NVLink) engines run tensor parallelism across
@@ -441,9 +652,20 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
       Deployment d = r.deployment;
       d.tp = tp;
       d.pp = r.num_gpus / tp;
-      Evaluated e = evaluate(r, d, eff);
-      if (e.ok && (!best.ok || e.point.output_tok_s_per_gpu > best.point.output_tok_s_per_gpu)) best = e;
-      if (!best.ok && !e.ok) best.reason = e.reason;
+      std::vector<Deployment> shapes{d};
+      // MoE: the engines' expert-parallel layouts too (EP across the group, with and without attention DP).
+      if (d.model->is_moe() && d.pp == 1 && tp > 1) {
+        Deployment ep = d;
+        ep.ep = tp;
+        shapes.push_back(ep);
+        ep.attention_dp = true;
+        shapes.push_back(ep);
+      }
+      for (const auto& sh : shapes) {
+        Evaluated e = evaluate(r, sh, eff);
+        if (e.ok && (!best.ok || e.point.output_tok_s_per_gpu > best.point.output_tok_s_per_gpu)) best = e;
+        if (!best.ok && !e.ok) best.reason = e.reason;
+      }
     }
   } else {
     best = evaluate(r, r.deployment, eff);
@@ -465,6 +687,8 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
     p.predicted = pt.ttft_s * 1e3;
   else if (m == "tpot_ms")
     p.predicted = pt.tpot_s * 1e3;
+  else if (m == "itl_ms")
+    p.predicted = pt.itl_s * 1e3;
   p.error_pct = (p.predicted - r.measured) / r.measured * 100.0;
   p.deployment = deployment_label(best.deployment);
   p.concurrency = pt.concurrency;
@@ -486,7 +710,7 @@ ErrorStats error_stats(std::vector<double> e) {
 
 ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff) {
   ValidationResult v;
-  std::vector<double> all, sat;
+  std::vector<double> all, sat, fr;
   std::map<std::string, std::vector<double>> by_model, by_gpu, by_metric, by_source;
   for (const auto& r : rows) {
     ValidationRow vr{r, predict_row(r, eff)};
@@ -502,6 +726,7 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
         const double e = vr.prediction.error_pct;
         all.push_back(e);
         if (is_saturated_throughput_metric(r.row.metric)) sat.push_back(e);
+        if (r.row.metric == kFrontierMetric) fr.push_back(e);
         by_model[r.model_id].push_back(e);
         by_gpu[r.gpu_id].push_back(e);
         by_metric[r.row.metric].push_back(e);
@@ -512,6 +737,7 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
   }
   v.overall = error_stats(all);
   v.saturated = error_stats(sat);
+  v.frontier = error_stats(fr);
   for (auto& [k, e] : by_model) v.by_model[k] = error_stats(e);
   for (auto& [k, e] : by_gpu) v.by_gpu[k] = error_stats(e);
   for (auto& [k, e] : by_metric) v.by_metric[k] = error_stats(e);

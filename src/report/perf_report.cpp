@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenmath/report/perf.hpp"
+#include "tokenmath/report/svg.hpp"
 
 namespace tokenmath::report {
 
@@ -17,6 +18,7 @@ json point_json(const perf::OperatingPoint& p) {
               {"tok_s_per_user", p.tok_s_per_user},
               {"ttft_s", p.ttft_s},
               {"tpot_s", p.tpot_s},
+              {"itl_s", p.itl_s},
               {"output_tok_s", p.output_tok_s},
               {"step_s", p.step_s},
               {"prefill_tokens_per_step", p.prefill_tokens_per_step},
@@ -26,6 +28,7 @@ json point_json(const perf::OperatingPoint& p) {
                 {"attention", p.breakdown.attention_s},
                 {"comm", p.breakdown.comm_s},
                 {"overhead", p.breakdown.overhead_s},
+                {"draft", p.breakdown.draft_s},
                 {"pipeline_bubble", p.breakdown.pipeline_bubble_s}}}};
 }
 
@@ -117,6 +120,47 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
   return out;
 }
 
+std::string render_interactive_choice(const perf::DeploymentOption& o, const perf::OperatingPoint& p,
+                                     double min_tok_s_user, double isl, double osl, Format fmt) {
+  const auto& d = o.deployment;
+  if (fmt == Format::json) {
+    json j{{"model", d.model ? d.model->id : ""},
+           {"gpu", d.gpu.id},
+           {"min_tok_s_user", min_tok_s_user},
+           {"deployment", o.label},
+           {"engine", o.engine},
+           {"gpus_per_replica", d.num_gpus()},
+           {"isl", isl},
+           {"osl", osl},
+           {"speculative", d.spec.enabled() ? json{{"method", d.spec.method},
+                                                   {"draft_tokens", d.spec.draft_tokens},
+                                                   {"acceptance_length", d.spec.acceptance_length}}
+                                            : json(nullptr)},
+           {"point", point_json(p)}};
+    return j.dump(2) + "\n";
+  }
+  Table t({{"deployment", "deployment", 0},
+           {"gpus", "GPUs", 0},
+           {"concurrency", "concurrency", 0},
+           {"output_tok_s_per_gpu", "tok/s/GPU", 1},
+           {"tok_s_per_user", "tok/s/user", 1},
+           {"tpot_ms", "TPOT ms", 2},
+           {"itl_ms", "ITL ms", 2},
+           {"ttft_s", "TTFT s", 3}});
+  t.add_row({o.label, static_cast<long long>(d.num_gpus()), static_cast<long long>(p.concurrency),
+             p.output_tok_s_per_gpu, p.tok_s_per_user, p.tpot_s * 1e3, p.itl_s * 1e3, p.ttft_s});
+  if (fmt != Format::table) return t.render(fmt);
+  std::string out = fmt::format(
+      "best deployment at >= {} tok/s/user (ISL {:.0f} / OSL {:.0f}, engine profile {}):\n", format_number(min_tok_s_user, 1),
+      isl, osl, o.engine.empty() ? "none" : o.engine);
+  out += t.render(fmt);
+  if (d.spec.enabled())
+    out += fmt::format("speculative decoding: {} with {} draft tokens, {:.2f} tokens accepted per step "
+                       "(data/perf/speculative.yaml)\n",
+                       d.spec.method, d.spec.draft_tokens, d.spec.acceptance_length);
+  return out;
+}
+
 std::string render_deployment_options(const std::vector<perf::DeploymentOption>& opts, std::size_t max_rows,
                                       double isl, double osl, Format fmt) {
   Table t({{"deployment", "deployment", 0},
@@ -202,6 +246,54 @@ std::string frontier_svg(const std::vector<FrontierSeries>& series, const std::s
                      series[i].label);
   }
   return s + "</svg>\n";
+}
+
+std::string frontier_envelope_svg(const std::vector<perf::DeploymentOption>& options, const std::string& title,
+                                  double min_tok_s_user) {
+  const auto env = perf::frontier_envelope(options);
+  svg::LineChart c;
+  c.title = title;
+  c.x_label = "tokens/s per user";
+  c.y_label = "output tokens/s per GPU";
+  c.log_x = true;
+  c.log_y = true;
+  c.width = 1000;
+  c.height = 520;
+  for (const auto& o : options) {
+    if (!o.frontier.feasible) continue;
+    svg::Series s;
+    s.faint = true;  // one per deployment, beneath the envelope
+    for (const auto& p : o.frontier.points)
+      if (p.tok_s_per_user > 0 && p.output_tok_s_per_gpu > 0) s.points.emplace_back(p.tok_s_per_user, p.output_tok_s_per_gpu);
+    if (s.points.size() > 1) c.series.push_back(std::move(s));
+  }
+  svg::Series e;
+  e.label = "envelope (best deployment at each tokens/s per user)";
+  for (const auto& p : env) e.points.emplace_back(p.tok_s_per_user, p.output_tok_s_per_gpu);
+  if (!e.points.empty()) c.series.push_back(std::move(e));
+  // Label where the owning deployment changes along the envelope.
+  std::size_t last = static_cast<std::size_t>(-1);
+  for (const auto& p : env) {
+    if (p.option == last) continue;
+    last = p.option;
+    c.markers.push_back({p.tok_s_per_user, p.output_tok_s_per_gpu,
+                         fmt::format("{} (x{})", options[p.option].label, options[p.option].deployment.num_gpus())});
+  }
+  if (min_tok_s_user > 0) {
+    double ymin = 1e300, ymax = 0;
+    for (const auto& p : env) {
+      ymin = std::min(ymin, p.output_tok_s_per_gpu);
+      ymax = std::max(ymax, p.output_tok_s_per_gpu);
+    }
+    if (ymax > 0) {
+      svg::Series t;
+      t.label = fmt::format("target {} tok/s/user", format_number(min_tok_s_user, 0));
+      t.dashed = true;
+      t.points = {{min_tok_s_user, ymin}, {min_tok_s_user, ymax}};
+      c.series.push_back(std::move(t));
+    }
+  }
+  return svg::line_chart(c);
 }
 
 std::string render_validation(const perf::ValidationResult& v, Format fmt) {

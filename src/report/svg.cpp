@@ -151,17 +151,22 @@ std::string line_chart(const LineChart& c) {
                      c.height - 14, escape(c.x_label));
   out += fmt::format("<text transform=\"translate(18,{}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
                      (top + c.height - bottom) / 2, escape(c.y_label));
+  std::size_t legend = 0;
   for (std::size_t i = 0; i < c.series.size(); ++i) {
     const auto& s = c.series[i];
-    const char* color = kPalette[i % kPaletteSize];
     std::string pts;
     for (const auto& [x, y] : s.points) {
       if (!std::isfinite(x) || !std::isfinite(y) || (c.log_x && x <= 0) || (c.log_y && y <= 0)) continue;
       pts += fmt::format("{:.1f},{:.1f} ", X(x), Y(y));
     }
+    if (s.faint) {
+      out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#c8c8c8\" stroke-width=\"1\"/>\n", pts);
+      continue;
+    }
+    const char* color = kPalette[legend % kPaletteSize];
     out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", pts, color,
                        s.dashed ? " stroke-dasharray=\"6,4\"" : "");
-    const int ly = top + 14 + static_cast<int>(i) * 18;
+    const int ly = top + 14 + static_cast<int>(legend++) * 18;
     out += fmt::format(
         "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"{5}/>"
         "<text x=\"{4}\" y=\"{6}\">{7}</text>\n",

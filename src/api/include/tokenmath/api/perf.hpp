@@ -19,6 +19,14 @@ struct PerfRequest {
   double kv_mem_fraction = 0;
   int top = 5;                  // deployments listed when searching
   std::string svg_path;         // write the frontier chart here ("" = none)
+  // Searching: the best deployment whose tokens/s per user is at least this (0 = the max-throughput ranking).
+  double min_tok_s_user = 0;
+  // Engine profile whose software factors apply (host overlap, attention-DP prefill balancing): a name of
+  // data/perf/engines.yaml ("none" = the fitted defaults of the trtllm-bench perf-overview runs).
+  std::string engine = "trtllm-pytorch";
+  // Speculative decoding: "auto" (search tries off and the model's shipped drafts), "off", or METHOD:K[:A]
+  // (mtp, eagle3, ngram; K draft tokens; A acceptance length, default from data/perf/speculative.yaml).
+  std::string spec = "auto";
 };
 // Frontier of one deployment, or the best few deployments (and the frontier of the best) when no parallelism
 // is given; with several comma-separated GPUs, the best deployment on each (one row each, one chart).

@@ -39,6 +39,12 @@ struct Efficiency {
   double collective_latency_s = 8e-6;     // fixed cost per collective (launch + sync)
   double step_overhead_s = 1.5e-3;        // per engine step: scheduling, sampling, launch gaps
   double seq_overhead_s = 0.0;            // per running sequence per step (host-side bookkeeping)
+  // Share of the host time hidden under the GPU time of the previous step: 1 for engines with an overlap
+  // scheduler (the host prepares step n+1 while the GPU runs step n), 0 for runtimes that wait.
+  double host_overlap = 0.0;
+  // 1 when an attention-DP engine balances prefill across ranks (waits until every rank has a prompt to
+  // prefill, so the ranks prefill together instead of one rank stalling the others at each MoE layer).
+  double dp_prefill_balance = 0.0;
   double runtime_reserve_bytes = 3e9;     // per GPU: CUDA context, GEMM workspaces, NCCL buffers, graphs
   double scaleout_bytes_per_s = 50e9;     // per GPU per direction when a replica spans scale-up domains
   double hbm_bytes_per_gb = 1e9;          // bytes per GB of capacity as the catalog prints it

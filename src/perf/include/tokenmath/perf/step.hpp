@@ -22,6 +22,18 @@ struct EngineKnobs {
   int chunked_prefill_tokens = 8192;
 };
 
+// Speculative decoding (MTP, EAGLE-3, n-gram): every decode step a draft model proposes `draft_tokens` tokens per
+// sequence (one draft pass each), then the target model verifies draft_tokens + 1 positions of every sequence in
+// one forward pass; on average `acceptance_length` tokens (accepted drafts + the bonus token) are emitted per
+// sequence per step. Off when draft_tokens == 0. Defaults per model family: data/perf/speculative.yaml.
+struct SpecDecode {
+  std::string method;            // "mtp", "eagle3", "ngram" ("" = off)
+  int draft_tokens = 0;          // k: tokens drafted per sequence per step
+  double acceptance_length = 1;  // mean tokens emitted per sequence per step, in [1, k + 1]
+  double draft_layers = 0;       // decoder layers one draft pass runs (MTP module, EAGLE head: 1; n-gram: 0)
+  bool enabled() const { return draft_tokens > 0; }
+};
+
 // One model replica. tp = GPUs in the tensor/expert-parallel group of one pipeline stage;
 // ep (<= tp, divides tp) experts are sharded ep-ways, each expert tensor-parallel tp/ep ways;
 // attention_dp: attention runs data-parallel across the tp GPUs (each holds full attention weights and its
@@ -40,6 +52,7 @@ struct Deployment {
   catalog::Precision activation_precision = catalog::Precision::bf16;  // GEMM compute precision
   catalog::Precision kv_precision = catalog::Precision::bf16;
   EngineKnobs knobs;
+  SpecDecode spec;
   int num_gpus() const { return tp * pp; }
   catalog::Precision dense_weight_precision() const { return non_expert_weight_precision.value_or(weight_precision); }
 };
@@ -69,7 +82,9 @@ struct StepTime {
   double attention_s = 0;   // attention score/value incl. KV reads
   double moe_s = 0;         // expert GEMMs / expert-weight reads
   double comm_s = 0;        // TP all-reduce, EP all-to-all, PP send/recv
-  double overhead_s = 0;    // fixed per-step cost (scheduling, launch)
+  double overhead_s = 0;    // host cost per step left visible (scheduling, sampling, launch; hidden under an
+                            // overlap scheduler while the GPU is busy)
+  double draft_s = 0;       // speculative decoding: draft passes (verify cost is in the groups above)
   double pipeline_bubble_s = 0;
 };
 
@@ -126,8 +141,11 @@ class StepModel {
   void add_prefill(BatchSummary& b, double start_pos, double chunk_tokens) const;
 
  private:
-  double stage_time(double dec, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
+  // `q` = query tokens per decoding sequence (1, or draft_tokens + 1 when verifying a speculative draft).
+  double stage_time(double dec, double q, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
                     double pairs_w, StepTime* out) const;
+  // One draft pass of speculative decoding over `dec` sequences (per pipeline stage-equivalent).
+  double draft_pass_time(double dec, double ctx, double ctx_w) const;
 
   Deployment dep_;
   Efficiency eff_;
@@ -172,6 +190,8 @@ class StepModel {
   double fixed_kernels_s_ = 0;         // kernel_fixed_s x kernels the stage launches per step
   double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
   double dp_ranks_ = 1;                // attention-DP ranks (1 without attention DP)
+  double layers_stage_ = 1;            // decoder layers per pipeline stage
+  double spec_q_ = 1;                  // query tokens per decoding sequence in the (verify) forward pass
 };
 
 }  // namespace tokenmath::perf

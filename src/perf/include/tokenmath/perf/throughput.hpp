@@ -18,7 +18,8 @@ struct OperatingPoint {
   double output_tok_s = 0;            // output tokens/s of one replica
   double output_tok_s_per_gpu = 0;
   double tok_s_per_user = 0;          // 1 / TPOT
-  double tpot_s = 0;                  // time per output token seen by a user (one step)
+  double tpot_s = 0;                  // time per output token seen by a user (one step / acceptance length)
+  double itl_s = 0;                   // time between streamed chunks (one engine step)
   double ttft_s = 0;                  // prompt prefill at this load (no queueing: closed loop)
   double e2e_s = 0;                   // ttft + (osl - 1) * tpot
   StepTime breakdown;                 // of the average step
@@ -47,7 +48,8 @@ Frontier frontier(const StepModel& model, double isl, double osl);
 struct DeploymentOption {
   Deployment deployment;
   Frontier frontier;
-  std::string label;  // e.g. "TP4 fp8 kv=fp8" / "DEP8 fp8"
+  std::string label;  // e.g. "TP4 fp8 kv=fp8" / "DEP8 fp8 MTPx2"
+  std::string engine; // engine profile whose efficiency factors priced it ("" = defaults)
 };
 
 struct SearchRequest {
@@ -59,12 +61,47 @@ struct SearchRequest {
   std::vector<int> gpu_counts = {1, 2, 4, 8};  // GPUs per replica to try
   double isl = 1024, osl = 1024;
   EngineKnobs knobs;
+  std::string engine;  // engine profile (data/perf/engines.yaml name) whose efficiency overrides apply; "" = none
+  // Speculative decoding choices besides "off": empty = none tried. `speculative_choices(model)` gives the
+  // shipped defaults (data/perf/speculative.yaml).
+  std::vector<SpecDecode> spec_options;
+  bool spec_off_too = true;  // also try without speculative decoding
+  // MoE models: also try wide expert parallelism with attention DP over more GPUs than one 8-GPU node (16, 32,
+  // 64: inside an NVL72 domain over NVLink, else across nodes over the scale-out network).
+  bool wide_ep = true;
 };
 
 // Tries TP (and PP for counts beyond the scale-up domain), attention-DP + EP for MoE models, over precisions
 // and GPU counts; keeps feasible deployments, best output tokens/s per GPU first. Infeasible ones are returned
 // after the feasible ones with their reason.
 std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const EfficiencyTable& eff);
+
+// The operating point of one deployment with the most output tokens/s per GPU whose tokens/s per user is at
+// least `min_tok_s_user` (binary search over the concurrency, 1..max concurrency). ok=false when even one
+// request at a time is slower than that.
+struct InteractivePoint {
+  bool ok = false;
+  OperatingPoint point;
+};
+// `max_concurrency` > 0 caps the concurrency searched (a run that had at most that many requests in flight).
+InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
+                                       std::int64_t max_concurrency = 0);
+
+// Over a search's options: the best tok/s/GPU meeting `min_tok_s_user`; index into `options` or -1.
+struct FrontierChoice {
+  int index = -1;
+  OperatingPoint point;
+};
+FrontierChoice best_option_at_interactivity(const std::vector<DeploymentOption>& options, const EfficiencyTable& eff,
+                                            double isl, double osl, double min_tok_s_user);
+
+// Pareto envelope over the frontiers of `options`: the points no other point beats on both tokens/s per user
+// and tokens/s per GPU, by tokens/s per user ascending; `option` indexes `options`.
+struct EnvelopePoint {
+  double tok_s_per_user = 0, output_tok_s_per_gpu = 0;
+  std::size_t option = 0;
+};
+std::vector<EnvelopePoint> frontier_envelope(const std::vector<DeploymentOption>& options);
 
 // Default activation (GEMM) precision for a weight precision on a GPU: fp8 weights -> fp8 GEMMs, nvfp4/mxfp4 ->
 // fp4 GEMMs where the GPU has fp4, int4 -> bf16 (weight-only).

@@ -57,6 +57,13 @@ struct PreparedRow {
   double measured = 0;
   bool per_user_with_context = false;
   const EngineProfile* engine = nullptr;
+  std::string point_id;          // "point=<id>" of the notes: rows of one measured operating point share it
+  bool spec_stated = false;      // the row says whether speculative decoding was on (deployment.spec)
+  std::optional<double> host_overlap;  // the row says the overlap scheduler was on (1) or off (0)
+  // Frontier rows (metric "frontier_tok_s_per_gpu", built from a point's measured rows): the measured
+  // tokens/s per user the prediction must meet; the prediction is the best tokens/s per GPU of the deployment
+  // search (the row's engine, precision and speculative decoding when stated; at most num_gpus GPUs).
+  double frontier_min_tok_s_user = 0;
 };
 
 struct RowPrediction {
@@ -84,6 +91,8 @@ std::vector<std::vector<std::string>> read_csv_table(const std::filesystem::path
 
 // Rows counted towards the accuracy target: saturated throughput (`output_tokens_per_s_*`).
 bool is_saturated_throughput_metric(const std::string& metric);
+// The synthetic metric of a frontier point: tokens/s per GPU at the point's measured tokens/s per user.
+inline constexpr const char* kFrontierMetric = "frontier_tok_s_per_gpu";
 
 struct ValidationRow {
   PreparedRow prepared;
@@ -95,6 +104,7 @@ struct ValidationResult {
   int predicted = 0, skipped = 0, suspect = 0, failed = 0;
   ErrorStats overall;      // all predicted rows except SUSPECT ones
   ErrorStats saturated;    // output_tokens_per_s_* rows except SUSPECT ones
+  ErrorStats frontier;     // frontier_tok_s_per_gpu rows (one per measured point with a per-user rate)
   std::map<std::string, ErrorStats> by_model, by_gpu, by_metric, by_source;
 };
 

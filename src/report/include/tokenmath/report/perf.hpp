@@ -20,12 +20,21 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
 // Best deployments of a search (feasible first), one row each with its max-throughput point.
 std::string render_deployment_options(const std::vector<perf::DeploymentOption>& opts, std::size_t max_rows,
                                       double isl, double osl, Format fmt);
+// `perf --min-tok-s-user`: the chosen deployment and its operating point. json: {model, gpu, min_tok_s_user,
+// deployment, engine, gpus_per_replica, isl, osl, speculative, point}.
+std::string render_interactive_choice(const perf::DeploymentOption& o, const perf::OperatingPoint& p,
+                                     double min_tok_s_user, double isl, double osl, Format fmt);
 // SVG line chart: x = tokens/s per user, y = output tokens/s per GPU, one series per frontier.
 struct FrontierSeries {
   std::string label;
   const perf::Frontier* frontier;
 };
 std::string frontier_svg(const std::vector<FrontierSeries>& series, const std::string& title);
+// The envelope over all searched deployments: every feasible deployment's curve faint grey beneath, the Pareto
+// envelope (best tok/s/GPU at each tok/s/user over all of them) bold, labelled with the deployment that owns
+// each envelope point; `min_tok_s_user` > 0 draws that target as a vertical line.
+std::string frontier_envelope_svg(const std::vector<perf::DeploymentOption>& options, const std::string& title,
+                                  double min_tok_s_user);
 
 // Per-row predictions (predicted vs measured, error %), skipped rows with reasons, then summaries by model,
 // GPU, metric and source. json: {rows: [...], skipped: [...], summary: {rows, predicted, skipped,

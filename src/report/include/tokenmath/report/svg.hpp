@@ -20,6 +20,7 @@ struct Series {
   std::string label;
   std::vector<std::pair<double, double>> points;  // (x, y), drawn in order
   bool dashed = false;
+  bool faint = false;  // thin light-grey background curve, left out of the legend and the palette
 };
 struct Marker {
   double x = 0, y = 0;
