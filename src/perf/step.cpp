@@ -214,9 +214,17 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   const double free = hbm - plan.weight_bytes_per_gpu - plan.activation_bytes_per_gpu - plan.reserve_bytes_per_gpu;
   double state = 0;
   const double kb = catalog::bytes_per_element(d.kv_precision);
-  double kv_per_token = 0;
+  // KV per token of context: full-attention layers grow with the context; sliding-window layers hold at most
+  // their window per sequence (engines free blocks that slide out: vLLM's hybrid KV manager, SGLang's SWA pool).
+  double kv_full = 0, kv_win = 0, window = 0;
   for (const auto& l : m.layers) {
-    kv_per_token += kv_bytes_layer(l.attn, kb) * kv_share(l.attn, t, d.attention_dp) / p;
+    const double b = kv_bytes_layer(l.attn, kb) * kv_share(l.attn, t, d.attention_dp) / p;
+    if (l.attn.sliding_window > 0) {
+      kv_win += b;
+      window = std::max(window, static_cast<double>(l.attn.sliding_window));
+    } else {
+      kv_full += b;
+    }
     state += mamba_state_bytes(l.attn) * (d.attention_dp ? 1.0 / t : 1.0 / t) / p;
   }
   plan.state_bytes_per_seq = state;
@@ -228,7 +236,21 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
     return plan;
   }
   plan.kv_bytes_per_gpu = free * d.knobs.kv_mem_fraction;
-  plan.kv_capacity_tokens = kv_per_token > 0 ? plan.kv_bytes_per_gpu / kv_per_token : 0;
+  // Capacity in tokens of full-attention context: the windowed layers' share is set aside for max_num_seqs
+  // sequences (per attention-DP rank) each holding a full window. Models whose every layer is windowed count
+  // their windowed tokens instead.
+  double kv_per_token = kv_full;
+  double pool = plan.kv_bytes_per_gpu;
+  if (kv_full > 0 && kv_win > 0) {
+    // max_num_seqs is per attention-DP rank, i.e. per GPU under attention DP; under TP every GPU holds a slice
+    // of every sequence: either way max_num_seqs windows per GPU.
+    const double seqs = static_cast<double>(std::max(1, d.knobs.max_num_seqs));
+    pool = std::max(0.0, pool - seqs * window * kv_win);
+  } else if (kv_full <= 0) {
+    kv_per_token = kv_win;
+  }
+  plan.window_kv_bytes_per_seq = window * kv_win;
+  plan.kv_capacity_tokens = kv_per_token > 0 ? pool / kv_per_token : 0;
   plan.feasible = true;
   return plan;
 }

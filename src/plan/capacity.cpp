@@ -31,6 +31,8 @@ void add_fresh_prefill(const perf::StepModel& m, perf::BatchSummary& b, double c
 // Steady state of continuous batching with chunked prefill, N steps in flight, each needing F prefill tokens
 // (after a cached prefix of C tokens) and O decode iterations; B = iteration token budget.
 //   S = max(O, N (F + O) / B)      iterations per step: O when the budget fits all decodes and prefills
+//   (speculative decoding: O / a decode iterations of q = k + 1 verified tokens each, S = max(O/a, N (F + q O/a) / B),
+//   tokens/s per user = a / t)
 //   per iteration: N_dec = N O / S decode sequences at context C + F + O/2; on average x = N F / S prefill tokens
 //   Prefill is lumpy, as engines schedule it: arrivals per iteration q = N / S are Poisson, so a share
 //   p = 1 - exp(-q) of iterations carries the waiting prefills, x / p tokens each (capped at the budget left by
@@ -51,12 +53,17 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
   const auto& d = m.deployment();
   const double n = static_cast<double>(n_seqs), f = shape.tokens.fresh_input, c = shape.tokens.cached_input,
                o = shape.tokens.output, budget = iteration_budget(d);
+  // Speculative decoding: a decode iteration emits a = acceptance_length tokens per sequence and verifies
+  // q = draft_tokens + 1 positions of each (O / a decode iterations per step, q budget tokens per decode).
+  const double a = d.spec.enabled() ? std::max(1.0, d.spec.acceptance_length) : 1.0;
+  const double q = d.spec.enabled() ? 1.0 + d.spec.draft_tokens : 1.0;
+  const double dec_iters = std::max(1.0, o / a);
   p.concurrency = n_seqs;
-  p.iterations_per_step = std::max(o, n * (f + o) / budget);
-  p.decode_seqs = n * o / p.iterations_per_step;
+  p.iterations_per_step = std::max(dec_iters, n * (f + dec_iters * q) / budget);
+  p.decode_seqs = n * dec_iters / p.iterations_per_step;
   p.prefill_tokens = n * f / p.iterations_per_step;
   const double ctx = c + f + o / 2;
-  const double free_budget = budget - p.decode_seqs;
+  const double free_budget = budget - p.decode_seqs * q;
 
   double share = f > 0 ? 1.0 - std::exp(-n / p.iterations_per_step) : 0.0;
   double chunk = share > 0 ? p.prefill_tokens / share : 0.0;
@@ -79,7 +86,7 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
   p.steps_per_s = t > 0 ? n / (p.iterations_per_step * t) : 0;
   p.output_tok_s = p.steps_per_s * o;
   p.output_tok_s_per_gpu = p.output_tok_s / d.num_gpus();
-  p.tok_s_per_user = t > 0 ? 1.0 / t : 0;
+  p.tok_s_per_user = t > 0 ? a / t : 0;
 
   double fresh = std::max(0.0, t - t_dec), cached = std::max(0.0, t_dec - t_out), out = std::max(0.0, t_out);
   const double sum = fresh + cached + out;

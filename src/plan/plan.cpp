@@ -11,6 +11,8 @@
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/cost/rental.hpp"
 #include "tokenmath/perf/efficiency.hpp"
+#include "tokenmath/perf/speculative.hpp"
+#include "tokenmath/perf/validate.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
 namespace tokenmath::plan {
@@ -108,6 +110,17 @@ std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_p
       }
     }
   }
+  // Speculative decoding is a search choice: every shape also with each of the model's shipped drafts.
+  if (s.speculative == "auto") {
+    const auto specs = perf::shipped_speculative().search_options(*m);
+    const std::size_t plain = out.size();
+    for (std::size_t i = 0; i < plain; ++i)
+      for (const auto& sp : specs) {
+        perf::Deployment d = out[i];
+        d.spec = sp;
+        out.push_back(d);
+      }
+  }
   return out;
 }
 
@@ -132,7 +145,7 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
 
   const StepShape shape{demand.tokens_per_step, s.prefix_hold_s};
   const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user};
-  const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu);
+  const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu, s.engine == "none" ? "" : s.engine);
   std::string memory_reason, slo_reason;
   double best_slo_speed = 0;
   long long best_gpus = std::numeric_limits<long long>::max();
@@ -266,6 +279,13 @@ PlanResult run_plan(const Scenario& s) {
   PlanResult r;
   r.scenario = s;
   validate_scenario(s);
+  if (s.engine != "none") {
+    std::vector<std::string> names;
+    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
+    if (std::find(names.begin(), names.end(), s.engine) == names.end())
+      throw InputError(scenario_file(s), "candidates.engine", s.engine,
+                       "unknown engine profile" + did_you_mean(s.engine, names) + " (data/perf/engines.yaml, or none)");
+  }
   std::vector<cost::ApiPrice> storage;
   const auto& prices = price_list(s, storage);
   r.reference_api = reference_price(s, prices);

@@ -123,6 +123,14 @@ std::vector<OptionSpec> make_options() {
       texts("candidates.weight_precisions", 1,
             "weight formats tried for each model, where the GPU computes at that precision", &S::weight_precisions),
       text("candidates.kv_precision", {}, "KV-cache format", &S::kv_precision),
+      text("candidates.engine", {},
+           "serving-engine profile (data/perf/engines.yaml) whose software factors apply: host overlap, "
+           "attention-DP prefill balancing; 'none' = the fitted perf-overview runtime",
+           &S::engine),
+      text("candidates.speculative", {"auto", "off"},
+           "auto: each deployment is also tried with the model's speculative drafts (MTP, EAGLE-3; "
+           "data/perf/speculative.yaml); off: never",
+           &S::speculative),
 
       num("owned.gpu_price_multiplier", "x catalog price", 0.01, 100,
           "scales each system's catalog price per GPU (volume discounts, quotes)", &S::gpu_price_multiplier),

@@ -95,7 +95,10 @@ struct MemoryPlan {
   double activation_bytes_per_gpu = 0;
   double reserve_bytes_per_gpu = 0;
   double kv_bytes_per_gpu = 0;     // KV pool
-  double kv_capacity_tokens = 0;   // tokens of context the replica can hold (all layers)
+  // Tokens of context one GPU's pool holds on the full-attention layers, after setting aside a full sliding
+  // window per sequence (max_num_seqs of them) for windowed layers; an attention-DP replica holds tp pools.
+  double kv_capacity_tokens = 0;
+  double window_kv_bytes_per_seq = 0;  // windowed layers' KV of one sequence at a full window (0 if none)
   double state_bytes_per_seq = 0;  // Mamba state per sequence
 };
 

@@ -49,6 +49,8 @@ struct Scenario {
                                                // served by an API provider, "-" for none; [] = none at all
   std::vector<std::string> weight_precisions;  // tried where the GPU computes at that precision
   std::string kv_precision;
+  std::string engine;       // engine profile name, or "none"
+  std::string speculative;  // "auto" | "off"
 
   // owned hardware: the catalog's system prices x this multiplier; every other cost input (power, PUE,
   // facility, lifetime, cost of capital, residual, ops, network and installation shares) is a cost assumption
