@@ -43,6 +43,10 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   cfg.chunk_tokens = cfg.max_batched_tokens;
   cfg.prefix_caching = true;
   cfg.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
+  if (d.spec.enabled()) {
+    cfg.decode_tokens_per_step = d.spec.acceptance_length;
+    cfg.decode_budget_tokens = 1 + d.spec.draft_tokens;
+  }
   cfg.kv_bytes_per_token = sm->memory().kv_capacity_tokens > 0
                                ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus() / ranks
                                : 0;

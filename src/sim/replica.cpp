@@ -161,8 +161,14 @@ void Replica::join_decode(std::int32_t s) {
       window_heap_.push({q.join_step + (w - 1 - q.kv0), s, q.epoch});
     }
   }
-  // Each decode step emits one token; the last of the remaining (output - generated) is emitted in step F.
-  finish_heap_.push({q.join_step + (q.req.output_tokens - q.generated) - 1, s, q.epoch});
+  // Each decode step emits one token (a = decode_tokens_per_step with speculative decoding); the last of the
+  // remaining R = output - generated is emitted in step join + ceil(R / a) - 1.
+  finish_heap_.push({q.join_step + decode_steps_for(q.req.output_tokens - q.generated) - 1, s, q.epoch});
+}
+
+std::int64_t Replica::decode_steps_for(std::int64_t tokens) const {
+  if (cfg_.decode_tokens_per_step <= 1) return tokens;
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(static_cast<double>(tokens) / cfg_.decode_tokens_per_step)));
 }
 
 std::int64_t Replica::leave_decode(std::int32_t s) {
@@ -179,7 +185,9 @@ std::int64_t Replica::leave_decode(std::int32_t s) {
     if (kv + 1 < w) --below_window_;
   }
   ++q.epoch;
-  q.generated += static_cast<std::int32_t>(d);
+  q.generated += static_cast<std::int32_t>(std::min<std::int64_t>(
+      q.req.output_tokens - q.generated,
+      static_cast<std::int64_t>(std::floor(static_cast<double>(d) * cfg_.decode_tokens_per_step))));
   q.target = static_cast<std::int32_t>(kv);
   q.computed = static_cast<std::int32_t>(kv);
   // After this step's decode allocation the sequence holds a block for the token it was about to add.
@@ -513,7 +521,7 @@ SimTime Replica::begin_step(SimTime now) {
   std::int64_t budget = cfg_.max_batched_tokens;
   if (cfg_.scheduler == SchedulerKind::decode_first) {
     plan_decode();
-    budget -= decode_seqs_;
+    budget -= decode_seqs_ * cfg_.decode_budget_tokens;
     plan_prefills(budget);
     admit(budget, now, true);
   } else {
@@ -521,7 +529,7 @@ SimTime Replica::begin_step(SimTime now) {
     admit(budget, now, true);
     if (plan_.empty()) {
       plan_decode();
-      budget -= decode_seqs_;
+      budget -= decode_seqs_ * cfg_.decode_budget_tokens;
       admit(budget, now, false);
     }
   }

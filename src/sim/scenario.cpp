@@ -16,6 +16,8 @@
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/throughput.hpp"
+#include "tokenmath/perf/validate.hpp"
+#include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/sim/router.hpp"
 #include "tokenmath/sim/step_timer.hpp"
 
@@ -260,7 +262,8 @@ const std::vector<std::string>& deployment_keys() {
   static const std::vector<std::string> k{
       "gpu", "tp", "pp", "ep", "attention_dp", "precision", "activation_precision", "kv_dtype",
       "max_batched_tokens", "max_num_seqs", "chunked_prefill_tokens", "kv_mem_fraction", "block_tokens",
-      "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s", "step_time", "kv_capacity_tokens"};
+      "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s", "step_time", "kv_capacity_tokens",
+      "engine", "speculative"};
   return k;
 }
 
@@ -332,7 +335,30 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
         .fail(fmt::format("max_num_seqs must not exceed max_batched_tokens ({}): every decode needs a token of the budget",
                           d.knobs.max_batched_tokens));
 
-  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu));
+  // speculative: {method: mtp|eagle3|ngram, draft_tokens: K, acceptance_length: A (default: shipped)}.
+  if (const Y* sp = get("speculative")) {
+    sp->allow({"method", "draft_tokens", "acceptance_length"});
+    const std::string method = sp->str_req("method");
+    const auto& table = perf::shipped_speculative();
+    const perf::SpecMethod* m = table.find(method);
+    if (!m) sp->at("method").fail("unknown speculative method (mtp, eagle3, ngram)");
+    if (!sp->has("draft_tokens")) sp->fail_key("draft_tokens", "missing required key");
+    const double k = sp->num_in("draft_tokens", 1, 1, 16);
+    if (k != std::floor(k)) sp->at("draft_tokens").fail("must be a whole number in [1, 16]");
+    std::optional<double> acc;
+    if (sp->has("acceptance_length")) acc = sp->num_in("acceptance_length", 1, 1, k + 1);
+    d.spec = *table.make(method, static_cast<int>(k), acc);
+  }
+  // engine: a profile of data/perf/engines.yaml whose software factors apply (host overlap, DP balancing).
+  std::string engine;
+  if (const Y* en = get("engine")) {
+    engine = en->text();
+    std::vector<std::string> names;
+    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
+    if (std::find(names.begin(), names.end(), engine) == names.end())
+      en->fail("unknown engine profile" + did_you_mean(engine, names) + " (data/perf/engines.yaml)");
+  }
+  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu, engine));
   if (!sm->feasible())
     where.fail(fmt::format("deployment {} of {} on {} is infeasible: {}", perf::deployment_label(d),
                            d.model->display_name, d.gpu.name, sm->memory().reason));
@@ -368,6 +394,10 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     rc.host_bytes_per_s = bw * 1e9;
   }
   rc.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
+  if (d.spec.enabled()) {
+    rc.decode_tokens_per_step = d.spec.acceptance_length;
+    rc.decode_budget_tokens = 1 + d.spec.draft_tokens;
+  }
   rc.max_context_tokens = d.model->max_context;
   rc.timer = std::make_shared<PerfStepTimer>(sm);
   // Overrides that replace the step model's figures (what-if studies; golden tests that pin the simulator's

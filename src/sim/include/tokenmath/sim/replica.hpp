@@ -64,6 +64,13 @@ struct ReplicaConfig {
   double kv_bytes_per_token = 0;     // whole replica, for host transfers and disaggregated KV transfer
   std::int32_t window_tokens = 0;    // model's sliding window (0 = none)
   std::int64_t max_context_tokens = 0;  // longest sequence the model accepts (0 = no limit)
+  // Speculative decoding (perf::SpecDecode): a decoding sequence emits `decode_tokens_per_step` tokens per step
+  // on average (the acceptance length; a sequence with R tokens left needs ceil(R / a) steps) and takes
+  // `decode_budget_tokens` (draft + 1 verified positions) of the step's token budget. KV grows by one slot per
+  // step: the accepted drafts beyond the first are not stored, which under-counts KV by (a - 1) / a of the
+  // output tokens (small when outputs are short next to the context, as in agentic steps).
+  double decode_tokens_per_step = 1;
+  std::int32_t decode_budget_tokens = 1;
   std::shared_ptr<const StepTimer> timer;
 };
 
@@ -212,6 +219,8 @@ class Replica {
   void running_remove(std::int32_t s);
   void join_decode(std::int32_t s);
   // Removes a decode sequence from the aggregates; returns its private blocks.
+  // Decode steps a sequence needs to emit `tokens` more tokens (ceil(tokens / decode_tokens_per_step)).
+  std::int64_t decode_steps_for(std::int64_t tokens) const;
   std::int64_t leave_decode(std::int32_t s);
   void release(std::int32_t s, std::int64_t priv_blocks);
   void finish_seq(std::int32_t s, SimTime now);
