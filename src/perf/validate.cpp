@@ -446,6 +446,16 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
         r.caveat = fmt::format("variable lengths: means {:.0f}/{:.0f} from the stated totals", *isl, *osl);
       }
     }
+    // Runs that stop at EOS print the output they produced: "total_output_tokens N over M requests".
+    if (osl && contains(row.osl, "max")) {
+      static const std::regex produced(R"(total_output_tokens (\d+) over (\d+) requests)");
+      std::smatch m;
+      if (std::regex_search(row.notes, m, produced) && std::stod(m[2].str()) > 0) {
+        osl = std::stod(m[1].str()) / std::stod(m[2].str());
+        r.caveat = fmt::format("output stops at EOS: mean {:.0f} tokens from the stated total (OSL {} is a cap)", *osl,
+                               row.osl.substr(0, row.osl.find(' ')));
+      }
+    }
     if (!isl || !osl || *isl <= 0 || *osl <= 0) {
       skip("ISL/OSL not fixed in the row (isl '" + row.isl + "', osl '" + row.osl + "')");
       continue;
@@ -478,7 +488,10 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     // for fp8/fp4 checkpoints (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit otherwise.
     const std::string prec = to_lower(row.precision);
     Precision wp;
-    if (prec.find("mxfp4") != std::string::npos)
+    const bool weights_unstated = prec.find("weights not stated") != std::string::npos;
+    if (weights_unstated)
+      wp = model->native_weight_precision;
+    else if (prec.find("mxfp4") != std::string::npos)
       wp = Precision::mxfp4;
     else if (prec.find("fp4") != std::string::npos)
       wp = Precision::nvfp4;
@@ -492,7 +505,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     // Not stated, or stated as the checkpoint's own MXFP4: the checkpoint as shipped, whose native precision may
     // cover the routed experts only (gpt-oss: MXFP4 experts, BF16 attention).
     const bool native_weights = wp == model->native_weight_precision &&
-                                (prec.find("fp") == std::string::npos || wp == Precision::mxfp4);
+                                (weights_unstated || prec.find("fp") == std::string::npos || wp == Precision::mxfp4);
     Precision kv = (wp == Precision::fp8 || wp == Precision::nvfp4 || wp == Precision::mxfp4) &&
                            gpu->peak_flops(ComputeClass::fp8) > 0
                        ? Precision::fp8
@@ -500,6 +513,10 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (prec.find("fp16 kv") != std::string::npos || prec.find("bf16 attention") != std::string::npos)
       kv = Precision::fp16;
     if (prec.find("fp8 kv") != std::string::npos || prec.find("fp8 attention") != std::string::npos) kv = Precision::fp8;
+    if (prec.find("kv cache bf16") != std::string::npos || prec.find("kv cache fp16") != std::string::npos)
+      kv = Precision::fp16;
+    if (prec.find("kv cache fp8") != std::string::npos || prec.find("kv cache + attention fp8") != std::string::npos)
+      kv = Precision::fp8;
 
     Deployment d;
     d.model = std::make_shared<const catalog::ModelSpec>(*model);
@@ -580,11 +597,10 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
       req.knobs.max_batched_tokens = req.knobs.chunked_prefill_tokens = r.engine->max_batched_tokens;
     req.knobs.kv_mem_fraction = r.engine->kv_mem_fraction;
   }
-  if (r.spec_stated) {
-    req.spec_off_too = !r.deployment.spec.enabled();
-    if (r.deployment.spec.enabled()) req.spec_options = {r.deployment.spec};
-  } else {
-    req.spec_options = shipped_speculative().search_options(*r.deployment.model);
+  // Engines run without speculative decoding unless told to: a row that does not mention it ran without.
+  if (r.spec_stated && r.deployment.spec.enabled()) {
+    req.spec_off_too = false;
+    req.spec_options = {r.deployment.spec};
   }
   EfficiencyTable table = eff;
   if (r.host_overlap)
