@@ -196,7 +196,7 @@ std::string compare_gpus(const PerfRequest& req, const std::vector<std::string>&
   if (!req.svg_path.empty()) {
     std::vector<report::FrontierSeries> series;
     for (const auto& o : best)
-      if (o.frontier.feasible) series.push_back({fmt::format("{} (x{})", o.label, o.deployment.num_gpus()), &o.frontier});
+      if (o.frontier.feasible) series.push_back({fmt::format("{} (x{})", o.label, perf::option_gpus(o)), &o.frontier});
     write_svg(req.svg_path, report::frontier_svg(series, fmt::format("{}, ISL {:.0f} / OSL {:.0f}", s.model->display_name,
                                                                      req.isl, req.osl)));
   }
@@ -240,7 +240,8 @@ std::string perf(const PerfRequest& req, report::Format f) {
     if (!opts.empty() && opts.front().frontier.feasible) {
       if (f == report::Format::table)
         out += "\nfrontier of the best deployment:\n" +
-               report::render_frontier(opts.front().deployment, opts.front().frontier, req.isl, req.osl, f);
+               report::render_frontier(opts.front().deployment, opts.front().frontier, req.isl, req.osl, f,
+                                       opts.front().label, perf::option_gpus(opts.front()));
       if (!req.svg_path.empty()) write_svg(req.svg_path, report::frontier_envelope_svg(opts, title_base, 0));
     }
     return out;

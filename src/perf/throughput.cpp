@@ -111,32 +111,182 @@ Frontier frontier(const StepModel& model, double isl, double osl) {
   return f;
 }
 
+namespace {
+// Time of one step of `decode_seqs` decodes at context `ctx` (no prefill).
+double decode_only_step(const StepModel& m, double decode_seqs, double ctx) {
+  BatchSummary b;
+  b.decode_seqs = std::max<std::int64_t>(1, std::llround(decode_seqs));
+  m.add_decode(b, ctx, 0);
+  b.decode_ctx_sum = std::max(1.0, decode_seqs) * ctx;
+  const double w = m.sliding_window();
+  if (w > 0) b.decode_ctx_windowed_sum = std::max(1.0, decode_seqs) * std::min(ctx, w);
+  return m.step_s(b);
+}
+
+// Prefill-only step of `tokens` prompt tokens from prompts of `isl` tokens (whole prompts, or one chunk).
+double prefill_only_step(const StepModel& m, double tokens, double isl) {
+  BatchSummary b;
+  const double prompts = std::max(1.0, tokens / std::max(1.0, isl));
+  const double each = tokens / prompts;
+  for (int i = 0; i < static_cast<int>(std::min(prompts, 64.0)); ++i) m.add_prefill(b, std::max(0.0, isl - each), each);
+  // More than 64 prompts: scale the aggregates (sums) instead of adding each.
+  if (prompts > 64) {
+    const double k = prompts / 64.0;
+    b.prefill_tokens = std::llround(static_cast<double>(b.prefill_tokens) * k);
+    b.prefill_seqs = std::llround(static_cast<double>(b.prefill_seqs) * k);
+    b.prefill_attn_pairs *= k;
+    b.prefill_attn_pairs_windowed *= k;
+  }
+  return m.step_s(b);
+}
+}  // namespace
+
+OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
+                                   double isl, double osl, std::int64_t concurrency) {
+  OperatingPoint pt;
+  pt.concurrency = concurrency;
+  if (!pd.enabled() || concurrency <= 0 || osl <= 0 || isl < 0) return pt;
+  const auto& dd = decode.deployment();
+  const auto& pdp = prefill.deployment();
+  const double x = pd.prefill_replicas, y = pd.decode_replicas;
+  const double a = dd.spec.enabled() ? std::max(1.0, dd.spec.acceptance_length) : 1.0;
+  const double ctx = isl + osl / 2;
+  // Prefill capacity of one prefill replica (tokens/s) and the time of one prompt.
+  const double ranks = pdp.attention_dp ? std::max(1, pdp.tp) : 1;
+  const double budget = std::max(1.0, static_cast<double>(pdp.knobs.max_batched_tokens) * ranks);
+  const double lump = std::max(budget, std::min(std::max(1.0, isl), budget));
+  const double cap = lump / prefill_only_step(prefill, lump, isl);
+  const double chunk = std::min(std::max(1.0, isl), budget);
+  const double prompt_s = std::ceil(std::max(1.0, isl) / chunk) * prefill_only_step(prefill, chunk, isl);
+  // Decode side at n_d sequences per decode replica.
+  auto decode_out = [&](double nd) { return y * nd * a / decode_only_step(decode, nd, ctx); };
+  double nd = static_cast<double>(concurrency) / y;
+  double out = decode_out(nd);
+  const double prefill_limit = x * cap * osl / std::max(1.0, isl);
+  const bool prefill_bound = isl > 0 && out > prefill_limit;
+  if (prefill_bound) {
+    double lo = 0, hi = nd;  // decode output rises with n_d: the n_d whose output equals the prefill limit
+    for (int i = 0; i < 40; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (decode_out(mid) > prefill_limit ? hi : lo) = mid;
+    }
+    nd = std::max(lo, 1e-9);
+    out = prefill_limit;
+  }
+  const double t_d = decode_only_step(decode, std::max(1.0, nd), ctx);
+  const double rho = isl > 0 ? std::min(0.999, out * isl / osl / (x * cap)) : 0.0;
+  // KV transfer: the prompt's KV on each decode GPU, over the link one GPU has to the group.
+  const int group_gpus = static_cast<int>((x + y) * dd.num_gpus());
+  const double link = (group_gpus <= std::max(dd.gpu.scaleup_domain_gpus, 8) && dd.gpu.scaleup_gb_s > 0)
+                          ? dd.gpu.scaleup_gb_s * 1e9 * decode.efficiency().comm_bw
+                          : decode.efficiency().scaleout_bytes_per_s * decode.efficiency().comm_bw;
+  const double transfer_s = decode.kv_bytes_per_seq_per_gpu(isl) / std::max(1.0, link);
+  pt.step_s = t_d;
+  pt.itl_s = t_d;
+  pt.tpot_s = t_d / a;
+  pt.tok_s_per_user = a / t_d;
+  pt.decode_seqs_per_step = nd;
+  pt.prefill_tokens_per_step = 0;
+  pt.output_tok_s = out;
+  pt.output_tok_s_per_gpu = out / std::max(1, group_gpus);
+  // Queueing for a prefill slot: M/D/1 at utilisation rho, but never longer than prefilling every other
+  // in-flight request first. Prefill-bound: the N - y n_d requests that do not decode wait in line, served at the
+  // request rate output / OSL (Little's law).
+  const double wait = std::min(prompt_s * rho / (2.0 * (1.0 - rho)),
+                               prompt_s * static_cast<double>(concurrency) / x);
+  pt.ttft_s = prompt_s + wait + transfer_s + t_d;
+  if (prefill_bound)
+    pt.ttft_s = prompt_s + transfer_s + t_d +
+                std::max(0.0, static_cast<double>(concurrency) - y * nd) * osl / std::max(1e-9, out);
+  pt.e2e_s = pt.ttft_s + std::max(0.0, osl - 1) * pt.tpot_s;
+  BatchSummary b;
+  b.decode_seqs = std::max<std::int64_t>(1, std::llround(nd));
+  b.decode_ctx_sum = std::max(1.0, nd) * ctx;
+  pt.breakdown = decode.step(b);
+  return pt;
+}
+
+Frontier disaggregated_frontier(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
+                                double isl, double osl) {
+  Frontier f;
+  if (!prefill.feasible() || !decode.feasible()) {
+    f.reason = !prefill.feasible() ? prefill.memory().reason : decode.memory().reason;
+    return f;
+  }
+  // Decode replicas hold every in-flight request (the prompt's KV plus its output); past the point where the
+  // prefill replicas are saturated more requests only queue (same throughput, longer TTFT), so the sweep stops
+  // at the first prefill-bound concurrency.
+  f.max_concurrency = decode.max_concurrent_seqs(isl + osl) * pd.decode_replicas;
+  {
+    std::int64_t lo = 1, hi = f.max_concurrency;
+    const auto bound = [&](std::int64_t c) {
+      const OperatingPoint p = disaggregated_state(prefill, decode, pd, isl, osl, c);
+      return p.decode_seqs_per_step * pd.decode_replicas < 0.999 * static_cast<double>(c);
+    };
+    if (hi > 1 && bound(hi)) {
+      while (hi - lo > 1) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        (bound(mid) ? hi : lo) = mid;
+      }
+      f.max_concurrency = lo;
+    }
+  }
+  if (f.max_concurrency <= 0) {
+    f.reason = fmt::format("the KV pool ({:.1f} GB per GPU) cannot hold one sequence of {:.0f} tokens",
+                           decode.memory().kv_bytes_per_gpu / 1e9, isl + osl);
+    return f;
+  }
+  f.feasible = true;
+  for (std::int64_t c = 1; c < f.max_concurrency; c *= 2) f.points.push_back(disaggregated_state(prefill, decode, pd, isl, osl, c));
+  f.points.push_back(disaggregated_state(prefill, decode, pd, isl, osl, f.max_concurrency));
+  f.best = *std::max_element(f.points.begin(), f.points.end(), [](const auto& p, const auto& q) {
+    return p.output_tok_s < q.output_tok_s;
+  });
+  return f;
+}
+
+int option_gpus(const DeploymentOption& o) {
+  const int n = o.deployment.num_gpus();
+  return o.pd.enabled() ? n * (o.pd.prefill_replicas + o.pd.decode_replicas) : n;
+}
+
+OperatingPoint option_point(const DeploymentOption& o, const EfficiencyTable& eff, double isl, double osl,
+                            std::int64_t concurrency) {
+  const StepModel sm(o.deployment, eff.for_gpu(o.deployment.gpu, o.engine));
+  if (!o.pd.enabled()) return steady_state(sm, isl, osl, concurrency);
+  // The prefill replicas run without speculative decoding (they only prefill).
+  Deployment pre = o.deployment;
+  pre.spec = SpecDecode{};
+  const StepModel psm(pre, eff.for_gpu(pre.gpu, o.engine));
+  return disaggregated_state(psm, sm, o.pd, isl, osl, concurrency);
+}
+
 Precision default_activation_precision(Precision weights, const catalog::GpuSpec& gpu) {
   const bool fp8 = gpu.peak_flops(ComputeClass::fp8) > 0;
   const bool fp4 = gpu.peak_flops(ComputeClass::fp4) > 0;
   switch (weights) {
     case Precision::fp8:
     case Precision::int8: return fp8 ? Precision::fp8 : Precision::bf16;
+    // 4-bit weights on a GPU without FP4 units run weight-only kernels (W4A16: Marlin, Triton matmul_ogs in
+    // vLLM/SGLang on Hopper and Ampere): dequantised to bf16 in registers, bf16 GEMM rate.
     case Precision::nvfp4:
-    case Precision::mxfp4: return fp4 ? weights : (fp8 ? Precision::fp8 : Precision::bf16);
+    case Precision::mxfp4: return fp4 ? weights : Precision::bf16;
     case Precision::fp16: return Precision::fp16;
     default: return Precision::bf16;
   }
 }
 
-InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
-                                       std::int64_t max_concurrency) {
+namespace {
+// tokens/s per user falls as concurrency rises (a longer step): the largest concurrency in [1, maxc] still
+// meeting the target. Throughput rises with concurrency, so that is the best point of this deployment.
+template <class Eval>
+InteractivePoint search_concurrency(Eval point_at, std::int64_t maxc, double min_tok_s_user) {
   InteractivePoint r;
-  if (!model.feasible()) return r;
-  std::int64_t maxc = model.max_concurrent_seqs(isl + osl);
-  if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
   if (maxc <= 0) return r;
-  // tokens/s per user falls as concurrency rises (a longer step): find the largest concurrency still meeting
-  // the target. Throughput rises with concurrency, so that is the best point of this deployment.
   std::int64_t lo = 1, hi = maxc;
-  OperatingPoint at_lo = steady_state(model, isl, osl, 1);
+  OperatingPoint at_lo = point_at(1);
   if (at_lo.tok_s_per_user < min_tok_s_user) return r;
-  OperatingPoint at_hi = steady_state(model, isl, osl, hi);
+  OperatingPoint at_hi = point_at(hi);
   if (at_hi.tok_s_per_user >= min_tok_s_user) {
     r.ok = true;
     r.point = at_hi;
@@ -144,7 +294,7 @@ InteractivePoint best_at_interactivity(const StepModel& model, double isl, doubl
   }
   while (hi - lo > 1) {
     const std::int64_t mid = lo + (hi - lo) / 2;
-    OperatingPoint pm = steady_state(model, isl, osl, mid);
+    OperatingPoint pm = point_at(mid);
     if (pm.tok_s_per_user >= min_tok_s_user) {
       lo = mid;
       at_lo = pm;
@@ -156,6 +306,32 @@ InteractivePoint best_at_interactivity(const StepModel& model, double isl, doubl
   r.point = at_lo;
   return r;
 }
+}  // namespace
+
+InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
+                                       std::int64_t max_concurrency) {
+  if (!model.feasible()) return {};
+  std::int64_t maxc = model.max_concurrent_seqs(isl + osl);
+  if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
+  return search_concurrency([&](std::int64_t c) { return steady_state(model, isl, osl, c); }, maxc, min_tok_s_user);
+}
+
+InteractivePoint option_at_interactivity(const DeploymentOption& o, const EfficiencyTable& eff, double isl,
+                                         double osl, double min_tok_s_user, std::int64_t max_concurrency) {
+  if (!o.frontier.feasible) return {};
+  if (!o.pd.enabled()) {
+    const StepModel sm(o.deployment, eff.for_gpu(o.deployment.gpu, o.engine));
+    return best_at_interactivity(sm, isl, osl, min_tok_s_user, max_concurrency);
+  }
+  std::int64_t maxc = o.frontier.max_concurrency;
+  if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
+  Deployment pre = o.deployment;
+  pre.spec = SpecDecode{};
+  const StepModel psm(pre, eff.for_gpu(pre.gpu, o.engine));
+  const StepModel dsm(o.deployment, eff.for_gpu(o.deployment.gpu, o.engine));
+  return search_concurrency([&](std::int64_t c) { return disaggregated_state(psm, dsm, o.pd, isl, osl, c); }, maxc,
+                            min_tok_s_user);
+}
 
 FrontierChoice best_option_at_interactivity(const std::vector<DeploymentOption>& options, const EfficiencyTable& eff,
                                             double isl, double osl, double min_tok_s_user) {
@@ -165,8 +341,7 @@ FrontierChoice best_option_at_interactivity(const std::vector<DeploymentOption>&
     if (!o.frontier.feasible) continue;
     // Cheap bound first: the deployment's best throughput cannot beat the current choice.
     if (best.index >= 0 && o.frontier.best.output_tok_s_per_gpu <= best.point.output_tok_s_per_gpu) continue;
-    const StepModel sm(o.deployment, eff.for_gpu(o.deployment.gpu, o.engine));
-    const InteractivePoint ip = best_at_interactivity(sm, isl, osl, min_tok_s_user);
+    const InteractivePoint ip = option_at_interactivity(o, eff, isl, osl, min_tok_s_user, 0);
     if (ip.ok && (best.index < 0 || ip.point.output_tok_s_per_gpu > best.point.output_tok_s_per_gpu)) {
       best.index = static_cast<int>(i);
       best.point = ip.point;
@@ -277,6 +452,18 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
             StepModel sm(d, e);
             DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine};
             out.push_back(std::move(o));
+            if (!req.disaggregated || d.pp > 1) continue;
+            // xPyD groups of this shape (prefill replicas without speculative decoding).
+            Deployment pre = d;
+            pre.spec = SpecDecode{};
+            const StepModel psm(pre, e);
+            if (!psm.feasible()) continue;
+            for (const auto& [x, y] : {std::pair{1, 1}, std::pair{1, 2}, std::pair{1, 3}, std::pair{2, 1}}) {
+              const Disaggregation pd{x, y};
+              DeploymentOption g{d, disaggregated_frontier(psm, sm, pd, req.isl, req.osl),
+                                 fmt::format("{}P{}D {}", x, y, deployment_label(d)), req.engine, pd};
+              out.push_back(std::move(g));
+            }
           }
       }
       for (int n : wide) {

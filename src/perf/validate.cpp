@@ -609,7 +609,7 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
   auto options = search_deployments(req, table);
   // Wide EP beyond the row's GPU count is not allowed.
   options.erase(std::remove_if(options.begin(), options.end(),
-                               [&](const DeploymentOption& o) { return o.deployment.num_gpus() > std::max(1, r.num_gpus); }),
+                               [&](const DeploymentOption& o) { return option_gpus(o) > std::max(1, r.num_gpus); }),
                 options.end());
   // The measured system: N GPUs with c requests in flight. A deployment of n GPUs runs R = N / n replicas, each
   // with at most max(1, c / R) requests; min(R, c) replicas are busy. Its per-GPU rate is the busy replicas'
@@ -622,12 +622,11 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
   for (std::size_t i = 0; i < options.size(); ++i) {
     const auto& o = options[i];
     if (!o.frontier.feasible) continue;
-    const int n = o.deployment.num_gpus();
+    const int n = option_gpus(o);
     if (static_cast<int>(n_sys) % n) continue;
     const double replicas = n_sys / n;
     const auto cap = static_cast<std::int64_t>(std::max(1.0, std::floor(c_sys / replicas)));
-    const StepModel sm(o.deployment, table.for_gpu(o.deployment.gpu, o.engine));
-    const InteractivePoint ip = best_at_interactivity(sm, r.isl, r.osl, r.frontier_min_tok_s_user, cap);
+    const InteractivePoint ip = option_at_interactivity(o, table, r.isl, r.osl, r.frontier_min_tok_s_user, cap);
     if (!ip.ok) continue;
     const double rate = ip.point.output_tok_s * std::min(replicas, c_sys) / n_sys;
     if (best < 0 || rate > best_rate) {

@@ -85,14 +85,16 @@ Table frontier_table(const perf::Frontier& f) {
   return t;
 }
 
-std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, double isl, double osl, Format fmt) {
-  const std::string label = perf::deployment_label(d);
+std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, double isl, double osl, Format fmt,
+                            const std::string& label_override, int gpus_override) {
+  const std::string label = label_override.empty() ? perf::deployment_label(d) : label_override;
+  const int gpus = gpus_override > 0 ? gpus_override : d.num_gpus();
   const perf::StepModel sm(d);
   if (fmt == Format::json) {
     json j{{"model", d.model ? d.model->id : ""},
            {"gpu", d.gpu.id},
            {"deployment", label},
-           {"gpus_per_replica", d.num_gpus()},
+           {"gpus_per_replica", gpus},
            {"isl", isl},
            {"osl", osl},
            {"feasible", f.feasible},
@@ -106,7 +108,7 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
   }
   if (fmt == Format::csv) return frontier_table(f).render(fmt);
   std::string out = fmt::format("{} on {} x{} ({}), ISL {:.0f} / OSL {:.0f}\n", d.model ? d.model->display_name : "?",
-                                d.gpu.name, d.num_gpus(), label, isl, osl);
+                                d.gpu.name, gpus, label, isl, osl);
   const auto& m = sm.memory();
   out += fmt::format("memory per GPU: weights {:.1f} GB, activations {:.1f} GB, reserve {:.1f} GB, KV pool {:.1f} GB\n",
                      m.weight_bytes_per_gpu / 1e9, m.activation_bytes_per_gpu / 1e9, m.reserve_bytes_per_gpu / 1e9,
@@ -129,9 +131,12 @@ std::string render_interactive_choice(const perf::DeploymentOption& o, const per
            {"min_tok_s_user", min_tok_s_user},
            {"deployment", o.label},
            {"engine", o.engine},
-           {"gpus_per_replica", d.num_gpus()},
+           {"gpus_per_replica", perf::option_gpus(o)},
            {"isl", isl},
            {"osl", osl},
+           {"disaggregation", o.pd.enabled() ? json{{"prefill_replicas", o.pd.prefill_replicas},
+                                                    {"decode_replicas", o.pd.decode_replicas}}
+                                             : json(nullptr)},
            {"speculative", d.spec.enabled() ? json{{"method", d.spec.method},
                                                    {"draft_tokens", d.spec.draft_tokens},
                                                    {"acceptance_length", d.spec.acceptance_length}}
@@ -147,7 +152,7 @@ std::string render_interactive_choice(const perf::DeploymentOption& o, const per
            {"tpot_ms", "TPOT ms", 2},
            {"itl_ms", "ITL ms", 2},
            {"ttft_s", "TTFT s", 3}});
-  t.add_row({o.label, static_cast<long long>(d.num_gpus()), static_cast<long long>(p.concurrency),
+  t.add_row({o.label, static_cast<long long>(perf::option_gpus(o)), static_cast<long long>(p.concurrency),
              p.output_tok_s_per_gpu, p.tok_s_per_user, p.tpot_s * 1e3, p.itl_s * 1e3, p.ttft_s});
   if (fmt != Format::table) return t.render(fmt);
   std::string out = fmt::format(
@@ -177,11 +182,11 @@ std::string render_deployment_options(const std::vector<perf::DeploymentOption>&
     if (shown++ >= max_rows) break;
     const auto& b = o.frontier.best;
     if (o.frontier.feasible)
-      t.add_row({o.label, static_cast<long long>(o.deployment.num_gpus()), true,
+      t.add_row({o.label, static_cast<long long>(perf::option_gpus(o)), true,
                  static_cast<long long>(o.frontier.max_concurrency), b.output_tok_s_per_gpu, b.tok_s_per_user,
                  b.tpot_s * 1e3, b.ttft_s, std::string()});
     else
-      t.add_row({o.label, static_cast<long long>(o.deployment.num_gpus()), false, 0LL, std::monostate{},
+      t.add_row({o.label, static_cast<long long>(perf::option_gpus(o)), false, 0LL, std::monostate{},
                  std::monostate{}, std::monostate{}, std::monostate{}, o.frontier.reason});
   }
   if (fmt == Format::table)
@@ -277,7 +282,7 @@ std::string frontier_envelope_svg(const std::vector<perf::DeploymentOption>& opt
     if (p.option == last) continue;
     last = p.option;
     c.markers.push_back({p.tok_s_per_user, p.output_tok_s_per_gpu,
-                         fmt::format("{} (x{})", options[p.option].label, options[p.option].deployment.num_gpus())});
+                         fmt::format("{} (x{})", options[p.option].label, perf::option_gpus(options[p.option]))});
   }
   if (min_tok_s_user > 0) {
     double ymin = 1e300, ymax = 0;

@@ -34,6 +34,29 @@ struct OperatingPoint {
 // tokens attend ISL/2 on average. Output tokens/s = N*OSL / (S * average step).
 OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency);
 
+// Prefill/decode disaggregation ("xPyD"): x prefill replicas and y decode replicas of one deployment shape
+// serve together; prompts are prefilled on the prefill replicas, their KV is sent to a decode replica, which only
+// decodes. Off when either count is 0.
+struct Disaggregation {
+  int prefill_replicas = 0;
+  int decode_replicas = 0;
+  bool enabled() const { return prefill_replicas > 0 && decode_replicas > 0; }
+};
+
+// Steady state of an xPyD group with `concurrency` requests in flight in the whole group (a closed loop):
+//   decode: every in-flight request sits on a decode replica, n_d = N / y each, in decode-only steps at context
+//     ISL + OSL/2: t_d = step(n_d decodes); output = y n_d a / t_d (a = acceptance length; 1 without speculation)
+//   prefill: each prefill replica runs prefill-only steps of its token budget B (whole prompts, or chunks of
+//     longer ones): capacity P = B / step(B prefill tokens); the group needs output x ISL / OSL prompt tokens/s.
+//     When that exceeds x P, output = x P OSL / ISL and the decode replicas run with fewer sequences (n_d found by
+//     bisection so that decode output equals it).
+//   TTFT = prefill of one prompt x (1 + rho / (2 (1 - rho))) (M/D/1 wait at prefill utilisation rho) + the KV
+//     transfer (the prompt's KV per GPU over the scale-up link when the group fits one fabric, else the
+//     scale-out NIC) + one decode step.
+//   Per GPU: output / ((x + y) x GPUs per replica).
+OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
+                                   double isl, double osl, std::int64_t concurrency);
+
 struct Frontier {
   bool feasible = false;
   std::string reason;                 // why not, when infeasible
@@ -45,11 +68,16 @@ struct Frontier {
 // Sweeps concurrency in powers of two up to the memory/engine bound (and includes the bound itself).
 Frontier frontier(const StepModel& model, double isl, double osl);
 
+// Concurrency sweep of an xPyD group (powers of two up to what the decode replicas' KV pools hold).
+Frontier disaggregated_frontier(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
+                                double isl, double osl);
+
 struct DeploymentOption {
   Deployment deployment;
   Frontier frontier;
   std::string label;  // e.g. "TP4 fp8 kv=fp8" / "DEP8 fp8 MTPx2"
   std::string engine; // engine profile whose efficiency factors priced it ("" = defaults)
+  Disaggregation pd;  // enabled: xPyD groups of `deployment`; frontier points are per group
 };
 
 struct SearchRequest {
@@ -66,6 +94,8 @@ struct SearchRequest {
   // shipped defaults (data/perf/speculative.yaml).
   std::vector<SpecDecode> spec_options;
   bool spec_off_too = true;  // also try without speculative decoding
+  // Also try prefill/decode disaggregation (1P1D, 1P2D, 1P3D, 2P1D groups of each single-stage shape).
+  bool disaggregated = true;
   // MoE models: also try wide expert parallelism with attention DP over more GPUs than one 8-GPU node (16, 32,
   // 64: inside an NVL72 domain over NVLink, else across nodes over the scale-out network).
   bool wide_ep = true;
@@ -87,11 +117,21 @@ struct InteractivePoint {
 InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
                                        std::int64_t max_concurrency = 0);
 
+struct DeploymentOption;
+// Same for a searched option (co-located or xPyD; concurrency per replica or per group).
+InteractivePoint option_at_interactivity(const DeploymentOption& o, const EfficiencyTable& eff, double isl,
+                                         double osl, double min_tok_s_user, std::int64_t max_concurrency = 0);
+
 // Over a search's options: the best tok/s/GPU meeting `min_tok_s_user`; index into `options` or -1.
 struct FrontierChoice {
   int index = -1;
   OperatingPoint point;
 };
+// The operating point of a searched option at `concurrency` requests in flight per replica (per xPyD group).
+OperatingPoint option_point(const DeploymentOption& o, const EfficiencyTable& eff, double isl, double osl,
+                            std::int64_t concurrency);
+// GPUs one option occupies: a replica, or a whole xPyD group.
+int option_gpus(const DeploymentOption& o);
 FrontierChoice best_option_at_interactivity(const std::vector<DeploymentOption>& options, const EfficiencyTable& eff,
                                             double isl, double osl, double min_tok_s_user);
 
@@ -104,7 +144,7 @@ struct EnvelopePoint {
 std::vector<EnvelopePoint> frontier_envelope(const std::vector<DeploymentOption>& options);
 
 // Default activation (GEMM) precision for a weight precision on a GPU: fp8 weights -> fp8 GEMMs, nvfp4/mxfp4 ->
-// fp4 GEMMs where the GPU has fp4, int4 -> bf16 (weight-only).
+// fp4 GEMMs where the GPU has fp4, else weight-only bf16 GEMMs (W4A16); int4 -> bf16 (weight-only).
 catalog::Precision default_activation_precision(catalog::Precision weights, const catalog::GpuSpec& gpu);
 std::string deployment_label(const Deployment& d);
 

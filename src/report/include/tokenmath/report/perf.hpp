@@ -16,7 +16,9 @@ namespace tokenmath::report {
 Table frontier_table(const perf::Frontier& f);
 // Header lines (deployment, memory plan, max-throughput point) + the table, or a json object
 // {deployment, memory, max_throughput, frontier: [...]}.
-std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, double isl, double osl, Format fmt);
+// label_override / gpus_override: an xPyD option's label and group size (default: the deployment's own).
+std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, double isl, double osl, Format fmt,
+                            const std::string& label_override = "", int gpus_override = 0);
 // Best deployments of a search (feasible first), one row each with its max-throughput point.
 std::string render_deployment_options(const std::vector<perf::DeploymentOption>& opts, std::size_t max_rows,
                                       double isl, double osl, Format fmt);
