@@ -34,6 +34,8 @@ const KeyDef kKeys[] = {
     {"gqa_kv_reread", &Efficiency::gqa_kv_reread, 1},
     {"ep_imbalance", &Efficiency::ep_imbalance, 1},
     {"moe_tile_tokens", &Efficiency::moe_tile_tokens, 1},
+    {"moe_serving_tile_small", &Efficiency::moe_serving_tile_small, 1},
+    {"moe_serving_pad_rows", &Efficiency::moe_serving_pad_rows, 1},
     {"comm_bw", &Efficiency::comm_bw, 1},
     {"collective_latency_us", &Efficiency::collective_latency_s, 1e-6},
     {"step_overhead_ms", &Efficiency::step_overhead_s, 1e-3},

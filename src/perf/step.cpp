@@ -329,7 +329,9 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     // Grouped expert GEMMs run one tile-padded GEMM per touched expert: besides its routed tokens each touched
     // expert costs moe_tile_tokens rows of compute (partial M tiles, wave quantisation, per-expert prologue),
     // 2 * P_expert * moe_tile_tokens FLOPs per layer on its t/e-way slice (see stage_time for how it overlaps).
-    moe_tile_flops_ = 2.0 * s.expert * s.moe_layers / p / (static_cast<double>(t) / e) * eff.moe_tile_tokens;
+    moe_row_flops_ = 2.0 * s.expert * s.moe_layers / p / (static_cast<double>(t) / e);
+    moe_route_frac_ = std::min(s.top_k / s.num_experts, 1.0);
+    moe_experts_ = s.num_experts;
   }
 
   // Attention (per layer, summed over the stage's layers = all layers / p).
@@ -481,11 +483,19 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
   // Routed experts: expected distinct experts touched on this GPU = (E/e) * (1 - (1-k/E)^T).
   double moe = 0;
   if (moe_flops_per_tok_ > 0) {
-    const double touched = moe_local_experts_ * (1.0 - std::exp(tokens * moe_log_miss_));
-    // Tile padding (moe_tile_flops_ per touched expert) is hidden while the expert weights stream in
-    // (grouped_roofline_s, perf/kernel.hpp).
+    const double touched_frac = 1.0 - std::exp(tokens * moe_log_miss_);
+    const double touched = moe_local_experts_ * touched_frac;
+    // Serving MoE kernels pad each touched expert's rows to their M tile. A touched expert gets
+    // k_e = T k / E / touched_frac rows. While the batch has no more tokens than experts the kernels use a small
+    // tile (moe_serving_tile_small rows: Triton fused_moe BLOCK_SIZE_M 16) and an expert with k_e below it costs
+    // tile - k_e padded rows; otherwise each touched expert pays moe_serving_pad_rows (the measured grouped-GEMM
+    // padding by default; half a 64-row tile for the Triton kernels of vLLM and SGLang). The padding is hidden
+    // while the expert weights stream in (grouped_roofline_s).
+    const double rows = touched_frac > 0 ? tokens * moe_route_frac_ / touched_frac : 0.0;
+    const double small = eff_.moe_serving_tile_small;
+    const double pad_rows = (tokens <= moe_experts_ && rows < small) ? small - rows : eff_.moe_serving_pad_rows;
     const double routed_c = moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_;
-    moe = grouped_roofline_s(routed_c, touched * moe_tile_flops_ * inv_moe_flops_rate_,
+    moe = grouped_roofline_s(routed_c, touched * pad_rows * moe_row_flops_ * inv_moe_flops_rate_,
                              touched * moe_bytes_per_expert_ * inv_moe_mem_rate_, rp);
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute

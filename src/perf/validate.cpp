@@ -251,6 +251,18 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
     out.reason = fmt::format("KV pool cannot hold one sequence of {:.0f} tokens", r.isl + r.osl);
     return out;
   }
+  // Disaggregated rows: the stated xPyD group of this deployment serves the whole run's concurrency.
+  if (r.pd.enabled()) {
+    Deployment pre = d;
+    pre.spec = SpecDecode{};
+    const StepModel psm(pre, eff);
+    const std::int64_t group_max = maxc * r.pd.decode_replicas;
+    const std::int64_t c = r.concurrency > 0 ? std::min<std::int64_t>(group_max, r.concurrency) : group_max;
+    out.point = disaggregated_state(psm, sm, r.pd, r.isl, r.osl, c);
+    out.deployment = d;
+    out.ok = true;
+    return out;
+  }
   // Published concurrency is for the whole run; one replica carries its share.
   std::int64_t c = maxc;
   if (r.concurrency > 0) {
@@ -399,6 +411,10 @@ void append_frontier_rows(std::vector<PreparedRow>& rows) {
     f.row.unit = "tokens/s/gpu";
     f.measured = *per_gpu;
     f.frontier_min_tok_s_user = *user;
+    rows.push_back(f);
+    // The same point asked with the deployment left to the search (only engine, precision and speculative
+    // decoding kept): how far the best searched deployment is from what the source ran.
+    f.row.metric = kFrontierBestMetric;
     rows.push_back(std::move(f));
   }
 }
@@ -565,8 +581,17 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     else if (contains(row.notes, "overlap scheduling on")) r.host_overlap = 1.0;
     r.num_requests = stated_request_count(row.notes);
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
-    if (contains(row.scenario, "disagg") || contains(row.scenario, "pd-"))
-      r.caveat = "prefill/decode disaggregation not modelled (predicted as co-located)";
+    // Disaggregated runs: "N prefill + M decode" servers of the stated deployment.
+    {
+      static const std::regex xpyd(R"((\d+) prefill \+ (\d+) decode)");
+      std::smatch m;
+      const std::string lower = to_lower(row.notes);
+      if (std::regex_search(lower, m, xpyd)) {
+        r.pd = {std::stoi(m[1].str()), std::stoi(m[2].str())};
+      } else if (contains(row.scenario, "disagg") || contains(row.scenario, "pd-")) {
+        r.caveat = "prefill/decode disaggregation without stated pools (predicted as co-located)";
+      }
+    }
     r.ok = true;
     out.push_back(std::move(r));
   }
@@ -606,11 +631,33 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
   if (r.host_overlap)
     for (auto& en : table.engines)
       if (r.engine && en.name == r.engine->name) en.overrides["host_overlap"] = *r.host_overlap;
-  auto options = search_deployments(req, table);
-  // Wide EP beyond the row's GPU count is not allowed.
-  options.erase(std::remove_if(options.begin(), options.end(),
-                               [&](const DeploymentOption& o) { return option_gpus(o) > std::max(1, r.num_gpus); }),
-                options.end());
+  // frontier_tok_s_per_gpu keeps the deployment the row states (TP/PP/EP/attention DP, its xPyD split, its
+  // speculative decoding); frontier_best_tok_s_per_gpu (and rows that state no layout) search it, with no more
+  // GPUs per replica or group than the row's system.
+  std::vector<DeploymentOption> options;
+  if (r.row.metric == kFrontierMetric && !r.search_parallelism) {
+    Efficiency e = table.for_gpu(r.deployment.gpu, req.engine);
+    DeploymentOption o;
+    o.deployment = with_engine_knobs(r, e);
+    o.engine = req.engine;
+    o.pd = r.pd;
+    o.label = (r.pd.enabled() ? fmt::format("{}P{}D ", r.pd.prefill_replicas, r.pd.decode_replicas) : std::string()) +
+              deployment_label(o.deployment);
+    const StepModel sm(o.deployment, e);
+    if (r.pd.enabled()) {
+      Deployment pre = o.deployment;
+      pre.spec = SpecDecode{};
+      o.frontier = disaggregated_frontier(StepModel(pre, e), sm, r.pd, r.isl, r.osl);
+    } else {
+      o.frontier = frontier(sm, r.isl, r.osl);
+    }
+    options.push_back(std::move(o));
+  } else {
+    options = search_deployments(req, table);
+    options.erase(std::remove_if(options.begin(), options.end(),
+                                 [&](const DeploymentOption& o) { return option_gpus(o) > std::max(1, r.num_gpus); }),
+                  options.end());
+  }
   // The measured system: N GPUs with c requests in flight. A deployment of n GPUs runs R = N / n replicas, each
   // with at most max(1, c / R) requests; min(R, c) replicas are busy. Its per-GPU rate is the busy replicas'
   // output over all N GPUs, at the largest per-replica concurrency that still meets the per-user rate.
@@ -654,7 +701,7 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
     p.reason = r.skip_reason;
     return p;
   }
-  if (r.row.metric == kFrontierMetric) return predict_frontier_row(r, eff);
+  if (r.row.metric == kFrontierMetric || r.row.metric == kFrontierBestMetric) return predict_frontier_row(r, eff);
   Evaluated best;
   if (r.search_parallelism) {
     // Parallelism not published. On GPUs with a scale-up fabric (NVLink) engines run tensor parallelism across
@@ -690,7 +737,9 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
     return p;
   }
   const auto& pt = best.point;
-  const int replicas = std::max(1, r.num_gpus / std::max(1, best.deployment.num_gpus()));
+  const int unit_gpus = best.deployment.num_gpus() *
+                        (r.pd.enabled() ? r.pd.prefill_replicas + r.pd.decode_replicas : 1);
+  const int replicas = std::max(1, r.num_gpus / std::max(1, unit_gpus));
   const std::string& m = r.row.metric;
   if (m == "output_tokens_per_s_total")
     p.predicted = pt.output_tok_s * replicas;
@@ -725,7 +774,7 @@ ErrorStats error_stats(std::vector<double> e) {
 
 ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff) {
   ValidationResult v;
-  std::vector<double> all, sat, fr;
+  std::vector<double> all, sat, fr, frb;
   std::map<std::string, std::vector<double>> by_model, by_gpu, by_metric, by_source;
   for (const auto& r : rows) {
     ValidationRow vr{r, predict_row(r, eff)};
@@ -742,6 +791,7 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
         all.push_back(e);
         if (is_saturated_throughput_metric(r.row.metric)) sat.push_back(e);
         if (r.row.metric == kFrontierMetric) fr.push_back(e);
+        if (r.row.metric == kFrontierBestMetric) frb.push_back(e);
         by_model[r.model_id].push_back(e);
         by_gpu[r.gpu_id].push_back(e);
         by_metric[r.row.metric].push_back(e);
@@ -753,6 +803,7 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
   v.overall = error_stats(all);
   v.saturated = error_stats(sat);
   v.frontier = error_stats(fr);
+  v.frontier_best = error_stats(frb);
   for (auto& [k, e] : by_model) v.by_model[k] = error_stats(e);
   for (auto& [k, e] : by_gpu) v.by_gpu[k] = error_stats(e);
   for (auto& [k, e] : by_metric) v.by_metric[k] = error_stats(e);

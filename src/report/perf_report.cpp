@@ -347,6 +347,8 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
                     {"p90_abs_error_pct", v.overall.p90_abs_error_pct},
                     {"median_signed_error_pct", v.overall.median_signed_error_pct},
                     {"saturated_throughput", stats_json(v.saturated)},
+                    {"frontier", stats_json(v.frontier)},
+                    {"frontier_best", stats_json(v.frontier_best)},
                     {"by_model", stats_map_json(v.by_model)},
                     {"by_gpu", stats_map_json(v.by_gpu)},
                     {"by_metric", stats_map_json(v.by_metric)},
@@ -360,7 +362,13 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
   out += fmt::format("\nsummary: {} rows, {} predicted, {} skipped, {} SUSPECT excluded\n", v.rows.size(),
                      v.predicted, skipped_n, v.suspect);
   out += "all predicted rows:            " + stats_cell(v.overall) + "\n";
-  out += "saturated throughput (output_tokens_per_s_*): " + stats_cell(v.saturated) + "\n\n";
+  out += "saturated throughput (output_tokens_per_s_*): " + stats_cell(v.saturated) + "\n";
+  if (v.frontier.n > 0) {
+    out += "frontier points (tok/s/GPU at the measured tok/s/user, stated layout): " + stats_cell(v.frontier) + "\n";
+    out += "frontier points, deployment searched (headroom over what the source ran): " + stats_cell(v.frontier_best) +
+           "\n";
+  }
+  out += "\n";
   out += stats_table("source", v.by_source).render(fmt) + "\n";
   out += stats_table("model", v.by_model).render(fmt) + "\n";
   out += stats_table("gpu", v.by_gpu).render(fmt) + "\n";

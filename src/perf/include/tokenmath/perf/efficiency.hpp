@@ -33,7 +33,9 @@ struct Efficiency {
   double kernel_fixed_s = 4e-6;           // per kernel: launch gap, wave ramp-up and tail
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   double ep_imbalance = 1.0;              // busiest expert-parallel rank's load / mean load
-  double moe_tile_tokens = 0.0;           // token rows of compute each touched expert's grouped GEMM pays extra
+  double moe_tile_tokens = 0.0;           // torch._grouped_mm: extra token rows per touched expert (validate-kernels)
+  double moe_serving_tile_small = 16;     // serving MoE kernels: M tile while batch tokens <= experts
+  double moe_serving_pad_rows = 160;      // ... padded rows per touched expert beyond that
   double gqa_kv_reread = 0.0;             // share of per-query-head K/V re-reads on GQA layers (0 = none)
   double comm_bw = 0.70;                  // fraction of link bandwidth reached by collectives (NCCL)
   double collective_latency_s = 8e-6;     // fixed cost per collective (launch + sync)

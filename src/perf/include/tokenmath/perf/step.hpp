@@ -164,7 +164,9 @@ class StepModel {
   double moe_local_experts_ = 0;       // experts per layer held by this GPU
   double moe_log_miss_ = 0;            // ln(1 - k/E): a token misses a given expert
   double moe_imbalance_ = 1;           // busiest EP rank's expert load / mean
-  double moe_tile_flops_ = 0;          // extra FLOPs per touched local expert (moe_tile_tokens rows of one expert)
+  double moe_row_flops_ = 0;           // FLOPs of one token row through one local expert (all MoE layers, this GPU's slice)
+  double moe_route_frac_ = 0;          // k / E: share of experts one token is routed to
+  double moe_experts_ = 0;             // routed experts per layer (E)
   double moe_tok_scale_ = 1;           // replica tokens routed through this GPU's MoE group per batch token
   double kv_read_full_ = 0;            // bytes per (sequence, attended token) on full-attention layers
   double kv_read_win_ = 0;             // same for windowed layers

@@ -11,6 +11,7 @@
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/step.hpp"
+#include "tokenmath/perf/throughput.hpp"
 
 namespace tokenmath::perf {
 
@@ -58,6 +59,7 @@ struct PreparedRow {
   bool per_user_with_context = false;
   const EngineProfile* engine = nullptr;
   std::string point_id;          // "point=<id>" of the notes: rows of one measured operating point share it
+  Disaggregation pd;             // "N prefill + M decode" servers stated in the notes (xPyD of `deployment`)
   bool spec_stated = false;      // the row says whether speculative decoding was on (deployment.spec)
   std::optional<double> host_overlap;  // the row says the overlap scheduler was on (1) or off (0)
   // Frontier rows (metric "frontier_tok_s_per_gpu", built from a point's measured rows): the measured
@@ -92,7 +94,11 @@ std::vector<std::vector<std::string>> read_csv_table(const std::filesystem::path
 // Rows counted towards the accuracy target: saturated throughput (`output_tokens_per_s_*`).
 bool is_saturated_throughput_metric(const std::string& metric);
 // The synthetic metric of a frontier point: tokens/s per GPU at the point's measured tokens/s per user.
+// The deployment keeps what the row states (TP/PP/EP/attention DP, xPyD split); the rest is searched.
 inline constexpr const char* kFrontierMetric = "frontier_tok_s_per_gpu";
+// The same point with the whole deployment searched (engine, precision, speculative decoding kept): a
+// measured point that is not on the frontier of its hardware shows here as headroom (positive error).
+inline constexpr const char* kFrontierBestMetric = "frontier_best_tok_s_per_gpu";
 
 struct ValidationRow {
   PreparedRow prepared;
@@ -105,6 +111,7 @@ struct ValidationResult {
   ErrorStats overall;      // all predicted rows except SUSPECT ones
   ErrorStats saturated;    // output_tokens_per_s_* rows except SUSPECT ones
   ErrorStats frontier;     // frontier_tok_s_per_gpu rows (one per measured point with a per-user rate)
+  ErrorStats frontier_best;  // frontier_best_tok_s_per_gpu rows (same points, deployment searched)
   std::map<std::string, ErrorStats> by_model, by_gpu, by_metric, by_source;
 };
 
