@@ -78,6 +78,8 @@ Efficiency test_eff() {
   e.hbm_bytes_per_gb = 1e9;
   e.roof_p = 6;
   e.kernel_fixed_s = 4e-6;
+  e.moe_serving_tile_small = 0;  // no MoE tile padding unless a test sets it
+  e.moe_serving_pad_rows = 0;
   return e;
 }
 
@@ -251,20 +253,43 @@ TEST(StepModel, MoeTileCostPerTouchedExpert) {
   // One decoding token: 2 experts touched; 128 tile rows of compute (6.4 us) hide under their weight reads
   // (2 x 25 MB at 2.4 TB/s, 21 us): no change.
   Efficiency small_tile = test_eff();
-  small_tile.moe_tile_tokens = 128;
+  small_tile.moe_serving_tile_small = 128;
   BatchSummary one;
   plain.add_decode(one, 10, 1);
   EXPECT_DOUBLE_EQ(StepModel(d, small_tile).step(one).moe_s, plain.step(one).moe_s);
-  // 4096 tokens touch all 16 experts; 4096 tile rows each make the padded compute dominate: expert time is
-  // exactly routed + tile compute.
+  // 4096 tokens touch all 16 experts; 4096 padded rows each make the padded compute dominate: expert time is
+  // exactly routed + padding compute.
   Efficiency big_tile = test_eff();
-  big_tile.moe_tile_tokens = 4096;
+  big_tile.moe_serving_pad_rows = 4096;
   BatchSummary many;
   plain.add_decode(many, 10, 4096);
   const double touched = 16.0 * (1.0 - std::pow(1.0 - 2.0 / 16, 4096));
   const double routed_s = 4096.0 * 2 * per_row_s;
   EXPECT_NEAR(StepModel(d, big_tile).step(many).moe_s, routed_s + touched * 4096 * per_row_s, 1e-9);
   EXPECT_GT(StepModel(d, big_tile).step(many).moe_s, plain.step(many).moe_s);
+}
+
+TEST(StepModel, SmallBatchMoePadsEachTouchedExpertToTheSmallTile) {
+  // 8 decoding tokens (<= 16 experts) route 2 each: a touched expert gets k_e = 16 / 16 / touched_frac rows and
+  // pays small_tile - k_e padded rows. With a compute-heavy tile that padding sets the expert time exactly.
+  const Deployment d = dep(moe_model());
+  const double per_row_s = 2.0 * 3 * 1024 * 1024 * 4 / (1000e12 * 0.5);
+  Efficiency e = test_eff();
+  e.moe_serving_tile_small = 100000;  // absurd tile: padding dominates the weight reads
+  const StepModel sm(d, e);
+  BatchSummary b;
+  sm.add_decode(b, 10, 8);
+  const double frac = 1.0 - std::pow(1.0 - 2.0 / 16, 8);
+  const double touched = 16.0 * frac;
+  const double rows = 8.0 * 2 / 16 / frac;
+  const double routed_s = 8.0 * 2 * per_row_s;
+  EXPECT_NEAR(sm.step(b).moe_s, routed_s + touched * (100000 - rows) * per_row_s, 1e-9);
+  // Past E tokens the small tile no longer applies: the large-batch padding (here none) does.
+  BatchSummary many;
+  sm.add_decode(many, 10, 64);
+  const double frac64 = 1.0 - std::pow(1.0 - 2.0 / 16, 64);
+  EXPECT_NEAR(sm.step(many).moe_s, std::max(64.0 * 2 * per_row_s, StepModel(d, test_eff()).step(many).moe_s), 1e-12);
+  EXPECT_GT(frac64, 0.99);
 }
 
 TEST(StepModel, PipelineBubbleWhenFewerSequencesThanStages) {
