@@ -6,6 +6,7 @@
 
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/validate.hpp"
+#include "../support/run_cli.hpp"
 
 namespace tokenmath::perf {
 namespace {
@@ -26,6 +27,35 @@ TEST(Calibrate, CrossValidationPredictsEveryRowOnceWithoutLeakage) {
     if (h.fit_group.find("(fold") == std::string::npos) continue;  // the per-fold fits, not the pooled line
     for (const auto& c : h.fitted.classes) EXPECT_NE(c.name, "pcie-gddr") << h.fit_group;
   }
+}
+
+TEST(Calibrate, LeaveOneSourceOutPredictsEachSourceFromTheOthers) {
+  // Two sources of saturated rows: each is predicted by a fit on the other.
+  const std::string header =
+      "source,url_or_repo_path,version_or_date,engine,model,precision,gpu,num_gpus,tp,pp,ep,isl,osl,"
+      "concurrency_or_batch,scenario,metric,value,unit,notes\n";
+  std::string body;
+  for (const char* src : {"Source A", "Source B"})
+    for (const char* row : {"Llama-3.1-8B-Instruct,FP8,H100-SXM-80GB,1,1,1,,1000,1000,unbounded,offline,output_tokens_per_s_total,15220",
+                            "Llama-3.1-70B-Instruct,FP8,H100-SXM-80GB,4,4,1,,1000,1000,unbounded,offline,output_tokens_per_s_total,9400"})
+      body += std::string(src) + ",none,v1,\"TensorRT-LLM (trtllm-bench, PyTorch backend)\"," + row + ",tokens/s,\n";
+  const std::string path = tokenmath::testing::write_temp(header + body, ".csv");
+  const auto prepared = prepare_rows(read_published_csv(path), catalog::Catalog::shipped());
+  const auto res = calibrate(prepared, shipped_efficiency(), {}, true);
+  const auto loso = std::find_if(res.holdout.begin(), res.holdout.end(), [](const HoldoutResult& h) {
+    return h.fit_group == "leave one source out, pooled";
+  });
+  ASSERT_NE(loso, res.holdout.end());
+  EXPECT_EQ(loso->test_stats.n, res.after_stats.n);  // every counted row predicted once, by a fit without its source
+  int sources = 0, tested = 0;
+  for (const auto& h : res.holdout)
+    if (h.fit_group.rfind("all but ", 0) == 0) {
+      ++sources;
+      tested += h.test_stats.n;
+      EXPECT_EQ(h.fit_stats.n + h.test_stats.n, res.after_stats.n) << h.fit_group;  // the rest were fitted
+    }
+  EXPECT_EQ(sources, 2);
+  EXPECT_EQ(tested, res.after_stats.n);
 }
 
 }  // namespace
