@@ -155,19 +155,22 @@ constexpr double kActBytes = 2.0;  // activations and collectives in bf16
 
 // Kernels one layer launches on each GPU per step (each pays Efficiency::kernel_fixed_s; perf/kernel.hpp).
 // A structural count of what engines run unfused: attention block = its projection GEMMs (standard: fused qkv
-// and o = 2; MLA: q down/up, kv down, o = 4; Mamba2: in/out projections, conv, scan = 4) + 1 attention kernel;
-// FFN: dense = gate/up GEMM, activation, down GEMM = 3; MoE = router GEMM, top-k/permute, two grouped GEMMs,
-// activation, combine = 6, + 3 for shared experts; + 2 residual-add/RMSNorm kernels.
+// and o = 2; Mamba2: in/out projections, conv, scan = 4) + 1 attention kernel; MLA decodes in the absorbed
+// form, 9 kernels (SGLang deepseek_v2.py forward_absorb: fused q_a/kv_a projection, q_a and kv_a RMSNorms,
+// q_b projection, q x W_UK batched GEMM, rotary embedding, attention, attention x W_UV batched GEMM, o_proj);
+// FFN: dense = gate/up GEMM, activation, down GEMM = 3; MoE = router GEMM, top-k, token sort/align, two grouped
+// GEMMs, activation, combine = 7 (SGLang / vLLM fused_moe path), + 3 for shared experts; + 2 residual-add/RMSNorm
+// kernels.
 double kernels_per_layer(const catalog::LayerSpec& l) {
   double k = 2;
   switch (l.attn.kind) {
     case AttentionSpec::Kind::standard: k += 3; break;
-    case AttentionSpec::Kind::mla: k += 5; break;
+    case AttentionSpec::Kind::mla: k += 9; break;
     case AttentionSpec::Kind::mamba2: k += 4; break;
     case AttentionSpec::Kind::none: break;
   }
   if (l.ffn.kind == FfnSpec::Kind::dense) k += 3;
-  if (l.ffn.kind == FfnSpec::Kind::moe) k += 6 + (l.ffn.num_shared_experts > 0 ? 3 : 0);
+  if (l.ffn.kind == FfnSpec::Kind::moe) k += 7 + (l.ffn.num_shared_experts > 0 ? 3 : 0);
   return k;
 }
 }  // namespace
