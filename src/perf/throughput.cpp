@@ -358,7 +358,8 @@ std::vector<EnvelopePoint> frontier_envelope(const std::vector<DeploymentOption>
   // Walk from the most interactive point down: keep a point when it beats every more interactive one on
   // throughput (ties broken by option order, deterministic).
   std::stable_sort(all.begin(), all.end(), [](const EnvelopePoint& a, const EnvelopePoint& b) {
-    return a.tok_s_per_user > b.tok_s_per_user;
+    if (a.tok_s_per_user != b.tok_s_per_user) return a.tok_s_per_user > b.tok_s_per_user;
+    return a.output_tok_s_per_gpu > b.output_tok_s_per_gpu;
   });
   std::vector<EnvelopePoint> env;
   double best = -1;

@@ -73,6 +73,30 @@ TEST(Engine, SingleRequestTimingIsExact) {
   EXPECT_EQ(r.blocks_in_use_end, 0);
 }
 
+TEST(Engine, SpeculativeDecodingEmitsTheAcceptanceLengthPerStep) {
+  // Same request as above with a = 2.5 tokens accepted per step: the 4 tokens after the first take
+  // ceil(4 / 2.5) = 2 decode steps; TPOT = 2 steps / 4 tokens.
+  auto c = one_replica(1000, timer(0.010, 0.0001));
+  c.pools[0].config.decode_tokens_per_step = 2.5;
+  c.pools[0].config.decode_budget_tokens = 3;
+  WorkloadSpec w = fixed_workload(100, 5, 1.0, 1);
+  std::vector<RequestRecord> recs;
+  SimResult r = run(c, w, 1, &recs);
+  ASSERT_EQ(r.finished, 1);
+  EXPECT_EQ(r.steps, 3);
+  EXPECT_NEAR(recs[0].e2e_s, 0.020 + 2 * 0.0101, 1e-9);
+  EXPECT_NEAR(recs[0].tpot_s, 2 * 0.0101 / 4, 1e-9);
+  EXPECT_EQ(r.output_tokens, 5);
+  EXPECT_EQ(r.blocks_allocated, r.blocks_freed);
+  // Many requests under memory pressure keep every invariant (checked each step) and finish.
+  auto big = one_replica(400, timer(0.005, 0.00001));
+  big.pools[0].config.decode_tokens_per_step = 1.9;
+  big.pools[0].config.decode_budget_tokens = 2;
+  SimResult rb = run(big, fixed_workload(300, 120, 200.0, 300), 5);
+  EXPECT_EQ(rb.finished, 300);
+  EXPECT_EQ(rb.output_tokens, 300 * 120);
+}
+
 TEST(Engine, ChunkedPrefillSplitsLongPrompts) {
   // 5000-token prompt with a 2048-token budget: chunks 2048, 2048, 904 -> three prefill steps.
   auto c = one_replica(10000, timer(0.010, 0.0));

@@ -1,0 +1,238 @@
+// The mechanisms of the throughput-interactivity frontier: speculative decoding, overlap schedulers,
+// prefill/decode disaggregation, the interactivity search and the envelope over deployments.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "run_cli.hpp"
+#include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/speculative.hpp"
+#include "tokenmath/perf/throughput.hpp"
+
+namespace tokenmath::perf {
+namespace {
+
+Deployment deployment(const std::string& model, const std::string& gpu, int tp, catalog::Precision w) {
+  const auto& cat = catalog::Catalog::shipped();
+  Deployment d;
+  d.model = std::make_shared<const catalog::ModelSpec>(cat.model(model));
+  d.gpu = cat.gpu(gpu);
+  d.tp = tp;
+  d.weight_precision = w;
+  d.activation_precision = default_activation_precision(w, d.gpu);
+  d.kv_precision = catalog::Precision::fp8;
+  return d;
+}
+
+Efficiency eff_with(double host_overlap, double step_overhead_s) {
+  Efficiency e = shipped_efficiency().for_gpu(catalog::Catalog::shipped().gpu("h100-sxm"));
+  e.host_overlap = host_overlap;
+  e.step_overhead_s = step_overhead_s;
+  e.seq_overhead_s = 0;
+  return e;
+}
+
+TEST(Speculative, AcceptanceLengthIsAGeometricChainUnlessMeasured) {
+  EXPECT_DOUBLE_EQ(acceptance_length(0.5, 3), 1 + 0.5 + 0.25 + 0.125);
+  EXPECT_DOUBLE_EQ(acceptance_length(0.9, 0), 1.0);
+  const auto& t = shipped_speculative();
+  const SpecMethod* mtp = t.find("mtp");
+  ASSERT_NE(mtp, nullptr);
+  ASSERT_GE(mtp->acceptance_lengths.size(), 1u);
+  EXPECT_DOUBLE_EQ(default_acceptance_length(*mtp, 1), mtp->acceptance_lengths[0]);
+  const SpecMethod* eagle = t.find("eagle3");
+  ASSERT_NE(eagle, nullptr);
+  EXPECT_DOUBLE_EQ(default_acceptance_length(*eagle, 2), acceptance_length(eagle->position_acceptance, 2));
+  // An acceptance outside [1, k + 1] is clamped; an unknown method is no spec at all.
+  EXPECT_DOUBLE_EQ(t.make("mtp", 1, 7.0)->acceptance_length, 2.0);
+  EXPECT_FALSE(t.make("medusa", 2).has_value());
+  // DeepSeek ships an MTP module; Llama does not (but has a listed EAGLE-3 head).
+  const auto& cat = catalog::Catalog::shipped();
+  EXPECT_TRUE(t.supports(*mtp, cat.model("deepseek-r1")));
+  EXPECT_FALSE(t.supports(*mtp, cat.model("llama-3.1-8b")));
+  EXPECT_TRUE(t.supports(*eagle, cat.model("llama-3.1-8b")));
+}
+
+TEST(Speculative, BadFileNamesTheFieldAndValue) {
+  const std::string path = testing::write_temp(
+      "methods:\n  - {name: mtp, draft_layers: 1, position_acceptance: 1.5, source: x}\n", ".yaml");
+  try {
+    load_speculative(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(path), std::string::npos) << m;
+    EXPECT_NE(m.find("position_acceptance"), std::string::npos) << m;
+    EXPECT_NE(m.find("1.5"), std::string::npos) << m;
+  }
+}
+
+TEST(Speculative, VerifyCostsMoreThanOneDecodeButEmitsMoreTokens) {
+  Deployment plain = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::fp8);
+  Deployment spec = plain;
+  spec.spec = *shipped_speculative().make("eagle3", 3);
+  const Efficiency e = eff_with(1, 0);
+  const StepModel a(plain, e), b(spec, e);
+  BatchSummary one;
+  a.add_decode(one, 2000, 1);
+  const StepTime ta = a.step(one), tb = b.step(one);
+  EXPECT_GT(tb.total_s, ta.total_s);     // 4 verified positions + 3 draft passes
+  EXPECT_GT(tb.draft_s, 0);
+  EXPECT_LT(tb.total_s, 2 * ta.total_s);  // memory-bound: the weights are read once either way
+  // At one request the user sees acceptance_length tokens per (longer) step: faster than plain decoding.
+  const OperatingPoint pa = steady_state(a, 1000, 1000, 1), pb = steady_state(b, 1000, 1000, 1);
+  EXPECT_NEAR(pb.tpot_s, pb.itl_s / spec.spec.acceptance_length, 1e-12);
+  EXPECT_GT(pb.tok_s_per_user, 1.5 * pa.tok_s_per_user);
+}
+
+TEST(Overlap, HostTimeHidesUnderTheGpuStepOnlyWithAnOverlapScheduler) {
+  const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
+  BatchSummary b;
+  StepModel(d, eff_with(0, 0)).add_decode(b, 2000, 64);
+  const double gpu = StepModel(d, eff_with(0, 0)).step_s(b);
+  ASSERT_GT(gpu, 2e-3);
+  // 1 ms of host work: added without overlap, hidden under a longer GPU step with it.
+  EXPECT_NEAR(StepModel(d, eff_with(0, 1e-3)).step_s(b), gpu + 1e-3, 1e-12);
+  EXPECT_NEAR(StepModel(d, eff_with(1, 1e-3)).step_s(b), gpu, 1e-12);
+  // Host work longer than the GPU step stays visible for the difference.
+  EXPECT_NEAR(StepModel(d, eff_with(1, gpu + 5e-3)).step_s(b), gpu + 5e-3, 1e-12);
+}
+
+TEST(Disaggregation, GroupOutputIsNormalisedByAllItsGpusAndSaturatesAtThePrefillPool) {
+  const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
+  const Efficiency e = eff_with(1, 0);
+  const StepModel sm(d, e);
+  const Disaggregation pd{1, 3};
+  const OperatingPoint p = disaggregated_state(sm, sm, pd, 8000, 500, 64);
+  EXPECT_NEAR(p.output_tok_s_per_gpu, p.output_tok_s / 16.0, 1e-9);  // (1 + 3) x TP4
+  EXPECT_GT(p.ttft_s, 0);
+  // Decode-only steps: no prefill in the decode replicas' step, so TPOT is a pure decode step.
+  EXPECT_NEAR(p.tpot_s, p.itl_s, 1e-12);
+  // Far more requests than one prefill replica can feed: output stops growing (prefill-bound) and TTFT grows.
+  const OperatingPoint q = disaggregated_state(sm, sm, pd, 8000, 500, 4096);
+  const OperatingPoint r = disaggregated_state(sm, sm, pd, 8000, 500, 8192);
+  EXPECT_NEAR(r.output_tok_s, q.output_tok_s, 1e-6 * q.output_tok_s);
+  EXPECT_GT(r.ttft_s, q.ttft_s);
+  // The sweep stops where the prefill pool saturates.
+  const Frontier f = disaggregated_frontier(sm, sm, pd, 8000, 500);
+  ASSERT_TRUE(f.feasible);
+  EXPECT_LT(f.max_concurrency, 4096);
+}
+
+TEST(Interactivity, BestPointMeetsTheTargetAndOneMoreRequestWouldNot) {
+  const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
+  const StepModel sm(d, eff_with(1, 0));
+  const InteractivePoint ip = best_at_interactivity(sm, 1000, 1000, 40);
+  ASSERT_TRUE(ip.ok);
+  EXPECT_GE(ip.point.tok_s_per_user, 40);
+  EXPECT_LT(steady_state(sm, 1000, 1000, ip.point.concurrency + 1).tok_s_per_user, 40);
+  // Faster than one request can go: no point.
+  EXPECT_FALSE(best_at_interactivity(sm, 1000, 1000, 1e6).ok);
+}
+
+TEST(Interactivity, SearchChoosesAmongSpecAndDisaggregatedOptionsAndTheEnvelopeDominates) {
+  SearchRequest req;
+  req.model = std::make_shared<const catalog::ModelSpec>(catalog::Catalog::shipped().model("deepseek-r1"));
+  req.gpu = catalog::Catalog::shipped().gpu("b200");
+  req.isl = 1024;
+  req.osl = 1024;
+  req.engine = "trtllm-pytorch";
+  req.spec_options = shipped_speculative().search_options(*req.model);
+  const auto opts = search_deployments(req, shipped_efficiency());
+  bool any_spec = false, any_pd = false, any_wide = false;
+  for (const auto& o : opts) {
+    any_spec |= o.deployment.spec.enabled();
+    any_pd |= o.pd.enabled();
+    any_wide |= o.deployment.tp > 8;
+  }
+  EXPECT_TRUE(any_spec);
+  EXPECT_TRUE(any_pd);
+  EXPECT_TRUE(any_wide);
+  const FrontierChoice c = best_option_at_interactivity(opts, shipped_efficiency(), 1024, 1024, 50);
+  ASSERT_GE(c.index, 0);
+  EXPECT_GE(c.point.tok_s_per_user, 50);
+  // No option does better at >= 50 tok/s/user.
+  for (const auto& o : opts) {
+    const InteractivePoint ip = option_at_interactivity(o, shipped_efficiency(), 1024, 1024, 50);
+    if (ip.ok) EXPECT_LE(ip.point.output_tok_s_per_gpu, c.point.output_tok_s_per_gpu * (1 + 1e-12)) << o.label;
+  }
+  // The envelope is a Pareto front: throughput falls as interactivity rises, and no option's point beats it.
+  const auto env = frontier_envelope(opts);
+  ASSERT_GE(env.size(), 2u);
+  for (std::size_t i = 1; i < env.size(); ++i) {
+    EXPECT_GT(env[i].tok_s_per_user, env[i - 1].tok_s_per_user);
+    EXPECT_LT(env[i].output_tok_s_per_gpu, env[i - 1].output_tok_s_per_gpu);
+  }
+  for (const auto& o : opts) {
+    if (!o.frontier.feasible) continue;
+    for (const auto& p : o.frontier.points) {
+      bool covered = false;
+      for (const auto& q : env)
+        covered |= q.tok_s_per_user >= p.tok_s_per_user && q.output_tok_s_per_gpu >= p.output_tok_s_per_gpu;
+      EXPECT_TRUE(covered) << o.label << " at concurrency " << p.concurrency;
+    }
+  }
+}
+
+TEST(WindowedKv, SlidingWindowLayersHoldOnlyTheirWindowInThePool) {
+  // gpt-oss alternates full and 128-token sliding-window layers: the pool counts tokens of full-attention
+  // context, so it holds about twice the tokens it would if every layer kept the whole context.
+  const Deployment d = deployment("gpt-oss-120b", "h200-sxm", 1, catalog::Precision::mxfp4);
+  const StepModel sm(d, eff_with(1, 0));
+  ASSERT_TRUE(sm.feasible());
+  const auto& m = sm.memory();
+  EXPECT_GT(m.window_kv_bytes_per_seq, 0);
+  const double full_tokens = m.kv_bytes_per_gpu / sm.kv_bytes_per_seq_per_gpu(1e6) * 1e6;  // windows amortised
+  EXPECT_GT(m.kv_capacity_tokens, 0.9 * full_tokens);
+}
+
+TEST(PerfCli, MinTokSUserAnswersTheBestDeploymentAndDrawsTheEnvelope) {
+  const std::string svg = "/tmp/tm_perf_test_envelope.svg";
+  std::remove(svg.c_str());
+  const auto r = testing::run_cli("perf --model deepseek-r1 --gpu b200 --isl 1024 --osl 1024 --min-tok-s-user 50 "
+                                  "--format json --svg " + svg);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_GE(j.at("point").at("tok_s_per_user").get<double>(), 50);
+  EXPECT_GT(j.at("point").at("output_tok_s_per_gpu").get<double>(), 0);
+  EXPECT_FALSE(j.at("deployment").get<std::string>().empty());
+  const std::string s = testing::slurp(svg);
+  EXPECT_NE(s.find("envelope"), std::string::npos);
+  EXPECT_NE(s.find("#c8c8c8"), std::string::npos);  // faint per-deployment curves beneath
+  EXPECT_NE(s.find("target 50 tok/s/user"), std::string::npos);
+  EXPECT_NE(s.find("tokens/s per user"), std::string::npos);
+  EXPECT_NE(s.find("output tokens/s per GPU"), std::string::npos);
+}
+
+TEST(PerfCli, SpecAndEngineOptionsAreCheckedWithOneLineErrors) {
+  auto r = testing::run_cli("perf --model llama-3.1-8b --gpu h100-sxm --spec mtp:2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--spec"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mtp"), std::string::npos) << r.err;
+  r = testing::run_cli("perf --model llama-3.1-8b --gpu h100-sxm --spec eagle3:0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("[1, 16]"), std::string::npos) << r.err;
+  r = testing::run_cli("perf --model llama-3.1-8b --gpu h100-sxm --spec eagle3:2:3.5");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("acceptance"), std::string::npos) << r.err;
+  r = testing::run_cli("perf --model llama-3.1-8b --gpu h100-sxm --engine sglang2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'sglang'"), std::string::npos) << r.err;
+  r = testing::run_cli("perf --model llama-3.1-8b --gpu h100-sxm --min-tok-s-user -3");
+  EXPECT_EQ(r.exit_code, 2);
+  r = testing::run_cli("perf --model llama-3.1-405b --gpu h100-sxm --min-tok-s-user 100000");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no searched deployment reaches it"), std::string::npos) << r.err;
+  // An explicit draft on an explicit deployment: the JSON frontier shows the draft time.
+  r = testing::run_cli("perf --model llama-3.1-8b --gpu h100-sxm --tp 1 --precision fp8 --spec eagle3:2:2.2 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NE(j.at("deployment").get<std::string>().find("EAGLE3x2"), std::string::npos);
+  EXPECT_GT(j.at("frontier").front().at("breakdown_s").at("draft").get<double>(), 0);
+}
+
+}  // namespace
+}  // namespace tokenmath::perf
