@@ -4,6 +4,7 @@
 
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/step.hpp"
+#include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
 namespace {
@@ -57,4 +58,22 @@ void BM_Frontier(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Frontier);
+
+// `tokenmath perf --model deepseek-r1 --gpu b200 --min-tok-s-user 50`: the whole deployment search (TP/EP/DEP,
+// wide EP, xPyD groups, speculative drafts, precisions) and the interactivity search over it. Goal: <= 1 s.
+void BM_SearchAtInteractivity(benchmark::State& state) {
+  const auto& cat = catalog::Catalog::shipped();
+  perf::SearchRequest req;
+  req.model = std::make_shared<const catalog::ModelSpec>(cat.model("deepseek-r1"));
+  req.gpu = cat.gpu("b200");
+  req.engine = "trtllm-pytorch";
+  req.spec_options = perf::shipped_speculative().search_options(*req.model);
+  const auto& eff = perf::shipped_efficiency();
+  for (auto _ : state) {
+    const auto opts = perf::search_deployments(req, eff);
+    benchmark::DoNotOptimize(perf::best_option_at_interactivity(opts, eff, req.isl, req.osl, 50));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SearchAtInteractivity)->Unit(benchmark::kMillisecond);
 }  // namespace

@@ -775,7 +775,7 @@ ErrorStats error_stats(std::vector<double> e) {
 ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff) {
   ValidationResult v;
   std::vector<double> all, sat, fr, frb;
-  std::map<std::string, std::vector<double>> by_model, by_gpu, by_metric, by_source;
+  std::map<std::string, std::vector<double>> by_model, by_gpu, by_metric, by_source, fr_model, fr_gpu, fr_source;
   for (const auto& r : rows) {
     ValidationRow vr{r, predict_row(r, eff)};
     if (!r.ok) {
@@ -788,14 +788,24 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
         ++v.suspect;
       } else {
         const double e = vr.prediction.error_pct;
-        all.push_back(e);
-        if (is_saturated_throughput_metric(r.row.metric)) sat.push_back(e);
-        if (r.row.metric == kFrontierMetric) fr.push_back(e);
-        if (r.row.metric == kFrontierBestMetric) frb.push_back(e);
-        by_model[r.model_id].push_back(e);
-        by_gpu[r.gpu_id].push_back(e);
         by_metric[r.row.metric].push_back(e);
-        by_source[holdout_group(r.row)].push_back(e);
+        // Headroom rows (the searched deployment against what the source ran) are not prediction errors: they
+        // are kept out of every pooled figure but their own.
+        if (r.row.metric == kFrontierBestMetric) {
+          frb.push_back(e);
+        } else {
+          all.push_back(e);
+          if (is_saturated_throughput_metric(r.row.metric)) sat.push_back(e);
+          by_model[r.model_id].push_back(e);
+          by_gpu[r.gpu_id].push_back(e);
+          by_source[holdout_group(r.row)].push_back(e);
+        }
+        if (r.row.metric == kFrontierMetric) {
+          fr.push_back(e);
+          fr_model[r.model_id].push_back(e);
+          fr_gpu[r.gpu_id].push_back(e);
+          fr_source[holdout_group(r.row)].push_back(e);
+        }
       }
     }
     v.rows.push_back(std::move(vr));
@@ -808,6 +818,9 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
   for (auto& [k, e] : by_gpu) v.by_gpu[k] = error_stats(e);
   for (auto& [k, e] : by_metric) v.by_metric[k] = error_stats(e);
   for (auto& [k, e] : by_source) v.by_source[k] = error_stats(e);
+  for (auto& [k, e] : fr_model) v.frontier_by_model[k] = error_stats(e);
+  for (auto& [k, e] : fr_gpu) v.frontier_by_gpu[k] = error_stats(e);
+  for (auto& [k, e] : fr_source) v.frontier_by_source[k] = error_stats(e);
   return v;
 }
 

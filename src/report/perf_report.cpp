@@ -352,7 +352,10 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
                     {"by_model", stats_map_json(v.by_model)},
                     {"by_gpu", stats_map_json(v.by_gpu)},
                     {"by_metric", stats_map_json(v.by_metric)},
-                    {"by_source", stats_map_json(v.by_source)}};
+                    {"by_source", stats_map_json(v.by_source)},
+                    {"frontier_by_model", stats_map_json(v.frontier_by_model)},
+                    {"frontier_by_gpu", stats_map_json(v.frontier_by_gpu)},
+                    {"frontier_by_source", stats_map_json(v.frontier_by_source)}};
     return j.dump(2) + "\n";
   }
   if (fmt == Format::csv) return rows.to_csv();
@@ -373,6 +376,12 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
   out += stats_table("model", v.by_model).render(fmt) + "\n";
   out += stats_table("gpu", v.by_gpu).render(fmt) + "\n";
   out += stats_table("metric", v.by_metric).render(fmt);
+  if (v.frontier.n > 0) {
+    out += "\nfrontier points only (frontier_tok_s_per_gpu):\n";
+    out += stats_table("source", v.frontier_by_source).render(fmt) + "\n";
+    out += stats_table("model", v.frontier_by_model).render(fmt) + "\n";
+    out += stats_table("gpu", v.frontier_by_gpu).render(fmt);
+  }
   return out;
 }
 

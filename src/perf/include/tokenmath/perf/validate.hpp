@@ -112,7 +112,10 @@ struct ValidationResult {
   ErrorStats saturated;    // output_tokens_per_s_* rows except SUSPECT ones
   ErrorStats frontier;     // frontier_tok_s_per_gpu rows (one per measured point with a per-user rate)
   ErrorStats frontier_best;  // frontier_best_tok_s_per_gpu rows (same points, deployment searched)
+  // All predicted rows but the headroom ones (frontier_best_tok_s_per_gpu, which only by_metric lists).
   std::map<std::string, ErrorStats> by_model, by_gpu, by_metric, by_source;
+  // frontier_tok_s_per_gpu rows only.
+  std::map<std::string, ErrorStats> frontier_by_model, frontier_by_gpu, frontier_by_source;
 };
 
 ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff);
