@@ -41,6 +41,7 @@ const KeyDef kKeys[] = {
     {"step_overhead_ms", &Efficiency::step_overhead_s, 1e-3},
     {"seq_overhead_us", &Efficiency::seq_overhead_s, 1e-6},
     {"host_overlap", &Efficiency::host_overlap, 1},
+    {"spec_host_overlap", &Efficiency::spec_host_overlap, 1},
     {"dp_prefill_balance", &Efficiency::dp_prefill_balance, 1},
     {"runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9},
     {"scaleout_gb_s_per_gpu", &Efficiency::scaleout_bytes_per_s, 1e9},

@@ -378,7 +378,7 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   }
   fixed_kernels_s_ = (kernels / p + 2.0) * eff.kernel_fixed_s;
   layers_stage_ = std::max(1.0, s.layers / p);
-  spec_q_ = d.spec.enabled() ? 1.0 + d.spec.draft_tokens : 1.0;
+  spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;
   dp_ranks_ = dp ? t : 1;
 
@@ -559,14 +559,19 @@ StepTime StepModel::step(const BatchSummary& b) const {
   // Speculative decoding: draft_tokens sequential draft passes over the decoding sequences before the verify
   // pass (each pass a draft model of draft_layers decoder layers plus the lm_head), on the last stage.
   if (dep_.spec.enabled() && b.decode_seqs > 0)
-    r.draft_s = dep_.spec.draft_tokens * draft_pass_time(static_cast<double>(b.decode_seqs), b.decode_ctx_sum,
-                                                         b.decode_ctx_windowed_sum);
+    r.draft_s = dep_.spec.draft_tokens *
+                draft_pass_time(static_cast<double>(b.decode_seqs) * std::max(1, dep_.spec.draft_width),
+                                b.decode_ctx_sum * std::max(1, dep_.spec.draft_width),
+                                b.decode_ctx_windowed_sum * std::max(1, dep_.spec.draft_width));
   const double gpu_s = std::max(m, p) * stage + r.draft_s;
   // Host work (scheduling, sampling set-up, launches): step_overhead per microbatch + seq_overhead per sequence
   // per attention-DP rank. An overlap scheduler (TensorRT-LLM PyTorch backend, SGLang >= 0.4, vLLM async
   // scheduling) prepares step n+1 while the GPU runs step n, hiding host_overlap of the shorter of the two.
   const double host_s = eff_.step_overhead_s * m + eff_.seq_overhead_s * seqs / dp_ranks_;
-  r.overhead_s = host_s - std::clamp(eff_.host_overlap, 0.0, 1.0) * std::min(host_s, gpu_s);
+  // With speculative decoding the engine needs the accepted tokens before drafting the next step:
+  // spec_host_overlap (0 unless an engine overlaps it) replaces host_overlap.
+  const double overlap = dep_.spec.enabled() ? eff_.spec_host_overlap : eff_.host_overlap;
+  r.overhead_s = host_s - std::clamp(overlap, 0.0, 1.0) * std::min(host_s, gpu_s);
   r.total_s = gpu_s + r.overhead_s;
   return r;
 }

@@ -24,7 +24,7 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   // Speculative decoding: a decoding sequence emits acceptance_length tokens per step (so a request decodes
   // in OSL / a steps) and puts draft_tokens + 1 query tokens into each verify pass (counted in the budget).
   const double a = d.spec.enabled() ? std::max(1.0, d.spec.acceptance_length) : 1.0;
-  const double q = d.spec.enabled() ? 1.0 + d.spec.draft_tokens : 1.0;
+  const double q = d.spec.enabled() ? d.spec.verified() : 1.0;
   const double decode_steps = std::max(1.0, osl / a);
   const double cycle_steps = std::max(decode_steps, n * (isl + decode_steps * q) / budget);
   const double dec = n * decode_steps / cycle_steps;

@@ -153,8 +153,13 @@ bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, SpecD
   if (a && *a < 1) a.reset();
   if (!a)
     if (auto pct = regex_number(t, acc_pct)) a = acceptance_length(*pct / 100.0, *k);
-  const auto spec = shipped_speculative().make(eagle ? "eagle3" : "mtp", *k, a);
+  auto spec = shipped_speculative().make(eagle ? "eagle3" : "mtp", *k, a);
   if (!spec) return false;
+  // Tree drafts: "eagle-topk N" candidates per draft step, "num-draft-tokens M" positions verified.
+  static const std::regex topk(R"(eagle-topk (\d+))");
+  static const std::regex verify(R"(num-draft-tokens (\d+))");
+  if (auto v = regex_number(t, topk)) spec->draft_width = std::max(1, static_cast<int>(*v));
+  if (auto v = regex_number(t, verify)) spec->verify_tokens = std::max(*k + 1, static_cast<int>(*v));
   out = *spec;
   (void)model;
   return true;
@@ -682,13 +687,36 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
       best_rate = rate;
     }
   }
+  // The model cannot reach the measured per-user rate at all (it is too slow): the prediction is then what the
+  // fastest option delivers per GPU at the row's concurrency. At a fixed concurrency tok/s/GPU is proportional to
+  // tok/s/user, so this reads the per-user shortfall as a throughput error instead of dropping the row.
+  bool short_of_target = false;
   if (best < 0) {
-    p.reason = fmt::format("no deployment reaches {:.1f} tok/s/user", r.frontier_min_tok_s_user);
+    for (std::size_t i = 0; i < options.size(); ++i) {
+      const auto& o = options[i];
+      if (!o.frontier.feasible) continue;
+      const int n = option_gpus(o);
+      if (static_cast<int>(n_sys) % n) continue;
+      const double replicas = n_sys / n;
+      const auto cap = std::min<std::int64_t>(o.frontier.max_concurrency,
+                                              static_cast<std::int64_t>(std::max(1.0, std::floor(c_sys / replicas))));
+      const OperatingPoint pt = option_point(o, table, r.isl, r.osl, cap);
+      const double rate = pt.output_tok_s * std::min(replicas, c_sys) / n_sys;
+      if (best < 0 || rate > best_rate) {
+        best = static_cast<int>(i);
+        best_pt = pt;
+        best_rate = rate;
+      }
+    }
+    short_of_target = true;
+  }
+  if (best < 0) {
+    p.reason = "no feasible deployment";
     return p;
   }
   p.predicted = best_rate;
   p.error_pct = (p.predicted - r.measured) / r.measured * 100.0;
-  p.deployment = options[static_cast<std::size_t>(best)].label;
+  p.deployment = options[static_cast<std::size_t>(best)].label + (short_of_target ? " (below the measured tok/s/user)" : "");
   p.concurrency = best_pt.concurrency;
   p.ok = true;
   return p;

@@ -56,7 +56,7 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
   // Speculative decoding: a decode iteration emits a = acceptance_length tokens per sequence and verifies
   // q = draft_tokens + 1 positions of each (O / a decode iterations per step, q budget tokens per decode).
   const double a = d.spec.enabled() ? std::max(1.0, d.spec.acceptance_length) : 1.0;
-  const double q = d.spec.enabled() ? 1.0 + d.spec.draft_tokens : 1.0;
+  const double q = d.spec.enabled() ? d.spec.verified() : 1.0;
   const double dec_iters = std::max(1.0, o / a);
   p.concurrency = n_seqs;
   p.iterations_per_step = std::max(dec_iters, n * (f + dec_iters * q) / budget);

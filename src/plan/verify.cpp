@@ -45,7 +45,7 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   cfg.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
   if (d.spec.enabled()) {
     cfg.decode_tokens_per_step = d.spec.acceptance_length;
-    cfg.decode_budget_tokens = 1 + d.spec.draft_tokens;
+    cfg.decode_budget_tokens = d.spec.verified();
   }
   cfg.kv_bytes_per_token = sm->memory().kv_capacity_tokens > 0
                                ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus() / ranks

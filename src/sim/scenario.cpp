@@ -396,7 +396,7 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   rc.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
   if (d.spec.enabled()) {
     rc.decode_tokens_per_step = d.spec.acceptance_length;
-    rc.decode_budget_tokens = 1 + d.spec.draft_tokens;
+    rc.decode_budget_tokens = d.spec.verified();
   }
   rc.max_context_tokens = d.model->max_context;
   rc.timer = std::make_shared<PerfStepTimer>(sm);

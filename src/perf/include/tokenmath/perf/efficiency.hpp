@@ -44,6 +44,9 @@ struct Efficiency {
   // Share of the host time hidden under the GPU time of the previous step: 1 for engines with an overlap
   // scheduler (the host prepares step n+1 while the GPU runs step n), 0 for runtimes that wait.
   double host_overlap = 0.0;
+  // The same with speculative decoding on: the next step's draft needs this step's accepted tokens on the host,
+  // so engines run it without the overlap scheduler unless they say otherwise (SGLang: only "SpecV2", opt-in).
+  double spec_host_overlap = 0.0;
   // 1 when an attention-DP engine balances prefill across ranks (waits until every rank has a prompt to
   // prefill, so the ranks prefill together instead of one rank stalling the others at each MoE layer).
   double dp_prefill_balance = 0.0;

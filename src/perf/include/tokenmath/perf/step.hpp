@@ -31,7 +31,13 @@ struct SpecDecode {
   int draft_tokens = 0;          // k: tokens drafted per sequence per step
   double acceptance_length = 1;  // mean tokens emitted per sequence per step, in [1, k + 1]
   double draft_layers = 0;       // decoder layers one draft pass runs (MTP module, EAGLE head: 1; n-gram: 0)
+  // Tree drafts (EAGLE with top-k > 1): each draft pass expands `draft_width` candidates per sequence and the
+  // verify pass checks `verify_tokens` positions (0 = a chain: draft_tokens + 1).
+  int draft_width = 1;
+  int verify_tokens = 0;
   bool enabled() const { return draft_tokens > 0; }
+  // Query positions per sequence in the verify pass.
+  int verified() const { return verify_tokens > 0 ? verify_tokens : draft_tokens + 1; }
 };
 
 // One model replica. tp = GPUs in the tensor/expert-parallel group of one pipeline stage;
