@@ -574,6 +574,18 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     r.concurrency = conc ? static_cast<std::int64_t>(*conc) : 0;
     // "2 per rank": every GPU (attention-DP rank) runs that many.
     if (conc && contains(row.concurrency_or_batch, "per rank")) r.concurrency *= r.num_gpus;
+    // A run whose own measured mean concurrency is far from the stated one did not run at the stated load (the
+    // client did not enforce it, or the figure is inconsistent): shown, kept out of the statistics.
+    {
+      static const std::regex mean_conc(R"(measured mean concurrency ([\d.]+))");
+      if (const auto mc = regex_number(to_lower(row.notes), mean_conc); mc && r.concurrency > 0) {
+        const double ratio = *mc / static_cast<double>(r.concurrency);
+        if (ratio > 2.0 || ratio < 0.5) {
+          r.suspect = true;
+          r.caveat = fmt::format("SUSPECT: measured mean concurrency {:g} vs stated {}", *mc, r.concurrency);
+        }
+      }
+    }
     {
       const auto pos = row.notes.find("point=");
       if (pos != std::string::npos) {
