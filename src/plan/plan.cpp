@@ -81,13 +81,19 @@ std::vector<catalog::Precision> weight_precisions(const Scenario& s, const catal
 
 // Deployment shapes tried for one model on one system: GPUs per replica 1, 2, 4, 8, ... up to the scale-up
 // domain (and the domain size itself, e.g. 72); dense models run tensor-parallel (TP <= 8); MoE models also run
-// TP with expert parallelism, and attention-DP + EP ("DEP") across any count.
+// TP with expert parallelism, and attention-DP + EP ("DEP") across any count, also 16 and 32 GPUs across
+// scale-up domains; every shape also with the model's speculative drafts (candidates.speculative).
 std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_ptr<const catalog::ModelSpec>& m,
                                           const catalog::GpuSpec& gpu, const catalog::SystemSpec& sys) {
   const catalog::Precision kv = catalog::parse_precision(s.kv_precision, scenario_file(s), "candidates.kv_precision");
   std::vector<int> counts;
   for (int n = 1; n <= sys.scaleup_domain_gpus; n *= 2) counts.push_back(n);
   if (counts.back() != sys.scaleup_domain_gpus) counts.push_back(sys.scaleup_domain_gpus);
+  // MoE models also span scale-up domains with attention DP + wide EP over the scale-out network (DEP16/32 across
+  // HGX nodes over InfiniBand/RoCE; the step model prices the all-to-all at the NIC's bandwidth).
+  if (m->is_moe())
+    for (int n : {16, 32})
+      if (n > sys.scaleup_domain_gpus) counts.push_back(n);
   std::vector<perf::Deployment> out;
   for (catalog::Precision wp : weight_precisions(s, *m, gpu)) {
     for (int n : counts) {
@@ -106,7 +112,7 @@ std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_p
         ep.ep = n;
         if (n <= 8) out.push_back(ep);
         ep.attention_dp = true;
-        out.push_back(ep);
+        out.push_back(ep);  // DEP: inside the domain over NVLink / Infinity Fabric, beyond it over the NIC
       }
     }
   }

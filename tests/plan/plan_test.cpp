@@ -124,9 +124,11 @@ TEST(Plan, HybridNeverWorseThanEitherPureOption) {
 }
 
 TEST(Plan, InfeasibleCandidatesAreListedWithAReason) {
+  // Llama-3.1-405B as shipped (BF16, 810 GB) does not fit one 8 x 80 GB node, and dense models do not span
+  // nodes in the planner's search.
   const Scenario s = parse_scenario(
-      "candidates:\n  models: [deepseek-v3]\n  systems: [hgx-h100, gb200-nvl72]\n"
-      "  hosted_api_models: []\n",
+      "candidates:\n  models: [llama-3.1-405b]\n  systems: [hgx-h100, gb200-nvl72]\n"
+      "  hosted_api_models: []\n  weight_precisions: [native]\n",
       "x.yaml", default_scenario());
   const PlanResult r = run_plan(s);
   ASSERT_EQ(r.candidates.size(), 2u);
@@ -134,6 +136,19 @@ TEST(Plan, InfeasibleCandidatesAreListedWithAReason) {
   EXPECT_EQ(r.candidates[1].system_id, "hgx-h100");
   EXPECT_FALSE(r.candidates[1].feasible);
   EXPECT_NE(r.candidates[1].reason.find("weights need"), std::string::npos) << r.candidates[1].reason;
+}
+
+TEST(Plan, MoeModelsSpanNodesWithWideExpertParallelism) {
+  // DeepSeek-V3 in FP8 (671 GB) does not fit one 8 x 80 GB HGX node; attention DP + EP over 16 GPUs across two
+  // nodes (all-to-all over the scale-out NICs) serves it.
+  const Scenario s = parse_scenario(
+      "candidates:\n  models: [deepseek-v3]\n  systems: [hgx-h100]\n  hosted_api_models: []\n",
+      "x.yaml", default_scenario());
+  const PlanResult r = run_plan(s);
+  ASSERT_EQ(r.candidates.size(), 1u);
+  ASSERT_TRUE(r.candidates[0].feasible) << r.candidates[0].reason;
+  EXPECT_GT(r.candidates[0].replica.gpus, 8);
+  EXPECT_TRUE(r.candidates[0].replica.deployment.attention_dp);
 }
 
 TEST(Plan, FleetAddsUp) {
