@@ -399,6 +399,8 @@ void append_frontier_rows(std::vector<PreparedRow>& rows) {
       const auto& r = rows[i];
       if (r.row.metric == "tokens_per_s_per_user" && !r.per_user_with_context) user = r.measured;
       if (r.row.metric == "tpot_ms") tpot = r.measured;
+      // Without speculative decoding one step emits one token: the inter-token latency is the TPOT.
+      if (r.row.metric == "itl_ms" && !r.deployment.spec.enabled() && !tpot) tpot = r.measured;
       if (r.row.metric == "output_tokens_per_s_total") total = r.measured;
       if (r.row.metric == "output_tokens_per_s_per_gpu") per_gpu = r.measured;
     }
@@ -552,7 +554,9 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       d.ep = ep ? static_cast<int>(*ep) : 1;
       // Attention data parallelism where the source says so (MoE runs in the TensorRT-LLM docs use it);
       // experts then shard over the whole group unless an EP size is given.
-      if (model->is_moe() && d.tp > 1 &&
+      const bool dp_off = contains(row.notes, "attention dp off") || contains(row.notes, "attention_dp false") ||
+                          contains(row.notes, "attention dp disabled");
+      if (model->is_moe() && d.tp > 1 && !dp_off &&
           (contains(row.notes, "attention dp") || contains(row.notes, "dp-attention") ||
            contains(row.notes, "attention_dp true") || contains(row.notes, "(dep"))) {
         d.attention_dp = true;

@@ -121,6 +121,7 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
 ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shape, const Slo& slo) {
   ReplicaCapacity r;
   r.deployment = m.deployment();
+  r.efficiency = m.efficiency();
   r.gpus = r.deployment.num_gpus();
   if (!m.feasible()) {
     r.reason = m.memory().reason;

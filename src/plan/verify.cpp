@@ -23,7 +23,8 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
     return out;
   }
   const perf::Deployment& d = rc.deployment;
-  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu));
+  // The same factors the planner priced the replica with (its engine profile included).
+  auto sm = std::make_shared<const perf::StepModel>(d, rc.efficiency);
   const double ranks = d.attention_dp ? d.tp : 1;
 
   // One replica configured as the planner's analytic model assumes: token budget and sequence cap per

@@ -48,6 +48,7 @@ struct ReplicaCapacity {
   bool feasible = false;
   std::string reason;  // why no concurrency meets the SLOs (or memory) when infeasible
   perf::Deployment deployment;
+  perf::Efficiency efficiency;  // the factors it was priced with (engine profile included); the sim check reuses them
   std::string label;
   int gpus = 0;
   ReplicaPoint best;                   // the largest concurrency meeting every constraint
