@@ -354,6 +354,7 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
       p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);
       p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
       p.source = n["source"].as<std::string>("");
+      p.admission = n["admission"].as<std::string>("");
     } catch (const YAML::Exception& e) {
       throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
     }

@@ -28,6 +28,18 @@ const std::vector<std::string>& eviction_names() {
   static const std::vector<std::string> n{"lru", "fifo"};
   return n;
 }
+const std::vector<std::string>& admission_names() {
+  static const std::vector<std::string> n{"per-chunk", "reserve-full-prompt", "conservative", "guaranteed-no-evict"};
+  return n;
+}
+AdmissionKind parse_admission(const std::string& name, const std::string& file, const std::string& field) {
+  if (name == "per-chunk") return AdmissionKind::per_chunk;
+  if (name == "reserve-full-prompt") return AdmissionKind::reserve_full_prompt;
+  if (name == "conservative") return AdmissionKind::conservative;
+  if (name == "guaranteed-no-evict") return AdmissionKind::guaranteed_no_evict;
+  throw InputError(file, field, name,
+                   "unknown admission policy; valid: " + join_names(admission_names()) + did_you_mean(name, admission_names()));
+}
 SchedulerKind parse_scheduler(const std::string& name, const std::string& file, const std::string& field) {
   if (name == "decode-first") return SchedulerKind::decode_first;
   if (name == "prefill-first") return SchedulerKind::prefill_first;
@@ -73,6 +85,23 @@ Replica::Replica(std::int32_t id, ReplicaConfig cfg, SeqPool* pool, ReplicaEvent
   if (cfg_.block_tokens < 1) throw std::invalid_argument("block_tokens must be >= 1");
   free_blocks_ = cfg_.kv_blocks;
   residue_count_.assign(static_cast<std::size_t>(cfg_.block_tokens), 0);
+  new_token_ratio_ = cfg_.new_token_ratio_init;
+}
+
+bool Replica::reserves_prompt() const { return cfg_.admission == AdmissionKind::reserve_full_prompt; }
+
+std::int64_t Replica::expected_output_blocks(double ratio, double cap) const {
+  // Output still to be written by every running sequence (capped per request: SGLang clips its estimate at
+  // 4096 tokens), times `ratio`. O(running): only the conservative and no-evict policies pay it.
+  double tokens = 0;
+  for (std::int32_t s = run_head_; s >= 0; s = (*pool_)[s].next) {
+    const Seq& q = (*pool_)[s];
+    std::int64_t generated = q.generated;
+    if (q.phase == SeqPhase::decode)
+      generated += static_cast<std::int64_t>(static_cast<double>(decode_step_ - q.join_step) * cfg_.decode_tokens_per_step);
+    tokens += std::min<double>(cap, static_cast<double>(std::max<std::int64_t>(0, q.req.output_tokens - generated)));
+  }
+  return static_cast<std::int64_t>(std::ceil(tokens * ratio / cfg_.block_tokens));
 }
 
 bool Replica::fits(std::int64_t tokens, std::int64_t chunks) const {
@@ -339,7 +368,8 @@ void Replica::register_chunks(Seq& q) {
   while (static_cast<std::size_t>(q.next_chunk) < ch.size()) {
     const Chunk& c = ch[static_cast<std::size_t>(q.next_chunk)];
     if (q.chunked + c.tokens > q.computed) break;
-    convert(q, c.hash, c.tokens, q.computed - q.chunked, q.priv_blocks);
+    // Reserved prompts hold the blocks of all target - chunked tokens: convert within that region.
+    convert(q, c.hash, c.tokens, reserves_prompt() ? q.target - q.chunked : q.computed - q.chunked, q.priv_blocks);
     ++q.next_chunk;
   }
 }
@@ -375,6 +405,7 @@ void Replica::preempt(std::int32_t s) {
   ++q.preemptions;
   ++stats_.preemptions;
   preempted_this_step_ = true;
+  new_token_ratio_ = cfg_.new_token_ratio_init;  // conservative admission: back to the cautious estimate
   waiting_.push_front(s);
 }
 
@@ -440,11 +471,14 @@ void Replica::plan_prefills(std::int64_t& budget) {
     Seq& q = (*pool_)[s];
     const auto n = static_cast<std::int32_t>(
         std::min<std::int64_t>({q.target - q.computed, budget, cfg_.chunk_tokens}));
+    // Under reserve_full_prompt the whole prompt's blocks are held already (need <= 0).
     const std::int64_t need = blocks_for(q.computed - q.chunked + n) - q.priv_blocks;
-    // Blocks run out: preempt the most recently admitted sequences; if that is this one, stop here.
-    if (!ensure_available(need, s)) break;
-    allocate(need);
-    (*pool_)[s].priv_blocks += need;
+    if (need > 0) {
+      // Blocks run out: preempt the most recently admitted sequences; if that is this one, stop here.
+      if (!ensure_available(need, s)) break;
+      allocate(need);
+      (*pool_)[s].priv_blocks += need;
+    }
     plan_.push_back({s, n});
     budget -= n;
     ++i;
@@ -482,8 +516,22 @@ void Replica::admit(std::int64_t& budget, SimTime now, bool allow_prefill) {
     // Host-tier tokens are placed (and become cache entries) before the chunk's blocks are added, which can
     // cost one block more than placing both together.
     const std::int64_t loaded = q.computed - q.chunked;
-    const std::int64_t need = blocks_for(loaded + n) + (loaded > 0 ? 1 : 0);
-    if (available() < need) {  // no preemption to admit: wait for blocks
+    std::int64_t need = blocks_for(loaded + n) + (loaded > 0 ? 1 : 0);
+    // The admission policy's gate (AdmissionKind): the first chunk must fit (per-chunk); the whole prompt and a
+    // watermark (reserve-full-prompt); or the prompt plus the expected output of this and every running request
+    // (conservative).
+    std::int64_t gate = need;
+    if (reserves_prompt()) {
+      need = blocks_for(q.target - q.chunked) + (loaded > 0 ? 1 : 0);
+      gate = need + static_cast<std::int64_t>(std::ceil(cfg_.admission_watermark * static_cast<double>(cfg_.kv_blocks)));
+    } else if (cfg_.admission == AdmissionKind::conservative || cfg_.admission == AdmissionKind::guaranteed_no_evict) {
+      const double ratio = cfg_.admission == AdmissionKind::conservative ? new_token_ratio_ : 1.0;
+      const double cap = cfg_.admission == AdmissionKind::conservative ? 4096.0 : 1e18;
+      const double out = std::min<double>(cap, q.req.output_tokens - q.generated);
+      gate = blocks_for(q.target - q.chunked) + expected_output_blocks(ratio, cap) +
+             static_cast<std::int64_t>(std::ceil(out * ratio / cfg_.block_tokens));
+    }
+    if (available() < gate) {  // no preemption to admit: wait for blocks
       for (auto it = q.refs.rbegin(); it != q.refs.rend(); ++it) unref(*it);
       q.refs.clear();
       q.chunked = q.computed = q.next_chunk = 0;
@@ -495,7 +543,9 @@ void Replica::admit(std::int64_t& budget, SimTime now, bool allow_prefill) {
       allocate(q.priv_blocks);
       register_chunks(q);  // chunks loaded from the host tier become HBM entries
     }
-    const std::int64_t rest = blocks_for(q.computed - q.chunked + n) - q.priv_blocks;
+    // Reserving the prompt allocates all of it now; otherwise the first chunk's blocks.
+    const std::int64_t rest =
+        blocks_for(reserves_prompt() ? q.target - q.chunked : q.computed - q.chunked + n) - q.priv_blocks;
     allocate(rest);
     q.priv_blocks += rest;
     waiting_.pop_front();
@@ -518,6 +568,10 @@ SimTime Replica::begin_step(SimTime now) {
   step_host_bytes_ = 0;
   step_start_ns_ = now;
   preempted_this_step_ = false;
+  if (cfg_.admission == AdmissionKind::conservative && cfg_.new_token_ratio_decay_steps > 0)
+    new_token_ratio_ = std::max(cfg_.new_token_ratio_min,
+                                new_token_ratio_ - (cfg_.new_token_ratio_init - cfg_.new_token_ratio_min) /
+                                                       cfg_.new_token_ratio_decay_steps);
   std::int64_t budget = cfg_.max_batched_tokens;
   if (cfg_.scheduler == SchedulerKind::decode_first) {
     plan_decode();
@@ -661,7 +715,8 @@ void Replica::check_invariants() const {
       }
     } else if (q.phase == SeqPhase::prefill) {
       priv += q.priv_blocks;
-      if (q.priv_blocks != blocks_for(q.computed - q.chunked) && !in_step_) fail("prefill private blocks");
+      const std::int64_t held = reserves_prompt() ? q.target - q.chunked : q.computed - q.chunked;
+      if (q.priv_blocks != blocks_for(held) && !in_step_) fail("prefill private blocks");
     } else {
       fail("non-running sequence in the running list");
     }

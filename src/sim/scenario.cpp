@@ -263,7 +263,7 @@ const std::vector<std::string>& deployment_keys() {
       "gpu", "tp", "pp", "ep", "attention_dp", "precision", "activation_precision", "kv_dtype",
       "max_batched_tokens", "max_num_seqs", "chunked_prefill_tokens", "kv_mem_fraction", "block_tokens",
       "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s", "step_time", "kv_capacity_tokens",
-      "engine", "speculative"};
+      "engine", "speculative", "admission"};
   return k;
 }
 
@@ -358,6 +358,25 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     if (std::find(names.begin(), names.end(), engine) == names.end())
       en->fail("unknown engine profile" + did_you_mean(engine, names) + " (data/perf/engines.yaml)");
   }
+  // admission: NAME or {policy: NAME, watermark: W}; default: the engine profile's, else per-chunk (vLLM v1).
+  std::string admission_name = "per-chunk";
+  std::string admission_field = where.sub("admission");
+  double watermark = 0.01;
+  if (!engine.empty())
+    for (const auto& e : perf::shipped_engine_profiles())
+      if (e.name == engine && !e.admission.empty()) admission_name = e.admission;
+  if (const Y* ad = get("admission")) {
+    if (ad->node().IsMap()) {
+      ad->allow({"policy", "watermark"});
+      admission_name = ad->str_req("policy");
+      admission_field = ad->at("policy").path();
+      watermark = ad->num_in("watermark", watermark, 0, 0.5);
+    } else {
+      admission_name = ad->text();
+      admission_field = ad->path();
+    }
+  }
+  const sim::AdmissionKind admission = sim::parse_admission(admission_name, file, admission_field);
   auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu, engine));
   if (!sm->feasible())
     where.fail(fmt::format("deployment {} of {} on {} is infeasible: {}", perf::deployment_label(d),
@@ -394,6 +413,8 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     rc.host_bytes_per_s = bw * 1e9;
   }
   rc.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
+  rc.admission = admission;
+  rc.admission_watermark = watermark;
   if (d.spec.enabled()) {
     rc.decode_tokens_per_step = d.spec.acceptance_length;
     rc.decode_budget_tokens = d.spec.verified();

@@ -97,6 +97,33 @@ TEST(Engine, SpeculativeDecodingEmitsTheAcceptanceLengthPerStep) {
   EXPECT_EQ(rb.output_tokens, 300 * 120);
 }
 
+// KV pressure: long prompts in a small pool. Per-chunk admission (vLLM v1) admits on the first chunk and then
+// preempts and recomputes; reserving the whole prompt with a watermark (vLLM v0 / Sarathi / Vidur) admits fewer
+// and thrashes far less; guaranteed-no-evict (TensorRT-LLM) never preempts. Every policy keeps the invariants
+// (checked each step) and finishes every request.
+TEST(Engine, AdmissionPoliciesUnderKvPressure) {
+  auto run_with = [](AdmissionKind a) {
+    auto c = one_replica(900, timer(0.004, 0.00002));
+    c.pools[0].config.chunk_tokens = 512;
+    c.pools[0].config.max_batched_tokens = 512;
+    c.pools[0].config.admission = a;
+    c.pools[0].config.admission_watermark = 0.01;
+    return run(c, fixed_workload(3000, 400, 30.0, 200), 11);
+  };
+  const SimResult chunk = run_with(AdmissionKind::per_chunk);
+  const SimResult reserve = run_with(AdmissionKind::reserve_full_prompt);
+  const SimResult conservative = run_with(AdmissionKind::conservative);
+  const SimResult no_evict = run_with(AdmissionKind::guaranteed_no_evict);
+  for (const SimResult* r : {&chunk, &reserve, &conservative, &no_evict}) {
+    EXPECT_EQ(r->finished, 200);
+    EXPECT_EQ(r->blocks_allocated, r->blocks_freed);
+  }
+  EXPECT_GT(chunk.preemptions, 0);
+  EXPECT_LT(reserve.preemptions, chunk.preemptions);
+  EXPECT_LE(conservative.preemptions, chunk.preemptions);
+  EXPECT_EQ(no_evict.preemptions, 0);
+}
+
 TEST(Engine, ChunkedPrefillSplitsLongPrompts) {
   // 5000-token prompt with a 2048-token budget: chunks 2048, 2048, 904 -> three prefill steps.
   auto c = one_replica(10000, timer(0.010, 0.0));

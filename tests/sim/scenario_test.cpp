@@ -156,3 +156,24 @@ TEST(Scenario, DisaggregatedLoadUsesTheBottleneckPool) {
   // Pool override: decode runs on H200.
   EXPECT_EQ(sc.pools[1].gpu, "H200 SXM");
 }
+
+TEST(Scenario, AdmissionPolicyByNameOrEngineProfile) {
+  // Default: per-chunk (vLLM v1). An engine profile brings its own; an explicit policy wins.
+  EXPECT_EQ(parse(kBase).config.pools[0].config.admission, sim::AdmissionKind::per_chunk);
+  const sim::Scenario sg = parse(with("tp: 1}", "tp: 1, engine: sglang}"));
+  EXPECT_EQ(sg.config.pools[0].config.admission, sim::AdmissionKind::conservative);
+  const sim::Scenario v0 = parse(with("tp: 1}", "tp: 1, engine: vllm-v0}"));
+  EXPECT_EQ(v0.config.pools[0].config.admission, sim::AdmissionKind::reserve_full_prompt);
+  const sim::Scenario r =
+      parse(with("tp: 1}", "tp: 1, engine: sglang, admission: {policy: reserve-full-prompt, watermark: 0.05}}"));
+  EXPECT_EQ(r.config.pools[0].config.admission, sim::AdmissionKind::reserve_full_prompt);
+  EXPECT_DOUBLE_EQ(r.config.pools[0].config.admission_watermark, 0.05);
+  EXPECT_EQ(parse(with("tp: 1}", "tp: 1, admission: guaranteed-no-evict}")).config.pools[0].config.admission,
+            sim::AdmissionKind::guaranteed_no_evict);
+  expect_error(with("tp: 1}", "tp: 1, admission: reserve-full}"), "deployment.admission", "reserve-full",
+               "did you mean 'reserve-full-prompt'");
+  expect_error(with("tp: 1}", "tp: 1, admission: {policy: per-chunk, watermark: 0.9}}"),
+               "deployment.admission.watermark", "0.9", "must be in [0, 0.5]");
+  expect_error(with("tp: 1}", "tp: 1, admission: {policy: per-chunk, water: 0.1}}"), "deployment.admission.water",
+               "0.1", "did you mean 'watermark'");
+}

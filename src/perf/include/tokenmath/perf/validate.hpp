@@ -36,6 +36,9 @@ struct EngineProfile {
   int max_batched_tokens_min = 0;     // trtllm-bench: clamp(batch * (1 + ISL/OSL), min, cap)
   int max_batched_tokens_cap = 0;
   double kv_mem_fraction = 0.9;
+  // KV admission policy the engine runs by default (sim::AdmissionKind names: per-chunk, reserve-full-prompt,
+  // conservative, guaranteed-no-evict); "" = not stated.
+  std::string admission;
   std::string source;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);

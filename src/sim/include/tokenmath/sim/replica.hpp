@@ -40,12 +40,30 @@ enum class EvictionKind {
   lru,   // least recently released first; a request's chunks are released tail first
   fifo,  // oldest inserted first
 };
+// How a waiting request is admitted into the running batch (KV reservation), as the engines do it:
+enum class AdmissionKind {
+  // vLLM v1: admit while the step's first chunk fits; later chunks allocate as they run and, when blocks run out,
+  // the most recently admitted sequences are preempted (recomputed later).
+  per_chunk,
+  // vLLM v0 / Sarathi-Serve / Vidur: blocks for the whole prompt are reserved at admission, and only while at
+  // least `watermark` of the pool stays free afterwards (vLLM v0 BlockSpaceManager.can_allocate).
+  reserve_full_prompt,
+  // SGLang: admit only if the pool covers the prompt plus new_token_ratio x the expected output of the request
+  // and of every running request; the ratio starts at 0.7, decays linearly to 0.7 x 0.14 over 600 steps and
+  // resets after a preemption (sglang global_config / PrefillAdder); chunks then allocate as they run.
+  conservative,
+  // TensorRT-LLM (CapacitySchedulerPolicy GUARANTEED_NO_EVICT, its default): admit only if the pool covers the
+  // prompt and the full remaining output of this and every running request, so nothing is ever evicted.
+  guaranteed_no_evict,
+};
 enum class ReplicaRole { unified, prefill, decode };
 
 // Names accepted in scenarios; the parsers throw InputError listing the valid names.
 const std::vector<std::string>& scheduler_names();
 const std::vector<std::string>& eviction_names();
 SchedulerKind parse_scheduler(const std::string& name, const std::string& file, const std::string& field);
+const std::vector<std::string>& admission_names();
+AdmissionKind parse_admission(const std::string& name, const std::string& file, const std::string& field);
 EvictionKind parse_eviction(const std::string& name, const std::string& file, const std::string& field);
 
 struct ReplicaConfig {
@@ -71,6 +89,11 @@ struct ReplicaConfig {
   // output tokens (small when outputs are short next to the context, as in agentic steps).
   double decode_tokens_per_step = 1;
   std::int32_t decode_budget_tokens = 1;
+  AdmissionKind admission = AdmissionKind::per_chunk;
+  double admission_watermark = 0.01;  // reserve_full_prompt: share of the pool kept free after an admission
+  double new_token_ratio_init = 0.7;  // conservative: expected share of the remaining output still to be stored
+  double new_token_ratio_min = 0.098;
+  double new_token_ratio_decay_steps = 600;
   std::shared_ptr<const StepTimer> timer;
 };
 
@@ -222,6 +245,9 @@ class Replica {
   // Decode steps a sequence needs to emit `tokens` more tokens (ceil(tokens / decode_tokens_per_step)).
   std::int64_t decode_steps_for(std::int64_t tokens) const;
   std::int64_t leave_decode(std::int32_t s);
+  bool reserves_prompt() const;                 // AdmissionKind::reserve_full_prompt
+  // Blocks the running requests' remaining output will need (each capped at `cap` tokens), times `ratio`.
+  std::int64_t expected_output_blocks(double ratio, double cap) const;
   void release(std::int32_t s, std::int64_t priv_blocks);
   void finish_seq(std::int32_t s, SimTime now);
   void complete_prefill(std::int32_t s, SimTime now);
@@ -266,6 +292,7 @@ class Replica {
   bool in_step_ = false;
   bool step_has_decode_ = false;
   bool preempted_this_step_ = false;
+  double new_token_ratio_ = 0.7;   // conservative admission (AdmissionKind::conservative)
   std::int64_t step_decode_seqs_ = 0;
   SimTime step_start_ns_ = 0;
   SimTime last_decode_end_ns_ = 0;
