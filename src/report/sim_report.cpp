@@ -62,6 +62,7 @@ nlohmann::json sim_json(const sim::Scenario& sc, const sim::SimResult& r) {
                    {"seed", sc.seed},
                    {"workload", workload_kind(sc.workload)},
                    {"offered_rate_per_s", sc.offered_rate_per_s},
+                   {"saturation_req_per_s", sc.saturation_req_per_s},
                    {"slo_ttft_s", sc.config.slo.ttft_s},
                    {"slo_tpot_s", sc.config.slo.tpot_s},
                    {"pools", pools}};
@@ -120,8 +121,12 @@ std::string render_sim(const sim::Scenario& sc, const sim::SimResult& r, Format 
                        p.capacity_req_per_s > 0
                            ? fmt::format(", modelled capacity {:.2f} req/s each at the mean lengths", p.capacity_req_per_s)
                            : "");
-  out += fmt::format("workload: {}{}, seed {}\n\n", workload_kind(sc.workload),
+  out += fmt::format("workload: {}{}{}, seed {}\n\n", workload_kind(sc.workload),
                      sc.offered_rate_per_s > 0 ? fmt::format(", offered {:.3f} req/s", sc.offered_rate_per_s) : "",
+                     sc.saturation_req_per_s > 0
+                         ? fmt::format(" ({:.1f}% of the simulated saturation, {:.3f} req/s)",
+                                       100.0 * sc.offered_rate_per_s / sc.saturation_req_per_s, sc.saturation_req_per_s)
+                         : "",
                      sc.seed);
   out += render_kv(summary_items(r), f);
   Table t({{"metric", "latency"}, {"count", "count", 0}, {"mean_s", "mean s", 4}, {"p50_s", "p50 s", 4},

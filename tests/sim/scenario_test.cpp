@@ -61,9 +61,33 @@ TEST(Scenario, BaseParsesWithDefaults) {
   EXPECT_GT(sc.pools[0].capacity_req_per_s, 0);
 }
 
-TEST(Scenario, LoadResolvesAgainstModelledCapacity) {
+// `load` is a fraction of the simulator's own saturation for the workload's length distributions (a short
+// closed loop on the same cluster), not of the perf model's capacity at the mean lengths.
+TEST(Scenario, LoadIsAFractionOfTheSimulatedSaturation) {
   const sim::Scenario sc = parse(with("rate_per_s: 5", "load: 0.5"));
-  EXPECT_NEAR(sc.offered_rate_per_s, 0.5 * 2 * sc.pools[0].capacity_req_per_s, 1e-9);
+  ASSERT_GT(sc.saturation_req_per_s, 0);
+  EXPECT_NEAR(sc.offered_rate_per_s, 0.5 * sc.saturation_req_per_s, 1e-9);
+  // The probe is a stable measurement: a closed loop five times longer agrees within 3%.
+  const double longer = sim::simulated_saturation(sc.config, sc.workload, sc.seed, 20000);
+  EXPECT_NEAR(sc.saturation_req_per_s, longer, 0.03 * longer);
+  // Short, light-tailed lengths: the perf model's steady state at the mean lengths is close to it.
+  EXPECT_NEAR(sc.saturation_req_per_s, 2 * sc.pools[0].capacity_req_per_s, 0.15 * sc.saturation_req_per_s);
+}
+
+// Heavy-tailed lengths (Azure-conversation-like lognormals) in a tight KV pool saturate below the mean-length
+// capacity: a nominal load of 0.9 of that capacity would overload the cluster; `load` now means 0.9 of what the
+// simulator can serve.
+TEST(Scenario, HeavyTailsSaturateBelowTheMeanLengthCapacity) {
+  std::string s = kBase;
+  s.replace(s.find("deployment: {gpu: h100-sxm, tp: 1}"), std::string("deployment: {gpu: h100-sxm, tp: 1}").size(),
+            "deployment: {gpu: h100-sxm, tp: 1, kv_capacity_tokens: 40000}");
+  s.replace(s.find("input_tokens: 500"), std::string("input_tokens: 500").size(),
+            "input_tokens: {kind: lognormal, median: 800, sigma: 1.2, max: 16000}");
+  s.replace(s.find("rate_per_s: 5"), std::string("rate_per_s: 5").size(), "load: 0.9");
+  const sim::Scenario sc = parse(s);
+  ASSERT_GT(sc.saturation_req_per_s, 0);
+  EXPECT_LT(sc.saturation_req_per_s, 2 * sc.pools[0].capacity_req_per_s);
+  EXPECT_NEAR(sc.offered_rate_per_s / sc.saturation_req_per_s, 0.9, 1e-12);
 }
 
 TEST(Scenario, ErrorsNameFileKeyAndValue) {
@@ -151,7 +175,9 @@ TEST(Scenario, DisaggregatedLoadUsesTheBottleneckPool) {
   const double d = sc.pools[1].capacity_req_per_s * sc.pools[1].replicas;
   EXPECT_GT(p, 0);
   EXPECT_GT(d, 0);
-  EXPECT_NEAR(sc.offered_rate_per_s, 0.8 * std::min(p, d), 1e-9);
+  // load x the simulated saturation of the whole disaggregated cluster, which the bottleneck pool bounds.
+  EXPECT_NEAR(sc.offered_rate_per_s, 0.8 * sc.saturation_req_per_s, 1e-9);
+  EXPECT_LE(sc.saturation_req_per_s, 1.1 * std::min(p, d));
   EXPECT_GT(sc.config.kv_link_bytes_per_s, 0);
   // Pool override: decode runs on H200.
   EXPECT_EQ(sc.pools[1].gpu, "H200 SXM");

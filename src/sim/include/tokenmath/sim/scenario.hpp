@@ -32,10 +32,19 @@ struct Scenario {
   WorkloadSpec workload;
   std::vector<PoolInfo> pools;
   double offered_rate_per_s = 0;   // open-loop arrival rate after resolving `load` (0 = closed loop / trace)
+  // The cluster's saturation as the simulator itself serves this workload (requests/s), measured by a short
+  // closed-loop run when `load` is used; 0 when not measured. `load` is a fraction of this.
+  double saturation_req_per_s = 0;
   double mean_input_tokens = 0;    // of the length distributions (0 = trace replay / agentic)
   double mean_output_tokens = 0;
   std::int64_t expected_requests = 0;  // for progress reporting (0 = unknown)
 };
+
+// Requests/s the cluster serves at saturation for the workload's length distributions: a closed loop of
+// sum(replicas x max_num_seqs) clients, `requests` requests (at least 8 per client), throughput measured
+// between the 20% and 80% finish quantiles (warm-up and drain excluded). Deterministic for a seed.
+double simulated_saturation(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
+                            std::int64_t requests = 4000);
 
 // Reads and validates a scenario file. Relative paths inside it (traces) resolve against the file's folder,
 // then against the data directory.
