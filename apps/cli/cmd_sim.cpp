@@ -22,6 +22,13 @@ void add_sim_commands(CLI::App& app) {
   cmd->add_option("--requests-csv", o->req.requests_csv, "write one CSV row per finished request to this file");
   cmd->add_option("--requests", o->req.requests, "override workload.requests");
   cmd->add_option("--seed", o->req.seed, "override the scenario's seed");
+  cmd->add_option("--replicas", o->req.replicas, "override cluster.replicas (single-pool scenarios)");
+  cmd->add_option("--rate", o->req.rate, "override the arrival rate, requests/s (synthetic open-loop workloads)");
+  cmd->add_option("--load", o->req.load,
+                  "arrival rate = this fraction of the simulated saturation of the cluster (after --replicas)");
+  cmd->add_option("--step-log", o->req.step_log,
+                  "write one CSV row per engine step (replica, start, duration, prefill tokens/sequences, decode "
+                  "sequences, KV blocks used/total)");
   cmd->add_flag("--bench", o->req.bench, "print wall time, simulated requests/s and events/s on stderr");
   cmd->add_flag("--no-progress", o->no_progress, "no progress bar (it is shown only when stderr is a terminal)");
   cmd->callback([o] {

@@ -636,6 +636,8 @@ SimTime Replica::begin_step(SimTime now) {
   ++stats_.steps;
   stats_.busy_ns += dur;
   const std::int64_t used = priv_used_ + cached_used_;
+  last_step_ = StepRecord{id_, ns_to_seconds(now), ns_to_seconds(dur), b.prefill_tokens, b.prefill_seqs,
+                          b.decode_seqs, used, cfg_.kv_blocks};
   stats_.kv_used_block_ns += static_cast<double>(used) * static_cast<double>(dur);
   stats_.kv_used_peak_blocks = std::max(stats_.kv_used_peak_blocks, used);
   return dur;

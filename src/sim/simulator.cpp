@@ -208,7 +208,10 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
   void try_start(Replica& r) {
     if (r.in_step() || !r.has_work()) return;
     const SimTime dur = r.begin_step(now_);
-    if (dur > 0) push(now_ + dur, EventKind::step_end, r.id());
+    if (dur > 0) {
+      if (opt_.on_step) opt_.on_step(r.last_step());
+      push(now_ + dur, EventKind::step_end, r.id());
+    }
   }
 
   SimResult result() {

@@ -203,3 +203,29 @@ TEST(Scenario, AdmissionPolicyByNameOrEngineProfile) {
   expect_error(with("tp: 1}", "tp: 1, admission: {policy: per-chunk, water: 0.1}}"), "deployment.admission.water",
                "0.1", "did you mean 'watermark'");
 }
+
+TEST(Scenario, CliOverridesReplicasRateLoadAndWritesAStepLog) {
+  const std::string path = tokenmath::testing::write_temp(kBase, ".yaml");
+  const std::string steps = path + ".steps.csv";
+  auto r = tokenmath::testing::run_cli("simulate " + path + " --replicas 3 --rate 7 --format json --step-log " + steps);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"offered_rate_per_s\": 7"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"replicas\": 3"), std::string::npos);
+  const std::string log = tokenmath::testing::slurp(steps);
+  EXPECT_EQ(log.rfind("replica,start_s,duration_s,prefill_tokens,prefill_seqs,decode_seqs,kv_blocks_used,kv_blocks", 0), 0u);
+  EXPECT_GT(std::count(log.begin(), log.end(), '\n'), 10);
+  // --load: a fraction of the simulated saturation, printed in the header.
+  r = tokenmath::testing::run_cli("simulate " + path + " --load 0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(50.0% of the simulated saturation"), std::string::npos) << r.out;
+  // Bad values: one line, exit 2.
+  r = tokenmath::testing::run_cli("simulate " + path + " --rate 3 --load 0.5");
+  EXPECT_EQ(r.exit_code, 2);
+  r = tokenmath::testing::run_cli("simulate " + path + " --load 0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--load"), std::string::npos) << r.err;
+  r = tokenmath::testing::run_cli("simulate " + path + " --replicas 0");
+  EXPECT_EQ(r.exit_code, 2);
+  fs::remove(path);
+  fs::remove(steps);
+}

@@ -58,6 +58,15 @@ enum class AdmissionKind {
 };
 enum class ReplicaRole { unified, prefill, decode };
 
+// One engine step of one replica (the step log).
+struct StepRecord {
+  std::int32_t replica = -1;
+  double start_s = 0, duration_s = 0;
+  std::int64_t prefill_tokens = 0, prefill_seqs = 0, decode_seqs = 0;
+  std::int64_t kv_blocks_used = 0, kv_blocks = 0;  // at the step's start, after its allocations
+};
+
+
 // Names accepted in scenarios; the parsers throw InputError listing the valid names.
 const std::vector<std::string>& scheduler_names();
 const std::vector<std::string>& eviction_names();
@@ -175,6 +184,8 @@ class Replica {
   const ReplicaConfig& config() const { return cfg_; }
   const ReplicaStats& stats() const { return stats_; }
   bool in_step() const { return in_step_; }
+  // The step begin_step() last planned (for the step log).
+  const StepRecord& last_step() const { return last_step_; }
   bool has_work() const { return running_ > 0 || !waiting_.empty(); }
   std::int64_t running() const { return running_; }
   std::size_t waiting() const { return waiting_.size(); }
@@ -292,6 +303,7 @@ class Replica {
   bool in_step_ = false;
   bool step_has_decode_ = false;
   bool preempted_this_step_ = false;
+  StepRecord last_step_;
   double new_token_ratio_ = 0.7;   // conservative admission (AdmissionKind::conservative)
   std::int64_t step_decode_seqs_ = 0;
   SimTime step_start_ns_ = 0;

@@ -46,6 +46,7 @@ struct RequestRecord {
 
 struct SimOptions {
   std::function<void(const RequestRecord&)> on_request;  // called at every finish when set
+  std::function<void(const StepRecord&)> on_step;        // called at every step start when set
   std::function<void(double fraction)> on_progress;      // called every 2^16 events when set
   std::int64_t expected_requests = 0;                    // for progress: finished / expected_requests
   double expected_sim_s = 0;                             // or simulated time / expected_sim_s, whichever is ahead
