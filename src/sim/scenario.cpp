@@ -550,9 +550,20 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
     if (ws.arrival.kind == ArrivalSpec::Kind::closed && ws.max_requests == 0 && ws.duration_s == 0)
       w.fail("a closed-loop workload needs requests or duration_s");
   } else if (wkind == "trace") {
-    w.allow({"kind", "file", "format", "speedup", "requests", "duration_s"});
+    w.allow({"kind", "file", "format", "speedup", "requests", "duration_s", "time_origin"});
     ws.kind = WorkloadSpec::Kind::trace;
     ws.trace = read_trace(w, base);
+    // time_origin: trace (default: numeric timestamps replay from the trace's own zero; calendar timestamps
+    // from the first request) | first-request (the first request arrives at t = 0).
+    const std::string origin = w.str("time_origin", "trace");
+    if (origin != "trace" && origin != "first-request")
+      w.at("time_origin").fail("expected trace or first-request" + did_you_mean(origin, {"trace", "first-request"}));
+    if (origin == "first-request" && !ws.trace->rows.empty() && ws.trace->rows.front().time_s != 0) {
+      auto copy = std::make_shared<Trace>(*ws.trace);
+      const double t0 = copy->rows.front().time_s;
+      for (auto& r : copy->rows) r.time_s -= t0;
+      ws.trace = copy;
+    }
     ws.speedup = w.positive("speedup", 1);
   } else if (wkind == "agentic") {
     w.allow({"kind", "sessions", "max_sessions", "shared_prefix_tokens", "initial_context_tokens", "turns",

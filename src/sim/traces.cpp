@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -48,12 +49,35 @@ bool parse_timestamp(std::string_view s, double& out) {
   return true;
 }
 
-void finish(Trace& t) {
+// Sorts by time; calendar timestamps are rebased to the first request (their origin is a date), numeric seconds
+// keep the trace's own origin (a replay starts where the trace does) unless `rebase`.
+void finish(Trace& t, bool rebase) {
   std::stable_sort(t.rows.begin(), t.rows.end(),
                    [](const TraceRow& a, const TraceRow& b) { return a.time_s < b.time_s; });
   if (t.rows.empty()) throw InputError(t.file, "", "", "trace has no requests");
+  if (!rebase) return;
   const double t0 = t.rows.front().time_s;
   for (auto& r : t.rows) r.time_s -= t0;
+}
+
+// Column index of the first of `names` in a CSV header, or npos.
+std::size_t column(const std::vector<std::string>& header, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == n) return i;
+  return std::string::npos;
+}
+
+std::vector<std::string> split_csv_simple(const std::string& line) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto c = line.find(',', start);
+    out.push_back(line.substr(start, c == std::string::npos ? std::string::npos : c - start));
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -64,29 +88,50 @@ Trace load_azure_trace(const std::filesystem::path& path) {
   t.file = path.string();
   t.format = "azure";
   if (!in) throw InputError(t.file, "", "", "cannot open trace file");
+  // Azure: TIMESTAMP,ContextTokens,GeneratedTokens with calendar timestamps (or numeric seconds, the
+  // Splitwise form); Vidur's processed traces: arrived_at,num_prefill_tokens,num_decode_tokens in seconds.
   std::string line;
   std::size_t lineno = 0;
+  std::size_t ct = 0, ci = 1, co = 2, ncols = 3;
+  bool numeric = false, calendar = false;
   while (std::getline(in, line)) {
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     if (lineno == 1) {
-      if (line.rfind("TIMESTAMP", 0) != 0)
-        throw InputError(t.file, "line 1", line, "expected the header TIMESTAMP,ContextTokens,GeneratedTokens");
+      const auto header = split_csv_simple(line);
+      ct = column(header, {"TIMESTAMP", "arrived_at"});
+      ci = column(header, {"ContextTokens", "num_prefill_tokens"});
+      co = column(header, {"GeneratedTokens", "num_decode_tokens"});
+      ncols = header.size();
+      if (ct == std::string::npos || ci == std::string::npos || co == std::string::npos)
+        throw InputError(t.file, "line 1", line.substr(0, 120),
+                         "expected the header TIMESTAMP,ContextTokens,GeneratedTokens (Azure, Splitwise) or "
+                         "arrived_at,num_prefill_tokens,num_decode_tokens (Vidur)");
       continue;
     }
-    const auto c1 = line.find(',');
-    const auto c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
+    const auto f = split_csv_simple(line);
     TraceRow row;
-    if (c2 == std::string::npos || !parse_timestamp(std::string_view(line).substr(0, c1), row.time_s) ||
-        !parse_num(std::string_view(line).substr(c1 + 1, c2 - c1 - 1), row.input_tokens) ||
-        !parse_num(std::string_view(line).substr(c2 + 1), row.output_tokens) || row.input_tokens < 0 ||
-        row.output_tokens < 0)
-      throw InputError(t.file, fmt::format("line {}", lineno), line,
-                       "expected TIMESTAMP (YYYY-MM-DD hh:mm:ss.f),ContextTokens,GeneratedTokens");
+    bool ok = f.size() == ncols && parse_num(std::string_view(f[ci]), row.input_tokens) &&
+              parse_num(std::string_view(f[co]), row.output_tokens) && row.input_tokens >= 0 && row.output_tokens >= 0;
+    if (ok) {
+      if (parse_timestamp(f[ct], row.time_s)) {
+        calendar = true;
+      } else if (parse_num(std::string_view(f[ct]), row.time_s) && std::isfinite(row.time_s) && row.time_s >= 0 &&
+                 row.time_s < 1e12) {
+        numeric = true;
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok || (numeric && calendar))
+      throw InputError(t.file, fmt::format("line {}", lineno), line.substr(0, 120),
+                       numeric && calendar ? "mixes calendar timestamps and numeric seconds"
+                                           : "expected a timestamp (YYYY-MM-DD hh:mm:ss.f or seconds >= 0) and two "
+                                             "token counts >= 0");
     t.rows.push_back(std::move(row));
   }
-  finish(t);
+  finish(t, /*rebase=*/!numeric);
   return t;
 }
 
@@ -120,7 +165,7 @@ Trace load_mooncake_trace(const std::filesystem::path& path) {
     }
     t.rows.push_back(std::move(row));
   }
-  finish(t);
+  finish(t, /*rebase=*/false);  // milliseconds from the trace's own origin
   return t;
 }
 

@@ -210,6 +210,40 @@ TEST(Traces, MalformedRowsNameLineAndValue) {
   fs::remove(badj);
 }
 
+TEST(Traces, NumericSecondsKeepTheTraceOriginInBothCsvForms) {
+  // Splitwise form: Azure header, timestamps in seconds; Vidur form: arrived_at,num_prefill_tokens,num_decode_tokens.
+  const std::string splitwise =
+      tokenmath::testing::write_temp("TIMESTAMP,ContextTokens,GeneratedTokens\n2.5,100,10\n0.75,200,20\n", ".csv");
+  const Trace a = load_azure_trace(splitwise);
+  ASSERT_EQ(a.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(a.rows[0].time_s, 0.75);  // sorted, origin kept
+  EXPECT_EQ(a.rows[0].input_tokens, 200);
+  EXPECT_DOUBLE_EQ(a.rows[1].time_s, 2.5);
+  const std::string vidur = tokenmath::testing::write_temp(
+      "arrived_at,num_prefill_tokens,num_decode_tokens\n0.1,512,64\n0.4,1024,8\n", ".csv");
+  const Trace v = load_azure_trace(vidur);
+  ASSERT_EQ(v.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(v.rows[0].time_s, 0.1);
+  EXPECT_EQ(v.rows[1].output_tokens, 8);
+  // Calendar timestamps still start at the first request.
+  const Trace c = load_azure_trace(data("traces/azure_conv_2023_head2000.csv"));
+  EXPECT_DOUBLE_EQ(c.rows.front().time_s, 0.0);
+  // Mixed forms and negative seconds are refused with the line.
+  const std::string mixed = tokenmath::testing::write_temp(
+      "TIMESTAMP,ContextTokens,GeneratedTokens\n1.5,10,1\n2023-11-16 18:15:47,10,1\n", ".csv");
+  try {
+    load_azure_trace(mixed);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "line 3");
+    EXPECT_NE(std::string(e.what()).find("mixes"), std::string::npos) << e.what();
+  }
+  const std::string neg =
+      tokenmath::testing::write_temp("arrived_at,num_prefill_tokens,num_decode_tokens\n-1,10,1\n", ".csv");
+  EXPECT_THROW(load_azure_trace(neg), InputError);
+  for (const auto& f : {splitwise, vidur, mixed, neg}) fs::remove(f);
+}
+
 TEST(Agentic, SessionsGrowContextAndChainPrefixes) {
   WorkloadSpec w;
   w.kind = WorkloadSpec::Kind::agentic;
