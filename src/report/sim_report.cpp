@@ -25,6 +25,7 @@ std::vector<std::pair<std::string, Cell>> summary_items(const sim::SimResult& r)
       {"requests_finished", static_cast<long long>(r.finished)},
       {"requests_unfinished", static_cast<long long>(r.unfinished)},
       {"requests_rejected", static_cast<long long>(r.rejected)},
+      {"requests_clipped", static_cast<long long>(r.clipped)},
       {"sim_time_s", r.sim_time_s},
       {"request_rate_per_s", r.request_rate_per_s},
       {"input_tok_per_s", r.input_tok_per_s},
@@ -128,6 +129,12 @@ std::string render_sim(const sim::Scenario& sc, const sim::SimResult& r, Format 
                                        100.0 * sc.offered_rate_per_s / sc.saturation_req_per_s, sc.saturation_req_per_s)
                          : "",
                      sc.seed);
+  if (r.rejected > 0 || r.clipped > 0)
+    out += sc.config.clip_context_overflow
+               ? fmt::format("context overflow (clip): {} prompts clipped to the model's context, {} requests rejected "
+                             "(longer than the KV pool)\n\n", r.clipped, r.rejected)
+               : fmt::format("context overflow (reject): {} requests rejected (longer than the model's context or the "
+                             "KV pool)\n\n", r.rejected);
   out += render_kv(summary_items(r), f);
   Table t({{"metric", "latency"}, {"count", "count", 0}, {"mean_s", "mean s", 4}, {"p50_s", "p50 s", 4},
            {"p90_s", "p90 s", 4}, {"p99_s", "p99 s", 4}, {"max_s", "max s", 4}});

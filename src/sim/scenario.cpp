@@ -460,7 +460,7 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
     throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax error: " + e.msg);
   }
   const Y root(root_node, &sc.file, "");
-  root.allow({"name", "seed", "model", "deployment", "cluster", "workload", "slo", "horizon_s"});
+  root.allow({"name", "seed", "model", "deployment", "cluster", "workload", "slo", "horizon_s", "context_overflow"});
   sc.name = root.str("name", std::filesystem::path(file).stem().string());
   sc.seed = static_cast<std::uint64_t>(root.integer("seed", 0, 0));
   if (!root.has("model")) root.fail_key("model", "missing required key (catalog id, alias or config.json path)");
@@ -643,6 +643,12 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
     sc.config.slo.tpot_s = s.num_in("tpot_s", 0, 0);
   }
   sc.config.horizon_s = root.num_in("horizon_s", 0, 0);
+  {
+    const std::string overflow = root.str("context_overflow", "reject");
+    if (overflow != "reject" && overflow != "clip")
+      root.at("context_overflow").fail("expected reject or clip" + did_you_mean(overflow, {"reject", "clip"}));
+    sc.config.clip_context_overflow = overflow == "clip";
+  }
 
   for (auto& bp : pools) {
     bp.info.replicas = bp.spec.replicas;

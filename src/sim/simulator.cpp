@@ -186,6 +186,20 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     auto& reps = pools_[static_cast<std::size_t>(pool)];
     const std::size_t i = routers_[static_cast<std::size_t>(pool)]->pick(q.req, reps);
     Replica& rep = *reps[i];
+    // Context overflow: clip the prompt (keeping its beginning, i.e. the cached prefix) when asked to.
+    const std::int64_t max_ctx = rep.config().max_context_tokens;
+    if (pool == 0 && cfg_.clip_context_overflow && max_ctx > 0 &&
+        static_cast<std::int64_t>(q.req.prompt_tokens) + q.req.output_tokens > max_ctx) {
+      q.req.prompt_tokens = static_cast<std::int32_t>(std::max<std::int64_t>(1, max_ctx - q.req.output_tokens));
+      if (q.req.output_tokens >= max_ctx) q.req.output_tokens = static_cast<std::int32_t>(std::max<std::int64_t>(1, max_ctx - 1));
+      std::int64_t covered = 0;
+      std::size_t keep = 0;
+      while (keep < q.req.chunks.size() && covered + q.req.chunks[keep].tokens <= q.req.prompt_tokens)
+        covered += q.req.chunks[keep++].tokens;
+      q.req.chunks.resize(keep);
+      q.req.output_hash = 0;  // the chain no longer continues this prompt
+      ++clipped_;
+    }
     if (!rep.fits(static_cast<std::int64_t>(q.req.prompt_tokens) + q.req.output_tokens,
                   static_cast<std::int64_t>(q.req.chunks.size()) + 1)) {
       // Longer than the replica's whole KV cache: it can never run.
@@ -219,6 +233,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     res.arrived = arrived_;
     res.finished = finished_;
     res.rejected = rejected_;
+    res.clipped = clipped_;
     res.unfinished = arrived_ - finished_ - rejected_;
     res.sim_time_s = ns_to_seconds(now_);
     const double t = res.sim_time_s > 0 ? res.sim_time_s : 1.0;
@@ -293,6 +308,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
   SimTime now_ = 0;
   std::int64_t next_id_ = 0;
   std::int64_t arrived_ = 0, finished_ = 0, rejected_ = 0, good_ = 0, in_system_ = 0, n_events_ = 0;
+  std::int64_t clipped_ = 0;
   double in_system_area_ = 0;
   double input_tokens_ = 0, output_tokens_ = 0, cached_tokens_ = 0;
   Metric ttft_, tpot_, itl_, e2e_, queue_;

@@ -229,3 +229,22 @@ TEST(Scenario, CliOverridesReplicasRateLoadAndWritesAStepLog) {
   fs::remove(path);
   fs::remove(steps);
 }
+
+TEST(Scenario, ContextOverflowRejectsOrClipsAndSaysSoInTheHeader) {
+  // Llama-3.1-8B accepts 131,072 tokens; prompts of 200,000 overflow it.
+  std::string s = kBase;
+  s.replace(s.find("input_tokens: 500"), std::string("input_tokens: 500").size(), "input_tokens: 200000");
+  s.replace(s.find("requests: 10"), std::string("requests: 10").size(), "requests: 3");
+  const std::string reject = tokenmath::testing::write_temp(s, ".yaml");
+  auto r = tokenmath::testing::run_cli("simulate " + reject);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("context overflow (reject): 3 requests rejected"), std::string::npos) << r.out;
+  const std::string clip = tokenmath::testing::write_temp(s + "context_overflow: clip\n", ".yaml");
+  r = tokenmath::testing::run_cli("simulate " + clip + " --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"requests_clipped\": 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"requests_finished\": 3"), std::string::npos) << r.out;
+  expect_error(s + "context_overflow: truncate\n", "context_overflow", "truncate", "expected reject or clip");
+  fs::remove(reject);
+  fs::remove(clip);
+}

@@ -31,6 +31,10 @@ struct SimConfig {
   double kv_link_bytes_per_s = 0;    // disaggregation: each prefill replica's link to the decode pool
   Slo slo;
   double horizon_s = 0;              // stop at this simulated time (0 = run until every request finished)
+  // A request longer than the model's context: reject it (an API's 400) or clip its prompt from the end so that
+  // prompt + output fit (prefix chunks beyond the cut are dropped). Requests longer than the whole KV pool are
+  // rejected either way.
+  bool clip_context_overflow = false;
 };
 
 // One finished request (per-request export).
@@ -75,6 +79,7 @@ struct ReplicaResult {
 
 struct SimResult {
   std::int64_t arrived = 0, finished = 0, unfinished = 0, rejected = 0;
+  std::int64_t clipped = 0;  // prompts shortened to the model's context (clip_context_overflow)
   double sim_time_s = 0;         // simulated time until the last event
   double input_tokens = 0, output_tokens = 0, cached_tokens = 0;  // finished requests
   double request_rate_per_s = 0, input_tok_per_s = 0, output_tok_per_s = 0;
