@@ -43,6 +43,18 @@ struct PerfSetup {
   bool spec_off_too = true;
 };
 
+// The whole text as a finite number (nullopt when anything else is in it).
+std::optional<double> whole_number(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size() || !std::isfinite(v)) return std::nullopt;
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 // --spec: "auto" | "off" | METHOD:K[:A].
 void parse_spec(const std::string& text, const catalog::ModelSpec& model, PerfSetup& s) {
   const auto& table = perf::shipped_speculative();
@@ -58,26 +70,13 @@ void parse_spec(const std::string& text, const catalog::ModelSpec& model, PerfSe
     throw InputError(kCli, "--spec", text, "expected auto, off or METHOD:K[:ACCEPTANCE] with METHOD one of mtp, eagle3, ngram");
   const auto c2 = text.find(':', c1 + 1);
   const std::string k_text = text.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
-  int k = 0;
-  try {
-    std::size_t used = 0;
-    k = std::stoi(k_text, &used);
-    if (used != k_text.size()) k = 0;
-  } catch (...) {
-    k = 0;
-  }
-  if (k < 1 || k > 16) throw InputError(kCli, "--spec", text, "draft tokens K must be an integer in [1, 16]");
+  const std::optional<double> kv = whole_number(k_text);
+  if (!kv || *kv != std::floor(*kv) || *kv < 1 || *kv > 16)
+    throw InputError(kCli, "--spec", text, "draft tokens K must be an integer in [1, 16]");
+  const int k = static_cast<int>(*kv);
   std::optional<double> acc;
   if (c2 != std::string::npos) {
-    const std::string a_text = text.substr(c2 + 1);
-    double a = 0;
-    try {
-      std::size_t used = 0;
-      a = std::stod(a_text, &used);
-      if (used != a_text.size()) a = 0;
-    } catch (...) {
-      a = 0;
-    }
+    const double a = whole_number(text.substr(c2 + 1)).value_or(0);
     if (!(a >= 1 && a <= k + 1))
       throw InputError(kCli, "--spec", text, fmt::format("acceptance length must be in [1, {}] (K + 1)", k + 1));
     acc = a;

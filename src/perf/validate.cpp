@@ -688,45 +688,38 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
   int best = -1;
   OperatingPoint best_pt;
   double best_rate = 0;
-  for (std::size_t i = 0; i < options.size(); ++i) {
-    const auto& o = options[i];
-    if (!o.frontier.feasible) continue;
-    const int n = option_gpus(o);
-    if (static_cast<int>(n_sys) % n) continue;
-    const double replicas = n_sys / n;
-    const auto cap = static_cast<std::int64_t>(std::max(1.0, std::floor(c_sys / replicas)));
-    const InteractivePoint ip = option_at_interactivity(o, table, r.isl, r.osl, r.frontier_min_tok_s_user, cap);
-    if (!ip.ok) continue;
-    const double rate = ip.point.output_tok_s * std::min(replicas, c_sys) / n_sys;
-    if (best < 0 || rate > best_rate) {
-      best = static_cast<int>(i);
-      best_pt = ip.point;
-      best_rate = rate;
-    }
-  }
-  // The model cannot reach the measured per-user rate at all (it is too slow): the prediction is then what the
-  // fastest option delivers per GPU at the row's concurrency. At a fixed concurrency tok/s/GPU is proportional to
-  // tok/s/user, so this reads the per-user shortfall as a throughput error instead of dropping the row.
-  bool short_of_target = false;
-  if (best < 0) {
+  // Every option whose group divides the system: `point(o, cap)` gives its operating point with at most `cap`
+  // requests per replica (nullopt: none); the best per-GPU rate over the system wins.
+  auto choose = [&](auto point) {
     for (std::size_t i = 0; i < options.size(); ++i) {
       const auto& o = options[i];
       if (!o.frontier.feasible) continue;
       const int n = option_gpus(o);
       if (static_cast<int>(n_sys) % n) continue;
       const double replicas = n_sys / n;
-      const auto cap = std::min<std::int64_t>(o.frontier.max_concurrency,
-                                              static_cast<std::int64_t>(std::max(1.0, std::floor(c_sys / replicas))));
-      const OperatingPoint pt = option_point(o, table, r.isl, r.osl, cap);
-      const double rate = pt.output_tok_s * std::min(replicas, c_sys) / n_sys;
+      const auto cap = static_cast<std::int64_t>(std::max(1.0, std::floor(c_sys / replicas)));
+      const std::optional<OperatingPoint> pt = point(o, cap);
+      if (!pt) continue;
+      const double rate = pt->output_tok_s * std::min(replicas, c_sys) / n_sys;
       if (best < 0 || rate > best_rate) {
         best = static_cast<int>(i);
-        best_pt = pt;
+        best_pt = *pt;
         best_rate = rate;
       }
     }
-    short_of_target = true;
-  }
+  };
+  choose([&](const DeploymentOption& o, std::int64_t cap) -> std::optional<OperatingPoint> {
+    const InteractivePoint ip = option_at_interactivity(o, table, r.isl, r.osl, r.frontier_min_tok_s_user, cap);
+    return ip.ok ? std::optional<OperatingPoint>(ip.point) : std::nullopt;
+  });
+  // The model cannot reach the measured per-user rate at all (it is too slow): the prediction is then what the
+  // fastest option delivers per GPU at the row's concurrency. At a fixed concurrency tok/s/GPU is proportional to
+  // tok/s/user, so this reads the per-user shortfall as a throughput error instead of dropping the row.
+  const bool short_of_target = best < 0;
+  if (short_of_target)
+    choose([&](const DeploymentOption& o, std::int64_t cap) -> std::optional<OperatingPoint> {
+      return option_point(o, table, r.isl, r.osl, std::min(o.frontier.max_concurrency, cap));
+    });
   if (best < 0) {
     p.reason = "no feasible deployment";
     return p;
