@@ -111,7 +111,7 @@ std::optional<double> note_number(const std::string& notes, std::string_view key
 }
 
 const char* kSupportedMetrics[] = {"output_tokens_per_s_total", "output_tokens_per_s_per_gpu", "tokens_per_s_per_user",
-                                   "ttft_ms", "tpot_ms", "itl_ms"};
+                                   "ttft_ms", "tpot_ms", "itl_ms", "e2e_s"};
 
 // First capture group of `re` in the lower-cased text as a number; nullopt when absent.
 std::optional<double> regex_number(const std::string& lower, const std::regex& re) {
@@ -791,6 +791,8 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
     p.predicted = pt.tpot_s * 1e3;
   else if (m == "itl_ms")
     p.predicted = pt.itl_s * 1e3;
+  else if (m == "e2e_s")
+    p.predicted = pt.e2e_s;
   p.error_pct = (p.predicted - r.measured) / r.measured * 100.0;
   p.deployment = deployment_label(best.deployment);
   p.concurrency = pt.concurrency;
