@@ -273,14 +273,17 @@ std::string frontier_envelope_svg(const std::vector<perf::DeploymentOption>& opt
     if (s.points.size() > 1) c.series.push_back(std::move(s));
   }
   svg::Series e;
-  e.label = "envelope (best deployment at each tokens/s per user)";
+  e.label = "envelope over all deployments";
   for (const auto& p : env) e.points.emplace_back(p.tok_s_per_user, p.output_tok_s_per_gpu);
   if (!e.points.empty()) c.series.push_back(std::move(e));
-  // Label where the owning deployment changes along the envelope.
+  // Label where the owning deployment changes along the envelope, at most once per factor 2 of tokens/s per
+  // user (log-spaced, so labels do not pile up where near-equal deployments alternate).
   std::size_t last = static_cast<std::size_t>(-1);
+  double last_x = 0;
   for (const auto& p : env) {
-    if (p.option == last) continue;
+    if (p.option == last || (last_x > 0 && p.tok_s_per_user < 2.0 * last_x)) continue;
     last = p.option;
+    last_x = p.tok_s_per_user;
     c.markers.push_back({p.tok_s_per_user, p.output_tok_s_per_gpu,
                          fmt::format("{} (x{})", options[p.option].label, perf::option_gpus(options[p.option]))});
   }
