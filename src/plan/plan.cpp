@@ -150,7 +150,7 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
   c.preliminary = sys.preliminary || gpu.preliminary;
 
   const StepShape shape{demand.tokens_per_step, s.prefix_hold_s};
-  const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user};
+  const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile};
   const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu, s.engine == "none" ? "" : s.engine);
   std::string memory_reason, slo_reason;
   double best_slo_speed = 0;
@@ -348,7 +348,7 @@ PlanResult run_plan(const Scenario& s) {
   r.base_saving_usd = r.api_annual_usd - best.annual_owned_usd;
   r.base_cost_usd = best.hybrid.best.total_usd_per_year();
   r.sim_check = simulate_replica(best.replica, {demand.tokens_per_step, s.prefix_hold_s},
-                                 {s.max_ttft_s, s.min_output_tok_s_per_user}, s.peak_load_target, s.simulate_requests);
+                                 {s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile}, s.peak_load_target, s.simulate_requests);
 
   // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
   // high value and the same work (agent steps per year); outcomes are the plan's annual cost (cheapest hybrid

@@ -112,6 +112,9 @@ std::vector<OptionSpec> make_options() {
       num("slo.max_ttft_s", "s", 0.01, 3600, "time to first token of a cache-hit step, at load", &S::max_ttft_s),
       num("slo.min_output_tok_s_per_user", "tokens/s", 0.1, 10000, "decode speed each request sees, at load",
           &S::min_output_tok_s_per_user),
+      num("slo.percentile", "fraction", 0.5, 0.999,
+          "share of requests the decode-speed SLO must hold for: replicas are sized at this percentile of requests' "
+          "tokens/s per user, not the mean", &S::slo_percentile),
       num("slo.peak_load_target", "fraction", 0.05, 1,
           "share of a replica's SLO-limited capacity used at the burst peak (queueing headroom)", &S::peak_load_target),
 

@@ -80,7 +80,7 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   const double warmup_s = 0.5 * static_cast<double>(requests) / out.arrival_rate_per_s;
   std::vector<double> ttft, tpot;
   double prompt = 0, cached = 0, output = 0, first_s = -1, last_s = 0;
-  std::int64_t ok = 0;
+  std::int64_t ok = 0, ttft_ok = 0, tpot_ok = 0;
   sim::SimOptions opts;
   opts.on_request = [&](const sim::RequestRecord& q) {
     if (q.arrival_s < warmup_s) return;
@@ -91,7 +91,10 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
     output += q.output_tokens;
     if (first_s < 0 || q.arrival_s < first_s) first_s = q.arrival_s;
     last_s = std::max(last_s, q.arrival_s);
-    if (q.ttft_s <= slo.max_ttft_s && q.tpot_s <= 1.0 / slo.min_output_tok_s_per_user) ++ok;
+    const bool t1 = q.ttft_s <= slo.max_ttft_s, t2 = q.tpot_s <= 1.0 / slo.min_output_tok_s_per_user;
+    ttft_ok += t1;
+    tpot_ok += t2;
+    if (t1 && t2) ++ok;
   };
   const sim::SimResult r = sim::simulate(config, *workload, opts);
   auto quantile = [](std::vector<double> v, double q) {
@@ -112,6 +115,8 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   out.busy_fraction = r.busy_fraction_mean;
   out.preemptions = r.preemptions;
   out.slo_attainment = ttft.empty() ? 0 : static_cast<double>(ok) / static_cast<double>(ttft.size());
+  out.ttft_attainment = ttft.empty() ? 0 : static_cast<double>(ttft_ok) / static_cast<double>(ttft.size());
+  out.tpot_attainment = ttft.empty() ? 0 : static_cast<double>(tpot_ok) / static_cast<double>(ttft.size());
   out.note = fmt::format(
       "{} requests, Poisson {:.2f}/s ({:.0f}% of the replica's SLO capacity), {} session prefixes of {:.0f} tokens "
       "+ {:.0f} fresh, {:.0f} output; statistics over the {} requests arriving in the second half (the cache starts "

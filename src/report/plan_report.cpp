@@ -235,6 +235,7 @@ Table plan_sim_check_table(const PlanResult& r) {
   t.add_row({"output tok/s (replica, at the simulated load)", s.arrival_rate_per_s * tok.output, s.output_tok_s,
              Cell{}, Cell{}});
   t.add_row({"share of requests meeting both SLOs", Cell{}, s.slo_attainment, Cell{}, Cell{}});
+  t.add_row({"share meeting the TTFT SLO / the TPOT SLO", Cell{}, s.ttft_attainment, s.tpot_attainment, Cell{}});
   return t;
 }
 
@@ -423,7 +424,9 @@ nlohmann::json plan_json(const PlanResult& r) {
                       {"output_tok_s", sc.output_tok_s},
                       {"busy_fraction", sc.busy_fraction},
                       {"preemptions", sc.preemptions},
-                      {"slo_attainment", sc.slo_attainment}};
+                      {"slo_attainment", sc.slo_attainment},
+                      {"ttft_attainment", sc.ttft_attainment},
+                      {"tpot_attainment", sc.tpot_attainment}};
   out["assumptions"] = plan_assumptions_table(r).to_json();
   return out;
 }

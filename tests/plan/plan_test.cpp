@@ -316,3 +316,31 @@ TEST(PlanCli, FormatsAndOutputFile) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--format"), std::string::npos);
 }
+
+// Replicas are sized so that the decode-speed SLO holds for slo.percentile of requests, not on average: the
+// default plan's own simulation check meets both SLOs for at least 95% of requests at its nominal load target.
+TEST(Plan, DefaultPlanMeetsItsSloForNinetyFivePercentInSimulation) {
+  const PlanResult r = run_plan(default_scenario());
+  ASSERT_TRUE(r.sim_check.ran) << r.sim_check.note;
+  EXPECT_GE(r.sim_check.slo_attainment, 0.95);
+  EXPECT_GE(r.sim_check.tpot_attainment, r.sim_check.slo_attainment);
+  EXPECT_GE(r.sim_check.ttft_attainment, r.sim_check.slo_attainment);
+}
+
+TEST(Plan, PercentileSloIsSlowerThanTheMeanExceptForALoneRequest) {
+  Scenario s = small();
+  const PlanResult r = run_plan(s);
+  const Candidate& c = find(r, "gpt-oss-120b", "hgx-h200");
+  ASSERT_TRUE(c.feasible) << c.reason;
+  const auto& f = c.replica.frontier;
+  ASSERT_GE(f.size(), 2u);
+  // A lone request meets no other prefill: its percentile speed is the mean.
+  EXPECT_NEAR(f.front().tok_s_per_user_p90, f.front().tok_s_per_user, 1e-9 * f.front().tok_s_per_user);
+  for (std::size_t i = 1; i < f.size(); ++i) EXPECT_LE(f[i].tok_s_per_user_p90, f[i].tok_s_per_user * (1 + 1e-12));
+  // The chosen point meets the SLO at the percentile; a stricter percentile can only shrink the replica's load.
+  EXPECT_GE(c.replica.best.tok_s_per_user_p90, s.min_output_tok_s_per_user);
+  s.slo_percentile = 0.99;
+  const Candidate& strict = find(run_plan(s), "gpt-oss-120b", "hgx-h200");
+  ASSERT_TRUE(strict.feasible);
+  EXPECT_LE(strict.replica.best.concurrency, c.replica.best.concurrency);
+}

@@ -14,6 +14,7 @@ namespace tokenmath::plan {
 struct Slo {
   double max_ttft_s = 0;
   double min_output_tok_s_per_user = 0;
+  double percentile = 0.9;  // share of requests the decode-speed SLO must hold for (the sizing point)
 };
 
 // What an agent step asks of a replica.
@@ -34,7 +35,8 @@ struct ReplicaPoint {
   double steps_per_s = 0;          // agent steps completed per second, N / (S x t)
   double output_tok_s = 0;         // steps_per_s x O
   double output_tok_s_per_gpu = 0;
-  double tok_s_per_user = 0;    // 1 / t
+  double tok_s_per_user = 0;    // a / t (mean)
+  double tok_s_per_user_p90 = 0;  // at the SLO's percentile of requests (prefill lumps a request meets vary), see capacity.cpp
   double ttft_s = 0;            // see capacity.cpp
   double ttft_miss_s = 0;       // a step whose whole context misses the cache: prefill of C + F tokens
   double kv_used_fraction = 0;  // (active + held sequences' KV) / KV pool

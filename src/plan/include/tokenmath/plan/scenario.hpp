@@ -41,6 +41,7 @@ struct Scenario {
   double max_ttft_s = 0;
   double min_output_tok_s_per_user = 0;
   double peak_load_target = 0;  // fraction of a replica's SLO capacity used at the burst peak
+  double slo_percentile = 0.9;  // share of requests the decode-speed SLO holds for at the sizing point
 
   // candidates
   std::vector<std::string> models;

@@ -23,6 +23,7 @@ struct SimCheck {
   double busy_fraction = 0;
   std::int64_t preemptions = 0;
   double slo_attainment = 0;  // finished requests meeting the TTFT and TPOT SLOs
+  double ttft_attainment = 0, tpot_attainment = 0;  // each SLO on its own
 };
 
 // Simulates `requests` requests (0 = skip) on one replica of `rc` at `load_fraction` of its steps/s.
