@@ -340,7 +340,8 @@ TEST(Plan, PercentileSloIsSlowerThanTheMeanExceptForALoneRequest) {
   // The chosen point meets the SLO at the percentile; a stricter percentile can only shrink the replica's load.
   EXPECT_GE(c.replica.best.tok_s_per_user_p90, s.min_output_tok_s_per_user);
   s.slo_percentile = 0.99;
-  const Candidate& strict = find(run_plan(s), "gpt-oss-120b", "hgx-h200");
+  const PlanResult strict_plan = run_plan(s);
+  const Candidate& strict = find(strict_plan, "gpt-oss-120b", "hgx-h200");
   ASSERT_TRUE(strict.feasible);
   EXPECT_LE(strict.replica.best.concurrency, c.replica.best.concurrency);
 }
