@@ -38,6 +38,7 @@ std::vector<std::pair<std::string, Cell>> summary_items(const sim::SimResult& r)
       {"busy_fraction_min", r.busy_fraction_min},
       {"busy_fraction_max", r.busy_fraction_max},
       {"preemptions", static_cast<long long>(r.preemptions)},
+      {"preemptions_swapped", static_cast<long long>(r.swapped_out)},
       {"mean_in_system", r.mean_in_system},
       {"littles_lambda_w", r.littles_lambda_w},
       {"steps", static_cast<long long>(r.steps)},

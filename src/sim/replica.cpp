@@ -389,6 +389,7 @@ void Replica::release(std::int32_t s, std::int64_t priv_blocks) {
 
 void Replica::preempt(std::int32_t s) {
   Seq& q = (*pool_)[s];
+  const bool was_decoding = q.phase == SeqPhase::decode;
   std::int64_t priv;
   if (q.phase == SeqPhase::decode) {
     priv = leave_decode(s);
@@ -402,6 +403,17 @@ void Replica::preempt(std::int32_t s) {
   q.phase = SeqPhase::waiting;
   q.computed = 0;
   q.kv_ready = false;
+  // Swap: a decoding sequence's KV (its q.target tokens) goes to the host tier when there is room beside the host
+  // prefix cache; it comes back at readmission instead of being recomputed. The copy runs in this step.
+  if (cfg_.swap_preemption && q.target > 0 && cfg_.host_cache_tokens > 0 && cfg_.host_bytes_per_s > 0 &&
+      static_cast<double>(swap_tokens_ + host_tokens_ + q.target) <= cfg_.host_cache_tokens &&
+      was_decoding && cfg_.role != ReplicaRole::prefill) {
+    q.swapped = true;
+    q.kv_ready = true;
+    swap_tokens_ += q.target;
+    step_host_bytes_ += static_cast<double>(q.target) * cfg_.kv_bytes_per_token;
+    ++stats_.swapped_out;
+  }
   ++q.preemptions;
   ++stats_.preemptions;
   preempted_this_step_ = true;
@@ -493,11 +505,18 @@ void Replica::admit(std::int64_t& budget, SimTime now, bool allow_prefill) {
     const std::int32_t s = waiting_.front();
     Seq& q = (*pool_)[s];
     if (q.kv_ready) {
-      // Disaggregated decode: the prompt's KV arrives; the sequence decodes in this very step.
+      // Disaggregated decode: the prompt's KV arrives; the sequence decodes in this very step. A swapped-out
+      // sequence returns the same way, its KV copied back from the host tier within this step.
       if (!decode_allocated_) break;
       const std::int64_t need = blocks_for(static_cast<std::int64_t>(q.target) + 1);
       if (available() < need) break;
       allocate(need);
+      if (q.swapped) {
+        q.swapped = false;
+        swap_tokens_ -= q.target;
+        step_host_bytes_ += static_cast<double>(q.target) * cfg_.kv_bytes_per_token;
+        ++stats_.swapped_in;
+      }
       waiting_.pop_front();
       running_push(s);
       q.chunked = 0;

@@ -263,7 +263,7 @@ const std::vector<std::string>& deployment_keys() {
       "gpu", "tp", "pp", "ep", "attention_dp", "precision", "activation_precision", "kv_dtype",
       "max_batched_tokens", "max_num_seqs", "chunked_prefill_tokens", "kv_mem_fraction", "block_tokens",
       "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s", "step_time", "kv_capacity_tokens",
-      "engine", "speculative", "admission"};
+      "engine", "speculative", "admission", "preemption"};
   return k;
 }
 
@@ -415,6 +415,14 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   rc.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
   rc.admission = admission;
   rc.admission_watermark = watermark;
+  // preemption: recompute (default) | swap (to the host tier; needs host_cache_gb and host_link_gb_s).
+  if (const Y* pre = get("preemption")) {
+    const std::string v = pre->text();
+    if (v != "recompute" && v != "swap") pre->fail("expected recompute or swap" + did_you_mean(v, {"recompute", "swap"}));
+    if (v == "swap" && !(rc.host_cache_tokens > 0 && rc.host_bytes_per_s > 0))
+      pre->fail("swap needs a host tier: set host_cache_gb and host_link_gb_s");
+    rc.swap_preemption = v == "swap";
+  }
   if (d.spec.enabled()) {
     rc.decode_tokens_per_step = d.spec.acceptance_length;
     rc.decode_budget_tokens = d.spec.verified();

@@ -274,6 +274,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
       rr.decode_tokens = st.decode_tokens;
       rr.evicted_blocks = st.evicted_blocks;
       res.preemptions += st.preemptions;
+      res.swapped_out += st.swapped_out;
       res.steps += st.steps;
       res.blocks_allocated += st.blocks_allocated;
       res.blocks_freed += st.blocks_freed;

@@ -124,6 +124,34 @@ TEST(Engine, AdmissionPoliciesUnderKvPressure) {
   EXPECT_EQ(no_evict.preemptions, 0);
 }
 
+// Swap preemption: a decoding sequence's KV goes to the host tier and comes back instead of being recomputed, so
+// the same KV-pressure run prefills fewer tokens; the copies cost host-link time; every invariant holds.
+TEST(Engine, SwapPreemptionParksKvOnTheHostInsteadOfRecomputing) {
+  auto run_with = [](bool swap, std::vector<RequestRecord>* recs) {
+    auto c = one_replica(900, timer(0.004, 0.00002));
+    c.pools[0].config.chunk_tokens = 512;
+    c.pools[0].config.max_batched_tokens = 512;
+    c.pools[0].config.host_cache_tokens = 1e6;
+    c.pools[0].config.host_bytes_per_s = 50e9;
+    c.pools[0].config.kv_bytes_per_token = 160e3;
+    c.pools[0].config.swap_preemption = swap;
+    // Short prompts, long outputs: the pool runs out while sequences decode, so decoders are preempted.
+    return run(c, fixed_workload(300, 1500, 30.0, 200), 11, recs);
+  };
+  std::vector<RequestRecord> a, b;
+  const SimResult recompute = run_with(false, &a);
+  const SimResult swap = run_with(true, &b);
+  EXPECT_EQ(recompute.finished, 200);
+  EXPECT_EQ(swap.finished, 200);
+  ASSERT_GT(recompute.preemptions, 0);
+  EXPECT_EQ(recompute.swapped_out, 0);
+  EXPECT_GT(swap.swapped_out, 0);
+  EXPECT_LE(swap.swapped_out, swap.preemptions);
+  EXPECT_LT(swap.replicas[0].prefill_tokens, recompute.replicas[0].prefill_tokens);
+  EXPECT_EQ(swap.blocks_allocated, swap.blocks_freed);
+  EXPECT_EQ(swap.output_tokens, 200.0 * 1500);
+}
+
 TEST(Engine, ChunkedPrefillSplitsLongPrompts) {
   // 5000-token prompt with a 2048-token budget: chunks 2048, 2048, 904 -> three prefill steps.
   auto c = one_replica(10000, timer(0.010, 0.0));

@@ -248,3 +248,12 @@ TEST(Scenario, ContextOverflowRejectsOrClipsAndSaysSoInTheHeader) {
   fs::remove(reject);
   fs::remove(clip);
 }
+
+TEST(Scenario, SwapPreemptionNeedsAHostTier) {
+  EXPECT_FALSE(parse(kBase).config.pools[0].config.swap_preemption);
+  const sim::Scenario ok =
+      parse(with("tp: 1}", "tp: 1, host_cache_gb: 64, host_link_gb_s: 50, preemption: swap}"));
+  EXPECT_TRUE(ok.config.pools[0].config.swap_preemption);
+  expect_error(with("tp: 1}", "tp: 1, preemption: swap}"), "deployment.preemption", "swap", "needs a host tier");
+  expect_error(with("tp: 1}", "tp: 1, preemption: swapp}"), "deployment.preemption", "swapp", "did you mean 'swap'");
+}

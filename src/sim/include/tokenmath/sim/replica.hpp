@@ -103,6 +103,11 @@ struct ReplicaConfig {
   double new_token_ratio_init = 0.7;  // conservative: expected share of the remaining output still to be stored
   double new_token_ratio_min = 0.098;
   double new_token_ratio_decay_steps = 600;
+  // Preemption of a decoding sequence: recompute (false: its KV is dropped and its prompt + output prefilled again
+  // when readmitted; vLLM's default, SGLang's retract) or swap (true: its KV is copied to the host tier and back when
+  // readmitted, each copy at host_bytes_per_s inside the step that does it; vLLM v0 swap). Swap needs a host tier
+  // with room beside the host prefix cache; otherwise the sequence is recomputed.
+  bool swap_preemption = false;
   std::shared_ptr<const StepTimer> timer;
 };
 
@@ -121,6 +126,7 @@ struct Seq {
   std::int64_t priv_blocks = 0; // prefill phase: private blocks held
   std::vector<std::int32_t> refs;  // cache entries referenced, in chain order
   bool kv_ready = false;        // disaggregated decode: the prompt's KV arrives with the request
+  bool swapped = false;         // preempted by swap: its KV waits on the host tier
   // decode phase (see the file comment)
   std::int64_t join_step = 0;
   std::int32_t kv0 = 0;
@@ -165,6 +171,8 @@ struct ReplicaStats {
   double kv_used_block_ns = 0;   // integral over steps of blocks in use (private + referenced cache entries)
   std::int64_t kv_used_peak_blocks = 0;
   std::int64_t preemptions = 0;
+  std::int64_t swapped_out = 0;      // preemptions that parked the KV on the host tier (swap_preemption)
+  std::int64_t swapped_in = 0;
   std::int64_t prefill_tokens = 0;   // tokens computed by prefill (incl. recompute)
   std::int64_t decode_tokens = 0;
   std::int64_t lookup_tokens = 0;    // prompt tokens at admissions (incl. recompute)
@@ -331,6 +339,7 @@ class Replica {
   std::unordered_map<std::uint64_t, HostEntry> host_;
   std::deque<std::pair<std::uint64_t, std::int64_t>> host_lru_;  // (hash, stamp); stale stamps skipped
   std::int64_t host_tokens_ = 0;
+  std::int64_t swap_tokens_ = 0;   // tokens of swapped-out sequences held on the host tier
   std::int64_t host_stamp_ = 0;
 };
 

@@ -91,6 +91,7 @@ struct SimResult {
   double busy_fraction_mean = 0;
   double busy_fraction_min = 0, busy_fraction_max = 0;
   std::int64_t preemptions = 0;
+  std::int64_t swapped_out = 0;  // of the preemptions, those whose KV went to the host tier (swap_preemption)
   // Little's law: time-average number in system vs arrival rate x mean time in system.
   double mean_in_system = 0;
   double littles_lambda_w = 0;
