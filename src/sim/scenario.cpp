@@ -392,7 +392,8 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   const double cap_tokens = sm->memory().kv_capacity_tokens * ranks;
   rc.kv_blocks = static_cast<std::int64_t>(cap_tokens / rc.block_tokens);
   if (rc.kv_blocks < 1) where.fail("the KV pool holds less than one block");
-  rc.max_batched_tokens = d.knobs.max_batched_tokens;
+  // Token budget and sequence cap are per attention-DP rank (engines schedule each rank): the replica has ranks x.
+  rc.max_batched_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
   rc.max_num_seqs = static_cast<std::int32_t>(d.knobs.max_num_seqs * ranks);
   rc.chunk_tokens = d.knobs.chunked_prefill_tokens;
   rc.prefix_caching = get("prefix_caching") ? get("prefix_caching")->boolean() : true;

@@ -35,6 +35,7 @@ struct Case {
   int concurrency;
   bool smooth_chunks;  // chunk_tokens = ceil(N * ISL / OSL) (else the engine default)
   double tolerance;
+  bool attention_dp = false;  // DEP: attention data-parallel over the tp GPUs, experts over ep = tp
 };
 
 struct Agreement {
@@ -47,6 +48,8 @@ Agreement compare(const Case& c) {
   d.model = std::make_shared<const catalog::ModelSpec>(cat.model(c.model));
   d.gpu = cat.gpu(c.gpu);
   d.tp = c.tp;
+  d.attention_dp = c.attention_dp;
+  d.ep = c.attention_dp ? c.tp : 1;
   d.weight_precision = d.model->native_weight_precision;
   d.activation_precision = perf::default_activation_precision(d.weight_precision, d.gpu);
   d.kv_precision = catalog::Precision::bf16;
@@ -58,10 +61,12 @@ Agreement compare(const Case& c) {
 
   SimConfig cfg;
   PoolSpec p;
-  p.config.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_capacity_tokens / 16);
-  p.config.max_batched_tokens = d.knobs.max_batched_tokens;
+  // Engine knobs and KV pools are per attention-DP rank: the replica has `ranks` of each.
+  const int ranks = c.attention_dp ? c.tp : 1;
+  p.config.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_capacity_tokens * ranks / 16);
+  p.config.max_batched_tokens = d.knobs.max_batched_tokens * ranks;
   p.config.chunk_tokens = d.knobs.chunked_prefill_tokens;
-  p.config.max_num_seqs = d.knobs.max_num_seqs;
+  p.config.max_num_seqs = d.knobs.max_num_seqs * ranks;
   p.config.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
   p.config.timer = std::make_shared<PerfStepTimer>(sm);
   cfg.pools.push_back(p);
@@ -117,4 +122,8 @@ TEST(Differential, GptOss120bWindowedMoeH100) { check({"gpt-oss-120b", "h100-sxm
 TEST(Differential, Qwen3MoeH100) { check({"qwen3-30b-a3b", "h100-sxm", 1, 1024, 1024, 64, true, 0.05}); }
 TEST(Differential, Llama70bDefaultChunks) {
   check({"llama-3.1-70b", "h100-sxm", 4, 2048, 512, 64, false, 0.04});
+}
+TEST(Differential, Qwen3MoeAttentionDpH100) {
+  // DEP4: four attention ranks each scheduling their own budget, experts over four GPUs.
+  check({"qwen3-30b-a3b", "h100-sxm", 4, 1024, 1024, 128, true, 0.05, true});
 }
