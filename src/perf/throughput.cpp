@@ -10,7 +10,27 @@ namespace tokenmath::perf {
 using catalog::ComputeClass;
 using catalog::Precision;
 
+LengthMoments LengthMoments::of(const std::vector<std::pair<double, double>>& samples) {
+  double si = 0, so = 0, sii = 0, sod = 0;
+  for (const auto& [i, o] : samples) {
+    si += i;
+    so += o;
+    sii += i * i;
+    sod += o * (i + o / 2);
+  }
+  const double n = static_cast<double>(samples.size());
+  if (n <= 0 || si <= 0 || so <= 0) return {};
+  return {si / n, so / n, sii / si, sod / so};
+}
+
 OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency) {
+  return steady_state(model, LengthMoments::fixed(isl, osl), concurrency);
+}
+
+OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths, std::int64_t concurrency) {
+  const double isl = lengths.isl, osl = lengths.osl;
+  const double pair_isl = lengths.pair_isl > 0 ? lengths.pair_isl : isl;
+  const double decode_ctx = lengths.decode_ctx > 0 ? lengths.decode_ctx : isl + osl / 2;
   OperatingPoint pt;
   pt.concurrency = concurrency;
   if (concurrency <= 0 || osl <= 0 || isl < 0) return pt;
@@ -44,29 +64,59 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
   const double lump_prompts = (d.attention_dp && eff.dp_prefill_balance > 0.5) ? ranks : 1.0;
   const double chunk_cap =
       std::max(1.0, std::min(budget - dec * q, static_cast<double>(std::max(1, d.knobs.chunked_prefill_tokens)) * ranks));
-  const double one_prompt = std::min(std::max(1.0, isl), chunk_cap);
+  // One prompt's share of a lump: at most one rank's chunk (a sequence is prefilled on its own rank, at most
+  // chunked_prefill_tokens and the rank's token budget per step), so a budget-bound lump under attention DP holds
+  // a chunk on each of several ranks rather than one prompt on one rank.
+  const double rank_chunk = std::max(1.0, static_cast<double>(std::min(std::max(1, d.knobs.chunked_prefill_tokens),
+                                                                        std::max(1, d.knobs.max_batched_tokens))));
+  const double one_prompt = std::min({std::max(1.0, isl), chunk_cap, rank_chunk});
   const double lump =
       pre > 0 ? std::min(chunk_cap, std::max(pre, std::min(chunk_cap, one_prompt * lump_prompts))) : 0.0;
   const double f = lump > 0 ? std::min(1.0, pre / lump) : 0.0;
   BatchSummary b;
   b.decode_seqs = std::max<std::int64_t>(1, std::llround(dec));
   // Context sums keep the exact (fractional) number of decoding sequences.
-  b.decode_ctx_sum = dec * (isl + osl / 2);
+  b.decode_ctx_sum = dec * decode_ctx;
   const double w = model.sliding_window();
-  if (w > 0) b.decode_ctx_windowed_sum = dec * std::min(isl + osl / 2, w);
+  if (w > 0) b.decode_ctx_windowed_sum = dec * std::min(decode_ctx, w);
   const StepTime dec_only = model.step(b);
   b.prefill_tokens = std::llround(lump);
   b.prefill_seqs = lump > 0 ? std::max<std::int64_t>(1, std::llround(lump / one_prompt)) : 0;
   // A prompt token at position q attends q+1 tokens: average (ISL+1)/2; windowed layers: the mean of
   // min(q+1, w) over q uniform in [0, ISL), about w - w^2/(2*ISL) once ISL > w.
-  b.prefill_attn_pairs = lump * (isl + 1) / 2;
+  b.prefill_attn_pairs = lump * (pair_isl + 1) / 2;
   if (w > 0) b.prefill_attn_pairs_windowed = lump * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
-  const StepTime with_prefill = lump > 0 ? model.step(b) : dec_only;
-  // The average step: f lump steps, 1 - f decode-only steps (every field of the breakdown alike).
-  for (double StepTime::*field : {&StepTime::total_s, &StepTime::linear_s, &StepTime::attention_s, &StepTime::moe_s,
-                                  &StepTime::comm_s, &StepTime::overhead_s, &StepTime::pipeline_bubble_s,
-                                  &StepTime::draft_s})
-    pt.breakdown.*field = f * with_prefill.*field + (1 - f) * dec_only.*field;
+  static constexpr double StepTime::*kFields[] = {&StepTime::total_s,  &StepTime::linear_s,  &StepTime::attention_s,
+                                                   &StepTime::moe_s,    &StepTime::comm_s,    &StepTime::overhead_s,
+                                                   &StepTime::pipeline_bubble_s, &StepTime::draft_s};
+  if (d.attention_dp && ranks > 1 && lump_prompts < ranks && pre > 0) {
+    // Attention DP without prefill balancing: each rank schedules its own prompts, independently. A rank needs
+    // pre / r prompt tokens per step and takes them in lumps of lump_r = one prompt or chunk (or its whole due
+    // share, when larger), so it prefills in a share f_r of the steps; k of the r ranks prefill in a step with
+    // probability Binomial(r, f_r), and such a step lasts as its busiest rank (k lumps over k ranks).
+    const double pre_r = pre / ranks, cap_r = std::max(1.0, chunk_cap / ranks);
+    const double lump_r = std::min(cap_r, std::max(pre_r, std::min(cap_r, one_prompt)));
+    const double f_r = std::min(1.0, pre_r / lump_r);
+    const int r = static_cast<int>(ranks);
+    for (auto field : kFields) pt.breakdown.*field = 0;
+    double p_k = std::pow(1.0 - f_r, r);  // P(k = 0)
+    for (auto field : kFields) pt.breakdown.*field += p_k * dec_only.*field;
+    for (int k = 1; k <= r; ++k) {
+      p_k = f_r >= 1.0 ? (k == r ? 1.0 : 0.0) : p_k * (r - k + 1) / k * f_r / (1.0 - f_r);
+      if (p_k < 1e-9) continue;
+      BatchSummary bk = b;
+      bk.prefill_tokens = std::llround(k * lump_r);
+      bk.prefill_seqs = k;
+      bk.prefill_attn_pairs = k * lump_r * (pair_isl + 1) / 2;
+      if (w > 0) bk.prefill_attn_pairs_windowed = k * lump_r * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
+      const StepTime sk = model.step(bk);
+      for (auto field : kFields) pt.breakdown.*field += p_k * sk.*field;
+    }
+  } else {
+    const StepTime with_prefill = lump > 0 ? model.step(b) : dec_only;
+    // The average step: f lump steps, 1 - f decode-only steps (every field of the breakdown alike).
+    for (auto field : kFields) pt.breakdown.*field = f * with_prefill.*field + (1 - f) * dec_only.*field;
+  }
   pt.step_s = pt.breakdown.total_s;
   pt.decode_seqs_per_step = dec;
   pt.prefill_tokens_per_step = pre;
@@ -91,20 +141,28 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
 }
 
 Frontier frontier(const StepModel& model, double isl, double osl) {
+  return frontier(model, LengthMoments::fixed(isl, osl));
+}
+
+Frontier frontier(const StepModel& model, const LengthMoments& lengths) {
+  const double isl = lengths.isl, osl = lengths.osl;
   Frontier f;
   if (!model.feasible()) {
     f.reason = model.memory().reason;
     return f;
   }
-  f.max_concurrency = model.max_concurrent_seqs(isl + osl);
+  // KV bound: a sequence's full length, shifted by how much longer the sequences in flight are than the mean
+  // (decode_ctx against ISL + OSL/2) when lengths vary.
+  const double decode_ctx = lengths.decode_ctx > 0 ? lengths.decode_ctx : isl + osl / 2;
+  f.max_concurrency = model.max_concurrent_seqs(isl + osl + std::max(0.0, decode_ctx - (isl + osl / 2)));
   if (f.max_concurrency <= 0) {
     f.reason = fmt::format("the KV pool ({:.1f} GB per GPU) cannot hold one sequence of {:.0f} tokens",
                            model.memory().kv_bytes_per_gpu / 1e9, isl + osl);
     return f;
   }
   f.feasible = true;
-  for (std::int64_t c = 1; c < f.max_concurrency; c *= 2) f.points.push_back(steady_state(model, isl, osl, c));
-  f.points.push_back(steady_state(model, isl, osl, f.max_concurrency));
+  for (std::int64_t c = 1; c < f.max_concurrency; c *= 2) f.points.push_back(steady_state(model, lengths, c));
+  f.points.push_back(steady_state(model, lengths, f.max_concurrency));
   f.best = *std::max_element(f.points.begin(), f.points.end(), [](const auto& a, const auto& b) {
     return a.output_tok_s < b.output_tok_s;
   });

@@ -20,8 +20,12 @@ void add_fresh_prefill(const perf::StepModel& m, perf::BatchSummary& b, double c
   perf::BatchSummary one;
   m.add_prefill(one, cached, fresh);
   const double k = tokens / fresh;
+  // Sequences in the batch: a sequence contributes at most one chunk per iteration (chunked_prefill_tokens and the
+  // rank's budget), so a chunk of many tokens spans several prompts (several ranks under attention DP).
+  const auto& kn = m.deployment().knobs;
+  const double rank_chunk = std::max(1, std::min(kn.chunked_prefill_tokens, kn.max_batched_tokens));
   b.prefill_tokens += static_cast<std::int64_t>(std::llround(tokens));
-  b.prefill_seqs += static_cast<std::int64_t>(std::ceil(k));
+  b.prefill_seqs += static_cast<std::int64_t>(std::ceil(std::max(k, tokens / rank_chunk)));
   b.prefill_attn_pairs += one.prefill_attn_pairs * k;
   b.prefill_attn_pairs_windowed += one.prefill_attn_pairs_windowed * k;
 }

@@ -37,7 +37,7 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   const double ctx = shape.tokens.input() + shape.tokens.output;
   const double bytes_per_token = sm->kv_bytes_per_seq_per_gpu(ctx) / ctx;
   const double pool_tokens =
-      bytes_per_token > 0 ? sm->memory().kv_bytes_per_gpu / bytes_per_token : sm->memory().kv_capacity_tokens * ranks;
+      bytes_per_token > 0 ? sm->memory().kv_bytes_per_gpu / bytes_per_token : sm->memory().kv_capacity_tokens;
   cfg.kv_blocks = static_cast<std::int64_t>(pool_tokens / cfg.block_tokens);
   cfg.max_batched_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
   cfg.max_num_seqs = static_cast<std::int32_t>(std::min<double>(d.knobs.max_num_seqs * ranks, cfg.max_batched_tokens));
@@ -48,8 +48,9 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
     cfg.decode_tokens_per_step = d.spec.acceptance_length;
     cfg.decode_budget_tokens = d.spec.verified();
   }
+  // One token's KV over all the replica's GPUs (what a host-tier copy moves): per-GPU bytes per pooled token x GPUs.
   cfg.kv_bytes_per_token = sm->memory().kv_capacity_tokens > 0
-                               ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus() / ranks
+                               ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus()
                                : 0;
   cfg.timer = std::make_shared<sim::PerfStepTimer>(sm);
 

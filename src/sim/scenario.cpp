@@ -18,6 +18,7 @@
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
 #include "tokenmath/perf/speculative.hpp"
+#include "tokenmath/sim/rng.hpp"
 #include "tokenmath/sim/router.hpp"
 #include "tokenmath/sim/step_timer.hpp"
 
@@ -387,9 +388,10 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   ReplicaConfig& rc = bp.spec.config;
   rc.pool = pool_name;
   rc.block_tokens = whole("block_tokens", 16, 1);
-  // Attention-DP ranks each hold their own sequences' KV: the replica's pool is the ranks' pools together.
+  // KV pool of the whole replica: kv_capacity_tokens already counts every GPU's share (under attention DP a
+  // token's KV lives whole on its rank, 1/tp of a token per GPU on average, so the ranks' pools add up there).
   const double ranks = d.attention_dp ? d.tp : 1;
-  const double cap_tokens = sm->memory().kv_capacity_tokens * ranks;
+  const double cap_tokens = sm->memory().kv_capacity_tokens;
   rc.kv_blocks = static_cast<std::int64_t>(cap_tokens / rc.block_tokens);
   if (rc.kv_blocks < 1) where.fail("the KV pool holds less than one block");
   // Token budget and sequence cap are per attention-DP rank (engines schedule each rank): the replica has ranks x.
@@ -605,12 +607,27 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
   //   ISL + OSL/2: batch / step time / OSL.
   if (sc.mean_input_tokens > 0 && sc.mean_output_tokens > 0) {
     const double isl = sc.mean_input_tokens, osl = sc.mean_output_tokens;
+    // The colocated capacity uses the distributions' length-biased moments too (perf::LengthMoments): from the
+    // length trace's rows, or 20,000 draws of the two distributions (fixed seed).
+    std::vector<std::pair<double, double>> samples;
+    if (ws.length_trace) {
+      for (const auto& r : ws.length_trace->rows)
+        samples.emplace_back(std::max(1, r.input_tokens) + ws.shared_prefix_tokens, std::max(1, r.output_tokens));
+    } else {
+      Rng rng(0, "capacity-moments");
+      for (int i = 0; i < 20000; ++i) {
+        const double in = ws.input_tokens.sample_tokens(rng) + ws.shared_prefix_tokens;
+        samples.emplace_back(in, ws.output_tokens.sample_tokens(rng));
+      }
+    }
+    // (Draws are clipped to the distributions' bounds, as the simulator's are.)
+    const perf::LengthMoments lengths = perf::LengthMoments::of(samples);
     for (auto& bp : pools) {
       if (bp.linear_timer) continue;
       const perf::StepModel& m = *bp.model;
       if (bp.spec.config.role == ReplicaRole::unified) {
-        const perf::Frontier fr = perf::frontier(m, isl, osl);
-        if (fr.feasible) bp.info.capacity_req_per_s = fr.best.output_tok_s / osl;
+        const perf::Frontier fr = perf::frontier(m, lengths);
+        if (fr.feasible && lengths.osl > 0) bp.info.capacity_req_per_s = fr.best.output_tok_s / lengths.osl;
       } else if (bp.spec.config.role == ReplicaRole::prefill) {
         perf::BatchSummary b;
         const double budget = bp.spec.config.max_batched_tokens;
@@ -672,12 +689,10 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
   return sc;
 }
 
-double simulated_saturation(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
-                            std::int64_t requests) {
-  std::int64_t clients = 0;
-  for (const auto& p : config.pools)
-    if (p.config.role != ReplicaRole::prefill) clients += static_cast<std::int64_t>(p.replicas) * p.config.max_num_seqs;
-  clients = std::clamp<std::int64_t>(clients, 1, 1 << 20);
+namespace {
+// Requests/s of one closed loop of `clients` clients (throughput between the 20% and 80% finish quantiles).
+double closed_loop_rate(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
+                        std::int64_t requests, std::int64_t clients) {
   WorkloadSpec w = workload;
   w.arrival = ArrivalSpec{};
   w.arrival.kind = ArrivalSpec::Kind::closed;
@@ -697,6 +712,47 @@ double simulated_saturation(const SimConfig& config, const WorkloadSpec& workloa
   const std::size_t a = finish.size() / 5, b = finish.size() * 4 / 5;
   const double span = finish[b] - finish[a];
   return span > 0 ? static_cast<double>(b - a) / span : 0;
+}
+}  // namespace
+
+double simulated_saturation(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
+                            std::int64_t requests) {
+  // Mean KV footprint of a finished request (synthetic workloads; 0 = unknown).
+  double mean_seq = 0;
+  if (workload.kind == WorkloadSpec::Kind::synthetic) {
+    if (workload.length_trace && !workload.length_trace->rows.empty()) {
+      for (const auto& r : workload.length_trace->rows)
+        mean_seq += std::max(1, r.input_tokens) + std::max(1, r.output_tokens);
+      mean_seq /= static_cast<double>(workload.length_trace->rows.size());
+    } else {
+      mean_seq = workload.input_tokens.mean() + workload.output_tokens.mean();
+    }
+    mean_seq += workload.shared_prefix_tokens;
+  }
+  // Clients at the sequence cap (max_num_seqs per replica) and, where the KV pool holds fewer mean-length
+  // sequences than that, also at the KV fit and half of it: past the fit a closed loop only measures its own
+  // preempt-and-recompute thrashing, which an open loop below saturation never reaches (and long requests hold
+  // more than the mean length while in flight, so the fit itself may thrash). The saturation is the best of these.
+  std::int64_t cap = 0, fit = 0;
+  for (const auto& p : config.pools) {
+    if (p.config.role == ReplicaRole::prefill) continue;
+    const auto seqs = static_cast<std::int64_t>(p.config.max_num_seqs);
+    const double kv_tokens = static_cast<double>(p.config.kv_blocks) * p.config.block_tokens;
+    const auto kv_fit = mean_seq > 0 ? std::max<std::int64_t>(1, static_cast<std::int64_t>(kv_tokens / mean_seq)) : seqs;
+    cap += static_cast<std::int64_t>(p.replicas) * seqs;
+    fit += static_cast<std::int64_t>(p.replicas) * std::min(seqs, kv_fit);
+  }
+  cap = std::clamp<std::int64_t>(cap, 1, 1 << 20);
+  fit = std::clamp<std::int64_t>(fit, 1, cap);
+  std::vector<std::int64_t> levels{cap};
+  if (fit < cap) {
+    levels.push_back(fit);
+    if (fit >= 2) levels.push_back(fit / 2);
+  }
+  double best = 0;
+  for (const std::int64_t clients : levels)
+    best = std::max(best, closed_loop_rate(config, workload, seed, requests, clients));
+  return best;
 }
 
 Scenario load_scenario(const std::filesystem::path& path) {

@@ -34,6 +34,23 @@ struct OperatingPoint {
 // tokens attend ISL/2 on average. Output tokens/s = N*OSL / (S * average step).
 OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency);
 
+// Request lengths drawn from a distribution rather than fixed: besides the means, the step costs depend on two
+// length-biased moments (a long request holds more of the steps). With the same means they reduce to the
+// fixed-length model.
+//   pair_isl   = E[ISL^2] / E[ISL]: a prompt token at position q attends q + 1 tokens, so prefill attention
+//                pairs per prompt token average (pair_isl + 1) / 2, not (ISL + 1) / 2
+//   decode_ctx = E[OSL (ISL + OSL/2)] / E[OSL]: the context of the sequence decoding at a random step (a request
+//                decodes for OSL steps), not ISL + OSL/2
+struct LengthMoments {
+  double isl = 0, osl = 0;
+  double pair_isl = 0;    // 0 = isl (fixed lengths)
+  double decode_ctx = 0;  // 0 = isl + osl / 2
+  static LengthMoments fixed(double isl, double osl) { return {isl, osl, isl, isl + osl / 2}; }
+  // From (input, output) samples.
+  static LengthMoments of(const std::vector<std::pair<double, double>>& samples);
+};
+OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths, std::int64_t concurrency);
+
 // Prefill/decode disaggregation ("xPyD"): x prefill replicas and y decode replicas of one deployment shape
 // serve together; prompts are prefilled on the prefill replicas, their KV is sent to a decode replica, which only
 // decodes. Off when either count is 0.
@@ -67,6 +84,7 @@ struct Frontier {
 
 // Sweeps concurrency in powers of two up to the memory/engine bound (and includes the bound itself).
 Frontier frontier(const StepModel& model, double isl, double osl);
+Frontier frontier(const StepModel& model, const LengthMoments& lengths);
 
 // Concurrency sweep of an xPyD group (powers of two up to what the decode replicas' KV pools hold).
 Frontier disaggregated_frontier(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,

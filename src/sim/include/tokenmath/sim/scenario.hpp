@@ -40,9 +40,10 @@ struct Scenario {
   std::int64_t expected_requests = 0;  // for progress reporting (0 = unknown)
 };
 
-// Requests/s the cluster serves at saturation for the workload's length distributions: a closed loop of
-// sum(replicas x max_num_seqs) clients, `requests` requests (at least 8 per client), throughput measured
-// between the 20% and 80% finish quantiles (warm-up and drain excluded). Deterministic for a seed.
+// Requests/s the cluster serves at saturation for the workload's length distributions: the best of closed loops
+// of sum(replicas x max_num_seqs) clients and, where the KV pool holds fewer mean-length sequences, of the KV fit
+// and half of it; `requests` requests each (at least 8 per client), throughput measured between the 20% and 80%
+// finish quantiles (warm-up and drain excluded). Deterministic for a seed.
 double simulated_saturation(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
                             std::int64_t requests = 4000);
 
