@@ -43,6 +43,7 @@ const KeyDef kKeys[] = {
     {"host_overlap", &Efficiency::host_overlap, 1},
     {"spec_host_overlap", &Efficiency::spec_host_overlap, 1},
     {"dp_prefill_balance", &Efficiency::dp_prefill_balance, 1},
+    {"kv_reserve_output", &Efficiency::kv_reserve_output, 1},
     {"runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9},
     {"scaleout_gb_s_per_gpu", &Efficiency::scaleout_bytes_per_s, 1e9},
     {"hbm_bytes_per_gb", &Efficiency::hbm_bytes_per_gb, 1},

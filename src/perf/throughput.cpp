@@ -140,6 +140,13 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
   return pt;
 }
 
+double kv_tokens_per_seq(const StepModel& model, const LengthMoments& lengths) {
+  const double isl = lengths.isl, osl = lengths.osl;
+  const double decode_ctx = lengths.decode_ctx > 0 ? lengths.decode_ctx : isl + osl / 2;
+  if (model.efficiency().kv_reserve_output >= 0.5) return isl + osl + std::max(0.0, decode_ctx - (isl + osl / 2));
+  return decode_ctx;
+}
+
 Frontier frontier(const StepModel& model, double isl, double osl) {
   return frontier(model, LengthMoments::fixed(isl, osl));
 }
@@ -151,10 +158,7 @@ Frontier frontier(const StepModel& model, const LengthMoments& lengths) {
     f.reason = model.memory().reason;
     return f;
   }
-  // KV bound: a sequence's full length, shifted by how much longer the sequences in flight are than the mean
-  // (decode_ctx against ISL + OSL/2) when lengths vary.
-  const double decode_ctx = lengths.decode_ctx > 0 ? lengths.decode_ctx : isl + osl / 2;
-  f.max_concurrency = model.max_concurrent_seqs(isl + osl + std::max(0.0, decode_ctx - (isl + osl / 2)));
+  f.max_concurrency = model.max_concurrent_seqs(kv_tokens_per_seq(model, lengths));
   if (f.max_concurrency <= 0) {
     f.reason = fmt::format("the KV pool ({:.1f} GB per GPU) cannot hold one sequence of {:.0f} tokens",
                            model.memory().kv_bytes_per_gpu / 1e9, isl + osl);
@@ -369,7 +373,7 @@ InteractivePoint search_concurrency(Eval point_at, std::int64_t maxc, double min
 InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
                                        std::int64_t max_concurrency) {
   if (!model.feasible()) return {};
-  std::int64_t maxc = model.max_concurrent_seqs(isl + osl);
+  std::int64_t maxc = model.max_concurrent_seqs(kv_tokens_per_seq(model, LengthMoments::fixed(isl, osl)));
   if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
   return search_concurrency([&](std::int64_t c) { return steady_state(model, isl, osl, c); }, maxc, min_tok_s_user);
 }

@@ -251,7 +251,7 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
     out.reason = sm.memory().reason;
     return out;
   }
-  std::int64_t maxc = sm.max_concurrent_seqs(r.isl + r.osl);
+  std::int64_t maxc = sm.max_concurrent_seqs(kv_tokens_per_seq(sm, LengthMoments::fixed(r.isl, r.osl)));
   if (maxc <= 0) {
     out.reason = fmt::format("KV pool cannot hold one sequence of {:.0f} tokens", r.isl + r.osl);
     return out;

@@ -378,7 +378,10 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     }
   }
   const sim::AdmissionKind admission = sim::parse_admission(admission_name, file, admission_field);
-  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu, engine));
+  perf::Efficiency eff = perf::shipped_efficiency().for_gpu(d.gpu, engine);
+  // The perf model's KV bound on concurrency follows the admission the simulator runs (capacity reports).
+  eff.kv_reserve_output = admission == sim::AdmissionKind::guaranteed_no_evict ? 1.0 : 0.0;
+  auto sm = std::make_shared<const perf::StepModel>(d, eff);
   if (!sm->feasible())
     where.fail(fmt::format("deployment {} of {} on {} is infeasible: {}", perf::deployment_label(d),
                            d.model->display_name, d.gpu.name, sm->memory().reason));
@@ -620,11 +623,27 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
         samples.emplace_back(in, ws.output_tokens.sample_tokens(rng));
       }
     }
-    // (Draws are clipped to the distributions' bounds, as the simulator's are.)
-    const perf::LengthMoments lengths = perf::LengthMoments::of(samples);
+    // (Draws are clipped to the distributions' bounds, as the simulator's are.) The capacity is of the requests
+    // the simulator serves: context_overflow rejects (drops) or clips those longer than the model's context.
+    const bool clip = root.has("context_overflow") && root.str("context_overflow", "reject") == "clip";
+    auto served_moments = [&](double max_ctx) {
+      if (!(max_ctx > 0)) return perf::LengthMoments::of(samples);
+      std::vector<std::pair<double, double>> served;
+      served.reserve(samples.size());
+      for (auto [in, out] : samples) {
+        if (in + out > max_ctx) {
+          if (!clip) continue;
+          out = std::min(out, std::max(1.0, max_ctx - 1));
+          in = std::max(1.0, max_ctx - out);
+        }
+        served.emplace_back(in, out);
+      }
+      return perf::LengthMoments::of(served);
+    };
     for (auto& bp : pools) {
       if (bp.linear_timer) continue;
       const perf::StepModel& m = *bp.model;
+      const perf::LengthMoments lengths = served_moments(static_cast<double>(bp.spec.config.max_context_tokens));
       if (bp.spec.config.role == ReplicaRole::unified) {
         const perf::Frontier fr = perf::frontier(m, lengths);
         if (fr.feasible && lengths.osl > 0) bp.info.capacity_req_per_s = fr.best.output_tok_s / lengths.osl;

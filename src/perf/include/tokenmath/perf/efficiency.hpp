@@ -50,6 +50,11 @@ struct Efficiency {
   // 1 when an attention-DP engine balances prefill across ranks (waits until every rank has a prompt to
   // prefill, so the ranks prefill together instead of one rank stalling the others at each MoE layer).
   double dp_prefill_balance = 0.0;
+  // 1 when the engine's KV admission reserves a request's whole output before running it (TensorRT-LLM's
+  // GUARANTEED_NO_EVICT), so the KV pool bounds concurrency at ISL + OSL tokens a sequence; 0 when sequences hold
+  // only the KV they have written (vLLM, SGLang: blocks allocated as tokens are produced, preemption on overflow),
+  // so the bound is the in-flight sequences' mean context (LengthMoments::decode_ctx).
+  double kv_reserve_output = 1.0;
   double runtime_reserve_bytes = 3e9;     // per GPU: CUDA context, GEMM workspaces, NCCL buffers, graphs
   double scaleout_bytes_per_s = 50e9;     // per GPU per direction when a replica spans scale-up domains
   double hbm_bytes_per_gb = 1e9;          // bytes per GB of capacity as the catalog prints it

@@ -50,6 +50,10 @@ struct LengthMoments {
   static LengthMoments of(const std::vector<std::pair<double, double>>& samples);
 };
 OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths, std::int64_t concurrency);
+// Tokens of KV the pool must hold per sequence in flight, by the engine's admission (Efficiency::kv_reserve_output):
+// ISL + OSL when the whole output is reserved up front (plus how much longer the in-flight sequences run than the
+// mean when lengths vary), else the in-flight sequences' mean context decode_ctx.
+double kv_tokens_per_seq(const StepModel& model, const LengthMoments& lengths);
 
 // Prefill/decode disaggregation ("xPyD"): x prefill replicas and y decode replicas of one deployment shape
 // serve together; prompts are prefilled on the prefill replicas, their KV is sent to a decode replica, which only
