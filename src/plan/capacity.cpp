@@ -75,7 +75,8 @@ double normal_quantile(double p) {
 //   rho = x / B_free (M/D/1 in iterations), then the first decode:
 //   TTFT = t / 2 + t_mix x (F / B_free) x (1 + rho / (2 (1 - rho))) + t
 //   A cache miss (session start, expired prefix) prefills all C + F tokens the same way (TTFT_miss, informational).
-//   KV: N active sequences at C + F + O/2 tokens plus the sessions holding their prefix between steps,
+//   KV: N active sequences at C + F + O/2 tokens (C + F + O where the engine reserves the output) plus the
+//   sessions holding their prefix between steps,
 //   steps/s x prefix_hold_s sequences of C + F + O tokens, must fit the KV pool.
 //   Attribution: output = t_out0 / t (decode-only at zero context), cached = (t_dec - t_out0) / t,
 //   fresh = (t - t_dec) / t.
@@ -146,7 +147,10 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
       free_budget > 0 ? t / 2 + t_mix * ((c + f) / free_budget) * queue + t : std::numeric_limits<double>::infinity();
 
   const double held = p.steps_per_s * shape.prefix_hold_s;
-  const double kv_bytes = n * m.kv_bytes_per_seq_per_gpu(ctx) + held * m.kv_bytes_per_seq_per_gpu(c + f + o);
+  // An engine that reserves the whole output at admission (Efficiency::kv_reserve_output, TensorRT-LLM) holds
+  // C + F + O tokens per active sequence; others hold what they have written, C + F + O/2 on average.
+  const double active_ctx = m.efficiency().kv_reserve_output >= 0.5 ? c + f + o : ctx;
+  const double kv_bytes = n * m.kv_bytes_per_seq_per_gpu(active_ctx) + held * m.kv_bytes_per_seq_per_gpu(c + f + o);
   const double pool = m.memory().kv_bytes_per_gpu;
   p.kv_used_fraction = pool > 0 ? kv_bytes / pool : std::numeric_limits<double>::infinity();
 

@@ -43,6 +43,11 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   cfg.max_num_seqs = static_cast<std::int32_t>(std::min<double>(d.knobs.max_num_seqs * ranks, cfg.max_batched_tokens));
   cfg.chunk_tokens = cfg.max_batched_tokens;
   cfg.prefix_caching = true;
+  // KV admission as the engine the replica was priced with: reserving the whole output (TensorRT-LLM's
+  // GUARANTEED_NO_EVICT) or allocating as tokens are written (vLLM V1's per-chunk; SGLang's conservative
+  // admission is also run as per-chunk here).
+  cfg.admission = rc.efficiency.kv_reserve_output >= 0.5 ? sim::AdmissionKind::guaranteed_no_evict
+                                                         : sim::AdmissionKind::per_chunk;
   cfg.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
   if (d.spec.enabled()) {
     cfg.decode_tokens_per_step = d.spec.acceptance_length;
