@@ -451,6 +451,17 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     const double v = kc->number();
     if (v < rc.block_tokens) kc->fail(fmt::format("must be >= block_tokens ({})", rc.block_tokens));
     rc.kv_blocks = static_cast<std::int64_t>(v / rc.block_tokens);
+    // The perf model behind the capacity report holds the same pool: its KV memory fraction scaled to v tokens
+    // (step times do not depend on the pool, so the step timer is unchanged in effect).
+    if (sm->memory().kv_capacity_tokens > 0) {
+      perf::Deployment scaled = d;
+      scaled.knobs.kv_mem_fraction *= v / sm->memory().kv_capacity_tokens;
+      auto sm2 = std::make_shared<const perf::StepModel>(scaled, eff);
+      if (sm2->feasible()) {
+        bp.model = sm2;
+        if (!bp.linear_timer) rc.timer = std::make_shared<PerfStepTimer>(sm2);
+      }
+    }
   }
 
   bp.info.name = pool_name;
@@ -749,9 +760,9 @@ double simulated_saturation(const SimConfig& config, const WorkloadSpec& workloa
     mean_seq += workload.shared_prefix_tokens;
   }
   // Clients at the sequence cap (max_num_seqs per replica) and, where the KV pool holds fewer mean-length
-  // sequences than that, also at the KV fit and half of it: past the fit a closed loop only measures its own
-  // preempt-and-recompute thrashing, which an open loop below saturation never reaches (and long requests hold
-  // more than the mean length while in flight, so the fit itself may thrash). The saturation is the best of these.
+  // sequences than that, also at 0.5-1.25x the KV fit: past the fit a closed loop only measures its own
+  // preempt-and-recompute thrashing, which an open loop below saturation never reaches (and how far below the
+  // fit it starts depends on the admission policy and the tails). The saturation is the best of these.
   std::int64_t cap = 0, fit = 0;
   for (const auto& p : config.pools) {
     if (p.config.role == ReplicaRole::prefill) continue;
@@ -764,10 +775,11 @@ double simulated_saturation(const SimConfig& config, const WorkloadSpec& workloa
   cap = std::clamp<std::int64_t>(cap, 1, 1 << 20);
   fit = std::clamp<std::int64_t>(fit, 1, cap);
   std::vector<std::int64_t> levels{cap};
-  if (fit < cap) {
-    levels.push_back(fit);
-    if (fit >= 2) levels.push_back(fit / 2);
-  }
+  if (fit < cap)
+    for (const double x : {0.5, 0.625, 0.75, 0.875, 1.0, 1.25}) {
+      const auto c = std::clamp<std::int64_t>(std::llround(x * static_cast<double>(fit)), 1, cap);
+      if (std::find(levels.begin(), levels.end(), c) == levels.end()) levels.push_back(c);
+    }
   double best = 0;
   for (const std::int64_t clients : levels)
     best = std::max(best, closed_loop_rate(config, workload, seed, requests, clients));

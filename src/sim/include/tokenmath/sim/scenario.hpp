@@ -41,8 +41,8 @@ struct Scenario {
 };
 
 // Requests/s the cluster serves at saturation for the workload's length distributions: the best of closed loops
-// of sum(replicas x max_num_seqs) clients and, where the KV pool holds fewer mean-length sequences, of the KV fit
-// and half of it; `requests` requests each (at least 8 per client), throughput measured between the 20% and 80%
+// of sum(replicas x max_num_seqs) clients and, where the KV pool holds fewer mean-length sequences, at 0.5-1.25x
+// the KV fit; `requests` requests each (at least 8 per client), throughput measured between the 20% and 80%
 // finish quantiles (warm-up and drain excluded). Deterministic for a seed.
 double simulated_saturation(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
                             std::int64_t requests = 4000);
