@@ -513,7 +513,7 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
             Deployment d = base;
             d.spec = sp;
             StepModel sm(d, e);
-            DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine};
+            DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine, {}};
             out.push_back(std::move(o));
             if (!req.disaggregated || d.pp > 1) continue;
             // xPyD groups of this shape (prefill replicas without speculative decoding).
@@ -543,7 +543,7 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
         for (const auto& sp : specs) {
           d.spec = sp;
           StepModel sm(d, e);
-          DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine};
+          DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine, {}};
           out.push_back(std::move(o));
         }
       }
