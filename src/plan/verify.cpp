@@ -27,37 +27,24 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   auto sm = std::make_shared<const perf::StepModel>(d, rc.efficiency);
   const double ranks = d.attention_dp ? d.tp : 1;
 
-  // One replica configured as the planner's analytic model assumes: token budget and sequence cap per
-  // attention-DP rank, KV pool of all ranks, prefix caching with LRU eviction.
-  sim::ReplicaConfig cfg;
-  cfg.block_tokens = 16;
+  // One replica as the simulator builds it from the step model (sim::replica_config_for), with the planner's
+  // analytic assumptions on top: prefix caching with LRU eviction, a prefill chunk of the whole iteration budget,
+  // and the admission of the engine the replica was priced with.
+  sim::ReplicaConfig cfg = sim::replica_config_for(sm, 16);
   // KV pool in tokens at this workload's context length: sliding-window layers hold only their window, so a
   // long-context token costs kv_bytes_per_seq(ctx) / ctx (the analytic model's accounting), not the per-token
   // bytes of all layers that MemoryPlan::kv_capacity_tokens assumes.
   const double ctx = shape.tokens.input() + shape.tokens.output;
   const double bytes_per_token = sm->kv_bytes_per_seq_per_gpu(ctx) / ctx;
-  const double pool_tokens =
-      bytes_per_token > 0 ? sm->memory().kv_bytes_per_gpu / bytes_per_token : sm->memory().kv_capacity_tokens;
-  cfg.kv_blocks = static_cast<std::int64_t>(pool_tokens / cfg.block_tokens);
-  cfg.max_batched_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
-  cfg.max_num_seqs = static_cast<std::int32_t>(std::min<double>(d.knobs.max_num_seqs * ranks, cfg.max_batched_tokens));
-  cfg.chunk_tokens = cfg.max_batched_tokens;
+  if (bytes_per_token > 0)
+    cfg.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_bytes_per_gpu / bytes_per_token / cfg.block_tokens);
+  cfg.chunk_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
   cfg.prefix_caching = true;
   // KV admission as the engine the replica was priced with: reserving the whole output (TensorRT-LLM's
   // GUARANTEED_NO_EVICT) or allocating as tokens are written (vLLM V1's per-chunk; SGLang's conservative
   // admission is also run as per-chunk here).
   cfg.admission = rc.efficiency.kv_reserve_output >= 0.5 ? sim::AdmissionKind::guaranteed_no_evict
                                                          : sim::AdmissionKind::per_chunk;
-  cfg.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
-  if (d.spec.enabled()) {
-    cfg.decode_tokens_per_step = d.spec.acceptance_length;
-    cfg.decode_budget_tokens = d.spec.verified();
-  }
-  // One token's KV over all the replica's GPUs (what a host-tier copy moves): per-GPU bytes per pooled token x GPUs.
-  cfg.kv_bytes_per_token = sm->memory().kv_capacity_tokens > 0
-                               ? sm->memory().kv_bytes_per_gpu / sm->memory().kv_capacity_tokens * d.num_gpus()
-                               : 0;
-  cfg.timer = std::make_shared<sim::PerfStepTimer>(sm);
 
   sim::SimConfig config;
   sim::PoolSpec pool;

@@ -388,27 +388,17 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
 
   BuiltPool bp;
   bp.model = sm;
+  // The replica as perf priced it (sim::replica_config_for: per-replica pool, per-rank budget and cap x ranks,
+  // window, speculation, context limit, KV bytes per token, step timer); scenario policies follow.
+  bp.spec.config = replica_config_for(sm, static_cast<std::int32_t>(whole("block_tokens", 16, 1)));
   ReplicaConfig& rc = bp.spec.config;
   rc.pool = pool_name;
-  rc.block_tokens = whole("block_tokens", 16, 1);
-  // KV pool of the whole replica: kv_capacity_tokens already counts every GPU's share (under attention DP a
-  // token's KV lives whole on its rank, 1/tp of a token per GPU on average, so the ranks' pools add up there).
-  const double ranks = d.attention_dp ? d.tp : 1;
-  const double cap_tokens = sm->memory().kv_capacity_tokens;
-  rc.kv_blocks = static_cast<std::int64_t>(cap_tokens / rc.block_tokens);
   if (rc.kv_blocks < 1) where.fail("the KV pool holds less than one block");
-  // Token budget and sequence cap are per attention-DP rank (engines schedule each rank): the replica has ranks x.
-  rc.max_batched_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
-  rc.max_num_seqs = static_cast<std::int32_t>(d.knobs.max_num_seqs * ranks);
-  rc.chunk_tokens = d.knobs.chunked_prefill_tokens;
   rc.prefix_caching = get("prefix_caching") ? get("prefix_caching")->boolean() : true;
   rc.scheduler = get("scheduler") ? parse_scheduler(get("scheduler")->text(), file, get("scheduler")->path())
                                   : SchedulerKind::decode_first;
   rc.eviction = get("eviction") ? parse_eviction(get("eviction")->text(), file, get("eviction")->path())
                                 : EvictionKind::lru;
-  // KV bytes of one token of context (one copy, all layers; sliding-window layers excluded, as for long contexts):
-  // what a disaggregated transfer or a host-tier copy moves per token.
-  rc.kv_bytes_per_token = catalog::kv_bytes_per_token(*d.model, d.kv_precision, 0);
   const double host_gb = num("host_cache_gb", 0);
   if (host_gb < 0) get("host_cache_gb")->fail("must be >= 0");
   if (host_gb > 0) {
@@ -418,7 +408,6 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     rc.host_cache_tokens = host_gb * 1e9 / rc.kv_bytes_per_token;
     rc.host_bytes_per_s = bw * 1e9;
   }
-  rc.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
   rc.admission = admission;
   rc.admission_watermark = watermark;
   // preemption: recompute (default) | swap (to the host tier; needs host_cache_gb and host_link_gb_s).
@@ -429,12 +418,6 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
       pre->fail("swap needs a host tier: set host_cache_gb and host_link_gb_s");
     rc.swap_preemption = v == "swap";
   }
-  if (d.spec.enabled()) {
-    rc.decode_tokens_per_step = d.spec.acceptance_length;
-    rc.decode_budget_tokens = d.spec.verified();
-  }
-  rc.max_context_tokens = d.model->max_context;
-  rc.timer = std::make_shared<PerfStepTimer>(sm);
   // Overrides that replace the step model's figures (what-if studies; golden tests that pin the simulator's
   // behaviour independently of the step model's calibration).
   if (const Y* st = get("step_time")) {

@@ -76,15 +76,8 @@ Agreement compare(const Case& c) {
 
   SimConfig cfg;
   PoolSpec p;
-  // Engine knobs are per attention-DP rank (the replica has `ranks` of each); kv_capacity_tokens is already the
-  // replica's pool (every rank's share counted).
-  const int ranks = c.attention_dp ? c.tp : 1;
-  p.config.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_capacity_tokens / 16);
-  p.config.max_batched_tokens = d.knobs.max_batched_tokens * ranks;
-  p.config.chunk_tokens = d.knobs.chunked_prefill_tokens;
-  p.config.max_num_seqs = d.knobs.max_num_seqs * ranks;
-  p.config.window_tokens = static_cast<std::int32_t>(sm->sliding_window());
-  p.config.timer = std::make_shared<PerfStepTimer>(sm);
+  // The replica the scenario loader builds from the same step model (per-replica pool, per-rank budget x ranks).
+  p.config = replica_config_for(sm);
   cfg.pools.push_back(p);
 
   WorkloadSpec w;

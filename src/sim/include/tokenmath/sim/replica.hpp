@@ -111,6 +111,16 @@ struct ReplicaConfig {
   std::shared_ptr<const StepTimer> timer;
 };
 
+// The one path from a perf deployment to the simulator's replica (scenario pools, the planner's check and the
+// differential tests all use it). Quantities are per replica: the KV pool is the step model's
+// kv_capacity_tokens (every GPU's share counted; under attention DP the ranks' pools together); the token budget
+// and the sequence cap are the engine's per attention-DP rank times the ranks (a sequence cap above the budget
+// could not decode, so it is capped there); a sequence prefills at most chunked_prefill_tokens per step; sliding
+// window, speculative decoding (acceptance per step, draft + 1 budget tokens), the model's context limit, the KV
+// bytes of one token (one copy, full-attention layers) and the step timer come from the step model. Scheduling
+// policies (admission, eviction, prefix caching, host tier) keep ReplicaConfig's defaults for the caller to set.
+ReplicaConfig replica_config_for(std::shared_ptr<const perf::StepModel> model, std::int32_t block_tokens = 16);
+
 enum class SeqPhase : std::uint8_t { pending, waiting, prefill, decode, transfer, done };
 
 // In-flight state of one request (owned by the simulator's slab, indexed by int32).
