@@ -53,12 +53,12 @@ TEST(GpuCatalog, SanityDenseBelowSparsePositiveMemoryAndSources) {
     EXPECT_GE(g.scaleup_domain_gpus, 1);
     EXPECT_FALSE(g.source.empty());
     EXPECT_FALSE(g.mem_kind.empty());
-    if (g.sparse_bf16_tflops > 0) EXPECT_LE(g.dense_bf16_tflops, g.sparse_bf16_tflops);
-    if (g.sparse_fp8_tflops > 0) EXPECT_LE(g.dense_fp8_tflops, g.sparse_fp8_tflops);
-    if (g.sparse_fp4_tflops > 0) EXPECT_LE(g.dense_fp4_tflops, g.sparse_fp4_tflops);
+    if (g.sparse_bf16_tflops > 0) { EXPECT_LE(g.dense_bf16_tflops, g.sparse_bf16_tflops); }
+    if (g.sparse_fp8_tflops > 0) { EXPECT_LE(g.dense_fp8_tflops, g.sparse_fp8_tflops); }
+    if (g.sparse_fp4_tflops > 0) { EXPECT_LE(g.dense_fp4_tflops, g.sparse_fp4_tflops); }
     // Narrower formats are never slower on the same tensor cores.
-    if (g.dense_fp8_tflops > 0) EXPECT_GE(g.dense_fp8_tflops, g.dense_bf16_tflops);
-    if (g.dense_fp4_tflops > 0) EXPECT_GE(g.dense_fp4_tflops, g.dense_fp8_tflops);
+    if (g.dense_fp8_tflops > 0) { EXPECT_GE(g.dense_fp8_tflops, g.dense_bf16_tflops); }
+    if (g.dense_fp4_tflops > 0) { EXPECT_GE(g.dense_fp4_tflops, g.dense_fp8_tflops); }
   }
 }
 
@@ -161,7 +161,7 @@ TEST(SystemCatalog, EverySystemIsConsistentWithItsGpu) {
     EXPECT_GT(s.price_usd_per_gpu, 0);
     EXPECT_GT(s.scaleout_gb_s_per_gpu, 0);
     // Wall power includes the GPU itself plus host, NICs and fans.
-    if (g->tdp_w > 0) EXPECT_GT(s.wall_w_per_gpu, g->tdp_w);
+    if (g->tdp_w > 0) { EXPECT_GT(s.wall_w_per_gpu, g->tdp_w); }
     EXPECT_LE(s.gpus_per_node, s.gpus_per_rack);
     EXPECT_LE(s.scaleup_domain_gpus, s.gpus_per_rack);
     EXPECT_TRUE(s.cooling == "air" || s.cooling == "liquid");

@@ -155,8 +155,9 @@ TEST(Search, FeasibleFirstAndBestPerGpuFirst) {
       EXPECT_FALSE(opts[i].frontier.reason.empty());
     } else {
       EXPECT_FALSE(seen_infeasible) << "feasible option listed after an infeasible one";
-      if (i > 0 && opts[i - 1].frontier.feasible)
+      if (i > 0 && opts[i - 1].frontier.feasible) {
         EXPECT_GE(opts[i - 1].frontier.best.output_tok_s_per_gpu, opts[i].frontier.best.output_tok_s_per_gpu);
+      }
     }
     seen_dep = seen_dep || opts[i].deployment.attention_dp;
   }

@@ -157,7 +157,7 @@ TEST(Interactivity, SearchChoosesAmongSpecAndDisaggregatedOptionsAndTheEnvelopeD
   // No option does better at >= 50 tok/s/user.
   for (const auto& o : opts) {
     const InteractivePoint ip = option_at_interactivity(o, shipped_efficiency(), 1024, 1024, 50);
-    if (ip.ok) EXPECT_LE(ip.point.output_tok_s_per_gpu, c.point.output_tok_s_per_gpu * (1 + 1e-12)) << o.label;
+    if (ip.ok) { EXPECT_LE(ip.point.output_tok_s_per_gpu, c.point.output_tok_s_per_gpu * (1 + 1e-12)) << o.label; }
   }
   // The envelope is a Pareto front: throughput falls as interactivity rises, and no option's point beats it.
   const auto env = frontier_envelope(opts);

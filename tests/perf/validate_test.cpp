@@ -129,7 +129,7 @@ TEST(Validate, ShippedAccuracyDoesNotRegress) {
   EXPECT_LE(v.saturated.p90_abs_error_pct, 25.0);
   // Every row is accounted for: predicted, skipped with a reason, or infeasible with a reason.
   for (const auto& r : v.rows)
-    if (!r.prediction.ok) EXPECT_FALSE(r.prepared.skip_reason.empty() && r.prediction.reason.empty()) << r.prepared.row.line;
+    if (!r.prediction.ok) { EXPECT_FALSE(r.prepared.skip_reason.empty() && r.prediction.reason.empty()) << r.prepared.row.line; }
 }
 
 // The frontier rows (data/validation/frontier.csv, none of them fitted): every measured point with a per-user
