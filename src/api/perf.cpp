@@ -134,24 +134,19 @@ perf::SearchRequest search_request(const PerfRequest& req, const PerfSetup& s, c
 
 // The deployment --tp/--pp/--ep/--dp-attn/--precision/--kv-dtype describe on `gpu`.
 perf::Deployment explicit_deployment(const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
-  perf::Deployment d;
-  d.model = s.model;
-  d.gpu = gpu;
-  d.tp = req.tp > 0 ? req.tp : 1;
-  d.pp = req.pp > 0 ? req.pp : 1;
-  d.ep = req.ep > 0 ? req.ep : 1;
-  if (d.ep > d.tp || d.tp % d.ep != 0)
-    throw InputError(kCli, "--ep", std::to_string(d.ep), fmt::format("must divide --tp ({})", d.tp));
-  d.attention_dp = req.dp_attn;
-  if (req.precision.empty())
-    perf::use_native_weights(d);  // gpt-oss: mxfp4 routed experts, bf16 elsewhere
-  else
-    d.weight_precision = catalog::parse_precision(req.precision, kCli, "--precision");
-  d.activation_precision = perf::default_activation_precision(d.weight_precision, gpu);
-  d.kv_precision = !s.kvs.empty() ? s.kvs.front()
-                                  : (gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8
-                                                                                     : catalog::Precision::bf16);
-  d.knobs = s.knobs;
+  perf::DeploymentIntent in;
+  in.model = s.model;
+  in.gpu = gpu;
+  in.tp = req.tp > 0 ? req.tp : 1;
+  in.pp = req.pp > 0 ? req.pp : 1;
+  in.ep = req.ep > 0 ? req.ep : 1;
+  if (in.ep > in.tp || in.tp % in.ep != 0)
+    throw InputError(kCli, "--ep", std::to_string(in.ep), fmt::format("must divide --tp ({})", in.tp));
+  in.attention_dp = req.dp_attn;
+  if (!req.precision.empty()) in.weights = catalog::parse_precision(req.precision, kCli, "--precision");
+  if (!s.kvs.empty()) in.kv = s.kvs.front();
+  in.knobs = s.knobs;
+  perf::Deployment d = perf::make_deployment(in);
   // An explicit deployment runs the one speculative draft given by --spec METHOD:K (auto: off).
   if (!s.spec_off_too && !s.specs.empty()) d.spec = s.specs.front();
   return d;

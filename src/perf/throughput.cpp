@@ -338,6 +338,30 @@ Precision default_activation_precision(Precision weights, const catalog::GpuSpec
   }
 }
 
+Precision default_kv_precision(const catalog::GpuSpec& gpu) {
+  return gpu.peak_flops(ComputeClass::fp8) > 0 ? Precision::fp8 : Precision::bf16;
+}
+
+Deployment make_deployment(const DeploymentIntent& in) {
+  Deployment d;
+  d.model = in.model;
+  d.gpu = in.gpu;
+  d.tp = in.tp;
+  d.pp = in.pp;
+  d.ep = in.ep;
+  d.attention_dp = in.attention_dp;
+  if (in.weights) {
+    d.weight_precision = *in.weights;
+  } else if (d.model) {
+    d.weight_precision = d.model->native_weight_precision;
+    use_native_weights(d);
+  }
+  d.activation_precision = in.activations ? *in.activations : default_activation_precision(d.weight_precision, d.gpu);
+  d.kv_precision = in.kv ? *in.kv : default_kv_precision(d.gpu);
+  d.knobs = in.knobs;
+  return d;
+}
+
 namespace {
 // tokens/s per user falls as concurrency rises (a longer step): the largest concurrency in [1, maxc] still
 // meeting the target. Throughput rises with concurrency, so that is the best point of this deployment.
@@ -489,16 +513,15 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
         std::vector<Deployment> shapes;
         for (int tp = 1; tp <= n; tp *= 2) {
           if (n % tp) continue;
-          Deployment d;
-          d.model = req.model;
-          d.gpu = gpu;
-          d.tp = tp;
-          d.pp = n / tp;
-          d.weight_precision = wp;
-          if (wp == req.model->native_weight_precision) use_native_weights(d);
-          d.activation_precision = default_activation_precision(wp, gpu);
-          d.kv_precision = kv;
-          d.knobs = req.knobs;
+          DeploymentIntent in;
+          in.model = req.model;
+          in.gpu = gpu;
+          in.tp = tp;
+          in.pp = n / tp;
+          if (wp != req.model->native_weight_precision) in.weights = wp;
+          in.kv = kv;
+          in.knobs = req.knobs;
+          Deployment d = make_deployment(in);
           shapes.push_back(d);
           if (moe && d.pp == 1 && tp > 1) {
             Deployment ep = d;
@@ -530,16 +553,15 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
           }
       }
       for (int n : wide) {
-        Deployment d;
-        d.model = req.model;
-        d.gpu = gpu;
-        d.tp = d.ep = n;
-        d.attention_dp = true;
-        d.weight_precision = wp;
-        if (wp == req.model->native_weight_precision) use_native_weights(d);
-        d.activation_precision = default_activation_precision(wp, gpu);
-        d.kv_precision = kv;
-        d.knobs = req.knobs;
+        DeploymentIntent in;
+        in.model = req.model;
+        in.gpu = gpu;
+        in.tp = in.ep = n;
+        in.attention_dp = true;
+        if (wp != req.model->native_weight_precision) in.weights = wp;
+        in.kv = kv;
+        in.knobs = req.knobs;
+        Deployment d = make_deployment(in);
         for (const auto& sp : specs) {
           d.spec = sp;
           StepModel sm(d, e);

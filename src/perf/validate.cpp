@@ -542,13 +542,12 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (prec.find("kv cache fp8") != std::string::npos || prec.find("kv cache + attention fp8") != std::string::npos)
       kv = Precision::fp8;
 
-    Deployment d;
-    d.model = std::make_shared<const catalog::ModelSpec>(*model);
-    d.gpu = *gpu;
-    d.weight_precision = wp;
-    if (native_weights) use_native_weights(d);
-    d.activation_precision = default_activation_precision(wp, *gpu);
-    d.kv_precision = kv;
+    DeploymentIntent in;
+    in.model = std::make_shared<const catalog::ModelSpec>(*model);
+    in.gpu = *gpu;
+    if (!native_weights) in.weights = wp;
+    in.kv = kv;
+    Deployment d = make_deployment(in);
     if (tp) {
       d.tp = static_cast<int>(*tp);
       d.pp = pp ? static_cast<int>(*pp) : 1;

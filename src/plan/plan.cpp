@@ -97,15 +97,14 @@ std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_p
   std::vector<perf::Deployment> out;
   for (catalog::Precision wp : weight_precisions(s, *m, gpu)) {
     for (int n : counts) {
-      perf::Deployment d;
-      d.model = m;
-      d.gpu = gpu;
-      d.tp = n;
-      d.weight_precision = wp;
-      if (wp == m->native_weight_precision) perf::use_native_weights(d);  // gpt-oss: experts-only native format
-      d.activation_precision = perf::default_activation_precision(wp, gpu);
-      d.kv_precision = kv;
-      d.knobs.max_num_seqs = 4096;  // the KV pool, not a sequence cap, limits concurrency at these contexts
+      perf::DeploymentIntent in;
+      in.model = m;
+      in.gpu = gpu;
+      in.tp = n;
+      if (wp != m->native_weight_precision) in.weights = wp;  // native: gpt-oss's experts-only format
+      in.kv = kv;
+      in.knobs.max_num_seqs = 4096;  // the KV pool, not a sequence cap, limits concurrency at these contexts
+      perf::Deployment d = perf::make_deployment(in);
       if (n <= 8) out.push_back(d);
       if (m->is_moe() && n > 1) {
         perf::Deployment ep = d;

@@ -298,34 +298,32 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     }
     return static_cast<int>(v);
   };
-  perf::Deployment d;
+  perf::DeploymentIntent in;
   try {
-    d.model = std::make_shared<const catalog::ModelSpec>(cat.model(model_node.text()));
+    in.model = std::make_shared<const catalog::ModelSpec>(cat.model(model_node.text()));
   } catch (const InputError& e) {
     throw InputError(file, model_node.path(), model_node.text(), e.problem());
   }
   const Y* gpu = get("gpu");
   if (!gpu) where.fail("missing required key deployment.gpu");
   try {
-    d.gpu = cat.gpu(gpu->text());
+    in.gpu = cat.gpu(gpu->text());
   } catch (const InputError& e) {
     throw InputError(file, gpu->path(), gpu->text(), e.problem());
   }
-  d.tp = whole("tp", 1, 1);
-  d.pp = whole("pp", 1, 1);
-  d.ep = whole("ep", 1, 1);
-  if (d.ep > d.tp || d.tp % d.ep != 0) (get("ep") ? *get("ep") : where).fail(fmt::format("ep must divide tp ({})", d.tp));
-  d.attention_dp = get("attention_dp") ? get("attention_dp")->boolean() : false;
+  in.tp = whole("tp", 1, 1);
+  in.pp = whole("pp", 1, 1);
+  in.ep = whole("ep", 1, 1);
+  if (in.ep > in.tp || in.tp % in.ep != 0)
+    (get("ep") ? *get("ep") : where).fail(fmt::format("ep must divide tp ({})", in.tp));
+  in.attention_dp = get("attention_dp") ? get("attention_dp")->boolean() : false;
   auto precision = [&](const std::string& k) {
     return catalog::parse_precision(get(k)->text(), file, get(k)->path());
   };
-  d.weight_precision = get("precision") ? precision("precision") : d.model->native_weight_precision;
-  if (!get("precision")) perf::use_native_weights(d);  // gpt-oss: native mxfp4 covers routed experts only
-  d.activation_precision = get("activation_precision") ? precision("activation_precision")
-                                                       : perf::default_activation_precision(d.weight_precision, d.gpu);
-  d.kv_precision = get("kv_dtype") ? precision("kv_dtype")
-                                   : (d.gpu.peak_flops(catalog::ComputeClass::fp8) > 0 ? catalog::Precision::fp8
-                                                                                      : catalog::Precision::bf16);
+  if (get("precision")) in.weights = precision("precision");
+  if (get("activation_precision")) in.activations = precision("activation_precision");
+  if (get("kv_dtype")) in.kv = precision("kv_dtype");
+  perf::Deployment d = perf::make_deployment(in);
   d.knobs.max_batched_tokens = whole("max_batched_tokens", d.knobs.max_batched_tokens, 1);
   d.knobs.max_num_seqs = whole("max_num_seqs", 256, 1);
   d.knobs.chunked_prefill_tokens = whole("chunked_prefill_tokens", d.knobs.max_batched_tokens, 1);

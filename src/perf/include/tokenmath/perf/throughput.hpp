@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -168,6 +169,25 @@ std::vector<EnvelopePoint> frontier_envelope(const std::vector<DeploymentOption>
 // Default activation (GEMM) precision for a weight precision on a GPU: fp8 weights -> fp8 GEMMs, nvfp4/mxfp4 ->
 // fp4 GEMMs where the GPU has fp4, else weight-only bf16 GEMMs (W4A16); int4 -> bf16 (weight-only).
 catalog::Precision default_activation_precision(catalog::Precision weights, const catalog::GpuSpec& gpu);
+// Default KV-cache precision: FP8 where the GPU has FP8 tensor cores, else BF16.
+catalog::Precision default_kv_precision(const catalog::GpuSpec& gpu);
+
+// What a user asks for; make_deployment fills the rest with the defaults declared once here: weights in the
+// model's native format (use_native_weights: gpt-oss keeps MXFP4 routed experts, BF16 elsewhere), activations by
+// default_activation_precision, KV by default_kv_precision, engine knobs EngineKnobs' defaults. perf, sim
+// scenarios, the planner, the deployment search and validation all build deployments through it. Shape checks
+// (ep divides tp, ...) stay with the callers, which know the file and field to name.
+struct DeploymentIntent {
+  std::shared_ptr<const catalog::ModelSpec> model;
+  catalog::GpuSpec gpu;
+  int tp = 1, pp = 1, ep = 1;
+  bool attention_dp = false;
+  std::optional<catalog::Precision> weights;      // unset: the model's native format
+  std::optional<catalog::Precision> activations;  // unset: default_activation_precision(weights)
+  std::optional<catalog::Precision> kv;           // unset: default_kv_precision(gpu)
+  EngineKnobs knobs;
+};
+Deployment make_deployment(const DeploymentIntent& intent);
 std::string deployment_label(const Deployment& d);
 
 }  // namespace tokenmath::perf
