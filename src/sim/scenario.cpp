@@ -323,11 +323,31 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   if (get("precision")) in.weights = precision("precision");
   if (get("activation_precision")) in.activations = precision("activation_precision");
   if (get("kv_dtype")) in.kv = precision("kv_dtype");
+  // engine: a profile of data/perf/engines.yaml whose software factors apply (host overlap, DP balancing).
+  std::string engine;
+  if (const Y* en = get("engine")) {
+    engine = en->text();
+    std::vector<std::string> names;
+    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
+    if (std::find(names.begin(), names.end(), engine) == names.end())
+      en->fail("unknown engine profile" + did_you_mean(engine, names) + " (data/perf/engines.yaml)");
+  }
+  // Engine knobs: the scenario's, else the engine profile's (data/perf/engines.yaml), else vLLM's defaults
+  // (max_num_seqs 256, an 8,192-token budget, 0.9 of free memory for KV).
+  int seqs_default = 256, budget_default = in.knobs.max_batched_tokens;
+  double kv_fraction_default = in.knobs.kv_mem_fraction;
+  if (!engine.empty())
+    for (const auto& e : perf::shipped_engine_profiles())
+      if (e.name == engine) {
+        if (e.max_num_seqs > 0) seqs_default = e.max_num_seqs;
+        if (e.max_batched_tokens > 0) budget_default = e.max_batched_tokens;
+        if (e.kv_mem_fraction > 0) kv_fraction_default = e.kv_mem_fraction;
+      }
   perf::Deployment d = perf::make_deployment(in);
-  d.knobs.max_batched_tokens = whole("max_batched_tokens", d.knobs.max_batched_tokens, 1);
-  d.knobs.max_num_seqs = whole("max_num_seqs", 256, 1);
+  d.knobs.max_batched_tokens = whole("max_batched_tokens", budget_default, 1);
+  d.knobs.max_num_seqs = whole("max_num_seqs", seqs_default, 1);
   d.knobs.chunked_prefill_tokens = whole("chunked_prefill_tokens", d.knobs.max_batched_tokens, 1);
-  d.knobs.kv_mem_fraction = num("kv_mem_fraction", d.knobs.kv_mem_fraction);
+  d.knobs.kv_mem_fraction = num("kv_mem_fraction", kv_fraction_default);
   if (d.knobs.kv_mem_fraction <= 0 || d.knobs.kv_mem_fraction > 1) get("kv_mem_fraction")->fail("must be in (0, 1]");
   if (d.knobs.max_num_seqs > d.knobs.max_batched_tokens)
     (get("max_num_seqs") ? *get("max_num_seqs") : where)
@@ -347,15 +367,6 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     std::optional<double> acc;
     if (sp->has("acceptance_length")) acc = sp->num_in("acceptance_length", 1, 1, k + 1);
     d.spec = *table.make(method, static_cast<int>(k), acc);
-  }
-  // engine: a profile of data/perf/engines.yaml whose software factors apply (host overlap, DP balancing).
-  std::string engine;
-  if (const Y* en = get("engine")) {
-    engine = en->text();
-    std::vector<std::string> names;
-    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
-    if (std::find(names.begin(), names.end(), engine) == names.end())
-      en->fail("unknown engine profile" + did_you_mean(engine, names) + " (data/perf/engines.yaml)");
   }
   // admission: NAME or {policy: NAME, watermark: W}; default: the engine profile's, else per-chunk (vLLM v1).
   std::string admission_name = "per-chunk";

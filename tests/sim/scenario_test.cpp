@@ -244,6 +244,19 @@ TEST(Scenario, DisaggregatedLoadUsesTheBottleneckPool) {
   EXPECT_EQ(sc.pools[1].gpu, "H200 SXM");
 }
 
+// Engine knobs default to the engine profile's (data/perf/engines.yaml), else vLLM's; the scenario's win.
+TEST(Scenario, EngineKnobsDefaultToTheEngineProfile) {
+  const sim::Scenario plain = parse(kBase);
+  const auto& base = plain.config.pools[0].config;
+  EXPECT_EQ(base.max_num_seqs, 256);
+  EXPECT_EQ(base.max_batched_tokens, 8192);
+  const sim::Scenario sg = parse(with("tp: 1}", "tp: 1, engine: sglang}"));
+  EXPECT_EQ(sg.config.pools[0].config.max_num_seqs, 1024);
+  // SGLang gives 0.88 of free memory to KV where vLLM gives 0.90.
+  EXPECT_NEAR(static_cast<double>(sg.config.pools[0].config.kv_blocks) / base.kv_blocks, 0.88 / 0.90, 0.01);
+  EXPECT_EQ(parse(with("tp: 1}", "tp: 1, engine: sglang, max_num_seqs: 64}")).config.pools[0].config.max_num_seqs, 64);
+}
+
 TEST(Scenario, AdmissionPolicyByNameOrEngineProfile) {
   // Default: per-chunk (vLLM v1). An engine profile brings its own; an explicit policy wins.
   EXPECT_EQ(parse(kBase).config.pools[0].config.admission, sim::AdmissionKind::per_chunk);
