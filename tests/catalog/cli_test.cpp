@@ -1,4 +1,8 @@
 // `tokenmath models` and `tokenmath model` end to end.
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <vector>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,13 +28,45 @@ TEST(CatalogCli, ModelsJsonListsEveryModelWithSource) {
   EXPECT_TRUE(saw_70b);
 }
 
+// The models list names every shipped config (data/models/*.json) once, with derived numbers that make sense:
+// layers and parameters positive, active <= total (equal for dense), KV bytes positive, a source.
 TEST(CatalogCli, ModelsTableAndCsv) {
   const auto t = run_cli("models");
   EXPECT_EQ(t.exit_code, 0);
   EXPECT_THAT(t.out, HasSubstr("deepseek-v3"));
   const auto c = run_cli("models --format csv");
-  EXPECT_EQ(c.exit_code, 0);
-  EXPECT_THAT(c.out, HasSubstr("id,name,type,layers,total_params_b,active_params_b,kv_bytes_per_token_bf16"));
+  ASSERT_EQ(c.exit_code, 0);
+  std::istringstream in(c.out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line.rfind("id,name,type,layers,total_params_b,active_params_b,kv_bytes_per_token_bf16,max_context_tokens,source", 0), 0u);
+  std::set<std::string> ids;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    // The first eight fields hold no commas (the source, last, may be quoted).
+    std::vector<std::string> f;
+    std::size_t pos = 0;
+    for (int i = 0; i < 8; ++i) {
+      const std::size_t next = line.find(',', pos);
+      ASSERT_NE(next, std::string::npos) << line;
+      f.push_back(line.substr(pos, next - pos));
+      pos = next + 1;
+    }
+    SCOPED_TRACE(f[0]);
+    EXPECT_TRUE(ids.insert(f[0]).second) << "listed twice";
+    EXPECT_GT(std::stoi(f[3]), 0);
+    const double total = std::stod(f[4]), active = std::stod(f[5]);
+    EXPECT_GT(active, 0);
+    EXPECT_LE(active, total * (1 + 1e-12));
+    if (f[2].rfind("dense", 0) == 0) { EXPECT_DOUBLE_EQ(active, total); }
+    EXPECT_GE(std::stod(f[6]), 0);
+    EXPECT_GT(std::stod(f[7]), 0);
+    EXPECT_GT(line.size(), pos) << "no source";
+  }
+  std::set<std::string> shipped;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(TOKENMATH_SOURCE_DIR) / "data" / "models"))
+    if (e.path().extension() == ".json") shipped.insert(e.path().stem().string());
+  EXPECT_EQ(ids, shipped);
 }
 
 TEST(CatalogCli, ModelJsonHasDerivedNumbers) {

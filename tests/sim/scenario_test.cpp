@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "run_cli.hpp"
@@ -187,17 +189,41 @@ workload: {kind: trace, format: azure, file: traces/nope.csv}
   expect_error(t, "workload.file", "traces/nope.csv", "file not found");
 }
 
+// Every shipped scenario loads into a runnable cluster (each pool with replicas, a KV pool, a budget that can
+// carry its sequence cap and a step timer; a request source with a stopping rule), and every scenario of
+// data/scenarios is documented in its README.
 TEST(Scenario, EveryShippedScenarioLoads) {
+  std::ifstream readme_in(fs::path(TOKENMATH_SOURCE_DIR) / "data" / "scenarios" / "README.md");
+  const std::string readme((std::istreambuf_iterator<char>(readme_in)), std::istreambuf_iterator<char>());
   int n = 0;
   for (const auto& dir : {fs::path(TOKENMATH_SOURCE_DIR) / "data" / "scenarios",
                           fs::path(TOKENMATH_SOURCE_DIR) / "tests" / "golden" / "sim"})
     for (const auto& e : fs::directory_iterator(dir))
       if (e.path().extension() == ".yaml") {
         SCOPED_TRACE(e.path().string());
-        EXPECT_NO_THROW(sim::load_scenario(e.path()));
+        sim::Scenario sc;
+        ASSERT_NO_THROW(sc = sim::load_scenario(e.path()));
+        ASSERT_FALSE(sc.config.pools.empty());
+        ASSERT_EQ(sc.pools.size(), sc.config.pools.size());
+        for (std::size_t i = 0; i < sc.config.pools.size(); ++i) {
+          const auto& p = sc.config.pools[i];
+          EXPECT_GE(p.replicas, 1);
+          EXPECT_GE(p.config.kv_blocks, 1);
+          EXPECT_LE(p.config.max_num_seqs, p.config.max_batched_tokens);
+          EXPECT_TRUE(p.config.timer != nullptr);
+          EXPECT_GE(sc.pools[i].gpus_per_replica, 1);
+          EXPECT_NEAR(sc.pools[i].kv_capacity_tokens, static_cast<double>(p.config.kv_blocks) * p.config.block_tokens, 1e-6);
+        }
+        EXPECT_TRUE(sc.workload.max_requests > 0 || sc.workload.duration_s > 0 || sc.workload.agentic.sessions > 0 ||
+                    sc.workload.kind == sim::WorkloadSpec::Kind::trace)
+            << "no stopping rule";
+        if (sc.saturation_req_per_s > 0) { EXPECT_LT(sc.offered_rate_per_s, sc.saturation_req_per_s); }
+        if (dir.filename() == "scenarios") {
+          EXPECT_NE(readme.find(e.path().filename().string()), std::string::npos) << "not in data/scenarios/README.md";
+        }
         ++n;
       }
-  EXPECT_GE(n, 6);
+  EXPECT_GE(n, 9);
 }
 
 TEST(ScenarioCli, BadScenarioExitsTwoWithOneLine) {
