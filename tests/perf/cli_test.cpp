@@ -38,6 +38,25 @@ TEST(PerfCli, SearchListsDeploymentsAndWritesSvg) {
   const std::string s = testing::slurp(svg);
   EXPECT_NE(s.find("<svg"), std::string::npos);
   EXPECT_NE(s.find("polyline"), std::string::npos);
+  // The listed deployments are the best by max tok/s/GPU, in order, each feasible with a positive frontier point,
+  // TPOT = 1000 / tok/s/user, and a GPU count of a shape that fits an 8-GPU H100 node.
+  const auto j = testing::run_cli("perf --model llama-3.1-70b --gpu h100-sxm --isl 1000 --osl 1000 --format json");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const auto list = nlohmann::json::parse(j.out);
+  ASSERT_EQ(list.size(), 5u);  // --top default
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& o = list[i];
+    SCOPED_TRACE(o["deployment"].get<std::string>());
+    EXPECT_TRUE(o["feasible"].get<bool>());
+    EXPECT_GT(o["output_tok_s_per_gpu"].get<double>(), 0);
+    EXPECT_GT(o["max_concurrency"].get<double>(), 0);
+    EXPECT_NEAR(o["tpot_ms"].get<double>(), 1000.0 / o["tok_s_per_user"].get<double>(), 1e-6 * o["tpot_ms"].get<double>());
+    const int gpus = o["gpus"].get<int>();
+    EXPECT_TRUE(gpus == 1 || gpus == 2 || gpus == 4 || gpus == 8) << gpus;
+    if (i > 0) {
+      EXPECT_LE(o["output_tok_s_per_gpu"].get<double>(), list[i - 1]["output_tok_s_per_gpu"].get<double>() * (1 + 1e-12));
+    }
+  }
 }
 
 // Several accelerators: the best deployment on each, one row each in the order given, one chart series each.
