@@ -67,8 +67,7 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
   // One prompt's share of a lump: at most one rank's chunk (a sequence is prefilled on its own rank, at most
   // chunked_prefill_tokens and the rank's token budget per step), so a budget-bound lump under attention DP holds
   // a chunk on each of several ranks rather than one prompt on one rank.
-  const double rank_chunk = std::max(1.0, static_cast<double>(std::min(std::max(1, d.knobs.chunked_prefill_tokens),
-                                                                        std::max(1, d.knobs.max_batched_tokens))));
+  const double rank_chunk = d.knobs.sequence_chunk_tokens();
   const double one_prompt = std::min({std::max(1.0, isl), chunk_cap, rank_chunk});
   const double lump =
       pre > 0 ? std::min(chunk_cap, std::max(pre, std::min(chunk_cap, one_prompt * lump_prompts))) : 0.0;
@@ -507,7 +506,7 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
   }
   for (Precision wp : precisions) {
     std::vector<Precision> kvs = req.kv_precisions;
-    if (kvs.empty()) kvs.push_back(gpu.peak_flops(ComputeClass::fp8) > 0 ? Precision::fp8 : Precision::bf16);
+    if (kvs.empty()) kvs.push_back(default_kv_precision(gpu));
     for (Precision kv : kvs) {
       for (int n : counts) {
         std::vector<Deployment> shapes;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tokenmath/perf/throughput.hpp"
+
 namespace tokenmath::plan {
 namespace {
 
@@ -22,8 +24,7 @@ void add_fresh_prefill(const perf::StepModel& m, perf::BatchSummary& b, double c
   const double k = tokens / fresh;
   // Sequences in the batch: a sequence contributes at most one chunk per iteration (chunked_prefill_tokens and the
   // rank's budget), so a chunk of many tokens spans several prompts (several ranks under attention DP).
-  const auto& kn = m.deployment().knobs;
-  const double rank_chunk = std::max(1, std::min(kn.chunked_prefill_tokens, kn.max_batched_tokens));
+  const double rank_chunk = m.deployment().knobs.sequence_chunk_tokens();
   b.prefill_tokens += static_cast<std::int64_t>(std::llround(tokens));
   b.prefill_seqs += static_cast<std::int64_t>(std::ceil(std::max(k, tokens / rank_chunk)));
   b.prefill_attn_pairs += one.prefill_attn_pairs * k;
@@ -149,7 +150,7 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
   const double held = p.steps_per_s * shape.prefix_hold_s;
   // An engine that reserves the whole output at admission (Efficiency::kv_reserve_output, TensorRT-LLM) holds
   // C + F + O tokens per active sequence; others hold what they have written, C + F + O/2 on average.
-  const double active_ctx = m.efficiency().kv_reserve_output >= 0.5 ? c + f + o : ctx;
+  const double active_ctx = perf::kv_tokens_per_seq(m, perf::LengthMoments::fixed(c + f, o));
   const double kv_bytes = n * m.kv_bytes_per_seq_per_gpu(active_ctx) + held * m.kv_bytes_per_seq_per_gpu(c + f + o);
   const double pool = m.memory().kv_bytes_per_gpu;
   p.kv_used_fraction = pool > 0 ? kv_bytes / pool : std::numeric_limits<double>::infinity();

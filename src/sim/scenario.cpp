@@ -325,24 +325,25 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   if (get("kv_dtype")) in.kv = precision("kv_dtype");
   // engine: a profile of data/perf/engines.yaml whose software factors apply (host overlap, DP balancing).
   std::string engine;
+  const perf::EngineProfile* profile = nullptr;
   if (const Y* en = get("engine")) {
     engine = en->text();
     std::vector<std::string> names;
-    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
-    if (std::find(names.begin(), names.end(), engine) == names.end())
-      en->fail("unknown engine profile" + did_you_mean(engine, names) + " (data/perf/engines.yaml)");
+    for (const auto& e : perf::shipped_engine_profiles()) {
+      names.push_back(e.name);
+      if (e.name == engine) profile = &e;
+    }
+    if (!profile) en->fail("unknown engine profile" + did_you_mean(engine, names) + " (data/perf/engines.yaml)");
   }
   // Engine knobs: the scenario's, else the engine profile's (data/perf/engines.yaml), else vLLM's defaults
   // (max_num_seqs 256, an 8,192-token budget, 0.9 of free memory for KV).
   int seqs_default = 256, budget_default = in.knobs.max_batched_tokens;
   double kv_fraction_default = in.knobs.kv_mem_fraction;
-  if (!engine.empty())
-    for (const auto& e : perf::shipped_engine_profiles())
-      if (e.name == engine) {
-        if (e.max_num_seqs > 0) seqs_default = e.max_num_seqs;
-        if (e.max_batched_tokens > 0) budget_default = e.max_batched_tokens;
-        if (e.kv_mem_fraction > 0) kv_fraction_default = e.kv_mem_fraction;
-      }
+  if (profile) {
+    if (profile->max_num_seqs > 0) seqs_default = profile->max_num_seqs;
+    if (profile->max_batched_tokens > 0) budget_default = profile->max_batched_tokens;
+    if (profile->kv_mem_fraction > 0) kv_fraction_default = profile->kv_mem_fraction;
+  }
   perf::Deployment d = perf::make_deployment(in);
   d.knobs.max_batched_tokens = whole("max_batched_tokens", budget_default, 1);
   d.knobs.max_num_seqs = whole("max_num_seqs", seqs_default, 1);
@@ -372,9 +373,7 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   std::string admission_name = "per-chunk";
   std::string admission_field = where.sub("admission");
   double watermark = 0.01;
-  if (!engine.empty())
-    for (const auto& e : perf::shipped_engine_profiles())
-      if (e.name == engine && !e.admission.empty()) admission_name = e.admission;
+  if (profile && !profile->admission.empty()) admission_name = profile->admission;
   if (const Y* ad = get("admission")) {
     if (ad->node().IsMap()) {
       ad->allow({"policy", "watermark"});

@@ -2,6 +2,7 @@
 // decode tokens). This is the contract the simulator and the planner build on; the formulas live in step.cpp.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +21,8 @@ struct EngineKnobs {
   int max_num_seqs = 512;         // running sequences cap
   double kv_mem_fraction = 0.90;  // fraction of free HBM (after weights, activations, reserve) given to KV
   int chunked_prefill_tokens = 8192;
+  // Prefill tokens one sequence can take in one step: its chunk, within its rank's budget.
+  int sequence_chunk_tokens() const { return std::max(1, std::min(chunked_prefill_tokens, max_batched_tokens)); }
 };
 
 // Speculative decoding (MTP, EAGLE-3, n-gram): every decode step a draft model proposes `draft_tokens` tokens per
