@@ -41,7 +41,9 @@ std::string simulate(const SimulateRequest& req, report::Format f) {
     if (sc.workload.kind != sim::WorkloadSpec::Kind::synthetic || sc.workload.arrival.kind == sim::ArrivalSpec::Kind::closed)
       throw InputError(cli, flag, fmt::format("{}", v), "applies to synthetic open-loop workloads (not traces, agentic sessions or closed loops)");
     if (req.load != -1) {
-      sc.saturation_req_per_s = sim::simulated_saturation(sc.config, sc.workload, sc.seed);
+      // The scenario's own `load` already measured this cluster's saturation; re-measure only for a new one.
+      if (req.replicas > 0 || !(sc.saturation_req_per_s > 0))
+        sc.saturation_req_per_s = sim::simulated_saturation(sc.config, sc.workload, sc.seed);
       if (!(sc.saturation_req_per_s > 0))
         throw InputError(cli, flag, fmt::format("{}", v), "the cluster's saturation could not be measured; give --rate");
       sc.workload.arrival.rate_per_s = v * sc.saturation_req_per_s;
