@@ -645,8 +645,8 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
     for (auto& bp : pools) {
       if (bp.linear_timer) continue;
       const perf::StepModel& m = *bp.model;
-      const perf::LengthMoments lengths = served_moments(static_cast<double>(bp.spec.config.max_context_tokens));
       if (bp.spec.config.role == ReplicaRole::unified) {
+        const perf::LengthMoments lengths = served_moments(static_cast<double>(bp.spec.config.max_context_tokens));
         const perf::Frontier fr = perf::frontier(m, lengths);
         if (fr.feasible && lengths.osl > 0) bp.info.capacity_req_per_s = fr.best.output_tok_s / lengths.osl;
       } else if (bp.spec.config.role == ReplicaRole::prefill) {
