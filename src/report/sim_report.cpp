@@ -117,12 +117,17 @@ std::string render_sim(const sim::Scenario& sc, const sim::SimResult& r, Format 
     return render_kv(items, f);
   }
   std::string out;
-  for (const auto& p : sc.pools)
+  for (std::size_t i = 0; i < sc.pools.size(); ++i) {
+    const auto& p = sc.pools[i];
+    // Colocated pools: the perf steady state over the length distribution; prefill/decode pools: at the means.
+    const bool colocated = i < sc.config.pools.size() && sc.config.pools[i].config.role == sim::ReplicaRole::unified;
     out += fmt::format("{}: {} x {} on {}, {} ({} GPUs each, KV {} tokens{})\n", p.name, p.replicas, p.model, p.gpu,
                        p.deployment, p.gpus_per_replica, format_number(p.kv_capacity_tokens, 0),
                        p.capacity_req_per_s > 0
-                           ? fmt::format(", modelled capacity {:.2f} req/s each at the mean lengths", p.capacity_req_per_s)
+                           ? fmt::format(", modelled capacity {:.2f} req/s each {}", p.capacity_req_per_s,
+                                         colocated ? "over the length distribution" : "at the mean lengths")
                            : "");
+  }
   out += fmt::format("workload: {}{}{}, seed {}\n\n", workload_kind(sc.workload),
                      sc.offered_rate_per_s > 0 ? fmt::format(", offered {:.3f} req/s", sc.offered_rate_per_s) : "",
                      sc.saturation_req_per_s > 0

@@ -605,8 +605,9 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
     w.at("kind").fail("unknown workload kind; valid: " + list(wkinds) + did_you_mean(wkind, wkinds));
   }
 
-  // Per-replica capacity in requests/s at the mean lengths (reported; also the base of `load`):
-  //   colocated: the step model's max-throughput point, output tokens/s / mean output tokens;
+  // Per-replica capacity in requests/s (reported beside the simulated saturation that `load` uses):
+  //   colocated: the step model's max-throughput point over the served length distribution
+  //   (perf::LengthMoments), output tokens/s / mean output tokens;
   //   prefill pool: steps packed with whole mean-length prompts up to the budget B: B / step time / ISL;
   //   decode pool: the largest decode batch that fits (max_concurrent_seqs(ISL + OSL)) at mean context
   //   ISL + OSL/2: batch / step time / OSL.
@@ -668,8 +669,8 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
   }
   if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.rate_per_s < 0) {
     // load x the cluster's saturation as the simulator serves these length distributions (heavy tails and KV
-    // pressure included), measured by a short closed loop on the same configuration; the perf model's
-    // capacity at the mean lengths is only reported.
+    // pressure included), measured by short closed loops on the same configuration; the perf model's
+    // capacity is only reported.
     SimConfig probe;
     for (const auto& bp : pools) probe.pools.push_back(bp.spec);
     probe.kv_link_bytes_per_s = sc.config.kv_link_bytes_per_s;

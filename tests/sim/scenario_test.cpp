@@ -73,7 +73,7 @@ TEST(Scenario, LoadIsAFractionOfTheSimulatedSaturation) {
   // The probe is a stable measurement: a closed loop five times longer agrees within 3%.
   const double longer = sim::simulated_saturation(sc.config, sc.workload, sc.seed, 20000);
   EXPECT_NEAR(sc.saturation_req_per_s, longer, 0.03 * longer);
-  // Short, light-tailed lengths: the perf model's steady state at the mean lengths is close to it.
+  // Short, light-tailed lengths: the perf model's steady state over the distribution is close to it.
   EXPECT_NEAR(sc.saturation_req_per_s, 2 * sc.pools[0].capacity_req_per_s, 0.15 * sc.saturation_req_per_s);
 }
 

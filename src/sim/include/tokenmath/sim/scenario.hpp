@@ -21,7 +21,8 @@ struct PoolInfo {
   int replicas = 0;
   int gpus_per_replica = 0;
   double kv_capacity_tokens = 0;   // per replica
-  double capacity_req_per_s = 0;   // per replica, perf model's max-throughput point at the mean lengths (0 = n/a)
+  double capacity_req_per_s = 0;   // per replica, perf model's max-throughput point (colocated: over the length
+                                   // distribution; prefill/decode pools: at the means; 0 = n/a)
 };
 
 struct Scenario {
