@@ -33,7 +33,8 @@ void add_perf_commands(CLI::App& app) {
                     "searching: the best deployment (tok/s/GPU) whose tok/s per user is at least this");
     cmd->add_option("--engine", req->engine,
                     "engine profile of data/perf/engines.yaml whose software factors apply (host overlap, attention-DP "
-                    "prefill balancing); none = the fitted perf-overview runtime")
+                    "prefill balancing); auto = the GPU vendor's engine (TensorRT-LLM on NVIDIA, ROCm vLLM on AMD); none = "
+                    "the fitted perf-overview runtime")
         ->capture_default_str();
     cmd->add_option("--spec", req->spec,
                     "speculative decoding: auto (search with and without the model's drafts), off, or METHOD:K[:A] "

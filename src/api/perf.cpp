@@ -38,7 +38,7 @@ struct PerfSetup {
   std::shared_ptr<const catalog::ModelSpec> model;
   perf::EngineKnobs knobs;
   std::vector<catalog::Precision> kvs;
-  std::string engine;                    // engine profile name ("" = none)
+  std::string engine;                    // engine profile as asked: a name, "auto" or "none" (perf::engine_for_gpu)
   std::vector<perf::SpecDecode> specs;   // speculative-decoding choices besides off
   bool spec_off_too = true;
 };
@@ -105,14 +105,11 @@ PerfSetup setup(const PerfRequest& req) {
     throw InputError(kCli, "--ep/--dp-attn", "", "give --tp with --ep or --dp-attn (without --tp, tokenmath searches)");
   if (!(req.min_tok_s_user >= 0) || !std::isfinite(req.min_tok_s_user))
     throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user), "must be a non-negative number");
-  if (req.engine != "none") {
-    std::vector<std::string> names;
-    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
-    if (std::find(names.begin(), names.end(), req.engine) == names.end())
-      throw InputError(kCli, "--engine", req.engine,
-                       "unknown engine profile" + did_you_mean(req.engine, names) + " (data/perf/engines.yaml, or none)");
-    s.engine = req.engine;
-  }
+  const auto engines = perf::engine_choices();
+  if (std::find(engines.begin(), engines.end(), req.engine) == engines.end())
+    throw InputError(kCli, "--engine", req.engine,
+                     "unknown engine profile" + did_you_mean(req.engine, engines) + " (data/perf/engines.yaml, auto or none)");
+  s.engine = req.engine;
   parse_spec(req.spec, *s.model, s);
   return s;
 }
@@ -126,7 +123,7 @@ perf::SearchRequest search_request(const PerfRequest& req, const PerfSetup& s, c
   r.isl = req.isl;
   r.osl = req.osl;
   r.knobs = s.knobs;
-  r.engine = s.engine;
+  r.engine = perf::engine_for_gpu(s.engine, gpu);
   r.spec_options = s.specs;
   r.spec_off_too = s.spec_off_too;
   return r;
@@ -181,7 +178,7 @@ std::string compare_gpus(const PerfRequest& req, const std::vector<std::string>&
       o = opts.front();
     } else {
       o.deployment = explicit_deployment(req, s, gpu);
-      o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu, s.engine)), req.isl, req.osl);
+      o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu))), req.isl, req.osl);
       o.label = perf::deployment_label(o.deployment);
     }
     o.label = fmt::format("{}: {}", gpu.name, o.label);
@@ -242,7 +239,7 @@ std::string perf(const PerfRequest& req, report::Format f) {
   }
 
   const perf::Deployment d = explicit_deployment(req, s, gpu);
-  const perf::StepModel sm(d, table.for_gpu(gpu, s.engine));
+  const perf::StepModel sm(d, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu)));
   const perf::Frontier fr = perf::frontier(sm, req.isl, req.osl);
   if (!req.svg_path.empty() && fr.feasible)
     write_svg(req.svg_path, report::frontier_svg({{perf::deployment_label(d), &fr}}, title_base));

@@ -355,6 +355,7 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
       p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
       p.source = n["source"].as<std::string>("");
       p.admission = n["admission"].as<std::string>("");
+      for (const auto& v : n["default_for"]) p.default_for.push_back(to_lower(v.as<std::string>()));
     } catch (const YAML::Exception& e) {
       throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
     }
@@ -368,6 +369,22 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
 const std::vector<EngineProfile>& shipped_engine_profiles() {
   static const std::vector<EngineProfile> p = load_engine_profiles(data_dir() / "perf" / "engines.yaml");
   return p;
+}
+
+std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,
+                           const std::vector<EngineProfile>& profiles) {
+  if (requested == "none") return "";
+  if (requested != "auto") return requested;
+  const std::string vendor = to_lower(gpu.vendor);
+  for (const auto& p : profiles)
+    if (std::find(p.default_for.begin(), p.default_for.end(), vendor) != p.default_for.end()) return p.name;
+  return "";
+}
+
+std::vector<std::string> engine_choices(const std::vector<EngineProfile>& profiles) {
+  std::vector<std::string> names = {"auto", "none"};
+  for (const auto& e : profiles) names.push_back(e.name);
+  return names;
 }
 
 std::string holdout_group(const PublishedRow& r) {

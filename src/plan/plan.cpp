@@ -150,7 +150,7 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
 
   const StepShape shape{demand.tokens_per_step, s.prefix_hold_s};
   const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile};
-  const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu, s.engine == "none" ? "" : s.engine);
+  const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu));
   std::string memory_reason, slo_reason;
   double best_slo_speed = 0;
   long long best_gpus = std::numeric_limits<long long>::max();
@@ -284,13 +284,9 @@ PlanResult run_plan(const Scenario& s) {
   PlanResult r;
   r.scenario = s;
   validate_scenario(s);
-  if (s.engine != "none") {
-    std::vector<std::string> names;
-    for (const auto& e : perf::shipped_engine_profiles()) names.push_back(e.name);
-    if (std::find(names.begin(), names.end(), s.engine) == names.end())
-      throw InputError(scenario_file(s), "candidates.engine", s.engine,
-                       "unknown engine profile" + did_you_mean(s.engine, names) + " (data/perf/engines.yaml, or none)");
-  }
+  if (const auto engines = perf::engine_choices(); std::find(engines.begin(), engines.end(), s.engine) == engines.end())
+    throw InputError(scenario_file(s), "candidates.engine", s.engine,
+                     "unknown engine profile" + did_you_mean(s.engine, engines) + " (data/perf/engines.yaml, auto or none)");
   std::vector<cost::ApiPrice> storage;
   const auto& prices = price_list(s, storage);
   r.reference_api = reference_price(s, prices);

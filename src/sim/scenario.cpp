@@ -327,13 +327,12 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   std::string engine;
   const perf::EngineProfile* profile = nullptr;
   if (const Y* en = get("engine")) {
-    engine = en->text();
-    std::vector<std::string> names;
-    for (const auto& e : perf::shipped_engine_profiles()) {
-      names.push_back(e.name);
+    const auto names = perf::engine_choices();
+    if (std::find(names.begin(), names.end(), en->text()) == names.end())
+      en->fail("unknown engine profile" + did_you_mean(en->text(), names) + " (data/perf/engines.yaml, auto or none)");
+    engine = perf::engine_for_gpu(en->text(), in.gpu);
+    for (const auto& e : perf::shipped_engine_profiles())
       if (e.name == engine) profile = &e;
-    }
-    if (!profile) en->fail("unknown engine profile" + did_you_mean(engine, names) + " (data/perf/engines.yaml)");
   }
   // Engine knobs: the scenario's, else the engine profile's (data/perf/engines.yaml), else vLLM's defaults
   // (max_num_seqs 256, an 8,192-token budget, 0.9 of free memory for KV).

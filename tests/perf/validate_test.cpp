@@ -1,5 +1,6 @@
 // Validation against published measurements: CSV reading, skip reasons, and the accuracy regression bound on
 // the shipped data/validation/published.csv.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -153,11 +154,38 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   const auto v = validate(prepared, shipped_efficiency());
   EXPECT_GE(v.frontier.n, 60);
   EXPECT_EQ(v.frontier_best.n, v.frontier.n);
-  EXPECT_LE(v.frontier.median_abs_error_pct, 70.0);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 260.0);
+  EXPECT_LE(v.frontier.median_abs_error_pct, 40.0);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 200.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);
+}
+
+// AMD Instinct prices kernels with ROCm's measured share of peak (class amd-instinct in data/perf/efficiency.yaml,
+// from Azure's same-method H100 / MI300X microbenchmarks), not NVIDIA's. AMD's own mid-2025 vLLM results page
+// (Llama-3.1 70B/405B FP8 on MI300X, none fitted) was +36% median with NVIDIA factors; it must stay within 15%.
+TEST(Validate, AmdRowsUseRocmFactors) {
+  const auto v = validate(prepare_rows(read_published_csv(kFrontier), catalog::Catalog::shipped()), shipped_efficiency());
+  const auto it = std::find_if(v.by_source.begin(), v.by_source.end(),
+                               [](const auto& kv) { return kv.first.rfind("AMD ROCm AI performance results page", 0) == 0; });
+  ASSERT_NE(it, v.by_source.end());
+  EXPECT_GE(it->second.n, 8);
+  EXPECT_LE(it->second.median_abs_error_pct, 15.0);
+  const auto mi = v.frontier_by_gpu.find("mi300x");
+  ASSERT_NE(mi, v.frontier_by_gpu.end());
+  EXPECT_LE(mi->second.median_abs_error_pct, 160.0);  // was 202% (early-2025 engines dominate; see README)
+}
+
+// `--engine auto` means the engine a GPU's vendor runs: TensorRT-LLM does not run on AMD.
+TEST(Validate, AutoEngineFollowsTheGpuVendor) {
+  const auto& cat = catalog::Catalog::shipped();
+  EXPECT_EQ(engine_for_gpu("auto", cat.gpu("h100")), "trtllm-pytorch");
+  EXPECT_EQ(engine_for_gpu("auto", cat.gpu("mi355x")), "vllm");
+  EXPECT_EQ(engine_for_gpu("none", cat.gpu("mi355x")), "");
+  EXPECT_EQ(engine_for_gpu("sglang", cat.gpu("h100")), "sglang");
+  const auto amd = shipped_efficiency().for_gpu(cat.gpu("mi300x"), engine_for_gpu("auto", cat.gpu("mi300x")));
+  EXPECT_EQ(amd.gpu_class, "amd-instinct");
+  EXPECT_LT(amd.memory_bw, shipped_efficiency().defaults.memory_bw);
 }
 
 }  // namespace

@@ -22,8 +22,9 @@ struct PerfRequest {
   // Searching: the best deployment whose tokens/s per user is at least this (0 = the max-throughput ranking).
   double min_tok_s_user = 0;
   // Engine profile whose software factors apply (host overlap, attention-DP prefill balancing): a name of
-  // data/perf/engines.yaml ("none" = the fitted defaults of the trtllm-bench perf-overview runs).
-  std::string engine = "trtllm-pytorch";
+  // data/perf/engines.yaml, "auto" (the GPU vendor's default: TensorRT-LLM PyTorch on NVIDIA, ROCm vLLM on AMD)
+  // or "none" (the fitted defaults of the trtllm-bench perf-overview runs).
+  std::string engine = "auto";
   // Speculative decoding: "auto" (search tries off and the model's shipped drafts), "off", or METHOD:K[:A]
   // (mtp, eagle3, ngram; K draft tokens; A acceptance length, default from data/perf/speculative.yaml).
   std::string spec = "auto";

@@ -39,10 +39,18 @@ struct EngineProfile {
   // KV admission policy the engine runs by default (sim::AdmissionKind names: per-chunk, reserve-full-prompt,
   // conservative, guaranteed-no-evict); "" = not stated.
   std::string admission;
+  // GPU vendors (catalog GpuSpec::vendor) for which this profile is what "auto" means.
+  std::vector<std::string> default_for;
   std::string source;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
 const std::vector<EngineProfile>& shipped_engine_profiles();
+// The engine profile name a request means on `gpu`: "auto" is the profile whose default_for lists the GPU's
+// vendor (TensorRT-LLM on NVIDIA, ROCm vLLM on AMD; "" when none does), "none" is "", any other name itself.
+std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,
+                           const std::vector<EngineProfile>& profiles = shipped_engine_profiles());
+// Accepted values of an engine option: the profile names, "auto" and "none".
+std::vector<std::string> engine_choices(const std::vector<EngineProfile>& profiles = shipped_engine_profiles());
 
 // A row resolved into a deployment and workload, ready to predict under any efficiency table.
 struct PreparedRow {
