@@ -2,6 +2,7 @@
 //   build/<dir>/bench/tm_bench --benchmark_filter=Plan
 #include <benchmark/benchmark.h>
 
+#include "shipped.hpp"
 #include "tokenmath/api/plan.hpp"
 #include "tokenmath/plan/plan.hpp"
 
@@ -13,7 +14,7 @@ using namespace tokenmath;
 void plan_loop(benchmark::State& state, const plan::Scenario& s) {
   long long gpus = 0;
   for (auto _ : state) {
-    const plan::PlanResult r = plan::run_plan(s);
+    const plan::PlanResult r = plan::run_plan(test::shipped(), s);
     gpus = r.best() ? r.best()->gpus : 0;
     benchmark::DoNotOptimize(r.candidates.data());
   }
@@ -22,19 +23,19 @@ void plan_loop(benchmark::State& state, const plan::Scenario& s) {
 
 // The planner alone on the default scenario: 5 models x 6 systems, deployment search, fleet, money, hybrid,
 // 12 tornado re-plans.
-void BM_PlanDefault(benchmark::State& state) { plan_loop(state, plan::default_scenario()); }
+void BM_PlanDefault(benchmark::State& state) { plan_loop(state, plan::default_scenario(test::shipped())); }
 BENCHMARK(BM_PlanDefault)->Unit(benchmark::kMillisecond);
 
 // What `tokenmath plan` does after start-up: load the default scenario, plan, render the table report.
 void BM_PlanDefaultReport(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(api::run_plan("", report::Format::table));
+  for (auto _ : state) benchmark::DoNotOptimize(api::run_plan(test::shipped(), "", report::Format::table));
 }
 BENCHMARK(BM_PlanDefaultReport)->Unit(benchmark::kMillisecond);
 
 // An AI-factory-sized organisation: 1,000,000 engineers at the default budget, so that the cheapest candidate
 // needs over 100,000 GPUs (and the dearest several million).
 void BM_Plan100kGpus(benchmark::State& state) {
-  plan::Scenario s = plan::default_scenario();
+  plan::Scenario s = plan::default_scenario(test::shipped());
   s.engineers = 1000000;
   plan_loop(state, s);
 }

@@ -5,12 +5,13 @@
 
 #include <filesystem>
 
+#include "shipped.hpp"
 #include "tokenmath/sim/scenario.hpp"
 
 namespace {
 
 const tokenmath::sim::Scenario& bench_scenario() {
-  static const tokenmath::sim::Scenario sc = tokenmath::sim::load_scenario(
+  static const tokenmath::sim::Scenario sc = tokenmath::sim::load_scenario(::tokenmath::test::shipped(), 
       std::filesystem::path(TOKENMATH_SOURCE_DIR) / "data/scenarios/bench_16x_llama70b_tp4_h100.yaml");
   return sc;
 }

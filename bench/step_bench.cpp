@@ -2,6 +2,7 @@
 // prefill chunk) for a dense GQA model (Llama-3.1-70B, TP4 H100, fp8) and an MoE model (Qwen3-30B-A3B, DEP2).
 #include <benchmark/benchmark.h>
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/step.hpp"
 #include "tokenmath/perf/speculative.hpp"
@@ -11,7 +12,7 @@ namespace {
 using namespace tokenmath;
 
 perf::StepModel make(const char* model, const char* gpu, int tp, bool dp) {
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = test::shipped().catalog;
   perf::Deployment d;
   d.model = std::make_shared<const catalog::ModelSpec>(cat.model(model));
   d.gpu = cat.gpu(gpu);
@@ -19,7 +20,7 @@ perf::StepModel make(const char* model, const char* gpu, int tp, bool dp) {
   d.ep = dp ? tp : 1;
   d.attention_dp = dp;
   d.weight_precision = d.activation_precision = d.kv_precision = catalog::Precision::fp8;
-  return perf::StepModel(d);
+  return perf::StepModel(d, test::shipped().efficiency.for_gpu(d.gpu));
 }
 
 perf::BatchSummary mixed(const perf::StepModel& sm) {
@@ -62,13 +63,13 @@ BENCHMARK(BM_Frontier);
 // `tokenmath perf --model deepseek-r1 --gpu b200 --min-tok-s-user 50`: the whole deployment search (TP/EP/DEP,
 // wide EP, xPyD groups, speculative drafts, precisions) and the interactivity search over it. Goal: <= 1 s.
 void BM_SearchAtInteractivity(benchmark::State& state) {
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = test::shipped().catalog;
   perf::SearchRequest req;
   req.model = std::make_shared<const catalog::ModelSpec>(cat.model("deepseek-r1"));
   req.gpu = cat.gpu("b200");
   req.engine = "trtllm-pytorch";
-  req.spec_options = perf::shipped_speculative().search_options(*req.model);
-  const auto& eff = perf::shipped_efficiency();
+  req.spec_options = test::shipped().speculative.search_options(*req.model);
+  const auto& eff = test::shipped().efficiency;
   for (auto _ : state) {
     const auto opts = perf::search_deployments(req, eff);
     benchmark::DoNotOptimize(perf::best_option_at_interactivity(opts, eff, req.isl, req.osl, 50));

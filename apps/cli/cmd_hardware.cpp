@@ -14,22 +14,22 @@ const std::vector<report::Format> kAllowed = {report::Format::table, report::For
                                               report::Format::md};
 
 // A listing subcommand: `name` with --format, printing list().
-void add_listing(CLI::App& app, const char* name, const char* help, std::string (*list)(report::Format)) {
+void add_listing(CLI::App& app, const char* name, const char* help, std::string (*list)(const Context&, report::Format)) {
   auto* cmd = app.add_subcommand(name, help);
   auto format = std::make_shared<std::string>();
   add_format_option(cmd, *format, kFormats);
-  cmd->callback([format, list] { fmt::print("{}", list(report::parse_format(*format, kAllowed))); });
+  cmd->callback([format, list] { fmt::print("{}", list(context(), report::parse_format(*format, kAllowed))); });
 }
 
 // A show subcommand: `name ID` with --format, printing show(id).
 void add_show(CLI::App& app, const char* name, const char* help, const char* id_help,
-              std::string (*show)(const std::string&, report::Format)) {
+              std::string (*show)(const Context&, const std::string&, report::Format)) {
   auto* cmd = app.add_subcommand(name, help);
   auto id = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>();
   cmd->add_option("id", *id, id_help)->required();
   add_format_option(cmd, *format, kFormats);
-  cmd->callback([id, format, show] { fmt::print("{}", show(*id, report::parse_format(*format, kAllowed))); });
+  cmd->callback([id, format, show] { fmt::print("{}", show(context(), *id, report::parse_format(*format, kAllowed))); });
 }
 }  // namespace
 

@@ -42,7 +42,7 @@ void add_perf_commands(CLI::App& app) {
         ->capture_default_str();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->callback([req, format] {
-      std::cout << api::perf(*req, report::parse_format(*format, {report::Format::table, report::Format::json,
+      std::cout << api::perf(context(), *req, report::parse_format(*format, {report::Format::table, report::Format::json,
                                                                   report::Format::csv, report::Format::md}));
     });
   }
@@ -54,7 +54,7 @@ void add_perf_commands(CLI::App& app) {
         ->required();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->callback([path, format] {
-      std::cout << api::validate(*path, report::parse_format(*format, {report::Format::table, report::Format::json,
+      std::cout << api::validate(context(), *path, report::parse_format(*format, {report::Format::table, report::Format::json,
                                                                        report::Format::csv, report::Format::md}));
     });
   }
@@ -68,7 +68,7 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("--gpu", *gpu, "catalog accelerator the CSV was measured on (default: its device column)");
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->callback([path, gpu, format] {
-      std::cout << api::validate_kernels(*path, *gpu,
+      std::cout << api::validate_kernels(context(), *path, *gpu,
                                          report::parse_format(*format, {report::Format::table, report::Format::json,
                                                                         report::Format::csv, report::Format::md}));
     });
@@ -84,7 +84,7 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("--write", *write, "write the fitted factors as YAML to this file");
     add_format_option(cmd, *format, {"table", "json", "md"});
     cmd->callback([path, write, format, no_holdout] {
-      std::cout << api::calibrate(*path,
+      std::cout << api::calibrate(context(), *path,
                                   report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::md}),
                                   !*no_holdout, *write);
     });

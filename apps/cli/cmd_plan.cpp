@@ -31,13 +31,13 @@ void add_plan_commands(CLI::App& app) {
                   "write the default scenario (every option with unit, range, help and source) to FILE and exit");
   cmd->callback([=] {
     if (!write_default->empty()) {
-      write_file(*write_default, api::default_scenario_yaml(), "--write-default");
+      write_file(*write_default, api::default_scenario_yaml(context()), "--write-default");
       fmt::print("wrote {}\n", *write_default);
       return;
     }
     const auto f = report::parse_format(
         *format, {report::Format::table, report::Format::json, report::Format::md, report::Format::html});
-    const std::string text = api::run_plan(*scenario, f);
+    const std::string text = api::run_plan(context(), *scenario, f);
     if (output->empty()) {
       fmt::print("{}", text);
     } else {

@@ -34,7 +34,7 @@ void add_sim_commands(CLI::App& app) {
   cmd->callback([o] {
     const auto f = report::parse_format(o->format, {report::Format::table, report::Format::json, report::Format::csv});
     o->req.progress = !o->no_progress && isatty(fileno(stderr));
-    std::cout << api::simulate(o->req, f);
+    std::cout << api::simulate(context(), o->req, f);
   });
 }
 

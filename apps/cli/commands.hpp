@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tokenmath/tokenmath.hpp"
+
 namespace tokenmath::cli {
 void add_catalog_commands(CLI::App& app);   // models, model
 void add_hardware_commands(CLI::App& app);  // gpus, gpu, systems, system
@@ -12,6 +14,12 @@ void add_perf_commands(CLI::App& app);     // perf, validate, calibrate
 void add_sim_commands(CLI::App& app);      // simulate
 void add_cost_commands(CLI::App& app);     // cost, prices
 void add_plan_commands(CLI::App& app);     // plan
+
+// The data every command reads: loaded on first use from $TOKENMATH_DATA or the shipped data/ folder, then
+// shared by the command (one context per process; the library itself holds none).
+const Context& context();
+// For `model PATH`: a config.json on disk needs no data directory (an empty context), a catalog name the shipped one.
+const Context& model_context(const std::string& id_or_path);
 
 // Adds `--format` accepting `allowed` (first is the default) and returns the string it writes to.
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed);

@@ -2,12 +2,24 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "tokenmath/tokenmath.hpp"
 
 namespace tokenmath::cli {
+const Context& context() {
+  static const Context ctx = Context::load_default();
+  return ctx;
+}
+
+const Context& model_context(const std::string& id_or_path) {
+  static const Context empty;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(id_or_path, ec) ? empty : context();
+}
+
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed) {
   target = allowed.front();
   std::string list;

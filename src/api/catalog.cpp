@@ -78,8 +78,8 @@ std::string short_source(const std::string& src, report::Format f) {
 
 }  // namespace
 
-std::string list_models(report::Format f) {
-  const auto& cat = catalog::Catalog::shipped();
+std::string list_models(const Context& ctx, report::Format f) {
+  const auto& cat = ctx.catalog;
   Table t({{"id", "id"},
            {"name", "name"},
            {"type", "type"},
@@ -98,17 +98,17 @@ std::string list_models(report::Format f) {
   return t.render(f);
 }
 
-std::string show_model(const std::string& id_or_path, report::Format f) {
-  return show_model(id_or_path, f, ModelShowOptions{});
+std::string show_model(const Context& ctx, const std::string& id_or_path, report::Format f) {
+  return show_model(ctx, id_or_path, f, ModelShowOptions{});
 }
 
-std::string show_model(const std::string& id_or_path, report::Format f, const ModelShowOptions& o) {
+std::string show_model(const Context& ctx, const std::string& id_or_path, report::Format f, const ModelShowOptions& o) {
   const Precision wp = catalog::parse_precision(o.precision, "<command line>", "--precision");
   const Precision kvp = catalog::parse_precision(o.kv_dtype, "<command line>", "--kv-dtype");
   if (!(o.context_len >= 1))
     throw InputError("<command line>", "--context", fmt::format("{}", o.context_len), "must be a positive token count");
-  // A path loads without needing the shipped catalog to be readable.
-  const ModelSpec m = catalog::Catalog::shipped().model(id_or_path);
+  // A path loads as a config.json (an empty context will do).
+  const ModelSpec m = ctx.catalog.model(id_or_path);
   const auto p = catalog::count_params(m);
   const auto fl = catalog::flops_per_token(m, o.context_len);
   const Shape s = shape_of(m);

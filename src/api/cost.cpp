@@ -18,10 +18,10 @@ using report::Table;
 Cell opt(const std::optional<double>& v) { return v ? Cell{*v} : Cell{}; }
 }  // namespace
 
-std::string list_prices(const std::string& filter, const std::string& litellm_file, report::Format f) {
+std::string list_prices(const Context& ctx, const std::string& filter, const std::string& litellm_file, report::Format f) {
   const std::vector<cost::ApiPrice> loaded =
       litellm_file.empty() ? std::vector<cost::ApiPrice>{} : cost::load_litellm_prices(litellm_file);
-  const auto& prices = litellm_file.empty() ? cost::shipped_api_prices() : loaded;
+  const auto& prices = litellm_file.empty() ? ctx.api_prices : loaded;
   const std::string needle = to_lower(filter);
   Table t({{"model", "model"},
            {"provider", "provider"},
@@ -39,7 +39,7 @@ std::string list_prices(const std::string& filter, const std::string& litellm_fi
                p.max_input_tokens > 0 ? Cell{p.max_input_tokens} : Cell{}});
   }
   if (t.rows().empty())
-    throw InputError(litellm_file.empty() ? cost::shipped_api_prices_path().string() : litellm_file, "--filter", filter,
+    throw InputError(litellm_file.empty() ? ctx.api_prices_path.string() : litellm_file, "--filter", filter,
                      "no text-model price matches");
   return t.render(f);
 }
@@ -53,10 +53,10 @@ std::vector<CostFlag> cost_flags() {
   return out;
 }
 
-std::string show_cost(const std::string& system_name, const std::vector<CostOverride>& overrides, report::Format f) {
-  const auto& cat = catalog::Catalog::shipped();
+std::string show_cost(const Context& ctx, const std::string& system_name, const std::vector<CostOverride>& overrides, report::Format f) {
+  const auto& cat = ctx.catalog;
   const catalog::SystemSpec& sys = cat.system(system_name);
-  cost::CostAssumptions a = cost::shipped_cost_assumptions();
+  cost::CostAssumptions a = ctx.costs;
   cost::OwnedInputs in = cost::owned_inputs(sys);
   std::string price_note = sys.price_source, power_note = sys.source;
   for (const auto& o : overrides) {
@@ -71,7 +71,7 @@ std::string show_cost(const std::string& system_name, const std::vector<CostOver
     }
   }
   const cost::OwnedCost c = cost::owned_cost(in, a);
-  const auto rented = cost::rental_prices_for(cost::shipped_rental_prices(), sys.gpu_id);
+  const auto rented = cost::rental_prices_for(ctx.rentals, sys.gpu_id);
 
   // One row per figure: section, item, value, unit, source. The json form nests the same figures.
   Table t({{"section", "section"}, {"item", "item"}, {"value", "value", 3}, {"unit", "unit"}, {"source", "source"}});
@@ -150,9 +150,9 @@ std::string show_cost(const std::string& system_name, const std::vector<CostOver
   return j.dump(2) + "\n";
 }
 
-std::string list_costs(const std::vector<CostOverride>& overrides, report::Format f) {
-  const auto& cat = catalog::Catalog::shipped();
-  const auto& rentals = cost::shipped_rental_prices();
+std::string list_costs(const Context& ctx, const std::vector<CostOverride>& overrides, report::Format f) {
+  const auto& cat = ctx.catalog;
+  const auto& rentals = ctx.rentals;
   Table t({{"system", "system"},
            {"gpu", "gpu"},
            {"cooling", "cooling"},
@@ -167,7 +167,7 @@ std::string list_costs(const std::vector<CostOverride>& overrides, report::Forma
            {"neocloud_usd_per_gpu_hour", "neocloud", 2},
            {"reserved_usd_per_gpu_hour", "reserved", 2}});
   for (const auto& sys : cat.systems()) {
-    cost::CostAssumptions a = cost::shipped_cost_assumptions();
+    cost::CostAssumptions a = ctx.costs;
     for (const auto& o : overrides) {
       if (o.key == "pue")
         cost::set_assumption(a, sys.cooling == "liquid" ? "pue_liquid" : "pue_air", o.value, "<command line>", o.field);

@@ -42,8 +42,8 @@ std::string show(std::vector<std::pair<std::string, Cell>> kv, report::Format f)
 
 }  // namespace
 
-std::string list_gpus(report::Format f) {
-  const auto& cat = catalog::Catalog::shipped();
+std::string list_gpus(const Context& ctx, report::Format f) {
+  const auto& cat = ctx.catalog;
   Table t({{"id", "id"},
            {"name", "name"},
            {"vendor", "vendor"},
@@ -70,8 +70,8 @@ std::string list_gpus(report::Format f) {
   return t.render(f);
 }
 
-std::string show_gpu(const std::string& id, report::Format f) {
-  const auto& g = catalog::Catalog::shipped().gpu(id);
+std::string show_gpu(const Context& ctx, const std::string& id, report::Format f) {
+  const auto& g = ctx.catalog.gpu(id);
   std::vector<std::pair<std::string, Cell>> kv = {
       {"id", g.id},
       {"name", g.name},
@@ -98,8 +98,8 @@ std::string show_gpu(const std::string& id, report::Format f) {
   return show(std::move(kv), f);
 }
 
-std::string list_systems(report::Format f) {
-  const auto& cat = catalog::Catalog::shipped();
+std::string list_systems(const Context& ctx, report::Format f) {
+  const auto& cat = ctx.catalog;
   Table t({{"id", "id"},
            {"name", "name"},
            {"gpu", "gpu"},
@@ -121,8 +121,8 @@ std::string list_systems(report::Format f) {
   return t.render(f);
 }
 
-std::string show_system(const std::string& id, report::Format f) {
-  const auto& cat = catalog::Catalog::shipped();
+std::string show_system(const Context& ctx, const std::string& id, report::Format f) {
+  const auto& cat = ctx.catalog;
   const auto& s = cat.system(id);
   std::vector<std::pair<std::string, Cell>> kv = {
       {"id", s.id},

@@ -9,7 +9,6 @@
 #include <optional>
 
 #include "tokenmath/catalog/catalog.hpp"
-#include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
@@ -56,8 +55,7 @@ std::optional<double> whole_number(const std::string& text) {
 }
 
 // --spec: "auto" | "off" | METHOD:K[:A].
-void parse_spec(const std::string& text, const catalog::ModelSpec& model, PerfSetup& s) {
-  const auto& table = perf::shipped_speculative();
+void parse_spec(const perf::SpecTable& table, const std::string& text, const catalog::ModelSpec& model, PerfSetup& s) {
   if (text == "auto") {
     s.specs = table.search_options(model);
     return;
@@ -88,9 +86,9 @@ void parse_spec(const std::string& text, const catalog::ModelSpec& model, PerfSe
   s.spec_off_too = false;
 }
 
-PerfSetup setup(const PerfRequest& req) {
+PerfSetup setup(const Context& ctx, const PerfRequest& req) {
   PerfSetup s;
-  s.model = std::make_shared<const catalog::ModelSpec>(catalog::Catalog::shipped().model(req.model));
+  s.model = std::make_shared<const catalog::ModelSpec>(ctx.catalog.model(req.model));
   check_positive(req.isl, "--isl");
   check_positive(req.osl, "--osl");
   if (req.tp < 0 || req.pp < 0 || req.ep < 0) throw InputError(kCli, "--tp/--pp/--ep", "", "must be positive");
@@ -105,16 +103,16 @@ PerfSetup setup(const PerfRequest& req) {
     throw InputError(kCli, "--ep/--dp-attn", "", "give --tp with --ep or --dp-attn (without --tp, tokenmath searches)");
   if (!(req.min_tok_s_user >= 0) || !std::isfinite(req.min_tok_s_user))
     throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user), "must be a non-negative number");
-  const auto engines = perf::engine_choices();
+  const auto engines = perf::engine_choices(ctx.engines);
   if (std::find(engines.begin(), engines.end(), req.engine) == engines.end())
     throw InputError(kCli, "--engine", req.engine,
                      "unknown engine profile" + did_you_mean(req.engine, engines) + " (data/perf/engines.yaml, auto or none)");
   s.engine = req.engine;
-  parse_spec(req.spec, *s.model, s);
+  parse_spec(ctx.speculative, req.spec, *s.model, s);
   return s;
 }
 
-perf::SearchRequest search_request(const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
+perf::SearchRequest search_request(const Context& ctx, const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
   perf::SearchRequest r;
   r.model = s.model;
   r.gpu = gpu;
@@ -123,7 +121,7 @@ perf::SearchRequest search_request(const PerfRequest& req, const PerfSetup& s, c
   r.isl = req.isl;
   r.osl = req.osl;
   r.knobs = s.knobs;
-  r.engine = perf::engine_for_gpu(s.engine, gpu);
+  r.engine = perf::engine_for_gpu(s.engine, gpu, ctx.engines);
   r.spec_options = s.specs;
   r.spec_off_too = s.spec_off_too;
   return r;
@@ -164,21 +162,21 @@ std::vector<std::string> split_names(const std::string& list) {
 
 // `--gpu A,B,C`: the best deployment of the model on each accelerator (searched, or the one --tp describes),
 // one row each, and their frontiers in one chart - the comparison the industry draws between GPUs.
-std::string compare_gpus(const PerfRequest& req, const std::vector<std::string>& names, report::Format f) {
-  const PerfSetup s = setup(req);
-  const auto& cat = catalog::Catalog::shipped();
-  const auto& table = perf::shipped_efficiency();
+std::string compare_gpus(const Context& ctx, const PerfRequest& req, const std::vector<std::string>& names, report::Format f) {
+  const PerfSetup s = setup(ctx, req);
+  const auto& cat = ctx.catalog;
+  const auto& table = ctx.efficiency;
   std::vector<perf::DeploymentOption> best;
   for (const auto& name : names) {
     const catalog::GpuSpec gpu = cat.gpu(name);
     perf::DeploymentOption o;
     if (req.tp == 0 && req.pp == 0) {
-      const auto opts = perf::search_deployments(search_request(req, s, gpu), table);
+      const auto opts = perf::search_deployments(search_request(ctx, req, s, gpu), table);
       if (opts.empty()) continue;
       o = opts.front();
     } else {
       o.deployment = explicit_deployment(req, s, gpu);
-      o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu))), req.isl, req.osl);
+      o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines))), req.isl, req.osl);
       o.label = perf::deployment_label(o.deployment);
     }
     o.label = fmt::format("{}: {}", gpu.name, o.label);
@@ -216,16 +214,16 @@ std::string interactive_choice(const PerfRequest& req, const std::vector<perf::D
 }
 }  // namespace
 
-std::string perf(const PerfRequest& req, report::Format f) {
-  if (const auto names = split_names(req.gpu); names.size() > 1) return compare_gpus(req, names, f);
-  const PerfSetup s = setup(req);
+std::string perf(const Context& ctx, const PerfRequest& req, report::Format f) {
+  if (const auto names = split_names(req.gpu); names.size() > 1) return compare_gpus(ctx, req, names, f);
+  const PerfSetup s = setup(ctx, req);
   const auto& model = s.model;
-  const catalog::GpuSpec gpu = catalog::Catalog::shipped().gpu(req.gpu);
-  const auto& table = perf::shipped_efficiency();
+  const catalog::GpuSpec gpu = ctx.catalog.gpu(req.gpu);
+  const auto& table = ctx.efficiency;
   const std::string title_base = fmt::format("{} on {}, ISL {:.0f} / OSL {:.0f}", model->display_name, gpu.name, req.isl, req.osl);
 
   if (req.tp == 0 && req.pp == 0) {
-    auto opts = perf::search_deployments(search_request(req, s, gpu), table);
+    auto opts = perf::search_deployments(search_request(ctx, req, s, gpu), table);
     if (req.min_tok_s_user > 0) return interactive_choice(req, opts, table, title_base, f);
     std::string out = report::render_deployment_options(opts, static_cast<std::size_t>(std::max(1, req.top)), req.isl, req.osl, f);
     if (!opts.empty() && opts.front().frontier.feasible) {
@@ -239,22 +237,22 @@ std::string perf(const PerfRequest& req, report::Format f) {
   }
 
   const perf::Deployment d = explicit_deployment(req, s, gpu);
-  const perf::StepModel sm(d, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu)));
+  const perf::StepModel sm(d, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines)));
   const perf::Frontier fr = perf::frontier(sm, req.isl, req.osl);
   if (!req.svg_path.empty() && fr.feasible)
     write_svg(req.svg_path, report::frontier_svg({{perf::deployment_label(d), &fr}}, title_base));
   return report::render_frontier(d, fr, req.isl, req.osl, f);
 }
 
-std::string validate(const std::string& csv_path, report::Format f) {
+std::string validate(const Context& ctx, const std::string& csv_path, report::Format f) {
   const auto rows = perf::read_published_csv(csv_path);
-  const auto prepared = perf::prepare_rows(rows, catalog::Catalog::shipped());
-  return report::render_validation(perf::validate(prepared, perf::shipped_efficiency()), f);
+  const auto prepared = perf::prepare_rows(rows, ctx.catalog, ctx.engines, ctx.speculative);
+  return report::render_validation(perf::validate(prepared, ctx.efficiency), f);
 }
 
-std::string validate_kernels(const std::string& csv_path, const std::string& gpu_name, report::Format f) {
+std::string validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name, report::Format f) {
   const auto rows = perf::read_kernel_csv(csv_path);
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = ctx.catalog;
   const catalog::GpuSpec* gpu = nullptr;
   if (!gpu_name.empty()) {
     gpu = &cat.gpu(gpu_name);  // unknown --gpu: the catalog's error with its suggestions
@@ -265,14 +263,14 @@ std::string validate_kernels(const std::string& csv_path, const std::string& gpu
       throw InputError(csv_path, "line 2/device", rows.front().device,
                        "not a catalog accelerator name; pass --gpu (e.g. --gpu h100-sxm)");
   }
-  return report::render_kernel_validation(perf::validate_kernels(rows, *gpu, perf::shipped_efficiency().for_gpu(*gpu)), f);
+  return report::render_kernel_validation(perf::validate_kernels(rows, *gpu, ctx.efficiency.for_gpu(*gpu)), f);
 }
 
-std::string calibrate(const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path) {
-  const std::string path = csv_path.empty() ? (data_dir() / "validation" / "published.csv").string() : csv_path;
+std::string calibrate(const Context& ctx, const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path) {
+  const std::string path = csv_path.empty() ? (ctx.data_dir / "validation" / "published.csv").string() : csv_path;
   const auto rows = perf::read_published_csv(path);
-  const auto prepared = perf::prepare_rows(rows, catalog::Catalog::shipped());
-  const auto res = perf::calibrate(prepared, perf::shipped_efficiency(), {}, holdout);
+  const auto prepared = perf::prepare_rows(rows, ctx.catalog, ctx.engines, ctx.speculative);
+  const auto res = perf::calibrate(prepared, ctx.efficiency, {}, holdout);
   if (!write_path.empty()) {
     std::ofstream out(write_path);
     if (!out) throw InputError(kCli, "--write", write_path, "cannot write this file");

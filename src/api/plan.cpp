@@ -6,12 +6,12 @@
 
 namespace tokenmath::api {
 
-std::string run_plan(const std::string& scenario_path, report::Format f) {
-  const plan::Scenario s =
-      scenario_path.empty() ? plan::default_scenario() : plan::load_scenario(scenario_path, plan::default_scenario());
-  return report::render_plan(plan::run_plan(s), f);
+std::string run_plan(const Context& ctx, const std::string& scenario_path, report::Format f) {
+  const plan::Scenario base = plan::default_scenario(ctx);
+  const plan::Scenario s = scenario_path.empty() ? base : plan::load_scenario(scenario_path, base);
+  return report::render_plan(plan::run_plan(ctx, s), f);
 }
 
-std::string default_scenario_yaml() { return plan::scenario_to_yaml(plan::default_scenario()); }
+std::string default_scenario_yaml(const Context& ctx) { return plan::scenario_to_yaml(plan::default_scenario(ctx)); }
 
 }  // namespace tokenmath::api

@@ -13,8 +13,8 @@
 
 namespace tokenmath::api {
 
-std::string simulate(const SimulateRequest& req, report::Format f) {
-  sim::Scenario sc = sim::load_scenario(req.scenario_path);
+std::string simulate(const Context& ctx, const SimulateRequest& req, report::Format f) {
+  sim::Scenario sc = sim::load_scenario(ctx, req.scenario_path);
   if (req.seed >= 0) sc.seed = static_cast<std::uint64_t>(req.seed);
   if (req.requests == 0) throw InputError("<command line>", "--requests", "0", "must be >= 1");
   if (req.requests > 0) {

@@ -116,11 +116,6 @@ Catalog Catalog::load(const std::filesystem::path& data_dir) {
   return c;
 }
 
-const Catalog& Catalog::shipped() {
-  static const Catalog catalog = Catalog::load(data_dir());
-  return catalog;
-}
-
 const ModelSpec* Catalog::resolve_model(std::string_view name) const {
   const std::string key = normalise_model_name(name);
   if (key.empty()) return nullptr;

@@ -82,11 +82,8 @@ std::vector<ApiPrice> load_litellm_prices(const std::filesystem::path& path) {
   return out;
 }
 
-std::filesystem::path shipped_api_prices_path() { return data_dir() / "prices" / "litellm_subset_2026-07-24.json"; }
-
-const std::vector<ApiPrice>& shipped_api_prices() {
-  static const std::vector<ApiPrice> prices = load_litellm_prices(shipped_api_prices_path());
-  return prices;
+std::filesystem::path api_prices_path(const std::filesystem::path& data_dir) {
+  return data_dir / "prices" / "litellm_subset_2026-07-24.json";
 }
 
 const ApiPrice* find_api_price(const std::vector<ApiPrice>& prices, std::string_view model) {

@@ -137,9 +137,4 @@ CostAssumptions load_cost_assumptions(const std::filesystem::path& path) {
   return a;
 }
 
-const CostAssumptions& shipped_cost_assumptions() {
-  static const CostAssumptions a = load_cost_assumptions(data_dir() / "costs.yaml");
-  return a;
-}
-
 }  // namespace tokenmath::cost

@@ -95,15 +95,6 @@ std::vector<RentalPrice> load_rental_prices(const std::filesystem::path& path, c
   return out;
 }
 
-const std::vector<RentalPrice>& shipped_rental_prices() {
-  static const std::vector<RentalPrice> prices = [] {
-    std::vector<std::string> ids;
-    for (const auto& g : catalog::Catalog::shipped().gpus()) ids.push_back(g.id);
-    return load_rental_prices(data_dir() / "rental_prices.yaml", ids);
-  }();
-  return prices;
-}
-
 std::vector<RentalPrice> rental_prices_for(const std::vector<RentalPrice>& all, std::string_view gpu_id) {
   std::vector<RentalPrice> out;
   for (const auto& r : all)

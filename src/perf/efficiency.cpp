@@ -217,9 +217,4 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
   return t;
 }
 
-const EfficiencyTable& shipped_efficiency() {
-  static const EfficiencyTable table = load_efficiency(data_dir() / "perf" / "efficiency.yaml");
-  return table;
-}
-
 }  // namespace tokenmath::perf

@@ -97,9 +97,4 @@ SpecTable load_speculative(const std::filesystem::path& path) {
   return t;
 }
 
-const SpecTable& shipped_speculative() {
-  static const SpecTable t = load_speculative(data_dir() / "perf" / "speculative.yaml");
-  return t;
-}
-
 }  // namespace tokenmath::perf

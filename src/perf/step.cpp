@@ -258,7 +258,6 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   return plan;
 }
 
-StepModel::StepModel(const Deployment& d) : StepModel(d, shipped_efficiency().for_gpu(d.gpu)) {}
 
 StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_(eff) {
   mem_ = plan_memory(d, eff);

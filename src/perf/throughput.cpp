@@ -153,6 +153,7 @@ Frontier frontier(const StepModel& model, double isl, double osl) {
 Frontier frontier(const StepModel& model, const LengthMoments& lengths) {
   const double isl = lengths.isl, osl = lengths.osl;
   Frontier f;
+  f.memory = model.memory();
   if (!model.feasible()) {
     f.reason = model.memory().reason;
     return f;
@@ -270,6 +271,7 @@ OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& de
 Frontier disaggregated_frontier(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
                                 double isl, double osl) {
   Frontier f;
+  f.memory = decode.memory();
   if (!prefill.feasible() || !decode.feasible()) {
     f.reason = !prefill.feasible() ? prefill.memory().reason : decode.memory().reason;
     return f;

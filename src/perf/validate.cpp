@@ -126,7 +126,7 @@ std::optional<double> regex_number(const std::string& lower, const std::regex& r
 
 // Speculative decoding as a row states it (notes, engine, scenario): method, draft tokens and acceptance.
 // Returns whether the row says anything about it; `out` is left off when the row says it was off.
-bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, SpecDecode& out) {
+bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const SpecTable& drafts, SpecDecode& out) {
   const std::string t = to_lower(row.notes + " ; " + row.engine + " ; " + row.scenario);
   static const std::regex off(R"(no mtp|without mtp|speculative decoding off|no speculative decoding)");
   const bool eagle = t.find("eagle3") != std::string::npos || t.find("eagle-3") != std::string::npos;
@@ -153,7 +153,7 @@ bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, SpecD
   if (a && *a < 1) a.reset();
   if (!a)
     if (auto pct = regex_number(t, acc_pct)) a = acceptance_length(*pct / 100.0, *k);
-  auto spec = shipped_speculative().make(eagle ? "eagle3" : "mtp", *k, a);
+  auto spec = drafts.make(eagle ? "eagle3" : "mtp", *k, a);
   if (!spec) return false;
   // Tree drafts: "eagle-topk N" candidates per draft step, "num-draft-tokens M" positions verified.
   static const std::regex topk(R"(eagle-topk (\d+))");
@@ -366,11 +366,6 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
   return out;
 }
 
-const std::vector<EngineProfile>& shipped_engine_profiles() {
-  static const std::vector<EngineProfile> p = load_engine_profiles(data_dir() / "perf" / "engines.yaml");
-  return p;
-}
-
 std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,
                            const std::vector<EngineProfile>& profiles) {
   if (requested == "none") return "";
@@ -445,9 +440,9 @@ void append_frontier_rows(std::vector<PreparedRow>& rows) {
 }
 }  // namespace
 
-std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, const catalog::Catalog& cat) {
+std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, const catalog::Catalog& cat,
+                                      const std::vector<EngineProfile>& engines, const SpecTable& drafts) {
   std::vector<PreparedRow> out;
-  const auto& engines = shipped_engine_profiles();
   for (const auto& row : rows) {
     PreparedRow r;
     r.row = row;
@@ -614,7 +609,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
         r.point_id = row.notes.substr(pos + 6, end == std::string::npos ? std::string::npos : end - pos - 6);
       }
     }
-    r.spec_stated = stated_spec(row, *model, r.deployment.spec);
+    r.spec_stated = stated_spec(row, *model, drafts, r.deployment.spec);
     if (contains(row.notes, "no overlap") || contains(row.notes, "overlap off")) r.host_overlap = 0.0;
     else if (contains(row.notes, "overlap scheduling on")) r.host_overlap = 1.0;
     r.num_requests = stated_request_count(row.notes);

@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "tokenmath/catalog/catalog.hpp"
-#include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/cost/rental.hpp"
 #include "tokenmath/perf/efficiency.hpp"
@@ -20,16 +19,16 @@ namespace {
 
 constexpr double kSecondsPerYear = 8760.0 * 3600.0;
 
-std::string scenario_file(const Scenario& s) {
-  return s.file.empty() ? (data_dir() / "plan" / "default.yaml").string() : s.file;
-}
+std::string scenario_file(const Scenario& s) { return s.file.empty() ? s.defaults_file : s.file; }
 
-const std::vector<cost::ApiPrice>& price_list(const Scenario& s, std::vector<cost::ApiPrice>& storage) {
+// The scenario's price list: the context's own when the scenario names that file, else read from disk.
+const std::vector<cost::ApiPrice>& price_list(const Context& ctx, const Scenario& s, std::vector<cost::ApiPrice>& storage) {
   std::filesystem::path path = s.price_list;
-  if (path.is_relative()) path = data_dir() / path;
+  if (path.is_relative()) path = ctx.data_dir / path;
   const std::vector<cost::ApiPrice>* prices = nullptr;
-  if (std::filesystem::exists(path) && std::filesystem::equivalent(path, cost::shipped_api_prices_path())) {
-    prices = &cost::shipped_api_prices();
+  if (std::filesystem::exists(path) && std::filesystem::exists(ctx.api_prices_path) &&
+      std::filesystem::equivalent(path, ctx.api_prices_path)) {
+    prices = &ctx.api_prices;
   } else {
     if (!std::filesystem::exists(path))
       throw InputError(scenario_file(s), "demand.price_list", s.price_list,
@@ -40,10 +39,10 @@ const std::vector<cost::ApiPrice>& price_list(const Scenario& s, std::vector<cos
   return *prices;
 }
 
-const cost::ApiPrice& reference_price(const Scenario& s, const std::vector<cost::ApiPrice>& prices_in) {
+const cost::ApiPrice& reference_price(const Context& ctx, const Scenario& s, const std::vector<cost::ApiPrice>& prices_in) {
   const auto* prices = &prices_in;
   std::filesystem::path path = s.price_list;
-  if (path.is_relative()) path = data_dir() / path;
+  if (path.is_relative()) path = ctx.data_dir / path;
   const cost::ApiPrice* p = cost::find_api_price(*prices, s.reference_api_model);
   if (!p) {
     std::vector<std::string> keys;
@@ -83,7 +82,7 @@ std::vector<catalog::Precision> weight_precisions(const Scenario& s, const catal
 // domain (and the domain size itself, e.g. 72); dense models run tensor-parallel (TP <= 8); MoE models also run
 // TP with expert parallelism, and attention-DP + EP ("DEP") across any count, also 16 and 32 GPUs across
 // scale-up domains; every shape also with the model's speculative drafts (candidates.speculative).
-std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_ptr<const catalog::ModelSpec>& m,
+std::vector<perf::Deployment> deployments(const Context& ctx, const Scenario& s, const std::shared_ptr<const catalog::ModelSpec>& m,
                                           const catalog::GpuSpec& gpu, const catalog::SystemSpec& sys) {
   const catalog::Precision kv = catalog::parse_precision(s.kv_precision, scenario_file(s), "candidates.kv_precision");
   std::vector<int> counts;
@@ -117,7 +116,7 @@ std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_p
   }
   // Speculative decoding is a search choice: every shape also with each of the model's shipped drafts.
   if (s.speculative == "auto") {
-    const auto specs = perf::shipped_speculative().search_options(*m);
+    const auto specs = ctx.speculative.search_options(*m);
     const std::size_t plain = out.size();
     for (std::size_t i = 0; i < plain; ++i)
       for (const auto& sp : specs) {
@@ -129,7 +128,7 @@ std::vector<perf::Deployment> deployments(const Scenario& s, const std::shared_p
   return out;
 }
 
-Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_step,
+Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, double api_usd_per_step,
                    const std::shared_ptr<const catalog::ModelSpec>& model, const catalog::SystemSpec& sys,
                    const catalog::GpuSpec& gpu, const cost::ApiPrice* hosted) {
   Candidate c;
@@ -150,11 +149,11 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
 
   const StepShape shape{demand.tokens_per_step, s.prefix_hold_s};
   const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile};
-  const perf::Efficiency eff = perf::shipped_efficiency().for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu));
+  const perf::Efficiency eff = ctx.efficiency.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines));
   std::string memory_reason, slo_reason;
   double best_slo_speed = 0;
   long long best_gpus = std::numeric_limits<long long>::max();
-  for (const auto& d : deployments(s, model, gpu, sys)) {
+  for (const auto& d : deployments(ctx, s, model, gpu, sys)) {
     ++c.deployments_tried;
     const perf::StepModel sm(d, eff);
     ReplicaCapacity rc = replica_capacity(sm, shape, slo);
@@ -211,7 +210,7 @@ Candidate evaluate(const Scenario& s, const Demand& demand, double api_usd_per_s
        std::min(1.0, c.utilisation)});
   c.owned_blended_usd_per_mtok = c.annual_owned_usd / demand.tokens_per_year.total() * 1e6;
 
-  if (const auto* r = cost::find_rental_price(cost::shipped_rental_prices(), gpu.id, s.rented_tier)) {
+  if (const auto* r = cost::find_rental_price(ctx.rentals, gpu.id, s.rented_tier)) {
     c.rented_usd_per_gpu_hour = r->usd_per_gpu_hour;
     // GPU-hours billed: reserved = peak fleet x hours_per_year; autoscaled = per block of the load-duration
     // curve, the replicas its load needs (same sizing rule as the peak) x GPUs per replica x its hours.
@@ -280,23 +279,23 @@ void set_sensitivity(Scenario& s, const std::string& key, double v) {
 
 double TornadoBar::swing_usd() const { return std::fabs(high_cost_usd - low_cost_usd); }
 
-PlanResult run_plan(const Scenario& s) {
+PlanResult run_plan(const Context& ctx, const Scenario& s) {
   PlanResult r;
   r.scenario = s;
   validate_scenario(s);
-  if (const auto engines = perf::engine_choices(); std::find(engines.begin(), engines.end(), s.engine) == engines.end())
+  if (const auto engines = perf::engine_choices(ctx.engines); std::find(engines.begin(), engines.end(), s.engine) == engines.end())
     throw InputError(scenario_file(s), "candidates.engine", s.engine,
                      "unknown engine profile" + did_you_mean(s.engine, engines) + " (data/perf/engines.yaml, auto or none)");
   std::vector<cost::ApiPrice> storage;
-  const auto& prices = price_list(s, storage);
-  r.reference_api = reference_price(s, prices);
+  const auto& prices = price_list(ctx, s, storage);
+  r.reference_api = reference_price(ctx, s, prices);
   const TokenPrices list = workload_prices(s, r.reference_api);
   auto [demand, api_usd_per_step] = demand_for(s, list);
   r.demand = demand;
   r.api_annual_usd = cost_usd(demand.tokens_per_year, list) * s.api_price_multiplier;
   r.api_blended_usd_per_mtok = r.api_annual_usd / demand.tokens_per_year.total() * 1e6;
 
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = ctx.catalog;
   std::vector<std::shared_ptr<const catalog::ModelSpec>> models;
   for (std::size_t i = 0; i < s.models.size(); ++i) {
     const catalog::ModelSpec* m = cat.resolve_model(s.models[i]);
@@ -318,6 +317,8 @@ PlanResult run_plan(const Scenario& s) {
                        "unknown system" + did_you_mean(s.systems[i], ids));
     }
     systems.push_back(sys);
+    r.systems.push_back(*sys);
+    for (const auto& rp : cost::rental_prices_for(ctx.rentals, sys->gpu_id)) r.rentals.push_back(rp);
   }
   std::vector<const cost::ApiPrice*> hosted(models.size(), nullptr);
   for (std::size_t i = 0; i < s.hosted_api_models.size(); ++i) {
@@ -332,7 +333,7 @@ PlanResult run_plan(const Scenario& s) {
   }
   for (std::size_t i = 0; i < models.size(); ++i)
     for (const auto* sys : systems)
-      r.candidates.push_back(evaluate(s, demand, api_usd_per_step, models[i], *sys, cat.gpu(sys->gpu_id), hosted[i]));
+      r.candidates.push_back(evaluate(ctx, s, demand, api_usd_per_step, models[i], *sys, cat.gpu(sys->gpu_id), hosted[i]));
   std::stable_sort(r.candidates.begin(), r.candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.feasible != b.feasible) return a.feasible;
     return a.annual_owned_usd < b.annual_owned_usd;
@@ -380,7 +381,7 @@ PlanResult run_plan(const Scenario& s) {
       // Same work (steps per year) as the base plan; only the input under test changes.
       const Demand d = demand_for_steps(v, list, demand.steps_per_year);
       const double per_step = d.usd_per_step * v.api_price_multiplier;
-      const Candidate c = evaluate(v, d, per_step, model, sys, gpu, hosted[model_index]);
+      const Candidate c = evaluate(ctx, v, d, per_step, model, sys, gpu, hosted[model_index]);
       const double api = cost_usd(d.tokens_per_year, list) * v.api_price_multiplier;
       *savings[i] = c.feasible ? api - c.annual_owned_usd : -std::numeric_limits<double>::infinity();
       *costs[i] = c.feasible ? c.hybrid.best.total_usd_per_year() : std::numeric_limits<double>::quiet_NaN();

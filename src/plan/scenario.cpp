@@ -8,7 +8,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/cost/assumptions.hpp"
 
@@ -378,9 +377,10 @@ Scenario load_scenario(const std::filesystem::path& path, const Scenario& base) 
   return parse_scenario(read_file(path), path.string(), base);
 }
 
-Scenario load_complete_scenario(const std::filesystem::path& path) {
+Scenario load_complete_scenario(const Context& ctx, const std::filesystem::path& path) {
   Scenario s;
-  s.cost = cost::shipped_cost_assumptions();
+  s.defaults_file = path.string();
+  s.cost = ctx.costs;
   for (const auto& o : scenario_options())
     if (const auto* ck = std::get_if<CostKey>(&o.field)) {
       const auto& p = s.cost.provenance[ck->key];
@@ -395,13 +395,12 @@ Scenario load_complete_scenario(const std::filesystem::path& path) {
   return s;
 }
 
-const Scenario& default_scenario() {
-  static const Scenario s = load_complete_scenario(data_dir() / "plan" / "default.yaml");
-  return s;
+Scenario default_scenario(const Context& ctx) {
+  return load_complete_scenario(ctx, ctx.data_dir / "plan" / "default.yaml");
 }
 
 void validate_scenario(const Scenario& s) {
-  const std::string file = s.file.empty() ? (data_dir() / "plan" / "default.yaml").string() : s.file;
+  const std::string file = s.file.empty() ? s.defaults_file : s.file;
   for (const auto& o : scenario_options()) {
     if (o.field.index() != 4 || o.min_items != 2 || o.max_items != 2) continue;
     const auto& v = s.*std::get<4>(o.field);

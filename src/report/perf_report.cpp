@@ -89,7 +89,6 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
                             const std::string& label_override, int gpus_override) {
   const std::string label = label_override.empty() ? perf::deployment_label(d) : label_override;
   const int gpus = gpus_override > 0 ? gpus_override : d.num_gpus();
-  const perf::StepModel sm(d);
   if (fmt == Format::json) {
     json j{{"model", d.model ? d.model->id : ""},
            {"gpu", d.gpu.id},
@@ -100,7 +99,7 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
            {"feasible", f.feasible},
            {"reason", f.reason},
            {"max_concurrency", f.max_concurrency},
-           {"memory", memory_json(sm.memory())},
+           {"memory", memory_json(f.memory)},
            {"frontier", json::array()}};
     for (const auto& p : f.points) j["frontier"].push_back(point_json(p));
     if (f.feasible) j["max_throughput"] = point_json(f.best);
@@ -109,7 +108,7 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
   if (fmt == Format::csv) return frontier_table(f).render(fmt);
   std::string out = fmt::format("{} on {} x{} ({}), ISL {:.0f} / OSL {:.0f}\n", d.model ? d.model->display_name : "?",
                                 d.gpu.name, gpus, label, isl, osl);
-  const auto& m = sm.memory();
+  const auto& m = f.memory;
   out += fmt::format("memory per GPU: weights {:.1f} GB, activations {:.1f} GB, reserve {:.1f} GB, KV pool {:.1f} GB\n",
                      m.weight_bytes_per_gpu / 1e9, m.activation_bytes_per_gpu / 1e9, m.reserve_bytes_per_gpu / 1e9,
                      m.kv_bytes_per_gpu / 1e9);

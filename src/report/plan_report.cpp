@@ -253,18 +253,20 @@ Table plan_assumptions_table(const PlanResult& r) {
                          api.effective_cached_input_usd_per_mtok(), api.effective_cache_write_usd_per_mtok(),
                          api.output_usd_per_mtok),
              "USD/M tokens", r.scenario.price_list});
-  const auto& cat = catalog::Catalog::shipped();
   std::vector<std::string> seen;
   for (const auto& c : r.candidates) {
     if (std::find(seen.begin(), seen.end(), c.system_id) != seen.end()) continue;
     seen.push_back(c.system_id);
-    if (const auto* sys = cat.resolve_system(c.system_id)) {
+    const auto sys_it = std::find_if(r.systems.begin(), r.systems.end(),
+                                     [&](const catalog::SystemSpec& x) { return x.id == c.system_id; });
+    if (sys_it != r.systems.end()) {
+      const auto* sys = &*sys_it;
       t.add_row({"system " + sys->id + " price_usd_per_gpu", format_number(sys->price_usd_per_gpu, 0), "USD/GPU",
                  sys->price_source + (sys->price_date.empty() ? "" : " (" + sys->price_date + ")")});
       t.add_row({"system " + sys->id + " wall_w_per_gpu", format_number(sys->wall_w_per_gpu, 0),
                  "W/GPU (" + sys->cooling + ")", sys->source});
     }
-    if (const auto* rp = cost::find_rental_price(cost::shipped_rental_prices(), c.gpu_id, r.scenario.rented_tier))
+    if (const auto* rp = cost::find_rental_price(r.rentals, c.gpu_id, r.scenario.rented_tier))
       t.add_row({"rental " + c.gpu_id + " " + rp->tier, fmt::format("{}", rp->usd_per_gpu_hour), "USD/GPU-hour",
                  rp->source + (rp->date.empty() ? "" : " (" + rp->date + ")")});
   }

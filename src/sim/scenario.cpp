@@ -12,7 +12,6 @@
 #include <sstream>
 
 #include "tokenmath/catalog/catalog.hpp"
-#include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/throughput.hpp"
@@ -141,15 +140,20 @@ class Y {
   std::string path_;
 };
 
-std::filesystem::path resolve_path(const Y& y, const std::string& p, const std::filesystem::path& base) {
+// Where relative paths in a scenario resolve: the scenario file's folder, then the context's data directory.
+struct Dirs {
+  std::filesystem::path scenario, data;
+};
+
+std::filesystem::path resolve_path(const Y& y, const std::string& p, const Dirs& base) {
   const std::filesystem::path path(p);
   if (path.is_absolute()) return path;
-  if (std::filesystem::exists(base / path)) return base / path;
-  if (std::filesystem::exists(data_dir() / path)) return data_dir() / path;
-  y.fail("file not found (looked in " + base.string() + " and " + data_dir().string() + ")");
+  if (std::filesystem::exists(base.scenario / path)) return base.scenario / path;
+  if (std::filesystem::exists(base.data / path)) return base.data / path;
+  y.fail("file not found (looked in " + base.scenario.string() + " and " + base.data.string() + ")");
 }
 
-std::shared_ptr<const Trace> read_trace(const Y& y, const std::filesystem::path& base) {
+std::shared_ptr<const Trace> read_trace(const Y& y, const Dirs& base) {
   const std::string format = y.str_req("format");
   if (format != "azure" && format != "mooncake")
     y.at("format").fail("unknown trace format; valid: azure, mooncake" + did_you_mean(format, {"azure", "mooncake"}));
@@ -158,7 +162,7 @@ std::shared_ptr<const Trace> read_trace(const Y& y, const std::filesystem::path&
 }
 
 // A distribution: a bare number (fixed) or {kind: ..., parameters, min, max}.
-Dist read_dist(const Y& y, const std::filesystem::path& base, bool tokens) {
+Dist read_dist(const Y& y, const Dirs& base, bool tokens) {
   if (y.node().IsScalar()) {
     const double v = y.number();
     if (tokens ? v < 1 : v < 0) y.fail(tokens ? "must be >= 1" : "must be >= 0");
@@ -216,7 +220,7 @@ Dist read_dist(const Y& y, const std::filesystem::path& base, bool tokens) {
   return d;
 }
 
-ArrivalSpec read_arrival(const Y& y, const std::filesystem::path& base) {
+ArrivalSpec read_arrival(const Y& y, const Dirs& base) {
   static const std::vector<std::string> kinds{"poisson", "gamma", "constant", "profile", "closed"};
   ArrivalSpec a;
   const std::string kind = y.str_req("kind");
@@ -282,9 +286,9 @@ struct BuiltPool {
   bool linear_timer = false;  // step_time override: no step-model capacity
 };
 
-BuiltPool build_pool(const std::string& file, const Y& model_node, const std::map<std::string, Y>& keys,
-                     const Y& where, const std::string& pool_name) {
-  const auto& cat = catalog::Catalog::shipped();
+BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model_node,
+                     const std::map<std::string, Y>& keys, const Y& where, const std::string& pool_name) {
+  const auto& cat = ctx.catalog;
   auto get = [&](const std::string& k) -> const Y* {
     auto it = keys.find(k);
     return it == keys.end() ? nullptr : &it->second;
@@ -327,11 +331,11 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   std::string engine;
   const perf::EngineProfile* profile = nullptr;
   if (const Y* en = get("engine")) {
-    const auto names = perf::engine_choices();
+    const auto names = perf::engine_choices(ctx.engines);
     if (std::find(names.begin(), names.end(), en->text()) == names.end())
       en->fail("unknown engine profile" + did_you_mean(en->text(), names) + " (data/perf/engines.yaml, auto or none)");
-    engine = perf::engine_for_gpu(en->text(), in.gpu);
-    for (const auto& e : perf::shipped_engine_profiles())
+    engine = perf::engine_for_gpu(en->text(), in.gpu, ctx.engines);
+    for (const auto& e : ctx.engines)
       if (e.name == engine) profile = &e;
   }
   // Engine knobs: the scenario's, else the engine profile's (data/perf/engines.yaml), else vLLM's defaults
@@ -358,7 +362,7 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
   if (const Y* sp = get("speculative")) {
     sp->allow({"method", "draft_tokens", "acceptance_length"});
     const std::string method = sp->str_req("method");
-    const auto& table = perf::shipped_speculative();
+    const auto& table = ctx.speculative;
     const perf::SpecMethod* m = table.find(method);
     if (!m) sp->at("method").fail("unknown speculative method (mtp, eagle3, ngram)");
     if (!sp->has("draft_tokens")) sp->fail_key("draft_tokens", "missing required key");
@@ -385,7 +389,7 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
     }
   }
   const sim::AdmissionKind admission = sim::parse_admission(admission_name, file, admission_field);
-  perf::Efficiency eff = perf::shipped_efficiency().for_gpu(d.gpu, engine);
+  perf::Efficiency eff = ctx.efficiency.for_gpu(d.gpu, engine);
   // The perf model's KV bound on concurrency follows the admission the simulator runs (capacity reports).
   eff.kv_reserve_output = admission == sim::AdmissionKind::guaranteed_no_evict ? 1.0 : 0.0;
   auto sm = std::make_shared<const perf::StepModel>(d, eff);
@@ -465,7 +469,9 @@ BuiltPool build_pool(const std::string& file, const Y& model_node, const std::ma
 
 }  // namespace
 
-Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const std::filesystem::path& base) {
+Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const std::string& file,
+                        const std::filesystem::path& base_dir) {
+  const Dirs base{base_dir, ctx.data_dir};
   Scenario sc;
   sc.file = file;
   YAML::Node root_node;
@@ -498,7 +504,7 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
       p.allow({"replicas", "deployment", "router", "affinity_slack_tokens"});
       auto keys = base_keys;
       if (p.has("deployment")) collect_deployment(p.at("deployment"), keys);
-      BuiltPool bp = build_pool(sc.file, model, keys, p.has("deployment") ? p.at("deployment") : root.at("deployment"), role);
+      BuiltPool bp = build_pool(ctx, sc.file, model, keys, p.has("deployment") ? p.at("deployment") : root.at("deployment"), role);
       bp.spec.name = role;
       bp.spec.replicas = static_cast<int>(p.integer("replicas", 1, 1));
       bp.spec.config.role = std::string(role) == "prefill" ? ReplicaRole::prefill : ReplicaRole::decode;
@@ -510,7 +516,7 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file, c
     }
     sc.config.kv_link_bytes_per_s = dg.positive("kv_link_gb_s", 0) * 1e9;
   } else {
-    BuiltPool bp = build_pool(sc.file, model, base_keys, root.at("deployment"), "main");
+    BuiltPool bp = build_pool(ctx, sc.file, model, base_keys, root.at("deployment"), "main");
     bp.spec.replicas = static_cast<int>(cl.integer("replicas", 1, 1));
     bp.spec.router = cl.str("router", "round-robin");
     make_router(bp.spec.router, sc.file, cl.sub("router"));
@@ -777,12 +783,12 @@ double simulated_saturation(const SimConfig& config, const WorkloadSpec& workloa
   return best;
 }
 
-Scenario load_scenario(const std::filesystem::path& path) {
+Scenario load_scenario(const Context& ctx, const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw InputError(path.string(), "", "", "cannot open scenario file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_scenario(ss.str(), path.string(), path.parent_path());
+  return parse_scenario(ctx, ss.str(), path.string(), path.parent_path());
 }
 
 }  // namespace tokenmath::sim

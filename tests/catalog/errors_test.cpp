@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
 
@@ -106,7 +107,7 @@ TEST(ModelErrors, NestedTextConfigPointer) {
 }
 
 TEST(ModelErrors, UnknownIdSuggestsClosest) {
-  const auto e = expect_input_error([] { Catalog::shipped().model("llama-3.1-7b"); });
+  const auto e = expect_input_error([] { test::shipped().catalog.model("llama-3.1-7b"); });
   EXPECT_EQ(e.value(), "llama-3.1-7b");
   EXPECT_THAT(e.problem(), HasSubstr("unknown model"));
   EXPECT_THAT(e.problem(), HasSubstr("did you mean 'llama-3.1-70b'"));

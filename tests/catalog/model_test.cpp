@@ -7,6 +7,7 @@
 
 #include "run_cli.hpp"
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 
 using namespace tokenmath::catalog;
@@ -14,7 +15,7 @@ using namespace tokenmath::catalog;
 namespace {
 std::string test_data(const std::string& name) { return std::string(TOKENMATH_TEST_DATA) + "/catalog/" + name; }
 const ModelSpec& shipped(const std::string& id) {
-  const ModelSpec* m = Catalog::shipped().resolve_model(id);
+  const ModelSpec* m = ::tokenmath::test::shipped().catalog.resolve_model(id);
   if (!m) throw std::runtime_error("missing " + id);
   return *m;
 }

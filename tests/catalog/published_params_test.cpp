@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 
 using tokenmath::catalog::Catalog;
@@ -14,7 +15,7 @@ using tokenmath::catalog::ParamCounts;
 namespace {
 
 ParamCounts params(const std::string& id) {
-  const auto* m = Catalog::shipped().resolve_model(id);
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model(id);
   EXPECT_NE(m, nullptr) << id;
   return m ? count_params(*m) : ParamCounts{};
 }
@@ -58,7 +59,7 @@ TEST(PublishedParams, Mixtral8x22B) {
 // MTP module) 671B total, 36.6B activated "including 0.9B for the output head" - i.e. without the input
 // embedding table, which is active_excl_embedding here. The MTP layer is excluded from all counts.
 TEST(PublishedParams, DeepSeekV3WithoutMtp) {
-  const auto* m = Catalog::shipped().resolve_model("deepseek-v3");
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("deepseek-v3");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->mtp_layers, 1);
   const auto p = count_params(*m);
@@ -116,7 +117,7 @@ TEST(PublishedParams, Llama4) {
   expect_near_rel(scout.total, 109 * B, 0.005, "Llama-4-Scout total");
   expect_near_rel(scout.active, 17 * B, 0.03, "Llama-4-Scout active");
   // Maverick interleaves: 24 MoE layers and 24 dense layers.
-  const auto* m = Catalog::shipped().resolve_model("llama-4-maverick-17b-128e");
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("llama-4-maverick-17b-128e");
   ASSERT_NE(m, nullptr);
   int moe = 0;
   for (const auto& l : m->layers) moe += l.ffn.kind == tokenmath::catalog::FfnSpec::Kind::moe;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
 
@@ -51,7 +52,7 @@ TEST(ResolveModel, PublishedNames) {
       {"Qwen3-30B-A3B-FP8", "qwen3-30b-a3b"},
       {"Mixtral-8x22B-Instruct-v0.1", "mixtral-8x22b"},
   };
-  const Catalog& cat = Catalog::shipped();
+  const Catalog& cat = ::tokenmath::test::shipped().catalog;
   for (const auto& [name, id] : cases) {
     const auto* m = cat.resolve_model(name);
     ASSERT_NE(m, nullptr) << name;
@@ -60,7 +61,7 @@ TEST(ResolveModel, PublishedNames) {
 }
 
 TEST(ResolveModel, UnknownAndAmbiguousNamesDoNotMatch) {
-  const Catalog& cat = Catalog::shipped();
+  const Catalog& cat = ::tokenmath::test::shipped().catalog;
   EXPECT_EQ(cat.resolve_model("llama-3.1-7b"), nullptr);
   EXPECT_EQ(cat.resolve_model("Llama"), nullptr);
   EXPECT_EQ(cat.resolve_model(""), nullptr);
@@ -68,13 +69,13 @@ TEST(ResolveModel, UnknownAndAmbiguousNamesDoNotMatch) {
 }
 
 TEST(ResolveModel, PathLoadsConfig) {
-  const auto m = Catalog::shipped().model(std::string(TOKENMATH_TEST_DATA) + "/catalog/tiny-llama.json");
+  const auto m = ::tokenmath::test::shipped().catalog.model(std::string(TOKENMATH_TEST_DATA) + "/catalog/tiny-llama.json");
   EXPECT_EQ(m.id, "tiny-llama");
 }
 
 // Every shipped model has a source, a display name, and loads with at least one layer.
 TEST(ShippedCatalog, EveryModelHasSourceAndLayers) {
-  const Catalog& cat = Catalog::shipped();
+  const Catalog& cat = ::tokenmath::test::shipped().catalog;
   EXPECT_GE(cat.models().size(), 28u);
   for (const auto& m : cat.models()) {
     EXPECT_FALSE(m.source.empty()) << m.id;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/cost/cost.hpp"
@@ -88,8 +89,8 @@ TEST(OwnedCost, EachComponentFollowsItsFormula) {
 }
 
 TEST(OwnedCost, HigherGpuPriceNeverLowersCostPerGpuHour) {
-  const auto& a = cost::shipped_cost_assumptions();
-  for (const auto& sys : catalog::Catalog::shipped().systems()) {
+  const auto& a = test::shipped().costs;
+  for (const auto& sys : test::shipped().catalog.systems()) {
     double prev = 0;
     for (double price = 5000; price <= 100000; price += 5000) {
       auto in = cost::owned_inputs(sys);
@@ -102,8 +103,8 @@ TEST(OwnedCost, HigherGpuPriceNeverLowersCostPerGpuHour) {
 }
 
 TEST(OwnedCost, PowerPriceAndPueRaiseCostLongerLifeLowersIt) {
-  auto a = cost::shipped_cost_assumptions();
-  const auto& sys = catalog::Catalog::shipped().system("hgx-h100");
+  auto a = test::shipped().costs;
+  const auto& sys = test::shipped().catalog.system("hgx-h100");
   const double base = cost::owned_cost(sys, a).total_usd_per_gpu_hour;
   auto dearer = a;
   cost::set_assumption(dearer, "power_usd_per_kwh", a.power_usd_per_kwh * 2, "<test>", "p");
@@ -116,13 +117,13 @@ TEST(OwnedCost, PowerPriceAndPueRaiseCostLongerLifeLowersIt) {
 TEST(OwnedCost, ShippedH100LandsInTheMarketRange) {
   // Not a golden number: an owned H100 should cost less per hour than renting one on demand from a neocloud
   // ($2.50-3.50, costs.md §2) and more than its power bill alone.
-  const auto c = cost::owned_cost(catalog::Catalog::shipped().system("hgx-h100"), cost::shipped_cost_assumptions());
+  const auto c = cost::owned_cost(test::shipped().catalog.system("hgx-h100"), test::shipped().costs);
   EXPECT_GT(c.total_usd_per_gpu_hour, 1.0);
   EXPECT_LT(c.total_usd_per_gpu_hour, 3.5);
 }
 
 TEST(OwnedCost, BadInputsAreInputErrors) {
-  const auto& a = cost::shipped_cost_assumptions();
+  const auto& a = test::shipped().costs;
   EXPECT_THAT(error_of([&] { cost::owned_cost(cost::OwnedInputs{-1, 1000, "air"}, a); }),
               HasSubstr("price_usd_per_gpu: value '-1'"));
   EXPECT_THAT(error_of([&] { cost::owned_cost(cost::OwnedInputs{1000, 1000, "water"}, a); }), HasSubstr("'water'"));
@@ -131,7 +132,7 @@ TEST(OwnedCost, BadInputsAreInputErrors) {
 // ---- assumptions ----------------------------------------------------------------------------------------
 
 TEST(Assumptions, EveryShippedValueHasASourceAndDate) {
-  const auto& a = cost::shipped_cost_assumptions();
+  const auto& a = test::shipped().costs;
   for (const auto& k : cost::assumption_keys()) {
     ASSERT_TRUE(a.provenance.count(k.key)) << k.key;
     EXPECT_FALSE(a.provenance.at(k.key).source.empty()) << k.key;
@@ -176,7 +177,7 @@ TEST(Assumptions, NegativePriceAndMissingSourceInFile) {
 }
 
 TEST(Assumptions, OverridesAreRangeCheckedAndRecorded) {
-  auto a = cost::shipped_cost_assumptions();
+  auto a = test::shipped().costs;
   cost::set_assumption(a, "pue_air", 1.3, "<command line>", "--pue-air");
   EXPECT_DOUBLE_EQ(a.pue_air, 1.3);
   EXPECT_THAT(a.provenance.at("pue_air").source, HasSubstr("--pue-air"));
@@ -191,7 +192,7 @@ TEST(Assumptions, OverridesAreRangeCheckedAndRecorded) {
 // ---- rental --------------------------------------------------------------------------------------------
 
 TEST(Rental, ShippedTiersAreOrderedAndSourced) {
-  const auto& all = cost::shipped_rental_prices();
+  const auto& all = test::shipped().rentals;
   ASSERT_FALSE(all.empty());
   for (const auto& r : all) {
     EXPECT_FALSE(r.source.empty()) << r.gpu_id << " " << r.tier;
@@ -268,7 +269,7 @@ TEST(LiteLlm, WrongTypeInvalidJsonAndMissingFile) {
 }
 
 TEST(LiteLlm, ShippedSubsetHasFrontierAndOpenModels) {
-  const auto& prices = cost::shipped_api_prices();
+  const auto& prices = test::shipped().api_prices;
   const auto& opus = cost::api_price(prices, "claude-opus-4-5", "<test>");
   EXPECT_DOUBLE_EQ(opus.input_usd_per_mtok, 5.0);
   EXPECT_DOUBLE_EQ(opus.output_usd_per_mtok, 25.0);
@@ -380,7 +381,7 @@ TEST(CostCli, AllSystemsUnderOneSetOfAssumptions) {
   auto r = testing::run_cli("cost --format json --power-usd-per-kwh 0.12");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j.size(), catalog::Catalog::shipped().systems().size());
+  EXPECT_EQ(j.size(), test::shipped().catalog.systems().size());
   for (const auto& row : j) {
     EXPECT_NEAR(row.at("owned_usd_per_gpu_hour").get<double>(),
                 row.at("capital_usd_per_gpu_hour").get<double>() + row.at("power_usd_per_gpu_hour").get<double>() +

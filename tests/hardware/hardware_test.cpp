@@ -6,6 +6,7 @@
 #include <set>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
 
@@ -81,7 +82,7 @@ TEST(GpuCatalog, PeakFlopsUsesDenseFiguresInFlopPerSecond) {
 }
 
 TEST(GpuCatalog, PublishedNamesResolve) {
-  const Catalog& cat = Catalog::shipped();
+  const Catalog& cat = test::shipped().catalog;
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"H100-SXM-80GB", "h100-sxm"},
       {"H200-SXM-141GB", "h200-sxm"},
@@ -121,7 +122,7 @@ TEST(GpuCatalog, PublishedNamesResolve) {
 }
 
 TEST(GpuCatalog, EveryAliasAndNameResolvesToItsOwnEntry) {
-  const Catalog& cat = Catalog::shipped();
+  const Catalog& cat = test::shipped().catalog;
   for (const auto& g : cat.gpus()) {
     EXPECT_EQ(cat.resolve_gpu(g.name)->id, g.id) << g.name;
     for (const auto& a : g.aliases) {
@@ -141,14 +142,14 @@ TEST(GpuCatalog, EveryAliasAndNameResolvesToItsOwnEntry) {
 }
 
 TEST(GpuCatalog, UnknownIdSuggestsClosestName) {
-  const std::string msg = error_of([] { (void)Catalog::shipped().gpu("h100-sxn"); });
+  const std::string msg = error_of([] { (void)test::shipped().catalog.gpu("h100-sxn"); });
   EXPECT_THAT(msg, HasSubstr("h100-sxn"));
   EXPECT_THAT(msg, HasSubstr("did you mean"));
   EXPECT_THAT(msg, HasSubstr("h100-sxm"));
 }
 
 TEST(SystemCatalog, EverySystemIsConsistentWithItsGpu) {
-  const Catalog& cat = Catalog::shipped();
+  const Catalog& cat = test::shipped().catalog;
   std::set<std::string> ids;
   for (const auto& s : cat.systems()) {
     SCOPED_TRACE(s.id);
@@ -173,7 +174,7 @@ TEST(SystemCatalog, EverySystemIsConsistentWithItsGpu) {
 
 TEST(SystemCatalog, WallPowerFromCostsReference) {
   // costs.md §4: DGX H100 10.2 kW per 8 GPUs, GB200 NVL72 ~120 kW per 72 GPUs.
-  const Catalog& cat = Catalog::shipped();
+  const Catalog& cat = test::shipped().catalog;
   EXPECT_NEAR(cat.system("DGX H100").wall_w_per_gpu, 10200.0 / 8, 1);
   EXPECT_NEAR(cat.system("gb200-nvl72").wall_w_per_gpu, 120000.0 / 72, 1);
   EXPECT_EQ(cat.system("GB200 NVL72 rack").cooling, "liquid");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/validate.hpp"
 #include "../support/run_cli.hpp"
@@ -14,8 +15,8 @@ namespace {
 const std::string kMini = std::string(TOKENMATH_TEST_DATA) + "/perf/mini.csv";
 
 TEST(Calibrate, CrossValidationPredictsEveryRowOnceWithoutLeakage) {
-  const auto prepared = prepare_rows(read_published_csv(kMini), catalog::Catalog::shipped());
-  const auto res = calibrate(prepared, shipped_efficiency(), {}, true);
+  const auto prepared = prepare_rows(read_published_csv(kMini), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  const auto res = calibrate(prepared, test::shipped().efficiency, {}, true);
   ASSERT_GT(res.after_stats.n, 0);
   const auto pooled = std::find_if(res.holdout.begin(), res.holdout.end(),
                                    [](const HoldoutResult& h) { return h.fit_group.find("pooled") != std::string::npos; });
@@ -40,8 +41,8 @@ TEST(Calibrate, LeaveOneSourceOutPredictsEachSourceFromTheOthers) {
                             "Llama-3.1-70B-Instruct,FP8,H100-SXM-80GB,4,4,1,,1000,1000,unbounded,offline,output_tokens_per_s_total,9400"})
       body += std::string(src) + ",none,v1,\"TensorRT-LLM (trtllm-bench, PyTorch backend)\"," + row + ",tokens/s,\n";
   const std::string path = tokenmath::testing::write_temp(header + body, ".csv");
-  const auto prepared = prepare_rows(read_published_csv(path), catalog::Catalog::shipped());
-  const auto res = calibrate(prepared, shipped_efficiency(), {}, true);
+  const auto prepared = prepare_rows(read_published_csv(path), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  const auto res = calibrate(prepared, test::shipped().efficiency, {}, true);
   const auto loso = std::find_if(res.holdout.begin(), res.holdout.end(), [](const HoldoutResult& h) {
     return h.fit_group == "leave one source out, pooled";
   });

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/efficiency.hpp"
@@ -159,13 +160,13 @@ TEST(Efficiency, EngineOverridesApplyOnlyToThatEngine) {
 }
 
 TEST(Search, FeasibleFirstAndBestPerGpuFirst) {
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = test::shipped().catalog;
   SearchRequest req;
   req.model = std::make_shared<const catalog::ModelSpec>(cat.model("qwen3-30b-a3b"));
   req.gpu = cat.gpu("l40s");
   req.isl = 1000;
   req.osl = 1000;
-  const auto opts = search_deployments(req, shipped_efficiency());
+  const auto opts = search_deployments(req, test::shipped().efficiency);
   ASSERT_FALSE(opts.empty());
   bool seen_infeasible = false, seen_dep = false;
   for (std::size_t i = 0; i < opts.size(); ++i) {

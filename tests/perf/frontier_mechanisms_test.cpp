@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/speculative.hpp"
@@ -16,7 +17,7 @@ namespace tokenmath::perf {
 namespace {
 
 Deployment deployment(const std::string& model, const std::string& gpu, int tp, catalog::Precision w) {
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = test::shipped().catalog;
   Deployment d;
   d.model = std::make_shared<const catalog::ModelSpec>(cat.model(model));
   d.gpu = cat.gpu(gpu);
@@ -28,7 +29,7 @@ Deployment deployment(const std::string& model, const std::string& gpu, int tp, 
 }
 
 Efficiency eff_with(double host_overlap, double step_overhead_s) {
-  Efficiency e = shipped_efficiency().for_gpu(catalog::Catalog::shipped().gpu("h100-sxm"));
+  Efficiency e = test::shipped().efficiency.for_gpu(test::shipped().catalog.gpu("h100-sxm"));
   e.host_overlap = host_overlap;
   e.step_overhead_s = step_overhead_s;
   e.seq_overhead_s = 0;
@@ -38,7 +39,7 @@ Efficiency eff_with(double host_overlap, double step_overhead_s) {
 TEST(Speculative, AcceptanceLengthIsAGeometricChainUnlessMeasured) {
   EXPECT_DOUBLE_EQ(acceptance_length(0.5, 3), 1 + 0.5 + 0.25 + 0.125);
   EXPECT_DOUBLE_EQ(acceptance_length(0.9, 0), 1.0);
-  const auto& t = shipped_speculative();
+  const auto& t = test::shipped().speculative;
   const SpecMethod* mtp = t.find("mtp");
   ASSERT_NE(mtp, nullptr);
   ASSERT_GE(mtp->acceptance_lengths.size(), 1u);
@@ -50,7 +51,7 @@ TEST(Speculative, AcceptanceLengthIsAGeometricChainUnlessMeasured) {
   EXPECT_DOUBLE_EQ(t.make("mtp", 1, 7.0)->acceptance_length, 2.0);
   EXPECT_FALSE(t.make("medusa", 2).has_value());
   // DeepSeek ships an MTP module; Llama does not (but has a listed EAGLE-3 head).
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = test::shipped().catalog;
   EXPECT_TRUE(t.supports(*mtp, cat.model("deepseek-r1")));
   EXPECT_FALSE(t.supports(*mtp, cat.model("llama-3.1-8b")));
   EXPECT_TRUE(t.supports(*eagle, cat.model("llama-3.1-8b")));
@@ -73,7 +74,7 @@ TEST(Speculative, BadFileNamesTheFieldAndValue) {
 TEST(Speculative, VerifyCostsMoreThanOneDecodeButEmitsMoreTokens) {
   Deployment plain = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::fp8);
   Deployment spec = plain;
-  spec.spec = *shipped_speculative().make("eagle3", 3);
+  spec.spec = *test::shipped().speculative.make("eagle3", 3);
   const Efficiency e = eff_with(1, 0);
   const StepModel a(plain, e), b(spec, e);
   BatchSummary one;
@@ -135,13 +136,13 @@ TEST(Interactivity, BestPointMeetsTheTargetAndOneMoreRequestWouldNot) {
 
 TEST(Interactivity, SearchChoosesAmongSpecAndDisaggregatedOptionsAndTheEnvelopeDominates) {
   SearchRequest req;
-  req.model = std::make_shared<const catalog::ModelSpec>(catalog::Catalog::shipped().model("deepseek-r1"));
-  req.gpu = catalog::Catalog::shipped().gpu("b200");
+  req.model = std::make_shared<const catalog::ModelSpec>(test::shipped().catalog.model("deepseek-r1"));
+  req.gpu = test::shipped().catalog.gpu("b200");
   req.isl = 1024;
   req.osl = 1024;
   req.engine = "trtllm-pytorch";
-  req.spec_options = shipped_speculative().search_options(*req.model);
-  const auto opts = search_deployments(req, shipped_efficiency());
+  req.spec_options = test::shipped().speculative.search_options(*req.model);
+  const auto opts = search_deployments(req, test::shipped().efficiency);
   bool any_spec = false, any_pd = false, any_wide = false;
   for (const auto& o : opts) {
     any_spec |= o.deployment.spec.enabled();
@@ -151,12 +152,12 @@ TEST(Interactivity, SearchChoosesAmongSpecAndDisaggregatedOptionsAndTheEnvelopeD
   EXPECT_TRUE(any_spec);
   EXPECT_TRUE(any_pd);
   EXPECT_TRUE(any_wide);
-  const FrontierChoice c = best_option_at_interactivity(opts, shipped_efficiency(), 1024, 1024, 50);
+  const FrontierChoice c = best_option_at_interactivity(opts, test::shipped().efficiency, 1024, 1024, 50);
   ASSERT_GE(c.index, 0);
   EXPECT_GE(c.point.tok_s_per_user, 50);
   // No option does better at >= 50 tok/s/user.
   for (const auto& o : opts) {
-    const InteractivePoint ip = option_at_interactivity(o, shipped_efficiency(), 1024, 1024, 50);
+    const InteractivePoint ip = option_at_interactivity(o, test::shipped().efficiency, 1024, 1024, 50);
     if (ip.ok) { EXPECT_LE(ip.point.output_tok_s_per_gpu, c.point.output_tok_s_per_gpu * (1 + 1e-12)) << o.label; }
   }
   // The envelope is a Pareto front: throughput falls as interactivity rises, and no option's point beats it.

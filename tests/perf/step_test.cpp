@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/step.hpp"
 #include "tokenmath/perf/throughput.hpp"
@@ -215,7 +216,7 @@ TEST(StepModel, MoeExpertTrafficGrowsWithDistinctExperts) {
 // gpt-oss ships mxfp4 routed experts and bf16 everything else: the memory plan at native precision matches the
 // catalog's checkpoint size (one counting path), and is larger than mxfp4 applied to every linear.
 TEST(StepModel, NativeExpertsOnlyPrecisionKeepsOtherWeightsBf16) {
-  const catalog::ModelSpec* oss = catalog::Catalog::shipped().resolve_model("gpt-oss-120b");
+  const catalog::ModelSpec* oss = test::shipped().catalog.resolve_model("gpt-oss-120b");
   ASSERT_NE(oss, nullptr);
   ASSERT_TRUE(oss->native_precision_experts_only);
   Deployment d = dep(std::make_shared<const catalog::ModelSpec>(*oss));

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/validate_kernels.hpp"
@@ -16,8 +17,8 @@ namespace {
 const std::string kDir = std::string(TOKENMATH_SOURCE_DIR) + "/data/validation/kernels/";
 
 KernelValidation check(const std::string& file, const std::string& gpu) {
-  const auto& g = catalog::Catalog::shipped().gpu(gpu);
-  return validate_kernels(read_kernel_csv(kDir + file), g, shipped_efficiency().for_gpu(g));
+  const auto& g = test::shipped().catalog.gpu(gpu);
+  return validate_kernels(read_kernel_csv(kDir + file), g, test::shipped().efficiency.for_gpu(g));
 }
 
 // The factors were set from these files (2026-11-26): GEMMs within median 2-5%, p90 10-12%. A change to the

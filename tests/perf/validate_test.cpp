@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/validate.hpp"
 
@@ -37,8 +38,8 @@ TEST(PublishedCsv, MissingColumnNamesIt) {
 }
 
 TEST(Validate, SkipsWithReasonsAndFlagsSuspect) {
-  const auto prepared = prepare_rows(read_published_csv(kMini), catalog::Catalog::shipped());
-  const auto v = validate(prepared, shipped_efficiency());
+  const auto prepared = prepare_rows(read_published_csv(kMini), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  const auto v = validate(prepared, test::shipped().efficiency);
   ASSERT_EQ(v.rows.size(), 5u);
   EXPECT_TRUE(v.rows[0].prediction.ok);
   EXPECT_NE(v.rows[1].prepared.skip_reason.find("unknown model"), std::string::npos);
@@ -62,9 +63,9 @@ TEST(Validate, StatedRequestCountLimitsTheRun) {
   auto predict = [&](const std::string& notes) {
     auto r = rows;
     r[0].notes = notes;
-    const auto prepared = prepare_rows(r, catalog::Catalog::shipped());
+    const auto prepared = prepare_rows(r, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
     EXPECT_EQ(prepared[0].num_requests == 0, notes.find("requests") == std::string::npos);
-    return predict_row(prepared[0], shipped_efficiency());
+    return predict_row(prepared[0], test::shipped().efficiency);
   };
   const auto sat = predict("");
   ASSERT_TRUE(sat.ok);
@@ -87,12 +88,12 @@ TEST(Validate, Mxfp4RowKeepsTheNativeCheckpoint) {
   rows[0].gpu = "H200-SXM-141GB";
   rows[0].tp = rows[0].num_gpus = "1";
   rows[0].ep = rows[0].pp = "";
-  const auto prepared = prepare_rows(rows, catalog::Catalog::shipped());
+  const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
   ASSERT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
   EXPECT_EQ(prepared[0].deployment.weight_precision, catalog::Precision::mxfp4);
   ASSERT_TRUE(prepared[0].deployment.non_expert_weight_precision.has_value());
   EXPECT_EQ(*prepared[0].deployment.non_expert_weight_precision, catalog::Precision::bf16);
-  const auto p = predict_row(prepared[0], shipped_efficiency());
+  const auto p = predict_row(prepared[0], test::shipped().efficiency);
   ASSERT_TRUE(p.ok) << p.reason;
   EXPECT_NE(p.deployment.find("mxfp4"), std::string::npos) << p.deployment;
 }
@@ -121,8 +122,8 @@ TEST(Validate, MissingFileIsOneLineExitTwo) {
 // are printed by `tokenmath validate data/validation/published.csv`; the bounds sit a little above them so a
 // change that makes the model worse fails here.
 TEST(Validate, ShippedAccuracyDoesNotRegress) {
-  const auto prepared = prepare_rows(read_published_csv(kPublished), catalog::Catalog::shipped());
-  const auto v = validate(prepared, shipped_efficiency());
+  const auto prepared = prepare_rows(read_published_csv(kPublished), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  const auto v = validate(prepared, test::shipped().efficiency);
   EXPECT_GE(v.saturated.n, 600);
   // 2026-11-26 refit with measured kernel-level factors (data/validation/kernels/): median 8.0%, p90 24.5%.
   // The targets are 10% / 25%.
@@ -138,7 +139,7 @@ TEST(Validate, ShippedAccuracyDoesNotRegress) {
 // notes. The bounds sit a little above today's figures (far from the 15% / 35%, see README): a change
 // that makes the frontier worse fails here.
 TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
-  const auto prepared = prepare_rows(read_published_csv(kFrontier), catalog::Catalog::shipped());
+  const auto prepared = prepare_rows(read_published_csv(kFrontier), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
   int mtp = 0, eagle = 0, pd = 0, variable = 0;
   for (const auto& r : prepared) {
     if (!r.ok) continue;
@@ -151,7 +152,7 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   EXPECT_GT(eagle, 5);
   EXPECT_GT(pd, 20);
   EXPECT_GT(variable, 20);
-  const auto v = validate(prepared, shipped_efficiency());
+  const auto v = validate(prepared, test::shipped().efficiency);
   EXPECT_GE(v.frontier.n, 60);
   EXPECT_EQ(v.frontier_best.n, v.frontier.n);
   EXPECT_LE(v.frontier.median_abs_error_pct, 40.0);
@@ -165,7 +166,7 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
 // from Azure's same-method H100 / MI300X microbenchmarks), not NVIDIA's. AMD's own mid-2025 vLLM results page
 // (Llama-3.1 70B/405B FP8 on MI300X, none fitted) was +36% median with NVIDIA factors; it must stay within 15%.
 TEST(Validate, AmdRowsUseRocmFactors) {
-  const auto v = validate(prepare_rows(read_published_csv(kFrontier), catalog::Catalog::shipped()), shipped_efficiency());
+  const auto v = validate(prepare_rows(read_published_csv(kFrontier), test::shipped().catalog, test::shipped().engines, test::shipped().speculative), test::shipped().efficiency);
   const auto it = std::find_if(v.by_source.begin(), v.by_source.end(),
                                [](const auto& kv) { return kv.first.rfind("AMD ROCm AI performance results page", 0) == 0; });
   ASSERT_NE(it, v.by_source.end());
@@ -178,14 +179,15 @@ TEST(Validate, AmdRowsUseRocmFactors) {
 
 // `--engine auto` means the engine a GPU's vendor runs: TensorRT-LLM does not run on AMD.
 TEST(Validate, AutoEngineFollowsTheGpuVendor) {
-  const auto& cat = catalog::Catalog::shipped();
-  EXPECT_EQ(engine_for_gpu("auto", cat.gpu("h100")), "trtllm-pytorch");
-  EXPECT_EQ(engine_for_gpu("auto", cat.gpu("mi355x")), "vllm");
-  EXPECT_EQ(engine_for_gpu("none", cat.gpu("mi355x")), "");
-  EXPECT_EQ(engine_for_gpu("sglang", cat.gpu("h100")), "sglang");
-  const auto amd = shipped_efficiency().for_gpu(cat.gpu("mi300x"), engine_for_gpu("auto", cat.gpu("mi300x")));
+  const auto& ctx = test::shipped();
+  const auto& cat = ctx.catalog;
+  EXPECT_EQ(engine_for_gpu("auto", cat.gpu("h100"), ctx.engines), "trtllm-pytorch");
+  EXPECT_EQ(engine_for_gpu("auto", cat.gpu("mi355x"), ctx.engines), "vllm");
+  EXPECT_EQ(engine_for_gpu("none", cat.gpu("mi355x"), ctx.engines), "");
+  EXPECT_EQ(engine_for_gpu("sglang", cat.gpu("h100"), ctx.engines), "sglang");
+  const auto amd = test::shipped().efficiency.for_gpu(cat.gpu("mi300x"), engine_for_gpu("auto", cat.gpu("mi300x"), ctx.engines));
   EXPECT_EQ(amd.gpu_class, "amd-instinct");
-  EXPECT_LT(amd.memory_bw, shipped_efficiency().defaults.memory_bw);
+  EXPECT_LT(amd.memory_bw, test::shipped().efficiency.defaults.memory_bw);
 }
 
 }  // namespace

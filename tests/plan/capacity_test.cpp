@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/throughput.hpp"
@@ -12,7 +13,7 @@ using namespace tokenmath::plan;
 
 namespace {
 perf::StepModel model(const std::string& model_id, const std::string& system_id, int tp) {
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = test::shipped().catalog;
   perf::Deployment d;
   d.model = std::make_shared<const catalog::ModelSpec>(cat.model(model_id));
   d.gpu = cat.gpu(cat.system(system_id).gpu_id);
@@ -21,7 +22,7 @@ perf::StepModel model(const std::string& model_id, const std::string& system_id,
   d.activation_precision = perf::default_activation_precision(d.weight_precision, d.gpu);
   d.kv_precision = catalog::Precision::fp8;
   d.knobs.max_num_seqs = 4096;
-  return perf::StepModel(d, perf::shipped_efficiency().for_gpu(d.gpu));
+  return perf::StepModel(d, test::shipped().efficiency.for_gpu(d.gpu));
 }
 const StepShape kAgentStep{{0.04 * 126857, 0.96 * 126857, 252}, 5};
 const Slo kSlo{3.0, 40};

@@ -1,3 +1,4 @@
+#include "shipped.hpp"
 #include "tokenmath/plan/demand.hpp"
 
 #include <gtest/gtest.h>
@@ -11,7 +12,7 @@ const TokenPrices kOpus{6.25, 0.50, 25.0};  // cache write, cache read, output (
 }
 
 TEST(Demand, ApiCostOfDemandEqualsBudget) {
-  const Scenario& s = default_scenario();
+  const Scenario& s = default_scenario(::tokenmath::test::shipped());
   const Demand d = compute_demand(s, kOpus);
   EXPECT_DOUBLE_EQ(d.budget_usd_per_year, 1000 * 250000.0);
   EXPECT_NEAR(cost_usd(d.tokens_per_year, kOpus), d.budget_usd_per_year, 1e-6 * d.budget_usd_per_year);
@@ -22,7 +23,7 @@ TEST(Demand, ApiCostOfDemandEqualsBudget) {
 }
 
 TEST(Demand, HourlyRatesAddUpToTheYear) {
-  const Scenario& s = default_scenario();
+  const Scenario& s = default_scenario(::tokenmath::test::shipped());
   const Demand d = compute_demand(s, kOpus);
   double steps = 0, hours = 0;
   for (const auto& b : d.load_duration) {
@@ -38,7 +39,7 @@ TEST(Demand, HourlyRatesAddUpToTheYear) {
 }
 
 TEST(Demand, HigherCacheHitRateBuysMoreStepsForTheSameBudget) {
-  Scenario s = default_scenario();
+  Scenario s = default_scenario(::tokenmath::test::shipped());
   s.cache_hit_rate = 0.90;
   const double low = compute_demand(s, kOpus).steps_per_year;
   s.cache_hit_rate = 0.98;

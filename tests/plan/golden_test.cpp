@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/plan/plan.hpp"
 #include "tokenmath/report/plan.hpp"
 
@@ -84,7 +85,7 @@ void compare(const json& want, const json& got, const std::string& path, std::ve
 TEST(PlanGolden, DefaultScenarioMatchesApprovedSummary) {
   const std::string golden = std::string(TOKENMATH_SOURCE_DIR) + "/tests/golden/plan/default_summary.json";
   const json got =
-      summary(tokenmath::report::plan_json(tokenmath::plan::run_plan(tokenmath::plan::default_scenario())));
+      summary(tokenmath::report::plan_json(tokenmath::plan::run_plan(::tokenmath::test::shipped(), tokenmath::plan::default_scenario(::tokenmath::test::shipped()))));
   if (const char* u = std::getenv("TOKENMATH_UPDATE_GOLDEN"); u && std::string(u) == "1") {
     std::ofstream(golden) << got.dump(2) << "\n";
     GTEST_SKIP() << "wrote " << golden;

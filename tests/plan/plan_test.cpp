@@ -1,3 +1,4 @@
+#include "shipped.hpp"
 #include "tokenmath/plan/plan.hpp"
 
 #include <gtest/gtest.h>
@@ -20,7 +21,7 @@ Scenario small() {
       "  models: [gpt-oss-120b, llama-3.3-70b]\n"
       "  systems: [hgx-h200, gb200-nvl72]\n"
       "  hosted_api_models: [fireworks_ai/accounts/fireworks/models/gpt-oss-120b, '-']\n",
-      "small.yaml", default_scenario());
+      "small.yaml", default_scenario(test::shipped()));
 }
 const Candidate& find(const PlanResult& r, const std::string& model, const std::string& system) {
   for (const auto& c : r.candidates)
@@ -30,14 +31,14 @@ const Candidate& find(const PlanResult& r, const std::string& model, const std::
 }  // namespace
 
 TEST(Plan, ApiCostOfTheDemandEqualsTheBudget) {
-  const PlanResult r = run_plan(small());
+  const PlanResult r = run_plan(test::shipped(), small());
   EXPECT_NEAR(r.api_annual_usd, 1000 * 250000.0, 1e-6 * 250e6);
   EXPECT_NEAR(r.api_blended_usd_per_mtok * r.demand.tokens_per_year.total() / 1e6, r.api_annual_usd,
               1e-6 * r.api_annual_usd);
 }
 
 TEST(Plan, PricePerTokenTimesTokensIsTheAnnualCost) {
-  const PlanResult r = run_plan(small());
+  const PlanResult r = run_plan(test::shipped(), small());
   ASSERT_GE(r.chosen, 0);
   const auto& t = r.demand.tokens_per_year;
   for (const auto& c : r.candidates) {
@@ -54,10 +55,10 @@ TEST(Plan, PricePerTokenTimesTokensIsTheAnnualCost) {
 
 TEST(Plan, AnnualisedCapexIsTheHandAnnuity) {
   const Scenario s = small();
-  const PlanResult r = run_plan(s);
+  const PlanResult r = run_plan(test::shipped(), s);
   const auto& c = find(r, "llama-3.3-70b", "hgx-h200");
   ASSERT_TRUE(c.feasible) << c.reason;
-  const auto& sys = catalog::Catalog::shipped().system("hgx-h200");
+  const auto& sys = test::shipped().catalog.system("hgx-h200");
   const auto& a = s.cost;
   const double capex = sys.price_usd_per_gpu * s.gpu_price_multiplier * (1 + a.network_share + a.installation_share);
   const double r_ = a.cost_of_capital, n = a.lifetime_years;
@@ -71,7 +72,7 @@ TEST(Plan, HigherGpuPriceNeverLowersOwnedCost) {
   std::vector<PlanResult> runs;
   for (double m : {0.5, 1.0, 2.0, 4.0}) {
     s.gpu_price_multiplier = m;
-    runs.push_back(run_plan(s));
+    runs.push_back(run_plan(test::shipped(), s));
   }
   for (std::size_t i = 1; i < runs.size(); ++i)
     for (const auto& c : runs[i].candidates) {
@@ -88,7 +89,7 @@ TEST(Plan, HigherUtilisationNeverRaisesPricePerToken) {
   std::vector<PlanResult> runs;
   for (double burst : {1.0, 1.5, 2.5, 4.0}) {
     s.burst_factor = burst;
-    runs.push_back(run_plan(s));
+    runs.push_back(run_plan(test::shipped(), s));
   }
   for (std::size_t i = 1; i < runs.size(); ++i)
     for (const auto& c : runs[i].candidates) {
@@ -107,7 +108,7 @@ TEST(Plan, HybridNeverWorseThanEitherPureOption) {
     s.hybrid_overflow_api = overflow;
     for (double api : {0.001, 0.01, 0.1, 1.0}) {  // from "API nearly free" to list price
       s.api_price_multiplier = api;
-      const PlanResult r = run_plan(s);
+      const PlanResult r = run_plan(test::shipped(), s);
       for (const auto& c : r.candidates) {
         if (!c.feasible) continue;
         const double all_api =
@@ -129,8 +130,8 @@ TEST(Plan, InfeasibleCandidatesAreListedWithAReason) {
   const Scenario s = parse_scenario(
       "candidates:\n  models: [llama-3.1-405b]\n  systems: [hgx-h100, gb200-nvl72]\n"
       "  hosted_api_models: []\n  weight_precisions: [native]\n",
-      "x.yaml", default_scenario());
-  const PlanResult r = run_plan(s);
+      "x.yaml", default_scenario(test::shipped()));
+  const PlanResult r = run_plan(test::shipped(), s);
   ASSERT_EQ(r.candidates.size(), 2u);
   EXPECT_TRUE(r.candidates[0].feasible);
   EXPECT_EQ(r.candidates[1].system_id, "hgx-h100");
@@ -143,8 +144,8 @@ TEST(Plan, MoeModelsSpanNodesWithWideExpertParallelism) {
   // nodes (all-to-all over the scale-out NICs) serves it.
   const Scenario s = parse_scenario(
       "candidates:\n  models: [deepseek-v3]\n  systems: [hgx-h100]\n  hosted_api_models: []\n",
-      "x.yaml", default_scenario());
-  const PlanResult r = run_plan(s);
+      "x.yaml", default_scenario(test::shipped()));
+  const PlanResult r = run_plan(test::shipped(), s);
   ASSERT_EQ(r.candidates.size(), 1u);
   ASSERT_TRUE(r.candidates[0].feasible) << r.candidates[0].reason;
   EXPECT_GT(r.candidates[0].replica.gpus, 8);
@@ -152,7 +153,7 @@ TEST(Plan, MoeModelsSpanNodesWithWideExpertParallelism) {
 }
 
 TEST(Plan, FleetAddsUp) {
-  const PlanResult r = run_plan(small());
+  const PlanResult r = run_plan(test::shipped(), small());
   for (const auto& c : r.candidates) {
     if (!c.feasible) continue;
     EXPECT_EQ(c.gpus, c.replicas * c.replica.gpus);
@@ -171,8 +172,8 @@ TEST(Plan, FleetAddsUp) {
 
 TEST(Plan, UnknownNamesNameTheScenarioKey) {
   try {
-    run_plan(parse_scenario("candidates:\n  models: [gpt-oss-120b, lama-3.3-70b]\n  hosted_api_models: []\n",
-                            "bad.yaml", default_scenario()));
+    run_plan(test::shipped(), parse_scenario("candidates:\n  models: [gpt-oss-120b, lama-3.3-70b]\n  hosted_api_models: []\n",
+                            "bad.yaml", default_scenario(test::shipped())));
     FAIL();
   } catch (const InputError& e) {
     EXPECT_EQ(e.file(), "bad.yaml");
@@ -180,13 +181,13 @@ TEST(Plan, UnknownNamesNameTheScenarioKey) {
     EXPECT_EQ(e.value(), "lama-3.3-70b");
   }
   try {
-    run_plan(parse_scenario("demand:\n  reference_api_model: claude-opus-9\n", "bad.yaml", default_scenario()));
+    run_plan(test::shipped(), parse_scenario("demand:\n  reference_api_model: claude-opus-9\n", "bad.yaml", default_scenario(test::shipped())));
     FAIL();
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), "demand.reference_api_model");
     EXPECT_EQ(e.value(), "claude-opus-9");
   }
-  EXPECT_THROW(parse_scenario("candidates:\n  hosted_api_models: [a]\n", "bad.yaml", default_scenario()), InputError);
+  EXPECT_THROW(parse_scenario("candidates:\n  hosted_api_models: [a]\n", "bad.yaml", default_scenario(test::shipped())), InputError);
 }
 
 TEST(PlanCli, BadScenarioIsOneLineAndExitCode2) {
@@ -243,7 +244,7 @@ TEST(PlanCli, HtmlIsSelfContainedWithFiveCharts) {
 TEST(Plan, SimulatorAgreesWithTheAnalyticReplicaOnThroughputAndHitRate) {
   Scenario s = small();
   s.simulate_requests = 6000;
-  const PlanResult r = run_plan(s);
+  const PlanResult r = run_plan(test::shipped(), s);
   ASSERT_TRUE(r.sim_check.ran) << r.sim_check.note;
   const auto& tok = r.demand.tokens_per_step;
   EXPECT_NEAR(r.sim_check.prefix_hit_rate, tok.cached_input / tok.input(), 0.005);
@@ -257,14 +258,14 @@ TEST(Plan, SimulatorAgreesWithTheAnalyticReplicaOnThroughputAndHitRate) {
   EXPECT_LE(r.sim_check.ttft_p50_s, s.max_ttft_s);
   EXPECT_GT(r.sim_check.slo_attainment, 0.5);
   s.simulate_requests = 0;
-  EXPECT_FALSE(run_plan(s).sim_check.ran);
+  EXPECT_FALSE(run_plan(test::shipped(), s).sim_check.ran);
 }
 
 TEST(Plan, AutoscaledRentalPaysOnlyTheHoursNeeded) {
   Scenario s = small();
-  const PlanResult reserved = run_plan(s);
+  const PlanResult reserved = run_plan(test::shipped(), s);
   s.rented_billing = "autoscaled";
-  const PlanResult autoscaled = run_plan(s);
+  const PlanResult autoscaled = run_plan(test::shipped(), s);
   int checked = 0;
   for (const auto& c : autoscaled.candidates) {
     if (!c.feasible || c.annual_rented_usd <= 0) continue;
@@ -289,15 +290,15 @@ TEST(Plan, ReadsAUserSuppliedLiteLLMPriceList) {
                                         "\n  reference_api_model: my-frontier\n"
                                         "candidates:\n  models: [gpt-oss-120b]\n  systems: [hgx-h200]\n"
                                         "  hosted_api_models: []\n",
-                                    "mine.yaml", default_scenario());
-  const PlanResult r = run_plan(s);
+                                    "mine.yaml", default_scenario(test::shipped()));
+  const PlanResult r = run_plan(test::shipped(), s);
   EXPECT_EQ(r.reference_api.model, "my-frontier");
   EXPECT_DOUBLE_EQ(r.demand.reference_prices.fresh_input_usd_per_mtok, 2.5);  // cache write, as the default asks
   EXPECT_DOUBLE_EQ(r.demand.reference_prices.cached_input_usd_per_mtok, 0.2);
   EXPECT_DOUBLE_EQ(r.demand.reference_prices.output_usd_per_mtok, 10.0);
   EXPECT_NEAR(r.api_annual_usd, 250e6, 1e-6 * 250e6);
   try {
-    run_plan(parse_scenario("demand:\n  price_list: /nonexistent/prices.json\n", "mine.yaml", default_scenario()));
+    run_plan(test::shipped(), parse_scenario("demand:\n  price_list: /nonexistent/prices.json\n", "mine.yaml", default_scenario(test::shipped())));
     FAIL();
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), "demand.price_list");
@@ -320,7 +321,7 @@ TEST(PlanCli, FormatsAndOutputFile) {
 // Replicas are sized so that the decode-speed SLO holds for slo.percentile of requests, not on average: the
 // default plan's own simulation check meets both SLOs for at least 95% of requests at its nominal load target.
 TEST(Plan, DefaultPlanMeetsItsSloForNinetyFivePercentInSimulation) {
-  const PlanResult r = run_plan(default_scenario());
+  const PlanResult r = run_plan(test::shipped(), default_scenario(test::shipped()));
   ASSERT_TRUE(r.sim_check.ran) << r.sim_check.note;
   EXPECT_GE(r.sim_check.slo_attainment, 0.95);
   EXPECT_GE(r.sim_check.tpot_attainment, r.sim_check.slo_attainment);
@@ -329,7 +330,7 @@ TEST(Plan, DefaultPlanMeetsItsSloForNinetyFivePercentInSimulation) {
 
 TEST(Plan, PercentileSloIsSlowerThanTheMeanExceptForALoneRequest) {
   Scenario s = small();
-  const PlanResult r = run_plan(s);
+  const PlanResult r = run_plan(test::shipped(), s);
   const Candidate& c = find(r, "gpt-oss-120b", "hgx-h200");
   ASSERT_TRUE(c.feasible) << c.reason;
   const auto& f = c.replica.frontier;
@@ -340,7 +341,7 @@ TEST(Plan, PercentileSloIsSlowerThanTheMeanExceptForALoneRequest) {
   // The chosen point meets the SLO at the percentile; a stricter percentile can only shrink the replica's load.
   EXPECT_GE(c.replica.best.tok_s_per_user_p90, s.min_output_tok_s_per_user);
   s.slo_percentile = 0.99;
-  const PlanResult strict_plan = run_plan(s);
+  const PlanResult strict_plan = run_plan(test::shipped(), s);
   const Candidate& strict = find(strict_plan, "gpt-oss-120b", "hgx-h200");
   ASSERT_TRUE(strict.feasible);
   EXPECT_LE(strict.replica.best.concurrency, c.replica.best.concurrency);

@@ -1,3 +1,4 @@
+#include "shipped.hpp"
 #include "tokenmath/plan/scenario.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +16,7 @@ namespace {
 void expect_error(const std::string& text, const std::string& key, const std::string& value,
                   const std::string& problem_part) {
   try {
-    parse_scenario(text, "my.yaml", default_scenario());
+    parse_scenario(text, "my.yaml", default_scenario(test::shipped()));
     FAIL() << "no error for: " << text;
   } catch (const InputError& e) {
     EXPECT_EQ(e.file(), "my.yaml");
@@ -27,7 +28,7 @@ void expect_error(const std::string& text, const std::string& key, const std::st
 }  // namespace
 
 TEST(Scenario, DefaultSetsEveryOptionWithASource) {
-  const Scenario& s = default_scenario();
+  const Scenario& s = default_scenario(test::shipped());
   for (const auto& o : scenario_options()) {
     auto it = s.sources.find(o.key);
     ASSERT_NE(it, s.sources.end()) << o.key;
@@ -42,14 +43,14 @@ TEST(Scenario, DefaultSetsEveryOptionWithASource) {
 TEST(Scenario, OverlayKeepsUnsetValuesAndRecordsSource) {
   const Scenario s =
       parse_scenario("demand:\n  engineers: 50\ncost:\n  lifetime_years: {value: 4, source: \"our CFO\"}\n",
-                     "mine.yaml", default_scenario());
+                     "mine.yaml", default_scenario(test::shipped()));
   EXPECT_EQ(s.engineers, 50);
   EXPECT_EQ(s.cost.lifetime_years, 4);
   EXPECT_EQ(s.sources.at("demand.engineers"), "scenario file mine.yaml");
   EXPECT_EQ(s.sources.at("cost.lifetime_years"), "our CFO");
-  EXPECT_EQ(s.budget_usd_per_engineer_year, default_scenario().budget_usd_per_engineer_year);
+  EXPECT_EQ(s.budget_usd_per_engineer_year, default_scenario(test::shipped()).budget_usd_per_engineer_year);
   EXPECT_EQ(s.sources.at("demand.budget_usd_per_engineer_year"),
-            default_scenario().sources.at("demand.budget_usd_per_engineer_year"));
+            default_scenario(test::shipped()).sources.at("demand.budget_usd_per_engineer_year"));
 }
 
 TEST(Scenario, ErrorsNameFileKeyAndValue) {
@@ -69,9 +70,9 @@ TEST(Scenario, ErrorsNameFileKeyAndValue) {
 }
 
 TEST(Scenario, WrittenDefaultReadsBackIdentical) {
-  const Scenario& d = default_scenario();
+  const Scenario& d = default_scenario(test::shipped());
   const std::string yaml = scenario_to_yaml(d);
-  const Scenario back = parse_scenario(yaml, "written.yaml", default_scenario());
+  const Scenario back = parse_scenario(yaml, "written.yaml", default_scenario(test::shipped()));
   for (const auto& o : scenario_options()) {
     EXPECT_EQ(option_value_text(back, o), option_value_text(d, o)) << o.key;
     EXPECT_EQ(back.sources.at(o.key), d.sources.at(o.key)) << o.key;
@@ -83,7 +84,7 @@ TEST(Scenario, WrittenDefaultReadsBackIdentical) {
 TEST(Scenario, CompleteScenarioRequiresEveryOption) {
   const std::string path = tokenmath::testing::write_temp("demand:\n  engineers: {value: 5, source: x}\n", ".yaml");
   try {
-    load_complete_scenario(path);
+    load_complete_scenario(test::shipped(), path);
     FAIL();
   } catch (const InputError& e) {
     EXPECT_EQ(e.file(), path);

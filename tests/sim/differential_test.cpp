@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/throughput.hpp"
@@ -49,7 +50,7 @@ struct Agreement {
 };
 
 Agreement compare(const Case& c) {
-  const auto& cat = catalog::Catalog::shipped();
+  const auto& cat = test::shipped().catalog;
   perf::Deployment d;
   d.model = std::make_shared<const catalog::ModelSpec>(cat.model(c.model));
   d.gpu = cat.gpu(c.gpu);
@@ -61,7 +62,7 @@ Agreement compare(const Case& c) {
   d.kv_precision = catalog::Precision::bf16;
   d.knobs.max_num_seqs = 512;
   if (c.smooth_chunks) d.knobs.chunked_prefill_tokens = (c.concurrency * c.isl + c.osl - 1) / c.osl;
-  auto sm = std::make_shared<const perf::StepModel>(d, perf::shipped_efficiency().for_gpu(d.gpu));
+  auto sm = std::make_shared<const perf::StepModel>(d, test::shipped().efficiency.for_gpu(d.gpu));
   EXPECT_TRUE(sm->feasible()) << sm->memory().reason;
   std::shared_ptr<const Trace> lengths;
   perf::LengthMoments moments = perf::LengthMoments::fixed(c.isl, c.osl);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/report/sim.hpp"
 #include "tokenmath/sim/scenario.hpp"
 
@@ -30,7 +31,7 @@ std::vector<std::string> golden_names() {
 }
 
 nlohmann::json run_scenario(const fs::path& yaml) {
-  const sim::Scenario sc = sim::load_scenario(yaml);
+  const sim::Scenario sc = sim::load_scenario(test::shipped(), yaml);
   auto wl = sim::make_workload(sc.workload, sc.seed);
   sim::SimOptions opt;
   opt.check_invariants = true;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "run_cli.hpp"
+#include "shipped.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/sim/scenario.hpp"
 
@@ -27,7 +28,7 @@ workload:
   requests: 10
 )";
 
-sim::Scenario parse(const std::string& text) { return sim::parse_scenario(text, "s.yaml", fs::path(TOKENMATH_SOURCE_DIR) / "data"); }
+sim::Scenario parse(const std::string& text) { return sim::parse_scenario(test::shipped(), text, "s.yaml", fs::path(TOKENMATH_SOURCE_DIR) / "data"); }
 
 // Replaces the first occurrence of `from` in the base scenario.
 std::string with(const std::string& from, const std::string& to) {
@@ -202,7 +203,7 @@ TEST(Scenario, EveryShippedScenarioLoads) {
       if (e.path().extension() == ".yaml") {
         SCOPED_TRACE(e.path().string());
         sim::Scenario sc;
-        ASSERT_NO_THROW(sc = sim::load_scenario(e.path()));
+        ASSERT_NO_THROW(sc = sim::load_scenario(test::shipped(), e.path()));
         ASSERT_FALSE(sc.config.pools.empty());
         ASSERT_EQ(sc.pools.size(), sc.config.pools.size());
         for (std::size_t i = 0; i < sc.config.pools.size(); ++i) {
@@ -254,7 +255,7 @@ TEST(ScenarioCli, TableCsvAndRequestExport) {
 }
 
 TEST(Scenario, DisaggregatedLoadUsesTheBottleneckPool) {
-  const sim::Scenario sc = sim::load_scenario(fs::path(TOKENMATH_SOURCE_DIR) / "data/scenarios/disaggregated_llama70b_h100_h200.yaml");
+  const sim::Scenario sc = sim::load_scenario(test::shipped(), fs::path(TOKENMATH_SOURCE_DIR) / "data/scenarios/disaggregated_llama70b_h100_h200.yaml");
   ASSERT_EQ(sc.pools.size(), 2u);
   ASSERT_EQ(sc.config.pools[0].config.role, sim::ReplicaRole::prefill);
   ASSERT_EQ(sc.config.pools[1].config.role, sim::ReplicaRole::decode);

@@ -1,5 +1,6 @@
 // The tokenmath facade: the only header frontends include.
 #pragma once
+#include "tokenmath/context.hpp"
 #include "tokenmath/api/catalog.hpp"
 #include "tokenmath/api/perf.hpp"
 #include "tokenmath/api/cost.hpp"

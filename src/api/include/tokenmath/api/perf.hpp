@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "tokenmath/context.hpp"
 #include "tokenmath/report/table.hpp"
 
 namespace tokenmath::api {
@@ -32,16 +33,16 @@ struct PerfRequest {
 // Frontier of one deployment, or the best few deployments (and the frontier of the best) when no parallelism
 // is given; with several comma-separated GPUs, the best deployment on each (one row each, one chart).
 // Throws InputError for unknown names or bad options.
-std::string perf(const PerfRequest& req, report::Format f);
+std::string perf(const Context& ctx, const PerfRequest& req, report::Format f);
 
 // `tokenmath validate FILE.csv`.
-std::string validate(const std::string& csv_path, report::Format f);
+std::string validate(const Context& ctx, const std::string& csv_path, report::Format f);
 // `tokenmath validate-kernels FILE.csv [--gpu G]`: the kernel formula vs kernels timed on a GPU. gpu_name empty:
 // the CSV's device column, resolved in the catalog.
-std::string validate_kernels(const std::string& csv_path, const std::string& gpu_name, report::Format f);
+std::string validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name, report::Format f);
 
 // `tokenmath calibrate [FILE.csv]`: fits the table's fitted factors, prints before/after and the hold-out check;
 // writes the fitted defaults as YAML to `write_path` when given.
-std::string calibrate(const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path);
+std::string calibrate(const Context& ctx, const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path);
 
 }  // namespace tokenmath::api

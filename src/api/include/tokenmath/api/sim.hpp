@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "tokenmath/context.hpp"
 #include "tokenmath/report/table.hpp"
 
 namespace tokenmath::api {
@@ -21,6 +22,6 @@ struct SimulateRequest {
 };
 
 // Loads the scenario, simulates it, renders the summary (table|json|csv) (src/api/sim.cpp).
-std::string simulate(const SimulateRequest& req, report::Format f);
+std::string simulate(const Context& ctx, const SimulateRequest& req, report::Format f);
 
 }  // namespace tokenmath::api

@@ -15,8 +15,6 @@ class Catalog {
  public:
   // Loads everything under `data_dir` (models/, gpus.yaml, systems.yaml). Throws InputError on bad files.
   static Catalog load(const std::filesystem::path& data_dir);
-  // The catalog shipped with tokenmath (data_dir()). Loaded once, then shared (immutable).
-  static const Catalog& shipped();
 
   const std::vector<ModelSpec>& models() const { return models_; }
   const std::vector<GpuSpec>& gpus() const { return gpus_; }

@@ -32,9 +32,8 @@ struct ApiPrice {
 // Errors (file missing, invalid JSON, a price that is not a number or is negative) name the file, the JSON
 // pointer (e.g. /gpt-5/input_cost_per_token) and the value.
 std::vector<ApiPrice> load_litellm_prices(const std::filesystem::path& path);
-// data_dir()/prices/litellm_subset_2026-07-24.json, loaded once.
-const std::vector<ApiPrice>& shipped_api_prices();
-std::filesystem::path shipped_api_prices_path();
+// The shipped price list under a data directory: DIR/prices/litellm_subset_2026-07-24.json.
+std::filesystem::path api_prices_path(const std::filesystem::path& data_dir);
 
 // Exact model key first, then case-insensitive match of the key or of its last path segment
 // ("gpt-oss-120b" finds "together_ai/openai/gpt-oss-120b" only if no exact key matches; the first such entry

@@ -46,8 +46,6 @@ const std::vector<AssumptionKey>& assumption_keys();
 // Reads data/costs.yaml (`assumptions:` mapping key -> {value, source, date}). Every key of
 // assumption_keys() must be present with a source; errors name file, key path and value.
 CostAssumptions load_cost_assumptions(const std::filesystem::path& path);
-// data_dir()/costs.yaml, loaded once.
-const CostAssumptions& shipped_cost_assumptions();
 
 // Sets one assumption by key after range-checking it; `origin` and `field` name where the value came from
 // for the error message and the provenance (e.g. origin "<command line>", field "--pue-air").

@@ -28,8 +28,6 @@ struct RentalPrice {
 // Reads data/rental_prices.yaml. GPU ids are checked against `gpu_ids` when it is not empty.
 std::vector<RentalPrice> load_rental_prices(const std::filesystem::path& path,
                                             const std::vector<std::string>& gpu_ids = {});
-// data_dir()/rental_prices.yaml, loaded once (ids checked against the shipped catalog).
-const std::vector<RentalPrice>& shipped_rental_prices();
 
 // Prices for one GPU id, in file order (empty when none is published).
 std::vector<RentalPrice> rental_prices_for(const std::vector<RentalPrice>& all, std::string_view gpu_id);

@@ -98,7 +98,5 @@ struct EfficiencyTable {
 
 // Throws InputError(file, key, value, problem) on malformed entries.
 EfficiencyTable load_efficiency(const std::filesystem::path& path);
-// data_dir()/perf/efficiency.yaml, loaded once.
-const EfficiencyTable& shipped_efficiency();
 
 }  // namespace tokenmath::perf

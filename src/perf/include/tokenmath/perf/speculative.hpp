@@ -43,6 +43,5 @@ struct SpecTable {
 
 // Throws InputError(file, field, value, problem) on malformed entries.
 SpecTable load_speculative(const std::filesystem::path& path);
-const SpecTable& shipped_speculative();  // data_dir()/perf/speculative.yaml, loaded once
 
 }  // namespace tokenmath::perf

@@ -125,7 +125,6 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff);
 // microbatches); step() returns the time until every sequence in it has advanced once.
 class StepModel {
  public:
-  explicit StepModel(const Deployment& d);  // efficiency factors from shipped_efficiency()
   StepModel(const Deployment& d, const Efficiency& eff);
 
   StepTime step(const BatchSummary& b) const;

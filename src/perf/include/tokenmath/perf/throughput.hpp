@@ -85,6 +85,7 @@ struct Frontier {
   std::int64_t max_concurrency = 0;   // KV capacity / max_num_seqs bound for ISL+OSL
   std::vector<OperatingPoint> points; // concurrency 1, 2, 4, ... up to max_concurrency
   OperatingPoint best;                // the max-throughput point
+  MemoryPlan memory;                  // per-GPU memory of the replica (the decode replica of an xPyD group)
 };
 
 // Sweeps concurrency in powers of two up to the memory/engine bound (and includes the bound itself).

@@ -11,6 +11,7 @@
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/step.hpp"
+#include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
 namespace tokenmath::perf {
@@ -44,13 +45,12 @@ struct EngineProfile {
   std::string source;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
-const std::vector<EngineProfile>& shipped_engine_profiles();
 // The engine profile name a request means on `gpu`: "auto" is the profile whose default_for lists the GPU's
 // vendor (TensorRT-LLM on NVIDIA, ROCm vLLM on AMD; "" when none does), "none" is "", any other name itself.
 std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,
-                           const std::vector<EngineProfile>& profiles = shipped_engine_profiles());
+                           const std::vector<EngineProfile>& profiles);
 // Accepted values of an engine option: the profile names, "auto" and "none".
-std::vector<std::string> engine_choices(const std::vector<EngineProfile>& profiles = shipped_engine_profiles());
+std::vector<std::string> engine_choices(const std::vector<EngineProfile>& profiles);
 
 // A row resolved into a deployment and workload, ready to predict under any efficiency table.
 struct PreparedRow {
@@ -88,7 +88,10 @@ struct RowPrediction {
   std::string reason;            // when !ok (e.g. infeasible on this GPU)
 };
 
-std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, const catalog::Catalog& cat);
+// Resolves each row against the catalog, the engine profiles (batch caps, token budget, KV fraction) and the
+// speculative-draft table (acceptance defaults for rows that state a draft length only).
+std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, const catalog::Catalog& cat,
+                                      const std::vector<EngineProfile>& engines, const SpecTable& drafts);
 RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff);
 
 struct ErrorStats {

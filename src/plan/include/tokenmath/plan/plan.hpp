@@ -79,10 +79,15 @@ struct PlanResult {
   double base_cost_usd = 0;           // the plan's annual cost: the chosen candidate's best hybrid point
   std::vector<TornadoBar> tornado;    // largest swing of the plan's cost first
   SimCheck sim_check;                 // simulator run of the chosen replica at slo.peak_load_target
+  // The data the plan was priced with, for the report's assumption table: the candidate systems (price and
+  // power, with sources) and the rental prices published for their GPUs.
+  std::vector<catalog::SystemSpec> systems;
+  std::vector<cost::RentalPrice> rentals;
   const Candidate* best() const { return chosen >= 0 ? &candidates[static_cast<std::size_t>(chosen)] : nullptr; }
 };
 
-// Runs the whole plan. Throws InputError for unknown models, systems, price-list keys or precisions.
-PlanResult run_plan(const Scenario& s);
+// Runs the whole plan over the context's data. Throws InputError for unknown models, systems, price-list keys
+// or precisions.
+PlanResult run_plan(const Context& ctx, const Scenario& s);
 
 }  // namespace tokenmath::plan

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "tokenmath/context.hpp"
 #include "tokenmath/cost/assumptions.hpp"
 
 namespace tokenmath::plan {
@@ -83,6 +84,7 @@ struct Scenario {
   // "scenario file <path>" for values a user file set).
   std::map<std::string, std::string> sources;
   std::string file;  // the scenario file read last ("" = built-in default)
+  std::string defaults_file;  // the complete scenario the defaults came from (named in errors when file is "")
 };
 
 // An option of the `cost:` group: a key of cost::assumption_keys(), stored in Scenario::cost.
@@ -117,11 +119,12 @@ Scenario load_scenario(const std::filesystem::path& path, const Scenario& base);
 // Same from YAML text (`file` names it in errors).
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const Scenario& base);
 
-// The shipped default: data_dir()/plan/default.yaml, which must set every option with a source, except the
-// `cost:` group, whose defaults and sources are the cost module's (data/costs.yaml).
-const Scenario& default_scenario();
-// Reads a complete scenario (every option but cost.* required, each with a source), e.g. the shipped default.
-Scenario load_complete_scenario(const std::filesystem::path& path);
+// The default plan of a context: DATA/plan/default.yaml, which must set every option with a source, except the
+// `cost:` group, whose defaults and sources are the context's cost assumptions (DATA/costs.yaml).
+Scenario default_scenario(const Context& ctx);
+// Reads a complete scenario (every option but cost.* required, each with a source), e.g. the shipped default;
+// cost.* start from the context's assumptions.
+Scenario load_complete_scenario(const Context& ctx, const std::filesystem::path& path);
 
 // Checks relations between options (e.g. sensitivity ranges are [low, high]); throws InputError.
 void validate_scenario(const Scenario& s);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenmath/context.hpp"
 #include "tokenmath/sim/simulator.hpp"
 #include "tokenmath/sim/workload.hpp"
 
@@ -48,10 +49,11 @@ struct Scenario {
 double simulated_saturation(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
                             std::int64_t requests = 4000);
 
-// Reads and validates a scenario file. Relative paths inside it (traces) resolve against the file's folder,
-// then against the data directory.
-Scenario load_scenario(const std::filesystem::path& path);
+// Reads and validates a scenario file against the context's catalog, engine profiles, drafts and efficiency
+// factors. Relative paths inside it (traces) resolve against the file's folder, then the context's data directory.
+Scenario load_scenario(const Context& ctx, const std::filesystem::path& path);
 // Same, from text; `file` names it in errors, `base_dir` resolves relative paths.
-Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const std::filesystem::path& base_dir);
+Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const std::string& file,
+                        const std::filesystem::path& base_dir);
 
 }  // namespace tokenmath::sim
