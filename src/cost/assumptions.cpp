@@ -13,35 +13,38 @@ namespace tokenmath::cost {
 
 namespace {
 
-// Each key: its member, and the accepted range [min, max] with whether min itself is allowed.
+// Each key: its schema declaration (unit, accepted range [min, max] or (min, max], help) and its member.
 struct KeySpec {
-  AssumptionKey key;
+  schema::Field key;
   double CostAssumptions::*member;
-  double min;
-  bool min_inclusive;
-  double max;
 };
+
+KeySpec spec(std::string key, std::string unit, std::string help, double CostAssumptions::*member, double min,
+             bool min_inclusive, double max) {
+  schema::Field f;
+  f.key = std::move(key);
+  f.type = "number";
+  f.unit = std::move(unit);
+  f.help = std::move(help);
+  f.min = min;
+  f.min_exclusive = !min_inclusive;
+  f.max = max;
+  return {std::move(f), member};
+}
 
 const std::vector<KeySpec>& key_specs() {
   static const std::vector<KeySpec> specs = {
-      {{"power_usd_per_kwh", "$/kWh", "electricity price"}, &CostAssumptions::power_usd_per_kwh, 0, true, 10},
-      {{"pue_air", "ratio", "facility power / IT power, air-cooled systems"}, &CostAssumptions::pue_air, 1, true, 5},
-      {{"pue_liquid", "ratio", "facility power / IT power, liquid-cooled systems"}, &CostAssumptions::pue_liquid, 1,
-       true, 5},
-      {{"colo_usd_per_kw_month", "$/kW-month", "facility or colocation charge per kW of IT load"},
-       &CostAssumptions::colo_usd_per_kw_month, 0, true, 10000},
-      {{"lifetime_years", "years", "economic life of the hardware"}, &CostAssumptions::lifetime_years, 0, false, 30},
-      {{"cost_of_capital", "fraction/yr", "annual cost of capital r in the annuity (0.10 = 10%)"},
-       &CostAssumptions::cost_of_capital, 0, true, 1},
-      {{"residual_fraction", "fraction", "resale value at end of life, share of capex"},
-       &CostAssumptions::residual_fraction, 0, true, 1},
-      {{"ops_fraction_per_year", "fraction/yr", "operations, support and spares, share of capex per year"},
-       &CostAssumptions::ops_fraction_per_year, 0, true, 1},
-      {{"network_share", "fraction", "scale-out fabric, share of system price"}, &CostAssumptions::network_share, 0,
-       true, 2},
-      {{"installation_share", "fraction", "installation and integration, share of system price"},
-       &CostAssumptions::installation_share, 0, true, 2},
-      {{"utilization", "fraction", "busy share of paid GPU-hours"}, &CostAssumptions::utilization, 0, false, 1},
+      spec("power_usd_per_kwh", "$/kWh", "electricity price", &CostAssumptions::power_usd_per_kwh, 0, true, 10),
+      spec("pue_air", "ratio", "facility power / IT power, air-cooled systems", &CostAssumptions::pue_air, 1, true, 5),
+      spec("pue_liquid", "ratio", "facility power / IT power, liquid-cooled systems", &CostAssumptions::pue_liquid, 1, true, 5),
+      spec("colo_usd_per_kw_month", "$/kW-month", "facility or colocation charge per kW of IT load", &CostAssumptions::colo_usd_per_kw_month, 0, true, 10000),
+      spec("lifetime_years", "years", "economic life of the hardware", &CostAssumptions::lifetime_years, 0, false, 30),
+      spec("cost_of_capital", "fraction/yr", "annual cost of capital r in the annuity (0.10 = 10%)", &CostAssumptions::cost_of_capital, 0, true, 1),
+      spec("residual_fraction", "fraction", "resale value at end of life, share of capex", &CostAssumptions::residual_fraction, 0, true, 1),
+      spec("ops_fraction_per_year", "fraction/yr", "operations, support and spares, share of capex per year", &CostAssumptions::ops_fraction_per_year, 0, true, 1),
+      spec("network_share", "fraction", "scale-out fabric, share of system price", &CostAssumptions::network_share, 0, true, 2),
+      spec("installation_share", "fraction", "installation and integration, share of system price", &CostAssumptions::installation_share, 0, true, 2),
+      spec("utilization", "fraction", "busy share of paid GPU-hours", &CostAssumptions::utilization, 0, false, 1),
   };
   return specs;
 }
@@ -62,14 +65,28 @@ std::string number_text(double v) { return fmt::format("{}", v); }
 
 // Checks `value` against the key's range; throws InputError naming origin/field/value.
 void check_range(const KeySpec& s, double value, std::string_view origin, std::string_view field) {
-  const bool low_ok = s.min_inclusive ? value >= s.min : value > s.min;
-  if (!std::isfinite(value) || !low_ok || value > s.max)
+  if (!s.key.accepts(value))
     throw InputError(std::string(origin), std::string(field), number_text(value),
-                     fmt::format("{} must be {} {} and <= {} ({})", s.key.key, s.min_inclusive ? ">=" : ">",
-                                 number_text(s.min), number_text(s.max), s.key.unit));
+                     fmt::format("{} must be {} {} and <= {} ({})", s.key.key, s.key.min_exclusive ? ">" : ">=",
+                                 number_text(s.key.min), number_text(s.key.max), s.key.unit));
 }
 
 }  // namespace
+
+schema::Schema cost_schema(const CostAssumptions& defaults) {
+  schema::Schema out;
+  out.name = "cost";
+  out.file = "data/costs.yaml (assumptions: KEY: {value, source, date}); also `cost.*` in a plan scenario and "
+             "`tokenmath cost --KEY VALUE`";
+  out.doc = "TCO assumptions per GPU-hour. Every value needs a source and a date in the file. Defaults below are "
+            "data/costs.yaml's. Money in USD, energy in kWh, time in years.";
+  for (const auto& s : key_specs()) {
+    schema::Field f = s.key;
+    f.default_value = number_text(defaults.*(s.member));
+    out.fields.push_back(std::move(f));
+  }
+  return out;
+}
 
 const std::vector<AssumptionKey>& assumption_keys() {
   static const std::vector<AssumptionKey> keys = [] {

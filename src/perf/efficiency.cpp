@@ -1,5 +1,7 @@
 #include "tokenmath/perf/efficiency.hpp"
 
+#include <fmt/format.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,52 +14,68 @@
 namespace tokenmath::perf {
 
 namespace {
-// YAML key -> member. Keys carry their unit; runtime reserve and scale-out bandwidth are stored in bytes.
+// YAML key -> member, with its schema declaration (unit, range, help). Keys carry their unit; runtime reserve and
+// scale-out bandwidth are stored in bytes.
 struct KeyDef {
-  const char* key;
+  schema::Field field;
   double Efficiency::*member;
   double scale;  // value in the file * scale = member
-};
-const KeyDef kKeys[] = {
-    {"compute_bf16", &Efficiency::compute_bf16, 1},
-    {"compute_fp8", &Efficiency::compute_fp8, 1},
-    {"compute_fp4", &Efficiency::compute_fp4, 1},
-    {"compute_moe", &Efficiency::compute_moe, 1},
-    {"compute_moe_lowp", &Efficiency::compute_moe_lowp, 1},
-    {"attention_compute", &Efficiency::attention_compute, 1},
-    {"attention_half_tokens", &Efficiency::attention_half_tokens, 1},
-    {"memory_bw", &Efficiency::memory_bw, 1},
-    {"moe_memory_bw", &Efficiency::moe_memory_bw, 1},
-    {"roof_p", &Efficiency::roof_p, 1},
-    {"kernel_fixed_us", &Efficiency::kernel_fixed_s, 1e-6},
-    {"attention_memory_bw", &Efficiency::attention_memory_bw, 1},
-    {"gqa_kv_reread", &Efficiency::gqa_kv_reread, 1},
-    {"ep_imbalance", &Efficiency::ep_imbalance, 1},
-    {"moe_tile_tokens", &Efficiency::moe_tile_tokens, 1},
-    {"moe_serving_tile_small", &Efficiency::moe_serving_tile_small, 1},
-    {"moe_serving_pad_rows", &Efficiency::moe_serving_pad_rows, 1},
-    {"comm_bw", &Efficiency::comm_bw, 1},
-    {"collective_latency_us", &Efficiency::collective_latency_s, 1e-6},
-    {"step_overhead_ms", &Efficiency::step_overhead_s, 1e-3},
-    {"seq_overhead_us", &Efficiency::seq_overhead_s, 1e-6},
-    {"host_overlap", &Efficiency::host_overlap, 1},
-    {"spec_host_overlap", &Efficiency::spec_host_overlap, 1},
-    {"dp_prefill_balance", &Efficiency::dp_prefill_balance, 1},
-    {"kv_reserve_output", &Efficiency::kv_reserve_output, 1},
-    {"runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9},
-    {"scaleout_gb_s_per_gpu", &Efficiency::scaleout_bytes_per_s, 1e9},
-    {"hbm_bytes_per_gb", &Efficiency::hbm_bytes_per_gb, 1},
+  const char* key() const { return field.key.c_str(); }
 };
 
+KeyDef def(const char* key, double Efficiency::*member, double scale, const char* unit, const char* help) {
+  schema::Field f;
+  f.key = key;
+  f.type = "number";
+  f.unit = unit;
+  f.min = std::string_view(key) == "roof_p" ? 1 : 0;
+  f.help = help;
+  return {std::move(f), member, scale};
+}
+
+const std::vector<KeyDef>& key_defs() {
+  static const std::vector<KeyDef> defs = {
+      def("compute_bf16", &Efficiency::compute_bf16, 1, "fraction", "share of the dense BF16 peak reached by GEMMs once compute-bound"),
+      def("compute_fp8", &Efficiency::compute_fp8, 1, "fraction", "share of the dense FP8 peak reached by FP8 GEMMs"),
+      def("compute_fp4", &Efficiency::compute_fp4, 1, "fraction", "share of the dense FP4 peak reached by NVFP4/MXFP4 GEMMs"),
+      def("compute_moe", &Efficiency::compute_moe, 1, "factor", "grouped expert GEMMs' rate relative to dense BF16 GEMMs"),
+      def("compute_moe_lowp", &Efficiency::compute_moe_lowp, 1, "factor", "grouped expert GEMMs' rate relative to dense FP8/FP4 GEMMs"),
+      def("attention_compute", &Efficiency::attention_compute, 1, "fraction", "share of the BF16 peak reached by attention kernels (long prompts)"),
+      def("attention_half_tokens", &Efficiency::attention_half_tokens, 1, "tokens", "prompt length at which prefill attention reaches half of attention_compute"),
+      def("memory_bw", &Efficiency::memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming dense weights"),
+      def("moe_memory_bw", &Efficiency::moe_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming expert weights in grouped GEMMs"),
+      def("roof_p", &Efficiency::roof_p, 1, "exponent", "p of the p-norm joining compute and memory time in one kernel (1 = no overlap)"),
+      def("kernel_fixed_us", &Efficiency::kernel_fixed_s, 1e-6, "us", "fixed time per kernel (launch gap, ramp-up, tail)"),
+      def("attention_memory_bw", &Efficiency::attention_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming the KV cache in decode attention"),
+      def("gqa_kv_reread", &Efficiency::gqa_kv_reread, 1, "fraction", "share of per-query-head K/V re-reads on GQA layers (0 = read once per group)"),
+      def("ep_imbalance", &Efficiency::ep_imbalance, 1, "ratio", "busiest expert-parallel rank's token load / mean"),
+      def("moe_tile_tokens", &Efficiency::moe_tile_tokens, 1, "tokens", "extra rows each touched expert costs in torch._grouped_mm (validate-kernels only)"),
+      def("moe_serving_tile_small", &Efficiency::moe_serving_tile_small, 1, "tokens", "M tile serving MoE kernels pad each touched expert to while tokens <= experts"),
+      def("moe_serving_pad_rows", &Efficiency::moe_serving_pad_rows, 1, "tokens", "padded rows per touched expert beyond that"),
+      def("comm_bw", &Efficiency::comm_bw, 1, "fraction", "share of link bandwidth reached by all-reduce / all-to-all"),
+      def("collective_latency_us", &Efficiency::collective_latency_s, 1e-6, "us", "fixed cost per collective"),
+      def("step_overhead_ms", &Efficiency::step_overhead_s, 1e-3, "ms", "host time per engine iteration"),
+      def("seq_overhead_us", &Efficiency::seq_overhead_s, 1e-6, "us", "host time per running sequence per iteration"),
+      def("host_overlap", &Efficiency::host_overlap, 1, "fraction", "share of host time hidden under the previous GPU step (1 = overlap scheduler)"),
+      def("spec_host_overlap", &Efficiency::spec_host_overlap, 1, "fraction", "the same with speculative decoding on"),
+      def("dp_prefill_balance", &Efficiency::dp_prefill_balance, 1, "0|1", "1 = attention-DP ranks prefill together (TensorRT-LLM enable_balance)"),
+      def("kv_reserve_output", &Efficiency::kv_reserve_output, 1, "0|1", "1 = admission reserves each request's whole output in the KV pool"),
+      def("runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9, "GB (1e9 B)", "per-GPU memory the runtime keeps (context, workspaces, graphs)"),
+      def("scaleout_gb_s_per_gpu", &Efficiency::scaleout_bytes_per_s, 1e9, "GB/s (1e9 B/s)", "scale-out bandwidth per GPU per direction"),
+      def("hbm_bytes_per_gb", &Efficiency::hbm_bytes_per_gb, 1, "bytes", "bytes per GB of HBM capacity as the catalog prints it"),
+  };
+  return defs;
+}
+
 const KeyDef* find_key(const std::string& key) {
-  for (const auto& k : kKeys)
-    if (key == k.key) return &k;
+  for (const auto& k : key_defs())
+    if (key == k.field.key) return &k;
   return nullptr;
 }
 
 std::vector<std::string> key_names() {
   std::vector<std::string> out;
-  for (const auto& k : kKeys) out.emplace_back(k.key);
+  for (const auto& k : key_defs()) out.emplace_back(k.field.key);
   return out;
 }
 
@@ -116,6 +134,21 @@ void Efficiency::set(const std::string& key, double value) {
   const KeyDef* k = find_key(key);
   if (!k) throw InputError("<efficiency>", key, key, unknown_key_hint(key));
   this->*(k->member) = value * k->scale;
+}
+
+schema::Schema efficiency_schema(const EfficiencyTable& table) {
+  schema::Schema out;
+  out.name = "efficiency";
+  out.file = table.source_path.empty() ? "data/perf/efficiency.yaml" : table.source_path;
+  out.doc = "Factors of the step model: `defaults`, then accelerator `classes` and `engines` override some keys "
+            "(each a number or {value, how_obtained}). Defaults below are the file's `defaults`; how each was "
+            "obtained (measured, sourced or fitted) is written beside it in the file.";
+  for (const auto& k : key_defs()) {
+    schema::Field f = k.field;
+    f.default_value = fmt::format("{}", table.defaults.get(f.key));
+    out.fields.push_back(std::move(f));
+  }
+  return out;
 }
 
 const std::vector<std::string>& Efficiency::keys() {

@@ -177,12 +177,13 @@ std::vector<OptionSpec> make_options() {
     if (k.key == "utilization") continue;
     OptionSpec o;
     o.key = "cost." + k.key;
-    o.unit = k.unit;
+    o.unit = k.unit;  // the range is checked by the cost module (set_assumption)
     o.help = k.help + " (cost assumption; default and source from data/costs.yaml)";
     o.field = CostKey{k.key};
     cost_options.push_back(std::move(o));
   }
   out.insert(at, cost_options.begin(), cost_options.end());
+  for (auto& o : out) o.type = o.type_name();
   return out;
 }
 
@@ -363,6 +364,24 @@ std::string OptionSpec::type_name() const {
 const std::vector<OptionSpec>& scenario_options() {
   static const std::vector<OptionSpec> options = make_options();
   return options;
+}
+
+schema::Schema plan_schema(const Scenario& defaults) {
+  schema::Schema s;
+  s.name = "plan";
+  s.file = "a plan scenario (tokenmath plan SCENARIO.yaml; the default: data/plan/default.yaml)";
+  s.doc = "Every option may be a plain value or {value: ..., source: \"...\"}; options not given keep the "
+          "default's value. Defaults below are the shipped default plan's (cost.* from data/costs.yaml). "
+          "Units: USD, tokens, seconds, fractions in [0, 1] unless stated.";
+  for (const auto& o : scenario_options()) {
+    schema::Field f = o;
+    f.default_value = option_value_text(defaults, o);
+    if (std::holds_alternative<CostKey>(o.field))
+      for (const auto& k : cost::assumption_keys())
+        if ("cost." + k.key == o.key) f.min = k.min, f.max = k.max, f.min_exclusive = k.min_exclusive;
+    s.fields.push_back(std::move(f));
+  }
+  return s;
 }
 
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const Scenario& base) {

@@ -264,11 +264,7 @@ ArrivalSpec read_arrival(const Y& y, const Dirs& base) {
 }
 
 const std::vector<std::string>& deployment_keys() {
-  static const std::vector<std::string> k{
-      "gpu", "tp", "pp", "ep", "attention_dp", "precision", "activation_precision", "kv_dtype",
-      "max_batched_tokens", "max_num_seqs", "chunked_prefill_tokens", "kv_mem_fraction", "block_tokens",
-      "prefix_caching", "scheduler", "eviction", "host_cache_gb", "host_link_gb_s", "step_time", "kv_capacity_tokens",
-      "engine", "speculative", "admission", "preemption"};
+  static const std::vector<std::string> k = scenario_schema().children("deployment");
   return k;
 }
 
@@ -481,7 +477,7 @@ Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const 
     throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax error: " + e.msg);
   }
   const Y root(root_node, &sc.file, "");
-  root.allow({"name", "seed", "model", "deployment", "cluster", "workload", "slo", "horizon_s", "context_overflow"});
+  root.allow(scenario_schema().children(""));
   sc.name = root.str("name", std::filesystem::path(file).stem().string());
   sc.seed = static_cast<std::uint64_t>(root.integer("seed", 0, 0));
   if (!root.has("model")) root.fail_key("model", "missing required key (catalog id, alias or config.json path)");
@@ -493,15 +489,15 @@ Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const 
   // cluster
   const Y cl = root.at("cluster");
   std::vector<BuiltPool> pools;
-  if (root.has("cluster")) cl.allow({"replicas", "router", "affinity_slack_tokens", "disaggregation"});
+  if (root.has("cluster")) cl.allow(scenario_schema().children("cluster"));
   if (root.has("cluster") && cl.has("disaggregation")) {
     const Y dg = cl.at("disaggregation");
-    dg.allow({"prefill", "decode", "kv_link_gb_s"});
+    dg.allow(scenario_schema().children("cluster.disaggregation"));
     if (cl.has("replicas")) cl.fail_key("replicas", "with disaggregation, give replicas per pool (prefill/decode)");
     for (const char* role : {"prefill", "decode"}) {
       const Y p = dg.at(role);
       if (!dg.has(role)) dg.fail_key(role, "missing pool (replicas, optional deployment overrides and router)");
-      p.allow({"replicas", "deployment", "router", "affinity_slack_tokens"});
+      p.allow(scenario_schema().children("cluster.disaggregation.prefill"));
       auto keys = base_keys;
       if (p.has("deployment")) collect_deployment(p.at("deployment"), keys);
       BuiltPool bp = build_pool(ctx, sc.file, model, keys, p.has("deployment") ? p.at("deployment") : root.at("deployment"), role);
@@ -691,7 +687,7 @@ Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const 
   // SLOs
   if (root.has("slo")) {
     const Y s = root.at("slo");
-    s.allow({"ttft_s", "tpot_s"});
+    s.allow(scenario_schema().children("slo"));
     sc.config.slo.ttft_s = s.num_in("ttft_s", 0, 0);
     sc.config.slo.tpot_s = s.num_in("tpot_s", 0, 0);
   }
@@ -781,6 +777,97 @@ double simulated_saturation(const SimConfig& config, const WorkloadSpec& workloa
   for (const std::int64_t clients : levels)
     best = std::max(best, closed_loop_rate(config, workload, seed, requests, clients));
   return best;
+}
+
+const schema::Schema& scenario_schema() {
+  static const schema::Schema s = [] {
+    schema::Schema out;
+    out.name = "simulate";
+    out.file = "a simulation scenario (tokenmath simulate SCENARIO.yaml; examples in data/scenarios/)";
+    out.doc = "Times in seconds, sizes in tokens, bandwidths in GB/s (1e9 B/s) unless stated. Deployment keys may be "
+              "overridden per pool under cluster.disaggregation.prefill/decode.deployment. Engine knobs default to "
+              "the engine profile's (data/perf/engines.yaml), else vLLM's (256 sequences, 8,192-token budget, 0.9).";
+    auto f = [&out](std::string key, std::string type, std::string unit, std::string def, std::string help,
+                    std::vector<std::string> choices = {}, double min = -std::numeric_limits<double>::infinity(),
+                    double max = std::numeric_limits<double>::infinity()) {
+      schema::Field x;
+      x.key = std::move(key);
+      x.type = std::move(type);
+      x.unit = std::move(unit);
+      x.default_value = std::move(def);
+      x.help = std::move(help);
+      x.choices = std::move(choices);
+      x.min = min;
+      x.max = max;
+      out.fields.push_back(std::move(x));
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    f("name", "text", "", "the file name", "label printed on the report");
+    f("seed", "integer", "", "0", "seed of every random stream (arrivals, lengths, routing ties)", {}, 0, inf);
+    f("model", "text", "", "", "catalog id, alias or published name, or a path to a config.json (required)");
+    f("deployment.gpu", "text", "", "", "accelerator id or alias (required)");
+    f("deployment.tp", "integer", "", "1", "tensor-parallel GPUs per replica", {}, 1, inf);
+    f("deployment.pp", "integer", "", "1", "pipeline stages per replica", {}, 1, inf);
+    f("deployment.ep", "integer", "", "1", "expert-parallel ranks (divides tp)", {}, 1, inf);
+    f("deployment.attention_dp", "boolean", "", "false", "attention data-parallel across the tp ranks (DEP)");
+    f("deployment.precision", "text", "", "the model's native", "weight format (bf16, fp8, nvfp4, mxfp4, int4, ...)");
+    f("deployment.activation_precision", "text", "", "from the weights", "activation format of the GEMMs");
+    f("deployment.kv_dtype", "text", "", "fp8 where the GPU has it, else bf16", "KV-cache element type");
+    f("deployment.max_batched_tokens", "integer", "tokens", "engine profile's, else 8192", "token budget per step", {}, 1, inf);
+    f("deployment.max_num_seqs", "integer", "sequences", "engine profile's, else 256", "cap on running sequences", {}, 1, inf);
+    f("deployment.chunked_prefill_tokens", "integer", "tokens", "max_batched_tokens", "largest prefill chunk of one sequence per step", {}, 1, inf);
+    f("deployment.kv_mem_fraction", "number", "fraction", "engine profile's, else 0.9", "share of free GPU memory given to the KV pool", {}, 0, 1);
+    f("deployment.block_tokens", "integer", "tokens", "16", "tokens per paged-KV block", {}, 1, inf);
+    f("deployment.prefix_caching", "boolean", "", "true", "reuse cached prompt prefixes (block hashes)");
+    f("deployment.scheduler", "text", "", "decode-first", "batch order each step", {"decode-first", "prefill-first"});
+    f("deployment.eviction", "text", "", "lru", "prefix-cache eviction", {"lru", "fifo"});
+    f("deployment.host_cache_gb", "number", "GB", "0", "host-memory KV tier per replica (0 = none)", {}, 0, inf);
+    f("deployment.host_link_gb_s", "number", "GB/s", "", "host-to-GPU bandwidth; required with host_cache_gb", {}, 0, inf);
+    f("deployment.step_time", "mapping", "s", "the perf step model", "linear step time instead: base_s, per_token_s, per_ctx_token_s, per_attn_pair_s");
+    f("deployment.kv_capacity_tokens", "integer", "tokens", "from memory", "KV pool size override per replica", {}, 1, inf);
+    f("deployment.engine", "text", "", "none", "engine profile (data/perf/engines.yaml), auto (the GPU vendor's) or none");
+    f("deployment.speculative", "mapping", "", "off", "{method: mtp|eagle3|ngram, draft_tokens: K, acceptance_length: A}");
+    f("deployment.admission", "text", "", "engine profile's, else per-chunk", "KV admission policy, or {policy, watermark}",
+      {"per-chunk", "reserve-full-prompt", "conservative", "guaranteed-no-evict"});
+    f("deployment.preemption", "text", "", "recompute", "what a preempted sequence loses", {"recompute", "swap"});
+    f("cluster.replicas", "integer", "", "1", "replicas of the deployment (colocated pool)", {}, 1, inf);
+    f("cluster.router", "text", "", "round-robin", "request routing", {"round-robin", "least-outstanding-tokens", "prefix-affinity"});
+    f("cluster.affinity_slack_tokens", "number", "tokens", "1e6", "prefix-affinity: outstanding-token slack before spilling", {}, 0, inf);
+    f("cluster.disaggregation.prefill", "mapping", "", "", "prefill pool: replicas, deployment overrides, router");
+    f("cluster.disaggregation.decode", "mapping", "", "", "decode pool: replicas, deployment overrides, router");
+    f("cluster.disaggregation.kv_link_gb_s", "number", "GB/s", "0 (free)", "prefill-to-decode KV transfer bandwidth", {}, 0, inf);
+    // A pool's keys, declared once for prefill (decode takes the same).
+    f("cluster.disaggregation.prefill.replicas", "integer", "", "1", "replicas of this pool (decode: the same keys)", {}, 1, inf);
+    f("cluster.disaggregation.prefill.deployment", "mapping", "", "the scenario's", "deployment keys overridden for this pool");
+    f("cluster.disaggregation.prefill.router", "text", "", "least-outstanding-tokens", "routing inside the pool");
+    f("cluster.disaggregation.prefill.affinity_slack_tokens", "number", "tokens", "cluster's", "as cluster.affinity_slack_tokens", {}, 0, inf);
+    f("workload.kind", "text", "", "synthetic", "request source", {"synthetic", "trace", "agentic"});
+    f("workload.requests", "integer", "", "0 (no limit)", "stop after this many requests", {}, 0, inf);
+    f("workload.duration_s", "number", "s", "0 (no limit)", "stop arrivals after this time", {}, 0, inf);
+    f("workload.arrival", "mapping", "", "", "synthetic: {kind: poisson|gamma|constant|profile|closed, rate_per_s or load, ...}");
+    f("workload.input_tokens", "mapping", "tokens", "", "synthetic: prompt length distribution {kind: fixed|uniform|normal|lognormal|exponential|empirical|trace, ...}");
+    f("workload.output_tokens", "mapping", "tokens", "", "synthetic: output length distribution (as input_tokens)");
+    f("workload.lengths", "mapping", "", "", "synthetic: joint lengths from a trace {kind: trace, file, format}");
+    f("workload.shared_prefix", "mapping", "tokens", "none", "synthetic: {tokens, groups} shared system prompt");
+    f("workload.file", "text", "", "", "trace: file (resolved against the scenario folder, then the data directory)");
+    f("workload.format", "text", "", "", "trace: azure, mooncake, splitwise or vidur");
+    f("workload.speedup", "number", "", "1", "trace: time compression factor", {}, 0, inf);
+    f("workload.time_origin", "text", "", "trace", "trace: keep the trace's clock or shift to the first request", {"trace", "first-request"});
+    f("workload.sessions", "mapping", "", "", "agentic: arrival process of sessions");
+    f("workload.max_sessions", "integer", "", "0 (no limit)", "agentic: sessions to run", {}, 0, inf);
+    f("workload.shared_prefix_tokens", "integer", "tokens", "0", "agentic: prefix every session shares", {}, 0, inf);
+    f("workload.initial_context_tokens", "mapping", "tokens", "", "agentic: first turn's context distribution");
+    f("workload.turns", "mapping", "", "", "agentic: turns per session distribution");
+    f("workload.new_tokens", "mapping", "tokens", "", "agentic: new tokens per turn distribution");
+    f("workload.think_time_s", "mapping", "s", "0", "agentic / closed loop: pause between turns distribution");
+    f("workload.max_context_tokens", "integer", "tokens", "1000000", "agentic: context cap per session", {}, 2, inf);
+    f("slo.ttft_s", "number", "s", "0 (none)", "time-to-first-token target counted in the attainment", {}, 0, inf);
+    f("slo.tpot_s", "number", "s", "0 (none)", "time-per-output-token target counted in the attainment", {}, 0, inf);
+    f("horizon_s", "number", "s", "0 (run to completion)", "simulated time limit", {}, 0, inf);
+    f("context_overflow", "text", "", "reject", "a request longer than the model's context", {"reject", "clip"});
+    return out;
+  }();
+  return s;
 }
 
 Scenario load_scenario(const Context& ctx, const std::filesystem::path& path) {

@@ -5,4 +5,6 @@
 #include "tokenmath/api/perf.hpp"
 #include "tokenmath/api/cost.hpp"
 #include "tokenmath/api/plan.hpp"
+#include "tokenmath/api/schema.hpp"
+#include "tokenmath/report/schema.hpp"
 #include "tokenmath/api/sim.hpp"

@@ -3,6 +3,7 @@
 // date; a scenario or the command line overrides any of them by key.
 #pragma once
 
+#include "tokenmath/common/schema.hpp"
 #include <filesystem>
 #include <map>
 #include <string>
@@ -35,13 +36,12 @@ struct CostAssumptions {
   std::map<std::string, Provenance> provenance;
 };
 
-// Keys accepted by set_assumption / data/costs.yaml, in display order, with unit and a one-line help.
-struct AssumptionKey {
-  std::string key;
-  std::string unit;
-  std::string help;
-};
+// Keys accepted by set_assumption / data/costs.yaml, in display order: the schema declaration of each (unit,
+// accepted range, one-line help).
+using AssumptionKey = schema::Field;
 const std::vector<AssumptionKey>& assumption_keys();
+// The same as a schema (`tokenmath schema cost`), defaults the values of `defaults` (data/costs.yaml).
+schema::Schema cost_schema(const CostAssumptions& defaults);
 
 // Reads data/costs.yaml (`assumptions:` mapping key -> {value, source, date}). Every key of
 // assumption_keys() must be present with a source; errors name file, key path and value.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenmath/common/schema.hpp"
 #include "tokenmath/catalog/hardware.hpp"
 #include "tokenmath/catalog/precision.hpp"
 
@@ -98,5 +99,7 @@ struct EfficiencyTable {
 
 // Throws InputError(file, key, value, problem) on malformed entries.
 EfficiencyTable load_efficiency(const std::filesystem::path& path);
+// The keys of the file as a schema (`tokenmath schema efficiency`), defaults the table's.
+schema::Schema efficiency_schema(const EfficiencyTable& table);
 
 }  // namespace tokenmath::perf

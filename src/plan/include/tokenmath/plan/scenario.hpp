@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "tokenmath/common/schema.hpp"
 #include "tokenmath/context.hpp"
 #include "tokenmath/cost/assumptions.hpp"
 
@@ -95,15 +96,9 @@ struct CostKey {
 using FieldRef = std::variant<double Scenario::*, int Scenario::*, std::string Scenario::*,
                               std::vector<std::string> Scenario::*, std::vector<double> Scenario::*, CostKey>;
 
-struct OptionSpec {
-  std::string key;                                        // YAML key path "group.name"
-  std::string unit;                                       // "" for dimensionless text
-  double min = -std::numeric_limits<double>::infinity();  // numbers and list elements
-  double max = std::numeric_limits<double>::infinity();
-  std::size_t min_items = 0;  // lists
-  std::size_t max_items = std::numeric_limits<std::size_t>::max();
-  std::vector<std::string> choices;  // text: accepted values (empty: any)
-  std::string help;
+// A scenario option: its schema declaration (key path "group.name", unit, range, items, choices, help) and the
+// Scenario member it sets.
+struct OptionSpec : schema::Field {
   FieldRef field;
 
   std::string type_name() const;  // number, integer, text, list of text, list of numbers
@@ -111,6 +106,8 @@ struct OptionSpec {
 
 // The one declaration of every scenario option, in report order.
 const std::vector<OptionSpec>& scenario_options();
+// The same as a schema (`tokenmath schema plan`): defaults are the values of `defaults` (the shipped plan).
+schema::Schema plan_schema(const Scenario& defaults);
 
 // Reads a scenario. Each option may be given as a plain value or as {value: ..., source: "..."}. Keys not
 // given keep the value of `base`. Unknown keys, wrong types, out-of-range values throw InputError naming the

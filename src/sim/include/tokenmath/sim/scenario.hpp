@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenmath/common/schema.hpp"
 #include "tokenmath/context.hpp"
 #include "tokenmath/sim/simulator.hpp"
 #include "tokenmath/sim/workload.hpp"
@@ -49,6 +50,8 @@ struct Scenario {
 double simulated_saturation(const SimConfig& config, const WorkloadSpec& workload, std::uint64_t seed,
                             std::int64_t requests = 4000);
 
+// Every key a scenario file may hold, declared once (`tokenmath schema simulate`); the reader's key checks use it.
+const schema::Schema& scenario_schema();
 // Reads and validates a scenario file against the context's catalog, engine profiles, drafts and efficiency
 // factors. Relative paths inside it (traces) resolve against the file's folder, then the context's data directory.
 Scenario load_scenario(const Context& ctx, const std::filesystem::path& path);
