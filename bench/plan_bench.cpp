@@ -3,7 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "shipped.hpp"
-#include "tokenmath/api/plan.hpp"
+#include "tokenmath/tokenmath.hpp"
 #include "tokenmath/plan/plan.hpp"
 
 namespace {
@@ -28,7 +28,7 @@ BENCHMARK(BM_PlanDefault)->Unit(benchmark::kMillisecond);
 
 // What `tokenmath plan` does after start-up: load the default scenario, plan, render the table report.
 void BM_PlanDefaultReport(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(api::run_plan(test::shipped(), "", report::Format::table));
+  for (auto _ : state) benchmark::DoNotOptimize(report::render_plan(api::plan(test::shipped(), ""), report::Format::table));
 }
 BENCHMARK(BM_PlanDefaultReport)->Unit(benchmark::kMillisecond);
 

@@ -11,6 +11,7 @@ void add_perf_commands(CLI::App& app) {
   {
     auto req = std::make_shared<api::PerfRequest>();
     auto format = std::make_shared<std::string>();
+    auto svg = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("perf", "throughput-interactivity frontier of a model on a GPU");
     cmd->add_option("--model", req->model, "model id, published name, or config.json path")->required();
     cmd->add_option("--gpu", req->gpu, "accelerator id or name; several, comma-separated, to compare them")->required();
@@ -26,7 +27,7 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("--max-batched-tokens", req->max_batched_tokens, "engine token budget per step");
     cmd->add_option("--kv-mem-fraction", req->kv_mem_fraction, "fraction of free HBM given to the KV cache");
     cmd->add_option("--top", req->top, "deployments listed when searching")->capture_default_str();
-    cmd->add_option("--svg", req->svg_path,
+    cmd->add_option("--svg", *svg,
                     "write the frontier chart (tok/s/GPU vs tok/s/user) to this SVG file; when searching, the envelope "
                     "over all deployments with each deployment's curve faint beneath");
     cmd->add_option("--min-tok-s-user", req->min_tok_s_user,
@@ -41,9 +42,13 @@ void add_perf_commands(CLI::App& app) {
                     "(mtp, eagle3, ngram; K draft tokens; A acceptance length)")
         ->capture_default_str();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
-    cmd->callback([req, format] {
-      std::cout << api::perf(context(), *req, report::parse_format(*format, {report::Format::table, report::Format::json,
-                                                                  report::Format::csv, report::Format::md}));
+    cmd->callback([req, format, svg] {
+      const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
+                                                    report::Format::md});
+      const perf::PerfResult r = api::perf(context(), *req);
+      if (!svg->empty())
+        if (const std::string chart = report::perf_svg(r); !chart.empty()) write_file(*svg, chart, "--svg");
+      std::cout << report::render_perf(r, f);
     });
   }
   {

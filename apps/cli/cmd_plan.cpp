@@ -6,13 +6,6 @@
 #include "tokenmath/tokenmath.hpp"
 
 namespace tokenmath::cli {
-namespace {
-void write_file(const std::string& path, const std::string& text, const std::string& flag) {
-  std::ofstream out(path);
-  if (!out) throw InputError("<command line>", flag, path, "cannot write this file");
-  out << text;
-}
-}  // namespace
 
 void add_plan_commands(CLI::App& app) {
   auto* cmd = app.add_subcommand(
@@ -37,7 +30,7 @@ void add_plan_commands(CLI::App& app) {
     }
     const auto f = report::parse_format(
         *format, {report::Format::table, report::Format::json, report::Format::md, report::Format::html});
-    const std::string text = api::run_plan(context(), *scenario, f);
+    const std::string text = report::render_plan(api::plan(context(), *scenario), f);
     if (output->empty()) {
       fmt::print("{}", text);
     } else {

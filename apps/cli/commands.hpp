@@ -22,6 +22,9 @@ const Context& context();
 // For `model PATH`: a config.json on disk needs no data directory (an empty context), a catalog name the shipped one.
 const Context& model_context(const std::string& id_or_path);
 
+// Writes `text` to `path` (the file a command's `flag` named); InputError when it cannot.
+void write_file(const std::string& path, const std::string& text, const std::string& flag);
+
 // Adds `--format` accepting `allowed` (first is the default) and returns the string it writes to.
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed);
 }  // namespace tokenmath::cli

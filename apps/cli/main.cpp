@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "commands.hpp"
@@ -18,6 +19,12 @@ const Context& model_context(const std::string& id_or_path) {
   static const Context empty;
   std::error_code ec;
   return std::filesystem::is_regular_file(id_or_path, ec) ? empty : context();
+}
+
+void write_file(const std::string& path, const std::string& text, const std::string& flag) {
+  std::ofstream out(path);
+  if (!out) throw InputError("<command line>", flag, path, "cannot write this file");
+  out << text;
 }
 
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed) {

@@ -24,11 +24,6 @@ void check_positive(double v, const char* field) {
   if (!(v > 0)) throw InputError(kCli, field, fmt::format("{}", v), "must be a positive number");
 }
 
-void write_svg(const std::string& path, const std::string& svg) {
-  std::ofstream out(path);
-  if (!out) throw InputError(kCli, "--svg", path, "cannot write this file");
-  out << svg;
-}
 }  // namespace
 
 namespace {
@@ -162,11 +157,15 @@ std::vector<std::string> split_names(const std::string& list) {
 
 // `--gpu A,B,C`: the best deployment of the model on each accelerator (searched, or the one --tp describes),
 // one row each, and their frontiers in one chart - the comparison the industry draws between GPUs.
-std::string compare_gpus(const Context& ctx, const PerfRequest& req, const std::vector<std::string>& names, report::Format f) {
+perf::PerfResult compare_gpus(const Context& ctx, const PerfRequest& req, const std::vector<std::string>& names) {
   const PerfSetup s = setup(ctx, req);
   const auto& cat = ctx.catalog;
   const auto& table = ctx.efficiency;
-  std::vector<perf::DeploymentOption> best;
+  perf::PerfResult r;
+  r.kind = perf::PerfResult::Kind::compare;
+  r.isl = req.isl;
+  r.osl = req.osl;
+  r.title = fmt::format("{}, ISL {:.0f} / OSL {:.0f}", s.model->display_name, req.isl, req.osl);
   for (const auto& name : names) {
     const catalog::GpuSpec gpu = cat.gpu(name);
     perf::DeploymentOption o;
@@ -180,68 +179,55 @@ std::string compare_gpus(const Context& ctx, const PerfRequest& req, const std::
       o.label = perf::deployment_label(o.deployment);
     }
     o.label = fmt::format("{}: {}", gpu.name, o.label);
-    best.push_back(std::move(o));
+    r.options.push_back(std::move(o));
   }
-  if (!req.svg_path.empty()) {
-    std::vector<report::FrontierSeries> series;
-    for (const auto& o : best)
-      if (o.frontier.feasible) series.push_back({fmt::format("{} (x{})", o.label, perf::option_gpus(o)), &o.frontier});
-    write_svg(req.svg_path, report::frontier_svg(series, fmt::format("{}, ISL {:.0f} / OSL {:.0f}", s.model->display_name,
-                                                                     req.isl, req.osl)));
-  }
-  return report::render_deployment_options(best, best.size(), req.isl, req.osl, f);
+  return r;
 }
 }  // namespace
 
-namespace {
-// `perf --min-tok-s-user X`: the deployment with the most output tokens/s per GPU among those whose tokens/s
-// per user reaches X, at its best concurrency; the envelope chart with the target when --svg is given.
-std::string interactive_choice(const PerfRequest& req, const std::vector<perf::DeploymentOption>& opts,
-                               const perf::EfficiencyTable& table, const std::string& title, report::Format f) {
-  const perf::FrontierChoice c = perf::best_option_at_interactivity(opts, table, req.isl, req.osl, req.min_tok_s_user);
-  if (!req.svg_path.empty()) write_svg(req.svg_path, report::frontier_envelope_svg(opts, title, req.min_tok_s_user));
-  if (c.index < 0) {
-    double best_user = 0;
-    for (const auto& o : opts)
-      if (o.frontier.feasible && !o.frontier.points.empty())
-        best_user = std::max(best_user, o.frontier.points.front().tok_s_per_user);
-    throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user),
-                     fmt::format("no searched deployment reaches it (the fastest reaches {:.1f} tok/s/user at one "
-                                 "request)", best_user));
-  }
-  const auto& o = opts[static_cast<std::size_t>(c.index)];
-  return report::render_interactive_choice(o, c.point, req.min_tok_s_user, req.isl, req.osl, f);
-}
-}  // namespace
-
-std::string perf(const Context& ctx, const PerfRequest& req, report::Format f) {
-  if (const auto names = split_names(req.gpu); names.size() > 1) return compare_gpus(ctx, req, names, f);
+perf::PerfResult perf(const Context& ctx, const PerfRequest& req) {
+  if (const auto names = split_names(req.gpu); names.size() > 1) return compare_gpus(ctx, req, names);
   const PerfSetup s = setup(ctx, req);
   const auto& model = s.model;
   const catalog::GpuSpec gpu = ctx.catalog.gpu(req.gpu);
   const auto& table = ctx.efficiency;
-  const std::string title_base = fmt::format("{} on {}, ISL {:.0f} / OSL {:.0f}", model->display_name, gpu.name, req.isl, req.osl);
+  perf::PerfResult r;
+  r.isl = req.isl;
+  r.osl = req.osl;
+  r.title = fmt::format("{} on {}, ISL {:.0f} / OSL {:.0f}", model->display_name, gpu.name, req.isl, req.osl);
 
   if (req.tp == 0 && req.pp == 0) {
-    auto opts = perf::search_deployments(search_request(ctx, req, s, gpu), table);
-    if (req.min_tok_s_user > 0) return interactive_choice(req, opts, table, title_base, f);
-    std::string out = report::render_deployment_options(opts, static_cast<std::size_t>(std::max(1, req.top)), req.isl, req.osl, f);
-    if (!opts.empty() && opts.front().frontier.feasible) {
-      if (f == report::Format::table)
-        out += "\nfrontier of the best deployment:\n" +
-               report::render_frontier(opts.front().deployment, opts.front().frontier, req.isl, req.osl, f,
-                                       opts.front().label, perf::option_gpus(opts.front()));
-      if (!req.svg_path.empty()) write_svg(req.svg_path, report::frontier_envelope_svg(opts, title_base, 0));
+    r.options = perf::search_deployments(search_request(ctx, req, s, gpu), table);
+    if (req.min_tok_s_user > 0) {
+      // The deployment with the most output tokens/s per GPU among those whose tokens/s per user reaches the
+      // target, at its best concurrency.
+      r.kind = perf::PerfResult::Kind::interactive;
+      r.min_tok_s_user = req.min_tok_s_user;
+      r.choice = perf::best_option_at_interactivity(r.options, table, req.isl, req.osl, req.min_tok_s_user);
+      if (r.choice.index < 0) {
+        double best_user = 0;
+        for (const auto& o : r.options)
+          if (o.frontier.feasible && !o.frontier.points.empty())
+            best_user = std::max(best_user, o.frontier.points.front().tok_s_per_user);
+        throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user),
+                         fmt::format("no searched deployment reaches it (the fastest reaches {:.1f} tok/s/user at one "
+                                     "request)", best_user));
+      }
+      return r;
     }
-    return out;
+    r.kind = perf::PerfResult::Kind::search;
+    r.top = static_cast<std::size_t>(std::max(1, req.top));
+    return r;
   }
 
-  const perf::Deployment d = explicit_deployment(req, s, gpu);
-  const perf::StepModel sm(d, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines)));
-  const perf::Frontier fr = perf::frontier(sm, req.isl, req.osl);
-  if (!req.svg_path.empty() && fr.feasible)
-    write_svg(req.svg_path, report::frontier_svg({{perf::deployment_label(d), &fr}}, title_base));
-  return report::render_frontier(d, fr, req.isl, req.osl, f);
+  r.kind = perf::PerfResult::Kind::frontier;
+  perf::DeploymentOption o;
+  o.deployment = explicit_deployment(req, s, gpu);
+  const perf::StepModel sm(o.deployment, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines)));
+  o.frontier = perf::frontier(sm, req.isl, req.osl);
+  o.label = perf::deployment_label(o.deployment);
+  r.options.push_back(std::move(o));
+  return r;
 }
 
 std::string validate(const Context& ctx, const std::string& csv_path, report::Format f) {

@@ -465,4 +465,51 @@ std::string render_kernel_validation(const perf::KernelValidation& v, Format fmt
   return out;
 }
 
+std::string render_perf(const perf::PerfResult& r, Format fmt) {
+  using K = perf::PerfResult::Kind;
+  switch (r.kind) {
+    case K::compare:
+      return render_deployment_options(r.options, r.options.size(), r.isl, r.osl, fmt);
+    case K::interactive: {
+      const auto& o = r.options.at(static_cast<std::size_t>(r.choice.index));
+      return render_interactive_choice(o, r.choice.point, r.min_tok_s_user, r.isl, r.osl, fmt);
+    }
+    case K::search: {
+      std::string out = render_deployment_options(r.options, std::max<std::size_t>(1, r.top), r.isl, r.osl, fmt);
+      if (fmt == Format::table && !r.options.empty() && r.options.front().frontier.feasible) {
+        const auto& best = r.options.front();
+        out += "\nfrontier of the best deployment:\n" +
+               render_frontier(best.deployment, best.frontier, r.isl, r.osl, fmt, best.label, perf::option_gpus(best));
+      }
+      return out;
+    }
+    case K::frontier:
+    default:
+      return render_frontier(r.options.at(0).deployment, r.options.at(0).frontier, r.isl, r.osl, fmt);
+  }
+}
+
+std::string perf_svg(const perf::PerfResult& r) {
+  using K = perf::PerfResult::Kind;
+  switch (r.kind) {
+    case K::compare: {
+      std::vector<FrontierSeries> series;
+      for (const auto& o : r.options)
+        if (o.frontier.feasible) series.push_back({fmt::format("{} (x{})", o.label, perf::option_gpus(o)), &o.frontier});
+      return frontier_svg(series, r.title);
+    }
+    case K::interactive:
+      return frontier_envelope_svg(r.options, r.title, r.min_tok_s_user);
+    case K::search:
+      if (r.options.empty() || !r.options.front().frontier.feasible) return "";
+      return frontier_envelope_svg(r.options, r.title, 0);
+    case K::frontier:
+    default: {
+      const auto& o = r.options.at(0);
+      if (!o.frontier.feasible) return "";
+      return frontier_svg({{o.label, &o.frontier}}, r.title);
+    }
+  }
+}
+
 }  // namespace tokenmath::report

@@ -6,5 +6,7 @@
 #include "tokenmath/api/cost.hpp"
 #include "tokenmath/api/plan.hpp"
 #include "tokenmath/api/schema.hpp"
+#include "tokenmath/report/perf.hpp"
+#include "tokenmath/report/plan.hpp"
 #include "tokenmath/report/schema.hpp"
 #include "tokenmath/api/sim.hpp"

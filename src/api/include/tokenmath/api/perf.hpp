@@ -4,6 +4,7 @@
 #include <string>
 
 #include "tokenmath/context.hpp"
+#include "tokenmath/perf/result.hpp"
 #include "tokenmath/report/table.hpp"
 
 namespace tokenmath::api {
@@ -19,7 +20,6 @@ struct PerfRequest {
   int max_num_seqs = 0, max_batched_tokens = 0;  // 0 = engine defaults
   double kv_mem_fraction = 0;
   int top = 5;                  // deployments listed when searching
-  std::string svg_path;         // write the frontier chart here ("" = none)
   // Searching: the best deployment whose tokens/s per user is at least this (0 = the max-throughput ranking).
   double min_tok_s_user = 0;
   // Engine profile whose software factors apply (host overlap, attention-DP prefill balancing): a name of
@@ -30,10 +30,10 @@ struct PerfRequest {
   // (mtp, eagle3, ngram; K draft tokens; A acceptance length, default from data/perf/speculative.yaml).
   std::string spec = "auto";
 };
-// Frontier of one deployment, or the best few deployments (and the frontier of the best) when no parallelism
-// is given; with several comma-separated GPUs, the best deployment on each (one row each, one chart).
-// Throws InputError for unknown names or bad options.
-std::string perf(const Context& ctx, const PerfRequest& req, report::Format f);
+// Frontier of one deployment, or the ranked deployments when no parallelism is given (the best one meeting
+// min_tok_s_user when set); with several comma-separated GPUs, the best deployment on each. Render with
+// report::render_perf / report::perf_svg. Throws InputError for unknown names or bad options.
+perf::PerfResult perf(const Context& ctx, const PerfRequest& req);
 
 // `tokenmath validate FILE.csv`.
 std::string validate(const Context& ctx, const std::string& csv_path, report::Format f);

@@ -1,16 +1,19 @@
-// Facade: the organisation planner (`tokenmath plan`).
+// Facade: the organisation planner.
 #pragma once
 #include <string>
 
 #include "tokenmath/context.hpp"
-#include "tokenmath/common/error.hpp"
-#include "tokenmath/report/table.hpp"
+#include "tokenmath/plan/plan.hpp"
+#include "tokenmath/plan/scenario.hpp"
 
 namespace tokenmath::api {
-// Runs a scenario and renders the report. `scenario_path` empty = the built-in default
-// (data/plan/default.yaml); otherwise the file's options overlay the default. Formats: table (five-line answer,
-// then tables), json, md, html (self-contained, inline SVG charts).
-std::string run_plan(const Context& ctx, const std::string& scenario_path, report::Format f);
-// The built-in default scenario as editable YAML (every option with unit, range, help and source).
+
+// The plan of a scenario file whose options overlay the context's default plan ("" = the default itself).
+// Throws InputError naming the file, the option and the value.
+plan::PlanResult plan(const Context& ctx, const std::string& scenario_path);
+// The same from YAML text (an HTTP body, a notebook cell); `name` names it in errors ("" = the default plan).
+plan::PlanResult plan_text(const Context& ctx, const std::string& yaml_text, const std::string& name);
+// The default scenario as editable YAML (every option with unit, range, help and source).
 std::string default_scenario_yaml(const Context& ctx);
+
 }  // namespace tokenmath::api

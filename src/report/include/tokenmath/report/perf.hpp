@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenmath/perf/result.hpp"
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
 #include "tokenmath/perf/validate_kernels.hpp"
@@ -37,6 +38,12 @@ std::string frontier_svg(const std::vector<FrontierSeries>& series, const std::s
 // each envelope point; `min_tok_s_user` > 0 draws that target as a vertical line.
 std::string frontier_envelope_svg(const std::vector<perf::DeploymentOption>& options, const std::string& title,
                                   double min_tok_s_user);
+
+// A `perf` answer in any format (each kind as the renderers above draw it).
+std::string render_perf(const perf::PerfResult& r, Format fmt);
+// Its chart: the frontier (one deployment), the envelope over the searched ones (with the target line when
+// interactive), or one curve per GPU (compare). "" when nothing feasible is there to draw.
+std::string perf_svg(const perf::PerfResult& r);
 
 // Per-row predictions (predicted vs measured, error %), skipped rows with reasons, then summaries by model,
 // GPU, metric and source. json: {rows: [...], skipped: [...], summary: {rows, predicted, skipped,
