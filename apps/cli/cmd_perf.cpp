@@ -59,8 +59,9 @@ void add_perf_commands(CLI::App& app) {
         ->required();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->callback([path, format] {
-      std::cout << api::validate(context(), *path, report::parse_format(*format, {report::Format::table, report::Format::json,
-                                                                       report::Format::csv, report::Format::md}));
+      const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
+                                                    report::Format::md});
+      std::cout << report::render_validation(api::validate(context(), *path), f);
     });
   }
   {
@@ -73,9 +74,9 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("--gpu", *gpu, "catalog accelerator the CSV was measured on (default: its device column)");
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->callback([path, gpu, format] {
-      std::cout << api::validate_kernels(context(), *path, *gpu,
-                                         report::parse_format(*format, {report::Format::table, report::Format::json,
-                                                                        report::Format::csv, report::Format::md}));
+      const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
+                                                    report::Format::md});
+      std::cout << report::render_kernel_validation(api::validate_kernels(context(), *path, *gpu), f);
     });
   }
   {
@@ -89,9 +90,10 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("--write", *write, "write the fitted factors as YAML to this file");
     add_format_option(cmd, *format, {"table", "json", "md"});
     cmd->callback([path, write, format, no_holdout] {
-      std::cout << api::calibrate(context(), *path,
-                                  report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::md}),
-                                  !*no_holdout, *write);
+      const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::md});
+      const api::Calibration c = api::calibrate(context(), *path, !*no_holdout);
+      if (!write->empty()) write_file(*write, api::calibration_yaml(c), "--write");
+      std::cout << report::render_calibration(c.result, f);
     });
   }
 }

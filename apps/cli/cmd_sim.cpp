@@ -1,6 +1,8 @@
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -13,28 +15,73 @@ void add_sim_commands(CLI::App& app) {
   struct Opts {
     api::SimulateRequest req;
     std::string format;
-    bool no_progress = false;
+    std::string requests_csv, step_log;
+    bool no_progress = false, bench = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("simulate", "discrete-event simulation of a serving cluster (scenario YAML)");
   cmd->add_option("scenario", o->req.scenario_path, "scenario file (see data/scenarios/README.md)")->required();
   add_format_option(cmd, o->format, {"table", "json", "csv"});
-  cmd->add_option("--requests-csv", o->req.requests_csv, "write one CSV row per finished request to this file");
+  cmd->add_option("--requests-csv", o->requests_csv, "write one CSV row per finished request to this file");
   cmd->add_option("--requests", o->req.requests, "override workload.requests");
   cmd->add_option("--seed", o->req.seed, "override the scenario's seed");
   cmd->add_option("--replicas", o->req.replicas, "override cluster.replicas (single-pool scenarios)");
   cmd->add_option("--rate", o->req.rate, "override the arrival rate, requests/s (synthetic open-loop workloads)");
   cmd->add_option("--load", o->req.load,
                   "arrival rate = this fraction of the simulated saturation of the cluster (after --replicas)");
-  cmd->add_option("--step-log", o->req.step_log,
+  cmd->add_option("--step-log", o->step_log,
                   "write one CSV row per engine step (replica, start, duration, prefill tokens/sequences, decode "
                   "sequences, KV blocks used/total)");
-  cmd->add_flag("--bench", o->req.bench, "print wall time, simulated requests/s and events/s on stderr");
+  cmd->add_flag("--bench", o->bench, "print wall time, simulated requests/s and events/s on stderr");
   cmd->add_flag("--no-progress", o->no_progress, "no progress bar (it is shown only when stderr is a terminal)");
   cmd->callback([o] {
     const auto f = report::parse_format(o->format, {report::Format::table, report::Format::json, report::Format::csv});
-    o->req.progress = !o->no_progress && isatty(fileno(stderr));
-    std::cout << api::simulate(context(), o->req, f);
+    // Output files open once the scenario and overrides are accepted (a bad scenario leaves no empty file).
+    std::ofstream csv, steps;
+    api::SimulateRequest req = o->req;
+    req.before_run = [&] {
+      if (!o->requests_csv.empty()) {
+        csv.open(o->requests_csv);
+        if (!csv) throw InputError("<command line>", "--requests-csv", o->requests_csv, "cannot write this file");
+        csv << report::sim_request_csv_header();
+      }
+      if (!o->step_log.empty()) {
+        steps.open(o->step_log);
+        if (!steps) throw InputError("<command line>", "--step-log", o->step_log, "cannot write this file");
+        steps << report::sim_step_csv_header();
+      }
+    };
+    if (!o->requests_csv.empty())
+      req.on_request = [&csv](const sim::RequestRecord& r) { csv << report::sim_request_csv_row(r); };
+    if (!o->step_log.empty()) req.on_step = [&steps](const sim::StepRecord& s) { steps << report::sim_step_csv_row(s); };
+    const bool progress = !o->no_progress && isatty(fileno(stderr));
+    int last_pct = -1;
+    if (progress) {
+      req.on_progress = [&last_pct](double frac) {
+        const int pct = static_cast<int>(frac * 100);
+        if (pct == last_pct) return;
+        last_pct = pct;
+        const int bar = pct * 40 / 100;
+        fmt::print(stderr, "\r[{:<40}] {:3d}%", std::string(static_cast<std::size_t>(bar), '#'), pct);
+        std::fflush(stderr);
+      };
+    }
+    const api::SimulateResult r = api::simulate(context(), req);
+    if (steps.is_open()) {
+      steps.flush();
+      if (!steps) throw InputError("<command line>", "--step-log", o->step_log, "write failed (disk full?)");
+    }
+    if (csv.is_open()) {
+      csv.flush();
+      if (!csv) throw InputError("<command line>", "--requests-csv", o->requests_csv, "write failed (disk full?)");
+    }
+    if (progress) fmt::print(stderr, "\r{:<48}\r", "");
+    if (o->bench)
+      fmt::print(stderr,
+                 "bench: {} requests, {} events, {} steps in {:.3f} s wall: {:.0f} simulated requests/s, {:.0f} events/s\n",
+                 r.result.arrived, r.result.events, r.result.steps, r.wall_s,
+                 static_cast<double>(r.result.arrived) / r.wall_s, static_cast<double>(r.result.events) / r.wall_s);
+    std::cout << report::render_sim(r.scenario, r.result, f);
   });
 }
 

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <optional>
 
 #include "tokenmath/catalog/catalog.hpp"
@@ -13,7 +12,6 @@
 #include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
-#include "tokenmath/report/perf.hpp"
 
 namespace tokenmath::api {
 
@@ -230,13 +228,13 @@ perf::PerfResult perf(const Context& ctx, const PerfRequest& req) {
   return r;
 }
 
-std::string validate(const Context& ctx, const std::string& csv_path, report::Format f) {
+perf::ValidationResult validate(const Context& ctx, const std::string& csv_path) {
   const auto rows = perf::read_published_csv(csv_path);
   const auto prepared = perf::prepare_rows(rows, ctx.catalog, ctx.engines, ctx.speculative);
-  return report::render_validation(perf::validate(prepared, ctx.efficiency), f);
+  return perf::validate(prepared, ctx.efficiency);
 }
 
-std::string validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name, report::Format f) {
+perf::KernelValidation validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name) {
   const auto rows = perf::read_kernel_csv(csv_path);
   const auto& cat = ctx.catalog;
   const catalog::GpuSpec* gpu = nullptr;
@@ -249,21 +247,22 @@ std::string validate_kernels(const Context& ctx, const std::string& csv_path, co
       throw InputError(csv_path, "line 2/device", rows.front().device,
                        "not a catalog accelerator name; pass --gpu (e.g. --gpu h100-sxm)");
   }
-  return report::render_kernel_validation(perf::validate_kernels(rows, *gpu, ctx.efficiency.for_gpu(*gpu)), f);
+  return perf::validate_kernels(rows, *gpu, ctx.efficiency.for_gpu(*gpu));
 }
 
-std::string calibrate(const Context& ctx, const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path) {
-  const std::string path = csv_path.empty() ? (ctx.data_dir / "validation" / "published.csv").string() : csv_path;
-  const auto rows = perf::read_published_csv(path);
+Calibration calibrate(const Context& ctx, const std::string& csv_path, bool holdout) {
+  Calibration c;
+  c.source = csv_path.empty() ? (ctx.data_dir / "validation" / "published.csv").string() : csv_path;
+  const auto rows = perf::read_published_csv(c.source);
   const auto prepared = perf::prepare_rows(rows, ctx.catalog, ctx.engines, ctx.speculative);
-  const auto res = perf::calibrate(prepared, ctx.efficiency, {}, holdout);
-  if (!write_path.empty()) {
-    std::ofstream out(write_path);
-    if (!out) throw InputError(kCli, "--write", write_path, "cannot write this file");
-    out << "# fitted by `tokenmath calibrate` on " << path << "\n";
-    for (const auto& k : res.keys) out << k << ": " << fmt::format("{:.4g}", res.after.get(k)) << "\n";
-  }
-  return report::render_calibration(res, f);
+  c.result = perf::calibrate(prepared, ctx.efficiency, {}, holdout);
+  return c;
+}
+
+std::string calibration_yaml(const Calibration& c) {
+  std::string out = "# fitted by `tokenmath calibrate` on " + c.source + "\n";
+  for (const auto& k : c.result.keys) out += k + ": " + fmt::format("{:.4g}", c.result.after.get(k)) + "\n";
+  return out;
 }
 
 }  // namespace tokenmath::api

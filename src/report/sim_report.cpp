@@ -172,4 +172,13 @@ std::string sim_request_csv_row(const sim::RequestRecord& x) {
                      x.cached_tokens, x.preemptions, x.ttft_s, x.tpot_s, x.e2e_s, x.queue_s);
 }
 
+std::string sim_step_csv_header() {
+  return "replica,start_s,duration_s,prefill_tokens,prefill_seqs,decode_seqs,kv_blocks_used,kv_blocks\n";
+}
+
+std::string sim_step_csv_row(const sim::StepRecord& s) {
+  return fmt::format("{},{:.9f},{:.9f},{},{},{},{},{}\n", s.replica, s.start_s, s.duration_s, s.prefill_tokens,
+                     s.prefill_seqs, s.decode_seqs, s.kv_blocks_used, s.kv_blocks);
+}
+
 }  // namespace tokenmath::report

@@ -9,4 +9,5 @@
 #include "tokenmath/report/perf.hpp"
 #include "tokenmath/report/plan.hpp"
 #include "tokenmath/report/schema.hpp"
+#include "tokenmath/report/sim.hpp"
 #include "tokenmath/api/sim.hpp"

@@ -5,6 +5,8 @@
 
 #include "tokenmath/context.hpp"
 #include "tokenmath/perf/result.hpp"
+#include "tokenmath/perf/validate.hpp"
+#include "tokenmath/perf/validate_kernels.hpp"
 #include "tokenmath/report/table.hpp"
 
 namespace tokenmath::api {
@@ -35,14 +37,19 @@ struct PerfRequest {
 // report::render_perf / report::perf_svg. Throws InputError for unknown names or bad options.
 perf::PerfResult perf(const Context& ctx, const PerfRequest& req);
 
-// `tokenmath validate FILE.csv`.
-std::string validate(const Context& ctx, const std::string& csv_path, report::Format f);
+// `tokenmath validate FILE.csv`: every row predicted, with summaries (report::render_validation).
+perf::ValidationResult validate(const Context& ctx, const std::string& csv_path);
 // `tokenmath validate-kernels FILE.csv [--gpu G]`: the kernel formula vs kernels timed on a GPU. gpu_name empty:
 // the CSV's device column, resolved in the catalog.
-std::string validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name, report::Format f);
+perf::KernelValidation validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name);
 
-// `tokenmath calibrate [FILE.csv]`: fits the table's fitted factors, prints before/after and the hold-out check;
-// writes the fitted defaults as YAML to `write_path` when given.
-std::string calibrate(const Context& ctx, const std::string& csv_path, report::Format f, bool holdout, const std::string& write_path);
+// `tokenmath calibrate [FILE.csv]`: fits the table's fitted factors, with before/after and the hold-out check
+// (report::render_calibration); calibration_yaml gives the fitted values as the YAML `--write` saves.
+struct Calibration {
+  std::string source;  // the CSV fitted ("" given: data/validation/published.csv of the context)
+  perf::CalibrationResult result;
+};
+Calibration calibrate(const Context& ctx, const std::string& csv_path, bool holdout);
+std::string calibration_yaml(const Calibration& c);
 
 }  // namespace tokenmath::api

@@ -1,27 +1,37 @@
-// Facade: run a serving simulation scenario and render its result.
+// Facade: run a serving simulation scenario.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "tokenmath/context.hpp"
-#include "tokenmath/report/table.hpp"
+#include "tokenmath/sim/scenario.hpp"
+#include "tokenmath/sim/simulator.hpp"
 
 namespace tokenmath::api {
 
 struct SimulateRequest {
   std::string scenario_path;
-  std::string requests_csv;     // per-request CSV export ("" = none; memory stays bounded either way)
-  bool progress = false;        // progress bar on stderr
-  bool bench = false;           // wall time, simulated requests/s and events/s on stderr
   std::int64_t requests = -1;   // > 0: overrides workload.requests (0 is an error)
   std::int64_t seed = -1;       // >= 0: overrides the scenario's seed
   std::int64_t replicas = -1;   // > 0: overrides cluster.replicas (single-pool scenarios)
   double rate = -1;             // > 0: overrides the arrival rate, requests/s (synthetic open-loop workloads)
-  double load = -1;             // > 0: arrival rate = load x the simulated saturation (after --replicas)
-  std::string step_log;         // one CSV row per engine step of every replica ("" = none)
+  double load = -1;             // > 0: arrival rate = load x the simulated saturation (after replicas)
+  // Streaming hooks (memory stays bounded): called once before the run, once per finished request, once per
+  // engine step, and with the fraction done. The facade writes nothing itself; frontends attach files here.
+  std::function<void()> before_run;
+  std::function<void(const sim::RequestRecord&)> on_request;
+  std::function<void(const sim::StepRecord&)> on_step;
+  std::function<void(double)> on_progress;
 };
 
-// Loads the scenario, simulates it, renders the summary (table|json|csv) (src/api/sim.cpp).
-std::string simulate(const Context& ctx, const SimulateRequest& req, report::Format f);
+struct SimulateResult {
+  sim::Scenario scenario;  // as run (overrides applied)
+  sim::SimResult result;
+  double wall_s = 0;       // wall time of the simulation itself
+};
+
+// Loads the scenario, applies the overrides, simulates it. Render with report::render_sim(r.scenario, r.result, f).
+SimulateResult simulate(const Context& ctx, const SimulateRequest& req);
 
 }  // namespace tokenmath::api

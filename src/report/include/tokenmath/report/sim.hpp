@@ -18,5 +18,8 @@ std::string render_sim(const sim::Scenario& sc, const sim::SimResult& r, Format 
 // Header of the per-request CSV export and one row.
 std::string sim_request_csv_header();
 std::string sim_request_csv_row(const sim::RequestRecord& rec);
+// `simulate --step-log`: one row per engine step of every replica.
+std::string sim_step_csv_header();
+std::string sim_step_csv_row(const sim::StepRecord& s);
 
 }  // namespace tokenmath::report
