@@ -17,7 +17,7 @@ void add_catalog_commands(CLI::App& app) {
   models->callback([models_format, formats] {
     const auto f = report::parse_format(*models_format, {report::Format::table, report::Format::json,
                                                          report::Format::csv, report::Format::md});
-    fmt::print("{}", api::list_models(context(), f));
+    fmt::print("{}", report::render_models(api::models(context()), f));
   });
 
   auto* model = app.add_subcommand(
@@ -35,7 +35,7 @@ void add_catalog_commands(CLI::App& app) {
   model->callback([id, format, opts] {
     const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
                                                   report::Format::md});
-    fmt::print("{}", api::show_model(model_context(*id), *id, f, *opts));
+    fmt::print("{}", report::render_model(api::model(model_context(*id), *id, *opts), f));
   });
 }
 

@@ -30,7 +30,10 @@ void add_cost_commands(CLI::App& app) {
   prices->add_option("--file", *file,
                      "a LiteLLM model_prices_and_context_window.json (default: the shipped dated subset)");
   add_format_option(prices, *prices_format, formats);
-  prices->callback([=] { fmt::print("{}", api::list_prices(context(), *filter, *file, report::parse_format(*prices_format, allowed))); });
+  prices->callback([=] {
+    const auto f = report::parse_format(*prices_format, allowed);
+    fmt::print("{}", report::render_prices(api::prices(context(), *filter, *file), f));
+  });
 
   auto* cost = app.add_subcommand(
       "cost", "Break down $/GPU-hour of a system owned (capital, power, facility, ops) next to rented tiers");
@@ -51,7 +54,8 @@ void add_cost_commands(CLI::App& app) {
     for (const auto& [flag, o] : *options)
       if (o->count() > 0) overrides.push_back({flag.key, values->at(flag.key), dashed(flag.key)});
     const auto f = report::parse_format(*cost_format, allowed);
-    fmt::print("{}", system->empty() ? api::list_costs(context(), overrides, f) : api::show_cost(context(), *system, overrides, f));
+    fmt::print("{}", system->empty() ? report::render_system_costs(api::system_costs(context(), overrides), f)
+                                      : report::render_system_cost(api::system_cost(context(), *system, overrides), f));
   });
 }
 

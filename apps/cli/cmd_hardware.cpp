@@ -14,33 +14,37 @@ const std::vector<report::Format> kAllowed = {report::Format::table, report::For
                                               report::Format::md};
 
 // A listing subcommand: `name` with --format, printing list().
-void add_listing(CLI::App& app, const char* name, const char* help, std::string (*list)(const Context&, report::Format)) {
+template <class List>
+void add_listing(CLI::App& app, const char* name, const char* help, List list) {
   auto* cmd = app.add_subcommand(name, help);
   auto format = std::make_shared<std::string>();
   add_format_option(cmd, *format, kFormats);
-  cmd->callback([format, list] { fmt::print("{}", list(context(), report::parse_format(*format, kAllowed))); });
+  cmd->callback([format, list] { fmt::print("{}", list(report::parse_format(*format, kAllowed))); });
 }
 
 // A show subcommand: `name ID` with --format, printing show(id).
-void add_show(CLI::App& app, const char* name, const char* help, const char* id_help,
-              std::string (*show)(const Context&, const std::string&, report::Format)) {
+template <class Show>
+void add_show(CLI::App& app, const char* name, const char* help, const char* id_help, Show show) {
   auto* cmd = app.add_subcommand(name, help);
   auto id = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>();
   cmd->add_option("id", *id, id_help)->required();
   add_format_option(cmd, *format, kFormats);
-  cmd->callback([id, format, show] { fmt::print("{}", show(context(), *id, report::parse_format(*format, kAllowed))); });
+  cmd->callback([id, format, show] { fmt::print("{}", show(*id, report::parse_format(*format, kAllowed))); });
 }
 }  // namespace
 
 void add_hardware_commands(CLI::App& app) {
-  add_listing(app, "gpus", "List accelerators: dense TFLOPS per precision, memory, scale-up, TDP, source", api::list_gpus);
+  add_listing(app, "gpus", "List accelerators: dense TFLOPS per precision, memory, scale-up, TDP, source",
+              [](report::Format f) { return report::render_gpus(api::gpus(context()), f); });
   add_show(app, "gpu", "Show one accelerator with its sparse figures, aliases, derived fields, source and notes",
-           "id, alias or published name (e.g. h100-sxm, H100-SXM-80GB, MI300X)", api::show_gpu);
+           "id, alias or published name (e.g. h100-sxm, H100-SXM-80GB, MI300X)",
+           [](const std::string& id, report::Format f) { return report::render_gpu(api::gpu(context(), id), f); });
   add_listing(app, "systems", "List systems: GPUs per node/rack, scale-up domain, scale-out, wall power, cooling, price",
-              api::list_systems);
+              [](report::Format f) { return report::render_systems(api::systems(context()), f); });
   add_show(app, "system", "Show one system with its price and power sources and derivations",
-           "id or alias (e.g. hgx-h100, DGX H100, gb200-nvl72)", api::show_system);
+           "id or alias (e.g. hgx-h100, DGX H100, gb200-nvl72)",
+           [](const std::string& id, report::Format f) { return report::render_system(api::system(context(), id), f); });
 }
 
 }  // namespace tokenmath::cli

@@ -1,47 +1,26 @@
-// Facade: API price listings and the $/GPU-hour breakdown of a system (see tokenmath/api/cost.hpp).
+// Facade: API price lists and system costs (see tokenmath/api/cost.hpp).
 #include "tokenmath/api/cost.hpp"
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
-#include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
-#include "tokenmath/cost/cost.hpp"
 
 namespace tokenmath::api {
 
-namespace {
-using report::Cell;
-using report::Table;
-
-Cell opt(const std::optional<double>& v) { return v ? Cell{*v} : Cell{}; }
-}  // namespace
-
-std::string list_prices(const Context& ctx, const std::string& filter, const std::string& litellm_file, report::Format f) {
+std::vector<cost::ApiPrice> prices(const Context& ctx, const std::string& filter, const std::string& litellm_file) {
   const std::vector<cost::ApiPrice> loaded =
       litellm_file.empty() ? std::vector<cost::ApiPrice>{} : cost::load_litellm_prices(litellm_file);
-  const auto& prices = litellm_file.empty() ? ctx.api_prices : loaded;
+  const auto& all = litellm_file.empty() ? ctx.api_prices : loaded;
   const std::string needle = to_lower(filter);
-  Table t({{"model", "model"},
-           {"provider", "provider"},
-           {"input_usd_per_mtok", "input $/M", 3},
-           {"cached_input_usd_per_mtok", "cached $/M", 3},
-           {"cache_write_usd_per_mtok", "cache write $/M", 3},
-           {"output_usd_per_mtok", "output $/M", 3},
-           {"max_input_tokens", "max input", 0}});
-  for (const auto& p : prices) {
-    if (!needle.empty() && to_lower(p.model).find(needle) == std::string::npos &&
-        to_lower(p.provider).find(needle) == std::string::npos)
-      continue;
-    t.add_row({p.model, p.provider, p.input_usd_per_mtok, opt(p.cached_input_usd_per_mtok),
-               opt(p.cache_write_usd_per_mtok), p.output_usd_per_mtok,
-               p.max_input_tokens > 0 ? Cell{p.max_input_tokens} : Cell{}});
-  }
-  if (t.rows().empty())
+  std::vector<cost::ApiPrice> out;
+  for (const auto& p : all)
+    if (needle.empty() || to_lower(p.model).find(needle) != std::string::npos ||
+        to_lower(p.provider).find(needle) != std::string::npos)
+      out.push_back(p);
+  if (out.empty())
     throw InputError(litellm_file.empty() ? ctx.api_prices_path.string() : litellm_file, "--filter", filter,
                      "no text-model price matches");
-  return t.render(f);
+  return out;
 }
 
 std::vector<CostFlag> cost_flags() {
@@ -53,120 +32,35 @@ std::vector<CostFlag> cost_flags() {
   return out;
 }
 
-std::string show_cost(const Context& ctx, const std::string& system_name, const std::vector<CostOverride>& overrides, report::Format f) {
-  const auto& cat = ctx.catalog;
-  const catalog::SystemSpec& sys = cat.system(system_name);
+cost::SystemCost system_cost(const Context& ctx, const std::string& system_name,
+                             const std::vector<CostOverride>& overrides) {
+  cost::SystemCost sc;
+  sc.system = ctx.catalog.system(system_name);
+  const catalog::SystemSpec& sys = sc.system;
   cost::CostAssumptions a = ctx.costs;
   cost::OwnedInputs in = cost::owned_inputs(sys);
-  std::string price_note = sys.price_source, power_note = sys.source;
+  sc.price_note = sys.price_source;
+  sc.power_note = sys.source;
   for (const auto& o : overrides) {
     if (o.key == "pue") {
       cost::set_assumption(a, sys.cooling == "liquid" ? "pue_liquid" : "pue_air", o.value, "<command line>", o.field);
     } else if (o.key == "price_usd_per_gpu" || o.key == "wall_w_per_gpu") {
       if (!(o.value > 0)) throw InputError("<command line>", o.field, fmt::format("{}", o.value), "must be > 0");
       (o.key == "price_usd_per_gpu" ? in.price_usd_per_gpu : in.wall_w_per_gpu) = o.value;
-      (o.key == "price_usd_per_gpu" ? price_note : power_note) = "override: <command line> " + o.field;
+      (o.key == "price_usd_per_gpu" ? sc.price_note : sc.power_note) = "override: <command line> " + o.field;
     } else {
       cost::set_assumption(a, o.key, o.value, "<command line>", o.field);
     }
   }
-  const cost::OwnedCost c = cost::owned_cost(in, a);
-  const auto rented = cost::rental_prices_for(ctx.rentals, sys.gpu_id);
-
-  // One row per figure: section, item, value, unit, source. The json form nests the same figures.
-  Table t({{"section", "section"}, {"item", "item"}, {"value", "value", 3}, {"unit", "unit"}, {"source", "source"}});
-  t.add_row({"capex", "system", c.system_usd_per_gpu, "$/GPU", price_note});
-  t.add_row({"capex", "network share", c.network_usd_per_gpu, "$/GPU", "network_share x system"});
-  t.add_row({"capex", "installation", c.installation_usd_per_gpu, "$/GPU", "installation_share x system"});
-  t.add_row({"capex", "total", c.capex_usd_per_gpu, "$/GPU", "sum"});
-  t.add_row({"capex", "crf", c.crf, "1/yr", "r / (1 - (1 + r)^-N)"});
-  t.add_row({"owned", "capital", c.capital_usd_per_gpu_hour, "$/GPU-h", "(capex - residual (1+r)^-N) x CRF / 8760"});
-  t.add_row({"owned", "power", c.power_usd_per_gpu_hour, "$/GPU-h",
-             fmt::format("{:.3f} kW x PUE {:.2f} x $/kWh ({}: {})", c.wall_kw_per_gpu, c.pue, sys.cooling, power_note)});
-  t.add_row({"owned", "facility", c.facility_usd_per_gpu_hour, "$/GPU-h", "colo $/kW-month x kW / 730"});
-  t.add_row({"owned", "ops", c.ops_usd_per_gpu_hour, "$/GPU-h", "ops_fraction_per_year x capex / 8760"});
-  t.add_row({"owned", "total", c.total_usd_per_gpu_hour, "$/GPU-h", "per GPU-hour owned, busy or idle"});
-  t.add_row({"owned", "per busy hour", c.total_usd_per_gpu_hour / a.utilization, "$/GPU-h",
-             fmt::format("total / utilization {}", a.utilization)});
-  for (const auto& r : rented)
-    t.add_row({"rented", r.tier, r.usd_per_gpu_hour, "$/GPU-h",
-               fmt::format("{}..{} {}{} ({})", r.low_usd_per_gpu_hour, r.high_usd_per_gpu_hour,
-                           r.derived ? "derived: " : "", r.source, r.date)});
-  if (rented.empty()) t.add_row({"rented", "none published", Cell{}, "$/GPU-h", "no rental price for " + sys.gpu_id});
-  for (const auto& k : cost::assumption_keys()) {
-    const auto& pv = a.provenance.at(k.key);
-    t.add_row({"assumption", k.key, cost::get_assumption(a, k.key), k.unit,
-               pv.date.empty() ? pv.source : fmt::format("{} ({})", pv.source, pv.date)});
-  }
-  if (f == report::Format::table) {
-    // Keep the terminal table readable: long sources are cut here and printed whole in json/csv/md.
-    Table shortened(t.columns());
-    for (auto row : t.rows()) {
-      if (auto* s = std::get_if<std::string>(&row.back()); s && s->size() > 110) *s = s->substr(0, 107) + "...";
-      shortened.add_row(row);
-    }
-    t = shortened;
-  }
-  if (f != report::Format::json) {
-    std::string head = fmt::format("{} ({}, {} GPUs/node, {} cooling): owned ${:.2f}/GPU-h", sys.name, sys.gpu_id,
-                                   sys.gpus_per_node, sys.cooling, c.total_usd_per_gpu_hour);
-    for (const auto& r : rented) head += fmt::format("; {} ${:.2f}", r.tier, r.usd_per_gpu_hour);
-    return f == report::Format::csv ? t.render(f) : head + "\n\n" + t.render(f);
-  }
-  nlohmann::json j;
-  j["system"] = sys.id;
-  j["gpu"] = sys.gpu_id;
-  j["cooling"] = sys.cooling;
-  j["owned"] = {{"system_usd_per_gpu", c.system_usd_per_gpu},
-                {"network_usd_per_gpu", c.network_usd_per_gpu},
-                {"installation_usd_per_gpu", c.installation_usd_per_gpu},
-                {"capex_usd_per_gpu", c.capex_usd_per_gpu},
-                {"residual_usd_per_gpu", c.residual_usd_per_gpu},
-                {"crf", c.crf},
-                {"pue", c.pue},
-                {"wall_kw_per_gpu", c.wall_kw_per_gpu},
-                {"capital_usd_per_gpu_hour", c.capital_usd_per_gpu_hour},
-                {"power_usd_per_gpu_hour", c.power_usd_per_gpu_hour},
-                {"facility_usd_per_gpu_hour", c.facility_usd_per_gpu_hour},
-                {"ops_usd_per_gpu_hour", c.ops_usd_per_gpu_hour},
-                {"total_usd_per_gpu_hour", c.total_usd_per_gpu_hour},
-                {"usd_per_busy_gpu_hour", c.total_usd_per_gpu_hour / a.utilization},
-                {"price_source", price_note}};
-  j["rented"] = nlohmann::json::array();
-  for (const auto& r : rented)
-    j["rented"].push_back({{"tier", r.tier},
-                           {"usd_per_gpu_hour", r.usd_per_gpu_hour},
-                           {"low_usd_per_gpu_hour", r.low_usd_per_gpu_hour},
-                           {"high_usd_per_gpu_hour", r.high_usd_per_gpu_hour},
-                           {"derived", r.derived},
-                           {"source", r.source},
-                           {"date", r.date}});
-  j["assumptions"] = nlohmann::json::object();
-  for (const auto& k : cost::assumption_keys()) {
-    const auto& pv = a.provenance.at(k.key);
-    j["assumptions"][k.key] = {
-        {"value", cost::get_assumption(a, k.key)}, {"unit", k.unit}, {"source", pv.source}, {"date", pv.date}};
-  }
-  return j.dump(2) + "\n";
+  sc.owned = cost::owned_cost(in, a);
+  sc.assumptions = std::move(a);
+  sc.rented = cost::rental_prices_for(ctx.rentals, sys.gpu_id);
+  return sc;
 }
 
-std::string list_costs(const Context& ctx, const std::vector<CostOverride>& overrides, report::Format f) {
-  const auto& cat = ctx.catalog;
-  const auto& rentals = ctx.rentals;
-  Table t({{"system", "system"},
-           {"gpu", "gpu"},
-           {"cooling", "cooling"},
-           {"capex_usd_per_gpu", "capex $/GPU", 0},
-           {"capital_usd_per_gpu_hour", "capital", 3},
-           {"power_usd_per_gpu_hour", "power", 3},
-           {"facility_usd_per_gpu_hour", "facility", 3},
-           {"ops_usd_per_gpu_hour", "ops", 3},
-           {"owned_usd_per_gpu_hour", "owned $/GPU-h", 2},
-           {"owned_usd_per_busy_gpu_hour", "owned $/busy GPU-h", 2},
-           {"hyperscaler_usd_per_gpu_hour", "hyperscaler", 2},
-           {"neocloud_usd_per_gpu_hour", "neocloud", 2},
-           {"reserved_usd_per_gpu_hour", "reserved", 2}});
-  for (const auto& sys : cat.systems()) {
+std::vector<cost::SystemCost> system_costs(const Context& ctx, const std::vector<CostOverride>& overrides) {
+  std::vector<cost::SystemCost> out;
+  for (const auto& sys : ctx.catalog.systems()) {
     cost::CostAssumptions a = ctx.costs;
     for (const auto& o : overrides) {
       if (o.key == "pue")
@@ -176,17 +70,16 @@ std::string list_costs(const Context& ctx, const std::vector<CostOverride>& over
       else
         cost::set_assumption(a, o.key, o.value, "<command line>", o.field);
     }
-    const cost::OwnedCost c = cost::owned_cost(sys, a);
-    auto tier = [&](std::string_view name) -> Cell {
-      const auto* r = cost::find_rental_price(rentals, sys.gpu_id, name);
-      return r ? Cell{r->usd_per_gpu_hour} : Cell{};
-    };
-    t.add_row({sys.id, sys.gpu_id, sys.cooling, c.capex_usd_per_gpu, c.capital_usd_per_gpu_hour,
-               c.power_usd_per_gpu_hour, c.facility_usd_per_gpu_hour, c.ops_usd_per_gpu_hour, c.total_usd_per_gpu_hour,
-               c.total_usd_per_gpu_hour / a.utilization, tier(cost::kTierHyperscaler), tier(cost::kTierNeocloud),
-               tier(cost::kTierReserved)});
+    cost::SystemCost sc;
+    sc.system = sys;
+    sc.owned = cost::owned_cost(sys, a);
+    sc.assumptions = std::move(a);
+    sc.rented = cost::rental_prices_for(ctx.rentals, sys.gpu_id);
+    sc.price_note = sys.price_source;
+    sc.power_note = sys.source;
+    out.push_back(std::move(sc));
   }
-  return t.render(f);
+  return out;
 }
 
 }  // namespace tokenmath::api

@@ -1,15 +1,14 @@
-// Facade: catalog listings and details, rendered in a chosen format.
+// Facade: catalog records (models, accelerators, systems). Render with report/catalog.hpp.
 #pragma once
 #include <string>
+#include <vector>
 
+#include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/context.hpp"
-#include "tokenmath/common/error.hpp"
-#include "tokenmath/report/table.hpp"
 
 namespace tokenmath::api {
-// models (src/api/catalog.cpp)
-std::string list_models(const Context& ctx, report::Format f);
-std::string show_model(const Context& ctx, const std::string& id_or_path, report::Format f);
+
+const std::vector<catalog::ModelSpec>& models(const Context& ctx);
 // `tokenmath model` options: weight precision and KV dtype names as parse_precision accepts them, and the
 // context length (tokens) at which FLOPs and KV figures are given.
 struct ModelShowOptions {
@@ -17,10 +16,13 @@ struct ModelShowOptions {
   std::string kv_dtype = "bf16";
   double context_len = 8192;
 };
-std::string show_model(const Context& ctx, const std::string& id_or_path, report::Format f, const ModelShowOptions& options);
-// accelerators and systems (src/api/hardware.cpp)
-std::string list_gpus(const Context& ctx, report::Format f);
-std::string show_gpu(const Context& ctx, const std::string& id, report::Format f);
-std::string list_systems(const Context& ctx, report::Format f);
-std::string show_system(const Context& ctx, const std::string& id, report::Format f);
+// A catalog id, alias or published name, or a path to a config.json (which needs nothing from the context).
+// Throws InputError for unknown names and bad options.
+catalog::ModelQuery model(const Context& ctx, const std::string& id_or_path, const ModelShowOptions& options = {});
+
+const std::vector<catalog::GpuSpec>& gpus(const Context& ctx);
+const catalog::GpuSpec& gpu(const Context& ctx, const std::string& id);
+const std::vector<catalog::SystemSpec>& systems(const Context& ctx);
+const catalog::SystemSpec& system(const Context& ctx, const std::string& id);
+
 }  // namespace tokenmath::api

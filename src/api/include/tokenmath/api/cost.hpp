@@ -1,16 +1,17 @@
-// Facade: API price listings and the $/GPU-hour breakdown of a system, rendered in a chosen format.
+// Facade: API price lists and the $/GPU-hour of systems. Render with report/cost.hpp.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "tokenmath/context.hpp"
-#include "tokenmath/report/table.hpp"
+#include "tokenmath/cost/cost.hpp"
 
 namespace tokenmath::api {
 
 // API prices per 1M tokens. `filter`: case-insensitive substring of model or provider ("" = all).
-// `litellm_file`: a LiteLLM model_prices_and_context_window.json ("" = the shipped dated subset).
-std::string list_prices(const Context& ctx, const std::string& filter, const std::string& litellm_file, report::Format f);
+// `litellm_file`: a LiteLLM model_prices_and_context_window.json ("" = the context's price list).
+// Throws InputError when the filter matches nothing.
+std::vector<cost::ApiPrice> prices(const Context& ctx, const std::string& filter, const std::string& litellm_file);
 
 // One overridden cost assumption: key as in data/costs.yaml, value, and the flag it came from (for errors).
 struct CostOverride {
@@ -31,10 +32,10 @@ std::vector<CostFlag> cost_flags();
 
 // $/GPU-hour of `system` owned (capital, power, facility, ops) next to the rented tiers of its GPU, with the
 // assumptions used and their sources.
-std::string show_cost(const Context& ctx, const std::string& system, const std::vector<CostOverride>& overrides, report::Format f);
+cost::SystemCost system_cost(const Context& ctx, const std::string& system, const std::vector<CostOverride>& overrides);
 
-// One row per system: owned $/GPU-hour and its components, next to the rented tiers of its GPU, under the
-// same assumptions (with `overrides` applied; the per-system keys price_usd_per_gpu / wall_w_per_gpu are refused).
-std::string list_costs(const Context& ctx, const std::vector<CostOverride>& overrides, report::Format f);
+// Every system under the same assumptions (with `overrides` applied; the per-system keys price_usd_per_gpu /
+// wall_w_per_gpu are refused).
+std::vector<cost::SystemCost> system_costs(const Context& ctx, const std::vector<CostOverride>& overrides);
 
 }  // namespace tokenmath::api

@@ -8,8 +8,17 @@
 
 #include "tokenmath/catalog/hardware.hpp"
 #include "tokenmath/catalog/model.hpp"
+#include "tokenmath/catalog/precision.hpp"
 
 namespace tokenmath::catalog {
+
+// One model asked about at a weight and KV precision and a context length (`tokenmath model`).
+struct ModelQuery {
+  ModelSpec model;
+  Precision weights = Precision::bf16;
+  Precision kv = Precision::bf16;
+  double context_tokens = 8192;
+};
 
 class Catalog {
  public:

@@ -5,3 +5,15 @@
 #include "tokenmath/cost/owned.hpp"
 #include "tokenmath/cost/rental.hpp"
 #include "tokenmath/cost/tokens.hpp"
+
+namespace tokenmath::cost {
+// One system's owned cost per GPU-hour with everything it was computed from (`tokenmath cost`): the system, the
+// assumptions (overrides applied), the published rental tiers of its GPU, and where price and power came from.
+struct SystemCost {
+  catalog::SystemSpec system;
+  CostAssumptions assumptions;
+  OwnedCost owned;
+  std::vector<RentalPrice> rented;
+  std::string price_note, power_note;  // systems.yaml's sources, or "override: <command line> --flag"
+};
+}  // namespace tokenmath::cost

@@ -1,16 +1,12 @@
-// Facade: accelerator and system listings and details (see tokenmath/api/catalog.hpp).
+// Renderers of accelerator and system records: listings and details (report/catalog.hpp).
 #include <fmt/format.h>
 
-#include "tokenmath/api/catalog.hpp"
 #include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/report/catalog.hpp"
 
-namespace tokenmath::api {
+namespace tokenmath::report {
 
 namespace {
-
-using report::Cell;
-using report::Column;
-using report::Table;
 
 std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
   std::string out;
@@ -23,27 +19,26 @@ Cell opt(double v) { return v > 0 ? Cell{v} : Cell{}; }
 
 // Key/value blocks mix long text and numbers; in the terminal table numbers are printed as left-aligned text
 // (thousands separators, no padding zeros) so they sit next to their key. json/csv keep the numbers.
-std::string show(std::vector<std::pair<std::string, Cell>> kv, report::Format f) {
-  if (f == report::Format::table)
+std::string show(std::vector<std::pair<std::string, Cell>> kv, Format f) {
+  if (f == Format::table)
     for (auto& [k, v] : kv) {
       if (const double* d = std::get_if<double>(&v)) {
-        std::string t = report::format_number(*d, 4);
+        std::string t = format_number(*d, 4);
         if (t.find('.') != std::string::npos) {
           while (t.back() == '0') t.pop_back();
           if (t.back() == '.') t.pop_back();
         }
         v = t;
       } else if (const long long* i = std::get_if<long long>(&v)) {
-        v = report::format_number(static_cast<double>(*i), 0);
+        v = format_number(static_cast<double>(*i), 0);
       }
     }
-  return report::render_kv(kv, f);
+  return render_kv(kv, f);
 }
 
 }  // namespace
 
-std::string list_gpus(const Context& ctx, report::Format f) {
-  const auto& cat = ctx.catalog;
+std::string render_gpus(const std::vector<catalog::GpuSpec>& gpus, Format f) {
   Table t({{"id", "id"},
            {"name", "name"},
            {"vendor", "vendor"},
@@ -59,10 +54,10 @@ std::string list_gpus(const Context& ctx, report::Format f) {
            {"tdp_w", "TDP W", 0},
            {"preliminary", "prelim"},
            {"source", "source"}});
-  for (const auto& g : cat.gpus()) {
+  for (const auto& g : gpus) {
     // The table view keeps the source short (its first reference); json/csv carry the whole text.
     std::string src = g.source;
-    if (f == report::Format::table) src = src.substr(0, src.find("; ")).substr(0, 60);
+    if (f == Format::table) src = src.substr(0, src.find("; ")).substr(0, 60);
     t.add_row({g.id, g.name, g.vendor, std::to_string(g.year), g.dense_bf16_tflops, opt(g.dense_fp8_tflops),
                opt(g.dense_fp4_tflops), g.mem_gb, g.mem_tb_s, g.mem_kind, g.scaleup_gb_s,
                static_cast<long long>(g.scaleup_domain_gpus), opt(g.tdp_w), g.preliminary, src});
@@ -70,8 +65,7 @@ std::string list_gpus(const Context& ctx, report::Format f) {
   return t.render(f);
 }
 
-std::string show_gpu(const Context& ctx, const std::string& id, report::Format f) {
-  const auto& g = ctx.catalog.gpu(id);
+std::string render_gpu(const catalog::GpuSpec& g, Format f) {
   std::vector<std::pair<std::string, Cell>> kv = {
       {"id", g.id},
       {"name", g.name},
@@ -98,8 +92,7 @@ std::string show_gpu(const Context& ctx, const std::string& id, report::Format f
   return show(std::move(kv), f);
 }
 
-std::string list_systems(const Context& ctx, report::Format f) {
-  const auto& cat = ctx.catalog;
+std::string render_systems(const std::vector<catalog::SystemSpec>& systems, Format f) {
   Table t({{"id", "id"},
            {"name", "name"},
            {"gpu", "gpu"},
@@ -113,17 +106,15 @@ std::string list_systems(const Context& ctx, report::Format f) {
            {"price_usd_per_gpu", "$/GPU", 0},
            {"price_date", "price date"},
            {"derived_fields", "derived"}});
-  for (const auto& s : cat.systems())
+  for (const auto& s : systems)
     t.add_row({s.id, s.name, s.gpu_id, static_cast<long long>(s.gpus_per_node), static_cast<long long>(s.gpus_per_rack),
                static_cast<long long>(s.scaleup_domain_gpus), s.scaleout_gb_s_per_gpu, s.wall_w_per_gpu,
                s.wall_w_per_gpu * s.gpus_per_rack / 1000.0, s.cooling,
-               s.price_usd_per_gpu, s.price_date, join(s.derived_fields, f == report::Format::csv ? ";" : ",")});
+               s.price_usd_per_gpu, s.price_date, join(s.derived_fields, f == Format::csv ? ";" : ",")});
   return t.render(f);
 }
 
-std::string show_system(const Context& ctx, const std::string& id, report::Format f) {
-  const auto& cat = ctx.catalog;
-  const auto& s = cat.system(id);
+std::string render_system(const catalog::SystemSpec& s, Format f) {
   std::vector<std::pair<std::string, Cell>> kv = {
       {"id", s.id},
       {"name", s.name},
@@ -150,4 +141,4 @@ std::string show_system(const Context& ctx, const std::string& id, report::Forma
   return show(std::move(kv), f);
 }
 
-}  // namespace tokenmath::api
+}  // namespace tokenmath::report
