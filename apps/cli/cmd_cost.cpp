@@ -52,7 +52,7 @@ void add_cost_commands(CLI::App& app) {
   cost->callback([=] {
     std::vector<api::CostOverride> overrides;
     for (const auto& [flag, o] : *options)
-      if (o->count() > 0) overrides.push_back({flag.key, values->at(flag.key), dashed(flag.key)});
+      if (o->count() > 0) overrides.push_back({flag.key, values->at(flag.key), dashed(flag.key), "<command line>"});
     const auto f = report::parse_format(*cost_format, allowed);
     fmt::print("{}", system->empty() ? report::render_system_costs(api::system_costs(context(), overrides), f)
                                       : report::render_system_cost(api::system_cost(context(), *system, overrides), f));

@@ -22,6 +22,8 @@ const Context& context();
 // For `model PATH`: a config.json on disk needs no data directory (an empty context), a catalog name the shipped one.
 const Context& model_context(const std::string& id_or_path);
 
+// An InputError worded for the command line (request options as --flags).
+std::string cli_wording(const InputError& e);
 // Writes `text` to `path` (the file a command's `flag` named); InputError when it cannot.
 void write_file(const std::string& path, const std::string& text, const std::string& flag);
 

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,31 @@ const Context& model_context(const std::string& id_or_path) {
   static const Context empty;
   std::error_code ec;
   return std::filesystem::is_regular_file(id_or_path, ec) ? empty : context();
+}
+
+// The library names a request's own options `like_this` and their origin kRequest; on the command line they
+// are flags (--like-this) given on "<command line>".
+std::string cli_wording(const InputError& e) {
+  auto flags = [](std::string s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const std::size_t close = s[i] == '`' ? s.find('`', i + 1) : std::string::npos;
+      std::string name = close == std::string::npos ? "" : s.substr(i + 1, close - i - 1);
+      const bool option = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+      if (!option) {  // not an option name (e.g. `tokenmath gpus`): kept as written
+        out += s[i];
+        continue;
+      }
+      std::replace(name.begin(), name.end(), '_', '-');
+      out += "--" + name;
+      i = close;
+    }
+    return out;
+  };
+  const std::string file = e.file() == kRequest ? "<command line>" : e.file();
+  return format_input_error(file, flags(e.field()), e.value(), flags(e.problem()));
 }
 
 void write_file(const std::string& path, const std::string& text, const std::string& flag) {
@@ -53,7 +79,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   } catch (const tokenmath::InputError& e) {
     std::fflush(stdout);
-    fmt::print(stderr, "tokenmath: error: {}\n", e.what());
+    fmt::print(stderr, "tokenmath: error: {}\n", tokenmath::cli::cli_wording(e));
     return 2;
   } catch (const std::exception& e) {
     std::fflush(stdout);

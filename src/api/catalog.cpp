@@ -11,10 +11,10 @@ const std::vector<catalog::ModelSpec>& models(const Context& ctx) { return ctx.c
 
 catalog::ModelQuery model(const Context& ctx, const std::string& id_or_path, const ModelShowOptions& o) {
   catalog::ModelQuery q;
-  q.weights = catalog::parse_precision(o.precision, "<command line>", "--precision");
-  q.kv = catalog::parse_precision(o.kv_dtype, "<command line>", "--kv-dtype");
+  q.weights = catalog::parse_precision(o.precision, kRequest, "`precision`");
+  q.kv = catalog::parse_precision(o.kv_dtype, kRequest, "`kv_dtype`");
   if (!(o.context_len >= 1))
-    throw InputError("<command line>", "--context", fmt::format("{}", o.context_len), "must be a positive token count");
+    throw InputError(kRequest, "`context`", fmt::format("{}", o.context_len), "must be a positive token count");
   q.context_tokens = o.context_len;
   q.model = ctx.catalog.model(id_or_path);
   return q;

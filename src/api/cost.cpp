@@ -18,7 +18,7 @@ std::vector<cost::ApiPrice> prices(const Context& ctx, const std::string& filter
         to_lower(p.provider).find(needle) != std::string::npos)
       out.push_back(p);
   if (out.empty())
-    throw InputError(litellm_file.empty() ? ctx.api_prices_path.string() : litellm_file, "--filter", filter,
+    throw InputError(litellm_file.empty() ? ctx.api_prices_path.string() : litellm_file, "`filter`", filter,
                      "no text-model price matches");
   return out;
 }
@@ -43,13 +43,13 @@ cost::SystemCost system_cost(const Context& ctx, const std::string& system_name,
   sc.power_note = sys.source;
   for (const auto& o : overrides) {
     if (o.key == "pue") {
-      cost::set_assumption(a, sys.cooling == "liquid" ? "pue_liquid" : "pue_air", o.value, "<command line>", o.field);
+      cost::set_assumption(a, sys.cooling == "liquid" ? "pue_liquid" : "pue_air", o.value, o.origin, o.field);
     } else if (o.key == "price_usd_per_gpu" || o.key == "wall_w_per_gpu") {
-      if (!(o.value > 0)) throw InputError("<command line>", o.field, fmt::format("{}", o.value), "must be > 0");
+      if (!(o.value > 0)) throw InputError(o.origin, o.field, fmt::format("{}", o.value), "must be > 0");
       (o.key == "price_usd_per_gpu" ? in.price_usd_per_gpu : in.wall_w_per_gpu) = o.value;
-      (o.key == "price_usd_per_gpu" ? sc.price_note : sc.power_note) = "override: <command line> " + o.field;
+      (o.key == "price_usd_per_gpu" ? sc.price_note : sc.power_note) = "override: " + o.origin + " " + o.field;
     } else {
-      cost::set_assumption(a, o.key, o.value, "<command line>", o.field);
+      cost::set_assumption(a, o.key, o.value, o.origin, o.field);
     }
   }
   sc.owned = cost::owned_cost(in, a);
@@ -64,11 +64,11 @@ std::vector<cost::SystemCost> system_costs(const Context& ctx, const std::vector
     cost::CostAssumptions a = ctx.costs;
     for (const auto& o : overrides) {
       if (o.key == "pue")
-        cost::set_assumption(a, sys.cooling == "liquid" ? "pue_liquid" : "pue_air", o.value, "<command line>", o.field);
+        cost::set_assumption(a, sys.cooling == "liquid" ? "pue_liquid" : "pue_air", o.value, o.origin, o.field);
       else if (o.key == "price_usd_per_gpu" || o.key == "wall_w_per_gpu")
-        throw InputError("<command line>", o.field, fmt::format("{}", o.value), "needs --system (it is a per-system figure)");
+        throw InputError(o.origin, o.field, fmt::format("{}", o.value), "needs `system` (it is a per-system figure)");
       else
-        cost::set_assumption(a, o.key, o.value, "<command line>", o.field);
+        cost::set_assumption(a, o.key, o.value, o.origin, o.field);
     }
     cost::SystemCost sc;
     sc.system = sys;

@@ -16,7 +16,7 @@
 namespace tokenmath::api {
 
 namespace {
-constexpr const char* kCli = "<command line>";
+constexpr const char* kCli = kRequest;
 
 void check_positive(double v, const char* field) {
   if (!(v > 0)) throw InputError(kCli, field, fmt::format("{}", v), "must be a positive number");
@@ -58,22 +58,22 @@ void parse_spec(const perf::SpecTable& table, const std::string& text, const cat
   const std::string method = text.substr(0, c1);
   const perf::SpecMethod* m = table.find(method);
   if (!m || c1 == std::string::npos)
-    throw InputError(kCli, "--spec", text, "expected auto, off or METHOD:K[:ACCEPTANCE] with METHOD one of mtp, eagle3, ngram");
+    throw InputError(kCli, "`spec`", text, "expected auto, off or METHOD:K[:ACCEPTANCE] with METHOD one of mtp, eagle3, ngram");
   const auto c2 = text.find(':', c1 + 1);
   const std::string k_text = text.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
   const std::optional<double> kv = whole_number(k_text);
   if (!kv || *kv != std::floor(*kv) || *kv < 1 || *kv > 16)
-    throw InputError(kCli, "--spec", text, "draft tokens K must be an integer in [1, 16]");
+    throw InputError(kCli, "`spec`", text, "draft tokens K must be an integer in [1, 16]");
   const int k = static_cast<int>(*kv);
   std::optional<double> acc;
   if (c2 != std::string::npos) {
     const double a = whole_number(text.substr(c2 + 1)).value_or(0);
     if (!(a >= 1 && a <= k + 1))
-      throw InputError(kCli, "--spec", text, fmt::format("acceptance length must be in [1, {}] (K + 1)", k + 1));
+      throw InputError(kCli, "`spec`", text, fmt::format("acceptance length must be in [1, {}] (K + 1)", k + 1));
     acc = a;
   }
   if (!table.supports(*m, model) && method != "ngram")
-    throw InputError(kCli, "--spec", text,
+    throw InputError(kCli, "`spec`", text,
                      fmt::format("{} has no {} draft in data/perf/speculative.yaml", model.id, method));
   s.specs = {*table.make(method, k, acc)};
   s.spec_off_too = false;
@@ -82,23 +82,23 @@ void parse_spec(const perf::SpecTable& table, const std::string& text, const cat
 PerfSetup setup(const Context& ctx, const PerfRequest& req) {
   PerfSetup s;
   s.model = std::make_shared<const catalog::ModelSpec>(ctx.catalog.model(req.model));
-  check_positive(req.isl, "--isl");
-  check_positive(req.osl, "--osl");
-  if (req.tp < 0 || req.pp < 0 || req.ep < 0) throw InputError(kCli, "--tp/--pp/--ep", "", "must be positive");
+  check_positive(req.isl, "`isl`");
+  check_positive(req.osl, "`osl`");
+  if (req.tp < 0 || req.pp < 0 || req.ep < 0) throw InputError(kCli, "`tp`/`pp`/`ep`", "", "must be positive");
   if (req.max_num_seqs > 0) s.knobs.max_num_seqs = req.max_num_seqs;
   if (req.max_batched_tokens > 0) s.knobs.max_batched_tokens = s.knobs.chunked_prefill_tokens = req.max_batched_tokens;
   if (req.kv_mem_fraction > 0) {
-    if (req.kv_mem_fraction > 1) throw InputError(kCli, "--kv-mem-fraction", fmt::format("{}", req.kv_mem_fraction), "must be in (0, 1]");
+    if (req.kv_mem_fraction > 1) throw InputError(kCli, "`kv_mem_fraction`", fmt::format("{}", req.kv_mem_fraction), "must be in (0, 1]");
     s.knobs.kv_mem_fraction = req.kv_mem_fraction;
   }
-  if (!req.kv_dtype.empty()) s.kvs.push_back(catalog::parse_precision(req.kv_dtype, kCli, "--kv-dtype"));
+  if (!req.kv_dtype.empty()) s.kvs.push_back(catalog::parse_precision(req.kv_dtype, kCli, "`kv_dtype`"));
   if (req.tp == 0 && req.pp == 0 && (req.ep > 0 || req.dp_attn))
-    throw InputError(kCli, "--ep/--dp-attn", "", "give --tp with --ep or --dp-attn (without --tp, tokenmath searches)");
+    throw InputError(kCli, "`ep`/`dp_attn`", "", "give `tp` with `ep` or `dp_attn` (without `tp`, tokenmath searches)");
   if (!(req.min_tok_s_user >= 0) || !std::isfinite(req.min_tok_s_user))
-    throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user), "must be a non-negative number");
+    throw InputError(kCli, "`min_tok_s_user`", fmt::format("{}", req.min_tok_s_user), "must be a non-negative number");
   const auto engines = perf::engine_choices(ctx.engines);
   if (std::find(engines.begin(), engines.end(), req.engine) == engines.end())
-    throw InputError(kCli, "--engine", req.engine,
+    throw InputError(kCli, "`engine`", req.engine,
                      "unknown engine profile" + did_you_mean(req.engine, engines) + " (data/perf/engines.yaml, auto or none)");
   s.engine = req.engine;
   parse_spec(ctx.speculative, req.spec, *s.model, s);
@@ -109,7 +109,7 @@ perf::SearchRequest search_request(const Context& ctx, const PerfRequest& req, c
   perf::SearchRequest r;
   r.model = s.model;
   r.gpu = gpu;
-  if (!req.precision.empty()) r.precisions.push_back(catalog::parse_precision(req.precision, kCli, "--precision"));
+  if (!req.precision.empty()) r.precisions.push_back(catalog::parse_precision(req.precision, kCli, "`precision`"));
   r.kv_precisions = s.kvs;
   r.isl = req.isl;
   r.osl = req.osl;
@@ -129,9 +129,9 @@ perf::Deployment explicit_deployment(const PerfRequest& req, const PerfSetup& s,
   in.pp = req.pp > 0 ? req.pp : 1;
   in.ep = req.ep > 0 ? req.ep : 1;
   if (in.ep > in.tp || in.tp % in.ep != 0)
-    throw InputError(kCli, "--ep", std::to_string(in.ep), fmt::format("must divide --tp ({})", in.tp));
+    throw InputError(kCli, "`ep`", std::to_string(in.ep), fmt::format("must divide `tp` ({})", in.tp));
   in.attention_dp = req.dp_attn;
-  if (!req.precision.empty()) in.weights = catalog::parse_precision(req.precision, kCli, "--precision");
+  if (!req.precision.empty()) in.weights = catalog::parse_precision(req.precision, kCli, "`precision`");
   if (!s.kvs.empty()) in.kv = s.kvs.front();
   in.knobs = s.knobs;
   perf::Deployment d = perf::make_deployment(in);
@@ -207,7 +207,7 @@ perf::PerfResult perf(const Context& ctx, const PerfRequest& req) {
         for (const auto& o : r.options)
           if (o.frontier.feasible && !o.frontier.points.empty())
             best_user = std::max(best_user, o.frontier.points.front().tok_s_per_user);
-        throw InputError(kCli, "--min-tok-s-user", fmt::format("{}", req.min_tok_s_user),
+        throw InputError(kCli, "`min_tok_s_user`", fmt::format("{}", req.min_tok_s_user),
                          fmt::format("no searched deployment reaches it (the fastest reaches {:.1f} tok/s/user at one "
                                      "request)", best_user));
       }
@@ -239,13 +239,13 @@ perf::KernelValidation validate_kernels(const Context& ctx, const std::string& c
   const auto& cat = ctx.catalog;
   const catalog::GpuSpec* gpu = nullptr;
   if (!gpu_name.empty()) {
-    gpu = &cat.gpu(gpu_name);  // unknown --gpu: the catalog's error with its suggestions
+    gpu = &cat.gpu(gpu_name);  // unknown gpu: the catalog's error with its suggestions
   } else {
-    if (rows.empty()) throw InputError(csv_path, "device", "", "no rows: pass --gpu");
+    if (rows.empty()) throw InputError(csv_path, "device", "", "no rows: pass `gpu`");
     gpu = cat.resolve_gpu(rows.front().device);
     if (!gpu)
       throw InputError(csv_path, "line 2/device", rows.front().device,
-                       "not a catalog accelerator name; pass --gpu (e.g. --gpu h100-sxm)");
+                       "not a catalog accelerator name; pass `gpu` (e.g. `gpu` h100-sxm)");
   }
   return perf::validate_kernels(rows, *gpu, ctx.efficiency.for_gpu(*gpu));
 }

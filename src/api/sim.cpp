@@ -14,26 +14,26 @@ namespace tokenmath::api {
 SimulateResult simulate(const Context& ctx, const SimulateRequest& req) {
   sim::Scenario sc = sim::load_scenario(ctx, req.scenario_path);
   if (req.seed >= 0) sc.seed = static_cast<std::uint64_t>(req.seed);
-  if (req.requests == 0) throw InputError("<command line>", "--requests", "0", "must be >= 1");
+  if (req.requests == 0) throw InputError(kRequest, "`requests`", "0", "must be >= 1");
   if (req.requests > 0) {
     sc.workload.max_requests = req.requests;
     sc.expected_requests = req.requests;
   }
-  const char* cli = "<command line>";
+  const char* cli = kRequest;
   if (req.replicas == 0 || req.replicas > 100000)
-    throw InputError(cli, "--replicas", std::to_string(req.replicas), "must be in [1, 100000]");
+    throw InputError(cli, "`replicas`", std::to_string(req.replicas), "must be in [1, 100000]");
   if (req.replicas > 0) {
     if (sc.config.pools.size() != 1)
-      throw InputError(cli, "--replicas", std::to_string(req.replicas),
+      throw InputError(cli, "`replicas`", std::to_string(req.replicas),
                        "applies to single-pool scenarios; set replicas per pool in the scenario's disaggregation block");
     sc.config.pools[0].replicas = static_cast<int>(req.replicas);
     sc.pools[0].replicas = static_cast<int>(req.replicas);
   }
   if (req.rate != -1 || req.load != -1) {
     if (req.rate != -1 && req.load != -1)
-      throw InputError(cli, "--rate/--load", "", "give one of --rate or --load");
+      throw InputError(cli, "`rate`/`load`", "", "give one of `rate` or `load`");
     const double v = req.rate != -1 ? req.rate : req.load;
-    const char* flag = req.rate != -1 ? "--rate" : "--load";
+    const char* flag = req.rate != -1 ? "`rate`" : "`load`";
     if (!(v > 0) || !std::isfinite(v) || (req.load != -1 && v > 10))
       throw InputError(cli, flag, fmt::format("{}", v), req.load != -1 ? "must be in (0, 10]" : "must be a positive number");
     if (sc.workload.kind != sim::WorkloadSpec::Kind::synthetic || sc.workload.arrival.kind == sim::ArrivalSpec::Kind::closed)
@@ -43,7 +43,7 @@ SimulateResult simulate(const Context& ctx, const SimulateRequest& req) {
       if (req.replicas > 0 || !(sc.saturation_req_per_s > 0))
         sc.saturation_req_per_s = sim::simulated_saturation(sc.config, sc.workload, sc.seed);
       if (!(sc.saturation_req_per_s > 0))
-        throw InputError(cli, flag, fmt::format("{}", v), "the cluster's saturation could not be measured; give --rate");
+        throw InputError(cli, flag, fmt::format("{}", v), "the cluster's saturation could not be measured; give `rate`");
       sc.workload.arrival.rate_per_s = v * sc.saturation_req_per_s;
     } else {
       sc.workload.arrival.rate_per_s = v;

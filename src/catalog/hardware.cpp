@@ -373,13 +373,13 @@ const SystemSpec* Catalog::resolve_system(std::string_view name) const {
 
 const GpuSpec& Catalog::gpu(std::string_view name) const {
   if (const GpuSpec* g = resolve_gpu(name)) return *g;
-  throw InputError("<command line>", "gpu", std::string(name),
+  throw InputError(kRequest, "gpu", std::string(name),
                    "unknown accelerator" + did_you_mean(name, ids_of(gpus_)) + " (see `tokenmath gpus`)");
 }
 
 const SystemSpec& Catalog::system(std::string_view name) const {
   if (const SystemSpec* s = resolve_system(name)) return *s;
-  throw InputError("<command line>", "system", std::string(name),
+  throw InputError(kRequest, "system", std::string(name),
                    "unknown system" + did_you_mean(name, ids_of(systems_)) + " (see `tokenmath systems`)");
 }
 

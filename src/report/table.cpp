@@ -20,7 +20,7 @@ Format parse_format(std::string_view s, const std::vector<Format>& allowed) {
   }
   std::string list;
   for (const auto& n : ok) list += (list.empty() ? "" : "|") + n;
-  throw InputError("<command line>", "--format", std::string(s), "unknown format; expected " + list);
+  throw InputError(kRequest, "`format`", std::string(s), "unknown format; expected " + list);
 }
 
 std::string format_number(double v, int decimals) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenmath/common/error.hpp"
 #include "tokenmath/context.hpp"
 #include "tokenmath/cost/cost.hpp"
 
@@ -13,11 +14,13 @@ namespace tokenmath::api {
 // Throws InputError when the filter matches nothing.
 std::vector<cost::ApiPrice> prices(const Context& ctx, const std::string& filter, const std::string& litellm_file);
 
-// One overridden cost assumption: key as in data/costs.yaml, value, and the flag it came from (for errors).
+// One overridden cost assumption: key as in data/costs.yaml, value, and where it came from (for errors and the
+// source column): the frontend's origin ("<command line>") and field (its flag, or JSON field).
 struct CostOverride {
   std::string key;
   double value = 0;
   std::string field;
+  std::string origin = kRequest;
 };
 
 // The flags `tokenmath cost` accepts, derived from the cost assumption keys plus three per-system ones:

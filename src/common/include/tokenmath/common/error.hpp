@@ -10,6 +10,11 @@
 
 namespace tokenmath {
 
+// Errors in a request's own options (not in a file) name the origin kRequest and the option in backticks, e.g.
+// InputError(kRequest, "`min_tok_s_user`", "-1", "must be ... (`tp` ...)"): each frontend words them its way
+// (the CLI: "<command line>" and --min-tok-s-user; HTTP: the JSON field), so nothing below apps/ names a flag.
+inline constexpr const char* kRequest = "<request>";
+
 class InputError : public std::runtime_error {
  public:
   // file: path or logical source ("<command line>"); field: JSON pointer / key path ("" if n/a);
