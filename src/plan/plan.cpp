@@ -260,21 +260,6 @@ std::pair<Demand, double> demand_for(const Scenario& s, const TokenPrices& list)
   return {d, d.usd_per_step * s.api_price_multiplier};
 }
 
-void set_sensitivity(Scenario& s, const std::string& key, double v) {
-  if (key == "owned.gpu_price_multiplier")
-    s.gpu_price_multiplier = v;
-  else if (key == "cost.power_usd_per_kwh")
-    s.cost.power_usd_per_kwh = v;
-  else if (key == "cost.lifetime_years")
-    s.cost.lifetime_years = v;
-  else if (key == "workload.cache_hit_rate")
-    s.cache_hit_rate = v;
-  else if (key == "slo.peak_load_target")
-    s.peak_load_target = v;
-  else if (key == "api.price_multiplier")
-    s.api_price_multiplier = v;
-}
-
 }  // namespace
 
 double TornadoBar::swing_usd() const { return std::fabs(high_cost_usd - low_cost_usd); }
@@ -355,19 +340,10 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   const auto& model = models[model_index];
   const catalog::SystemSpec& sys = cat.system(best.system_id);
   const catalog::GpuSpec& gpu = cat.gpu(sys.gpu_id);
-  struct Input {
-    std::string key, label;
-    const std::vector<double>* range;
-  };
-  const std::vector<Input> inputs = {
-      {"owned.gpu_price_multiplier", "GPU price", &s.sensitivity_gpu_price_multiplier},
-      {"cost.power_usd_per_kwh", "power price", &s.sensitivity_power_usd_per_kwh},
-      {"cost.lifetime_years", "hardware lifetime", &s.sensitivity_lifetime_years},
-      {"workload.cache_hit_rate", "cache hit rate", &s.sensitivity_cache_hit_rate},
-      {"slo.peak_load_target", "utilisation at peak", &s.sensitivity_peak_load_target},
-      {"api.price_multiplier", "API price", &s.sensitivity_api_price_multiplier},
-  };
-  for (const auto& [key, label, range] : inputs) {
+  for (const auto& in : sensitivity_inputs()) {
+    const std::string& key = in.key;
+    const std::string& label = in.label;
+    const std::vector<double>* range = &(s.*in.range);
     TornadoBar bar;
     bar.input = key;
     bar.label = label;
@@ -377,7 +353,7 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
     double* costs[2] = {&bar.low_cost_usd, &bar.high_cost_usd};
     for (int i = 0; i < 2; ++i) {
       Scenario v = s;
-      set_sensitivity(v, key, (*range)[static_cast<std::size_t>(i)]);
+      in.value(v) = (*range)[static_cast<std::size_t>(i)];
       // Same work (steps per year) as the base plan; only the input under test changes.
       const Demand d = demand_for_steps(v, list, demand.steps_per_year);
       const double per_step = d.usd_per_step * v.api_price_multiplier;
@@ -388,12 +364,8 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
     }
     bar.low_value = (*range)[0];
     bar.high_value = (*range)[1];
-    bar.base_value = key == "owned.gpu_price_multiplier" ? s.gpu_price_multiplier
-                     : key == "cost.power_usd_per_kwh"   ? s.cost.power_usd_per_kwh
-                     : key == "cost.lifetime_years"      ? s.cost.lifetime_years
-                     : key == "workload.cache_hit_rate"  ? s.cache_hit_rate
-                     : key == "slo.peak_load_target"     ? s.peak_load_target
-                                                         : s.api_price_multiplier;
+    Scenario base = s;
+    bar.base_value = in.value(base);
     r.tornado.push_back(bar);
   }
   std::stable_sort(r.tornado.begin(), r.tornado.end(),

@@ -69,6 +69,28 @@ OptionSpec range(std::string key, std::string unit, double lo, double hi, std::s
               "[low, high] of " + what + " for the tornado; every other input stays at its scenario value", f);
 }
 
+}  // namespace
+
+const std::vector<SensitivityInput>& sensitivity_inputs() {
+  using S = Scenario;
+  static const std::vector<SensitivityInput> inputs = {
+      {"owned.gpu_price_multiplier", "sensitivity.gpu_price_multiplier", "GPU price", "x catalog price", 0.01, 100, &S::sensitivity_gpu_price_multiplier,
+       [](S& s) -> double& { return s.gpu_price_multiplier; }},
+      {"cost.power_usd_per_kwh", "sensitivity.power_usd_per_kwh", "power price", "USD/kWh", 0, 10, &S::sensitivity_power_usd_per_kwh,
+       [](S& s) -> double& { return s.cost.power_usd_per_kwh; }},
+      {"cost.lifetime_years", "sensitivity.lifetime_years", "hardware lifetime", "years", 0.5, 30, &S::sensitivity_lifetime_years,
+       [](S& s) -> double& { return s.cost.lifetime_years; }},
+      {"workload.cache_hit_rate", "sensitivity.cache_hit_rate", "cache hit rate", "fraction", 0, 1, &S::sensitivity_cache_hit_rate,
+       [](S& s) -> double& { return s.cache_hit_rate; }},
+      {"slo.peak_load_target", "sensitivity.peak_load_target", "utilisation at peak", "fraction", 0.05, 1, &S::sensitivity_peak_load_target,
+       [](S& s) -> double& { return s.peak_load_target; }},
+      {"api.price_multiplier", "sensitivity.api_price_multiplier", "API price", "x list price", 0.01, 100, &S::sensitivity_api_price_multiplier,
+       [](S& s) -> double& { return s.api_price_multiplier; }},
+  };
+  return inputs;
+}
+
+namespace {
 std::vector<OptionSpec> make_options() {
   using S = Scenario;
   std::vector<OptionSpec> out = {
@@ -158,17 +180,9 @@ std::vector<OptionSpec> make_options() {
               "(a second path to its TTFT and decode speed; 0 = off)",
               &S::simulate_requests),
 
-      range("sensitivity.gpu_price_multiplier", "x catalog price", 0.01, 100, "owned.gpu_price_multiplier",
-            &S::sensitivity_gpu_price_multiplier),
-      range("sensitivity.power_usd_per_kwh", "USD/kWh", 0, 10, "cost.power_usd_per_kwh",
-            &S::sensitivity_power_usd_per_kwh),
-      range("sensitivity.lifetime_years", "years", 0.5, 30, "cost.lifetime_years", &S::sensitivity_lifetime_years),
-      range("sensitivity.cache_hit_rate", "fraction", 0, 1, "workload.cache_hit_rate", &S::sensitivity_cache_hit_rate),
-      range("sensitivity.peak_load_target", "fraction", 0.05, 1, "slo.peak_load_target",
-            &S::sensitivity_peak_load_target),
-      range("sensitivity.api_price_multiplier", "x list price", 0.01, 100, "api.price_multiplier",
-            &S::sensitivity_api_price_multiplier),
   };
+  for (const auto& in : sensitivity_inputs())
+    out.push_back(range(in.range_key, in.range_unit, in.lo, in.hi, in.key, in.range));
   // The cost module's assumptions, after owned.*; `utilization` is left out: the planner derives utilisation
   // from the demand profile and the fleet it sizes.
   auto at = std::find_if(out.begin(), out.end(), [](const OptionSpec& o) { return o.key == "rented.tier"; });

@@ -104,6 +104,19 @@ struct OptionSpec : schema::Field {
   std::string type_name() const;  // number, integer, text, list of text, list of numbers
 };
 
+// The inputs the tornado varies, declared once: the option varied, its label, the unit and bounds of its
+// [low, high] range option (sensitivity.<name>), the range's member and the varied value's place in a Scenario.
+struct SensitivityInput {
+  std::string key;          // e.g. "cost.power_usd_per_kwh"
+  std::string range_key;    // its [low, high] option, e.g. "sensitivity.power_usd_per_kwh"
+  std::string label;        // e.g. "power price"
+  std::string range_unit;
+  double lo = 0, hi = 0;
+  std::vector<double> Scenario::*range;
+  double& (*value)(Scenario&);
+};
+const std::vector<SensitivityInput>& sensitivity_inputs();
+
 // The one declaration of every scenario option, in report order.
 const std::vector<OptionSpec>& scenario_options();
 // The same as a schema (`tokenmath schema plan`): defaults are the values of `defaults` (the shipped plan).
