@@ -21,6 +21,16 @@ constexpr double kSecondsPerYear = 8760.0 * 3600.0;
 
 std::string scenario_file(const Scenario& s) { return s.file.empty() ? s.defaults_file : s.file; }
 
+// Prompt tokens one agent step sends (its whole context: fresh and cached).
+double step_input_tokens(const Demand& d) { return d.tokens_per_step.input(); }
+
+// Why an API endpoint cannot take a step of `input_tokens` ("" when it can, or when no limit is listed).
+std::string context_limit(const cost::ApiPrice& p, double input_tokens) {
+  if (p.max_input_tokens <= 0 || input_tokens <= static_cast<double>(p.max_input_tokens)) return "";
+  return fmt::format("its max_input_tokens {} is below the step's {:.0f} input tokens", p.max_input_tokens,
+                     input_tokens);
+}
+
 // The scenario's price list: the context's own when the scenario names that file, else read from disk.
 const std::vector<cost::ApiPrice>& price_list(const Context& ctx, const Scenario& s, std::vector<cost::ApiPrice>& storage) {
   std::filesystem::path path = s.price_list;
@@ -132,6 +142,12 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
                    const std::shared_ptr<const catalog::ModelSpec>& model, const catalog::SystemSpec& sys,
                    const catalog::GpuSpec& gpu, const cost::ApiPrice* hosted) {
   Candidate c;
+  const double step_input = step_input_tokens(demand);
+  if (hosted && !(c.hosted_api_unusable = context_limit(*hosted, step_input)).empty()) {
+    // Listed, but its endpoint cannot take the step: not a price for this workload, not an overflow target.
+    c.hosted_api_model = hosted->model;
+    hosted = nullptr;
+  }
   if (hosted) {
     c.hosted_api_model = hosted->model;
     const TokenPrices list_prices = workload_prices(s, *hosted);
@@ -146,6 +162,14 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   c.system_name = sys.name;
   c.gpu_id = gpu.id;
   c.preliminary = sys.preliminary || gpu.preliminary;
+  // A step longer than the model's context window cannot be served by any deployment of it.
+  const double step_tokens = step_input + demand.tokens_per_step.output;
+  if (model->max_context > 0 && step_tokens > static_cast<double>(model->max_context)) {
+    c.reason = fmt::format("a step of {:.0f} tokens exceeds the model's context window ({} tokens, config.json "
+                           "max_position_embeddings; a long-context variant or a config with rope_scaling would "
+                           "serve it)", step_tokens, model->max_context);
+    return c;
+  }
 
   const StepShape shape{demand.tokens_per_step, s.prefix_hold_s};
   const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile};
@@ -279,6 +303,7 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   r.demand = demand;
   r.api_annual_usd = cost_usd(demand.tokens_per_year, list) * s.api_price_multiplier;
   r.api_blended_usd_per_mtok = r.api_annual_usd / demand.tokens_per_year.total() * 1e6;
+  r.reference_api_unusable = context_limit(r.reference_api, step_input_tokens(demand));
 
   const auto& cat = ctx.catalog;
   std::vector<std::shared_ptr<const catalog::ModelSpec>> models;

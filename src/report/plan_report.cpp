@@ -67,7 +67,10 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
                          ? fmt::format("rent {} ({}, {})", usd(c->annual_rented_usd), s.rented_tier, s.rented_billing)
                          : "rent: no price for " + s.rented_tier;
   std::string hosted =
-      c->annual_hosted_api_usd > 0 ? fmt::format(" | same model via API {}", usd(c->annual_hosted_api_usd)) : "";
+      c->annual_hosted_api_usd > 0 ? fmt::format(" | same model via API {}", usd(c->annual_hosted_api_usd))
+      : !c->hosted_api_unusable.empty()
+          ? fmt::format(" | same model via API ({}): cannot serve it, {}", c->hosted_api_model, c->hosted_api_unusable)
+          : "";
   lines.push_back(fmt::format("Per year: own {} ({} blended) | {}{} | reference API {} ({}).", usd(c->annual_owned_usd),
                               per_mtok(c->owned_blended_usd_per_mtok), rent, hosted, usd(r.api_annual_usd),
                               per_mtok(r.api_blended_usd_per_mtok)));
@@ -298,6 +301,7 @@ nlohmann::json plan_json(const PlanResult& r) {
   out["quality_assumption"] = r.scenario.quality_assumption;
   out["demand"] = {{"budget_usd_per_year", d.budget_usd_per_year},
                    {"reference_api_model", r.reference_api.model},
+                   {"reference_api_unusable", r.reference_api_unusable.empty() ? json(nullptr) : json(r.reference_api_unusable)},
                    {"reference_prices",
                     {{"fresh_input_usd_per_mtok", d.reference_prices.fresh_input_usd_per_mtok},
                      {"cached_input_usd_per_mtok", d.reference_prices.cached_input_usd_per_mtok},
@@ -321,7 +325,9 @@ nlohmann::json plan_json(const PlanResult& r) {
               {"feasible", c.feasible},
               {"preliminary_hardware", c.preliminary},
               {"deployments_tried", c.deployments_tried}};
-    if (!c.hosted_api_model.empty())
+    if (!c.hosted_api_unusable.empty())
+      j["hosted_api"] = {{"model", c.hosted_api_model}, {"usable", false}, {"reason", c.hosted_api_unusable}};
+    else if (!c.hosted_api_model.empty())
       j["hosted_api"] = {
           {"model", c.hosted_api_model},
           {"annual_usd", c.annual_hosted_api_usd},
@@ -373,9 +379,12 @@ nlohmann::json plan_json(const PlanResult& r) {
                   {"break_even_utilisation", num_or_null(c.break_even_utilisation)},
                   {"break_even_engineers", num_or_null(c.break_even_engineers)},
                   {"payback_years", num_or_null(c.payback_years)}};
-    j["rented"] = {{"usd_per_gpu_hour", c.rented_usd_per_gpu_hour},
-                   {"gpu_hours_per_year", c.rented_gpu_hours_per_year},
-                   {"annual_usd", c.annual_rented_usd}};
+    // No published price for the tier: null, never 0 (which would read as free).
+    const bool priced = c.rented_usd_per_gpu_hour > 0;
+    j["rented"] = {{"tier", r.scenario.rented_tier},
+                   {"usd_per_gpu_hour", priced ? json(c.rented_usd_per_gpu_hour) : json(nullptr)},
+                   {"gpu_hours_per_year", priced ? json(c.rented_gpu_hours_per_year) : json(nullptr)},
+                   {"annual_usd", priced ? json(c.annual_rented_usd) : json(nullptr)}};
     json curve = json::array();
     for (const auto& p : c.hybrid.curve)
       curve.push_back({{"owned_fraction", p.owned_fraction},

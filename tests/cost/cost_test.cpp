@@ -228,6 +228,19 @@ TEST(Rental, BadEntriesNameFileKeyAndValue) {
   EXPECT_THAT(error_of([&] { cost::load_rental_prices(p2); }), HasSubstr("did you mean 'reserved'"));
 }
 
+// A cache miss costs the input price unless the provider charges a separate positive write: a listed write price
+// of 0 (DeepSeek, automatic caching) is "no surcharge", not free fresh input (issue 13: the DeepSeek same-model API
+// came out 13.5% low).
+TEST(ApiPrice, ZeroCacheWritePriceMeansTheInputPrice) {
+  cost::ApiPrice p;
+  p.input_usd_per_mtok = 0.27;
+  EXPECT_DOUBLE_EQ(p.effective_cache_write_usd_per_mtok(), 0.27);  // not listed
+  p.cache_write_usd_per_mtok = 0.0;
+  EXPECT_DOUBLE_EQ(p.effective_cache_write_usd_per_mtok(), 0.27);  // listed as 0
+  p.cache_write_usd_per_mtok = 0.3375;
+  EXPECT_DOUBLE_EQ(p.effective_cache_write_usd_per_mtok(), 0.3375);  // a real surcharge (1.25x)
+}
+
 // ---- API prices ---------------------------------------------------------------------------------------
 
 TEST(LiteLlm, ParsesTextModelsInUsdPerMillionTokens) {

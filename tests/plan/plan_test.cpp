@@ -28,6 +28,32 @@ const Candidate& find(const PlanResult& r, const std::string& model, const std::
     if (c.model_id.find(model) != std::string::npos && c.system_id == system) return c;
   throw std::runtime_error("no candidate " + model + " " + system);
 }
+// An API (or a model) whose context window is below the workload's step cannot serve it: marked with the reason,
+// never priced, never an overflow target (DeepSeek's listed endpoint: 65,536 < the default step's 126,857).
+TEST(Plan, ContextLimitsMakeAnApiOrAModelUnusable) {
+  const Scenario s = parse_scenario(
+      "candidates:\n  models: [deepseek-v3, gpt-oss-120b]\n  systems: [gb200-nvl72]\n"
+      "  hosted_api_models: [deepseek/deepseek-v3, fireworks_ai/accounts/fireworks/models/gpt-oss-120b]\n",
+      "ctx.yaml", default_scenario(test::shipped()));
+  const PlanResult r = run_plan(test::shipped(), s);
+  const Candidate& ds = find(r, "deepseek-v3", "gb200-nvl72");
+  EXPECT_NE(ds.hosted_api_unusable.find("65536"), std::string::npos) << ds.hosted_api_unusable;
+  EXPECT_EQ(ds.annual_hosted_api_usd, 0);
+  EXPECT_NE(ds.hybrid_overflow_api, "deepseek/deepseek-v3");
+  const Candidate& oss = find(r, "gpt-oss-120b", "gb200-nvl72");
+  EXPECT_TRUE(oss.hosted_api_unusable.empty());
+  EXPECT_GT(oss.annual_hosted_api_usd, 0);
+  EXPECT_TRUE(r.reference_api_unusable.empty());
+  // A step longer than a model's own window: llama-3.3-70b holds 131,072 tokens.
+  const Scenario longer = parse_scenario("workload:\n  input_tokens_per_step: 200000\ncandidates:\n"
+                                         "  models: [llama-3.3-70b]\n  systems: [gb200-nvl72]\n  hosted_api_models: []\n",
+                                         "long.yaml", default_scenario(test::shipped()));
+  const PlanResult lr = run_plan(test::shipped(), longer);
+  ASSERT_FALSE(lr.candidates.empty());
+  EXPECT_FALSE(lr.candidates.front().feasible);
+  EXPECT_NE(lr.candidates.front().reason.find("context window"), std::string::npos) << lr.candidates.front().reason;
+}
+
 }  // namespace
 
 TEST(Plan, ApiCostOfTheDemandEqualsTheBudget) {

@@ -23,7 +23,11 @@ struct ApiPrice {
   // Price of a cached input token: the cache-read price, or the fresh price when caching is not priced.
   double effective_cached_input_usd_per_mtok() const { return cached_input_usd_per_mtok.value_or(input_usd_per_mtok); }
   // Price of a cache-write token: the cache-write price, or the fresh price when not priced separately.
-  double effective_cache_write_usd_per_mtok() const { return cache_write_usd_per_mtok.value_or(input_usd_per_mtok); }
+  // A cache miss costs the input price unless the provider charges a separate, positive write price: a listed
+  // write price of 0 (DeepSeek, providers with automatic caching) means "no surcharge", not "free".
+  double effective_cache_write_usd_per_mtok() const {
+    return cache_write_usd_per_mtok && *cache_write_usd_per_mtok > 0 ? *cache_write_usd_per_mtok : input_usd_per_mtok;
+  }
 };
 
 // Parses a LiteLLM price map. Entries are kept when they have both input_cost_per_token and

@@ -42,6 +42,7 @@ struct Candidate {
   cost::TokenPrices owned_prices;            // $/M by kind at the fleet's utilisation (cost::owned_token_prices)
   double owned_blended_usd_per_mtok = 0;     // annual_owned_usd / tokens per year x 1e6
   std::string hosted_api_model;              // price-list key of the same model on a hosted API ("" = none)
+  std::string hosted_api_unusable;           // why that API cannot serve the step (its context limit); "" = it can
   double annual_hosted_api_usd = 0;          // the demand's tokens at that price x api.price_multiplier (0 = none)
   TokenPrices hosted_prices;                 // that API's $/M by kind as this workload is billed
   double hosted_break_even_utilisation = 0;  // as break_even_utilisation, against the same model's API
@@ -73,6 +74,7 @@ struct PlanResult {
   Demand demand;
   double api_annual_usd = 0;  // the demand bought from the API: tokens x list prices x price_multiplier
   double api_blended_usd_per_mtok = 0;
+  std::string reference_api_unusable;  // why the reference API cannot serve the step (context limit); "" = it can
   std::vector<Candidate> candidates;  // feasible first, cheapest annual owned cost first
   int chosen = -1;                    // index of the cheapest feasible candidate, -1 when none
   double base_saving_usd = 0;         // chosen candidate's saving vs the API
