@@ -15,6 +15,7 @@ void add_sim_commands(CLI::App& app);      // simulate
 void add_cost_commands(CLI::App& app);     // cost, prices
 void add_plan_commands(CLI::App& app);     // plan
 void add_schema_commands(CLI::App& app);   // schema
+void add_export_commands(CLI::App& app);   // export litellm, export deploy
 
 // The data every command reads: loaded on first use from $TOKENMATH_DATA or the shipped data/ folder, then
 // shared by the command (one context per process; the library itself holds none).

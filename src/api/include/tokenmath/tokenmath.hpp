@@ -9,6 +9,7 @@
 #include "tokenmath/api/schema.hpp"
 #include "tokenmath/report/catalog.hpp"
 #include "tokenmath/report/cost.hpp"
+#include "tokenmath/report/export.hpp"
 #include "tokenmath/report/perf.hpp"
 #include "tokenmath/report/plan.hpp"
 #include "tokenmath/report/schema.hpp"

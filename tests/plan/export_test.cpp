@@ -1,0 +1,72 @@
+// Exports of a plan: LiteLLM price entries at the owned cost, and the chosen deployment's launch files.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "shipped.hpp"
+#include "tokenmath/common/error.hpp"
+#include "tokenmath/plan/plan.hpp"
+#include "tokenmath/plan/scenario.hpp"
+#include "tokenmath/report/export.hpp"
+
+namespace tokenmath::plan {
+namespace {
+
+PlanResult small_plan(const std::string& systems) {
+  const Scenario s = parse_scenario("candidates:\n  models: [gpt-oss-120b, llama-3.3-70b]\n  systems: [" + systems +
+                                        "]\n  hosted_api_models: []\n",
+                                    "export.yaml", default_scenario(test::shipped()));
+  return run_plan(test::shipped(), s);
+}
+
+TEST(ExportLitellm, EntriesPriceEachModelAtItsOwnedCost) {
+  const PlanResult r = small_plan("hgx-h200");
+  const auto j = nlohmann::json::parse(report::litellm_export(r));
+  ASSERT_TRUE(j.contains("self-hosted/gpt-oss-120b")) << j.dump(2);
+  const auto& e = j.at("self-hosted/gpt-oss-120b");
+  const Candidate* best = nullptr;
+  for (const auto& c : r.candidates)
+    if (c.feasible && c.model_id == "gpt-oss-120b") {
+      best = &c;
+      break;
+    }
+  ASSERT_NE(best, nullptr);
+  EXPECT_DOUBLE_EQ(e.at("input_cost_per_token").get<double>(), best->owned_prices.fresh_input_usd_per_mtok / 1e6);
+  EXPECT_DOUBLE_EQ(e.at("cache_read_input_token_cost").get<double>(), best->owned_prices.cached_input_usd_per_mtok / 1e6);
+  EXPECT_DOUBLE_EQ(e.at("output_cost_per_token").get<double>(), best->owned_prices.output_usd_per_mtok / 1e6);
+  EXPECT_EQ(e.at("max_input_tokens").get<long long>(), 131072);
+  EXPECT_EQ(e.at("mode"), "chat");
+  EXPECT_GT(e.at("output_cost_per_token").get<double>(), e.at("input_cost_per_token").get<double>());
+}
+
+TEST(ExportDeploy, WritesTheChosenDeploymentForEachEngine) {
+  const PlanResult r = small_plan("hgx-h200");
+  ASSERT_NE(r.best(), nullptr);
+  const auto& d = r.best()->replica.deployment;
+  for (const std::string engine : {"vllm", "sglang", "trtllm"}) {
+    const auto files = report::deploy_export(r, engine);
+    std::string launch, k8s;
+    for (const auto& [name, text] : files) {
+      if (name == "launch.sh") launch = text;
+      if (name == "k8s.yaml") k8s = text;
+    }
+    EXPECT_NE(launch.find(d.model->hf_repo), std::string::npos) << engine << "\n" << launch;
+    EXPECT_NE(launch.find(std::to_string(d.tp)), std::string::npos) << launch;
+    EXPECT_NE(k8s.find("replicas: " + std::to_string(r.best()->replicas)), std::string::npos) << k8s;
+    EXPECT_NE(k8s.find("nvidia.com/gpu: " + std::to_string(d.tp * d.pp)), std::string::npos) << k8s;
+    EXPECT_EQ(files.size(), engine == "trtllm" ? 4u : 3u);
+  }
+  EXPECT_THROW(report::deploy_export(r, "tgi"), InputError);
+}
+
+TEST(ExportDeploy, TensorRtLlmIsRefusedForAnAmdPlan) {
+  const PlanResult r = small_plan("mi355x-8gpu");
+  ASSERT_NE(r.best(), nullptr);
+  EXPECT_THROW(report::deploy_export(r, "trtllm"), InputError);
+  const auto files = report::deploy_export(r, "vllm");
+  EXPECT_NE(files.at(1).second.find("amd.com/gpu"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tokenmath::plan
