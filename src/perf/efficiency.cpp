@@ -139,7 +139,7 @@ void Efficiency::set(const std::string& key, double value) {
 schema::Schema efficiency_schema(const EfficiencyTable& table) {
   schema::Schema out;
   out.name = "efficiency";
-  out.file = table.source_path.empty() ? "data/perf/efficiency.yaml" : table.source_path;
+  out.file = "data/perf/efficiency.yaml (the context's perf/efficiency.yaml)";
   out.doc = "Factors of the step model: `defaults`, then accelerator `classes` and `engines` override some keys "
             "(each a number or {value, how_obtained}). Defaults below are the file's `defaults`; how each was "
             "obtained (measured, sourced or fitted) is written beside it in the file.";
