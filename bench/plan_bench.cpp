@@ -5,6 +5,7 @@
 #include "shipped.hpp"
 #include "tokenmath/tokenmath.hpp"
 #include "tokenmath/plan/plan.hpp"
+#include "tokenmath/plan/uncertainty.hpp"
 
 namespace {
 
@@ -42,3 +43,14 @@ void BM_Plan100kGpus(benchmark::State& state) {
 BENCHMARK(BM_Plan100kGpus)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+// The default plan's Monte Carlo alone (issue 13 target: 1,000 draws in <= 2 s).
+void BM_PlanUncertainty1000(benchmark::State& state) {
+  plan::Scenario s = plan::default_scenario(test::shipped());
+  s.uncertainty_draws = 0;
+  const plan::PlanResult r = plan::run_plan(test::shipped(), s);
+  s.uncertainty_draws = 1000;
+  for (auto _ : state) benchmark::DoNotOptimize(plan::run_uncertainty(test::shipped(), s, r).annual_owned_usd.p50);
+}
+BENCHMARK(BM_PlanUncertainty1000)->Unit(benchmark::kMillisecond);
+

@@ -1,4 +1,5 @@
 #include "tokenmath/plan/plan.hpp"
+#include "tokenmath/plan/uncertainty.hpp"
 
 #include <fmt/format.h>
 
@@ -63,10 +64,6 @@ const cost::ApiPrice& reference_price(const Context& ctx, const Scenario& s, con
   return *p;
 }
 
-TokenPrices workload_prices(const Scenario& s, const cost::ApiPrice& p) {
-  return {s.api_fresh_input_pricing == "cache_write" ? p.effective_cache_write_usd_per_mtok() : p.input_usd_per_mtok,
-          p.effective_cached_input_usd_per_mtok(), p.output_usd_per_mtok};
-}
 
 std::vector<catalog::Precision> weight_precisions(const Scenario& s, const catalog::ModelSpec& m,
                                                   const catalog::GpuSpec& gpu) {
@@ -286,6 +283,11 @@ std::pair<Demand, double> demand_for(const Scenario& s, const TokenPrices& list)
 
 }  // namespace
 
+TokenPrices workload_prices(const Scenario& s, const cost::ApiPrice& p) {
+  return {s.api_fresh_input_pricing == "cache_write" ? p.effective_cache_write_usd_per_mtok() : p.input_usd_per_mtok,
+          p.effective_cached_input_usd_per_mtok(), p.output_usd_per_mtok};
+}
+
 double TornadoBar::swing_usd() const { return std::fabs(high_cost_usd - low_cost_usd); }
 
 PlanResult run_plan(const Context& ctx, const Scenario& s) {
@@ -355,6 +357,7 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   r.base_cost_usd = best.hybrid.best.total_usd_per_year();
   r.sim_check = simulate_replica(best.replica, {demand.tokens_per_step, s.prefix_hold_s},
                                  {s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile}, s.peak_load_target, s.simulate_requests);
+  r.uncertainty = run_uncertainty(ctx, s, r);
 
   // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
   // high value and the same work (agent steps per year); outcomes are the plan's annual cost (cheapest hybrid

@@ -179,6 +179,15 @@ std::vector<OptionSpec> make_options() {
               "simulate one replica of the chosen deployment at the planned peak load for this many requests "
               "(a second path to its TTFT and decode speed; 0 = off)",
               &S::simulate_requests),
+      integer("uncertainty.draws", "draws", 0, 100000,
+              "Monte Carlo draws over the sensitivity ranges and the perf model's error (0 = off): P10/P50/P90 of "
+              "cost, $/M and fleet, and the probability that owning beats each API",
+              &S::uncertainty_draws),
+      integer("uncertainty.seed", "", 0, 2147483647, "seed of the Monte Carlo draws (same seed, same answer)",
+              &S::uncertainty_seed),
+      num("uncertainty.perf_error_sigma", "log-space sigma", 0, 2,
+          "spread of a replica's real throughput around the model's: ln(real/modelled) ~ Normal(0, sigma)",
+          &S::uncertainty_perf_error_sigma),
 
   };
   for (const auto& in : sensitivity_inputs())

@@ -165,6 +165,28 @@ std::string frontier_chart(const PlanResult& r) {
 
 }  // namespace
 
+// Histogram of the Monte Carlo's annual owned cost: 20 bins, the bins holding P10, P50 and P90 highlighted.
+static std::string uncertainty_chart(const PlanResult& r) {
+  const auto& v = r.uncertainty.annual_owned_samples;
+  svg::BarChart c;
+  c.title = fmt::format("Annual cost of the owned fleet over {} draws (P10 {}, P50 {}, P90 {})", v.size(),
+                        svg::short_number(r.uncertainty.annual_owned_usd.p10, "$"),
+                        svg::short_number(r.uncertainty.annual_owned_usd.p50, "$"),
+                        svg::short_number(r.uncertainty.annual_owned_usd.p90, "$"));
+  c.value_label = "draws";
+  if (v.empty()) return svg::bar_chart(c);
+  const double lo = v.front(), hi = v.back(), w = hi > lo ? (hi - lo) / 20 : 1;
+  std::vector<double> counts(20, 0);
+  for (double x : v) counts[std::min<std::size_t>(19, static_cast<std::size_t>((x - lo) / w))] += 1;
+  const auto& p = r.uncertainty.annual_owned_usd;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const double a = lo + w * static_cast<double>(i), b = a + w;
+    const bool mark = (p.p10 >= a && p.p10 < b) || (p.p50 >= a && p.p50 < b) || (p.p90 >= a && p.p90 < b);
+    c.bars.push_back({svg::short_number(a, "$") + " - " + svg::short_number(b, "$") + " /yr", counts[i], mark});
+  }
+  return svg::bar_chart(c);
+}
+
 std::string plan_html(const PlanResult& r) {
   std::string out = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>tokenmath plan</title>
@@ -196,6 +218,9 @@ figure{margin:1.5em 0}
         svg::escape(c->model_name), svg::escape(c->system_name), 100 * c->break_even_utilisation, 100 * c->utilisation);
     out += "<h2>Hybrid: owned base load, API for peaks</h2>\n<figure>" + hybrid_chart(*c) + "</figure>\n";
     out += "<h2>Sensitivity</h2>\n<figure>" + tornado(r) + "</figure>\n";
+    if (r.uncertainty.draws > 0)
+      out += "<h2>Uncertainty</h2>\n<figure>" + uncertainty_chart(r) + "</figure>\n" +
+             html_table(plan_uncertainty_table(r));
     if (r.sim_check.ran)
       out += "<h2>Simulator check of the chosen replica</h2>\n<p>" + svg::escape(r.sim_check.note) + "</p>\n" +
              html_table(plan_sim_check_table(r));

@@ -243,6 +243,26 @@ Table plan_sim_check_table(const PlanResult& r) {
   return t;
 }
 
+Table plan_uncertainty_table(const PlanResult& r) {
+  const auto& u = r.uncertainty;
+  Table t({{"quantity", "quantity"}, {"p10", "P10"}, {"p50", "P50"}, {"p90", "P90"}});
+  auto row = [&](const std::string& q, const plan::Percentiles& p, auto fmt_one) {
+    t.add_row({q, fmt_one(p.p10), fmt_one(p.p50), fmt_one(p.p90)});
+  };
+  auto gpu = [](double v) { return format_number(v, 0) + " GPUs"; };
+  row("annual cost, owned fleet", u.annual_owned_usd, usd);
+  row("fleet", u.gpus, gpu);
+  row("owned fresh input", u.owned_fresh_input_usd_per_mtok, per_mtok);
+  row("owned cached input", u.owned_cached_input_usd_per_mtok, per_mtok);
+  row("owned output", u.owned_output_usd_per_mtok, per_mtok);
+  row("owned blended", u.owned_blended_usd_per_mtok, per_mtok);
+  row("annual cost, reference API", u.annual_reference_api_usd, usd);
+  t.add_row({"P(owning beats the reference API)", std::string(), pct(u.p_own_beats_reference_api), std::string()});
+  if (u.p_own_beats_hosted_api >= 0)
+    t.add_row({"P(owning beats the same model's API)", std::string(), pct(u.p_own_beats_hosted_api), std::string()});
+  return t;
+}
+
 Table plan_assumptions_table(const PlanResult& r) {
   Table t({{"key", "key"}, {"value", "value"}, {"unit", "unit"}, {"source", "source"}});
   for (const auto& o : plan::scenario_options()) {
@@ -439,6 +459,27 @@ nlohmann::json plan_json(const PlanResult& r) {
                       {"slo_attainment", sc.slo_attainment},
                       {"ttft_attainment", sc.ttft_attainment},
                       {"tpot_attainment", sc.tpot_attainment}};
+  const auto& u = r.uncertainty;
+  if (u.draws > 0) {
+    auto pc = [](const plan::Percentiles& p) { return json{{"p10", p.p10}, {"p50", p.p50}, {"p90", p.p90}}; };
+    out["uncertainty"] = {
+        {"draws", u.draws},
+        {"seed", u.seed},
+        {"perf_error_sigma", u.perf_error_sigma},
+        {"drawn", "uniform over each sensitivity.* range; replica throughput x exp(N(0, perf_error_sigma))"},
+        {"annual_owned_usd", pc(u.annual_owned_usd)},
+        {"gpus", pc(u.gpus)},
+        {"owned_usd_per_mtok",
+         {{"fresh_input", pc(u.owned_fresh_input_usd_per_mtok)},
+          {"cached_input", pc(u.owned_cached_input_usd_per_mtok)},
+          {"output", pc(u.owned_output_usd_per_mtok)},
+          {"blended", pc(u.owned_blended_usd_per_mtok)}}},
+        {"annual_reference_api_usd", pc(u.annual_reference_api_usd)},
+        {"p_own_beats_reference_api", u.p_own_beats_reference_api},
+        {"p_own_beats_hosted_api", u.p_own_beats_hosted_api >= 0 ? json(u.p_own_beats_hosted_api) : json(nullptr)}};
+  } else {
+    out["uncertainty"] = nullptr;
+  }
   out["assumptions"] = plan_assumptions_table(r).to_json();
   return out;
 }
@@ -481,6 +522,11 @@ std::string render_plan(const PlanResult& r, Format f) {
     out += heading("Simulator check of the chosen replica (src/sim)");
     out += r.sim_check.note + "\n\n";
     out += table(plan_sim_check_table(r));
+  }
+  if (r.uncertainty.draws > 0) {
+    out += heading(fmt::format("Uncertainty: {} draws over the sensitivity ranges and the perf model's error "
+                               "(sigma {})", r.uncertainty.draws, r.uncertainty.perf_error_sigma));
+    out += table(plan_uncertainty_table(r));
   }
   if (!r.tornado.empty()) {
     out += heading("Sensitivity: the plan's annual cost with one input at its low / high value");

@@ -54,6 +54,21 @@ TEST(Plan, ContextLimitsMakeAnApiOrAModelUnusable) {
   EXPECT_NE(lr.candidates.front().reason.find("context window"), std::string::npos) << lr.candidates.front().reason;
 }
 
+// The Monte Carlo is in the JSON as p10/p50/p90 keys (issue 13's contract), ordered.
+TEST(PlanCli, JsonCarriesTheMonteCarloPercentiles) {
+  const auto r = tokenmath::testing::run_cli("plan --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& u = j.at("uncertainty");
+  EXPECT_EQ(u.at("draws").get<int>(), 1000);
+  for (const char* k : {"annual_owned_usd", "gpus", "annual_reference_api_usd"}) {
+    EXPECT_LE(u.at(k).at("p10").get<double>(), u.at(k).at("p50").get<double>()) << k;
+    EXPECT_LE(u.at(k).at("p50").get<double>(), u.at(k).at("p90").get<double>()) << k;
+  }
+  EXPECT_TRUE(u.at("owned_usd_per_mtok").at("output").contains("p90"));
+  EXPECT_GE(u.at("p_own_beats_reference_api").get<double>(), 0.0);
+}
+
 }  // namespace
 
 TEST(Plan, ApiCostOfTheDemandEqualsTheBudget) {
@@ -255,12 +270,13 @@ TEST(PlanCli, DefaultTableStartsWithTheFiveLineAnswer) {
   EXPECT_EQ(lines[6].rfind("  Caveat: equal cost per token is not equal quality", 0), 0u);
 }
 
-TEST(PlanCli, HtmlIsSelfContainedWithFiveCharts) {
+TEST(PlanCli, HtmlIsSelfContainedWithSixCharts) {
   const auto r = tokenmath::testing::run_cli("plan --format html");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::size_t svgs = 0;
   for (auto p = r.out.find("<svg"); p != std::string::npos; p = r.out.find("<svg", p + 1)) ++svgs;
-  EXPECT_EQ(svgs, 5u);
+  EXPECT_EQ(svgs, 6u);  // the five charts of before, plus the Monte Carlo's distribution
+  EXPECT_NE(r.out.find("<h2>Uncertainty</h2>"), std::string::npos);
   EXPECT_EQ(r.out.find("<script"), std::string::npos);
   EXPECT_EQ(r.out.find(" src="), std::string::npos);  // no external resources
   EXPECT_EQ(r.out.find("<link"), std::string::npos);

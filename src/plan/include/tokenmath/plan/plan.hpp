@@ -68,6 +68,25 @@ struct TornadoBar {
   double swing_usd() const;                        // |high_cost - low_cost|
 };
 
+// Monte Carlo of the chosen candidate (plan/uncertainty.hpp says what is drawn).
+struct Percentiles {
+  double p10 = 0, p50 = 0, p90 = 0;
+};
+
+struct Uncertainty {
+  int draws = 0;  // 0 = not run
+  std::uint64_t seed = 0;
+  double perf_error_sigma = 0;
+  Percentiles annual_owned_usd;   // owned fleet, annualised TCO
+  Percentiles gpus;               // fleet size for the drawn peak and throughput
+  Percentiles owned_fresh_input_usd_per_mtok, owned_cached_input_usd_per_mtok, owned_output_usd_per_mtok;
+  Percentiles owned_blended_usd_per_mtok;
+  Percentiles annual_reference_api_usd;
+  double p_own_beats_reference_api = 0;  // share of draws where owning costs less than the reference API
+  double p_own_beats_hosted_api = -1;    // the same against the model's hosted API (-1 = none usable)
+  std::vector<double> annual_owned_samples;  // every draw, sorted (the distribution chart)
+};
+
 struct PlanResult {
   Scenario scenario;
   cost::ApiPrice reference_api;
@@ -81,12 +100,16 @@ struct PlanResult {
   double base_cost_usd = 0;           // the plan's annual cost: the chosen candidate's best hybrid point
   std::vector<TornadoBar> tornado;    // largest swing of the plan's cost first
   SimCheck sim_check;                 // simulator run of the chosen replica at slo.peak_load_target
+  Uncertainty uncertainty;            // Monte Carlo of the chosen candidate (uncertainty.draws; 0 = not run)
   // The data the plan was priced with, for the report's assumption table: the candidate systems (price and
   // power, with sources) and the rental prices published for their GPUs.
   std::vector<catalog::SystemSpec> systems;
   std::vector<cost::RentalPrice> rentals;
   const Candidate* best() const { return chosen >= 0 ? &candidates[static_cast<std::size_t>(chosen)] : nullptr; }
 };
+
+// An API's $/M by kind as the scenario's workload is billed (fresh input at the input or cache-write price).
+TokenPrices workload_prices(const Scenario& s, const cost::ApiPrice& p);
 
 // Runs the whole plan over the context's data. Throws InputError for unknown models, systems, price-list keys
 // or precisions.

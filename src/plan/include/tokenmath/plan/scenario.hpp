@@ -74,6 +74,10 @@ struct Scenario {
   int hybrid_points = 0;
   std::string hybrid_overflow_api;  // "same_model" (hosted API of the owned model, if priced) or "reference"
   int simulate_requests = 0;        // simulator check of the chosen replica (0 = off)
+  // Monte Carlo over the sensitivity ranges and the perf model's error (plan/uncertainty.hpp).
+  int uncertainty_draws = 0;             // 0 = off
+  int uncertainty_seed = 1;
+  double uncertainty_perf_error_sigma = 0;  // log-space sigma of replica throughput (perf model error)
   std::vector<double> sensitivity_gpu_price_multiplier;  // [low, high] of each uncertain input
   std::vector<double> sensitivity_power_usd_per_kwh;
   std::vector<double> sensitivity_lifetime_years;

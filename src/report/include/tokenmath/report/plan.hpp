@@ -25,6 +25,8 @@ Table plan_demand_table(const plan::PlanResult& r);
 Table plan_token_kinds_table(const plan::PlanResult& r, const plan::Candidate& c);
 // Analytic vs simulated latency, hit rate and throughput of the chosen replica (empty when not simulated).
 Table plan_sim_check_table(const plan::PlanResult& r);
+// Monte Carlo: P10 / P50 / P90 of annual owned cost, fleet, $/M by kind, the API; probabilities owning wins.
+Table plan_uncertainty_table(const plan::PlanResult& r);
 // Every scenario option (key, value, unit, source), then the catalog and price-list entries the plan used.
 Table plan_assumptions_table(const plan::PlanResult& r);
 
