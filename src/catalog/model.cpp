@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/input_file.hpp"
 
 namespace tokenmath::catalog {
 
@@ -576,14 +577,11 @@ const std::vector<std::string>& supported_model_types() {
 
 std::string read_file(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw InputError(path.string(), "", "", "file not found");
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path.string(), "", "", "is a directory without a config.json");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string(), "", "", "cannot be read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text = read_input_file(path);
+  check_nesting(text, path.string());
+  return text;
 }
 
 std::vector<std::string> string_list(const Obj& o, const std::string& key) {

@@ -8,6 +8,7 @@
 
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/input_file.hpp"
 
 namespace tokenmath::cost {
 
@@ -42,11 +43,11 @@ bool is_text_mode(const std::string& mode) { return mode == "chat" || mode == "c
 
 std::vector<ApiPrice> load_litellm_prices(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::ifstream in(path);
-  if (!in) throw InputError(file, "", "", "cannot open file");
+  const std::string text = read_input_file(path);
+  check_nesting(text, file);
   nlohmann::json root;
   try {
-    root = nlohmann::json::parse(in);
+    root = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(file, fmt::format("byte {}", e.byte), "", "invalid JSON");
   }

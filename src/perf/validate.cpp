@@ -12,6 +12,7 @@
 
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/input_file.hpp"
 #include "tokenmath/common/yaml_file.hpp"
 #include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
@@ -299,11 +300,7 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
 }  // namespace
 
 std::vector<std::vector<std::string>> read_csv_table(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string(), "", "", "cannot read the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto table = parse_csv(ss.str());
+  auto table = parse_csv(read_input_file(path));
   if (table.empty()) throw InputError(path.string(), "", "", "empty file: expected a header row");
   return table;
 }

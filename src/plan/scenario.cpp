@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/input_file.hpp"
 #include "tokenmath/cost/assumptions.hpp"
 
 namespace tokenmath::plan {
@@ -358,11 +359,9 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
 }
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path.string(), "", "", "cannot read file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text = read_input_file(path);
+  check_nesting(text, path.string());
+  return text;
 }
 
 }  // namespace

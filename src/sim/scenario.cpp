@@ -13,6 +13,7 @@
 
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/input_file.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
@@ -871,11 +872,11 @@ const schema::Schema& scenario_schema() {
 }
 
 Scenario load_scenario(const Context& ctx, const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path.string(), "", "", "cannot open scenario file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_scenario(ctx, ss.str(), path.string(), path.parent_path());
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError(path.string(), "", "", "cannot open scenario file");
+  const std::string text = read_input_file(path);
+  check_nesting(text, path.string());
+  return parse_scenario(ctx, text, path.string(), path.parent_path());
 }
 
 }  // namespace tokenmath::sim

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/input_file.hpp"
 #include "tokenmath/sim/workload.hpp"
 
 namespace tokenmath::sim {
@@ -83,6 +84,7 @@ std::vector<std::string> split_csv_simple(const std::string& line) {
 }  // namespace
 
 Trace load_azure_trace(const std::filesystem::path& path) {
+  check_input_file(path, kMaxTraceFileBytes);
   std::ifstream in(path);
   Trace t;
   t.file = path.string();
@@ -136,6 +138,7 @@ Trace load_azure_trace(const std::filesystem::path& path) {
 }
 
 Trace load_mooncake_trace(const std::filesystem::path& path) {
+  check_input_file(path, kMaxTraceFileBytes);
   std::ifstream in(path);
   Trace t;
   t.file = path.string();
@@ -148,6 +151,7 @@ Trace load_mooncake_trace(const std::filesystem::path& path) {
     if (line.empty() || line == "\r") continue;
     const std::string where = fmt::format("line {}", lineno);
     nlohmann::json j;
+    check_nesting(line, t.file + ":" + where, 8);
     try {
       j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception& e) {

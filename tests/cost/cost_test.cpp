@@ -278,7 +278,7 @@ TEST(LiteLlm, WrongTypeInvalidJsonAndMissingFile) {
               HasSubstr("/text-price/input_cost_per_token"));
   EXPECT_THAT(error_of([&] { cost::load_litellm_prices(kTestData + "/litellm_invalid.json"); }),
               HasSubstr("invalid JSON"));
-  EXPECT_THAT(error_of([&] { cost::load_litellm_prices(kTestData + "/nope.json"); }), HasSubstr("cannot open"));
+  EXPECT_THAT(error_of([&] { cost::load_litellm_prices(kTestData + "/nope.json"); }), HasSubstr("file not found"));
 }
 
 TEST(LiteLlm, ShippedSubsetHasFrontierAndOpenModels) {

@@ -261,7 +261,7 @@ TEST(GpuLoader, AliasNamingTwoEntriesIsRejected) {
 }
 
 TEST(GpuLoader, MissingFileAndInvalidYaml) {
-  EXPECT_THAT(error_of([] { catalog::load_gpus("/nonexistent/gpus.yaml"); }), HasSubstr("cannot open"));
+  EXPECT_THAT(error_of([] { catalog::load_gpus("/nonexistent/gpus.yaml"); }), HasSubstr("file not found"));
   const auto path = testing::write_temp("gpus: [ {id: x, \n", ".yaml");
   EXPECT_THAT(error_of([&] { catalog::load_gpus(path); }), HasSubstr("invalid YAML"));
 }
