@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -22,9 +24,21 @@ namespace {
 using json = nlohmann::json;
 
 std::string short_dump(const json& v) {
-  std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  std::string s = v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
   if (s.size() > 60) s = s.substr(0, 57) + "...";
   return s;
+}
+
+// Largest value a config dimension may take (real models: <= 200 layers, <= 512 experts, hidden <= 30k,
+// vocabularies <= 300k): per kind, so that products of dimensions stay far inside 64-bit and int arithmetic.
+std::int64_t dimension_cap(const std::string& key) {
+  auto has = [&](const char* s) { return key.find(s) != std::string::npos; };
+  if (has("layers") || has("num_hidden_layers")) return 10'000;
+  if (has("experts")) return 1 << 16;
+  if (has("heads") || has("head_dim") || has("groups")) return 1 << 14;
+  if (has("vocab")) return 1 << 24;
+  if (has("hidden") || has("intermediate") || has("dim") || has("rank") || has("size")) return 1 << 20;
+  return 2147483647;
 }
 
 std::string type_name(const json& v) {
@@ -73,8 +87,10 @@ class Obj {
     }
     if (out < min_value)
       fail(key, &v, min_value == 1 ? "must be a positive integer" : "must be >= " + std::to_string(min_value));
-    // Every dimension is stored in an int or multiplied with others; 2^31 - 1 keeps both well defined.
-    if (out > 2147483647) fail(key, &v, "is implausibly large (must be <= 2147483647)");
+    // Every dimension is stored in an int or multiplied with others: per-kind limits far above any real model
+    // keep every product in range (and a 2^31-layer config from building 2^31 layer specs).
+    const std::int64_t cap = dimension_cap(key);
+    if (out > cap) fail(key, &v, fmt::format("is implausibly large (the reader's limit is {})", cap));
     return out;
   }
   std::int64_t req_int(const std::string& key, std::int64_t min_value = 1) const {

@@ -112,7 +112,7 @@ std::string render_system_cost(const cost::SystemCost& sc, Format f) {
     j["assumptions"][k.key] = {
         {"value", cost::get_assumption(a, k.key)}, {"unit", k.unit}, {"source", pv.source}, {"date", pv.date}};
   }
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string render_system_costs(const std::vector<cost::SystemCost>& systems, Format f) {

@@ -65,7 +65,7 @@ std::string litellm_export(const plan::PlanResult& r) {
     }
     out["self-hosted/" + c.model_id] = std::move(e);
   }
-  return out.dump(2) + "\n";
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanResult& r, const std::string& engine) {

@@ -103,7 +103,7 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
            {"frontier", json::array()}};
     for (const auto& p : f.points) j["frontier"].push_back(point_json(p));
     if (f.feasible) j["max_throughput"] = point_json(f.best);
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (fmt == Format::csv) return frontier_table(f).render(fmt);
   std::string out = fmt::format("{} on {} x{} ({}), ISL {:.0f} / OSL {:.0f}\n", d.model ? d.model->display_name : "?",
@@ -141,7 +141,7 @@ std::string render_interactive_choice(const perf::DeploymentOption& o, const per
                                                    {"acceptance_length", d.spec.acceptance_length}}
                                             : json(nullptr)},
            {"point", point_json(p)}};
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   Table t({{"deployment", "deployment", 0},
            {"gpus", "GPUs", 0},
@@ -358,7 +358,7 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
                     {"frontier_by_model", stats_map_json(v.frontier_by_model)},
                     {"frontier_by_gpu", stats_map_json(v.frontier_by_gpu)},
                     {"frontier_by_source", stats_map_json(v.frontier_by_source)}};
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (fmt == Format::csv) return rows.to_csv();
   std::string out = rows.render(fmt);
@@ -407,7 +407,7 @@ std::string render_calibration(const perf::CalibrationResult& c, Format fmt) {
            {"objective_before", c.before_objective},
            {"objective_after", c.after_objective},
            {"holdout", h.to_json()}};
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   std::string out =
       "calibration: coordinate search minimising mean |ln(predicted/measured)| over saturated-throughput rows\n";
@@ -453,7 +453,7 @@ std::string render_kernel_validation(const perf::KernelValidation& v, Format fmt
                     {"p90_abs_error_pct", v.overall.p90_abs_error_pct},
                     {"median_signed_error_pct", v.overall.median_signed_error_pct},
                     {"by_kind", stats_map_json(v.by_kind)}};
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (fmt == Format::csv) return rows.to_csv();
   std::string out = rows.render(fmt);

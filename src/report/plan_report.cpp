@@ -485,7 +485,7 @@ nlohmann::json plan_json(const PlanResult& r) {
 }
 
 std::string render_plan(const PlanResult& r, Format f) {
-  if (f == Format::json) return plan_json(r).dump(2) + "\n";
+  if (f == Format::json) return plan_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (f == Format::html) return plan_html(r);
   const bool md = f == Format::md;
   auto heading = [&](const std::string& h) { return md ? "\n## " + h + "\n\n" : "\n" + h + "\n"; };

@@ -35,7 +35,7 @@ Table schema_table(const schema::Schema& s) {
 }  // namespace
 
 std::string render_schema(const schema::Schema& s, Format f) {
-  if (f == Format::json) return schema_json(s).dump(2) + "\n";
+  if (f == Format::json) return schema_json(s).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string body = schema_table(s).render(f);
   if (f == Format::csv) return body;
   if (f == Format::md) return fmt::format("### `{}`: {}\n\n{}\n\n{}", s.name, s.file, s.doc, body);
@@ -46,7 +46,7 @@ std::string render_schemas(const std::vector<schema::Schema>& all, Format f) {
   if (f == Format::json) {
     json arr = json::array();
     for (const auto& s : all) arr.push_back(schema_json(s));
-    return arr.dump(2) + "\n";
+    return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   std::string out;
   for (const auto& s : all) out += (out.empty() ? "" : "\n") + render_schema(s, f);

@@ -102,7 +102,7 @@ nlohmann::json sim_json(const sim::Scenario& sc, const sim::SimResult& r) {
 }
 
 std::string render_sim(const sim::Scenario& sc, const sim::SimResult& r, Format f) {
-  if (f == Format::json) return sim_json(sc, r).dump(2) + "\n";
+  if (f == Format::json) return sim_json(sc, r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::vector<std::pair<std::string, const sim::LatencyStats*>> lat{
       {"ttft", &r.ttft_s}, {"tpot", &r.tpot_s}, {"itl", &r.itl_s}, {"e2e", &r.e2e_s}, {"queue", &r.queue_s}};
   if (f == Format::csv) {

@@ -157,7 +157,7 @@ std::string Table::to_markdown() const {
 
 std::string Table::render(Format f) const {
   switch (f) {
-    case Format::json: return to_json().dump(2) + "\n";
+    case Format::json: return to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     case Format::csv: return to_csv();
     case Format::md: return to_markdown();
     default: return to_text();
@@ -168,7 +168,7 @@ std::string render_kv(const std::vector<std::pair<std::string, Cell>>& items, Fo
   if (f == Format::json) {
     nlohmann::json obj = nlohmann::json::object();
     for (const auto& [k, v] : items) obj[k] = cell_to_json(v);
-    return obj.dump(2) + "\n";
+    return obj.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   Table t({{"field", "field"}, {"value", "value", 4}});
   for (const auto& [k, v] : items) t.add_row({k, v});
