@@ -31,6 +31,7 @@ void add_catalog_commands(CLI::App& app) {
       ->capture_default_str();
   model->add_option("--kv-dtype", opts->kv_dtype, "KV-cache (and Mamba state) element type")->capture_default_str();
   model->add_option("--context", opts->context_len, "context length in tokens for FLOPs and KV figures")
+      ->check(finite_range(1, 1e9))
       ->capture_default_str();
   model->callback([id, format, opts] {
     const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,

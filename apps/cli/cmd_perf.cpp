@@ -15,23 +15,23 @@ void add_perf_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("perf", "throughput-interactivity frontier of a model on a GPU");
     cmd->add_option("--model", req->model, "model id, published name, or config.json path")->required();
     cmd->add_option("--gpu", req->gpu, "accelerator id or name; several, comma-separated, to compare them")->required();
-    cmd->add_option("--tp", req->tp, "tensor-parallel GPUs per stage (omit to search deployments)");
-    cmd->add_option("--pp", req->pp, "pipeline stages");
-    cmd->add_option("--ep", req->ep, "expert-parallel ways (divides --tp)");
+    cmd->add_option("--tp", req->tp, "tensor-parallel GPUs per stage (omit to search deployments)")->check(finite_range(1, 4096));
+    cmd->add_option("--pp", req->pp, "pipeline stages")->check(finite_range(1, 1024));
+    cmd->add_option("--ep", req->ep, "expert-parallel ways (divides --tp)")->check(finite_range(1, 4096));
     cmd->add_flag("--dp-attn", req->dp_attn, "attention data-parallel across the --tp GPUs (MoE, as DEP)");
     cmd->add_option("--precision", req->precision, "weight precision (bf16, fp8, nvfp4, mxfp4, int4, ...)");
     cmd->add_option("--kv-dtype", req->kv_dtype, "KV-cache precision (default fp8 where supported)");
-    cmd->add_option("--isl", req->isl, "prompt tokens per request")->capture_default_str();
-    cmd->add_option("--osl", req->osl, "output tokens per request")->capture_default_str();
-    cmd->add_option("--max-num-seqs", req->max_num_seqs, "engine cap on running sequences");
-    cmd->add_option("--max-batched-tokens", req->max_batched_tokens, "engine token budget per step");
-    cmd->add_option("--kv-mem-fraction", req->kv_mem_fraction, "fraction of free HBM given to the KV cache");
-    cmd->add_option("--top", req->top, "deployments listed when searching")->capture_default_str();
+    cmd->add_option("--isl", req->isl, "prompt tokens per request")->capture_default_str()->check(finite_range(1, 1e8));
+    cmd->add_option("--osl", req->osl, "output tokens per request")->capture_default_str()->check(finite_range(1, 1e8));
+    cmd->add_option("--max-num-seqs", req->max_num_seqs, "engine cap on running sequences")->check(finite_range(1, 1e6));
+    cmd->add_option("--max-batched-tokens", req->max_batched_tokens, "engine token budget per step")->check(finite_range(1, 1e8));
+    cmd->add_option("--kv-mem-fraction", req->kv_mem_fraction, "fraction of free HBM given to the KV cache")->check(finite_range(1e-6, 1));
+    cmd->add_option("--top", req->top, "deployments listed when searching")->capture_default_str()->check(finite_range(1, 10000));
     cmd->add_option("--svg", *svg,
                     "write the frontier chart (tok/s/GPU vs tok/s/user) to this SVG file; when searching, the envelope "
                     "over all deployments with each deployment's curve faint beneath");
     cmd->add_option("--min-tok-s-user", req->min_tok_s_user,
-                    "searching: the best deployment (tok/s/GPU) whose tok/s per user is at least this");
+                    "searching: the best deployment (tok/s/GPU) whose tok/s per user is at least this")->check(finite_range(0, 1e6));
     cmd->add_option("--engine", req->engine,
                     "engine profile of data/perf/engines.yaml whose software factors apply (host overlap, attention-DP "
                     "prefill balancing); auto = the GPU vendor's engine (TensorRT-LLM on NVIDIA, ROCm vLLM on AMD); none = "

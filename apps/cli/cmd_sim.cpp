@@ -23,12 +23,12 @@ void add_sim_commands(CLI::App& app) {
   cmd->add_option("scenario", o->req.scenario_path, "scenario file (see data/scenarios/README.md)")->required();
   add_format_option(cmd, o->format, {"table", "json", "csv"});
   cmd->add_option("--requests-csv", o->requests_csv, "write one CSV row per finished request to this file");
-  cmd->add_option("--requests", o->req.requests, "override workload.requests");
-  cmd->add_option("--seed", o->req.seed, "override the scenario's seed");
-  cmd->add_option("--replicas", o->req.replicas, "override cluster.replicas (single-pool scenarios)");
-  cmd->add_option("--rate", o->req.rate, "override the arrival rate, requests/s (synthetic open-loop workloads)");
+  cmd->add_option("--requests", o->req.requests, "override workload.requests")->check(finite_range(1, 2147483647));
+  cmd->add_option("--seed", o->req.seed, "override the scenario's seed")->check(finite_range(0, 9007199254740992.0));
+  cmd->add_option("--replicas", o->req.replicas, "override cluster.replicas (single-pool scenarios)")->check(finite_range(1, 100000));
+  cmd->add_option("--rate", o->req.rate, "override the arrival rate, requests/s (synthetic open-loop workloads)")->check(finite_range(1e-9, 1e9));
   cmd->add_option("--load", o->req.load,
-                  "arrival rate = this fraction of the simulated saturation of the cluster (after --replicas)");
+                  "arrival rate = this fraction of the simulated saturation of the cluster (after --replicas)")->check(finite_range(1e-6, 10));
   cmd->add_option("--step-log", o->step_log,
                   "write one CSV row per engine step (replica, start, duration, prefill tokens/sequences, decode "
                   "sequences, KV blocks used/total)");

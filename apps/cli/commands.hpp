@@ -25,6 +25,8 @@ const Context& model_context(const std::string& id_or_path);
 
 // An InputError worded for the command line (request options as --flags).
 std::string cli_wording(const InputError& e);
+// A numeric option's one checked conversion: finite and within [lo, hi] (CLI11's Range lets NaN through).
+CLI::Validator finite_range(double lo, double hi);
 // Writes `text` to `path` (the file a command's `flag` named); InputError when it cannot.
 void write_file(const std::string& path, const std::string& text, const std::string& flag);
 

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +48,23 @@ std::string cli_wording(const InputError& e) {
   return format_input_error(file, flags(e.field()), e.value(), flags(e.problem()));
 }
 
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& s) -> std::string {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+          v = std::stod(s, &used);
+        } catch (...) {
+          return "expected a number, got '" + s + "'";
+        }
+        if (used != s.size() || !std::isfinite(v) || v < lo || v > hi)
+          return fmt::format("value '{}' must be a finite number in [{}, {}]", s, lo, hi);
+        return "";
+      },
+      fmt::format("NUMBER in [{}, {}]", lo, hi));
+}
+
 void write_file(const std::string& path, const std::string& text, const std::string& flag) {
   std::ofstream out(path);
   if (!out) throw InputError("<command line>", flag, path, "cannot write this file");
@@ -77,7 +95,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One line, like every other input error (CLI11 would add a second "Run with --help" line).
+    std::fflush(stdout);
+    fmt::print(stderr, "tokenmath: error: <command line>: {}\n", e.what());
+    return 2;
   } catch (const tokenmath::InputError& e) {
     std::fflush(stdout);
     fmt::print(stderr, "tokenmath: error: {}\n", tokenmath::cli::cli_wording(e));

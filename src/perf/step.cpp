@@ -191,6 +191,22 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   const auto& m = *d.model;
   const ModelShape s = shape_of(m);
   const int t = std::max(1, d.tp), p = std::max(1, d.pp);
+  // A layout the engines cannot shard: more tensor-parallel ranks than attention heads (without attention DP),
+  // more pipeline stages than layers, expert parallelism that does not divide the tensor-parallel group.
+  int max_heads = 0;
+  for (const auto& l : m.layers) max_heads = std::max({max_heads, l.attn.num_heads, l.attn.mamba_num_heads});
+  if (!d.attention_dp && max_heads > 0 && t > max_heads) {
+    plan.reason = fmt::format("TP{} shards attention over more ranks than the model's {} heads", t, max_heads);
+    return plan;
+  }
+  if (p > static_cast<int>(m.layers.size())) {
+    plan.reason = fmt::format("PP{} has more pipeline stages than the model's {} layers", p, m.layers.size());
+    return plan;
+  }
+  if (d.ep < 1 || d.ep > t || t % d.ep != 0) {
+    plan.reason = fmt::format("EP{} must divide the tensor-parallel group (TP{})", d.ep, t);
+    return plan;
+  }
   const double wb = catalog::bytes_per_element(d.weight_precision);
   const double wb_dense = catalog::bytes_per_element(d.dense_weight_precision());
   const double bf16 = 2.0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <fstream>
 #include <memory>
 #include <map>
@@ -122,10 +123,14 @@ class Y {
     if (!(v > 0)) fail_key(key, "must be > 0");
     return v;
   }
-  std::int64_t integer(const std::string& key, std::int64_t def, std::int64_t lo) const {
+  // Whole number in [lo, hi]; hi defaults to the int range every count here is stored in (a cast of 4294967297
+  // to int would silently be 1; 1e300 to int64 undefined).
+  std::int64_t integer(const std::string& key, std::int64_t def, std::int64_t lo,
+                       std::int64_t hi = std::numeric_limits<std::int32_t>::max()) const {
     const double v = num(key, static_cast<double>(def));
     if (v != std::floor(v)) fail_key(key, "must be a whole number");
     if (v < static_cast<double>(lo)) fail_key(key, fmt::format("must be >= {}", lo));
+    if (v > static_cast<double>(hi)) fail_key(key, fmt::format("must be <= {} (the simulator's limit)", hi));
     return static_cast<std::int64_t>(v);
   }
   std::string str(const std::string& key, const std::string& def) const { return has(key) ? at(key).text() : def; }
@@ -293,9 +298,10 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
   auto num = [&](const std::string& k, double def) { return get(k) ? get(k)->number() : def; };
   auto whole = [&](const std::string& k, double def, double lo) {
     const double v = num(k, def);
-    if (v != std::floor(v) || v < lo) {
-      if (get(k)) get(k)->fail(fmt::format("must be a whole number >= {}", lo));
-      where.fail(fmt::format("{} must be a whole number >= {}", k, lo));
+    constexpr double kMax = std::numeric_limits<std::int32_t>::max();
+    if (v != std::floor(v) || v < lo || v > kMax) {
+      if (get(k)) get(k)->fail(fmt::format("must be a whole number in [{}, {}]", lo, kMax));
+      where.fail(fmt::format("{} must be a whole number in [{}, {}]", k, lo, kMax));
     }
     return static_cast<int>(v);
   };
@@ -441,6 +447,7 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
   if (const Y* kc = get("kv_capacity_tokens")) {
     const double v = kc->number();
     if (v < rc.block_tokens) kc->fail(fmt::format("must be >= block_tokens ({})", rc.block_tokens));
+    if (v > 1e13) kc->fail("must be <= 1e13 tokens (the simulator's limit)");
     rc.kv_blocks = static_cast<std::int64_t>(v / rc.block_tokens);
     // The perf model behind the capacity report holds the same pool: its KV memory fraction scaled to v tokens
     // (step times do not depend on the pool, so the step timer is unchanged in effect).
@@ -480,7 +487,7 @@ Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const 
   const Y root(root_node, &sc.file, "");
   root.allow(scenario_schema().children(""));
   sc.name = root.str("name", std::filesystem::path(file).stem().string());
-  sc.seed = static_cast<std::uint64_t>(root.integer("seed", 0, 0));
+  sc.seed = static_cast<std::uint64_t>(root.integer("seed", 0, 0, (std::int64_t{1} << 53)));
   if (!root.has("model")) root.fail_key("model", "missing required key (catalog id, alias or config.json path)");
   if (!root.has("deployment")) root.fail_key("deployment", "missing required key");
   const Y model = root.at("model");
