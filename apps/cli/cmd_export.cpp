@@ -19,16 +19,18 @@ void add_export_commands(CLI::App& app) {
                  "owned cost per token");
   auto lite_scenario = std::make_shared<std::string>();
   auto lite_out = std::make_shared<std::string>();
+  auto lite_force = std::make_shared<bool>(false);
   lite->add_option("scenario", *lite_scenario, "plan scenario YAML (default: the built-in plan)")
       ->check(CLI::ExistingFile);
   lite->add_option("-o,--output", *lite_out, "write the JSON to FILE instead of stdout");
+  lite->add_flag("--force", *lite_force, "overwrite an existing output file");
   lite->callback([=] {
     const std::string text = report::litellm_export(api::plan(context(), *lite_scenario));
     if (lite_out->empty()) {
       fmt::print("{}", text);
       return;
     }
-    write_file(*lite_out, text, "--output");
+    write_output(*lite_out, text, "--output", *lite_force, {*lite_scenario});
     fmt::print("wrote {}\n", *lite_out);
   });
 
@@ -37,11 +39,13 @@ void add_export_commands(CLI::App& app) {
   auto dep_scenario = std::make_shared<std::string>();
   auto dep_out = std::make_shared<std::string>();
   auto engine = std::make_shared<std::string>();
+  auto dep_force = std::make_shared<bool>(false);
   dep->add_option("--engine", *engine, "vllm | sglang | trtllm")->required();
   dep->add_option("scenario", *dep_scenario, "plan scenario YAML (default: the built-in plan)")
       ->check(CLI::ExistingFile);
   dep->add_option("-o,--output", *dep_out, "folder to write launch.sh, k8s.yaml, README.md (created if missing)")
       ->required();
+  dep->add_flag("--force", *dep_force, "overwrite existing files in the folder");
   dep->callback([=] {
     const auto files = report::deploy_export(api::plan(context(), *dep_scenario), *engine);
     std::error_code ec;
@@ -51,7 +55,7 @@ void add_export_commands(CLI::App& app) {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw InputError("<command line>", "--output", *dep_out, "cannot create this folder: " + ec.message());
     for (const auto& [name, text] : files) {
-      write_file((dir / name).string(), text, "--output");
+      write_output((dir / name).string(), text, "--output", *dep_force, {*dep_scenario});
       fmt::print("wrote {}\n", (dir / name).string());
     }
   });

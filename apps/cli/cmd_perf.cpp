@@ -12,6 +12,7 @@ void add_perf_commands(CLI::App& app) {
     auto req = std::make_shared<api::PerfRequest>();
     auto format = std::make_shared<std::string>();
     auto svg = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("perf", "throughput-interactivity frontier of a model on a GPU");
     cmd->add_option("--model", req->model, "model id, published name, or config.json path")->required();
     cmd->add_option("--gpu", req->gpu, "accelerator id or name; several, comma-separated, to compare them")->required();
@@ -42,12 +43,13 @@ void add_perf_commands(CLI::App& app) {
                     "(mtp, eagle3, ngram; K draft tokens; A acceptance length)")
         ->capture_default_str();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
-    cmd->callback([req, format, svg] {
+    cmd->add_flag("--force", *force, "overwrite an existing --svg file");
+    cmd->callback([req, format, svg, force] {
       const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
                                                     report::Format::md});
       const perf::PerfResult r = api::perf(context(), *req);
       if (!svg->empty())
-        if (const std::string chart = report::perf_svg(r); !chart.empty()) write_file(*svg, chart, "--svg");
+        if (const std::string chart = report::perf_svg(r); !chart.empty()) write_output(*svg, chart, "--svg", *force);
       std::cout << report::render_perf(r, f);
     });
   }
@@ -84,15 +86,17 @@ void add_perf_commands(CLI::App& app) {
     auto write = std::make_shared<std::string>();
     auto format = std::make_shared<std::string>();
     auto no_holdout = std::make_shared<bool>(false);
+    auto force = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("calibrate", "fit the efficiency factors on published measurements");
     cmd->add_option("file", *path, "CSV of measurements (default: data/validation/published.csv)");
     cmd->add_flag("--no-holdout", *no_holdout, "skip the hold-out check (fit on one source, test on the others)");
     cmd->add_option("--write", *write, "write the fitted factors as YAML to this file");
     add_format_option(cmd, *format, {"table", "json", "md"});
-    cmd->callback([path, write, format, no_holdout] {
+    cmd->add_flag("--force", *force, "overwrite an existing --write file");
+    cmd->callback([path, write, format, no_holdout, force] {
       const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::md});
       const api::Calibration c = api::calibrate(context(), *path, !*no_holdout);
-      if (!write->empty()) write_file(*write, api::calibration_yaml(c), "--write");
+      if (!write->empty()) write_output(*write, api::calibration_yaml(c), "--write", *force, {*path});
       std::cout << report::render_calibration(c.result, f);
     });
   }

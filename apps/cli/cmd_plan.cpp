@@ -17,14 +17,16 @@ void add_plan_commands(CLI::App& app) {
   auto format = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
   auto write_default = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
   cmd->add_option("scenario", *scenario, "scenario YAML; its options overlay the default")->check(CLI::ExistingFile);
   add_format_option(cmd, *format, {"table", "json", "md", "html"});
   cmd->add_option("-o,--output", *output, "write the report to FILE instead of stdout");
   cmd->add_option("--write-default", *write_default,
                   "write the default scenario (every option with unit, range, help and source) to FILE and exit");
+  cmd->add_flag("--force", *force, "overwrite an existing output file");
   cmd->callback([=] {
     if (!write_default->empty()) {
-      write_file(*write_default, api::default_scenario_yaml(context()), "--write-default");
+      write_output(*write_default, api::default_scenario_yaml(context()), "--write-default", *force);
       fmt::print("wrote {}\n", *write_default);
       return;
     }
@@ -34,7 +36,7 @@ void add_plan_commands(CLI::App& app) {
     if (output->empty()) {
       fmt::print("{}", text);
     } else {
-      write_file(*output, text, "--output");
+      write_output(*output, text, "--output", *force, {*scenario});
       fmt::print("wrote {}\n", *output);
     }
   });

@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -16,7 +15,7 @@ void add_sim_commands(CLI::App& app) {
     api::SimulateRequest req;
     std::string format;
     std::string requests_csv, step_log;
-    bool no_progress = false, bench = false;
+    bool no_progress = false, bench = false, force = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("simulate", "discrete-event simulation of a serving cluster (scenario YAML)");
@@ -32,28 +31,29 @@ void add_sim_commands(CLI::App& app) {
   cmd->add_option("--step-log", o->step_log,
                   "write one CSV row per engine step (replica, start, duration, prefill tokens/sequences, decode "
                   "sequences, KV blocks used/total)");
+  cmd->add_flag("--force", o->force, "overwrite existing --requests-csv / --step-log files");
   cmd->add_flag("--bench", o->bench, "print wall time, simulated requests/s and events/s on stderr");
   cmd->add_flag("--no-progress", o->no_progress, "no progress bar (it is shown only when stderr is a terminal)");
   cmd->callback([o] {
     const auto f = report::parse_format(o->format, {report::Format::table, report::Format::json, report::Format::csv});
-    // Output files open once the scenario and overrides are accepted (a bad scenario leaves no empty file).
-    std::ofstream csv, steps;
+    // Output files open once the scenario and overrides are accepted (a bad scenario leaves no file); rows stream
+    // into a temporary file renamed into place at the end.
+    std::unique_ptr<OutputFile> csv, steps;
     api::SimulateRequest req = o->req;
+    const std::vector<std::string> inputs = {o->req.scenario_path};
     req.before_run = [&] {
       if (!o->requests_csv.empty()) {
-        csv.open(o->requests_csv);
-        if (!csv) throw InputError("<command line>", "--requests-csv", o->requests_csv, "cannot write this file");
-        csv << report::sim_request_csv_header();
+        csv = std::make_unique<OutputFile>(o->requests_csv, "--requests-csv", o->force, inputs);
+        csv->write(report::sim_request_csv_header());
       }
       if (!o->step_log.empty()) {
-        steps.open(o->step_log);
-        if (!steps) throw InputError("<command line>", "--step-log", o->step_log, "cannot write this file");
-        steps << report::sim_step_csv_header();
+        steps = std::make_unique<OutputFile>(o->step_log, "--step-log", o->force, inputs);
+        steps->write(report::sim_step_csv_header());
       }
     };
     if (!o->requests_csv.empty())
-      req.on_request = [&csv](const sim::RequestRecord& r) { csv << report::sim_request_csv_row(r); };
-    if (!o->step_log.empty()) req.on_step = [&steps](const sim::StepRecord& s) { steps << report::sim_step_csv_row(s); };
+      req.on_request = [&csv](const sim::RequestRecord& r) { csv->write(report::sim_request_csv_row(r)); };
+    if (!o->step_log.empty()) req.on_step = [&steps](const sim::StepRecord& s) { steps->write(report::sim_step_csv_row(s)); };
     const bool progress = !o->no_progress && isatty(fileno(stderr));
     int last_pct = -1;
     if (progress) {
@@ -67,14 +67,8 @@ void add_sim_commands(CLI::App& app) {
       };
     }
     const api::SimulateResult r = api::simulate(context(), req);
-    if (steps.is_open()) {
-      steps.flush();
-      if (!steps) throw InputError("<command line>", "--step-log", o->step_log, "write failed (disk full?)");
-    }
-    if (csv.is_open()) {
-      csv.flush();
-      if (!csv) throw InputError("<command line>", "--requests-csv", o->requests_csv, "write failed (disk full?)");
-    }
+    if (steps) steps->commit();
+    if (csv) csv->commit();
     if (progress) fmt::print(stderr, "\r{:<48}\r", "");
     if (o->bench)
       fmt::print(stderr,

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "output.hpp"
 #include "tokenmath/tokenmath.hpp"
 
 namespace tokenmath::cli {
@@ -27,8 +28,6 @@ const Context& model_context(const std::string& id_or_path);
 std::string cli_wording(const InputError& e);
 // A numeric option's one checked conversion: finite and within [lo, hi] (CLI11's Range lets NaN through).
 CLI::Validator finite_range(double lo, double hi);
-// Writes `text` to `path` (the file a command's `flag` named); InputError when it cannot.
-void write_file(const std::string& path, const std::string& text, const std::string& flag);
 
 // Adds `--format` accepting `allowed` (first is the default) and returns the string it writes to.
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed);

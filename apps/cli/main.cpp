@@ -65,11 +65,6 @@ CLI::Validator finite_range(double lo, double hi) {
       fmt::format("NUMBER in [{}, {}]", lo, hi));
 }
 
-void write_file(const std::string& path, const std::string& text, const std::string& flag) {
-  std::ofstream out(path);
-  if (!out) throw InputError("<command line>", flag, path, "cannot write this file");
-  out << text;
-}
 
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed) {
   target = allowed.front();

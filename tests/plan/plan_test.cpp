@@ -69,6 +69,25 @@ TEST(PlanCli, JsonCarriesTheMonteCarloPercentiles) {
   EXPECT_GE(u.at("p_own_beats_reference_api").get<double>(), 0.0);
 }
 
+// Output files (issue 10): never over an existing file without --force, never over an input, and a failed
+// write exits non-zero naming the path instead of printing "wrote".
+TEST(PlanCli, OutputFilesAreWrittenSafely) {
+  const std::string out = tokenmath::testing::write_temp("keep me", ".md");
+  const auto refused = tokenmath::testing::run_cli("plan --format md -o " + out);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("exists; pass --force"), std::string::npos) << refused.err;
+  EXPECT_EQ(tokenmath::testing::slurp(out), "keep me");
+  const std::string scenario = tokenmath::testing::write_temp("demand:\n  engineers: 10\n", ".yaml");
+  const auto over_input = tokenmath::testing::run_cli("plan " + scenario + " --force -o " + scenario);
+  EXPECT_EQ(over_input.exit_code, 2);
+  EXPECT_NE(over_input.err.find("is an input of this command"), std::string::npos) << over_input.err;
+  EXPECT_EQ(tokenmath::testing::slurp(scenario), "demand:\n  engineers: 10\n");
+  const auto full = tokenmath::testing::run_cli("plan --force -o /dev/full");
+  EXPECT_NE(full.exit_code, 0);
+  EXPECT_EQ(full.out.find("wrote"), std::string::npos) << full.out;
+  EXPECT_NE(full.err.find("/dev/full"), std::string::npos) << full.err;
+}
+
 }  // namespace
 
 TEST(Plan, ApiCostOfTheDemandEqualsTheBudget) {
@@ -240,7 +259,7 @@ TEST(PlanCli, BadScenarioIsOneLineAndExitCode2) {
 
 TEST(PlanCli, WrittenDefaultRunsLikeTheDefault) {
   const std::string path = tokenmath::testing::write_temp("", ".yaml");
-  const auto w = tokenmath::testing::run_cli("plan --write-default " + path);
+  const auto w = tokenmath::testing::run_cli("plan --force --write-default " + path);  // write_temp created it
   ASSERT_EQ(w.exit_code, 0) << w.err;
   const auto a = tokenmath::testing::run_cli("plan --format json");
   const auto b = tokenmath::testing::run_cli("plan " + path + " --format json");
@@ -349,7 +368,7 @@ TEST(Plan, ReadsAUserSuppliedLiteLLMPriceList) {
 
 TEST(PlanCli, FormatsAndOutputFile) {
   const std::string out = tokenmath::testing::write_temp("", ".md");
-  const auto r = tokenmath::testing::run_cli("plan --format md -o " + out);
+  const auto r = tokenmath::testing::run_cli("plan --format md --force -o " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string md = tokenmath::testing::slurp(out);
   EXPECT_EQ(md.rfind("# tokenmath plan: ", 0), 0u);
