@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <regex>
 #include <cctype>
 #include <cmath>
@@ -23,6 +24,15 @@ using catalog::ComputeClass;
 using catalog::Precision;
 
 namespace {
+
+// Digits from a note as an integer in [0, cap]; nullopt when out of range (a 30-digit number in a CSV note must not
+// throw out of std::stoll).
+std::optional<std::int64_t> digits_int(const std::string& digits, std::int64_t cap) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size() || v < 0 || v > cap) return std::nullopt;
+  return v;
+}
 
 // RFC 4180: fields separated by commas, optionally quoted; "" inside quotes is a quote; quoted fields may
 // contain commas and newlines.
@@ -138,7 +148,8 @@ bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const
   if (mtp && std::regex_search(t, m, mtp_on)) {
     for (std::size_t i = 1; i < m.size(); ++i)
       if (m[i].matched) {
-        k = std::stoi(m[i].str());
+        k = digits_int(m[i].str(), 1000);
+        if (!k) break;
         if (i == 5) k = *k - 1;  // an N-token verify window drafts N - 1 tokens
         break;
       }
@@ -174,9 +185,10 @@ std::optional<std::pair<double, double>> stated_mean_lengths(const std::string& 
   static const std::regex prompts(R"((\d+) prompts)");
   std::smatch m, n;
   if (!std::regex_search(t, m, totals) || !std::regex_search(t, n, prompts)) return std::nullopt;
-  const double count = std::stod(n[1].str());
-  if (count <= 0) return std::nullopt;
-  return std::make_pair(std::stod(m[1].str()) / count, std::stod(m[2].str()) / count);
+  const auto count = digits_int(n[1].str(), 1'000'000'000), in = digits_int(m[1].str(), 1'000'000'000'000'000),
+             out = digits_int(m[2].str(), 1'000'000'000'000'000);
+  if (!count || *count <= 0 || !in || !out) return std::nullopt;
+  return std::make_pair(static_cast<double>(*in) / *count, static_cast<double>(*out) / *count);
 }
 
 double percentile(std::vector<double> v, double q) {
@@ -237,7 +249,7 @@ std::int64_t stated_request_count(const std::string& notes) {
   std::string digits;
   for (char ch : m[1].str())
     if (ch != ',') digits += ch;
-  return std::stoll(digits);
+  return digits_int(digits, 1'000'000'000'000).value_or(0);
 }
 
 Evaluated evaluate(const PreparedRow& r, const Deployment& base, const EfficiencyTable& table) {
@@ -483,8 +495,11 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (osl && contains(row.osl, "max")) {
       static const std::regex produced(R"(total_output_tokens (\d+) over (\d+) requests)");
       std::smatch m;
-      if (std::regex_search(row.notes, m, produced) && std::stod(m[2].str()) > 0) {
-        osl = std::stod(m[1].str()) / std::stod(m[2].str());
+      const auto total = std::regex_search(row.notes, m, produced) ? digits_int(m[1].str(), 1'000'000'000'000'000)
+                                                                       : std::nullopt;
+      const auto requests = total ? digits_int(m[2].str(), 1'000'000'000) : std::nullopt;
+      if (total && requests && *requests > 0) {
+        osl = static_cast<double>(*total) / static_cast<double>(*requests);
         r.caveat = fmt::format("output stops at EOS: mean {:.0f} tokens from the stated total (OSL {} is a cap)", *osl,
                                row.osl.substr(0, row.osl.find(' ')));
       }
@@ -617,7 +632,8 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       std::smatch m;
       const std::string lower = to_lower(row.notes);
       if (std::regex_search(lower, m, xpyd)) {
-        r.pd = {std::stoi(m[1].str()), std::stoi(m[2].str())};
+        r.pd = {static_cast<int>(digits_int(m[1].str(), 1024).value_or(0)),
+                static_cast<int>(digits_int(m[2].str(), 1024).value_or(0))};
       } else if (contains(row.scenario, "disagg") || contains(row.scenario, "pd-")) {
         r.caveat = "prefill/decode disaggregation without stated pools (predicted as co-located)";
       }

@@ -45,6 +45,11 @@ bool parse_timestamp(std::string_view s, double& out) {
   if (!parse_num(s.substr(0, 4), y) || !parse_num(s.substr(5, 2), mo) || !parse_num(s.substr(8, 2), d) ||
       !parse_num(s.substr(11, 2), h) || !parse_num(s.substr(14, 2), mi) || !parse_num(s.substr(17), sec))
     return false;
+  // A real calendar time only (2023-13-45 or 25:61:99 is not one).
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h < 0 || h > 23 || mi < 0 ||
+      mi > 59 || !(sec >= 0 && sec < 61))
+    return false;
   out = static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0 +
         h * 3600.0 + mi * 60.0 + sec;
   return true;
@@ -159,9 +164,16 @@ Trace load_mooncake_trace(const std::filesystem::path& path) {
     }
     TraceRow row;
     try {
-      row.time_s = j.at("timestamp").get<double>() / 1000.0;  // milliseconds in the file
-      row.input_tokens = j.at("input_length").get<std::int32_t>();
-      row.output_tokens = j.at("output_length").get<std::int32_t>();
+      // Range-checked as doubles before any integer conversion (1e300 cast to int32 is undefined).
+      const double ms = j.at("timestamp").get<double>();
+      const auto in_len = j.at("input_length").get<double>(), out_len = j.at("output_length").get<double>();
+      if (!std::isfinite(ms) || ms < 0 || ms > 1e15 || !(in_len >= 0) || !(out_len >= 0) || in_len > 2147483647.0 ||
+          out_len > 2147483647.0 || in_len != std::floor(in_len) || out_len != std::floor(out_len))
+        throw InputError(t.file, where, line.substr(0, 60),
+                         "timestamp must be finite ms in [0, 1e15] and lengths whole numbers in [0, 2^31)");
+      row.time_s = ms / 1000.0;  // milliseconds in the file
+      row.input_tokens = static_cast<std::int32_t>(in_len);
+      row.output_tokens = static_cast<std::int32_t>(out_len);
       if (j.contains("hash_ids")) row.hash_ids = j.at("hash_ids").get<std::vector<std::uint64_t>>();
     } catch (const nlohmann::json::exception& e) {
       throw InputError(t.file, where, line.substr(0, 60),
