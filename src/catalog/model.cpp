@@ -16,6 +16,7 @@
 
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/common/input_file.hpp"
+#include "tokenmath/common/json_text.hpp"
 
 namespace tokenmath::catalog {
 
@@ -663,15 +664,7 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
                                          : path_in;
   const std::string file = path.string();
   const std::string text = read_file(path);
-  json root;
-  try {
-    root = json::parse(replace_python_literals(text));
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    // nlohmann messages look like "[json.exception.parse_error.101] parse error at line 3, column 5: ...".
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    throw InputError(file, "", "", "invalid JSON at byte " + std::to_string(e.byte) + ": " + what);
-  }
+  json root = parse_json_text(replace_python_literals(text), file);
   const std::string no_type = "?";
   if (!root.is_object()) throw InputError(file, "", short_dump(root), "expected a JSON object (a config.json)");
 

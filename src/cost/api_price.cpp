@@ -9,6 +9,7 @@
 #include "tokenmath/common/data_dir.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/common/input_file.hpp"
+#include "tokenmath/common/json_text.hpp"
 
 namespace tokenmath::cost {
 
@@ -43,14 +44,7 @@ bool is_text_mode(const std::string& mode) { return mode == "chat" || mode == "c
 
 std::vector<ApiPrice> load_litellm_prices(const std::filesystem::path& path) {
   const std::string file = path.string();
-  const std::string text = read_input_file(path);
-  check_nesting(text, file);
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(file, fmt::format("byte {}", e.byte), "", "invalid JSON");
-  }
+  const nlohmann::json root = parse_json_text(read_input_file(path), file);
   if (!root.is_object()) throw InputError(file, "", "", "expected a JSON object mapping model name -> price entry");
   std::vector<ApiPrice> out;
   for (const auto& [model, entry] : root.items()) {

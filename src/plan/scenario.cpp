@@ -10,6 +10,7 @@
 
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/common/input_file.hpp"
+#include "tokenmath/common/yaml_file.hpp"
 #include "tokenmath/cost/assumptions.hpp"
 
 namespace tokenmath::plan {
@@ -352,7 +353,9 @@ std::vector<std::string> apply(Scenario& s, const YAML::Node& root, const std::s
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   try {
-    return YAML::Load(text);
+    YAML::Node root = YAML::Load(text);
+    check_duplicate_keys(root, file);
+    return root;
   } catch (const YAML::ParserException& e) {
     throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax: " + e.msg);
   }

@@ -15,6 +15,7 @@
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/common/input_file.hpp"
+#include "tokenmath/common/yaml_file.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
@@ -481,6 +482,7 @@ Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const 
   YAML::Node root_node;
   try {
     root_node = YAML::Load(yaml_text);
+    check_duplicate_keys(root_node, file);
   } catch (const YAML::ParserException& e) {
     throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax error: " + e.msg);
   }

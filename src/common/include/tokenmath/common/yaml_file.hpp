@@ -7,4 +7,6 @@
 
 namespace tokenmath {
 YAML::Node load_yaml_file(const std::filesystem::path& path);
+// Throws InputError(file, key path, key) when a mapping repeats a key (YAML readers would keep one silently).
+void check_duplicate_keys(const YAML::Node& node, const std::string& file, const std::string& path = "");
 }  // namespace tokenmath
