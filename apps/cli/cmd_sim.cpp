@@ -1,7 +1,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -9,6 +12,12 @@
 #include "tokenmath/tokenmath.hpp"
 
 namespace tokenmath::cli {
+
+namespace {
+// SIGINT / SIGTERM end the simulation early; the partial summary is still printed (and files written).
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+}  // namespace
 
 void add_sim_commands(CLI::App& app) {
   struct Opts {
@@ -56,6 +65,8 @@ void add_sim_commands(CLI::App& app) {
     if (!o->step_log.empty()) req.on_step = [&steps](const sim::StepRecord& s) { steps->write(report::sim_step_csv_row(s)); };
     const bool progress = !o->no_progress && isatty(fileno(stderr));
     int last_pct = -1;
+    const auto started = std::chrono::steady_clock::now();
+    auto last_line = started;
     if (progress) {
       req.on_progress = [&last_pct](double frac) {
         const int pct = static_cast<int>(frac * 100);
@@ -65,8 +76,23 @@ void add_sim_commands(CLI::App& app) {
         fmt::print(stderr, "\r[{:<40}] {:3d}%", std::string(static_cast<std::size_t>(bar), '#'), pct);
         std::fflush(stderr);
       };
+    } else if (!o->no_progress) {
+      // Not a terminal (a log, CI): one line every 30 s of a long run, none for short ones.
+      req.on_progress = [&](double frac) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_line < std::chrono::seconds(30)) return;
+        last_line = now;
+        fmt::print(stderr, "simulate: {:.0f}% after {:.0f} s\n", frac * 100,
+                   std::chrono::duration<double>(now - started).count());
+      };
     }
+    g_stop = 0;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    req.stop = [] { return g_stop != 0; };
     const api::SimulateResult r = api::simulate(context(), req);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     if (steps) steps->commit();
     if (csv) csv->commit();
     if (progress) fmt::print(stderr, "\r{:<48}\r", "");
@@ -76,6 +102,11 @@ void add_sim_commands(CLI::App& app) {
                  r.result.arrived, r.result.events, r.result.steps, r.wall_s,
                  static_cast<double>(r.result.arrived) / r.wall_s, static_cast<double>(r.result.events) / r.wall_s);
     std::cout << report::render_sim(r.scenario, r.result, f);
+    if (r.result.interrupted) {
+      std::cout.flush();
+      fmt::print(stderr, "tokenmath: interrupted: partial results printed\n");
+      std::exit(130);
+    }
   });
 }
 

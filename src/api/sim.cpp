@@ -62,6 +62,7 @@ SimulateResult simulate(const Context& ctx, const SimulateRequest& req) {
   opt.on_request = req.on_request;
   opt.on_step = req.on_step;
   opt.on_progress = req.on_progress;
+  opt.stop = req.stop;
   if (req.before_run) req.before_run();
   auto wl = sim::make_workload(sc.workload, sc.seed);
   const auto t0 = std::chrono::steady_clock::now();

@@ -98,6 +98,7 @@ nlohmann::json sim_json(const sim::Scenario& sc, const sim::SimResult& r) {
                     {"decode_tokens", x.decode_tokens},
                     {"evicted_blocks", x.evicted_blocks}});
   j["replicas"] = reps;
+  if (r.interrupted) j["interrupted"] = true;  // a partial run (SIGINT/SIGTERM): the figures cover what ran
   return j;
 }
 
@@ -116,7 +117,7 @@ std::string render_sim(const sim::Scenario& sc, const sim::SimResult& r, Format 
     }
     return render_kv(items, f);
   }
-  std::string out;
+  std::string out = r.interrupted ? "INTERRUPTED: partial results over the simulated time that ran\n" : "";
   for (std::size_t i = 0; i < sc.pools.size(); ++i) {
     const auto& p = sc.pools[i];
     // Colocated pools: the perf steady state over the length distribution; prefill/decode pools: at the means.

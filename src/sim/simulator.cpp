@@ -72,6 +72,10 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
         }
         case EventKind::kv_arrival: route(ev.a, 1); break;
       }
+      if (opt_.stop && (n_events_ & 0xfff) == 0 && opt_.stop()) {
+        interrupted_ = true;
+        break;
+      }
       if (opt_.on_progress && (n_events_ & 0xffff) == 0) {
         double f = 0;
         if (opt_.expected_requests > 0)
@@ -230,6 +234,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
 
   SimResult result() {
     SimResult res;
+    res.interrupted = interrupted_;
     res.arrived = arrived_;
     res.finished = finished_;
     res.rejected = rejected_;
@@ -309,6 +314,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
   SimTime now_ = 0;
   std::int64_t next_id_ = 0;
   std::int64_t arrived_ = 0, finished_ = 0, rejected_ = 0, good_ = 0, in_system_ = 0, n_events_ = 0;
+  bool interrupted_ = false;
   std::int64_t clipped_ = 0;
   double in_system_area_ = 0;
   double input_tokens_ = 0, output_tokens_ = 0, cached_tokens_ = 0;

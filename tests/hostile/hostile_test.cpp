@@ -137,4 +137,20 @@ TEST(Hostile, JsonOutputsHoldOnlyFiniteNumbers) {
 }
 
 }  // namespace
+// SIGINT ends a long simulation with its partial summary (exit 130), not with nothing.
+TEST(Hostile, InterruptedSimulationPrintsItsPartialSummary) {
+  const std::string sc = temp_file("model: llama-3.1-8b\ndeployment: {gpu: h100}\nworkload: {arrival: {kind: poisson, "
+                                   "rate_per_s: 50}, input_tokens: {kind: fixed, value: 1000}, output_tokens: {kind: "
+                                   "fixed, value: 200}, requests: 20000000}\n",
+                                   ".yaml");
+  const std::string out = sc + ".json";
+  const std::string cmd = std::string(TOKENMATH_BIN) + " simulate " + sc + " --format json >" + out +
+                          " 2>/dev/null & pid=$!; sleep 2; kill -INT $pid; wait $pid; exit $?";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto j = nlohmann::json::parse(testing::slurp(out));
+  EXPECT_TRUE(j.at("interrupted").get<bool>());
+  EXPECT_GT(j.at("summary").at("requests_finished").get<double>(), 0);
+}
+
 }  // namespace tokenmath

@@ -23,6 +23,7 @@ struct SimulateRequest {
   std::function<void(const sim::RequestRecord&)> on_request;
   std::function<void(const sim::StepRecord&)> on_step;
   std::function<void(double)> on_progress;
+  std::function<bool()> stop;  // polled during the run: true ends it early with a partial result (interrupted)
 };
 
 struct SimulateResult {

@@ -52,6 +52,7 @@ struct SimOptions {
   std::function<void(const RequestRecord&)> on_request;  // called at every finish when set
   std::function<void(const StepRecord&)> on_step;        // called at every step start when set
   std::function<void(double fraction)> on_progress;      // called every 2^16 events when set
+  std::function<bool()> stop;                            // polled every 2^12 events: true ends the run early
   std::int64_t expected_requests = 0;                    // for progress: finished / expected_requests
   double expected_sim_s = 0;                             // or simulated time / expected_sim_s, whichever is ahead
   bool check_invariants = false;                         // after every step (slow; tests)
@@ -78,6 +79,7 @@ struct ReplicaResult {
 };
 
 struct SimResult {
+  bool interrupted = false;  // ended early by SimOptions::stop (a partial run: the figures cover what ran)
   std::int64_t arrived = 0, finished = 0, unfinished = 0, rejected = 0;
   std::int64_t clipped = 0;  // prompts shortened to the model's context (clip_context_overflow)
   double sim_time_s = 0;         // simulated time until the last event
