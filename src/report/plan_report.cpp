@@ -489,10 +489,31 @@ std::string render_plan(const PlanResult& r, Format f) {
   if (f == Format::html) return plan_html(r);
   const bool md = f == Format::md;
   auto heading = [&](const std::string& h) { return md ? "\n## " + h + "\n\n" : "\n" + h + "\n"; };
-  auto table = [&](const Table& t) { return md ? t.to_markdown() : t.to_text(); };
+  // The terminal report fits a 120-column terminal: wide tables print in column blocks, long lines wrap.
+  constexpr std::size_t kWidth = 120;
+  auto table = [&](const Table& t) { return md ? t.to_markdown() : t.to_text(kWidth); };
+  auto wrap = [&](const std::string& line, const std::string& first, const std::string& rest) {
+    if (md) return first + line + "\n";
+    std::string out, cur = first;
+    std::size_t pos = 0;
+    while (pos < line.size()) {
+      std::size_t next = line.find(' ', pos);
+      if (next == std::string::npos) next = line.size();
+      const std::string word = line.substr(pos, next - pos);
+      if (cur.size() + word.size() + 1 > kWidth && cur.size() > rest.size()) {
+        while (!cur.empty() && cur.back() == ' ') cur.pop_back();
+        out += cur + "\n";
+        cur = rest;
+      }
+      cur += word + " ";
+      pos = next + 1;
+    }
+    while (!cur.empty() && cur.back() == ' ') cur.pop_back();
+    return out + cur + "\n";
+  };
   std::string out =
       md ? "# tokenmath plan: " + r.scenario.name + "\n\n" : "tokenmath plan: " + r.scenario.name + "\n\n";
-  for (const auto& l : plan_answer(r)) out += (md ? "- " : "  ") + l + "\n";
+  for (const auto& l : plan_answer(r)) out += wrap(l, md ? "- " : "  ", "    ");
   out += heading("Demand (token rates by kind)");
   out += table(plan_demand_table(r));
   out += heading("Cheapest system for each model (owned, fleet sized for the burst peak)");
@@ -520,7 +541,7 @@ std::string render_plan(const PlanResult& r, Format f) {
   }
   if (r.sim_check.ran) {
     out += heading("Simulator check of the chosen replica (src/sim)");
-    out += r.sim_check.note + "\n\n";
+    out += wrap(r.sim_check.note, "", "") + "\n";
     out += table(plan_sim_check_table(r));
   }
   if (r.uncertainty.draws > 0) {
@@ -542,7 +563,7 @@ std::string render_plan(const PlanResult& r, Format f) {
     out += table(t);
   }
   out += heading("Quality assumption");
-  out += r.scenario.quality_assumption + "\n";
+  out += wrap(r.scenario.quality_assumption, "", "");
   out += heading("Assumptions and sources");
   out += table(plan_assumptions_table(r));
   return out;

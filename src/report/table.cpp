@@ -120,6 +120,59 @@ std::string Table::to_text() const {
   return out;
 }
 
+std::string Table::to_text(std::size_t max_width) const {
+  if (columns_.empty()) return to_text();
+  constexpr std::size_t kMaxText = 48;
+  std::vector<std::size_t> width(columns_.size());
+  std::vector<std::vector<std::string>> text;
+  for (std::size_t j = 0; j < columns_.size(); ++j) width[j] = columns_[j].header.size();
+  for (const auto& row : rows_) {
+    auto& t = text.emplace_back();
+    for (std::size_t j = 0; j < columns_.size(); ++j) {
+      std::string c = cell_text(row[j], columns_[j].decimals);
+      if (!is_numeric(row[j]) && c.size() > kMaxText) c = c.substr(0, kMaxText - 3) + "...";
+      width[j] = std::max(width[j], c.size());
+      t.push_back(std::move(c));
+    }
+  }
+  // Column blocks: the key column, then as many others as fit.
+  std::vector<std::vector<std::size_t>> blocks;
+  std::vector<std::size_t> cur = {0};
+  std::size_t used = width[0];
+  for (std::size_t j = 1; j < columns_.size(); ++j) {
+    if (cur.size() > 1 && used + 2 + width[j] > max_width) {
+      blocks.push_back(cur);
+      cur = {0};
+      used = width[0];
+    }
+    cur.push_back(j);
+    used += 2 + width[j];
+  }
+  blocks.push_back(cur);
+  std::string out;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    if (b) out += "\n";
+    const auto& cols = blocks[b];
+    for (std::size_t k = 0; k < cols.size(); ++k)
+      out += (k ? "  " : "") + fmt::format("{:<{}}", columns_[cols[k]].header, width[cols[k]]);
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += "\n";
+    for (std::size_t k = 0; k < cols.size(); ++k) out += (k ? "  " : "") + std::string(width[cols[k]], '-');
+    out += "\n";
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      for (std::size_t k = 0; k < cols.size(); ++k) {
+        const std::size_t j = cols[k];
+        const bool right = is_numeric(rows_[i][j]);
+        out += (k ? "  " : "") +
+               (right ? fmt::format("{:>{}}", text[i][j], width[j]) : fmt::format("{:<{}}", text[i][j], width[j]));
+      }
+      while (!out.empty() && out.back() == ' ') out.pop_back();
+      out += "\n";
+    }
+  }
+  return out;
+}
+
 std::string Table::to_csv() const {
   std::string out;
   for (std::size_t j = 0; j < columns_.size(); ++j) out += (j ? "," : "") + csv_escape(columns_[j].key);

@@ -31,6 +31,9 @@ class Table {
   const std::vector<std::vector<Cell>>& rows() const { return rows_; }
 
   std::string to_text() const;            // aligned columns, numbers right-aligned with thousands separators
+  // The same within `max_width` columns of a terminal: text cells longer than 48 characters are cut ("..."), and a
+  // table still too wide is printed in column blocks, each repeating the first (key) column.
+  std::string to_text(std::size_t max_width) const;
   std::string to_csv() const;             // RFC 4180 quoting
   nlohmann::json to_json() const;         // array of objects keyed by column key
   std::string to_markdown() const;
