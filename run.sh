@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target tokenmath
+cmake --build --preset release --target tokenmath tokenmath_python
 if (($# == 0)); then set -- plan; fi
 exec ./build/release/tokenmath "$@"

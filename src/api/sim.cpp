@@ -12,7 +12,11 @@
 namespace tokenmath::api {
 
 SimulateResult simulate(const Context& ctx, const SimulateRequest& req) {
-  sim::Scenario sc = sim::load_scenario(ctx, req.scenario_path);
+  // A scenario file, or YAML/JSON text (an HTTP body, a notebook cell: relative trace paths resolve against the
+  // working directory, then the data directory).
+  sim::Scenario sc = req.scenario_text.empty()
+                         ? sim::load_scenario(ctx, req.scenario_path)
+                         : sim::parse_scenario(ctx, req.scenario_text, "<scenario text>", std::filesystem::current_path());
   if (req.seed >= 0) sc.seed = static_cast<std::uint64_t>(req.seed);
   if (req.requests == 0) throw InputError(kRequest, "`requests`", "0", "must be >= 1");
   if (req.requests > 0) {
