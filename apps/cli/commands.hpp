@@ -17,6 +17,7 @@ void add_cost_commands(CLI::App& app);     // cost, prices
 void add_plan_commands(CLI::App& app);     // plan
 void add_schema_commands(CLI::App& app);   // schema
 void add_export_commands(CLI::App& app);   // export litellm, export deploy
+void add_serve_commands(CLI::App& app);    // serve (HTTP API and web page)
 
 // The data every command reads: loaded on first use from $TOKENMATH_DATA or the shipped data/ folder, then
 // shared by the command (one context per process; the library itself holds none).

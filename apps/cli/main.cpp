@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   tokenmath::cli::add_plan_commands(app);
   tokenmath::cli::add_schema_commands(app);
   tokenmath::cli::add_export_commands(app);
+  tokenmath::cli::add_serve_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -18,6 +18,11 @@ SimulateResult simulate(const Context& ctx, const SimulateRequest& req) {
                          ? sim::load_scenario(ctx, req.scenario_path)
                          : sim::parse_scenario(ctx, req.scenario_text, "<scenario text>", std::filesystem::current_path());
   if (req.seed >= 0) sc.seed = static_cast<std::uint64_t>(req.seed);
+  if (req.max_requests > 0 && req.requests <= 0 &&
+      (sc.workload.max_requests <= 0 || sc.workload.max_requests > req.max_requests))
+    throw InputError(sc.file, "workload.requests", std::to_string(sc.workload.max_requests),
+                     fmt::format("must be set and at most {} here (this frontend bounds each simulation)",
+                                 req.max_requests));
   if (req.requests == 0) throw InputError(kRequest, "`requests`", "0", "must be >= 1");
   if (req.requests > 0) {
     sc.workload.max_requests = req.requests;

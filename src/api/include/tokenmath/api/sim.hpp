@@ -13,6 +13,7 @@ namespace tokenmath::api {
 struct SimulateRequest {
   std::string scenario_path;
   std::string scenario_text;    // YAML or JSON text instead of a file ("" = read scenario_path)
+  std::int64_t max_requests = 0;  // > 0: a frontend's bound; the workload must stop within this many requests
   std::int64_t requests = -1;   // > 0: overrides workload.requests (0 is an error)
   std::int64_t seed = -1;       // >= 0: overrides the scenario's seed
   std::int64_t replicas = -1;   // > 0: overrides cluster.replicas (single-pool scenarios)
