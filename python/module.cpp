@@ -15,14 +15,7 @@ namespace {
 
 // InputError becomes ValueError with the same one-line text (request options named as keyword arguments).
 std::string python_wording(const InputError& e) {
-  std::string field = e.field(), problem = e.problem();
-  for (std::string* s : {&field, &problem}) {
-    std::string out;
-    for (char c : *s)
-      if (c != '`') out += c;
-    *s = out;
-  }
-  return format_input_error(e.file() == kRequest ? "<arguments>" : e.file(), field, e.value(), problem);
+  return reword_request_error(e, "<arguments>", [](std::string_view name) { return std::string(name); });
 }
 
 template <class F>

@@ -25,14 +25,7 @@ constexpr long long kMaxSimRequests = 200'000;      // per simulation request
 
 // Request options named `like_this` become JSON fields; the origin is the request body.
 std::string http_wording(const InputError& e) {
-  std::string field = e.field(), problem = e.problem();
-  for (std::string* s : {&field, &problem}) {
-    std::string out;
-    for (char c : *s)
-      if (c != '`') out += c;
-    *s = out;
-  }
-  return format_input_error(e.file() == kRequest ? "<request body>" : e.file(), field, e.value(), problem);
+  return reword_request_error(e, "<request body>", [](std::string_view name) { return std::string(name); });
 }
 
 void reply_json(httplib::Response& res, const std::string& body, int status = 200) {

@@ -26,26 +26,11 @@ const Context& model_context(const std::string& id_or_path) {
 // The library names a request's own options `like_this` and their origin kRequest; on the command line they
 // are flags (--like-this) given on "<command line>".
 std::string cli_wording(const InputError& e) {
-  auto flags = [](std::string s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const std::size_t close = s[i] == '`' ? s.find('`', i + 1) : std::string::npos;
-      std::string name = close == std::string::npos ? "" : s.substr(i + 1, close - i - 1);
-      const bool option = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-      });
-      if (!option) {  // not an option name (e.g. `tokenmath gpus`): kept as written
-        out += s[i];
-        continue;
-      }
-      std::replace(name.begin(), name.end(), '_', '-');
-      out += "--" + name;
-      i = close;
-    }
-    return out;
-  };
-  const std::string file = e.file() == kRequest ? "<command line>" : e.file();
-  return format_input_error(file, flags(e.field()), e.value(), flags(e.problem()));
+  return reword_request_error(e, "<command line>", [](std::string_view name) {
+    std::string flag = "--" + std::string(name);
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return flag;
+  });
 }
 
 CLI::Validator finite_range(double lo, double hi) {

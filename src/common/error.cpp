@@ -80,4 +80,27 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
   return out + "?";
 }
 
+std::string reword_request_error(const InputError& e, std::string_view origin,
+                                 std::string (*option_word)(std::string_view name)) {
+  auto reword = [&](const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const std::size_t close = s[i] == '`' ? s.find('`', i + 1) : std::string::npos;
+      const std::string name = close == std::string::npos ? "" : s.substr(i + 1, close - i - 1);
+      const bool option = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+      if (!option) {
+        out += s[i];
+        continue;
+      }
+      out += option_word(name);
+      i = close;
+    }
+    return out;
+  };
+  const std::string file = e.file() == kRequest ? std::string(origin) : e.file();
+  return format_input_error(file, reword(e.field()), e.value(), reword(e.problem()));
+}
+
 }  // namespace tokenmath

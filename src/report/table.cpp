@@ -92,36 +92,12 @@ Table& Table::add_row(std::vector<Cell> cells) {
   return *this;
 }
 
-std::string Table::to_text() const {
-  std::vector<std::size_t> width(columns_.size());
-  std::vector<std::vector<std::string>> text;
-  for (std::size_t j = 0; j < columns_.size(); ++j) width[j] = columns_[j].header.size();
-  for (const auto& row : rows_) {
-    auto& t = text.emplace_back();
-    for (std::size_t j = 0; j < columns_.size(); ++j) {
-      t.push_back(cell_text(row[j], columns_[j].decimals));
-      width[j] = std::max(width[j], t.back().size());
-    }
-  }
-  std::string out;
-  for (std::size_t j = 0; j < columns_.size(); ++j)
-    out += (j ? "  " : "") + fmt::format("{:<{}}", columns_[j].header, width[j]);
-  out += "\n";
-  for (std::size_t j = 0; j < columns_.size(); ++j) out += (j ? "  " : "") + std::string(width[j], '-');
-  out += "\n";
-  for (std::size_t i = 0; i < rows_.size(); ++i) {
-    for (std::size_t j = 0; j < columns_.size(); ++j) {
-      const bool right = is_numeric(rows_[i][j]);
-      out += (j ? "  " : "") + (right ? fmt::format("{:>{}}", text[i][j], width[j]) : fmt::format("{:<{}}", text[i][j], width[j]));
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    out += "\n";
-  }
-  return out;
-}
+std::string Table::to_text() const { return to_text(0); }
 
+// max_width 0: no limit (one block, cells whole, the header padded to the full width as it always was).
 std::string Table::to_text(std::size_t max_width) const {
-  if (columns_.empty()) return to_text();
+  const bool limited = max_width > 0;
+  if (columns_.empty()) return "\n\n" + std::string(rows_.size(), '\n');
   constexpr std::size_t kMaxText = 48;
   std::vector<std::size_t> width(columns_.size());
   std::vector<std::vector<std::string>> text;
@@ -130,7 +106,7 @@ std::string Table::to_text(std::size_t max_width) const {
     auto& t = text.emplace_back();
     for (std::size_t j = 0; j < columns_.size(); ++j) {
       std::string c = cell_text(row[j], columns_[j].decimals);
-      if (!is_numeric(row[j]) && c.size() > kMaxText) c = c.substr(0, kMaxText - 3) + "...";
+      if (limited && !is_numeric(row[j]) && c.size() > kMaxText) c = c.substr(0, kMaxText - 3) + "...";
       width[j] = std::max(width[j], c.size());
       t.push_back(std::move(c));
     }
@@ -140,7 +116,7 @@ std::string Table::to_text(std::size_t max_width) const {
   std::vector<std::size_t> cur = {0};
   std::size_t used = width[0];
   for (std::size_t j = 1; j < columns_.size(); ++j) {
-    if (cur.size() > 1 && used + 2 + width[j] > max_width) {
+    if (limited && cur.size() > 1 && used + 2 + width[j] > max_width) {
       blocks.push_back(cur);
       cur = {0};
       used = width[0];
@@ -155,7 +131,8 @@ std::string Table::to_text(std::size_t max_width) const {
     const auto& cols = blocks[b];
     for (std::size_t k = 0; k < cols.size(); ++k)
       out += (k ? "  " : "") + fmt::format("{:<{}}", columns_[cols[k]].header, width[cols[k]]);
-    while (!out.empty() && out.back() == ' ') out.pop_back();
+    if (limited)
+      while (!out.empty() && out.back() == ' ') out.pop_back();
     out += "\n";
     for (std::size_t k = 0; k < cols.size(); ++k) out += (k ? "  " : "") + std::string(width[cols[k]], '-');
     out += "\n";

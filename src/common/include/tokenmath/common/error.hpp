@@ -30,6 +30,12 @@ class InputError : public std::runtime_error {
   std::string file_, field_, value_, problem_;
 };
 
+// A request error worded for one frontend: origin kRequest becomes `origin`, and every `option_name` in backticks
+// (lower-case letters, digits, underscores) in the field and the problem becomes option_word(name) - "--name" on
+// the command line, the bare name for JSON and Python. Other backticked text (`tokenmath gpus`) is kept.
+std::string reword_request_error(const InputError& e, std::string_view origin,
+                                 std::string (*option_word)(std::string_view name));
+
 // Formats "file: field: value 'x': problem" on one line (parts that are empty are left out).
 std::string format_input_error(std::string_view file, std::string_view field, std::string_view value,
                                std::string_view problem);
