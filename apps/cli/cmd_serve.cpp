@@ -143,6 +143,10 @@ void add_serve_commands(CLI::App& app) {
     const Context& ctx = context();
     httplib::Server srv;
     srv.set_payload_max_length(kMaxBody);
+    // A request may wait in the worker queue while others compute (a plan, a search): wait for its bytes long
+    // enough instead of closing its connection after cpp-httplib's default 5 s.
+    srv.set_read_timeout(120, 0);
+    srv.set_write_timeout(120, 0);
     auto sims = std::make_shared<std::counting_semaphore<2>>(2);
     srv.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html; charset=utf-8"); });
     srv.Get("/api", [&ctx](const httplib::Request&, httplib::Response& res) {
