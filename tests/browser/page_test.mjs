@@ -1,0 +1,38 @@
+// Loads the page `tokenmath serve` serves in headless Chromium (Debian's, via playwright-core; no browser
+// download): the frontier chart draws, changes when the model changes, and the plan form gives the CLI's answer.
+// Usage: node page_test.mjs BASE_URL TOKENMATH_BIN
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+
+const [base, bin] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+const fail = (m) => { console.error('FAIL: ' + m); process.exitCode = 1; };
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + '/');
+  await page.waitForSelector('#frontier', { timeout: 60000 });
+  const first = await page.getAttribute('#frontier', 'd');
+  if (!first || first.length < 10) fail('no frontier drawn');
+  await page.selectOption('#model', 'gpt-oss-120b');
+  await page.waitForFunction((d) => document.querySelector('#frontier') &&
+                                    document.querySelector('#frontier').getAttribute('d') !== d, first,
+                             { timeout: 60000 });
+  const title = await page.textContent('#chart text');
+  if (!title.includes('gpt-oss-120b')) fail('chart title does not name the new model: ' + title);
+  await page.click('#run-plan');
+  await page.waitForFunction(() => document.querySelector('#plan-answer').textContent.startsWith('Demand'),
+                             null, { timeout: 120000 });
+  const answer = await page.textContent('#plan-answer');
+  const cli = JSON.parse(execFileSync(bin, ['plan', '--format', 'json']).toString());
+  if (answer.split('\n')[1] !== cli.answer[1]) fail(`plan answer differs from the CLI:\n${answer}\n${cli.answer[1]}`);
+  if (errors.length) fail('page errors: ' + errors.join('; '));
+  if (!process.exitCode) console.log('browser test: page loaded, chart redrawn for a new model, plan equals the CLI');
+} finally {
+  await browser.close();
+}
