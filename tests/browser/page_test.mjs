@@ -31,8 +31,13 @@ try {
   const answer = await page.textContent('#plan-answer');
   const cli = JSON.parse(execFileSync(bin, ['plan', '--format', 'json']).toString());
   if (answer.split('\n')[1] !== cli.answer[1]) fail(`plan answer differs from the CLI:\n${answer}\n${cli.answer[1]}`);
+  const table = await page.textContent('#plan-table');
+  const chosen = cli.candidates[cli.chosen];
+  if (!table.includes(`${chosen.fleet.gpus} GPUs`)) fail('plan table does not show the CLI fleet: ' + table);
+  if (!(await page.getAttribute('#hybrid-total', 'd'))) fail('no hybrid curve');
+  if (await page.isHidden('#download-json')) fail('no download link');
   if (errors.length) fail('page errors: ' + errors.join('; '));
-  if (!process.exitCode) console.log('browser test: page loaded, chart redrawn for a new model, plan equals the CLI');
+  if (!process.exitCode) console.log('browser test: page loaded, chart redrawn for a new model, plan (answer, fleet, hybrid curve, download) equals the CLI');
 } finally {
   await browser.close();
 }
