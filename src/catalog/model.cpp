@@ -596,9 +596,7 @@ std::string read_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path.string(), "", "", "is a directory without a config.json");
-  std::string text = read_input_file(path);
-  check_nesting(text, path.string());
-  return text;
+  return read_input_file(path);  // parse_json_text caps the nesting
 }
 
 std::vector<std::string> string_list(const Obj& o, const std::string& key) {

@@ -61,9 +61,4 @@ void check_nesting(std::string_view text, const std::string& file, int max_depth
   }
 }
 
-std::string quote_value(std::string_view v, std::size_t max_chars) {
-  if (v.size() <= max_chars) return std::string(v);
-  return std::string(v.substr(0, max_chars)) + "...";
-}
-
 }  // namespace tokenmath

@@ -357,7 +357,7 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   r.base_cost_usd = best.hybrid.best.total_usd_per_year();
   r.sim_check = simulate_replica(best.replica, {demand.tokens_per_step, s.prefix_hold_s},
                                  {s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile}, s.peak_load_target, s.simulate_requests);
-  r.uncertainty = run_uncertainty(ctx, s, r);
+  r.uncertainty = run_uncertainty(s, r);
 
   // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
   // high value and the same work (agent steps per year); outcomes are the plan's annual cost (cheapest hybrid

@@ -352,6 +352,7 @@ std::vector<std::string> apply(Scenario& s, const YAML::Node& root, const std::s
 }
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
+  check_nesting(text, file);  // every scenario text: files, HTTP bodies, Python strings
   try {
     YAML::Node root = YAML::Load(text);
     check_duplicate_keys(root, file);
@@ -361,11 +362,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   }
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::string text = read_input_file(path);
-  check_nesting(text, path.string());
-  return text;
-}
+std::string read_file(const std::filesystem::path& path) { return read_input_file(path); }
 
 }  // namespace
 

@@ -45,8 +45,7 @@ Percentiles percentiles(std::vector<double> v) {
 
 }  // namespace
 
-Uncertainty run_uncertainty(const Context& ctx, const Scenario& s, const PlanResult& r) {
-  (void)ctx;
+Uncertainty run_uncertainty(const Scenario& s, const PlanResult& r) {
   Uncertainty u;
   const Candidate* best = r.best();
   if (s.uncertainty_draws <= 0 || !best) return u;

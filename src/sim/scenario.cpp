@@ -481,6 +481,7 @@ Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const 
   sc.file = file;
   YAML::Node root_node;
   try {
+    check_nesting(yaml_text, file);  // every scenario text: files, HTTP bodies, Python strings
     root_node = YAML::Load(yaml_text);
     check_duplicate_keys(root_node, file);
   } catch (const YAML::ParserException& e) {
@@ -883,9 +884,7 @@ const schema::Schema& scenario_schema() {
 Scenario load_scenario(const Context& ctx, const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError(path.string(), "", "", "cannot open scenario file");
-  const std::string text = read_input_file(path);
-  check_nesting(text, path.string());
-  return parse_scenario(ctx, text, path.string(), path.parent_path());
+  return parse_scenario(ctx, read_input_file(path), path.string(), path.parent_path());
 }
 
 }  // namespace tokenmath::sim

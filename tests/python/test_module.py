@@ -45,6 +45,9 @@ class ModuleTest(unittest.TestCase):
             self.ctx.perf(model="gpt-oss-120b", gpu="h200", isl=-1)
         with self.assertRaisesRegex(ValueError, "unknown model"):
             self.ctx.model("no-such-model")
+        # Scenario text gets the same nesting cap as a scenario file (checked where text is parsed).
+        with self.assertRaisesRegex(ValueError, "nested deeper than"):
+            self.ctx.plan("demand: " + "[" * 100000 + "]" * 100000)
 
     def test_two_contexts_with_different_data_coexist(self):
         src = os.environ["TOKENMATH_DATA"]

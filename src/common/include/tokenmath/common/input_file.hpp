@@ -21,7 +21,5 @@ void check_input_file(const std::filesystem::path& path, std::uintmax_t max_byte
 std::string read_input_file(const std::filesystem::path& path, std::uintmax_t max_bytes = kMaxDataFileBytes);
 // Throws InputError(file, where, "", ...) when brackets outside strings nest deeper than `max_depth`.
 void check_nesting(std::string_view text, const std::string& file, int max_depth = kMaxNesting);
-// At most `max_chars` of a bad value for an error message ("..." appended when cut).
-std::string quote_value(std::string_view v, std::size_t max_chars = 80);
 
 }  // namespace tokenmath

@@ -8,12 +8,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "tokenmath/context.hpp"
 #include "tokenmath/plan/plan.hpp"
 
 namespace tokenmath::plan {
 
 // Runs `s.uncertainty_draws` draws for `r`'s chosen candidate (nothing when 0 or when no candidate is feasible).
-Uncertainty run_uncertainty(const Context& ctx, const Scenario& s, const PlanResult& r);
+Uncertainty run_uncertainty(const Scenario& s, const PlanResult& r);
 
 }  // namespace tokenmath::plan
