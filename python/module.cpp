@@ -46,6 +46,11 @@ struct TmContext {
   std::string perf(const api::PerfRequest& req) const {
     return guarded([&] { return report::render_perf(api::perf(*ctx, req), report::Format::json); });
   }
+  // Keyword arguments as a JSON object, checked against api::perf_request_schema (as the HTTP body is).
+  std::string perf_text(const std::string& options_json) const {
+    return guarded(
+        [&] { return report::render_perf(api::perf(*ctx, api::perf_request_from_json(options_json)), report::Format::json); });
+  }
   std::string plan(const std::string& scenario_text) const {
     return guarded([&] { return report::render_plan(api::plan_text(*ctx, scenario_text, "<scenario>"), report::Format::json); });
   }
@@ -94,6 +99,7 @@ PYBIND11_MODULE(_tokenmath, m) {
       .def("systems_json", &TmContext::systems)
       .def("model_json", &TmContext::model)
       .def("perf_json", &TmContext::perf)
+      .def("perf_options_json", &TmContext::perf_text)
       .def("plan_json", &TmContext::plan)
       .def("simulate_json", &TmContext::simulate)
       .def("schema_json", &TmContext::schema);

@@ -1,4 +1,6 @@
 // perf, validate, validate-kernels, calibrate.
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <memory>
 
@@ -14,34 +16,37 @@ void add_perf_commands(CLI::App& app) {
     auto svg = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("perf", "throughput-interactivity frontier of a model on a GPU");
-    cmd->add_option("--model", req->model, "model id, published name, or config.json path")->required();
-    cmd->add_option("--gpu", req->gpu, "accelerator id or name; several, comma-separated, to compare them")->required();
-    cmd->add_option("--tp", req->tp, "tensor-parallel GPUs per stage (omit to search deployments)")->check(finite_range(1, 4096));
-    cmd->add_option("--pp", req->pp, "pipeline stages")->check(finite_range(1, 1024));
-    cmd->add_option("--ep", req->ep, "expert-parallel ways (divides --tp)")->check(finite_range(1, 4096));
-    cmd->add_flag("--dp-attn", req->dp_attn, "attention data-parallel across the --tp GPUs (MoE, as DEP)");
-    cmd->add_option("--precision", req->precision, "weight precision (bf16, fp8, nvfp4, mxfp4, int4, ...)");
-    cmd->add_option("--kv-dtype", req->kv_dtype, "KV-cache precision (default fp8 where supported)");
-    cmd->add_option("--isl", req->isl, "prompt tokens per request")->capture_default_str()->check(finite_range(1, 1e8));
-    cmd->add_option("--osl", req->osl, "output tokens per request")->capture_default_str()->check(finite_range(1, 1e8));
-    cmd->add_option("--max-num-seqs", req->max_num_seqs, "engine cap on running sequences")->check(finite_range(1, 1e6));
-    cmd->add_option("--max-batched-tokens", req->max_batched_tokens, "engine token budget per step")->check(finite_range(1, 1e8));
-    cmd->add_option("--kv-mem-fraction", req->kv_mem_fraction, "fraction of free HBM given to the KV cache")->check(finite_range(1e-6, 1));
-    cmd->add_option("--top", req->top, "deployments listed when searching")->capture_default_str()->check(finite_range(1, 10000));
+    // Flags from the one declaration of the request (api::perf_request_schema: help, range, default).
+    const schema::Schema ps = api::perf_request_schema();
+    auto opt = [&](const char* key, auto& member) {
+      const schema::Field* f = ps.find(key);
+      std::string flag = std::string("--") + key;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      CLI::Option* o = cmd->add_option(flag, member, f->help);
+      if (std::isfinite(f->min)) o->check(finite_range(f->min, f->max));
+      if (!f->default_value.empty()) o->capture_default_str();
+      return o;
+    };
+    opt("model", req->model)->required();
+    opt("gpu", req->gpu)->required();
+    opt("tp", req->tp);
+    opt("pp", req->pp);
+    opt("ep", req->ep);
+    cmd->add_flag("--dp-attn", req->dp_attn, ps.find("dp_attn")->help);
+    opt("precision", req->precision);
+    opt("kv_dtype", req->kv_dtype);
+    opt("isl", req->isl);
+    opt("osl", req->osl);
+    opt("max_num_seqs", req->max_num_seqs);
+    opt("max_batched_tokens", req->max_batched_tokens);
+    opt("kv_mem_fraction", req->kv_mem_fraction);
+    opt("top", req->top);
     cmd->add_option("--svg", *svg,
                     "write the frontier chart (tok/s/GPU vs tok/s/user) to this SVG file; when searching, the envelope "
                     "over all deployments with each deployment's curve faint beneath");
-    cmd->add_option("--min-tok-s-user", req->min_tok_s_user,
-                    "searching: the best deployment (tok/s/GPU) whose tok/s per user is at least this")->check(finite_range(0, 1e6));
-    cmd->add_option("--engine", req->engine,
-                    "engine profile of data/perf/engines.yaml whose software factors apply (host overlap, attention-DP "
-                    "prefill balancing); auto = the GPU vendor's engine (TensorRT-LLM on NVIDIA, ROCm vLLM on AMD); none = "
-                    "the fitted perf-overview runtime")
-        ->capture_default_str();
-    cmd->add_option("--spec", req->spec,
-                    "speculative decoding: auto (search with and without the model's drafts), off, or METHOD:K[:A] "
-                    "(mtp, eagle3, ngram; K draft tokens; A acceptance length)")
-        ->capture_default_str();
+    opt("min_tok_s_user", req->min_tok_s_user);
+    opt("engine", req->engine);
+    opt("spec", req->spec);
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->add_flag("--force", *force, "overwrite an existing --svg file");
     cmd->callback([req, format, svg, force] {

@@ -49,64 +49,6 @@ void guarded(httplib::Response& res, F&& f) {
   }
 }
 
-json body_object(const httplib::Request& req) {
-  if (req.body.empty()) return json::object();
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw InputError(kRequest, "", "", "the body must be a JSON object");
-  return j;
-}
-
-api::PerfRequest perf_request(const json& j) {
-  api::PerfRequest r;
-  for (const auto& [k, v] : j.items()) {
-    auto num = [&]() -> double {
-      if (!v.is_number()) throw InputError(kRequest, "`" + k + "`", v.dump(), "expected a number");
-      return v.get<double>();
-    };
-    auto text = [&]() -> std::string {
-      if (!v.is_string()) throw InputError(kRequest, "`" + k + "`", v.dump(), "expected a string");
-      return v.get<std::string>();
-    };
-    auto whole = [&](double lo, double hi) {
-      const double d = num();
-      if (d != static_cast<double>(static_cast<long long>(d)) || d < lo || d > hi)
-        throw InputError(kRequest, "`" + k + "`", v.dump(), fmt::format("expected a whole number in [{}, {}]", lo, hi));
-      return static_cast<int>(d);
-    };
-    auto finite = [&](double lo, double hi) {
-      const double d = num();
-      if (!(d >= lo && d <= hi)) throw InputError(kRequest, "`" + k + "`", v.dump(), fmt::format("must be in [{}, {}]", lo, hi));
-      return d;
-    };
-    if (k == "model") r.model = text();
-    else if (k == "gpu") r.gpu = text();
-    else if (k == "tp") r.tp = whole(1, 4096);
-    else if (k == "pp") r.pp = whole(1, 1024);
-    else if (k == "ep") r.ep = whole(1, 4096);
-    else if (k == "dp_attn") r.dp_attn = v.is_boolean() ? v.get<bool>() : throw InputError(kRequest, "`dp_attn`", v.dump(), "expected true or false");
-    else if (k == "precision") r.precision = text();
-    else if (k == "kv_dtype") r.kv_dtype = text();
-    else if (k == "isl") r.isl = finite(1, 1e8);
-    else if (k == "osl") r.osl = finite(1, 1e8);
-    else if (k == "max_num_seqs") r.max_num_seqs = whole(1, 1e6);
-    else if (k == "max_batched_tokens") r.max_batched_tokens = whole(1, 1e8);
-    else if (k == "kv_mem_fraction") r.kv_mem_fraction = finite(1e-6, 1);
-    else if (k == "top") r.top = whole(1, 10000);
-    else if (k == "min_tok_s_user") r.min_tok_s_user = finite(0, 1e6);
-    else if (k == "engine") r.engine = text();
-    else if (k == "spec") r.spec = text();
-    else
-      throw InputError(kRequest, "`" + k + "`", "", "unknown perf option" +
-                                                       did_you_mean(k, {"model", "gpu", "tp", "pp", "ep", "dp_attn",
-                                                                        "precision", "kv_dtype", "isl", "osl",
-                                                                        "max_num_seqs", "max_batched_tokens",
-                                                                        "kv_mem_fraction", "top", "min_tok_s_user",
-                                                                        "engine", "spec"}));
-  }
-  if (r.model.empty() || r.gpu.empty()) throw InputError(kRequest, "`model`/`gpu`", "", "both are required");
-  return r;
-}
-
 json endpoints(const Context& ctx) {
   json schemas = json::object();
   for (const auto& n : api::schema_names())
@@ -118,7 +60,7 @@ json endpoints(const Context& ctx) {
                             {{"method", "GET"}, {"path", "/api/systems"}, {"returns", "tokenmath systems --format json"}},
                             {{"method", "GET"}, {"path", "/api/prices"}, {"returns", "tokenmath prices --format json"}},
                             {{"method", "POST"}, {"path", "/api/perf"},
-                             {"body", "JSON object: perf options as the CLI flags with underscores (model, gpu, tp, ...)"},
+                             {"body", "JSON object of perf options (schema `perf`: model, gpu, tp, ...)"},
                              {"returns", "tokenmath perf ... --format json"}},
                             {{"method", "POST"}, {"path", "/api/simulate"},
                              {"body", fmt::format("a simulation scenario, YAML or JSON (schema `simulate`); at most {} "
@@ -165,7 +107,7 @@ void add_serve_commands(CLI::App& app) {
       guarded(res, [&] { return report::render_prices(api::prices(ctx, "", ""), report::Format::json); });
     });
     srv.Post("/api/perf", [&ctx](const httplib::Request& req, httplib::Response& res) {
-      guarded(res, [&] { return report::render_perf(api::perf(ctx, perf_request(body_object(req))), report::Format::json); });
+      guarded(res, [&] { return report::render_perf(api::perf(ctx, api::perf_request_from_json(req.body.empty() ? "{}" : req.body)), report::Format::json); });
     });
     srv.Post("/api/plan", [&ctx](const httplib::Request& req, httplib::Response& res) {
       guarded(res, [&] { return report::render_plan(api::plan_text(ctx, req.body, "<request body>"), report::Format::json); });

@@ -45,13 +45,8 @@ class Context:
     def perf(self, model, gpu, **options):
         """Options as the CLI's perf flags with underscores: tp, pp, ep, dp_attn, precision, kv_dtype, isl, osl,
         max_num_seqs, max_batched_tokens, kv_mem_fraction, top, min_tok_s_user, engine, spec."""
-        req = _tokenmath.PerfRequest()
-        req.model, req.gpu = model, gpu
-        for key, value in options.items():
-            if not hasattr(req, key):
-                raise ValueError(f"<arguments>: {key}: unknown perf option")
-            setattr(req, key, value)
-        return _json.loads(self._ctx.perf_json(req))
+        # Checked in C++ against the one declaration of the options (ctx.schema("perf")), as the HTTP body is.
+        return _json.loads(self._ctx.perf_options_json(_json.dumps(dict(options, model=model, gpu=gpu))))
 
     def plan(self, scenario=None):
         """scenario: None (the default plan), a dict, or YAML/JSON text overlaying the default."""

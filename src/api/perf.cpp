@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "tokenmath/catalog/catalog.hpp"
@@ -23,6 +26,121 @@ void check_positive(double v, const char* field) {
 }
 
 }  // namespace
+
+schema::Schema perf_request_schema() {
+  using schema::Field;
+  schema::Schema s;
+  s.name = "perf";
+  s.file = "perf request (CLI flags --like-this; HTTP body of POST /api/perf and Python keywords like_this)";
+  s.doc = "One perf question. Without tp (and pp) the deployment search answers it; integers given as 0 mean "
+          "'not given' (search, or the engine profile's default).";
+  auto add = [&](std::string key, std::string type, std::string unit, double lo, double hi, std::string def,
+                 std::string help) {
+    Field f;
+    f.key = std::move(key);
+    f.type = std::move(type);
+    f.unit = std::move(unit);
+    f.min = lo;
+    f.max = hi;
+    f.default_value = std::move(def);
+    f.help = std::move(help);
+    s.fields.push_back(std::move(f));
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  add("model", "text", "", -inf, inf, "", "model id, published name, or config.json path");
+  add("gpu", "text", "", -inf, inf, "", "accelerator id or name; several, comma-separated, to compare them");
+  add("tp", "integer", "GPUs", 1, 4096, "", "tensor-parallel GPUs per stage (omit to search deployments)");
+  add("pp", "integer", "stages", 1, 1024, "", "pipeline stages");
+  add("ep", "integer", "GPUs", 1, 4096, "", "expert-parallel ways (divides tp)");
+  add("dp_attn", "boolean", "", -inf, inf, "false", "attention data-parallel across the tp GPUs (MoE, as DEP)");
+  add("precision", "text", "", -inf, inf, "", "weight precision (bf16, fp8, nvfp4, mxfp4, int4, ...)");
+  add("kv_dtype", "text", "", -inf, inf, "", "KV-cache precision (default fp8 where supported)");
+  add("isl", "number", "tokens", 1, 1e8, "1024", "prompt tokens per request");
+  add("osl", "number", "tokens", 1, 1e8, "1024", "output tokens per request");
+  add("max_num_seqs", "integer", "sequences", 1, 1e6, "", "engine cap on running sequences");
+  add("max_batched_tokens", "integer", "tokens", 1, 1e8, "", "engine token budget per step");
+  add("kv_mem_fraction", "number", "", 1e-6, 1, "", "fraction of free HBM given to the KV cache");
+  add("top", "integer", "deployments", 1, 10000, "5", "deployments listed when searching");
+  add("min_tok_s_user", "number", "tokens/s", 0, 1e6, "",
+      "searching: the best deployment (tok/s/GPU) whose tok/s per user is at least this");
+  add("engine", "text", "", -inf, inf, "auto",
+      "engine profile of data/perf/engines.yaml whose software factors apply; auto = the GPU vendor's engine; "
+      "none = the fitted perf-overview runtime");
+  add("spec", "text", "", -inf, inf, "auto",
+      "speculative decoding: auto (search with and without the model's drafts), off, or METHOD:K[:A] (mtp, "
+      "eagle3, ngram)");
+  return s;
+}
+
+namespace {
+void check_field(const schema::Schema& s, const char* key, double v, bool zero_is_unset) {
+  if (zero_is_unset && v == 0) return;
+  const schema::Field* f = s.find(key);
+  const bool whole = f->type == "integer";
+  if (!std::isfinite(v) || !f->accepts(v) || (whole && v != std::floor(v)))
+    throw InputError(kCli, fmt::format("`{}`", key), fmt::format("{}", v),
+                     fmt::format("must be {}{}", whole ? "a whole number in " : "in ", f->range_text()));
+}
+}  // namespace
+
+void check_perf_request(const PerfRequest& r) {
+  const schema::Schema s = perf_request_schema();
+  check_field(s, "tp", r.tp, true);
+  check_field(s, "pp", r.pp, true);
+  check_field(s, "ep", r.ep, true);
+  check_field(s, "isl", r.isl, false);
+  check_field(s, "osl", r.osl, false);
+  check_field(s, "max_num_seqs", r.max_num_seqs, true);
+  check_field(s, "max_batched_tokens", r.max_batched_tokens, true);
+  check_field(s, "kv_mem_fraction", r.kv_mem_fraction, true);
+  check_field(s, "top", r.top, false);
+  check_field(s, "min_tok_s_user", r.min_tok_s_user, false);
+  if (r.model.empty() || r.gpu.empty()) throw InputError(kCli, "`model`/`gpu`", "", "both are required");
+}
+
+PerfRequest perf_request_from_json(const std::string& json_text) {
+  using nlohmann::json;
+  const json j = json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw InputError(kCli, "", "", "the request must be a JSON object of perf options");
+  const schema::Schema s = perf_request_schema();
+  PerfRequest r;
+  for (const auto& [k, v] : j.items()) {
+    const schema::Field* f = s.find(k);
+    const std::string field = "`" + k + "`";
+    const std::string shown = v.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 80);
+    if (!f) throw InputError(kCli, field, "", "unknown perf option" + did_you_mean(k, s.keys()));
+    if (f->type == "text") {
+      if (!v.is_string()) throw InputError(kCli, field, shown, "expected a string");
+      const auto t = v.get<std::string>();
+      if (k == "model") r.model = t;
+      else if (k == "gpu") r.gpu = t;
+      else if (k == "precision") r.precision = t;
+      else if (k == "kv_dtype") r.kv_dtype = t;
+      else if (k == "engine") r.engine = t;
+      else r.spec = t;
+    } else if (f->type == "boolean") {
+      if (!v.is_boolean()) throw InputError(kCli, field, shown, "expected true or false");
+      r.dp_attn = v.get<bool>();
+    } else {
+      if (!v.is_number()) throw InputError(kCli, field, shown, "expected a number");
+      const double d = v.get<double>();
+      check_field(s, f->key.c_str(), d, false);
+      const int i = f->type == "integer" ? static_cast<int>(d) : 0;
+      if (k == "tp") r.tp = i;
+      else if (k == "pp") r.pp = i;
+      else if (k == "ep") r.ep = i;
+      else if (k == "isl") r.isl = d;
+      else if (k == "osl") r.osl = d;
+      else if (k == "max_num_seqs") r.max_num_seqs = i;
+      else if (k == "max_batched_tokens") r.max_batched_tokens = i;
+      else if (k == "kv_mem_fraction") r.kv_mem_fraction = d;
+      else if (k == "top") r.top = i;
+      else r.min_tok_s_user = d;
+    }
+  }
+  if (r.model.empty() || r.gpu.empty()) throw InputError(kCli, "`model`/`gpu`", "", "both are required");
+  return r;
+}
 
 namespace {
 // Options shared by every accelerator of one `perf` call.
@@ -184,6 +302,7 @@ perf::PerfResult compare_gpus(const Context& ctx, const PerfRequest& req, const 
 }  // namespace
 
 perf::PerfResult perf(const Context& ctx, const PerfRequest& req) {
+  check_perf_request(req);
   if (const auto names = split_names(req.gpu); names.size() > 1) return compare_gpus(ctx, req, names);
   const PerfSetup s = setup(ctx, req);
   const auto& model = s.model;

@@ -170,110 +170,114 @@ void check_unique(const std::string& file, const std::string& path, const std::s
 }  // namespace
 
 std::vector<GpuSpec> load_gpus(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  const YAML::Node list = load_list(path, "gpus");
-  static const std::set<std::string> known = {
-      "id", "name", "vendor", "year", "dense_bf16_tflops", "dense_fp8_tflops", "dense_fp4_tflops",
-      "sparse_bf16_tflops", "sparse_fp8_tflops", "sparse_fp4_tflops", "mem_gb", "mem_tb_s", "mem_kind",
-      "scaleup_gb_s_per_dir", "scaleup_domain_gpus", "tdp_w", "preliminary", "source", "notes", "aliases",
-      "derived_fields"};
-  std::vector<GpuSpec> out;
-  std::map<std::string, std::size_t> seen;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const std::string p = fmt::format("gpus[{}]", i);
-    if (!list[i].IsMap()) throw InputError(file, p, EntryReader::text_of(list[i]), "expected a mapping");
-    const EntryReader r(list[i], file, p);
-    r.check_keys(known);
-    GpuSpec g;
-    g.id = r.str("id");
-    g.name = r.str("name");
-    g.vendor = r.str("vendor");
-    g.year = r.positive_int("year");
-    g.dense_bf16_tflops = r.positive("dense_bf16_tflops");
-    g.dense_fp8_tflops = r.optional_positive("dense_fp8_tflops");
-    g.dense_fp4_tflops = r.optional_positive("dense_fp4_tflops");
-    g.sparse_bf16_tflops = r.optional_positive("sparse_bf16_tflops");
-    g.sparse_fp8_tflops = r.optional_positive("sparse_fp8_tflops");
-    g.sparse_fp4_tflops = r.optional_positive("sparse_fp4_tflops");
-    g.mem_gb = r.positive("mem_gb");
-    g.mem_tb_s = r.positive("mem_tb_s");
-    g.mem_kind = r.str("mem_kind");
-    g.scaleup_gb_s = r.positive("scaleup_gb_s_per_dir");
-    g.scaleup_domain_gpus = r.positive_int("scaleup_domain_gpus");
-    g.tdp_w = r.optional_positive("tdp_w");
-    g.preliminary = r.boolean("preliminary", false);
-    g.source = r.str("source");
-    g.notes = r.str("notes", false);
-    g.aliases = r.str_list("aliases");
-    g.derived_fields = r.str_list("derived_fields");
-    // A sparse headline figure is twice the dense one on 2:4-capable tensor cores; dense above it means a
-    // sparse figure was entered as dense.
-    const std::pair<const char*, std::pair<double, double>> pairs[] = {
-        {"dense_bf16_tflops", {g.dense_bf16_tflops, g.sparse_bf16_tflops}},
-        {"dense_fp8_tflops", {g.dense_fp8_tflops, g.sparse_fp8_tflops}},
-        {"dense_fp4_tflops", {g.dense_fp4_tflops, g.sparse_fp4_tflops}}};
-    for (const auto& [key, dv] : pairs)
-      if (dv.second > 0 && dv.first > dv.second)
-        r.fail(key, fmt::format("{}", dv.first), fmt::format("dense figure exceeds the sparse one ({})", dv.second));
-    for (const auto& f : g.derived_fields)
-      if (!known.count(f)) r.fail("derived_fields", f, "names no field of a GPU entry");
-    check_unique(file, r.key_path("id"), g.id, i, seen);
-    check_unique(file, r.key_path("name"), g.name, i, seen);
-    for (std::size_t a = 0; a < g.aliases.size(); ++a)
-      check_unique(file, fmt::format("{}.aliases[{}]", p, a), g.aliases[a], i, seen);
-    out.push_back(std::move(g));
-  }
-  return out;
+  return with_yaml_errors(path.string(), [&] {
+    const std::string file = path.string();
+    const YAML::Node list = load_list(path, "gpus");
+    static const std::set<std::string> known = {
+        "id", "name", "vendor", "year", "dense_bf16_tflops", "dense_fp8_tflops", "dense_fp4_tflops",
+        "sparse_bf16_tflops", "sparse_fp8_tflops", "sparse_fp4_tflops", "mem_gb", "mem_tb_s", "mem_kind",
+        "scaleup_gb_s_per_dir", "scaleup_domain_gpus", "tdp_w", "preliminary", "source", "notes", "aliases",
+        "derived_fields"};
+    std::vector<GpuSpec> out;
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string p = fmt::format("gpus[{}]", i);
+      if (!list[i].IsMap()) throw InputError(file, p, EntryReader::text_of(list[i]), "expected a mapping");
+      const EntryReader r(list[i], file, p);
+      r.check_keys(known);
+      GpuSpec g;
+      g.id = r.str("id");
+      g.name = r.str("name");
+      g.vendor = r.str("vendor");
+      g.year = r.positive_int("year");
+      g.dense_bf16_tflops = r.positive("dense_bf16_tflops");
+      g.dense_fp8_tflops = r.optional_positive("dense_fp8_tflops");
+      g.dense_fp4_tflops = r.optional_positive("dense_fp4_tflops");
+      g.sparse_bf16_tflops = r.optional_positive("sparse_bf16_tflops");
+      g.sparse_fp8_tflops = r.optional_positive("sparse_fp8_tflops");
+      g.sparse_fp4_tflops = r.optional_positive("sparse_fp4_tflops");
+      g.mem_gb = r.positive("mem_gb");
+      g.mem_tb_s = r.positive("mem_tb_s");
+      g.mem_kind = r.str("mem_kind");
+      g.scaleup_gb_s = r.positive("scaleup_gb_s_per_dir");
+      g.scaleup_domain_gpus = r.positive_int("scaleup_domain_gpus");
+      g.tdp_w = r.optional_positive("tdp_w");
+      g.preliminary = r.boolean("preliminary", false);
+      g.source = r.str("source");
+      g.notes = r.str("notes", false);
+      g.aliases = r.str_list("aliases");
+      g.derived_fields = r.str_list("derived_fields");
+      // A sparse headline figure is twice the dense one on 2:4-capable tensor cores; dense above it means a
+      // sparse figure was entered as dense.
+      const std::pair<const char*, std::pair<double, double>> pairs[] = {
+          {"dense_bf16_tflops", {g.dense_bf16_tflops, g.sparse_bf16_tflops}},
+          {"dense_fp8_tflops", {g.dense_fp8_tflops, g.sparse_fp8_tflops}},
+          {"dense_fp4_tflops", {g.dense_fp4_tflops, g.sparse_fp4_tflops}}};
+      for (const auto& [key, dv] : pairs)
+        if (dv.second > 0 && dv.first > dv.second)
+          r.fail(key, fmt::format("{}", dv.first), fmt::format("dense figure exceeds the sparse one ({})", dv.second));
+      for (const auto& f : g.derived_fields)
+        if (!known.count(f)) r.fail("derived_fields", f, "names no field of a GPU entry");
+      check_unique(file, r.key_path("id"), g.id, i, seen);
+      check_unique(file, r.key_path("name"), g.name, i, seen);
+      for (std::size_t a = 0; a < g.aliases.size(); ++a)
+        check_unique(file, fmt::format("{}.aliases[{}]", p, a), g.aliases[a], i, seen);
+      out.push_back(std::move(g));
+    }
+    return out;
+  });
 }
 
 std::vector<SystemSpec> load_systems(const std::filesystem::path& path, const std::vector<GpuSpec>& gpus) {
-  const std::string file = path.string();
-  const YAML::Node list = load_list(path, "systems");
-  static const std::set<std::string> known = {
-      "id", "name", "gpu", "gpus_per_node", "gpus_per_rack", "scaleup_domain_gpus", "scaleout_gb_s_per_gpu",
-      "wall_w_per_gpu", "cooling", "price_usd_per_gpu", "price_date", "price_source", "source", "preliminary",
-      "aliases", "notes", "derived_fields"};
-  std::vector<SystemSpec> out;
-  std::map<std::string, std::size_t> seen;
-  std::vector<std::string> gpu_ids;
-  for (const auto& g : gpus) gpu_ids.push_back(g.id);
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const std::string p = fmt::format("systems[{}]", i);
-    if (!list[i].IsMap()) throw InputError(file, p, EntryReader::text_of(list[i]), "expected a mapping");
-    const EntryReader r(list[i], file, p);
-    r.check_keys(known);
-    SystemSpec s;
-    s.id = r.str("id");
-    s.name = r.str("name");
-    s.gpu_id = r.str("gpu");
-    if (std::find(gpu_ids.begin(), gpu_ids.end(), s.gpu_id) == gpu_ids.end())
-      r.fail("gpu", s.gpu_id, "no GPU with this id in gpus.yaml" + did_you_mean(s.gpu_id, gpu_ids));
-    s.gpus_per_node = r.positive_int("gpus_per_node");
-    s.gpus_per_rack = r.positive_int("gpus_per_rack");
-    s.scaleup_domain_gpus = r.positive_int("scaleup_domain_gpus");
-    if (s.gpus_per_rack < s.gpus_per_node)
-      r.fail("gpus_per_rack", std::to_string(s.gpus_per_rack), "must be >= gpus_per_node");
-    s.scaleout_gb_s_per_gpu = r.positive("scaleout_gb_s_per_gpu");
-    s.wall_w_per_gpu = r.positive("wall_w_per_gpu");
-    s.cooling = r.str("cooling");
-    if (s.cooling != "air" && s.cooling != "liquid") r.fail("cooling", s.cooling, "expected 'air' or 'liquid'");
-    s.price_usd_per_gpu = r.positive("price_usd_per_gpu");
-    s.price_date = r.str("price_date");
-    s.price_source = r.str("price_source");
-    s.source = r.str("source");
-    s.preliminary = r.boolean("preliminary", false);
-    s.aliases = r.str_list("aliases");
-    s.notes = r.str("notes", false);
-    s.derived_fields = r.str_list("derived_fields");
-    for (const auto& f : s.derived_fields)
-      if (!known.count(f)) r.fail("derived_fields", f, "names no field of a system entry");
-    check_unique(file, r.key_path("id"), s.id, i, seen);
-    check_unique(file, r.key_path("name"), s.name, i, seen);
-    for (std::size_t a = 0; a < s.aliases.size(); ++a)
-      check_unique(file, fmt::format("{}.aliases[{}]", p, a), s.aliases[a], i, seen);
-    out.push_back(std::move(s));
-  }
-  return out;
+  return with_yaml_errors(path.string(), [&] {
+    const std::string file = path.string();
+    const YAML::Node list = load_list(path, "systems");
+    static const std::set<std::string> known = {
+        "id", "name", "gpu", "gpus_per_node", "gpus_per_rack", "scaleup_domain_gpus", "scaleout_gb_s_per_gpu",
+        "wall_w_per_gpu", "cooling", "price_usd_per_gpu", "price_date", "price_source", "source", "preliminary",
+        "aliases", "notes", "derived_fields"};
+    std::vector<SystemSpec> out;
+    std::map<std::string, std::size_t> seen;
+    std::vector<std::string> gpu_ids;
+    for (const auto& g : gpus) gpu_ids.push_back(g.id);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string p = fmt::format("systems[{}]", i);
+      if (!list[i].IsMap()) throw InputError(file, p, EntryReader::text_of(list[i]), "expected a mapping");
+      const EntryReader r(list[i], file, p);
+      r.check_keys(known);
+      SystemSpec s;
+      s.id = r.str("id");
+      s.name = r.str("name");
+      s.gpu_id = r.str("gpu");
+      if (std::find(gpu_ids.begin(), gpu_ids.end(), s.gpu_id) == gpu_ids.end())
+        r.fail("gpu", s.gpu_id, "no GPU with this id in gpus.yaml" + did_you_mean(s.gpu_id, gpu_ids));
+      s.gpus_per_node = r.positive_int("gpus_per_node");
+      s.gpus_per_rack = r.positive_int("gpus_per_rack");
+      s.scaleup_domain_gpus = r.positive_int("scaleup_domain_gpus");
+      if (s.gpus_per_rack < s.gpus_per_node)
+        r.fail("gpus_per_rack", std::to_string(s.gpus_per_rack), "must be >= gpus_per_node");
+      s.scaleout_gb_s_per_gpu = r.positive("scaleout_gb_s_per_gpu");
+      s.wall_w_per_gpu = r.positive("wall_w_per_gpu");
+      s.cooling = r.str("cooling");
+      if (s.cooling != "air" && s.cooling != "liquid") r.fail("cooling", s.cooling, "expected 'air' or 'liquid'");
+      s.price_usd_per_gpu = r.positive("price_usd_per_gpu");
+      s.price_date = r.str("price_date");
+      s.price_source = r.str("price_source");
+      s.source = r.str("source");
+      s.preliminary = r.boolean("preliminary", false);
+      s.aliases = r.str_list("aliases");
+      s.notes = r.str("notes", false);
+      s.derived_fields = r.str_list("derived_fields");
+      for (const auto& f : s.derived_fields)
+        if (!known.count(f)) r.fail("derived_fields", f, "names no field of a system entry");
+      check_unique(file, r.key_path("id"), s.id, i, seen);
+      check_unique(file, r.key_path("name"), s.name, i, seen);
+      for (std::size_t a = 0; a < s.aliases.size(); ++a)
+        check_unique(file, fmt::format("{}.aliases[{}]", p, a), s.aliases[a], i, seen);
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
 }
 
 // ---- name resolution ------------------------------------------------------------------------------------

@@ -5,6 +5,36 @@
 
 namespace tokenmath {
 
+namespace {
+// One line, bounded: control characters are escaped (a newline in a bad value or a parser message would split
+// the message) and a part longer than `max` bytes is cut with "...".
+std::string one_line(std::string_view part, std::size_t max) {
+  std::string out;
+  for (const char ch : part) {
+    if (out.size() >= max) {
+      // Never end inside a UTF-8 sequence: drop its continuation bytes and its lead byte.
+      while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+      if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+}  // namespace
+
 std::string format_input_error(std::string_view file, std::string_view field, std::string_view value,
                                std::string_view problem) {
   std::string out;
@@ -13,10 +43,10 @@ std::string format_input_error(std::string_view file, std::string_view field, st
     if (!out.empty()) out += ": ";
     out += part;
   };
-  add(file);
-  add(field);
-  if (!value.empty()) add("value '" + std::string(value) + "'");
-  add(problem);
+  add(one_line(file, 512));
+  add(one_line(field, 256));
+  if (!value.empty()) add("value '" + one_line(value, 80) + "'");
+  add(one_line(problem, 1024));
   return out;
 }
 

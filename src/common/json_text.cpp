@@ -38,6 +38,11 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& file)
     // nlohmann messages look like "[json.exception.parse_error.101] parse error at line 3, column 5: ...".
     if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
     throw InputError(file, "", "", fmt::format("invalid JSON at byte {}: {}", e.byte, what));
+  } catch (const json::exception& e) {
+    // e.g. out_of_range.406: a number literal beyond double's range.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw InputError(file, "", "", "invalid JSON: " + what);
   }
 }
 

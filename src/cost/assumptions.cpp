@@ -122,36 +122,38 @@ double pue_for(const CostAssumptions& a, std::string_view cooling) {
 }
 
 CostAssumptions load_cost_assumptions(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  const YAML::Node root = load_yaml_file(path);
-  const YAML::Node list = root["assumptions"];
-  if (!list || !list.IsMap()) throw InputError(file, "assumptions", "", "expected a mapping of key -> {value, source, date}");
-  for (const auto& kv : list) {
-    const std::string k = kv.first.as<std::string>();
-    if (!find_spec(k)) throw InputError(file, "assumptions." + k, "", "unknown cost assumption" + did_you_mean(k, key_names()));
-  }
-  CostAssumptions a;
-  for (const auto& s : key_specs()) {
-    const std::string base = "assumptions." + s.key.key;
-    const YAML::Node n = list[s.key.key];
-    if (!n || !n.IsMap()) throw InputError(file, base, "", "missing (expected {value, source, date})");
-    const YAML::Node v = n["value"];
-    if (!v || !v.IsScalar()) throw InputError(file, base + ".value", "", "missing number");
-    double value = 0;
-    try {
-      value = v.as<double>();
-    } catch (const YAML::Exception&) {
-      throw InputError(file, base + ".value", v.Scalar(), "expected a number");
+  return with_yaml_errors(path.string(), [&] {
+    const std::string file = path.string();
+    const YAML::Node root = load_yaml_file(path);
+    const YAML::Node list = root["assumptions"];
+    if (!list || !list.IsMap()) throw InputError(file, "assumptions", "", "expected a mapping of key -> {value, source, date}");
+    for (const auto& kv : list) {
+      const std::string k = kv.first.as<std::string>();
+      if (!find_spec(k)) throw InputError(file, "assumptions." + k, "", "unknown cost assumption" + did_you_mean(k, key_names()));
     }
-    check_range(s, value, file, base + ".value");
-    const YAML::Node src = n["source"];
-    if (!src || !src.IsScalar() || src.Scalar().empty()) throw InputError(file, base + ".source", "", "every value needs a source");
-    const YAML::Node date = n["date"];
-    if (!date || !date.IsScalar() || date.Scalar().empty()) throw InputError(file, base + ".date", "", "every value needs a date");
-    a.*(s.member) = value;
-    a.provenance[s.key.key] = Provenance{src.Scalar(), date.Scalar()};
-  }
-  return a;
+    CostAssumptions a;
+    for (const auto& s : key_specs()) {
+      const std::string base = "assumptions." + s.key.key;
+      const YAML::Node n = list[s.key.key];
+      if (!n || !n.IsMap()) throw InputError(file, base, "", "missing (expected {value, source, date})");
+      const YAML::Node v = n["value"];
+      if (!v || !v.IsScalar()) throw InputError(file, base + ".value", "", "missing number");
+      double value = 0;
+      try {
+        value = v.as<double>();
+      } catch (const YAML::Exception&) {
+        throw InputError(file, base + ".value", v.Scalar(), "expected a number");
+      }
+      check_range(s, value, file, base + ".value");
+      const YAML::Node src = n["source"];
+      if (!src || !src.IsScalar() || src.Scalar().empty()) throw InputError(file, base + ".source", "", "every value needs a source");
+      const YAML::Node date = n["date"];
+      if (!date || !date.IsScalar() || date.Scalar().empty()) throw InputError(file, base + ".date", "", "every value needs a date");
+      a.*(s.member) = value;
+      a.provenance[s.key.key] = Provenance{src.Scalar(), date.Scalar()};
+    }
+    return a;
+  });
 }
 
 }  // namespace tokenmath::cost

@@ -205,49 +205,51 @@ Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::stri
 }
 
 EfficiencyTable load_efficiency(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  const YAML::Node root = load_yaml_file(path);
-  EfficiencyTable t;
-  t.source_path = file;
-  if (!root["defaults"] || !root["defaults"].IsMap())
-    throw InputError(file, "/defaults", "", "missing the defaults block");
-  std::map<std::string, double> d;
-  read_block(root["defaults"], file, "/defaults", d);
-  for (const auto& [k, v] : d) t.defaults.set(k, v);
-  if (const auto fitted = root["fitted"]) {
-    for (const auto& f : fitted) {
-      const auto key = f.as<std::string>();
-      const auto base = key.substr(key.find('/') + 1);
-      if (!find_key(base)) throw InputError(file, "/fitted", key, unknown_key_hint(base));
-      t.fitted_keys.push_back(key);
+  return with_yaml_errors(path.string(), [&] {
+    const std::string file = path.string();
+    const YAML::Node root = load_yaml_file(path);
+    EfficiencyTable t;
+    t.source_path = file;
+    if (!root["defaults"] || !root["defaults"].IsMap())
+      throw InputError(file, "/defaults", "", "missing the defaults block");
+    std::map<std::string, double> d;
+    read_block(root["defaults"], file, "/defaults", d);
+    for (const auto& [k, v] : d) t.defaults.set(k, v);
+    if (const auto fitted = root["fitted"]) {
+      for (const auto& f : fitted) {
+        const auto key = f.as<std::string>();
+        const auto base = key.substr(key.find('/') + 1);
+        if (!find_key(base)) throw InputError(file, "/fitted", key, unknown_key_hint(base));
+        t.fitted_keys.push_back(key);
+      }
     }
-  }
-  if (const auto classes = root["classes"]) {
-    std::size_t i = 0;
-    for (const auto& c : classes) {
-      const std::string prefix = "/classes/" + std::to_string(i++);
-      EfficiencyClass ec;
-      if (!c["name"]) throw InputError(file, prefix + "/name", "", "each class needs a name");
-      ec.name = c["name"].as<std::string>();
-      if (!c["match"] || !c["match"].IsSequence())
-        throw InputError(file, prefix + "/match", "", "each class needs a list of accelerator name patterns");
-      for (const auto& m : c["match"]) ec.match.push_back(to_lower(m.as<std::string>()));
-      if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
-      t.classes.push_back(std::move(ec));
+    if (const auto classes = root["classes"]) {
+      std::size_t i = 0;
+      for (const auto& c : classes) {
+        const std::string prefix = "/classes/" + std::to_string(i++);
+        EfficiencyClass ec;
+        if (!c["name"]) throw InputError(file, prefix + "/name", "", "each class needs a name");
+        ec.name = c["name"].as<std::string>();
+        if (!c["match"] || !c["match"].IsSequence())
+          throw InputError(file, prefix + "/match", "", "each class needs a list of accelerator name patterns");
+        for (const auto& m : c["match"]) ec.match.push_back(to_lower(m.as<std::string>()));
+        if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
+        t.classes.push_back(std::move(ec));
+      }
     }
-  }
-  if (const auto engines = root["engines"]) {
-    std::size_t i = 0;
-    for (const auto& c : engines) {
-      const std::string prefix = "/engines/" + std::to_string(i++);
-      EfficiencyClass ec;
-      if (!c["name"]) throw InputError(file, prefix + "/name", "", "each engine entry needs a name");
-      ec.name = c["name"].as<std::string>();
-      if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
-      t.engines.push_back(std::move(ec));
+    if (const auto engines = root["engines"]) {
+      std::size_t i = 0;
+      for (const auto& c : engines) {
+        const std::string prefix = "/engines/" + std::to_string(i++);
+        EfficiencyClass ec;
+        if (!c["name"]) throw InputError(file, prefix + "/name", "", "each engine entry needs a name");
+        ec.name = c["name"].as<std::string>();
+        if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
+        t.engines.push_back(std::move(ec));
+      }
     }
-  }
-  return t;
+    return t;
+  });
 }
 
 }  // namespace tokenmath::perf

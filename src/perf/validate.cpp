@@ -346,33 +346,35 @@ std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) 
 }
 
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  const YAML::Node root = load_yaml_file(path);
-  std::vector<EngineProfile> out;
-  std::size_t i = 0;
-  for (const auto& n : root["engines"]) {
-    const std::string prefix = "/engines/" + std::to_string(i++);
-    EngineProfile p;
-    try {
-      p.name = n["name"].as<std::string>();
-      for (const auto& m : n["match"]) p.match.push_back(to_lower(m.as<std::string>()));
-      p.max_num_seqs = n["max_num_seqs"].as<int>(0);
-      p.max_num_seqs_cap = n["max_num_seqs_cap"].as<int>(0);
-      p.max_batched_tokens = n["max_batched_tokens"].as<int>(0);
-      p.max_batched_tokens_min = n["max_batched_tokens_min"].as<int>(0);
-      p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);
-      p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
-      p.source = n["source"].as<std::string>("");
-      p.admission = n["admission"].as<std::string>("");
-      for (const auto& v : n["default_for"]) p.default_for.push_back(to_lower(v.as<std::string>()));
-    } catch (const YAML::Exception& e) {
-      throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
+  return with_yaml_errors(path.string(), [&] {
+    const std::string file = path.string();
+    const YAML::Node root = load_yaml_file(path);
+    std::vector<EngineProfile> out;
+    std::size_t i = 0;
+    for (const auto& n : root["engines"]) {
+      const std::string prefix = "/engines/" + std::to_string(i++);
+      EngineProfile p;
+      try {
+        p.name = n["name"].as<std::string>();
+        for (const auto& m : n["match"]) p.match.push_back(to_lower(m.as<std::string>()));
+        p.max_num_seqs = n["max_num_seqs"].as<int>(0);
+        p.max_num_seqs_cap = n["max_num_seqs_cap"].as<int>(0);
+        p.max_batched_tokens = n["max_batched_tokens"].as<int>(0);
+        p.max_batched_tokens_min = n["max_batched_tokens_min"].as<int>(0);
+        p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);
+        p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
+        p.source = n["source"].as<std::string>("");
+        p.admission = n["admission"].as<std::string>("");
+        for (const auto& v : n["default_for"]) p.default_for.push_back(to_lower(v.as<std::string>()));
+      } catch (const YAML::Exception& e) {
+        throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
+      }
+      if (p.kv_mem_fraction <= 0 || p.kv_mem_fraction > 1)
+        throw InputError(file, prefix + "/kv_mem_fraction", std::to_string(p.kv_mem_fraction), "must be in (0, 1]");
+      out.push_back(std::move(p));
     }
-    if (p.kv_mem_fraction <= 0 || p.kv_mem_fraction > 1)
-      throw InputError(file, prefix + "/kv_mem_fraction", std::to_string(p.kv_mem_fraction), "must be in (0, 1]");
-    out.push_back(std::move(p));
-  }
-  return out;
+    return out;
+  });
 }
 
 std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,

@@ -407,11 +407,13 @@ schema::Schema plan_schema(const Scenario& defaults) {
 }
 
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file, const Scenario& base) {
-  Scenario s = base;
-  apply(s, parse_yaml(yaml_text, file), file, false);
-  s.file = file;
-  validate_scenario(s);
-  return s;
+  return with_yaml_errors(file, [&] {
+    Scenario s = base;
+    apply(s, parse_yaml(yaml_text, file), file, false);
+    s.file = file;
+    validate_scenario(s);
+    return s;
+  });
 }
 
 Scenario load_scenario(const std::filesystem::path& path, const Scenario& base) {

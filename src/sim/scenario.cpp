@@ -476,251 +476,253 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
 
 Scenario parse_scenario(const Context& ctx, const std::string& yaml_text, const std::string& file,
                         const std::filesystem::path& base_dir) {
-  const Dirs base{base_dir, ctx.data_dir};
-  Scenario sc;
-  sc.file = file;
-  YAML::Node root_node;
-  try {
-    check_nesting(yaml_text, file);  // every scenario text: files, HTTP bodies, Python strings
-    root_node = YAML::Load(yaml_text);
-    check_duplicate_keys(root_node, file);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax error: " + e.msg);
-  }
-  const Y root(root_node, &sc.file, "");
-  root.allow(scenario_schema().children(""));
-  sc.name = root.str("name", std::filesystem::path(file).stem().string());
-  sc.seed = static_cast<std::uint64_t>(root.integer("seed", 0, 0, (std::int64_t{1} << 53)));
-  if (!root.has("model")) root.fail_key("model", "missing required key (catalog id, alias or config.json path)");
-  if (!root.has("deployment")) root.fail_key("deployment", "missing required key");
-  const Y model = root.at("model");
-  std::map<std::string, Y> base_keys;
-  collect_deployment(root.at("deployment"), base_keys);
-
-  // cluster
-  const Y cl = root.at("cluster");
-  std::vector<BuiltPool> pools;
-  if (root.has("cluster")) cl.allow(scenario_schema().children("cluster"));
-  if (root.has("cluster") && cl.has("disaggregation")) {
-    const Y dg = cl.at("disaggregation");
-    dg.allow(scenario_schema().children("cluster.disaggregation"));
-    if (cl.has("replicas")) cl.fail_key("replicas", "with disaggregation, give replicas per pool (prefill/decode)");
-    for (const char* role : {"prefill", "decode"}) {
-      const Y p = dg.at(role);
-      if (!dg.has(role)) dg.fail_key(role, "missing pool (replicas, optional deployment overrides and router)");
-      p.allow(scenario_schema().children("cluster.disaggregation.prefill"));
-      auto keys = base_keys;
-      if (p.has("deployment")) collect_deployment(p.at("deployment"), keys);
-      BuiltPool bp = build_pool(ctx, sc.file, model, keys, p.has("deployment") ? p.at("deployment") : root.at("deployment"), role);
-      bp.spec.name = role;
-      bp.spec.replicas = static_cast<int>(p.integer("replicas", 1, 1));
-      bp.spec.config.role = std::string(role) == "prefill" ? ReplicaRole::prefill : ReplicaRole::decode;
-      bp.spec.router = p.str("router", std::string(role) == "prefill" ? cl.str("router", "least-outstanding-tokens")
-                                                                       : "least-outstanding-tokens");
-      make_router(bp.spec.router, sc.file, p.sub("router"));
-      bp.spec.affinity_slack_tokens = p.num_in("affinity_slack_tokens", cl.num("affinity_slack_tokens", 1e6), 0);
+  return with_yaml_errors(file, [&] {
+    const Dirs base{base_dir, ctx.data_dir};
+    Scenario sc;
+    sc.file = file;
+    YAML::Node root_node;
+    try {
+      check_nesting(yaml_text, file);  // every scenario text: files, HTTP bodies, Python strings
+      root_node = YAML::Load(yaml_text);
+      check_duplicate_keys(root_node, file);
+    } catch (const YAML::ParserException& e) {
+      throw InputError(file, fmt::format("line {}", e.mark.line + 1), "", "YAML syntax error: " + e.msg);
+    }
+    const Y root(root_node, &sc.file, "");
+    root.allow(scenario_schema().children(""));
+    sc.name = root.str("name", std::filesystem::path(file).stem().string());
+    sc.seed = static_cast<std::uint64_t>(root.integer("seed", 0, 0, (std::int64_t{1} << 53)));
+    if (!root.has("model")) root.fail_key("model", "missing required key (catalog id, alias or config.json path)");
+    if (!root.has("deployment")) root.fail_key("deployment", "missing required key");
+    const Y model = root.at("model");
+    std::map<std::string, Y> base_keys;
+    collect_deployment(root.at("deployment"), base_keys);
+  
+    // cluster
+    const Y cl = root.at("cluster");
+    std::vector<BuiltPool> pools;
+    if (root.has("cluster")) cl.allow(scenario_schema().children("cluster"));
+    if (root.has("cluster") && cl.has("disaggregation")) {
+      const Y dg = cl.at("disaggregation");
+      dg.allow(scenario_schema().children("cluster.disaggregation"));
+      if (cl.has("replicas")) cl.fail_key("replicas", "with disaggregation, give replicas per pool (prefill/decode)");
+      for (const char* role : {"prefill", "decode"}) {
+        const Y p = dg.at(role);
+        if (!dg.has(role)) dg.fail_key(role, "missing pool (replicas, optional deployment overrides and router)");
+        p.allow(scenario_schema().children("cluster.disaggregation.prefill"));
+        auto keys = base_keys;
+        if (p.has("deployment")) collect_deployment(p.at("deployment"), keys);
+        BuiltPool bp = build_pool(ctx, sc.file, model, keys, p.has("deployment") ? p.at("deployment") : root.at("deployment"), role);
+        bp.spec.name = role;
+        bp.spec.replicas = static_cast<int>(p.integer("replicas", 1, 1));
+        bp.spec.config.role = std::string(role) == "prefill" ? ReplicaRole::prefill : ReplicaRole::decode;
+        bp.spec.router = p.str("router", std::string(role) == "prefill" ? cl.str("router", "least-outstanding-tokens")
+                                                                         : "least-outstanding-tokens");
+        make_router(bp.spec.router, sc.file, p.sub("router"));
+        bp.spec.affinity_slack_tokens = p.num_in("affinity_slack_tokens", cl.num("affinity_slack_tokens", 1e6), 0);
+        pools.push_back(std::move(bp));
+      }
+      sc.config.kv_link_bytes_per_s = dg.positive("kv_link_gb_s", 0) * 1e9;
+    } else {
+      BuiltPool bp = build_pool(ctx, sc.file, model, base_keys, root.at("deployment"), "main");
+      bp.spec.replicas = static_cast<int>(cl.integer("replicas", 1, 1));
+      bp.spec.router = cl.str("router", "round-robin");
+      make_router(bp.spec.router, sc.file, cl.sub("router"));
+      bp.spec.affinity_slack_tokens = cl.num_in("affinity_slack_tokens", 1e6, 0);
       pools.push_back(std::move(bp));
     }
-    sc.config.kv_link_bytes_per_s = dg.positive("kv_link_gb_s", 0) * 1e9;
-  } else {
-    BuiltPool bp = build_pool(ctx, sc.file, model, base_keys, root.at("deployment"), "main");
-    bp.spec.replicas = static_cast<int>(cl.integer("replicas", 1, 1));
-    bp.spec.router = cl.str("router", "round-robin");
-    make_router(bp.spec.router, sc.file, cl.sub("router"));
-    bp.spec.affinity_slack_tokens = cl.num_in("affinity_slack_tokens", 1e6, 0);
-    pools.push_back(std::move(bp));
-  }
-
-  // workload
-  if (!root.has("workload")) root.fail_key("workload", "missing required key");
-  const Y w = root.at("workload");
-  WorkloadSpec& ws = sc.workload;
-  static const std::vector<std::string> wkinds{"synthetic", "trace", "agentic"};
-  const std::string wkind = w.str("kind", "synthetic");
-  ws.max_requests = w.integer("requests", 0, 0);
-  ws.duration_s = w.num_in("duration_s", 0, 0);
-  if (wkind == "synthetic") {
-    w.allow({"kind", "arrival", "input_tokens", "output_tokens", "lengths", "shared_prefix", "requests", "duration_s"});
-    ws.kind = WorkloadSpec::Kind::synthetic;
-    if (!w.has("arrival")) w.fail_key("arrival", "missing required key");
-    ws.arrival = read_arrival(w.at("arrival"), base);
-    if (w.has("lengths")) {
-      if (w.has("input_tokens") || w.has("output_tokens"))
-        w.fail_key("lengths", "give either lengths (joint, from a trace) or input_tokens/output_tokens");
-      const Y l = w.at("lengths");
-      l.allow({"kind", "file", "format"});
-      if (l.str_req("kind") != "trace") l.at("kind").fail("lengths supports kind: trace");
-      ws.length_trace = read_trace(l, base);
-      double si = 0, so = 0;
-      for (const auto& r : ws.length_trace->rows) {
-        si += std::max(1, r.input_tokens);
-        so += std::max(1, r.output_tokens);
-      }
-      sc.mean_input_tokens = si / static_cast<double>(ws.length_trace->rows.size());
-      sc.mean_output_tokens = so / static_cast<double>(ws.length_trace->rows.size());
-    } else {
-      if (!w.has("input_tokens")) w.fail_key("input_tokens", "missing required key (or give lengths)");
-      if (!w.has("output_tokens")) w.fail_key("output_tokens", "missing required key (or give lengths)");
-      ws.input_tokens = read_dist(w.at("input_tokens"), base, true);
-      ws.output_tokens = read_dist(w.at("output_tokens"), base, true);
-      sc.mean_input_tokens = ws.input_tokens.mean();
-      sc.mean_output_tokens = ws.output_tokens.mean();
-    }
-    if (w.has("shared_prefix")) {
-      const Y sp = w.at("shared_prefix");
-      sp.allow({"tokens", "groups"});
-      ws.shared_prefix_tokens = static_cast<std::int32_t>(sp.integer("tokens", 0, 0));
-      ws.shared_prefix_groups = static_cast<std::int32_t>(sp.integer("groups", 1, 1));
-      sc.mean_input_tokens += ws.shared_prefix_tokens;
-    }
-    if (ws.arrival.kind != ArrivalSpec::Kind::closed && ws.max_requests == 0 && ws.duration_s == 0)
-      w.fail("an open-loop workload needs requests or duration_s");
-    if (ws.arrival.kind == ArrivalSpec::Kind::closed && ws.max_requests == 0 && ws.duration_s == 0)
-      w.fail("a closed-loop workload needs requests or duration_s");
-  } else if (wkind == "trace") {
-    w.allow({"kind", "file", "format", "speedup", "requests", "duration_s", "time_origin"});
-    ws.kind = WorkloadSpec::Kind::trace;
-    ws.trace = read_trace(w, base);
-    // time_origin: trace (default: numeric timestamps replay from the trace's own zero; calendar timestamps
-    // from the first request) | first-request (the first request arrives at t = 0).
-    const std::string origin = w.str("time_origin", "trace");
-    if (origin != "trace" && origin != "first-request")
-      w.at("time_origin").fail("expected trace or first-request" + did_you_mean(origin, {"trace", "first-request"}));
-    if (origin == "first-request" && !ws.trace->rows.empty() && ws.trace->rows.front().time_s != 0) {
-      auto copy = std::make_shared<Trace>(*ws.trace);
-      const double t0 = copy->rows.front().time_s;
-      for (auto& r : copy->rows) r.time_s -= t0;
-      ws.trace = copy;
-    }
-    ws.speedup = w.positive("speedup", 1);
-  } else if (wkind == "agentic") {
-    w.allow({"kind", "sessions", "max_sessions", "shared_prefix_tokens", "initial_context_tokens", "turns",
-             "new_tokens", "output_tokens", "think_time_s", "max_context_tokens", "requests", "duration_s"});
-    ws.kind = WorkloadSpec::Kind::agentic;
-    AgenticSpec& a = ws.agentic;
-    if (!w.has("sessions")) w.fail_key("sessions", "missing required key (arrival process of sessions)");
-    a.session_arrival = read_arrival(w.at("sessions"), base);
-    if (a.session_arrival.rate_per_s < 0) w.at("sessions").fail("give sessions a rate_per_s (load is for synthetic workloads)");
-    a.sessions = w.integer("max_sessions", 0, 0);
-    a.shared_prefix_tokens = static_cast<std::int32_t>(w.integer("shared_prefix_tokens", 0, 0));
-    for (const char* k : {"initial_context_tokens", "turns", "new_tokens", "output_tokens"})
-      if (!w.has(k)) w.fail_key(k, "missing required key");
-    a.initial_context_tokens = read_dist(w.at("initial_context_tokens"), base, true);
-    a.turns = read_dist(w.at("turns"), base, true);
-    a.new_tokens = read_dist(w.at("new_tokens"), base, true);
-    a.output_tokens = read_dist(w.at("output_tokens"), base, true);
-    if (w.has("think_time_s")) a.think_time_s = read_dist(w.at("think_time_s"), base, false);
-    a.max_context_tokens = static_cast<std::int32_t>(w.integer("max_context_tokens", 1'000'000, 2));
-    if (ws.max_requests == 0 && ws.duration_s == 0 && a.sessions == 0)
-      w.fail("an agentic workload needs requests, duration_s or max_sessions");
-  } else {
-    w.at("kind").fail("unknown workload kind; valid: " + list(wkinds) + did_you_mean(wkind, wkinds));
-  }
-
-  // Per-replica capacity in requests/s (reported beside the simulated saturation that `load` uses):
-  //   colocated: the step model's max-throughput point over the served length distribution
-  //   (perf::LengthMoments), output tokens/s / mean output tokens;
-  //   prefill pool: steps packed with whole mean-length prompts up to the budget B: B / step time / ISL;
-  //   decode pool: the largest decode batch that fits (max_concurrent_seqs(ISL + OSL)) at mean context
-  //   ISL + OSL/2: batch / step time / OSL.
-  if (sc.mean_input_tokens > 0 && sc.mean_output_tokens > 0) {
-    const double isl = sc.mean_input_tokens, osl = sc.mean_output_tokens;
-    // The colocated capacity uses the distributions' length-biased moments too (perf::LengthMoments): from the
-    // length trace's rows, or 20,000 draws of the two distributions (fixed seed).
-    std::vector<std::pair<double, double>> samples;
-    if (ws.length_trace) {
-      for (const auto& r : ws.length_trace->rows)
-        samples.emplace_back(std::max(1, r.input_tokens) + ws.shared_prefix_tokens, std::max(1, r.output_tokens));
-    } else {
-      Rng rng(0, "capacity-moments");
-      for (int i = 0; i < 20000; ++i) {
-        const double in = ws.input_tokens.sample_tokens(rng) + ws.shared_prefix_tokens;
-        samples.emplace_back(in, ws.output_tokens.sample_tokens(rng));
-      }
-    }
-    // (Draws are clipped to the distributions' bounds, as the simulator's are.) The capacity is of the requests
-    // the simulator serves: context_overflow rejects (drops) or clips those longer than the model's context.
-    const bool clip = root.has("context_overflow") && root.str("context_overflow", "reject") == "clip";
-    auto served_moments = [&](double max_ctx) {
-      if (!(max_ctx > 0)) return perf::LengthMoments::of(samples);
-      std::vector<std::pair<double, double>> served;
-      served.reserve(samples.size());
-      for (auto [in, out] : samples) {
-        if (in + out > max_ctx) {
-          if (!clip) continue;
-          out = std::min(out, std::max(1.0, max_ctx - 1));
-          in = std::max(1.0, max_ctx - out);
+  
+    // workload
+    if (!root.has("workload")) root.fail_key("workload", "missing required key");
+    const Y w = root.at("workload");
+    WorkloadSpec& ws = sc.workload;
+    static const std::vector<std::string> wkinds{"synthetic", "trace", "agentic"};
+    const std::string wkind = w.str("kind", "synthetic");
+    ws.max_requests = w.integer("requests", 0, 0);
+    ws.duration_s = w.num_in("duration_s", 0, 0);
+    if (wkind == "synthetic") {
+      w.allow({"kind", "arrival", "input_tokens", "output_tokens", "lengths", "shared_prefix", "requests", "duration_s"});
+      ws.kind = WorkloadSpec::Kind::synthetic;
+      if (!w.has("arrival")) w.fail_key("arrival", "missing required key");
+      ws.arrival = read_arrival(w.at("arrival"), base);
+      if (w.has("lengths")) {
+        if (w.has("input_tokens") || w.has("output_tokens"))
+          w.fail_key("lengths", "give either lengths (joint, from a trace) or input_tokens/output_tokens");
+        const Y l = w.at("lengths");
+        l.allow({"kind", "file", "format"});
+        if (l.str_req("kind") != "trace") l.at("kind").fail("lengths supports kind: trace");
+        ws.length_trace = read_trace(l, base);
+        double si = 0, so = 0;
+        for (const auto& r : ws.length_trace->rows) {
+          si += std::max(1, r.input_tokens);
+          so += std::max(1, r.output_tokens);
         }
-        served.emplace_back(in, out);
-      }
-      return perf::LengthMoments::of(served);
-    };
-    for (auto& bp : pools) {
-      if (bp.linear_timer) continue;
-      const perf::StepModel& m = *bp.model;
-      if (bp.spec.config.role == ReplicaRole::unified) {
-        const perf::LengthMoments lengths = served_moments(static_cast<double>(bp.spec.config.max_context_tokens));
-        const perf::Frontier fr = perf::frontier(m, lengths);
-        if (fr.feasible && lengths.osl > 0) bp.info.capacity_req_per_s = fr.best.output_tok_s / lengths.osl;
-      } else if (bp.spec.config.role == ReplicaRole::prefill) {
-        perf::BatchSummary b;
-        const double budget = bp.spec.config.max_batched_tokens;
-        for (double left = budget; left >= 1; left -= std::min(isl, left)) m.add_prefill(b, 0, std::min(isl, left));
-        const double t = m.step_s(b);
-        if (t > 0) bp.info.capacity_req_per_s = budget / t / isl;
+        sc.mean_input_tokens = si / static_cast<double>(ws.length_trace->rows.size());
+        sc.mean_output_tokens = so / static_cast<double>(ws.length_trace->rows.size());
       } else {
-        const auto n = m.max_concurrent_seqs(isl + osl);
-        if (n > 0) {
+        if (!w.has("input_tokens")) w.fail_key("input_tokens", "missing required key (or give lengths)");
+        if (!w.has("output_tokens")) w.fail_key("output_tokens", "missing required key (or give lengths)");
+        ws.input_tokens = read_dist(w.at("input_tokens"), base, true);
+        ws.output_tokens = read_dist(w.at("output_tokens"), base, true);
+        sc.mean_input_tokens = ws.input_tokens.mean();
+        sc.mean_output_tokens = ws.output_tokens.mean();
+      }
+      if (w.has("shared_prefix")) {
+        const Y sp = w.at("shared_prefix");
+        sp.allow({"tokens", "groups"});
+        ws.shared_prefix_tokens = static_cast<std::int32_t>(sp.integer("tokens", 0, 0));
+        ws.shared_prefix_groups = static_cast<std::int32_t>(sp.integer("groups", 1, 1));
+        sc.mean_input_tokens += ws.shared_prefix_tokens;
+      }
+      if (ws.arrival.kind != ArrivalSpec::Kind::closed && ws.max_requests == 0 && ws.duration_s == 0)
+        w.fail("an open-loop workload needs requests or duration_s");
+      if (ws.arrival.kind == ArrivalSpec::Kind::closed && ws.max_requests == 0 && ws.duration_s == 0)
+        w.fail("a closed-loop workload needs requests or duration_s");
+    } else if (wkind == "trace") {
+      w.allow({"kind", "file", "format", "speedup", "requests", "duration_s", "time_origin"});
+      ws.kind = WorkloadSpec::Kind::trace;
+      ws.trace = read_trace(w, base);
+      // time_origin: trace (default: numeric timestamps replay from the trace's own zero; calendar timestamps
+      // from the first request) | first-request (the first request arrives at t = 0).
+      const std::string origin = w.str("time_origin", "trace");
+      if (origin != "trace" && origin != "first-request")
+        w.at("time_origin").fail("expected trace or first-request" + did_you_mean(origin, {"trace", "first-request"}));
+      if (origin == "first-request" && !ws.trace->rows.empty() && ws.trace->rows.front().time_s != 0) {
+        auto copy = std::make_shared<Trace>(*ws.trace);
+        const double t0 = copy->rows.front().time_s;
+        for (auto& r : copy->rows) r.time_s -= t0;
+        ws.trace = copy;
+      }
+      ws.speedup = w.positive("speedup", 1);
+    } else if (wkind == "agentic") {
+      w.allow({"kind", "sessions", "max_sessions", "shared_prefix_tokens", "initial_context_tokens", "turns",
+               "new_tokens", "output_tokens", "think_time_s", "max_context_tokens", "requests", "duration_s"});
+      ws.kind = WorkloadSpec::Kind::agentic;
+      AgenticSpec& a = ws.agentic;
+      if (!w.has("sessions")) w.fail_key("sessions", "missing required key (arrival process of sessions)");
+      a.session_arrival = read_arrival(w.at("sessions"), base);
+      if (a.session_arrival.rate_per_s < 0) w.at("sessions").fail("give sessions a rate_per_s (load is for synthetic workloads)");
+      a.sessions = w.integer("max_sessions", 0, 0);
+      a.shared_prefix_tokens = static_cast<std::int32_t>(w.integer("shared_prefix_tokens", 0, 0));
+      for (const char* k : {"initial_context_tokens", "turns", "new_tokens", "output_tokens"})
+        if (!w.has(k)) w.fail_key(k, "missing required key");
+      a.initial_context_tokens = read_dist(w.at("initial_context_tokens"), base, true);
+      a.turns = read_dist(w.at("turns"), base, true);
+      a.new_tokens = read_dist(w.at("new_tokens"), base, true);
+      a.output_tokens = read_dist(w.at("output_tokens"), base, true);
+      if (w.has("think_time_s")) a.think_time_s = read_dist(w.at("think_time_s"), base, false);
+      a.max_context_tokens = static_cast<std::int32_t>(w.integer("max_context_tokens", 1'000'000, 2));
+      if (ws.max_requests == 0 && ws.duration_s == 0 && a.sessions == 0)
+        w.fail("an agentic workload needs requests, duration_s or max_sessions");
+    } else {
+      w.at("kind").fail("unknown workload kind; valid: " + list(wkinds) + did_you_mean(wkind, wkinds));
+    }
+  
+    // Per-replica capacity in requests/s (reported beside the simulated saturation that `load` uses):
+    //   colocated: the step model's max-throughput point over the served length distribution
+    //   (perf::LengthMoments), output tokens/s / mean output tokens;
+    //   prefill pool: steps packed with whole mean-length prompts up to the budget B: B / step time / ISL;
+    //   decode pool: the largest decode batch that fits (max_concurrent_seqs(ISL + OSL)) at mean context
+    //   ISL + OSL/2: batch / step time / OSL.
+    if (sc.mean_input_tokens > 0 && sc.mean_output_tokens > 0) {
+      const double isl = sc.mean_input_tokens, osl = sc.mean_output_tokens;
+      // The colocated capacity uses the distributions' length-biased moments too (perf::LengthMoments): from the
+      // length trace's rows, or 20,000 draws of the two distributions (fixed seed).
+      std::vector<std::pair<double, double>> samples;
+      if (ws.length_trace) {
+        for (const auto& r : ws.length_trace->rows)
+          samples.emplace_back(std::max(1, r.input_tokens) + ws.shared_prefix_tokens, std::max(1, r.output_tokens));
+      } else {
+        Rng rng(0, "capacity-moments");
+        for (int i = 0; i < 20000; ++i) {
+          const double in = ws.input_tokens.sample_tokens(rng) + ws.shared_prefix_tokens;
+          samples.emplace_back(in, ws.output_tokens.sample_tokens(rng));
+        }
+      }
+      // (Draws are clipped to the distributions' bounds, as the simulator's are.) The capacity is of the requests
+      // the simulator serves: context_overflow rejects (drops) or clips those longer than the model's context.
+      const bool clip = root.has("context_overflow") && root.str("context_overflow", "reject") == "clip";
+      auto served_moments = [&](double max_ctx) {
+        if (!(max_ctx > 0)) return perf::LengthMoments::of(samples);
+        std::vector<std::pair<double, double>> served;
+        served.reserve(samples.size());
+        for (auto [in, out] : samples) {
+          if (in + out > max_ctx) {
+            if (!clip) continue;
+            out = std::min(out, std::max(1.0, max_ctx - 1));
+            in = std::max(1.0, max_ctx - out);
+          }
+          served.emplace_back(in, out);
+        }
+        return perf::LengthMoments::of(served);
+      };
+      for (auto& bp : pools) {
+        if (bp.linear_timer) continue;
+        const perf::StepModel& m = *bp.model;
+        if (bp.spec.config.role == ReplicaRole::unified) {
+          const perf::LengthMoments lengths = served_moments(static_cast<double>(bp.spec.config.max_context_tokens));
+          const perf::Frontier fr = perf::frontier(m, lengths);
+          if (fr.feasible && lengths.osl > 0) bp.info.capacity_req_per_s = fr.best.output_tok_s / lengths.osl;
+        } else if (bp.spec.config.role == ReplicaRole::prefill) {
           perf::BatchSummary b;
-          m.add_decode(b, isl + osl / 2, n);
+          const double budget = bp.spec.config.max_batched_tokens;
+          for (double left = budget; left >= 1; left -= std::min(isl, left)) m.add_prefill(b, 0, std::min(isl, left));
           const double t = m.step_s(b);
-          if (t > 0) bp.info.capacity_req_per_s = static_cast<double>(n) / t / osl;
+          if (t > 0) bp.info.capacity_req_per_s = budget / t / isl;
+        } else {
+          const auto n = m.max_concurrent_seqs(isl + osl);
+          if (n > 0) {
+            perf::BatchSummary b;
+            m.add_decode(b, isl + osl / 2, n);
+            const double t = m.step_s(b);
+            if (t > 0) bp.info.capacity_req_per_s = static_cast<double>(n) / t / osl;
+          }
         }
       }
     }
-  }
-  if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.rate_per_s < 0) {
-    // load x the cluster's saturation as the simulator serves these length distributions (heavy tails and KV
-    // pressure included), measured by short closed loops on the same configuration; the perf model's
-    // capacity is only reported.
-    SimConfig probe;
-    for (const auto& bp : pools) probe.pools.push_back(bp.spec);
-    probe.kv_link_bytes_per_s = sc.config.kv_link_bytes_per_s;
-    const double cap = simulated_saturation(probe, ws, sc.seed);
-    if (!(cap > 0))
-      w.at("arrival").fail("load needs the cluster's saturation, which the closed-loop probe could not measure; give rate_per_s");
-    sc.saturation_req_per_s = cap;
-    ws.arrival.rate_per_s = -ws.arrival.rate_per_s * cap;
-  }
-  if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.kind != ArrivalSpec::Kind::closed)
-    sc.offered_rate_per_s = ws.arrival.rate_per_s;
-
-  // SLOs
-  if (root.has("slo")) {
-    const Y s = root.at("slo");
-    s.allow(scenario_schema().children("slo"));
-    sc.config.slo.ttft_s = s.num_in("ttft_s", 0, 0);
-    sc.config.slo.tpot_s = s.num_in("tpot_s", 0, 0);
-  }
-  sc.config.horizon_s = root.num_in("horizon_s", 0, 0);
-  {
-    const std::string overflow = root.str("context_overflow", "reject");
-    if (overflow != "reject" && overflow != "clip")
-      root.at("context_overflow").fail("expected reject or clip" + did_you_mean(overflow, {"reject", "clip"}));
-    sc.config.clip_context_overflow = overflow == "clip";
-  }
-
-  for (auto& bp : pools) {
-    bp.info.replicas = bp.spec.replicas;
-    sc.config.pools.push_back(bp.spec);
-    sc.pools.push_back(bp.info);
-  }
-  if (ws.kind == WorkloadSpec::Kind::trace)
-    sc.expected_requests = ws.max_requests > 0 ? std::min<std::int64_t>(ws.max_requests, static_cast<std::int64_t>(ws.trace->rows.size()))
-                                               : static_cast<std::int64_t>(ws.trace->rows.size());
-  else
-    sc.expected_requests = ws.max_requests;
-  return sc;
+    if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.rate_per_s < 0) {
+      // load x the cluster's saturation as the simulator serves these length distributions (heavy tails and KV
+      // pressure included), measured by short closed loops on the same configuration; the perf model's
+      // capacity is only reported.
+      SimConfig probe;
+      for (const auto& bp : pools) probe.pools.push_back(bp.spec);
+      probe.kv_link_bytes_per_s = sc.config.kv_link_bytes_per_s;
+      const double cap = simulated_saturation(probe, ws, sc.seed);
+      if (!(cap > 0))
+        w.at("arrival").fail("load needs the cluster's saturation, which the closed-loop probe could not measure; give rate_per_s");
+      sc.saturation_req_per_s = cap;
+      ws.arrival.rate_per_s = -ws.arrival.rate_per_s * cap;
+    }
+    if (ws.kind == WorkloadSpec::Kind::synthetic && ws.arrival.kind != ArrivalSpec::Kind::closed)
+      sc.offered_rate_per_s = ws.arrival.rate_per_s;
+  
+    // SLOs
+    if (root.has("slo")) {
+      const Y s = root.at("slo");
+      s.allow(scenario_schema().children("slo"));
+      sc.config.slo.ttft_s = s.num_in("ttft_s", 0, 0);
+      sc.config.slo.tpot_s = s.num_in("tpot_s", 0, 0);
+    }
+    sc.config.horizon_s = root.num_in("horizon_s", 0, 0);
+    {
+      const std::string overflow = root.str("context_overflow", "reject");
+      if (overflow != "reject" && overflow != "clip")
+        root.at("context_overflow").fail("expected reject or clip" + did_you_mean(overflow, {"reject", "clip"}));
+      sc.config.clip_context_overflow = overflow == "clip";
+    }
+  
+    for (auto& bp : pools) {
+      bp.info.replicas = bp.spec.replicas;
+      sc.config.pools.push_back(bp.spec);
+      sc.pools.push_back(bp.info);
+    }
+    if (ws.kind == WorkloadSpec::Kind::trace)
+      sc.expected_requests = ws.max_requests > 0 ? std::min<std::int64_t>(ws.max_requests, static_cast<std::int64_t>(ws.trace->rows.size()))
+                                                 : static_cast<std::int64_t>(ws.trace->rows.size());
+    else
+      sc.expected_requests = ws.max_requests;
+    return sc;
+  });
 }
 
 namespace {

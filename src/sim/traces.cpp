@@ -174,7 +174,18 @@ Trace load_mooncake_trace(const std::filesystem::path& path) {
       row.time_s = ms / 1000.0;  // milliseconds in the file
       row.input_tokens = static_cast<std::int32_t>(in_len);
       row.output_tokens = static_cast<std::int32_t>(out_len);
-      if (j.contains("hash_ids")) row.hash_ids = j.at("hash_ids").get<std::vector<std::uint64_t>>();
+      if (j.contains("hash_ids")) {
+        const auto& ids = j.at("hash_ids");
+        if (!ids.is_array())
+          throw InputError(t.file, where + "/hash_ids", line.substr(0, 60), "must be a list of non-negative integers");
+        row.hash_ids.reserve(ids.size());
+        for (const auto& id : ids) {
+          // Only integer literals: a float (4e122) would be converted with undefined behaviour.
+          if (!id.is_number_unsigned())
+            throw InputError(t.file, where + "/hash_ids", id.dump().substr(0, 60), "must be a list of non-negative integers");
+          row.hash_ids.push_back(id.get<std::uint64_t>());
+        }
+      }
     } catch (const nlohmann::json::exception& e) {
       throw InputError(t.file, where, line.substr(0, 60),
                        std::string("expected timestamp (ms), input_length, output_length, hash_ids: ") + e.what());

@@ -25,3 +25,19 @@ TEST(EditDistance, IsCaseInsensitive) {
   EXPECT_EQ(edit_distance("ABC", "abc"), 0u);
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
 }
+
+TEST(InputError, MessageIsOneBoundedLine) {
+  // A bad value may hold newlines or megabytes (a fuzzed CSV cell, a YAML parser message): the message stays one
+  // line, control characters escaped, the value cut at ~80 bytes without splitting a UTF-8 sequence.
+  const std::string value = "438.3\nnext,row\t" + std::string(200, 'x') + "\xc3\xa9";
+  const tokenmath::InputError e("k.csv", "line 2/gb_s", value, "not a number\r\n(expected MB/s)");
+  const std::string what = e.what();
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  EXPECT_EQ(what.find('\r'), std::string::npos) << what;
+  EXPECT_NE(what.find("value '438.3\\nnext,row\\txxx"), std::string::npos) << what;
+  EXPECT_NE(what.find("...': not a number\\r\\n(expected MB/s)"), std::string::npos) << what;
+  EXPECT_LT(what.size(), 200u);
+  EXPECT_EQ(e.value(), value);  // the structured part keeps the whole value
+  const tokenmath::InputError cut("f", "", std::string(79, 'a') + "\xc3\xa9" + "b", "p");
+  EXPECT_NE(std::string(cut.what()).find(std::string(79, 'a') + "...'"), std::string::npos) << cut.what();
+}

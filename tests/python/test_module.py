@@ -43,6 +43,11 @@ class ModuleTest(unittest.TestCase):
     def test_bad_input_raises_value_error_naming_the_option(self):
         with self.assertRaisesRegex(ValueError, "isl"):
             self.ctx.perf(model="gpt-oss-120b", gpu="h200", isl=-1)
+        # The same declaration as the CLI flags and the HTTP body: whole numbers, ranges, unknown keywords.
+        with self.assertRaisesRegex(ValueError, r"<arguments>: tp: value '0\.5': must be a whole number in \[1, 4096\]"):
+            self.ctx.perf(model="gpt-oss-120b", gpu="h200", tp=0.5)
+        with self.assertRaisesRegex(ValueError, "unknown perf option; did you mean 'tp'"):
+            self.ctx.perf(model="gpt-oss-120b", gpu="h200", tpo=2)
         with self.assertRaisesRegex(ValueError, "unknown model"):
             self.ctx.model("no-such-model")
         # Scenario text gets the same nesting cap as a scenario file (checked where text is parsed).

@@ -63,6 +63,13 @@ class ServeTest(unittest.TestCase):
         self.assertIn("demand.engineers", json.loads(body)["error"])
         status, body = self.call("/api/simulate", b"model: llama-3.1-8b\n")
         self.assertEqual(status, 400)
+        # Perf options are checked against the one declaration the CLI's flags come from (schema `perf`).
+        status, body = self.call("/api/perf", {"model": "gpt-oss-120b", "gpu": "h200", "tp": 1.5})
+        self.assertEqual(status, 400)
+        self.assertIn("tp: value '1.5': must be a whole number in [1, 4096]", json.loads(body)["error"])
+        status, body = self.call("/api/perf", {"model": "gpt-oss-120b", "gpu": "h200", "islx": 5})
+        self.assertEqual(status, 400)
+        self.assertIn("did you mean 'isl'", json.loads(body)["error"])
         status, _ = self.call("/api/perf", b"x" * (2 << 20))
         self.assertEqual(status, 413)
 

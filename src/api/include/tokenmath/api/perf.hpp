@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "tokenmath/common/schema.hpp"
 #include "tokenmath/context.hpp"
 #include "tokenmath/perf/result.hpp"
 #include "tokenmath/perf/validate.hpp"
@@ -32,6 +33,15 @@ struct PerfRequest {
   // (mtp, eagle3, ngram; K draft tokens; A acceptance length, default from data/perf/speculative.yaml).
   std::string spec = "auto";
 };
+// The options of a perf request, declared once (type, range, default, help): the CLI's flags, the HTTP body of
+// POST /api/perf and the Python keyword arguments are all checked against it (`tokenmath schema perf`).
+schema::Schema perf_request_schema();
+// A request from a JSON object whose keys are the schema's (model, gpu, tp, ...): every value type- and
+// range-checked, unknown keys refused with "did you mean". Errors name the option `like_this` (origin kRequest).
+PerfRequest perf_request_from_json(const std::string& json_text);
+// Range checks of a request built in code (perf() runs them first): 0 means "not given" where the field says so.
+void check_perf_request(const PerfRequest& req);
+
 // Frontier of one deployment, or the ranked deployments when no parallelism is given (the best one meeting
 // min_tok_s_user when set); with several comma-separated GPUs, the best deployment on each. Render with
 // report::render_perf / report::perf_svg. Throws InputError for unknown names or bad options.
