@@ -46,6 +46,8 @@ const std::vector<KeyDef>& key_defs() {
       def("moe_memory_bw", &Efficiency::moe_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming expert weights in grouped GEMMs"),
       def("roof_p", &Efficiency::roof_p, 1, "exponent", "p of the p-norm joining compute and memory time in one kernel (1 = no overlap)"),
       def("kernel_fixed_us", &Efficiency::kernel_fixed_s, 1e-6, "us", "fixed time per kernel (launch gap, ramp-up, tail)"),
+      def("unfused_kernels_per_layer", &Efficiency::unfused_kernels_per_layer, 1, "kernels", "kernels per attention layer an engine runs unfused (rotary, KV-cache write)"),
+      def("act_quant_kernels", &Efficiency::act_quant_kernels, 1, "kernels", "dynamic activation-quantisation kernels per GEMM input group with FP8/FP4 activations"),
       def("attention_memory_bw", &Efficiency::attention_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming the KV cache in decode attention"),
       def("gqa_kv_reread", &Efficiency::gqa_kv_reread, 1, "fraction", "share of per-query-head K/V re-reads on GQA layers (0 = read once per group)"),
       def("ep_imbalance", &Efficiency::ep_imbalance, 1, "ratio", "busiest expert-parallel rank's token load / mean"),

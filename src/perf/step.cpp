@@ -381,7 +381,18 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
   // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
   double kernels = 0;
+  // Engine-specific unfused kernels (Efficiency::unfused_kernels_per_layer, act_quant_kernels): GEMM input
+  // groups per layer are attention in/out (2) and the FFN's two (dense or expert) plus the shared experts' two.
+  const bool lowp_act = lin_cls != ComputeClass::bf16;
   for (const auto& l : m.layers) {
+    // MLA's structural count already has its rotary kernel; standard attention's has none.
+    if (l.attn.kind == AttentionSpec::Kind::standard) kernels += eff.unfused_kernels_per_layer;
+    if (lowp_act) {
+      double inputs = l.attn.kind == AttentionSpec::Kind::none ? 0 : 2;
+      if (l.ffn.kind == FfnSpec::Kind::dense) inputs += 2;
+      if (l.ffn.kind == FfnSpec::Kind::moe) inputs += 2 + (l.ffn.num_shared_experts > 0 ? 2 : 0);
+      kernels += eff.act_quant_kernels * inputs;
+    }
     const FfnSpec& f = l.ffn;
     double width = 0;
     if (f.kind == FfnSpec::Kind::dense) width = static_cast<double>(f.intermediate_size);

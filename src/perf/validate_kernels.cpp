@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -44,7 +46,15 @@ std::vector<KernelRow> read_kernel_csv(const std::filesystem::path& path) {
     KernelRow r;
     r.line = line;
     r.device = t[idx[0]], r.kind = t[idx[1]], r.label = t[idx[2]], r.extra = t[idx[6]];
-    r.m = static_cast<long long>(num(3)), r.k = static_cast<long long>(num(4)), r.n = static_cast<long long>(num(5));
+    // GEMM dimensions: whole numbers in [0, 2^40] before the integer conversion (1e70 would be undefined).
+    auto dim = [&](int k) {
+      const double v = num(k);
+      if (!(v >= 0 && v <= 1099511627776.0) || v != std::floor(v))
+        throw InputError(file, fmt::format("line {}/{}", line, kColumns[k]), t[idx[k]],
+                         "must be a whole number in [0, 2^40]");
+      return static_cast<long long>(v);
+    };
+    r.m = dim(3), r.k = dim(4), r.n = dim(5);
     r.measured_s = num(7) * 1e-6;
     if (r.measured_s <= 0) throw InputError(file, fmt::format("line {}/time_us", line), t[idx[7]], "must be > 0");
     r.flops = num(8) * 1e12 * r.measured_s;

@@ -235,5 +235,30 @@ TEST(PerfCli, SpecAndEngineOptionsAreCheckedWithOneLineErrors) {
   EXPECT_GT(j.at("frontier").front().at("breakdown_s").at("draft").get<double>(), 0);
 }
 
+TEST(EngineKernels, UnfusedRotaryKvWriteAndActivationQuantAddTheirKernels) {
+  // vLLM/SGLang run rotary + KV write as their own kernels on standard attention layers, and quantise each GEMM
+  // input group to FP8 on the fly; TensorRT-LLM fuses them. A batch-1 decode step of Llama-3.1-8B (32 layers,
+  // dense: 4 GEMM input groups per layer) pays exactly (2 + 4) x 32 extra kernels at FP8, 2 x 32 at BF16.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("h100-sxm");
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  for (const auto w : {catalog::Precision::fp8, catalog::Precision::bf16}) {
+    const Deployment d = deployment("llama-3.1-8b", "h100-sxm", 1, w);
+    const Efficiency trt = ctx.efficiency.for_gpu(gpu, "trtllm-pytorch");
+    const Efficiency vllm = ctx.efficiency.for_gpu(gpu, "vllm");
+    ASSERT_EQ(trt.unfused_kernels_per_layer, 0);
+    ASSERT_EQ(vllm.unfused_kernels_per_layer, 2);
+    ASSERT_EQ(vllm.act_quant_kernels, 1);
+    Efficiency same = trt;  // the vLLM kernel factors only, everything else as TensorRT-LLM
+    same.unfused_kernels_per_layer = vllm.unfused_kernels_per_layer;
+    same.act_quant_kernels = vllm.act_quant_kernels;
+    const double extra = StepModel(d, same).step(b).linear_s - StepModel(d, trt).step(b).linear_s;
+    const double kernels = w == catalog::Precision::fp8 ? 32 * (2 + 4) : 32 * 2;
+    EXPECT_NEAR(extra, kernels * trt.kernel_fixed_s, 1e-9) << static_cast<int>(w);
+  }
+}
+
 }  // namespace
 }  // namespace tokenmath::perf

@@ -32,6 +32,11 @@ struct Efficiency {
   // achievable rates above, p = roof_p (p -> infinity is the ideal roofline max(c, m), p = 1 no overlap).
   double roof_p = 6.0;
   double kernel_fixed_s = 4e-6;           // per kernel: launch gap, wave ramp-up and tail
+  // Kernels an engine runs unfused beyond the structural count (step.cpp kernels_per_layer): per attention
+  // layer (rotary embedding, KV-cache write as their own kernels), and per GEMM input when activations are
+  // quantised to FP8/FP4 on the fly (a dynamic-quantisation kernel before each linear group).
+  double unfused_kernels_per_layer = 0;
+  double act_quant_kernels = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   double ep_imbalance = 1.0;              // busiest expert-parallel rank's load / mean load
   double moe_tile_tokens = 0.0;           // torch._grouped_mm: extra token rows per touched expert (validate-kernels)
