@@ -22,4 +22,4 @@ trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q "http://" "$log" && break; sleep 0.1; done
 base=$(grep -o 'http://[^ ]*' "$log" | head -1); base="${base%/}"
 [ -n "$base" ] || { echo "browser test FAILED: the server did not start"; cat "$log"; exit 1; }
-node tests/browser/page_test.mjs "$base" "$bin"
+SCREENSHOT="${SCREENSHOT:-$(dirname "$bin")/page.png}" node tests/browser/page_test.mjs "$base" "$bin"

@@ -8,11 +8,15 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <semaphore>
+#include <thread>
 
 #include "commands.hpp"
+#include "tokenmath/plan/plan.hpp"
 #include "tokenmath/tokenmath.hpp"
 #include "web_page.hpp"
 
@@ -49,6 +53,50 @@ void guarded(httplib::Response& res, F&& f) {
   }
 }
 
+// A simulation run in the background (POST /api/simulate/jobs): its progress is polled, it can be cancelled (the
+// simulator's stop hook; the answer is then the partial result, "interrupted"), and its JSON is kept until
+// kMaxJobs newer jobs have been created.
+struct SimJob {
+  std::atomic<double> progress{0};
+  std::atomic<bool> cancel{false};
+  std::mutex m;
+  std::string state = "running";  // running | done | cancelled | failed
+  std::string result;             // the CLI's simulate --format json, when done or cancelled
+  std::string error;              // the one-line message, when failed
+};
+
+class SimJobs {
+ public:
+  static constexpr std::size_t kMaxJobs = 32;
+  std::pair<long long, std::shared_ptr<SimJob>> create() {
+    std::lock_guard<std::mutex> lock(m_);
+    const long long id = ++last_;
+    auto job = std::make_shared<SimJob>();
+    jobs_[id] = job;
+    while (jobs_.size() > kMaxJobs) jobs_.erase(jobs_.begin());  // oldest first (ids grow)
+    return {id, job};
+  }
+  std::shared_ptr<SimJob> find(long long id) {
+    std::lock_guard<std::mutex> lock(m_);
+    const auto it = jobs_.find(id);
+    return it == jobs_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::mutex m_;
+  long long last_ = 0;
+  std::map<long long, std::shared_ptr<SimJob>> jobs_;
+};
+
+json job_status(long long id, SimJob& job) {
+  std::lock_guard<std::mutex> lock(job.m);
+  json j{{"id", id}, {"state", job.state}, {"progress", job.progress.load()},
+         {"url", fmt::format("/api/simulate/jobs/{}", id)}};
+  if (!job.result.empty()) j["result"] = json::parse(job.result);
+  if (!job.error.empty()) j["error"] = job.error;
+  return j;
+}
+
 json endpoints(const Context& ctx) {
   json schemas = json::object();
   for (const auto& n : api::schema_names())
@@ -66,9 +114,20 @@ json endpoints(const Context& ctx) {
                              {"body", fmt::format("a simulation scenario, YAML or JSON (schema `simulate`); at most {} "
                                                   "requests", kMaxSimRequests)},
                              {"returns", "tokenmath simulate --format json"}},
+                            {{"method", "POST"}, {"path", "/api/simulate/jobs"},
+                             {"body", "a simulation scenario, as POST /api/simulate"},
+                             {"returns", "202 and {id, state, progress, url}: the simulation runs in the background"}},
+                            {{"method", "GET"}, {"path", "/api/simulate/jobs/{id}"},
+                             {"returns", "{id, state: running|done|cancelled|failed, progress 0-1, result (when done or "
+                                         "cancelled: tokenmath simulate --format json, partial if cancelled), error}"}},
+                            {{"method", "DELETE"}, {"path", "/api/simulate/jobs/{id}"},
+                             {"returns", "cancels the job; its partial result is kept (state cancelled)"}},
                             {{"method", "POST"}, {"path", "/api/plan"},
                              {"body", "a plan scenario overlaying the default, YAML or JSON (schema `plan`); empty = the default"},
-                             {"returns", "tokenmath plan --format json"}},
+                             {"content_type", "application/json or application/yaml (a form-encoded body is capped at 8 KiB by cpp-httplib)"},
+                             {"query", "format=json (default) | html (the report page) | md | yaml (the scenario as run, "
+                                       "editable: what `tokenmath plan FILE` reads)"},
+                             {"returns", "tokenmath plan --format json (or the format asked)"}},
                             {{"method", "GET"}, {"path", "/"}, {"returns", "the web page"}}})},
               {"schemas", schemas}};
 }
@@ -110,7 +169,18 @@ void add_serve_commands(CLI::App& app) {
       guarded(res, [&] { return report::render_perf(api::perf(ctx, api::perf_request_from_json(req.body.empty() ? "{}" : req.body)), report::Format::json); });
     });
     srv.Post("/api/plan", [&ctx](const httplib::Request& req, httplib::Response& res) {
-      guarded(res, [&] { return report::render_plan(api::plan_text(ctx, req.body, "<request body>"), report::Format::json); });
+      const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+      guarded(res, [&] {
+        if (format != "json" && format != "html" && format != "md" && format != "yaml")
+          throw InputError(kRequest, "`format`", format, "expected json, html, md or yaml");
+        const plan::PlanResult r = api::plan_text(ctx, req.body, "<request body>");
+        if (format == "yaml") return api::scenario_yaml(r);
+        return report::render_plan(r, report::parse_format(format, {report::Format::json, report::Format::html,
+                                                                    report::Format::md}));
+      });
+      if (res.status == 200 && format == "html") res.set_header("Content-Type", "text/html; charset=utf-8");
+      if (res.status == 200 && format == "md") res.set_header("Content-Type", "text/markdown; charset=utf-8");
+      if (res.status == 200 && format == "yaml") res.set_header("Content-Type", "application/yaml; charset=utf-8");
     });
     srv.Post("/api/simulate", [&ctx, sims](const httplib::Request& req, httplib::Response& res) {
       if (!sims->try_acquire()) {
@@ -129,6 +199,61 @@ void add_serve_commands(CLI::App& app) {
         const auto out = api::simulate(ctx, r);
         return report::render_sim(out.scenario, out.result, report::Format::json);
       });
+    });
+    auto jobs = std::make_shared<SimJobs>();
+    srv.Post("/api/simulate/jobs", [&ctx, sims, jobs](const httplib::Request& req, httplib::Response& res) {
+      if (req.body.empty()) {
+        reply_error(res, 400, http_wording(InputError(kRequest, "", "", "the body must be a simulation scenario")));
+        return;
+      }
+      if (!sims->try_acquire()) {
+        reply_error(res, 503, "two simulations are already running; retry later");
+        return;
+      }
+      auto [id, job] = jobs->create();
+      std::thread([&ctx, sims, job = job, body = req.body] {
+        struct Release {
+          std::counting_semaphore<2>* s;
+          ~Release() { s->release(); }
+        } release{sims.get()};
+        api::SimulateRequest r;
+        r.scenario_text = body;
+        r.max_requests = kMaxSimRequests;
+        r.on_progress = [job](double f) { job->progress = f; };
+        r.stop = [job] { return job->cancel.load(); };
+        std::string result, error;
+        try {
+          const auto out = api::simulate(ctx, r);
+          result = report::render_sim(out.scenario, out.result, report::Format::json);
+        } catch (const InputError& e) {
+          error = http_wording(e);
+        } catch (const std::exception& e) {
+          error = std::string("internal error: ") + e.what();
+        }
+        std::lock_guard<std::mutex> lock(job->m);
+        job->result = std::move(result);
+        job->error = std::move(error);
+        job->state = !job->error.empty() ? "failed" : job->cancel ? "cancelled" : "done";
+        if (job->state == "done") job->progress = 1.0;
+      }).detach();
+      reply_json(res, job_status(id, *job).dump(2) + "\n", 202);
+    });
+    auto job_of = [jobs](const httplib::Request& req, httplib::Response& res) -> std::pair<long long, std::shared_ptr<SimJob>> {
+      const long long id = std::stoll(req.matches[1].str().substr(0, 15));
+      auto job = jobs->find(id);
+      if (!job) reply_error(res, 404, fmt::format("no simulation job {} (finished jobs are kept until {} newer ones exist)",
+                                                  id, SimJobs::kMaxJobs));
+      return {id, job};
+    };
+    srv.Get(R"(/api/simulate/jobs/(\d+))", [job_of](const httplib::Request& req, httplib::Response& res) {
+      auto [id, job] = job_of(req, res);
+      if (job) reply_json(res, job_status(id, *job).dump(2) + "\n");
+    });
+    srv.Delete(R"(/api/simulate/jobs/(\d+))", [job_of](const httplib::Request& req, httplib::Response& res) {
+      auto [id, job] = job_of(req, res);
+      if (!job) return;
+      job->cancel = true;
+      reply_json(res, job_status(id, *job).dump(2) + "\n");
     });
     srv.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
       reply_error(res, 500, "internal error");

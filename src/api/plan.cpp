@@ -14,6 +14,8 @@ plan::PlanResult plan_text(const Context& ctx, const std::string& yaml_text, con
   return plan::run_plan(ctx, plan::parse_scenario(yaml_text, name.empty() ? "<request body>" : name, base));
 }
 
+std::string scenario_yaml(const plan::PlanResult& r) { return plan::scenario_to_yaml(r.scenario); }
+
 std::string default_scenario_yaml(const Context& ctx) { return plan::scenario_to_yaml(plan::default_scenario(ctx)); }
 
 }  // namespace tokenmath::api

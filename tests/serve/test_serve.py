@@ -4,6 +4,7 @@ import concurrent.futures
 import json
 import os
 import subprocess
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -27,9 +28,11 @@ class ServeTest(unittest.TestCase):
         cls.proc.terminate()
         cls.proc.wait(timeout=30)
 
-    def call(self, path, body=None):
+    def call(self, path, body=None, method=None):
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-        req = urllib.request.Request(self.base + path, data=data, method="GET" if body is None else "POST")
+        # A typed body: Debian's cpp-httplib (a compiled library) caps form-encoded bodies, urllib's default, at 8 KiB.
+        req = urllib.request.Request(self.base + path, data=data, method=method or ("GET" if body is None else "POST"),
+                                     headers={} if body is None else {"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=120) as r:
                 return r.status, r.read()
@@ -81,6 +84,64 @@ class ServeTest(unittest.TestCase):
         status, body = self.call("/api/simulate", scenario)
         self.assertEqual(status, 200)
         self.assertEqual(json.loads(body)["summary"]["requests_finished"], 50)
+
+    def test_simulation_job_reports_progress_and_can_be_cancelled(self):
+        small = {"model": "llama-3.1-8b", "deployment": {"gpu": "h100"},
+                 "workload": {"arrival": {"kind": "poisson", "rate_per_s": 2},
+                              "input_tokens": {"kind": "fixed", "value": 200},
+                              "output_tokens": {"kind": "fixed", "value": 20}, "requests": 50}}
+        status, body = self.call("/api/simulate/jobs", small)
+        self.assertEqual(status, 202)
+        job = json.loads(body)
+        for _ in range(600):
+            job = json.loads(self.call(job["url"])[1])
+            if job["state"] != "running":
+                break
+            time.sleep(0.05)
+        self.assertEqual(job["state"], "done")
+        self.assertEqual(job["progress"], 1.0)
+        self.assertEqual(job["result"]["summary"]["requests_finished"], 50)
+        # A long run (the serve bound, 200,000 requests at saturation) is cancelled: its partial result is kept.
+        long = json.loads(json.dumps(small))
+        long["workload"]["requests"] = 200000
+        long["workload"]["arrival"] = {"kind": "poisson", "rate_per_s": 400}
+        status, body = self.call("/api/simulate/jobs", long)
+        self.assertEqual(status, 202)
+        url = json.loads(body)["url"]
+        status, body = self.call(url, method="DELETE")
+        self.assertEqual(status, 200)
+        for _ in range(600):
+            job = json.loads(self.call(url)[1])
+            if job["state"] != "running":
+                break
+            time.sleep(0.05)
+        self.assertEqual(job["state"], "cancelled")
+        self.assertLess(job["result"]["summary"]["requests_finished"], 200000)
+        self.assertEqual(self.call("/api/simulate/jobs/999999")[0], 404)
+        status, body = self.call("/api/simulate/jobs", b"model: llama-3.1-8b\n")
+        self.assertEqual(status, 202)  # accepted; the scenario error is the job's
+        url = json.loads(body)["url"]
+        for _ in range(600):
+            job = json.loads(self.call(url)[1])
+            if job["state"] != "running":
+                break
+            time.sleep(0.05)
+        self.assertEqual(job["state"], "failed")
+        self.assertIn("deployment", job["error"])
+
+    def test_plan_downloads_as_html_yaml_and_md(self):
+        body = {"demand": {"engineers": 500}}
+        status, html = self.call("/api/plan?format=html", body)
+        self.assertEqual(status, 200)
+        self.assertIn("<svg", html.decode())
+        status, yaml_text = self.call("/api/plan?format=yaml", body)
+        self.assertEqual(status, 200)
+        self.assertIn("engineers: {value: 500,", yaml_text.decode())
+        # The YAML is the scenario as run: planning it again gives the same answer.
+        again = json.loads(self.call("/api/plan", yaml_text)[1])
+        first = json.loads(self.call("/api/plan", body)[1])
+        self.assertEqual(again["answer"], first["answer"])
+        self.assertEqual(self.call("/api/plan?format=pdf", body)[0], 400)
 
     def test_page_is_served_offline(self):
         status, body = self.call("/")

@@ -13,6 +13,9 @@ namespace tokenmath::api {
 plan::PlanResult plan(const Context& ctx, const std::string& scenario_path);
 // The same from YAML text (an HTTP body, a notebook cell); `name` names it in errors ("" = the default plan).
 plan::PlanResult plan_text(const Context& ctx, const std::string& yaml_text, const std::string& name);
+// The scenario a plan ran, as editable YAML (every option with its value, unit, range, help and source): what
+// `tokenmath plan FILE` reads back.
+std::string scenario_yaml(const plan::PlanResult& r);
 // The default scenario as editable YAML (every option with unit, range, help and source).
 std::string default_scenario_yaml(const Context& ctx);
 
