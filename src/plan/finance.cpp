@@ -16,6 +16,15 @@ double payback_years(double capex_usd, double api_usd_per_year, double owned_ope
   return saving > 0 ? capex_usd / saving : std::numeric_limits<double>::infinity();
 }
 
+double discounted_payback_years(double capex_usd, double api_usd_per_year, double owned_opex_usd_per_year, double rate) {
+  const double saving = api_usd_per_year - owned_opex_usd_per_year;
+  if (!(saving > 0)) return std::numeric_limits<double>::infinity();
+  if (rate <= 0) return capex_usd / saving;
+  const double x = 1.0 - rate * capex_usd / saving;
+  if (!(x > 0)) return std::numeric_limits<double>::infinity();
+  return -std::log(x) / std::log1p(rate);
+}
+
 namespace {
 HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
                      double usd_per_replica, double api_usd_per_step) {
@@ -36,6 +45,11 @@ HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long rep
   return p;
 }
 }  // namespace
+
+HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
+                         double usd_per_replica, double api_usd_per_step) {
+  return evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step);
+}
 
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long long full, double usd_per_replica,
                           double api_usd_per_step, int points) {
@@ -63,6 +77,85 @@ HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long lon
     if (p.total_usd_per_year() < r.best.total_usd_per_year()) r.best = p;
   }
   return r;
+}
+
+namespace {
+// Installed cohorts of one option: (year bought, replicas). Buys what `needed` exceeds the cohorts still in life.
+struct Fleet {
+  std::vector<std::pair<int, long long>> cohorts;
+  long long in_life(int y, double life) const {
+    long long n = 0;
+    for (const auto& [b, k] : cohorts)
+      if (y < b + life) n += k;
+    return n;
+  }
+  long long retiring(int y, double life) const {
+    long long n = 0;
+    for (const auto& [b, k] : cohorts)
+      if (static_cast<double>(y) >= b + life && static_cast<double>(y) - 1 < b + life) n += k;
+    return n;
+  }
+  // Returns the replicas bought at the start of year y.
+  long long top_up(int y, long long needed, double life) {
+    const long long have = in_life(y, life);
+    if (needed <= have) return 0;
+    cohorts.push_back({y, needed - have});
+    return needed - have;
+  }
+  // Resale value at the end of year `end` (exclusive) of cohorts still in life: linear from capex to residual.
+  double residual(int end, double life, double capex, double residual_fraction) const {
+    double v = 0;
+    for (const auto& [b, k] : cohorts) {
+      const double age = std::min(static_cast<double>(end - b), life);  // a cohort retiring at the end is resold too
+      if (static_cast<double>(end) - 1 >= b + life) continue;             // retired (and resold) before the end
+      v += static_cast<double>(k) * capex * (1.0 - (1.0 - residual_fraction) * age / life);
+    }
+    return v;
+  }
+};
+}  // namespace
+
+HorizonView horizon_view(const HorizonInputs& in) {
+  HorizonView v;
+  v.in = in;
+  const double life = std::max(1.0, std::round(in.lifetime_years));
+  Fleet owned, hybrid;
+  auto pv_start = [&](int y) { return std::pow(1.0 + in.rate, -static_cast<double>(y)); };
+  auto pv_mid = [&](int y) { return std::pow(1.0 + in.rate, -(static_cast<double>(y) + 0.5)); };
+  for (int y = 0; y < in.years; ++y) {
+    HorizonYear hy;
+    hy.year = y;
+    hy.demand_factor = std::pow(1.0 + in.growth, y);
+    const double price_factor = std::pow(1.0 - in.api_decline, y);
+    // All owned: the fleet grows with the peak (same sizing rule as year 0), whole replicas.
+    const auto needed = static_cast<long long>(std::ceil(static_cast<double>(in.replicas_year0) * hy.demand_factor - 1e-9));
+    hy.resale_usd = static_cast<double>(owned.retiring(y, life)) * in.capex_per_replica * in.residual_fraction;
+    hy.capex_usd = static_cast<double>(owned.top_up(y, needed, life)) * in.capex_per_replica;
+    hy.owned_replicas = owned.in_life(y, life);
+    hy.opex_usd = static_cast<double>(hy.owned_replicas) * in.opex_per_replica_year;
+    hy.api_usd = in.api_usd_year0 * hy.demand_factor * price_factor;
+    hy.hosted_api_usd = in.hosted_api_usd_year0 * hy.demand_factor * price_factor;
+    // Hybrid: year 0's owned replicas, refreshed; the grown load beyond them overflows at that year's price.
+    hy.hybrid_resale_usd = static_cast<double>(hybrid.retiring(y, life)) * in.capex_per_replica * in.residual_fraction;
+    hy.hybrid_capex_usd = static_cast<double>(hybrid.top_up(y, in.hybrid_replicas, life)) * in.capex_per_replica;
+    hy.hybrid_opex_usd = static_cast<double>(in.hybrid_replicas) * in.opex_per_replica_year;
+    std::vector<LoadBlock> load = in.load_year0;
+    for (auto& b : load) b.steps_per_s *= hy.demand_factor;
+    hy.hybrid_api_usd = hybrid_point(load, in.steps_per_s_per_replica, in.hybrid_replicas, in.hybrid_replicas, 0,
+                                     in.overflow_usd_per_step_year0 * price_factor)
+                            .api_usd_per_year;
+    v.npv_owned_usd += (hy.capex_usd - hy.resale_usd) * pv_start(y) + hy.opex_usd * pv_mid(y);
+    v.npv_api_usd += hy.api_usd * pv_mid(y);
+    v.npv_hosted_api_usd += hy.hosted_api_usd * pv_mid(y);
+    v.npv_hybrid_usd += (hy.hybrid_capex_usd - hy.hybrid_resale_usd) * pv_start(y) +
+                        (hy.hybrid_opex_usd + hy.hybrid_api_usd) * pv_mid(y);
+    v.years.push_back(hy);
+  }
+  v.residual_owned_usd = owned.residual(in.years, life, in.capex_per_replica, in.residual_fraction);
+  v.residual_hybrid_usd = hybrid.residual(in.years, life, in.capex_per_replica, in.residual_fraction);
+  v.npv_owned_usd -= v.residual_owned_usd * pv_start(in.years);
+  v.npv_hybrid_usd -= v.residual_hybrid_usd * pv_start(in.years);
+  return v;
 }
 
 }  // namespace tokenmath::plan

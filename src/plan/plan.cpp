@@ -262,6 +262,13 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   const double e_star = usd_per_replica / api_per_engineer;
   c.break_even_engineers = e_star <= engineers_per_replica ? e_star : std::numeric_limits<double>::infinity();
   c.payback_years = payback_years(c.capex_usd, api_annual, c.annual_opex_usd);
+  c.discounted_payback_years = discounted_payback_years(c.capex_usd, api_annual, c.annual_opex_usd, s.cost.cost_of_capital);
+  const bool hosted_usable = hosted && c.hosted_api_unusable.empty();
+  c.hosted_payback_years = hosted_usable ? payback_years(c.capex_usd, c.annual_hosted_api_usd, c.annual_opex_usd)
+                                         : std::numeric_limits<double>::infinity();
+  c.hosted_discounted_payback_years =
+      hosted_usable ? discounted_payback_years(c.capex_usd, c.annual_hosted_api_usd, c.annual_opex_usd, s.cost.cost_of_capital)
+                    : std::numeric_limits<double>::infinity();
   if (hosted)
     c.hosted_break_even_utilisation = break_even_utilisation(c.annual_owned_usd, fleet_steps_per_s * kSecondsPerYear,
                                                              cost_usd(demand.tokens_per_step, c.hosted_prices));
@@ -271,6 +278,25 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   const double overflow_usd_per_step = same ? cost_usd(demand.tokens_per_step, c.hosted_prices) : api_usd_per_step;
   c.hybrid = hybrid_split(demand.load_duration, c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor,
                           c.replicas, usd_per_replica, overflow_usd_per_step, s.hybrid_points);
+  {
+    HorizonInputs h;
+    h.years = s.horizon_years;
+    h.growth = s.horizon_demand_growth;
+    h.api_decline = s.horizon_api_price_decline;
+    h.rate = s.cost.cost_of_capital;
+    h.lifetime_years = s.cost.lifetime_years;
+    h.residual_fraction = s.cost.residual_fraction;
+    h.replicas_year0 = c.replicas;
+    h.capex_per_replica = c.capex_usd / static_cast<double>(c.replicas);
+    h.opex_per_replica_year = c.annual_opex_usd / static_cast<double>(c.replicas);
+    h.api_usd_year0 = api_annual;
+    h.hosted_api_usd_year0 = hosted_usable ? c.annual_hosted_api_usd : 0;
+    h.hybrid_replicas = c.hybrid.best.replicas;
+    h.load_year0 = demand.load_duration;
+    h.steps_per_s_per_replica = c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor;
+    h.overflow_usd_per_step_year0 = overflow_usd_per_step;
+    c.horizon = horizon_view(h);
+  }
   return c;
 }
 

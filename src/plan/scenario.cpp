@@ -177,6 +177,15 @@ std::vector<OptionSpec> make_options() {
            "where peaks beyond the owned capacity go: the owned model's hosted API (candidates.hosted_api_models; "
            "the reference API when it has none) or the reference API",
            &S::hybrid_overflow_api),
+      integer("horizon.years", "years", 1, 30,
+              "multi-year view: years evaluated (NPV of owning, the APIs and the hybrid; hardware refreshed at the "
+              "end of cost.lifetime_years)",
+              &S::horizon_years),
+      num("horizon.demand_growth_per_year", "fraction/yr", -0.9, 10,
+          "yearly growth of the token demand (0.5 = +50%/yr); the owned fleet grows with it", &S::horizon_demand_growth),
+      num("horizon.api_price_decline_per_year", "fraction/yr", 0, 0.99,
+          "yearly fall of API prices (0.3 = -30%/yr), for the reference, hosted and overflow APIs alike",
+          &S::horizon_api_price_decline),
       integer("verify.simulate_requests", "requests", 0, 1000000,
               "simulate one replica of the chosen deployment at the planned peak load for this many requests "
               "(a second path to its TTFT and decode speed; 0 = off)",

@@ -83,6 +83,22 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
       "{}; payback {}; cheapest split: own {} of peak capacity, overflow to {}, {}/yr.",
       engineers_text(c->break_even_engineers), pct(c->break_even_utilisation), hosted_be, pct(c->utilisation),
       years_text(c->payback_years), pct(h.owned_fraction), c->hybrid_overflow_api, usd(h.total_usd_per_year())));
+  {
+    const auto& hv = c->horizon;
+    const std::string hosted_pb =
+        std::isfinite(c->hosted_payback_years)
+            ? fmt::format("; against the same model's API {} (discounted {})", years_text(c->hosted_payback_years),
+                          years_text(c->hosted_discounted_payback_years))
+            : "";
+    const std::string hosted_npv =
+        hv.npv_hosted_api_usd > 0 ? fmt::format(" | same model via API {}", usd(hv.npv_hosted_api_usd)) : "";
+    lines.push_back(fmt::format(
+        "Payback against the reference API {} (discounted at {:.0f}%/yr: {}){}. Over {} years (demand {:+.0f}%/yr, "
+        "API prices -{:.0f}%/yr), present cost: own {} | hybrid {} | reference API {}{}.",
+        years_text(c->payback_years), 100 * r.scenario.cost.cost_of_capital, years_text(c->discounted_payback_years),
+        hosted_pb, hv.in.years, 100 * hv.in.growth, 100 * hv.in.api_decline, usd(hv.npv_owned_usd),
+        usd(hv.npv_hybrid_usd), usd(hv.npv_api_usd), hosted_npv));
+  }
   std::string driver;
   if (!r.tornado.empty()) {
     const auto& t = r.tornado.front();
@@ -398,7 +414,39 @@ nlohmann::json plan_json(const PlanResult& r) {
                   {"blended_usd_per_mtok", c.owned_blended_usd_per_mtok},
                   {"break_even_utilisation", num_or_null(c.break_even_utilisation)},
                   {"break_even_engineers", num_or_null(c.break_even_engineers)},
-                  {"payback_years", num_or_null(c.payback_years)}};
+                  {"payback_years", num_or_null(c.payback_years)},
+                  {"discounted_payback_years", num_or_null(c.discounted_payback_years)},
+                  {"hosted_payback_years", num_or_null(c.hosted_payback_years)},
+                  {"hosted_discounted_payback_years", num_or_null(c.hosted_discounted_payback_years)}};
+    {
+      const auto& hv = c.horizon;
+      json years = json::array();
+      for (const auto& y : hv.years)
+        years.push_back({{"year", y.year},
+                         {"demand_factor", y.demand_factor},
+                         {"owned_replicas", y.owned_replicas},
+                         {"owned_capex_usd", y.capex_usd},
+                         {"owned_resale_usd", y.resale_usd},
+                         {"owned_opex_usd", y.opex_usd},
+                         {"reference_api_usd", y.api_usd},
+                         {"hosted_api_usd", y.hosted_api_usd},
+                         {"hybrid_capex_usd", y.hybrid_capex_usd},
+                         {"hybrid_resale_usd", y.hybrid_resale_usd},
+                         {"hybrid_opex_usd", y.hybrid_opex_usd},
+                         {"hybrid_api_usd", y.hybrid_api_usd}});
+      j["horizon"] = {{"years", hv.in.years},
+                      {"demand_growth_per_year", hv.in.growth},
+                      {"api_price_decline_per_year", hv.in.api_decline},
+                      {"discount_rate", hv.in.rate},
+                      {"hybrid_replicas", hv.in.hybrid_replicas},
+                      {"npv_owned_usd", hv.npv_owned_usd},
+                      {"npv_hybrid_usd", hv.npv_hybrid_usd},
+                      {"npv_reference_api_usd", hv.npv_api_usd},
+                      {"npv_hosted_api_usd", hv.npv_hosted_api_usd > 0 ? json(hv.npv_hosted_api_usd) : json(nullptr)},
+                      {"residual_owned_usd", hv.residual_owned_usd},
+                      {"residual_hybrid_usd", hv.residual_hybrid_usd},
+                      {"by_year", years}};
+    }
     // No published price for the tier: null, never 0 (which would read as free).
     const bool priced = c.rented_usd_per_gpu_hour > 0;
     j["rented"] = {{"tier", r.scenario.rented_tier},
@@ -538,6 +586,31 @@ std::string render_plan(const PlanResult& r, Format f) {
         {"hybrid optimum: $/yr", c->hybrid.best.total_usd_per_year()},
     };
     out += "\n" + render_kv(kv, Format::table);
+  }
+  if (const Candidate* c = r.best(); c && !c->horizon.years.empty()) {
+    const auto& hv = c->horizon;
+    out += heading(fmt::format("Multi-year view of the chosen fleet: demand {:+.0f}%/yr, API prices -{:.0f}%/yr, "
+                               "discounted at {:.0f}%/yr (horizon.*)",
+                               100 * hv.in.growth, 100 * hv.in.api_decline, 100 * hv.in.rate));
+    Table t({{"year", "year"},
+             {"demand", "demand x"},
+             {"replicas", "owned replicas"},
+             {"capex", "own: capex $", 0},
+             {"opex", "own: opex $", 0},
+             {"hybrid", "hybrid $", 0},
+             {"api", "reference API $", 0},
+             {"hosted", "same-model API $", 0}});
+    for (const auto& y : hv.years)
+      t.add_row({static_cast<long long>(y.year), y.demand_factor, static_cast<long long>(y.owned_replicas), y.capex_usd - y.resale_usd, y.opex_usd,
+             y.hybrid_capex_usd - y.hybrid_resale_usd + y.hybrid_opex_usd + y.hybrid_api_usd, y.api_usd,
+             y.hosted_api_usd});
+    out += table(t);
+    out += wrap(fmt::format("Present cost: own {} (after {} resale of the hardware still in life) | hybrid {} ({} "
+                            "replicas kept, growth overflows) | reference API {}{}.",
+                            usd(hv.npv_owned_usd), usd(hv.residual_owned_usd), usd(hv.npv_hybrid_usd),
+                            hv.in.hybrid_replicas, usd(hv.npv_api_usd),
+                            hv.npv_hosted_api_usd > 0 ? " | same model via API " + usd(hv.npv_hosted_api_usd) : ""),
+                "", "");
   }
   if (r.sim_check.ran) {
     out += heading("Simulator check of the chosen replica (src/sim)");

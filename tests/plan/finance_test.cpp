@@ -71,3 +71,63 @@ TEST(Hybrid, BaseLoadOwnedWhenReplicaIsCheapRelativeToBusyHours) {
   EXPECT_GT(r.best.owned_share_of_steps, 0.0);
   EXPECT_LT(r.best.owned_share_of_steps, 1.0);
 }
+
+TEST(Finance, DiscountedPaybackIsTheAnnuityInverse) {
+  // capex 100, saving 30/yr at 10%: PV of n years' saving = 30 (1 - 1.1^-n) / 0.1 = 100 -> n = -ln(1 - 1/3)/ln 1.1.
+  const double n = discounted_payback_years(100, 50, 20, 0.10);
+  EXPECT_NEAR(n, -std::log(1.0 - 0.1 * 100 / 30) / std::log(1.1), 1e-12);
+  EXPECT_NEAR(30 * (1 - std::pow(1.1, -n)) / 0.1, 100, 1e-9);
+  EXPECT_GT(n, payback_years(100, 50, 20));                           // discounting delays it
+  EXPECT_DOUBLE_EQ(discounted_payback_years(100, 50, 20, 0), 100.0 / 30);
+  EXPECT_TRUE(std::isinf(discounted_payback_years(100, 50, 40, 0.10)));  // 10/yr never repays 100 at 10%
+  EXPECT_TRUE(std::isinf(discounted_payback_years(100, 20, 30, 0.10)));  // no saving
+}
+
+TEST(Finance, HorizonBuysForGrowthRefreshesAtEndOfLifeAndDiscounts) {
+  HorizonInputs in;
+  in.years = 4;
+  in.growth = 0.5;
+  in.api_decline = 0.2;
+  in.rate = 0.1;
+  in.lifetime_years = 2;
+  in.residual_fraction = 0.1;
+  in.replicas_year0 = 10;
+  in.capex_per_replica = 100;
+  in.opex_per_replica_year = 10;
+  in.api_usd_year0 = 1000;
+  in.hosted_api_usd_year0 = 200;
+  in.hybrid_replicas = 5;
+  in.load_year0 = {{10, 8760}};  // 10 steps/s all year
+  in.steps_per_s_per_replica = 1;
+  in.overflow_usd_per_step_year0 = 1e-6;
+  const HorizonView v = horizon_view(in);
+  ASSERT_EQ(v.years.size(), 4u);
+  // Owned fleet: ceil(10 x 1.5^y) = 10, 15, 23, 34; cohorts of year 0 retire at the start of year 2.
+  EXPECT_EQ(v.years[0].owned_replicas, 10);
+  EXPECT_DOUBLE_EQ(v.years[0].capex_usd, 1000);
+  EXPECT_DOUBLE_EQ(v.years[1].capex_usd, 500);
+  EXPECT_EQ(v.years[2].owned_replicas, 23);
+  EXPECT_DOUBLE_EQ(v.years[2].capex_usd, (23 - 5) * 100.0);   // the 5 of year 1 are still in life
+  EXPECT_DOUBLE_EQ(v.years[2].resale_usd, 10 * 100 * 0.1);    // the 10 of year 0 retire and are sold
+  EXPECT_DOUBLE_EQ(v.years[3].capex_usd, (34 - 18) * 100.0);  // year 1's 5 retire; 18 of year 2 remain
+  EXPECT_DOUBLE_EQ(v.years[3].resale_usd, 5 * 100 * 0.1);
+  // API: demand x 1.5^y x 0.8^y.
+  EXPECT_NEAR(v.years[3].api_usd, 1000 * std::pow(1.5 * 0.8, 3), 1e-9);
+  EXPECT_NEAR(v.years[3].hosted_api_usd, 200 * std::pow(1.5 * 0.8, 3), 1e-9);
+  // Hybrid keeps 5 replicas (refreshed); the rest of a load of 10 x 1.5^y steps/s overflows.
+  const double steps_y1 = (15 - 5) * 8760 * 3600.0;
+  EXPECT_NEAR(v.years[1].hybrid_api_usd, steps_y1 * 1e-6 * 0.8, 1e-6);
+  EXPECT_DOUBLE_EQ(v.years[2].hybrid_capex_usd, 500);  // refresh of the year-0 five
+  // Present values: capex at the start of its year, running costs mid-year; what is still in life at the end is
+  // resold at its depreciated value at the horizon's end: year 2's 18 reach the end of their life (residual 10 each),
+  // year 3's 16 have used one of two years (100 x (1 - 0.9 / 2) each).
+  double pv_api = 0, pv_own = 0;
+  for (const auto& y : v.years) {
+    pv_api += y.api_usd * std::pow(1.1, -(y.year + 0.5));
+    pv_own += (y.capex_usd - y.resale_usd) * std::pow(1.1, -y.year) + y.opex_usd * std::pow(1.1, -(y.year + 0.5));
+  }
+  const double end_value = 18 * 100 * 0.1 + 16 * 100 * (1 - 0.9 / 2);
+  EXPECT_NEAR(v.residual_owned_usd, end_value, 1e-9);
+  EXPECT_NEAR(v.npv_api_usd, pv_api, 1e-9);
+  EXPECT_NEAR(v.npv_owned_usd, pv_own - end_value * std::pow(1.1, -4), 1e-9);
+}

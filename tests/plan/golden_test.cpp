@@ -1,4 +1,4 @@
-// Golden report of the default scenario: a JSON summary of `tokenmath plan --format json` (the five-line
+// Golden report of the default scenario: a JSON summary of `tokenmath plan --format json` (the six-line
 // answer, demand, every candidate's deployment, fleet and money, the tornado) compared with the approved copy in
 // tests/golden/plan/default_summary.json. Any change in the perf model, cost data or planner shows up here.
 // Re-approve after reviewing the diff (see tests/golden/plan/README.md):

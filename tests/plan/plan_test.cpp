@@ -270,10 +270,10 @@ TEST(PlanCli, WrittenDefaultRunsLikeTheDefault) {
   EXPECT_EQ(ja["answer"], jb["answer"]);
 }
 
-TEST(PlanCli, DefaultTableStartsWithTheFiveLineAnswer) {
+TEST(PlanCli, DefaultTableStartsWithTheSixLineAnswer) {
   const auto r = tokenmath::testing::run_cli("plan");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // Five answer items, each starting at two spaces; wrapped continuation lines (4 spaces) keep a 120-column terminal.
+  // Six answer items, each starting at two spaces; wrapped continuation lines (4 spaces) keep a 120-column terminal.
   std::vector<std::string> items;
   std::size_t pos = 0, max_len = 0;
   while (pos < r.out.size()) {
@@ -281,15 +281,16 @@ TEST(PlanCli, DefaultTableStartsWithTheFiveLineAnswer) {
     if (nl == std::string::npos) nl = r.out.size();
     const std::string line = r.out.substr(pos, nl - pos);
     max_len = std::max(max_len, line.size());
-    if (items.size() < 5 && line.rfind("  ", 0) == 0 && line.rfind("    ", 0) != 0) items.push_back(line);
+    if (items.size() < 6 && line.rfind("  ", 0) == 0 && line.rfind("    ", 0) != 0) items.push_back(line);
     pos = nl + 1;
   }
-  ASSERT_EQ(items.size(), 5u);
+  ASSERT_EQ(items.size(), 6u);
   EXPECT_EQ(items[0].rfind("  Demand:", 0), 0u);
   EXPECT_EQ(items[1].rfind("  Buy:", 0), 0u);
   EXPECT_EQ(items[2].rfind("  Per year:", 0), 0u);
   EXPECT_EQ(items[3].rfind("  Owning beats", 0), 0u);
-  EXPECT_EQ(items[4].rfind("  Caveat: equal cost per token is not equal quality", 0), 0u);
+  EXPECT_EQ(items[4].rfind("  Payback against the reference API", 0), 0u);
+  EXPECT_EQ(items[5].rfind("  Caveat: equal cost per token is not equal quality", 0), 0u);
   EXPECT_LE(max_len, 120u) << "the terminal report must fit 120 columns";
 }
 

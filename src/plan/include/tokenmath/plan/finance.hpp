@@ -20,6 +20,12 @@ double break_even_utilisation(double owned_usd_per_year, double capacity_tokens_
 // capex / (api_usd_per_year - owned_opex_usd_per_year); +infinity when there is no saving.
 double payback_years(double capex_usd, double api_usd_per_year, double owned_opex_usd_per_year);
 
+// Discounted payback: years until the yearly saving, discounted at `rate` per year (paid continuously through
+// each year, i.e. its present value sum_{t<n} S (1+r)^-t approximated by the annuity S (1 - (1+r)^-n) / r),
+// repays the capex: n = -ln(1 - r capex / S) / ln(1 + r); +infinity when the saving never repays it (S <= r
+// capex, or no saving). rate 0 gives the undiscounted payback.
+double discounted_payback_years(double capex_usd, double api_usd_per_year, double owned_opex_usd_per_year, double rate);
+
 struct HybridPoint {
   double owned_fraction = 0;  // owned replicas / replicas of the all-owned fleet
   long long replicas = 0;
@@ -39,7 +45,56 @@ struct HybridResult {
 //   api_usd = sum_blocks hours x 3600 x max(0, load - R x c) x api_usd_per_step
 // total(R) is convex in R, so the scan over all R finds the optimum; R = 0 and R = full_replicas are the pure
 // options, hence best is never worse than either.
+// The cost of one hybrid point: own `replicas` (of a `full_replicas` all-owned fleet), overflow to the API.
+HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long replicas,
+                         long long full_replicas, double owned_usd_per_replica_year, double api_usd_per_step);
+
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long full_replicas,
                           double owned_usd_per_replica_year, double api_usd_per_step, int points);
+
+// The multi-year view (scenario `horizon`): year y = 0 .. years-1 of a demand growing by `growth` a year, an API
+// whose prices fall by `api_decline` a year, and hardware bought as needed and replaced at the end of its life.
+struct HorizonInputs {
+  int years = 5;
+  double growth = 0;            // demand growth per year (0.5 = +50%/yr)
+  double api_decline = 0;       // API price decline per year (0.3 = -30%/yr)
+  double rate = 0.1;            // discount rate per year (the cost of capital)
+  double lifetime_years = 5;    // hardware life: a cohort bought in year b serves years b .. b + life - 1
+  double residual_fraction = 0; // resale value at end of life, share of capex (linear in between)
+  long long replicas_year0 = 0; // all-owned fleet sized for year 0's peak
+  double capex_per_replica = 0;
+  double opex_per_replica_year = 0;  // power, facility, operations of one installed replica
+  double api_usd_year0 = 0;          // year 0's demand bought from the reference API (all-API option)
+  double hosted_api_usd_year0 = 0;   // the same from the model's hosted API (0 = none)
+  // Hybrid: year 0's cheapest owned replicas (kept and refreshed), the rest of each year's load to the overflow API.
+  long long hybrid_replicas = 0;
+  std::vector<LoadBlock> load_year0;  // year 0's load-duration curve (steps/s x hours)
+  double steps_per_s_per_replica = 0; // usable capacity of one replica against that curve
+  double overflow_usd_per_step_year0 = 0;
+};
+
+struct HorizonYear {
+  int year = 0;
+  double demand_factor = 1;      // demand / year 0's
+  long long owned_replicas = 0;  // installed in the all-owned option
+  double capex_usd = 0;          // bought at the start of the year (growth and end-of-life replacement)
+  double resale_usd = 0;         // residual value of the cohorts retired at the start of the year
+  double opex_usd = 0;
+  double api_usd = 0;            // the all-API option's bill (reference API)
+  double hosted_api_usd = 0;     // the same at the model's hosted API
+  double hybrid_capex_usd = 0, hybrid_resale_usd = 0, hybrid_opex_usd = 0, hybrid_api_usd = 0;
+};
+
+struct HorizonView {
+  HorizonInputs in;
+  std::vector<HorizonYear> years;
+  // Present values at the discount rate: capex at the start of its year, running costs mid-year, resale of retired
+  // cohorts (residual_fraction of capex) at the start of the year they retire, and the value of the hardware still
+  // in life at the end (linear depreciation to residual_fraction over its life) received at the horizon's end.
+  double npv_owned_usd = 0, npv_api_usd = 0, npv_hosted_api_usd = 0, npv_hybrid_usd = 0;
+  double residual_owned_usd = 0, residual_hybrid_usd = 0;  // undiscounted resale value at the end
+};
+
+HorizonView horizon_view(const HorizonInputs& in);
 
 }  // namespace tokenmath::plan

@@ -53,8 +53,12 @@ struct Candidate {
   double break_even_utilisation = 0;         // finance.hpp; the API is cheaper below it
   double break_even_engineers = 0;           // smallest organisation (same budget each) for which owning wins
   double payback_years = 0;                  // capex / (API per year - owned opex per year)
+  double discounted_payback_years = 0;       // the same with the saving discounted at cost_of_capital
+  double hosted_payback_years = 0;           // against the model's hosted API (+inf: never, or no hosted API)
+  double hosted_discounted_payback_years = 0;
   std::string hybrid_overflow_api;           // price-list key the hybrid's overflow is bought from
   HybridResult hybrid;                       // all-API end = that API's cost of the whole demand
+  HorizonView horizon;                       // multi-year NPV of owning, the APIs and the hybrid (scenario horizon)
 };
 
 struct TornadoBar {

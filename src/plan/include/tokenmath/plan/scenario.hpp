@@ -74,6 +74,9 @@ struct Scenario {
   int hybrid_points = 0;
   std::string hybrid_overflow_api;  // "same_model" (hosted API of the owned model, if priced) or "reference"
   int simulate_requests = 0;        // simulator check of the chosen replica (0 = off)
+  int horizon_years = 5;                  // multi-year view (finance.hpp horizon_view)
+  double horizon_demand_growth = 0;       // per year
+  double horizon_api_price_decline = 0;   // per year
   // Monte Carlo over the sensitivity ranges and the perf model's error (plan/uncertainty.hpp).
   int uncertainty_draws = 0;             // 0 = off
   int uncertainty_seed = 1;
