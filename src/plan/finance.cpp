@@ -27,7 +27,7 @@ double discounted_payback_years(double capex_usd, double api_usd_per_year, doubl
 
 namespace {
 HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
-                     double usd_per_replica, double api_usd_per_step) {
+                     double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step) {
   HybridPoint p;
   p.replicas = replicas;
   p.owned_fraction = full > 0 ? static_cast<double>(replicas) / static_cast<double>(full) : 1.0;
@@ -40,25 +40,28 @@ HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long rep
     all_steps += steps;
     owned_steps += owned;
   }
-  p.api_usd_per_year = (all_steps - owned_steps) * api_usd_per_step;
+  // All-API (no owned replica): whole sessions run on the API at its own price; with owned replicas the overflow is
+  // billed at overflow_usd_per_step (a cold step when the session's prefix lives on the owned fleet).
+  const double price = replicas > 0 && overflow_usd_per_step >= 0 ? overflow_usd_per_step : api_usd_per_step;
+  p.api_usd_per_year = (all_steps - owned_steps) * price;
   p.owned_share_of_steps = all_steps > 0 ? owned_steps / all_steps : 0;
   return p;
 }
 }  // namespace
 
 HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
-                         double usd_per_replica, double api_usd_per_step) {
-  return evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step);
+                         double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step) {
+  return evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
 }
 
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long long full, double usd_per_replica,
-                          double api_usd_per_step, int points) {
+                          double api_usd_per_step, int points, double overflow_usd_per_step) {
   HybridResult r;
   points = std::max(points, 2);
   for (int i = 0; i < points; ++i) {
     const double f = static_cast<double>(i) / (points - 1);
     const auto replicas = static_cast<long long>(std::llround(f * static_cast<double>(full)));
-    auto p = evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step);
+    auto p = evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
     p.owned_fraction = f;
     r.curve.push_back(p);
   }
@@ -71,9 +74,9 @@ HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long lon
       for (long long x : {k - 1, k})
         if (x >= 0 && x <= full) candidates.push_back(x);
     }
-  r.best = evaluate(load, c, 0, full, usd_per_replica, api_usd_per_step);
+  r.best = evaluate(load, c, 0, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
   for (long long x : candidates) {
-    auto p = evaluate(load, c, x, full, usd_per_replica, api_usd_per_step);
+    auto p = evaluate(load, c, x, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
     if (p.total_usd_per_year() < r.best.total_usd_per_year()) r.best = p;
   }
   return r;
@@ -136,14 +139,41 @@ HorizonView horizon_view(const HorizonInputs& in) {
     hy.api_usd = in.api_usd_year0 * hy.demand_factor * price_factor;
     hy.hosted_api_usd = in.hosted_api_usd_year0 * hy.demand_factor * price_factor;
     // Hybrid: year 0's owned replicas, refreshed; the grown load beyond them overflows at that year's price.
-    hy.hybrid_resale_usd = static_cast<double>(hybrid.retiring(y, life)) * in.capex_per_replica * in.residual_fraction;
-    hy.hybrid_capex_usd = static_cast<double>(hybrid.top_up(y, in.hybrid_replicas, life)) * in.capex_per_replica;
-    hy.hybrid_opex_usd = static_cast<double>(in.hybrid_replicas) * in.opex_per_replica_year;
     std::vector<LoadBlock> load = in.load_year0;
     for (auto& b : load) b.steps_per_s *= hy.demand_factor;
-    hy.hybrid_api_usd = hybrid_point(load, in.steps_per_s_per_replica, in.hybrid_replicas, in.hybrid_replicas, 0,
-                                     in.overflow_usd_per_step_year0 * price_factor)
-                            .api_usd_per_year;
+    const double overflow_price = in.overflow_usd_per_step_year0 * price_factor;
+    const double api_price = in.api_usd_per_step_year0 * price_factor;
+    // Replicas already in life are sunk: the year's choice weighs only new replicas (annualised) against the
+    // overflow they save. With none installed, all-API (whole sessions, warm) is a choice too.
+    const long long installed = hybrid.in_life(y, life);
+    long long want = 0;
+    if (installed == 0) {
+      want = hybrid_split(load, in.steps_per_s_per_replica, needed, in.owned_usd_per_replica_year, api_price, 2,
+                          overflow_price)
+                 .best.replicas;
+    } else {
+      std::vector<long long> options = {installed, std::max(installed, needed)};
+      if (in.steps_per_s_per_replica > 0)
+        for (const auto& b : load) {
+          const auto k = static_cast<long long>(std::ceil(b.steps_per_s / in.steps_per_s_per_replica));
+          for (long long x : {k - 1, k})
+            if (x > installed && x <= needed) options.push_back(x);
+        }
+      double best = std::numeric_limits<double>::infinity();
+      for (long long x : options) {
+        const double cost = static_cast<double>(x - installed) * in.owned_usd_per_replica_year +
+                            hybrid_point(load, in.steps_per_s_per_replica, x, needed, 0, api_price, overflow_price)
+                                .api_usd_per_year;
+        if (cost < best) best = cost, want = x;
+      }
+    }
+    hy.hybrid_resale_usd = static_cast<double>(hybrid.retiring(y, life)) * in.capex_per_replica * in.residual_fraction;
+    hy.hybrid_capex_usd = static_cast<double>(hybrid.top_up(y, want, life)) * in.capex_per_replica;
+    hy.hybrid_replicas = hybrid.in_life(y, life);
+    hy.hybrid_opex_usd = static_cast<double>(hy.hybrid_replicas) * in.opex_per_replica_year;
+    hy.hybrid_api_usd =
+        hybrid_point(load, in.steps_per_s_per_replica, hy.hybrid_replicas, needed, 0, api_price, overflow_price)
+            .api_usd_per_year;
     v.npv_owned_usd += (hy.capex_usd - hy.resale_usd) * pv_start(y) + hy.opex_usd * pv_mid(y);
     v.npv_api_usd += hy.api_usd * pv_mid(y);
     v.npv_hosted_api_usd += hy.hosted_api_usd * pv_mid(y);

@@ -275,9 +275,18 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   // Overflow goes to the same model's hosted API when asked and priced (quality unchanged), else the reference.
   const bool same = s.hybrid_overflow_api == "same_model" && hosted;
   c.hybrid_overflow_api = same ? c.hosted_api_model : s.reference_api_model;
-  const double overflow_usd_per_step = same ? cost_usd(demand.tokens_per_step, c.hosted_prices) : api_usd_per_step;
+  // A cold overflow pays the step's whole context as fresh input (overflow_cache: cold); warm, the API's cache hits.
+  const TokenMix overflow_step =
+      s.hybrid_overflow_cache == "cold"
+          ? TokenMix{demand.tokens_per_step.input(), 0.0, demand.tokens_per_step.output}
+          : demand.tokens_per_step;
+  // The reference API's step price is its list price x api.price_multiplier (api_usd_per_step / usd_per_step).
+  const double ref_scale = demand.usd_per_step > 0 ? api_usd_per_step / demand.usd_per_step : 0.0;
+  const double overflow_usd_per_step = same ? cost_usd(overflow_step, c.hosted_prices)
+                                            : cost_usd(overflow_step, demand.reference_prices) * ref_scale;
+  const double whole_usd_per_step = same ? cost_usd(demand.tokens_per_step, c.hosted_prices) : api_usd_per_step;
   c.hybrid = hybrid_split(demand.load_duration, c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor,
-                          c.replicas, usd_per_replica, overflow_usd_per_step, s.hybrid_points);
+                          c.replicas, usd_per_replica, whole_usd_per_step, s.hybrid_points, overflow_usd_per_step);
   {
     HorizonInputs h;
     h.years = s.horizon_years;
@@ -291,9 +300,10 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
     h.opex_per_replica_year = c.annual_opex_usd / static_cast<double>(c.replicas);
     h.api_usd_year0 = api_annual;
     h.hosted_api_usd_year0 = hosted_usable ? c.annual_hosted_api_usd : 0;
-    h.hybrid_replicas = c.hybrid.best.replicas;
+    h.owned_usd_per_replica_year = c.annual_owned_usd / static_cast<double>(c.replicas);
     h.load_year0 = demand.load_duration;
     h.steps_per_s_per_replica = c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor;
+    h.api_usd_per_step_year0 = whole_usd_per_step;
     h.overflow_usd_per_step_year0 = overflow_usd_per_step;
     c.horizon = horizon_view(h);
   }

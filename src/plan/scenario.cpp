@@ -177,6 +177,11 @@ std::vector<OptionSpec> make_options() {
            "where peaks beyond the owned capacity go: the owned model's hosted API (candidates.hosted_api_models; "
            "the reference API when it has none) or the reference API",
            &S::hybrid_overflow_api),
+      text("hybrid.overflow_cache", {"cold", "warm"},
+           "how an overflowed step is billed: cold = its whole context as uncached input (the API holds no prefix of a "
+           "session served on the owned fleet), warm = at the workload's cache hit rate (whole sessions routed to "
+           "the API)",
+           &S::hybrid_overflow_cache),
       integer("horizon.years", "years", 1, 30,
               "multi-year view: years evaluated (NPV of owning, the APIs and the hybrid; hardware refreshed at the "
               "end of cost.lifetime_years)",

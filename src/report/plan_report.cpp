@@ -430,6 +430,7 @@ nlohmann::json plan_json(const PlanResult& r) {
                          {"owned_opex_usd", y.opex_usd},
                          {"reference_api_usd", y.api_usd},
                          {"hosted_api_usd", y.hosted_api_usd},
+                         {"hybrid_replicas", y.hybrid_replicas},
                          {"hybrid_capex_usd", y.hybrid_capex_usd},
                          {"hybrid_resale_usd", y.hybrid_resale_usd},
                          {"hybrid_opex_usd", y.hybrid_opex_usd},
@@ -438,7 +439,6 @@ nlohmann::json plan_json(const PlanResult& r) {
                       {"demand_growth_per_year", hv.in.growth},
                       {"api_price_decline_per_year", hv.in.api_decline},
                       {"discount_rate", hv.in.rate},
-                      {"hybrid_replicas", hv.in.hybrid_replicas},
                       {"npv_owned_usd", hv.npv_owned_usd},
                       {"npv_hybrid_usd", hv.npv_hybrid_usd},
                       {"npv_reference_api_usd", hv.npv_api_usd},
@@ -605,10 +605,10 @@ std::string render_plan(const PlanResult& r, Format f) {
              y.hybrid_capex_usd - y.hybrid_resale_usd + y.hybrid_opex_usd + y.hybrid_api_usd, y.api_usd,
              y.hosted_api_usd});
     out += table(t);
-    out += wrap(fmt::format("Present cost: own {} (after {} resale of the hardware still in life) | hybrid {} ({} "
-                            "replicas kept, growth overflows) | reference API {}{}.",
+    out += wrap(fmt::format("Present cost: own {} (after {} resale of the hardware still in life) | hybrid {} (owns "
+                            "each year's cheapest split, {} replicas in the last year) | reference API {}{}.",
                             usd(hv.npv_owned_usd), usd(hv.residual_owned_usd), usd(hv.npv_hybrid_usd),
-                            hv.in.hybrid_replicas, usd(hv.npv_api_usd),
+                            hv.years.back().hybrid_replicas, usd(hv.npv_api_usd),
                             hv.npv_hosted_api_usd > 0 ? " | same model via API " + usd(hv.npv_hosted_api_usd) : ""),
                 "", "");
   }

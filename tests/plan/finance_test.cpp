@@ -96,10 +96,11 @@ TEST(Finance, HorizonBuysForGrowthRefreshesAtEndOfLifeAndDiscounts) {
   in.opex_per_replica_year = 10;
   in.api_usd_year0 = 1000;
   in.hosted_api_usd_year0 = 200;
-  in.hybrid_replicas = 5;
+  in.owned_usd_per_replica_year = 60;
   in.load_year0 = {{10, 8760}};  // 10 steps/s all year
   in.steps_per_s_per_replica = 1;
   in.overflow_usd_per_step_year0 = 1e-6;
+  in.api_usd_per_step_year0 = 1e-6;
   const HorizonView v = horizon_view(in);
   ASSERT_EQ(v.years.size(), 4u);
   // Owned fleet: ceil(10 x 1.5^y) = 10, 15, 23, 34; cohorts of year 0 retire at the start of year 2.
@@ -114,10 +115,16 @@ TEST(Finance, HorizonBuysForGrowthRefreshesAtEndOfLifeAndDiscounts) {
   // API: demand x 1.5^y x 0.8^y.
   EXPECT_NEAR(v.years[3].api_usd, 1000 * std::pow(1.5 * 0.8, 3), 1e-9);
   EXPECT_NEAR(v.years[3].hosted_api_usd, 200 * std::pow(1.5 * 0.8, 3), 1e-9);
-  // Hybrid keeps 5 replicas (refreshed); the rest of a load of 10 x 1.5^y steps/s overflows.
-  const double steps_y1 = (15 - 5) * 8760 * 3600.0;
-  EXPECT_NEAR(v.years[1].hybrid_api_usd, steps_y1 * 1e-6 * 0.8, 1e-6);
-  EXPECT_DOUBLE_EQ(v.years[2].hybrid_capex_usd, 500);  // refresh of the year-0 five
+  // Hybrid: a replica costs 60/yr and serves 1 step/s all year = 31.5M steps worth 31.5 at 1e-6/step: the API is
+  // cheaper, so the hybrid owns nothing and buys the whole load (price falling 20%/yr).
+  EXPECT_EQ(v.years[1].hybrid_replicas, 0);
+  EXPECT_NEAR(v.years[1].hybrid_api_usd, 15 * 8760 * 3600.0 * 1e-6 * 0.8, 1e-6);
+  // At 1e-5/step (315/yr per replica's worth of steps) owning wins: the hybrid owns what the load needs.
+  in.overflow_usd_per_step_year0 = in.api_usd_per_step_year0 = 1e-5;
+  const HorizonView w = horizon_view(in);
+  EXPECT_EQ(w.years[0].hybrid_replicas, 10);
+  EXPECT_EQ(w.years[1].hybrid_replicas, 15);
+  EXPECT_NEAR(w.years[1].hybrid_api_usd, 0, 1e-9);
   // Present values: capex at the start of its year, running costs mid-year; what is still in life at the end is
   // resold at its depreciated value at the horizon's end: year 2's 18 reach the end of their life (residual 10 each),
   // year 3's 16 have used one of two years (100 x (1 - 0.9 / 2) each).
@@ -130,4 +137,17 @@ TEST(Finance, HorizonBuysForGrowthRefreshesAtEndOfLifeAndDiscounts) {
   EXPECT_NEAR(v.residual_owned_usd, end_value, 1e-9);
   EXPECT_NEAR(v.npv_api_usd, pv_api, 1e-9);
   EXPECT_NEAR(v.npv_owned_usd, pv_own - end_value * std::pow(1.1, -4), 1e-9);
+}
+
+TEST(Finance, ColdOverflowIsBilledOnlyBesideOwnedReplicas) {
+  // All-API runs whole sessions on the API (warm price); beside owned replicas the overflow pays the cold price.
+  const std::vector<LoadBlock> load = {{10, 100}};
+  const HybridPoint none = hybrid_point(load, 1.0, 0, 10, 50, 1.0, 3.0);
+  EXPECT_DOUBLE_EQ(none.api_usd_per_year, 10 * 100 * 3600.0 * 1.0);
+  const HybridPoint some = hybrid_point(load, 1.0, 4, 10, 50, 1.0, 3.0);
+  EXPECT_DOUBLE_EQ(some.api_usd_per_year, 6 * 100 * 3600.0 * 3.0);
+  EXPECT_DOUBLE_EQ(hybrid_point(load, 1.0, 4, 10, 50, 1.0).api_usd_per_year, 6 * 100 * 3600.0 * 1.0);
+  // The best split is never worse than all-API or all-owned, cold or not.
+  const HybridResult r = hybrid_split(load, 1.0, 10, 50, 1.0, 11, 3.0);
+  EXPECT_LE(r.best.total_usd_per_year(), std::min(none.total_usd_per_year(), 10 * 50.0));
 }

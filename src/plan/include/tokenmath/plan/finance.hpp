@@ -43,14 +43,19 @@ struct HybridResult {
 // Own R replicas, send what exceeds their capacity to the API. In each block of the load-duration curve the
 // owned fleet serves min(load, R x steps_per_s_per_replica) and the API the rest:
 //   api_usd = sum_blocks hours x 3600 x max(0, load - R x c) x api_usd_per_step
-// total(R) is convex in R, so the scan over all R finds the optimum; R = 0 and R = full_replicas are the pure
-// options, hence best is never worse than either.
+// total(R) is convex in R for R >= 1 (a cold overflow price makes R = 0 its own case), so the scan over R = 0 and
+// the block crossings finds the optimum; R = 0 and R = full_replicas are the pure options, hence best is never
+// worse than either.
 // The cost of one hybrid point: own `replicas` (of a `full_replicas` all-owned fleet), overflow to the API.
+// api_usd_per_step prices the all-API point (whole sessions on the API); overflow_usd_per_step (< 0: the same)
+// prices overflow beside owned replicas.
 HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long replicas,
-                         long long full_replicas, double owned_usd_per_replica_year, double api_usd_per_step);
+                         long long full_replicas, double owned_usd_per_replica_year, double api_usd_per_step,
+                         double overflow_usd_per_step = -1);
 
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long full_replicas,
-                          double owned_usd_per_replica_year, double api_usd_per_step, int points);
+                          double owned_usd_per_replica_year, double api_usd_per_step, int points,
+                          double overflow_usd_per_step = -1);
 
 // The multi-year view (scenario `horizon`): year y = 0 .. years-1 of a demand growing by `growth` a year, an API
 // whose prices fall by `api_decline` a year, and hardware bought as needed and replaced at the end of its life.
@@ -66,11 +71,14 @@ struct HorizonInputs {
   double opex_per_replica_year = 0;  // power, facility, operations of one installed replica
   double api_usd_year0 = 0;          // year 0's demand bought from the reference API (all-API option)
   double hosted_api_usd_year0 = 0;   // the same from the model's hosted API (0 = none)
-  // Hybrid: year 0's cheapest owned replicas (kept and refreshed), the rest of each year's load to the overflow API.
-  long long hybrid_replicas = 0;
+  // Hybrid: each year owns the replicas that minimise that year's owned (annualised) + overflow cost for its load
+  // (hybrid_split), buying more as the load grows (never selling early); the rest of the load goes to the overflow
+  // API at that year's price.
+  double owned_usd_per_replica_year = 0;  // annualised capex + opex of one replica: the hybrid's decision price
   std::vector<LoadBlock> load_year0;  // year 0's load-duration curve (steps/s x hours)
   double steps_per_s_per_replica = 0; // usable capacity of one replica against that curve
-  double overflow_usd_per_step_year0 = 0;
+  double api_usd_per_step_year0 = 0;       // the overflow API's price of a step run there whole (warm)
+  double overflow_usd_per_step_year0 = 0;  // ... of an overflowed step (cold when hybrid.overflow_cache is cold)
 };
 
 struct HorizonYear {
@@ -82,6 +90,7 @@ struct HorizonYear {
   double opex_usd = 0;
   double api_usd = 0;            // the all-API option's bill (reference API)
   double hosted_api_usd = 0;     // the same at the model's hosted API
+  long long hybrid_replicas = 0;  // installed in the hybrid option
   double hybrid_capex_usd = 0, hybrid_resale_usd = 0, hybrid_opex_usd = 0, hybrid_api_usd = 0;
 };
 

@@ -73,6 +73,7 @@ struct Scenario {
   // hybrid, simulator check and sensitivity
   int hybrid_points = 0;
   std::string hybrid_overflow_api;  // "same_model" (hosted API of the owned model, if priced) or "reference"
+  std::string hybrid_overflow_cache = "cold";  // "cold": overflowed steps pay their whole context as fresh input
   int simulate_requests = 0;        // simulator check of the chosen replica (0 = off)
   int horizon_years = 5;                  // multi-year view (finance.hpp horizon_view)
   double horizon_demand_growth = 0;       // per year
