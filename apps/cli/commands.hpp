@@ -18,6 +18,8 @@ void add_plan_commands(CLI::App& app);     // plan
 void add_schema_commands(CLI::App& app);   // schema
 void add_export_commands(CLI::App& app);   // export litellm, export deploy
 void add_serve_commands(CLI::App& app);    // serve (HTTP API and web page)
+void add_serve_sim_commands(CLI::App& app);  // serve-sim (OpenAI-compatible simulated endpoint)
+void add_bench_commands(CLI::App& app);    // bench (load generator for OpenAI-compatible endpoints)
 
 // The data every command reads: loaded on first use from $TOKENMATH_DATA or the shipped data/ folder, then
 // shared by the command (one context per process; the library itself holds none).

@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
   tokenmath::cli::add_schema_commands(app);
   tokenmath::cli::add_export_commands(app);
   tokenmath::cli::add_serve_commands(app);
+  tokenmath::cli::add_serve_sim_commands(app);
+  tokenmath::cli::add_bench_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
