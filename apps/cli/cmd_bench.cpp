@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <sstream>
 
 #include "commands.hpp"
@@ -76,7 +78,10 @@ void add_bench_commands(CLI::App& app) {
       ->capture_default_str()->check(finite_range(0, 1));
   cmd->add_flag("--no-ignore-eos", o->no_ignore_eos, "do not send ignore_eos (the server may stop early)");
   cmd->add_flag("--no-usage", o->no_usage, "do not ask for stream_options.include_usage (count text chunks instead)");
-  cmd->add_option("--seed", o->cfg.seed, "seed of the prompts and the arrivals")->capture_default_str();
+  CLI::Option* seed_opt = cmd->add_option(
+      "--seed", o->cfg.seed,
+      "seed of the prompts and the arrivals (default: a fresh one per run, so two runs never share a prompt that a "
+      "prefix cache could hit)");
   cmd->add_option("--timeout", o->cfg.timeout_s, "seconds a request may take")->capture_default_str()->check(finite_range(1e-3, 1e6));
   cmd->add_option("--connect-timeout", o->cfg.connect_timeout_s, "seconds to connect")->capture_default_str()
       ->check(finite_range(1e-3, 1e6));
@@ -103,8 +108,11 @@ void add_bench_commands(CLI::App& app) {
   cmd->add_option("--precision", o->dep.precision, "validation rows: weight precision (e.g. BF16, FP8)");
   cmd->add_option("--engine", o->dep.engine, "validation rows: engine profile name (data/perf/engines.yaml)");
   cmd->add_option("--catalog-model", o->dep.model, "validation rows: catalog model name (default: the model sent)");
-  cmd->callback([o] {
+  cmd->callback([o, seed_opt] {
     loadgen::BenchConfig cfg = o->cfg;
+    if (seed_opt->count() == 0)
+      cfg.seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+                 static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     const auto f = report::parse_format(o->format, {report::Format::table, report::Format::json, report::Format::csv});
     if (!o->concurrency.empty()) cfg.concurrency = parse_list<int>(o->concurrency, "--concurrency", 1, 100000);
     if (!o->rate.empty()) cfg.rates = parse_list<double>(o->rate, "--rate", 1e-9, 1e9);
@@ -165,6 +173,11 @@ void add_bench_commands(CLI::App& app) {
       std::cout.flush();
       fmt::print(stderr, "tokenmath: interrupted: partial results printed\n");
       std::exit(130);
+    }
+    // Every request failed: the measurement is empty (exit 1; the errors are printed above).
+    if (std::none_of(r.levels.begin(), r.levels.end(), [](const loadgen::LevelResult& L) { return L.ok > 0; })) {
+      std::cout.flush();
+      std::exit(1);
     }
   });
 }

@@ -334,6 +334,7 @@ void add_serve_sim_commands(CLI::App& app) {
     srv.set_payload_max_length(kMaxBody);
     const int threads = o->threads;
     srv.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    srv.set_tcp_nodelay(true);  // each SSE event goes out at once
     srv.set_keep_alive_max_count(100000);
     srv.set_keep_alive_timeout(30);
     srv.set_read_timeout(60, 0);
@@ -351,9 +352,19 @@ void add_serve_sim_commands(CLI::App& app) {
       res.status = 500;
       res.set_content(error_body("internal error", "InternalServerError", 500), "application/json");
     });
+    // Debian's cpp-httplib listens with a backlog of 5: a burst of new connections (a client opening its streams
+    // at once) overflows it and the kernel drops SYNs, which clients retry after a second. The listening socket
+    // is caught here (the option hook runs on it before bind) and its backlog raised after bind.
+    auto listen_fd = std::make_shared<socket_t>(INVALID_SOCKET);
+    srv.set_socket_options([listen_fd](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
+      *listen_fd = sock;
+    });
     const int bound = o->port == 0 ? srv.bind_to_any_port(o->host) : (srv.bind_to_port(o->host, o->port) ? o->port : -1);
     if (bound < 0)
       throw InputError("<command line>", "--port", std::to_string(o->port), "cannot listen on this address and port");
+    if (*listen_fd != INVALID_SOCKET) ::listen(*listen_fd, 4096);
     fmt::print("tokenmath serve-sim: http://{}:{}/v1 (model {}, time scale {:g})\n", o->host, bound, o->model_name,
                o->req.time_scale);
     std::fflush(stdout);
