@@ -42,6 +42,7 @@ struct ServeSimOptions {
   int threads = 1024;
   int default_max_tokens = 256;
   int eos_after = 0;
+  std::string engine_profile;
 };
 
 std::uint64_t word_id(std::string_view w) {
@@ -322,12 +323,13 @@ void add_serve_sim_commands(CLI::App& app) {
       ->capture_default_str()->check(finite_range(2, 16384));
   cmd->add_option("--default-max-tokens", o->default_max_tokens, "output tokens when a request gives no max_tokens")
       ->capture_default_str()->check(finite_range(1, 1e7));
+  add_engine_profile_option(cmd, o->engine_profile);
   cmd->add_option("--eos-after", o->eos_after,
                   "the placeholder model ends its answer after this many tokens unless the request sets ignore_eos "
                   "(0: never)")->capture_default_str()->check(finite_range(0, 1e7));
   cmd->callback([o] {
-    const Context& ctx = context();
-    api::ServeSim s = api::serve_sim(ctx, o->req);
+    std::optional<Context> profiled;
+    api::ServeSim s = api::serve_sim(context_for(o->engine_profile, profiled), o->req);
     if (o->model_name.empty()) o->model_name = s.scenario.pools.front().model;
     Endpoint ep(*o, s);
     httplib::Server srv;

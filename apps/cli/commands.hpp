@@ -2,6 +2,7 @@
 // InputError escaping a callback is printed as one line by main() with exit code 2.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ const Context& model_context(const std::string& id_or_path);
 std::string cli_wording(const InputError& e);
 // A numeric option's one checked conversion: finite and within [lo, hi] (CLI11's Range lets NaN through).
 CLI::Validator finite_range(double lo, double hi);
+
+// `--engine-profile FILE` (a profile written by `calibrate --from ... --write`): adds the option to `cmd`.
+void add_engine_profile_option(CLI::App* cmd, std::string& target);
+// The process context, or (a profile given) a copy whose efficiency factors are the profile's, kept in `storage`.
+const Context& context_for(const std::string& engine_profile, std::optional<Context>& storage);
 
 // Adds `--format` accepting `allowed` (first is the default) and returns the string it writes to.
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed);

@@ -247,6 +247,65 @@ class Surface(unittest.TestCase):
             self.assertEqual(v.returncode, 0, v.stderr)
 
 
+class CalibrateFromBench(unittest.TestCase):
+    """calibrate --from a bench run against a serve-sim whose step_overhead_ms was perturbed (3.749 ms, the shipped
+    value for an L40S, -> 10 ms through --engine-profile) recovers it within 10%; the profile it writes is accepted
+    by perf, simulate and plan."""
+
+    TRUE_MS = 10.0
+
+    def test_recovers_a_perturbed_step_overhead(self):
+        with tempfile.TemporaryDirectory() as d:
+            perturbed = os.path.join(d, "perturbed.yaml")
+            with open(perturbed, "w") as f:
+                f.write(f"factors:\n  step_overhead_ms: {{value: {self.TRUE_MS}}}\n")
+            proc, base = start_serve_sim("--time-scale", "8", "--engine-profile", perturbed)
+            vcsv = os.path.join(d, "bench.csv")
+            try:
+                bench_json(base, "--concurrency", "1,2,4", "--requests", "8", "--isl", "1024", "--osl", "64",
+                           "--time-scale", "8", "--validation-csv", vcsv, "--gpu", "l40s", "--catalog-model",
+                           "llama-3.1-8b", "--precision", "BF16", "--saturation-gain", "0")
+            finally:
+                stop(proc)
+            profile = os.path.join(d, "profile.yaml")
+            r = run("calibrate", "--from", vcsv, "--keys", "step_overhead_ms", "--write", profile, "--format", "json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            j = json.loads(r.stdout)
+            fac = {f["factor"]: f for f in j["factors"]}["step_overhead_ms"]
+            print(f"\ncalibrate --from: step_overhead_ms {fac['before']:.3f} -> {fac['after']:.3f} "
+                  f"(perturbed to {self.TRUE_MS}); objective {j['objective_before']:.4f} -> {j['objective_after']:.4f}",
+                  file=__import__("sys").stderr)
+            self.assertAlmostEqual(fac["before"], 3.749, places=2)
+            self.assertLess(abs(fac["after"] - self.TRUE_MS) / self.TRUE_MS, 0.10)
+            self.assertLess(j["objective_after"], j["objective_before"])
+            self.assertIn("holdout", j)
+            with open(profile) as f:
+                text = f.read()
+            self.assertIn("how_obtained", text)
+            self.assertIn("source", text)
+            # The profile drives the other commands: simulate with it predicts the perturbed server's TPOT.
+            path = scenario_variant(1, 2)
+            try:
+                plain = json.loads(run("simulate", path, "--format", "json").stdout)
+                fitted = json.loads(run("simulate", path, "--format", "json", "--engine-profile", profile).stdout)
+            finally:
+                os.unlink(path)
+            gain = fitted["latency_s"]["tpot"]["mean"] - plain["latency_s"]["tpot"]["mean"]
+            self.assertAlmostEqual(gain * 1e3, fac["after"] - 3.749, delta=0.5)
+            p = run("perf", "--model", "llama-3.1-8b", "--gpu", "l40s", "--tp", "1", "--engine-profile", profile,
+                    "--format", "json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotEqual(p.stdout, run("perf", "--model", "llama-3.1-8b", "--gpu", "l40s", "--tp", "1",
+                                               "--format", "json").stdout)
+            self.assertEqual(run("plan", "--engine-profile", profile, "--format", "json").returncode, 0)
+            bad = os.path.join(d, "bad.yaml")
+            with open(bad, "w") as f:
+                f.write("factors:\n  step_overhed_ms: 3\n")
+            r = run("simulate", SCENARIO, "--engine-profile", bad)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("did you mean 'step_overhead_ms'", r.stderr)
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     """Misbehaving endpoints: POST /json answers a JSON body (not SSE), /truncate one SSE chunk and closes,
     /slow waits; GET /v1/models lists a model."""
