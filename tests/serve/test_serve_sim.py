@@ -23,6 +23,10 @@ import urllib.request
 BIN = os.environ["TOKENMATH_BIN"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.path.join(HERE, "serve_sim_llama8b.yaml")
+# Under AddressSanitizer (./test.sh dev) the server and the client run several times slower, which the wall-clock
+# timings include: the round trip then checks 15% (and calibration 20%), the release build 5% (and 10%).
+SANITIZED = os.environ.get("TOKENMATH_SANITIZED") == "1"
+TOLERANCE_PCT = 15.0 if SANITIZED else 5.0
 SCALE = 1.0  # simulated seconds per wall second in the round trip (real time: jitter is smallest next to steps)
 
 
@@ -113,7 +117,7 @@ class RoundTrip(unittest.TestCase):
             errs = {k: (m - p) / p * 100 for k, (m, p) in pairs.items()}
             rows.append((conc, errs))
             for k, e in errs.items():
-                self.assertLess(abs(e), 5.0, f"concurrency {conc}: {k} bench {pairs[k][0]:.5g} vs simulate "
+                self.assertLess(abs(e), TOLERANCE_PCT, f"concurrency {conc}: {k} bench {pairs[k][0]:.5g} vs simulate "
                                              f"{pairs[k][1]:.5g} ({e:+.2f}%)")
         print("\nround trip (bench vs simulate, %):", file=__import__("sys").stderr)
         for conc, errs in rows:
@@ -276,7 +280,7 @@ class CalibrateFromBench(unittest.TestCase):
                   f"(perturbed to {self.TRUE_MS}); objective {j['objective_before']:.4f} -> {j['objective_after']:.4f}",
                   file=__import__("sys").stderr)
             self.assertAlmostEqual(fac["before"], 3.749, places=2)
-            self.assertLess(abs(fac["after"] - self.TRUE_MS) / self.TRUE_MS, 0.10)
+            self.assertLess(abs(fac["after"] - self.TRUE_MS) / self.TRUE_MS, 0.20 if SANITIZED else 0.10)
             self.assertLess(j["objective_after"], j["objective_before"])
             self.assertIn("holdout", j)
             with open(profile) as f:
@@ -291,7 +295,7 @@ class CalibrateFromBench(unittest.TestCase):
             finally:
                 os.unlink(path)
             gain = fitted["latency_s"]["tpot"]["mean"] - plain["latency_s"]["tpot"]["mean"]
-            self.assertAlmostEqual(gain * 1e3, fac["after"] - 3.749, delta=0.5)
+            self.assertAlmostEqual(gain * 1e3, fac["after"] - 3.749, delta=0.5)  # simulate: no wall clock
             p = run("perf", "--model", "llama-3.1-8b", "--gpu", "l40s", "--tp", "1", "--engine-profile", profile,
                     "--format", "json")
             self.assertEqual(p.returncode, 0, p.stderr)
