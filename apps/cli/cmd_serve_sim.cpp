@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "http_bind.hpp"
 #include "tokenmath/tokenmath.hpp"
 
 namespace tokenmath::cli {
@@ -354,19 +355,10 @@ void add_serve_sim_commands(CLI::App& app) {
       res.status = 500;
       res.set_content(error_body("internal error", "InternalServerError", 500), "application/json");
     });
-    // Debian's cpp-httplib listens with a backlog of 5: a burst of new connections (a client opening its streams
-    // at once) overflows it and the kernel drops SYNs, which clients retry after a second. The listening socket
-    // is caught here (the option hook runs on it before bind) and its backlog raised after bind.
-    auto listen_fd = std::make_shared<socket_t>(INVALID_SOCKET);
-    srv.set_socket_options([listen_fd](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
-      *listen_fd = sock;
-    });
-    const int bound = o->port == 0 ? srv.bind_to_any_port(o->host) : (srv.bind_to_port(o->host, o->port) ? o->port : -1);
+    // A burst of new connections (a client opening its streams at once) must not overflow the listen backlog.
+    const int bound = bind_http(srv, o->host, o->port);
     if (bound < 0)
       throw InputError("<command line>", "--port", std::to_string(o->port), "cannot listen on this address and port");
-    if (*listen_fd != INVALID_SOCKET) ::listen(*listen_fd, 4096);
     fmt::print("tokenmath serve-sim: http://{}:{}/v1 (model {}, time scale {:g})\n", o->host, bound, o->model_name,
                o->req.time_scale);
     std::fflush(stdout);
