@@ -91,7 +91,8 @@ void add_bench_commands(CLI::App& app) {
                   "stop a sweep when output tok/s rose less than this fraction over the best earlier level (0: never)")
       ->capture_default_str()->check(finite_range(0, 100));
   cmd->add_option("--time-scale", o->cfg.time_scale,
-                  "the endpoint is `serve-sim --time-scale S`: report times x S and rates / S (the simulated GPUs' time)")
+                  "the endpoint is `serve-sim --time-scale S`: report times x S and rates / S, send --rate levels S times "
+                  "faster (the simulated GPUs' time; --duration and --timeout stay wall seconds)")
       ->capture_default_str()->check(finite_range(1e-6, 1e6));
   add_format_option(cmd, o->format, {"table", "json", "csv"});
   cmd->add_option("--raw", o->raw, "write every request as a JSON line (send, chunk arrivals, usage, status, error)");

@@ -500,7 +500,9 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
       if (open_loop) {
         while (may_send(now) && next_arrival <= now && static_cast<int>(live.size()) < conc) {
           launch();
-          const double gap = cfg.poisson ? std::exponential_distribution<double>(rate)(arrivals) : 1.0 / rate;
+          // Rates are in the server's time: S times faster on the wall clock of a serve-sim at time scale S.
+          const double wall_rate = rate * cfg.time_scale;
+          const double gap = cfg.poisson ? std::exponential_distribution<double>(wall_rate)(arrivals) : 1.0 / wall_rate;
           next_arrival += gap;
         }
       } else {

@@ -36,7 +36,8 @@ struct BenchConfig {
   bool include_usage = true;              // stream_options.include_usage
   std::uint64_t seed = 0;
   std::vector<int> concurrency;           // closed-loop levels (clients each sending the next request at a finish)
-  std::vector<double> rates;              // open-loop levels, requests/s (then concurrency.front() caps in flight)
+  std::vector<double> rates;              // open-loop levels, requests/s of the server's time (see time_scale);
+                                          // concurrency.front() then caps requests in flight
   bool poisson = true;                    // open loop: Poisson (else constant) arrivals
   std::int64_t requests = 0;              // per level (0: by duration)
   double duration_s = 0;                  // per level: no new request after this (0: by requests)
@@ -45,7 +46,8 @@ struct BenchConfig {
   double saturation_gain = 0.05;          // stop a sweep when output tok/s rose less than this fraction
   double slo_ttft_s = 0, slo_tpot_s = 0;  // goodput bounds (0 = none)
   // Summaries in the server's own time: a serve-sim endpoint run with --time-scale S is S times faster than the
-  // GPUs it simulates, so times are multiplied and rates divided by S (raw records stay in wall seconds).
+  // GPUs it simulates, so times are multiplied and rates divided by S (raw records stay in wall seconds), and
+  // --rate levels are sent S times faster. Durations and timeouts stay wall seconds.
   double time_scale = 1;
 };
 
