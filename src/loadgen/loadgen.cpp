@@ -89,7 +89,6 @@ struct Transfer {
   bool sse = false;
   bool done_marker = false;
   Clock::time_point t0;
-  std::int64_t* chunk_counter = nullptr;
 
   ~Transfer() {
     if (headers) curl_slist_free_all(headers);
@@ -134,7 +133,6 @@ struct Transfer {
     if (chars > 0) {
       rec.chunk_s.push_back(t);
       rec.chunk_chars.push_back(static_cast<std::int32_t>(chars));
-      ++*chunk_counter;
     }
   }
 
@@ -423,9 +421,8 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 100000L);
   const auto t0 = Clock::now();
   std::int64_t next_id = 0;
-  std::int64_t chunk_counter = 0;
   std::mt19937_64 arrivals(cfg.seed ^ 0xa5a5a5a5ULL);
-  double best_tok_s = 0;
+  double best_tok_s = 0, first_ttft_p50 = 0;
 
   for (std::size_t lv = 0; lv < n_levels && !res.interrupted; ++lv) {
     const int level = static_cast<int>(lv);
@@ -443,7 +440,6 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
     auto launch = [&] {
       auto x = std::make_unique<Transfer>();
       x->t0 = t0;
-      x->chunk_counter = &chunk_counter;
       x->rec.id = next_id++;
       x->rec.level = level;
       x->payload = json_payload(cfg, cfg.model, make_prompt(cfg.seed, x->rec.id, cfg.isl, shared));
@@ -570,10 +566,17 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
       break;
     }
     const double tok_s = L.output_tok_per_s;
+    const double ttft_p50 = L.ttft_s.p50;
+    if (lv == 0) first_ttft_p50 = ttft_p50;
     res.levels.push_back(std::move(L));
     if (lv > 0 && cfg.saturation_gain > 0 && tok_s < best_tok_s * (1 + cfg.saturation_gain) && lv + 1 < n_levels) {
       res.stop_reason = fmt::format("saturated at level {}: output tok/s {:.1f} rose less than {:g}% over the best "
                                     "earlier level ({:.1f})", level + 1, tok_s, cfg.saturation_gain * 100, best_tok_s);
+      break;
+    }
+    if (lv > 0 && cfg.saturation_gain > 0 && first_ttft_p50 > 0 && ttft_p50 > 10 * first_ttft_p50 && lv + 1 < n_levels) {
+      res.stop_reason = fmt::format("queueing exploded at level {}: TTFT p50 {:.3g} s is over 10x the first level's "
+                                    "({:.3g} s)", level + 1, ttft_p50, first_ttft_p50);
       break;
     }
     best_tok_s = std::max(best_tok_s, tok_s);

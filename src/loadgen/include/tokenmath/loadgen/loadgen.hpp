@@ -43,7 +43,8 @@ struct BenchConfig {
   double duration_s = 0;                  // per level: no new request after this (0: by requests)
   double timeout_s = 600;                 // per request
   double connect_timeout_s = 10;
-  double saturation_gain = 0.05;          // stop a sweep when output tok/s rose less than this fraction
+  double saturation_gain = 0.05;          // stop a sweep when output tok/s rose less than this fraction over the
+                                          // best earlier level, or TTFT p50 exceeds 10x the first level's (0: never)
   double slo_ttft_s = 0, slo_tpot_s = 0;  // goodput bounds (0 = none)
   // Summaries in the server's own time: a serve-sim endpoint run with --time-scale S is S times faster than the
   // GPUs it simulates, so times are multiplied and rates divided by S (raw records stay in wall seconds), and
