@@ -556,7 +556,7 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
     L.concurrency = conc;
     L.rate_per_s = rate;
     L.client_cpu_cores = wall > 0 ? (cpu_seconds() - cpu_start) / wall : 0;
-    if (L.client_cpu_cores > 0.8)
+    if (L.client_cpu_cores > 0.8 && wall >= 1.0)  // shorter levels: too little CPU time to tell
       res.warnings.push_back(fmt::format(
           "level {}: the client used {:.0f}% of a core: it may be saturated, and its delays are in the measurements",
           level + 1, L.client_cpu_cores * 100));
