@@ -346,7 +346,9 @@ void add_serve_sim_commands(CLI::App& app) {
       if (ep.authorized(req, res)) ep.models(res);
     });
     srv.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
-    srv.Get("/sim/stats", [&ep](const httplib::Request&, httplib::Response& res) { ep.stats(res); });
+    srv.Get("/sim/stats", [&ep](const httplib::Request& req, httplib::Response& res) {
+      if (ep.authorized(req, res)) ep.stats(res);
+    });
     srv.Post("/v1/completions",
              [&ep](const httplib::Request& req, httplib::Response& res) { ep.completion(req, res, false); });
     srv.Post("/v1/chat/completions",
