@@ -145,6 +145,14 @@ class Surface(unittest.TestCase):
         with urllib.request.urlopen(req, timeout=30) as r:
             self.assertEqual(json.loads(r.read())["data"][0]["id"], "test-model")
 
+    def test_sim_stats_summarise_what_was_served(self):
+        post(self.base, "/v1/completions", {"prompt": "a b c", "max_tokens": 3, "ignore_eos": True}, self.auth)
+        req = urllib.request.Request(self.base + "/sim/stats", headers=self.auth)
+        with urllib.request.urlopen(req, timeout=30) as r:
+            j = json.loads(r.read())
+        self.assertGreaterEqual(j["summary"]["requests_finished"], 1)
+        self.assertGreater(j["latency_s"]["ttft"]["mean"], 0)
+
     def test_streaming_completion_has_chunks_usage_and_done(self):
         status, ctype, body = post(self.base, "/v1/completions",
                                    {"model": "test-model", "prompt": "one two three four", "max_tokens": 8,
