@@ -73,6 +73,10 @@ void add_bench_commands(CLI::App& app) {
   cmd->add_option("--isl", o->cfg.isl, "prompt length, words (one token each in serve-sim)")->capture_default_str()
       ->check(finite_range(1, 1e7));
   cmd->add_option("--osl", o->cfg.osl, "output length: max_tokens")->capture_default_str()->check(finite_range(1, 1e7));
+  cmd->add_option("--isl-max", o->cfg.isl_max, "distributed prompts: each request's length uniform in [--isl, this]")
+      ->check(finite_range(1, 1e7));
+  cmd->add_option("--osl-max", o->cfg.osl_max, "distributed outputs: each request's max_tokens uniform in [--osl, this]")
+      ->check(finite_range(1, 1e7));
   cmd->add_option("--shared-prefix", o->cfg.shared_prefix,
                   "fraction of the prompt identical in every request (the rest is salted per request)")
       ->capture_default_str()->check(finite_range(0, 1));

@@ -222,8 +222,9 @@ void classify(Transfer& x, CURLcode code, const BenchConfig& cfg, const std::str
   r.output_tokens = r.completion_tokens >= 0 ? r.completion_tokens : static_cast<std::int32_t>(r.chunk_s.size());
 }
 
-std::string json_payload(const BenchConfig& cfg, const std::string& model, const std::string& prompt) {
-  json j{{"model", model}, {"max_tokens", cfg.osl}, {"stream", true}, {"temperature", 0}};
+std::string json_payload(const BenchConfig& cfg, const std::string& model, const std::string& prompt,
+                         std::int32_t max_tokens) {
+  json j{{"model", model}, {"max_tokens", max_tokens}, {"stream", true}, {"temperature", 0}};
   if (cfg.ignore_eos) j["ignore_eos"] = true;
   if (cfg.include_usage) j["stream_options"] = {{"include_usage", true}};
   if (cfg.endpoint == "chat") j["messages"] = json::array({{{"role", "user"}, {"content", prompt}}});
@@ -283,6 +284,8 @@ void check_config(const BenchConfig& c) {
   if (c.endpoint != "completions" && c.endpoint != "chat")
     bad("`endpoint`", c.endpoint, "expected completions or chat" + did_you_mean(c.endpoint, {"completions", "chat"}));
   if (c.isl < 1 || c.osl < 1) bad("`isl`/`osl`", fmt::format("{}/{}", c.isl, c.osl), "must be >= 1");
+  if (c.isl_max != 0 && c.isl_max < c.isl) bad("`isl_max`", std::to_string(c.isl_max), "must be >= `isl`");
+  if (c.osl_max != 0 && c.osl_max < c.osl) bad("`osl_max`", std::to_string(c.osl_max), "must be >= `osl`");
   if (!(c.shared_prefix >= 0 && c.shared_prefix <= 1)) bad("`shared_prefix`", fmt::format("{}", c.shared_prefix), "must be in [0, 1]");
   if (c.requests <= 0 && !(c.duration_s > 0))
     bad("`requests`", "", "give `requests` or `duration` per level (every level is bounded)");
@@ -317,6 +320,15 @@ Stats stats_of(std::vector<double> v) {
   s.p99 = q(0.99);
   s.max = v.back();
   return s;
+}
+
+std::pair<std::int32_t, std::int32_t> request_lengths(const BenchConfig& c, std::int64_t id) {
+  auto draw = [&](std::int32_t lo, std::int32_t hi, std::uint64_t salt) {
+    if (hi <= lo) return lo;
+    const std::uint64_t span = static_cast<std::uint64_t>(hi - lo) + 1;
+    return lo + static_cast<std::int32_t>(mix(mix(c.seed ^ salt) + static_cast<std::uint64_t>(id)) % span);
+  };
+  return {draw(c.isl, c.isl_max, 0x15151515ULL), draw(c.osl, c.osl_max, 0x05150515ULL)};
 }
 
 std::string make_prompt(std::uint64_t seed, std::int64_t id, std::int32_t words, std::int32_t shared) {
@@ -442,7 +454,8 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
       x->t0 = t0;
       x->rec.id = next_id++;
       x->rec.level = level;
-      x->payload = json_payload(cfg, cfg.model, make_prompt(cfg.seed, x->rec.id, cfg.isl, shared));
+      const auto [isl, osl] = request_lengths(cfg, x->rec.id);
+      x->payload = json_payload(cfg, cfg.model, make_prompt(cfg.seed, x->rec.id, isl, std::min(shared, isl)), osl);
       x->easy = curl_easy_init();
       CURL* e = x->easy;
       curl_easy_setopt(e, CURLOPT_URL, url.c_str());

@@ -54,6 +54,8 @@ json bench_json(const loadgen::BenchResult& r) {
                 {"model", r.model},
                 {"isl", c.isl},
                 {"osl", c.osl},
+                {"isl_max", c.isl_max},
+                {"osl_max", c.osl_max},
                 {"shared_prefix", c.shared_prefix},
                 {"ignore_eos", c.ignore_eos},
                 {"requests_per_level", c.requests},
@@ -96,8 +98,11 @@ std::string render_bench(const loadgen::BenchResult& r, Format f) {
                L.tpot_s.p90 * 1e3, L.tpot_s.p99 * 1e3, L.itl_s.p50 * 1e3, L.itl_s.p99 * 1e3, L.e2e_s.p50,
                L.e2e_s.p99, L.tok_s_per_user.p50, L.goodput_req_per_s, L.mean_in_flight, L.client_cpu_cores});
   if (f == Format::csv) return t.to_csv();
-  std::string out = fmt::format("bench: {} {} isl={} osl={}{}\n", r.model, r.config.endpoint, r.config.isl,
-                                r.config.osl,
+  auto range = [](std::int32_t lo, std::int32_t hi) {
+    return hi > lo ? fmt::format("{}..{}", lo, hi) : std::to_string(lo);
+  };
+  std::string out = fmt::format("bench: {} {} isl={} osl={}{}\n", r.model, r.config.endpoint,
+                                range(r.config.isl, r.config.isl_max), range(r.config.osl, r.config.osl_max),
                                 r.config.time_scale != 1 ? fmt::format(" (times x{:g}: server time)", r.config.time_scale)
                                                          : std::string());
   out += t.to_text();
@@ -134,6 +139,14 @@ std::string bench_validation_csv(const loadgen::BenchResult& r, const BenchDeplo
       "source,url_or_repo_path,version_or_date,engine,model,precision,gpu,num_gpus,tp,pp,ep,isl,osl,"
       "concurrency_or_batch,scenario,metric,value,unit,notes\n";
   const std::string model = d.model.empty() ? r.model : d.model;
+  // Uniform lengths: the rows state the means (the notes the ranges).
+  const auto mean_len = [](std::int32_t lo, std::int32_t hi) {
+    return hi > lo ? fmt::format("{:g}", (lo + hi) / 2.0) : std::to_string(lo);
+  };
+  const std::string isl = mean_len(r.config.isl, r.config.isl_max), osl = mean_len(r.config.osl, r.config.osl_max);
+  const std::string ranges =
+      (r.config.isl_max > r.config.isl ? fmt::format("; ISL uniform {}..{}", r.config.isl, r.config.isl_max) : std::string()) +
+      (r.config.osl_max > r.config.osl ? fmt::format("; OSL uniform {}..{}", r.config.osl, r.config.osl_max) : std::string());
   for (const auto& L : r.levels) {
     if (L.ok == 0) continue;
     const std::string notes = fmt::format(
@@ -141,12 +154,12 @@ std::string bench_validation_csv(const loadgen::BenchResult& r, const BenchDeplo
         "{} {}{}{}",
         L.ok, L.mean_in_flight, L.mean_prompt_tokens, L.mean_output_tokens, r.config.endpoint,
         r.config.rates.empty() ? "closed loop" : fmt::format("{} arrivals at {:g}/s", r.config.poisson ? "poisson" : "constant", L.rate_per_s),
-        r.config.time_scale != 1 ? fmt::format("; serve-sim time scale {:g}", r.config.time_scale) : std::string(),
+        (r.config.time_scale != 1 ? fmt::format("; serve-sim time scale {:g}", r.config.time_scale) : std::string()) + ranges,
         d.notes.empty() ? std::string() : "; " + d.notes);
     auto row = [&](const char* metric, double value, const char* unit) {
       out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.6g},{},{}\n", csv_escape(d.source),
                          csv_escape(r.config.url), "", csv_escape(d.engine), csv_escape(model), csv_escape(d.precision),
-                         csv_escape(d.gpu), d.num_gpus, d.tp, d.pp, d.ep, r.config.isl, r.config.osl,
+                         csv_escape(d.gpu), d.num_gpus, d.tp, d.pp, d.ep, isl, osl,
                          L.rate_per_s > 0 ? fmt::format("{}", static_cast<long long>(L.mean_in_flight + 0.5))
                                           : std::to_string(L.concurrency),
                          L.rate_per_s > 0 ? "online (open loop)" : "online (closed loop)", metric, value, unit,

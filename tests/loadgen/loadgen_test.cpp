@@ -57,6 +57,24 @@ TEST(Loadgen, PromptsHaveTheLengthAndShareOnlyTheSharedPrefix) {
   EXPECT_NE(make_prompt(8, 1, 200, 0), make_prompt(7, 1, 200, 0));    // another run, other prompts
 }
 
+TEST(Loadgen, DistributedLengthsStayInTheirRangesAndAreSeeded) {
+  BenchConfig cfg;
+  cfg.seed = 3;
+  cfg.isl = 100;
+  cfg.isl_max = 200;
+  cfg.osl = 10;
+  double sum = 0;
+  for (int id = 0; id < 2000; ++id) {
+    const auto [i, o] = request_lengths(cfg, id);
+    EXPECT_GE(i, 100);
+    EXPECT_LE(i, 200);
+    EXPECT_EQ(o, 10);  // fixed
+    sum += i;
+  }
+  EXPECT_NEAR(sum / 2000, 150, 3);
+  EXPECT_EQ(request_lengths(cfg, 7), request_lengths(cfg, 7));
+}
+
 TEST(Loadgen, LevelSummaryFollowsTheDefinitions) {
   BenchConfig cfg;
   cfg.slo_ttft_s = 0.15;

@@ -236,6 +236,17 @@ class Surface(unittest.TestCase):
                        "8", "--osl", "40", "--no-ignore-eos", env=self.env)
         self.assertEqual(b["levels"][0]["mean_output_tokens"], 5)
 
+    def test_bench_distributed_lengths(self):
+        with tempfile.TemporaryDirectory() as d:
+            raw = os.path.join(d, "raw.jsonl")
+            b = bench_json(self.base, "--api-key-env", "TM_TEST_KEY", "--concurrency", "4", "--requests", "40",
+                           "--isl", "8", "--isl-max", "40", "--osl", "2", "--osl-max", "6", "--raw", raw, env=self.env)
+            with open(raw) as f:
+                recs = [json.loads(l) for l in f]
+        self.assertEqual(b["levels"][0]["completed"], 40)
+        self.assertTrue(all(8 <= r["prompt_tokens"] <= 40 and 2 <= r["completion_tokens"] <= 6 for r in recs))
+        self.assertGreater(len({r["prompt_tokens"] for r in recs}), 10)
+
     def test_bench_writes_raw_records_and_validation_rows(self):
         with tempfile.TemporaryDirectory() as d:
             raw, vcsv = os.path.join(d, "raw.jsonl"), os.path.join(d, "v.csv")

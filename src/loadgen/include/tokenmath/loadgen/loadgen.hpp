@@ -31,6 +31,7 @@ struct BenchConfig {
   std::string api_key;                    // "" = no Authorization header
   std::int32_t isl = 128;                 // prompt words (one token each in serve-sim; ~one in BPE tokenizers)
   std::int32_t osl = 128;                 // max_tokens
+  std::int32_t isl_max = 0, osl_max = 0;  // > isl / osl: each request's length uniform in [isl, isl_max] etc.
   double shared_prefix = 0;               // fraction of the prompt identical in every request
   bool ignore_eos = true;
   bool include_usage = true;              // stream_options.include_usage
@@ -120,6 +121,9 @@ struct BenchHooks {
 
 // Runs the sweep. Bad options throw InputError (field named `like_this`); failing requests are counted, never thrown.
 BenchResult run_bench(const BenchConfig& config, const BenchHooks& hooks = {});
+
+// Prompt words and max_tokens of request `id`: fixed, or uniform in [isl, isl_max] / [osl, osl_max] (seeded).
+std::pair<std::int32_t, std::int32_t> request_lengths(const BenchConfig& config, std::int64_t id);
 
 // The prompt of request `id` (words; `shared` leading words are the same for every id of a seed).
 std::string make_prompt(std::uint64_t seed, std::int64_t id, std::int32_t words, std::int32_t shared);
