@@ -51,6 +51,8 @@ void add_bench_commands(CLI::App& app) {
   struct Opts {
     loadgen::BenchConfig cfg;
     report::BenchDeployment dep;
+    std::string trace, trace_format;
+    double speedup = 1;
     std::string concurrency, rate, arrival = "poisson", format, raw, validation_csv, api_key_env = "OPENAI_API_KEY";
     bool no_ignore_eos = false, no_usage = false, no_progress = false, force = false;
     double slo_ttft_ms = 0, slo_tpot_ms = 0;
@@ -67,6 +69,12 @@ void add_bench_commands(CLI::App& app) {
   cmd->add_option("--concurrency", o->concurrency,
                   "closed-loop levels, comma-separated (e.g. 1,4,16); with --rate: the cap on requests in flight");
   cmd->add_option("--rate", o->rate, "open-loop levels, requests/s, comma-separated (instead of a concurrency sweep)");
+  cmd->add_option("--trace", o->trace,
+                  "replay a trace instead of levels: each row sent at its time with its lengths (Mooncake hash ids "
+                  "as shared prefix blocks); --concurrency then caps requests in flight, --requests takes the first rows");
+  cmd->add_option("--trace-format", o->trace_format, "azure | mooncake (default: mooncake for .jsonl, else azure)");
+  cmd->add_option("--speedup", o->speedup, "trace replay: divide the trace's times by this")->capture_default_str()
+      ->check(finite_range(1e-6, 1e9));
   cmd->add_option("--arrival", o->arrival, "open-loop arrivals: poisson | constant")->capture_default_str();
   cmd->add_option("--requests", o->cfg.requests, "requests per level")->check(finite_range(1, 1e9));
   cmd->add_option("--duration", o->cfg.duration_s, "seconds per level: no new request after this")->check(finite_range(1e-3, 1e7));
@@ -121,8 +129,16 @@ void add_bench_commands(CLI::App& app) {
     const auto f = report::parse_format(o->format, {report::Format::table, report::Format::json, report::Format::csv});
     if (!o->concurrency.empty()) cfg.concurrency = parse_list<int>(o->concurrency, "--concurrency", 1, 100000);
     if (!o->rate.empty()) cfg.rates = parse_list<double>(o->rate, "--rate", 1e-9, 1e9);
-    if (cfg.rates.empty() && cfg.concurrency.empty())
-      throw InputError("<command line>", "--concurrency", "", "give --concurrency levels or --rate levels");
+    if (!o->trace.empty()) {
+      if (!cfg.rates.empty()) throw InputError("<command line>", "--rate", o->rate, "give --rate or --trace, not both");
+      std::string fmt_name = o->trace_format;
+      if (fmt_name.empty())
+        fmt_name = o->trace.size() >= 6 && o->trace.compare(o->trace.size() - 6, 6, ".jsonl") == 0 ? "mooncake" : "azure";
+      cfg.schedule = api::bench_schedule(o->trace, fmt_name, o->speedup);
+      if (cfg.schedule.empty()) throw InputError(o->trace, "", "", "the trace has no rows");
+    }
+    if (cfg.rates.empty() && cfg.concurrency.empty() && cfg.schedule.empty())
+      throw InputError("<command line>", "--concurrency", "", "give --concurrency levels, --rate levels or --trace");
     if (!cfg.rates.empty() && cfg.concurrency.size() > 1)
       throw InputError("<command line>", "--concurrency", o->concurrency, "with --rate, one value: the in-flight cap");
     if (o->arrival != "poisson" && o->arrival != "constant")

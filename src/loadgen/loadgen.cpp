@@ -287,9 +287,11 @@ void check_config(const BenchConfig& c) {
   if (c.isl_max != 0 && c.isl_max < c.isl) bad("`isl_max`", std::to_string(c.isl_max), "must be >= `isl`");
   if (c.osl_max != 0 && c.osl_max < c.osl) bad("`osl_max`", std::to_string(c.osl_max), "must be >= `osl`");
   if (!(c.shared_prefix >= 0 && c.shared_prefix <= 1)) bad("`shared_prefix`", fmt::format("{}", c.shared_prefix), "must be in [0, 1]");
-  if (c.requests <= 0 && !(c.duration_s > 0))
+  if (c.requests <= 0 && !(c.duration_s > 0) && c.schedule.empty())
     bad("`requests`", "", "give `requests` or `duration` per level (every level is bounded)");
-  if (c.concurrency.empty() && c.rates.empty()) bad("`concurrency`", "", "give at least one level");
+  if (c.concurrency.empty() && c.rates.empty() && c.schedule.empty()) bad("`concurrency`", "", "give at least one level");
+  if (!c.schedule.empty() && c.concurrency.size() > 1)
+    bad("`concurrency`", "", "with a trace, one value: the cap on requests in flight");
   for (int n : c.concurrency)
     if (n < 1 || n > 100000) bad("`concurrency`", std::to_string(n), "must be in [1, 100000]");
   for (double r : c.rates)
@@ -329,6 +331,23 @@ std::pair<std::int32_t, std::int32_t> request_lengths(const BenchConfig& c, std:
     return lo + static_cast<std::int32_t>(mix(mix(c.seed ^ salt) + static_cast<std::uint64_t>(id)) % span);
   };
   return {draw(c.isl, c.isl_max, 0x15151515ULL), draw(c.osl, c.osl_max, 0x05150515ULL)};
+}
+
+std::string scheduled_prompt(std::uint64_t seed, std::int64_t id, const ScheduledRequest& r) {
+  std::string s;
+  std::int32_t words = 0;
+  for (std::uint64_t b : r.blocks) {
+    if (words + r.block_words > r.isl) break;
+    // A block's words depend on the run's seed and the block id only: every request listing it shares them.
+    const std::string w = make_prompt(mix(seed ^ (b * 0x9e3779b97f4a7c15ULL)), 0, r.block_words, r.block_words);
+    s += (s.empty() ? "" : " ") + w;
+    words += r.block_words;
+  }
+  if (words < r.isl) {
+    const std::string rest = make_prompt(seed, id, r.isl - words, 0);
+    s += (s.empty() ? "" : " ") + rest;
+  }
+  return s;
 }
 
 std::string make_prompt(std::uint64_t seed, std::int64_t id, std::int32_t words, std::int32_t shared) {
@@ -424,8 +443,9 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
   res.model = cfg.model;
   const std::string url =
       base_url(cfg.url) + (cfg.endpoint == "chat" ? "/v1/chat/completions" : "/v1/completions");
-  const bool open_loop = !cfg.rates.empty();
-  const std::size_t n_levels = open_loop ? cfg.rates.size() : cfg.concurrency.size();
+  const bool replay = !cfg.schedule.empty();
+  const bool open_loop = !cfg.rates.empty() || replay;
+  const std::size_t n_levels = replay ? 1 : open_loop ? cfg.rates.size() : cfg.concurrency.size();
   const int cap = open_loop ? (cfg.concurrency.empty() ? 10000 : cfg.concurrency.front()) : 0;
   const auto shared = static_cast<std::int32_t>(std::floor(cfg.shared_prefix * cfg.isl));
 
@@ -439,7 +459,7 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
   for (std::size_t lv = 0; lv < n_levels && !res.interrupted; ++lv) {
     const int level = static_cast<int>(lv);
     const int conc = open_loop ? cap : cfg.concurrency[lv];
-    const double rate = open_loop ? cfg.rates[lv] : 0;
+    const double rate = replay ? 0 : open_loop ? cfg.rates[lv] : 0;
     std::vector<std::unique_ptr<Transfer>> live;
     std::int64_t sent = 0, done = 0, failed = 0;
     const double level_start = seconds_since(t0);
@@ -454,8 +474,13 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
       x->t0 = t0;
       x->rec.id = next_id++;
       x->rec.level = level;
-      const auto [isl, osl] = request_lengths(cfg, x->rec.id);
-      x->payload = json_payload(cfg, cfg.model, make_prompt(cfg.seed, x->rec.id, isl, std::min(shared, isl)), osl);
+      if (replay) {
+        const ScheduledRequest& sr = cfg.schedule[static_cast<std::size_t>(sent)];
+        x->payload = json_payload(cfg, cfg.model, scheduled_prompt(cfg.seed, x->rec.id, sr), sr.osl);
+      } else {
+        const auto [isl, osl] = request_lengths(cfg, x->rec.id);
+        x->payload = json_payload(cfg, cfg.model, make_prompt(cfg.seed, x->rec.id, isl, std::min(shared, isl)), osl);
+      }
       x->easy = curl_easy_init();
       CURL* e = x->easy;
       curl_easy_setopt(e, CURLOPT_URL, url.c_str());
@@ -496,6 +521,7 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
     };
     auto may_send = [&](double now) {
       if (cfg.requests > 0 && sent >= cfg.requests) return false;
+      if (replay && sent >= static_cast<std::int64_t>(cfg.schedule.size())) return false;
       if (cfg.duration_s > 0 && now - level_start >= cfg.duration_s) return false;
       return true;
     };
@@ -506,7 +532,13 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
         res.interrupted = true;
         break;
       }
-      if (open_loop) {
+      if (replay) {
+        // The trace's times are the server's: time_scale times sooner on the wall clock.
+        while (may_send(now) && static_cast<int>(live.size()) < conc &&
+               level_start + cfg.schedule[static_cast<std::size_t>(sent)].time_s / cfg.time_scale <= now)
+          launch();
+        if (may_send(now)) next_arrival = level_start + cfg.schedule[static_cast<std::size_t>(sent)].time_s / cfg.time_scale;
+      } else if (open_loop) {
         while (may_send(now) && next_arrival <= now && static_cast<int>(live.size()) < conc) {
           launch();
           // Rates are in the server's time: S times faster on the wall clock of a serve-sim at time scale S.
@@ -566,7 +598,7 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
     }
     const double wall = seconds_since(t0) - level_start;
     LevelResult L = summarize(level_recs, cfg, level);
-    L.concurrency = conc;
+    L.concurrency = replay ? 0 : conc;  // 0 and no rate: a trace replay
     L.rate_per_s = rate;
     L.client_cpu_cores = wall > 0 ? (cpu_seconds() - cpu_start) / wall : 0;
     if (L.client_cpu_cores > 0.8 && wall >= 1.0)  // shorter levels: too little CPU time to tell

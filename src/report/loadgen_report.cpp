@@ -12,6 +12,7 @@ json stats_json(const loadgen::Stats& s) {
 }
 
 std::string load_label(const loadgen::LevelResult& L) {
+  if (L.rate_per_s == 0 && L.concurrency == 0) return std::string("trace replay");
   return L.rate_per_s > 0 ? fmt::format("rate {:g}/s", L.rate_per_s) : fmt::format("concurrency {}", L.concurrency);
 }
 }  // namespace
@@ -60,7 +61,7 @@ json bench_json(const loadgen::BenchResult& r) {
                 {"ignore_eos", c.ignore_eos},
                 {"requests_per_level", c.requests},
                 {"duration_s_per_level", c.duration_s},
-                {"arrival", c.rates.empty() ? "closed" : (c.poisson ? "poisson" : "constant")},
+                {"arrival", !c.schedule.empty() ? "trace" : c.rates.empty() ? "closed" : (c.poisson ? "poisson" : "constant")},
                 {"seed", c.seed},
                 {"time_scale", c.time_scale},
                 {"slo_ttft_s", c.slo_ttft_s},
@@ -101,8 +102,11 @@ std::string render_bench(const loadgen::BenchResult& r, Format f) {
   auto range = [](std::int32_t lo, std::int32_t hi) {
     return hi > lo ? fmt::format("{}..{}", lo, hi) : std::to_string(lo);
   };
-  std::string out = fmt::format("bench: {} {} isl={} osl={}{}\n", r.model, r.config.endpoint,
-                                range(r.config.isl, r.config.isl_max), range(r.config.osl, r.config.osl_max),
+  std::string out = fmt::format("bench: {} {} {}{}\n", r.model, r.config.endpoint,
+                                !r.config.schedule.empty()
+                                    ? fmt::format("trace replay of {} requests", r.config.schedule.size())
+                                    : fmt::format("isl={} osl={}", range(r.config.isl, r.config.isl_max),
+                                                  range(r.config.osl, r.config.osl_max)),
                                 r.config.time_scale != 1 ? fmt::format(" (times x{:g}: server time)", r.config.time_scale)
                                                          : std::string());
   out += t.to_text();
@@ -143,7 +147,7 @@ std::string bench_validation_csv(const loadgen::BenchResult& r, const BenchDeplo
   const auto mean_len = [](std::int32_t lo, std::int32_t hi) {
     return hi > lo ? fmt::format("{:g}", (lo + hi) / 2.0) : std::to_string(lo);
   };
-  const std::string isl = mean_len(r.config.isl, r.config.isl_max), osl = mean_len(r.config.osl, r.config.osl_max);
+  std::string isl = mean_len(r.config.isl, r.config.isl_max), osl = mean_len(r.config.osl, r.config.osl_max);
   const std::string ranges =
       (r.config.isl_max > r.config.isl ? fmt::format("; ISL uniform {}..{}", r.config.isl, r.config.isl_max) : std::string()) +
       (r.config.osl_max > r.config.osl ? fmt::format("; OSL uniform {}..{}", r.config.osl, r.config.osl_max) : std::string());
@@ -153,16 +157,26 @@ std::string bench_validation_csv(const loadgen::BenchResult& r, const BenchDeplo
         "num_requests={}; measured mean concurrency {:.2f}; mean prompt tokens {:.1f}; mean output tokens {:.1f}; "
         "{} {}{}{}",
         L.ok, L.mean_in_flight, L.mean_prompt_tokens, L.mean_output_tokens, r.config.endpoint,
-        r.config.rates.empty() ? "closed loop" : fmt::format("{} arrivals at {:g}/s", r.config.poisson ? "poisson" : "constant", L.rate_per_s),
+        !r.config.schedule.empty() ? std::string("trace replay")
+        : r.config.rates.empty()   ? std::string("closed loop")
+                                   : fmt::format("{} arrivals at {:g}/s", r.config.poisson ? "poisson" : "constant", L.rate_per_s),
         (r.config.time_scale != 1 ? fmt::format("; serve-sim time scale {:g}", r.config.time_scale) : std::string()) + ranges,
         d.notes.empty() ? std::string() : "; " + d.notes);
+    if (!r.config.schedule.empty()) {  // a trace: its measured mean lengths
+      isl = fmt::format("{:.0f}", L.mean_prompt_tokens);
+      osl = fmt::format("{:.0f}", L.mean_output_tokens);
+    }
     auto row = [&](const char* metric, double value, const char* unit) {
       out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.6g},{},{}\n", csv_escape(d.source),
                          csv_escape(r.config.url), "", csv_escape(d.engine), csv_escape(model), csv_escape(d.precision),
                          csv_escape(d.gpu), d.num_gpus, d.tp, d.pp, d.ep, isl, osl,
-                         L.rate_per_s > 0 ? fmt::format("{}", static_cast<long long>(L.mean_in_flight + 0.5))
-                                          : std::to_string(L.concurrency),
-                         L.rate_per_s > 0 ? "online (open loop)" : "online (closed loop)", metric, value, unit,
+                         L.concurrency == 0 || L.rate_per_s > 0
+                             ? fmt::format("{}", static_cast<long long>(L.mean_in_flight + 0.5))
+                             : std::to_string(L.concurrency),
+                         L.concurrency == 0 ? "online (trace replay)"
+                         : L.rate_per_s > 0 ? "online (open loop)"
+                                            : "online (closed loop)",
+                         metric, value, unit,
                          csv_escape(notes));
     };
     row("output_tokens_per_s_total", L.output_tok_per_s, "tokens/s");

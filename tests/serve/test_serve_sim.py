@@ -247,6 +247,23 @@ class Surface(unittest.TestCase):
         self.assertTrue(all(8 <= r["prompt_tokens"] <= 40 and 2 <= r["completion_tokens"] <= 6 for r in recs))
         self.assertGreater(len({r["prompt_tokens"] for r in recs}), 10)
 
+    def test_bench_replays_a_trace(self):
+        # The first 30 rows of the Mooncake sample: their lengths, and their shared hash-id blocks hit the cache.
+        trace = os.path.join(HERE, "..", "..", "data", "traces", "mooncake_conversation_head1000.jsonl")
+        with open(trace) as f:
+            rows = [json.loads(next(f)) for _ in range(30)]
+        with tempfile.TemporaryDirectory() as d:
+            raw = os.path.join(d, "raw.jsonl")
+            b = bench_json(self.base, "--api-key-env", "TM_TEST_KEY", "--trace", trace, "--requests", "30",
+                           "--speedup", "100", "--raw", raw, env=self.env)
+            with open(raw) as f:
+                recs = sorted((json.loads(l) for l in f), key=lambda r: r["id"])
+        self.assertEqual(b["levels"][0]["load"], "trace replay")
+        self.assertEqual(b["levels"][0]["completed"], 30)
+        self.assertEqual([r["prompt_tokens"] for r in recs], [row["input_length"] for row in rows])
+        self.assertEqual([r["completion_tokens"] for r in recs], [row["output_length"] for row in rows])
+        self.assertGreater(sum(r["cached_tokens"] for r in recs), 0)  # hash id 0 is in every row
+
     def test_bench_writes_raw_records_and_validation_rows(self):
         with tempfile.TemporaryDirectory() as d:
             raw, vcsv = os.path.join(d, "raw.jsonl"), os.path.join(d, "v.csv")

@@ -24,6 +24,15 @@
 
 namespace tokenmath::loadgen {
 
+// One request of a replayed trace: when (the server's seconds from the start), its lengths and its prefix
+// blocks (Mooncake hash ids: each id is the same `block_words` words in every request that lists it).
+struct ScheduledRequest {
+  double time_s = 0;
+  std::int32_t isl = 1, osl = 1;
+  std::vector<std::uint64_t> blocks;
+  std::int32_t block_words = 512;
+};
+
 struct BenchConfig {
   std::string url;                        // server base URL (http://host:port or .../v1)
   std::string endpoint = "completions";   // "completions" (/v1/completions) | "chat" (/v1/chat/completions)
@@ -51,6 +60,9 @@ struct BenchConfig {
   // GPUs it simulates, so times are multiplied and rates divided by S (raw records stay in wall seconds), and
   // --rate levels are sent S times faster. Durations and timeouts stay wall seconds.
   double time_scale = 1;
+  // Trace replay (one level, instead of concurrency or rate levels): requests sent at their times (divided by
+  // time_scale on the wall clock) with their lengths and prefix blocks, up to `requests` / `duration_s`.
+  std::vector<ScheduledRequest> schedule;
 };
 
 struct RequestRecord {
@@ -82,7 +94,7 @@ struct Stats {
 Stats stats_of(std::vector<double> v);
 
 struct LevelResult {
-  int concurrency = 0;             // closed loop: clients; open loop: the in-flight cap
+  int concurrency = 0;             // closed loop: clients; open loop: the in-flight cap; trace replay: 0
   double rate_per_s = 0;           // open loop (0: closed loop)
   std::int64_t sent = 0, ok = 0, failed = 0;
   std::map<std::string, std::int64_t> errors;       // error kind -> count
@@ -124,6 +136,10 @@ BenchResult run_bench(const BenchConfig& config, const BenchHooks& hooks = {});
 
 // Prompt words and max_tokens of request `id`: fixed, or uniform in [isl, isl_max] / [osl, osl_max] (seeded).
 std::pair<std::int32_t, std::int32_t> request_lengths(const BenchConfig& config, std::int64_t id);
+
+// The prompt of a scheduled request: its blocks' words (shared by every request listing a block), then words
+// salted per request up to its length.
+std::string scheduled_prompt(std::uint64_t seed, std::int64_t id, const ScheduledRequest& r);
 
 // The prompt of request `id` (words; `shared` leading words are the same for every id of a seed).
 std::string make_prompt(std::uint64_t seed, std::int64_t id, std::int32_t words, std::int32_t shared);
