@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
       libgtest-dev libgmock-dev libbenchmark-dev pybind11-dev python3-dev
-      libcpp-httplib-dev pkg-config clang libclang-rt-dev)
+      libcpp-httplib-dev libcurl4-openssl-dev pkg-config clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,9 @@ void add_perf_commands(CLI::App& app) {
     auto format = std::make_shared<std::string>();
     auto svg = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
+    auto profile = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("perf", "throughput-interactivity frontier of a model on a GPU");
+    add_engine_profile_option(cmd, *profile);
     // Flags from the one declaration of the request (api::perf_request_schema: help, range, default).
     const schema::Schema ps = api::perf_request_schema();
     auto opt = [&](const char* key, auto& member) {
@@ -49,10 +51,11 @@ void add_perf_commands(CLI::App& app) {
     opt("spec", req->spec);
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
     cmd->add_flag("--force", *force, "overwrite an existing --svg file");
-    cmd->callback([req, format, svg, force] {
+    cmd->callback([req, format, svg, force, profile] {
       const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
                                                     report::Format::md});
-      const perf::PerfResult r = api::perf(context(), *req);
+      std::optional<Context> profiled;
+      const perf::PerfResult r = api::perf(context_for(*profile, profiled), *req);
       if (!svg->empty())
         if (const std::string chart = report::perf_svg(r); !chart.empty()) write_output(*svg, chart, "--svg", *force);
       std::cout << report::render_perf(r, f);
@@ -61,14 +64,17 @@ void add_perf_commands(CLI::App& app) {
   {
     auto path = std::make_shared<std::string>();
     auto format = std::make_shared<std::string>();
+    auto profile = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("validate", "predict published measurements and report the errors");
+    add_engine_profile_option(cmd, *profile);
     cmd->add_option("file", *path, "CSV in the published-measurement format (see data/validation/README.md)")
         ->required();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
-    cmd->callback([path, format] {
+    cmd->callback([path, format, profile] {
       const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
                                                     report::Format::md});
-      std::cout << report::render_validation(api::validate(context(), *path), f);
+      std::optional<Context> profiled;
+      std::cout << report::render_validation(api::validate(context_for(*profile, profiled), *path), f);
     });
   }
   {
@@ -92,14 +98,56 @@ void add_perf_commands(CLI::App& app) {
     auto format = std::make_shared<std::string>();
     auto no_holdout = std::make_shared<bool>(false);
     auto force = std::make_shared<bool>(false);
-    auto* cmd = app.add_subcommand("calibrate", "fit the efficiency factors on published measurements");
+    auto from = std::make_shared<std::string>();
+    auto keys = std::make_shared<std::string>();
+    auto metrics = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand(
+        "calibrate",
+        "fit the efficiency factors on published measurements, or (--from FILE) one deployment's engine profile on "
+        "its own measurements");
     cmd->add_option("file", *path, "CSV of measurements (default: data/validation/published.csv)");
+    cmd->add_option("--from", *from,
+                    "fit a deployment profile to this CSV (rows of `tokenmath bench --validation-csv`, or your own in "
+                    "the format of data/validation/published.csv); --write saves the profile for --engine-profile")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--keys", *keys,
+                    "with --from: efficiency keys to fit, comma-separated (default step_overhead_ms,seq_overhead_us,"
+                    "memory_bw; e.g. host_overlap, compute_bf16, attention_memory_bw)");
+    cmd->add_option("--metrics", *metrics,
+                    "with --from: row metrics fitted, comma-separated (default output_tokens_per_s_total,tpot_ms; also "
+                    "ttft_ms, itl_ms, e2e_s, tokens_per_s_per_user)");
     cmd->add_flag("--no-holdout", *no_holdout, "skip the hold-out check (fit on one source, test on the others)");
     cmd->add_option("--write", *write, "write the fitted factors as YAML to this file");
     add_format_option(cmd, *format, {"table", "json", "md"});
     cmd->add_flag("--force", *force, "overwrite an existing --write file");
-    cmd->callback([path, write, format, no_holdout, force] {
+    cmd->callback([path, write, format, no_holdout, force, from, keys, metrics] {
       const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::md});
+      if (!from->empty()) {
+        if (!path->empty()) throw InputError("<command line>", "--from", *from, "give either FILE or --from FILE, not both");
+        api::ProfileCalibrationRequest req;
+        req.csv_path = *from;
+        auto split = [](const std::string& text) {
+          std::vector<std::string> out;
+          std::string item;
+          for (char ch : text + ",") {
+            if (ch == ',') {
+              if (!item.empty()) out.push_back(item);
+              item.clear();
+            } else if (ch != ' ') {
+              item += ch;
+            }
+          }
+          return out;
+        };
+        if (!keys->empty()) req.keys = split(*keys);
+        if (!metrics->empty()) req.metrics = split(*metrics);
+        const api::ProfileCalibration c = api::calibrate_profile(context(), req);
+        if (!write->empty()) write_output(*write, api::profile_yaml(c), "--write", *force, {*from});
+        std::cout << report::render_profile_fit(c.fit, c.source, f);
+        return;
+      }
+      if (!keys->empty() || !metrics->empty())
+        throw InputError("<command line>", "--keys/--metrics", "", "apply to --from FILE");
       const api::Calibration c = api::calibrate(context(), *path, !*no_holdout);
       if (!write->empty()) write_output(*write, api::calibration_yaml(c), "--write", *force, {*path});
       std::cout << report::render_calibration(c.result, f);

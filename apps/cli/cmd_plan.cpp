@@ -18,6 +18,8 @@ void add_plan_commands(CLI::App& app) {
   auto output = std::make_shared<std::string>();
   auto write_default = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
+  auto profile = std::make_shared<std::string>();
+  add_engine_profile_option(cmd, *profile);
   cmd->add_option("scenario", *scenario, "scenario YAML; its options overlay the default")->check(CLI::ExistingFile);
   add_format_option(cmd, *format, {"table", "json", "md", "html"});
   cmd->add_option("-o,--output", *output, "write the report to FILE instead of stdout");
@@ -32,7 +34,8 @@ void add_plan_commands(CLI::App& app) {
     }
     const auto f = report::parse_format(
         *format, {report::Format::table, report::Format::json, report::Format::md, report::Format::html});
-    const std::string text = report::render_plan(api::plan(context(), *scenario), f);
+    std::optional<Context> profiled;
+    const std::string text = report::render_plan(api::plan(context_for(*profile, profiled), *scenario), f);
     if (output->empty()) {
       fmt::print("{}", text);
     } else {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "http_bind.hpp"
 #include "tokenmath/plan/plan.hpp"
 #include "tokenmath/tokenmath.hpp"
 #include "web_page.hpp"
@@ -258,7 +259,8 @@ void add_serve_commands(CLI::App& app) {
     srv.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
       reply_error(res, 500, "internal error");
     });
-    const int bound = *port == 0 ? srv.bind_to_any_port(*host) : (srv.bind_to_port(*host, *port) ? *port : -1);
+    // Listen backlog raised (bind_http): bursts of connections were reset under a loaded CI.
+    const int bound = bind_http(srv, *host, *port);
     if (bound < 0) throw InputError("<command line>", "--port", std::to_string(*port), "cannot listen on this address and port");
     fmt::print("tokenmath serve: http://{}:{}/ (API: /api)\n", *host, bound);
     std::fflush(stdout);

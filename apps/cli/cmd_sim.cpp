@@ -25,11 +25,13 @@ void add_sim_commands(CLI::App& app) {
     std::string format;
     std::string requests_csv, step_log;
     bool no_progress = false, bench = false, force = false;
+    std::string engine_profile;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("simulate", "discrete-event simulation of a serving cluster (scenario YAML)");
   cmd->add_option("scenario", o->req.scenario_path, "scenario file (see data/scenarios/README.md)")->required();
   add_format_option(cmd, o->format, {"table", "json", "csv"});
+  add_engine_profile_option(cmd, o->engine_profile);
   cmd->add_option("--requests-csv", o->requests_csv, "write one CSV row per finished request to this file");
   cmd->add_option("--requests", o->req.requests, "override workload.requests")->check(finite_range(1, 2147483647));
   cmd->add_option("--seed", o->req.seed, "override the scenario's seed")->check(finite_range(0, 9007199254740992.0));
@@ -90,7 +92,8 @@ void add_sim_commands(CLI::App& app) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     req.stop = [] { return g_stop != 0; };
-    const api::SimulateResult r = api::simulate(context(), req);
+    std::optional<Context> profiled;
+    const api::SimulateResult r = api::simulate(context_for(o->engine_profile, profiled), req);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     if (steps) steps->commit();

@@ -51,6 +51,18 @@ CLI::Validator finite_range(double lo, double hi) {
 }
 
 
+void add_engine_profile_option(CLI::App* cmd, std::string& target) {
+  cmd->add_option("--engine-profile", target,
+                  "engine profile of a deployment (written by `tokenmath calibrate --from FILE --write PROFILE`): its "
+                  "factors replace the shipped ones for every accelerator and engine")
+      ->check(CLI::ExistingFile);
+}
+
+const Context& context_for(const std::string& engine_profile, std::optional<Context>& storage) {
+  if (engine_profile.empty()) return context();
+  return storage.emplace(api::with_engine_profile(context(), engine_profile));
+}
+
 std::string& add_format_option(CLI::App* cmd, std::string& target, const std::vector<std::string>& allowed) {
   target = allowed.front();
   std::string list;
@@ -73,6 +85,8 @@ int main(int argc, char** argv) {
   tokenmath::cli::add_schema_commands(app);
   tokenmath::cli::add_export_commands(app);
   tokenmath::cli::add_serve_commands(app);
+  tokenmath::cli::add_serve_sim_commands(app);
+  tokenmath::cli::add_bench_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

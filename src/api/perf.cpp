@@ -384,4 +384,50 @@ std::string calibration_yaml(const Calibration& c) {
   return out;
 }
 
+ProfileCalibration calibrate_profile(const Context& ctx, const ProfileCalibrationRequest& req) {
+  if (req.csv_path.empty()) throw InputError(kRequest, "`from`", "", "give the CSV of measurements");
+  if (req.keys.empty()) throw InputError(kRequest, "`keys`", "", "give at least one key to fit");
+  if (req.metrics.empty()) throw InputError(kRequest, "`metrics`", "", "give at least one metric");
+  ProfileCalibration c;
+  c.source = req.csv_path;
+  const auto rows = perf::read_published_csv(c.source);
+  const auto prepared = perf::prepare_rows(rows, ctx.catalog, ctx.engines, ctx.speculative);
+  c.fit = perf::calibrate_profile(prepared, ctx.efficiency, req.keys, req.metrics);
+  return c;
+}
+
+std::string profile_yaml(const ProfileCalibration& c) {
+  const auto& f = c.fit;
+  std::string out = fmt::format(
+      "# Engine profile of one deployment: `tokenmath perf|simulate|plan|serve-sim ... --engine-profile FILE` uses\n"
+      "# these factors for every accelerator and engine. Fitted by `tokenmath calibrate --from {}`.\n"
+      "kind: tokenmath-engine-profile\n"
+      "source: \"{}\"\n"
+      "fit:\n  rows: {}\n  metrics: [{}]\n"
+      "  median_abs_error_pct_before: {:.2f}\n  median_abs_error_pct_after: {:.2f}\n",
+      c.source, c.source, f.rows, fmt::join(f.metrics, ", "), f.before_stats.median_abs_error_pct,
+      f.after_stats.median_abs_error_pct);
+  if (f.holdout)
+    out += fmt::format("  holdout: \"fitted without the {} rows: their median error {:.2f}% (before {:.2f}%)\"\n",
+                       f.holdout_label, f.holdout_test.median_abs_error_pct, f.holdout_before.median_abs_error_pct);
+  out += "factors:\n";
+  for (const auto& k : f.keys) {
+    const auto& b = f.bounds.at(k);
+    out += fmt::format(
+        "  {}:\n    value: {:.6g}\n    bounds: [{:g}, {:g}]\n    source: \"{} ({} rows: {})\"\n"
+        "    how_obtained: \"fitted: coordinate search within the bounds minimising the mean |ln(predicted/measured)| "
+        "of the rows (objective {:.4f} -> {:.4f}); started from {:.6g}, the shipped value for this accelerator and "
+        "engine\"\n",
+        k, f.after.at(k), b.first, b.second, c.source, f.rows, fmt::join(f.metrics, ", "), f.before_objective,
+        f.after_objective, f.before.at(k));
+  }
+  return out;
+}
+
+Context with_engine_profile(const Context& ctx, const std::string& profile_path) {
+  Context c = ctx;
+  c.efficiency = perf::with_profile(ctx.efficiency, perf::load_deployment_profile(profile_path));
+  return c;
+}
+
 }  // namespace tokenmath::api

@@ -82,4 +82,31 @@ SimulateResult simulate(const Context& ctx, const SimulateRequest& req) {
   return out;
 }
 
+ServeSim serve_sim(const Context& ctx, const ServeSimRequest& req) {
+  if (!(req.time_scale > 0) || !std::isfinite(req.time_scale) || req.time_scale > 1e6)
+    throw InputError(kRequest, "`time_scale`", fmt::format("{}", req.time_scale), "must be in (0, 1e6]");
+  ServeSim out;
+  out.scenario = sim::load_scenario(ctx, req.scenario_path);
+  sim::Scenario& sc = out.scenario;
+  if (req.replicas == 0 || req.replicas > 100000)
+    throw InputError(kRequest, "`replicas`", std::to_string(req.replicas), "must be in [1, 100000]");
+  if (req.replicas > 0) {
+    if (sc.config.pools.size() != 1)
+      throw InputError(kRequest, "`replicas`", std::to_string(req.replicas),
+                       "applies to single-pool scenarios; set replicas per pool in the scenario's disaggregation block");
+    sc.config.pools[0].replicas = static_cast<int>(req.replicas);
+    sc.pools[0].replicas = static_cast<int>(req.replicas);
+  }
+  sc.config.horizon_s = 0;  // the server runs until it is stopped
+  const sim::ReplicaConfig& rc = sc.config.pools.front().config;
+  out.block_tokens = rc.block_tokens;
+  out.prefix_caching = rc.prefix_caching;
+  out.max_context_tokens = rc.max_context_tokens;
+  out.kv_capacity_tokens = INT64_MAX;
+  for (const auto& p : sc.config.pools)
+    out.kv_capacity_tokens = std::min(out.kv_capacity_tokens, p.config.kv_blocks * p.config.block_tokens);
+  out.cluster = std::make_unique<sim::RealtimeCluster>(sc.config, req.time_scale);
+  return out;
+}
+
 }  // namespace tokenmath::api

@@ -12,7 +12,10 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <functional>
 #include <set>
+
+#include <yaml-cpp/yaml.h>
 
 #include "tokenmath/common/error.hpp"
 #include "tokenmath/perf/validate.hpp"
@@ -37,6 +40,7 @@ Bounds bounds_for(const std::string& full_key) {
   if (key == "runtime_reserve_gb") return {0.0, 20.0};
   if (key == "roof_p") return {1.0, 12.0};
   if (key == "kernel_fixed_us") return {0.0, 20.0};
+  if (key == "host_overlap" || key == "spec_host_overlap" || key == "attention_half_tokens") return key == "attention_half_tokens" ? Bounds{0.0, 4096.0} : Bounds{0.0, 1.0};
   return {0.0, 1e6};
 }
 
@@ -182,6 +186,143 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
     }
     // Every row predicted once by the fold fit that did not see it.
     res.holdout.push_back({"5-fold cross-validation, pooled", error_stats(pooled_fit), error_stats(pooled_test), start});
+  }
+  return res;
+}
+
+std::pair<double, double> calibration_bounds(const std::string& key) {
+  const Bounds b = bounds_for(key);
+  return {b.lo, b.hi};
+}
+
+EfficiencyTable with_profile(const EfficiencyTable& table, const DeploymentProfile& profile) {
+  EfficiencyTable t = table;
+  for (const auto& [key, f] : profile.factors) {
+    t.defaults.set(key, f.value);
+    for (auto* list : {&t.engines, &t.classes})
+      for (auto& e : *list) e.overrides.erase(key);
+  }
+  return t;
+}
+
+DeploymentProfile load_deployment_profile(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw InputError(file, "", "", "cannot read the engine profile");
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, "", "", std::string("not valid YAML: ") + e.what());
+  }
+  if (!root.IsMap() || !root["factors"] || !root["factors"].IsMap())
+    throw InputError(file, "factors", "", "an engine profile needs a `factors` map (key: {value: ...})");
+  DeploymentProfile p;
+  p.file = file;
+  const Efficiency probe;
+  for (const auto& kv : root["factors"]) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string field = "factors." + key;
+    if (key.find('/') != std::string::npos)
+      throw InputError(file, field, key, "a profile sets plain keys (it applies to every accelerator and engine)");
+    if (std::find(Efficiency::keys().begin(), Efficiency::keys().end(), key) == Efficiency::keys().end())
+      throw InputError(file, field, key, "unknown efficiency key" + did_you_mean(key, Efficiency::keys()));
+    ProfileFactor f;
+    const YAML::Node v = kv.second.IsMap() ? kv.second["value"] : kv.second;
+    try {
+      if (!v || !v.IsScalar()) throw YAML::Exception(YAML::Mark::null_mark(), "");
+      f.value = v.as<double>();
+    } catch (const YAML::Exception&) {
+      throw InputError(file, field + ".value", v && v.IsScalar() ? v.Scalar() : "", "expected a number");
+    }
+    if (!std::isfinite(f.value) || f.value < 0)
+      throw InputError(file, field + ".value", fmt::format("{}", f.value), "must be a finite number >= 0");
+    if (kv.second.IsMap()) {
+      if (const auto b = kv.second["bounds"]; b && b.IsSequence() && b.size() == 2) {
+        f.lo = b[0].as<double>();
+        f.hi = b[1].as<double>();
+      }
+      if (const auto src = kv.second["source"]; src && src.IsScalar()) f.source = src.Scalar();
+      if (const auto how = kv.second["how_obtained"]; how && how.IsScalar()) f.how_obtained = how.Scalar();
+    }
+    p.factors[key] = f;
+  }
+  return p;
+}
+
+namespace {
+std::vector<const PreparedRow*> rows_of(const std::vector<const PreparedRow*>& rows, const std::function<bool(const PreparedRow&)>& keep) {
+  std::vector<const PreparedRow*> out;
+  for (const auto* r : rows)
+    if (keep(*r)) out.push_back(r);
+  return out;
+}
+
+// A table whose `keys` are driven by their defaults (class and engine overrides removed) set to `values`.
+EfficiencyTable profile_table(const EfficiencyTable& table, const std::map<std::string, double>& values) {
+  DeploymentProfile p;
+  for (const auto& [k, v] : values) p.factors[k].value = v;
+  return with_profile(table, p);
+}
+
+std::map<std::string, double> values_of(const EfficiencyTable& t, const std::vector<std::string>& keys) {
+  std::map<std::string, double> v;
+  for (const auto& k : keys) v[k] = t.defaults.get(k);
+  return v;
+}
+}  // namespace
+
+ProfileFit calibrate_profile(const std::vector<PreparedRow>& rows, const EfficiencyTable& table,
+                             const std::vector<std::string>& keys, const std::vector<std::string>& metrics) {
+  ProfileFit res;
+  res.keys = keys;
+  res.metrics = metrics;
+  for (const auto& k : keys) {
+    if (k.find('/') != std::string::npos)
+      throw InputError(kRequest, "`keys`", k, "a profile fits plain keys (it applies to every accelerator and engine)");
+    if (std::find(Efficiency::keys().begin(), Efficiency::keys().end(), k) == Efficiency::keys().end())
+      throw InputError(kRequest, "`keys`", k, "unknown efficiency key" + did_you_mean(k, Efficiency::keys()));
+    const Bounds b = bounds_for(k);
+    res.bounds[k] = {b.lo, b.hi};
+  }
+  std::vector<const PreparedRow*> use;
+  for (const auto& r : rows)
+    if (r.ok && !r.suspect && std::find(metrics.begin(), metrics.end(), r.row.metric) != metrics.end()) use.push_back(&r);
+  res.rows = static_cast<int>(use.size());
+  if (use.empty())
+    throw InputError(kRequest, "`from`", "",
+                     "no predictable rows of the metrics " + fmt::format("{}", fmt::join(metrics, ", ")) +
+                         " (see `tokenmath validate` on the file for each row's reason)");
+  // Start from what the model uses now for the measured deployment (its accelerator class and engine).
+  const Efficiency now = table.for_gpu(use.front()->deployment.gpu, use.front()->engine ? use.front()->engine->name : "");
+  for (const auto& k : keys) res.before[k] = std::clamp(now.get(k), bounds_for(k).lo, bounds_for(k).hi);
+  const EfficiencyTable start = profile_table(table, res.before);
+  res.before_objective = objective(use, start);
+  res.before_stats = stats_on(use, start);
+  const EfficiencyTable fitted = fit(use, start, keys, nullptr);
+  res.after = values_of(fitted, keys);
+  res.after_objective = objective(use, fitted);
+  res.after_stats = stats_on(use, fitted);
+  for (const auto& m : metrics) {
+    const auto sub = rows_of(use, [&](const PreparedRow& r) { return r.row.metric == m; });
+    if (!sub.empty()) res.by_metric[m] = {stats_on(sub, start), stats_on(sub, fitted)};
+  }
+  std::int64_t top = 0;
+  std::set<std::int64_t> levels;
+  for (const auto* r : use) {
+    levels.insert(r->concurrency);
+    top = std::max(top, r->concurrency);
+  }
+  if (levels.size() >= 2) {
+    const auto in = rows_of(use, [&](const PreparedRow& r) { return r.concurrency != top; });
+    const auto out = rows_of(use, [&](const PreparedRow& r) { return r.concurrency == top; });
+    const EfficiencyTable f = fit(in, start, keys, nullptr);
+    res.holdout = true;
+    res.holdout_label = fmt::format("concurrency {}", top);
+    res.holdout_before = stats_on(out, start);
+    res.holdout_fit = stats_on(in, f);
+    res.holdout_test = stats_on(out, f);
+    res.holdout_values = values_of(f, keys);
   }
   return res;
 }

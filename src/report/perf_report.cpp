@@ -387,6 +387,52 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
   return out;
 }
 
+std::string render_profile_fit(const perf::ProfileFit& f, const std::string& source, Format fmt) {
+  Table t({{"factor", "factor", 0}, {"before", "before", 4}, {"after", "after", 4}, {"lo", "lo", 4}, {"hi", "hi", 4},
+           {"holdout_fit", "fit without hold-out", 4}});
+  for (const auto& k : f.keys) {
+    const auto& b = f.bounds.at(k);
+    const auto hv = f.holdout_values.find(k);
+    t.add_row({k, f.before.at(k), f.after.at(k), b.first, b.second,
+               hv == f.holdout_values.end() ? Cell{} : Cell{hv->second}});
+  }
+  Table m({{"metric", "metric", 0}, {"rows", "rows", 0}, {"before_median_abs_error_pct", "before median %", 1},
+           {"before_p90_abs_error_pct", "before p90 %", 1}, {"after_median_abs_error_pct", "after median %", 1},
+           {"after_p90_abs_error_pct", "after p90 %", 1}});
+  m.add_row({std::string("all"), static_cast<long long>(f.after_stats.n), f.before_stats.median_abs_error_pct,
+             f.before_stats.p90_abs_error_pct, f.after_stats.median_abs_error_pct, f.after_stats.p90_abs_error_pct});
+  for (const auto& [k, ba] : f.by_metric)
+    m.add_row({k, static_cast<long long>(ba.second.n), ba.first.median_abs_error_pct, ba.first.p90_abs_error_pct,
+               ba.second.median_abs_error_pct, ba.second.p90_abs_error_pct});
+  if (fmt == Format::json) {
+    json j{{"source", source},
+           {"rows", f.rows},
+           {"metrics", f.metrics},
+           {"factors", t.to_json()},
+           {"errors", m.to_json()},
+           {"objective_before", f.before_objective},
+           {"objective_after", f.after_objective}};
+    if (f.holdout)
+      j["holdout"] = {{"held_out", f.holdout_label},
+                      {"before", stats_json(f.holdout_before)},
+                      {"fit_rows_after", stats_json(f.holdout_fit)},
+                      {"held_out_after", stats_json(f.holdout_test)}};
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  std::string out = fmt::format(
+      "calibration of a deployment profile on {} ({} rows: {}): coordinate search minimising mean "
+      "|ln(predicted/measured)| within the bounds\n",
+      source, f.rows, fmt::join(f.metrics, ", "));
+  out += t.render(fmt);
+  out += "\nerror on the measured rows (before = the shipped factors for this accelerator and engine):\n" + m.render(fmt);
+  out += fmt::format("objective {:.4f} -> {:.4f}\n", f.before_objective, f.after_objective);
+  if (f.holdout)
+    out += fmt::format("\nhold-out: fitted without the {} rows, then tested on them: before {}; after {} (fitted rows: {})\n",
+                       f.holdout_label, stats_cell(f.holdout_before), stats_cell(f.holdout_test),
+                       stats_cell(f.holdout_fit));
+  return out;
+}
+
 std::string render_calibration(const perf::CalibrationResult& c, Format fmt) {
   Table t({{"factor", "factor", 0}, {"before", "before", 4}, {"after", "after", 4}});
   for (const auto& k : c.keys) t.add_row({k, c.before.get(k), c.after.get(k)});

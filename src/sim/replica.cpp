@@ -104,6 +104,13 @@ std::int64_t Replica::expected_output_blocks(double ratio, double cap) const {
   return static_cast<std::int64_t>(std::ceil(tokens * ratio / cfg_.block_tokens));
 }
 
+std::int32_t Replica::emitted_tokens(const Seq& q) const {
+  if (q.phase != SeqPhase::decode || q.replica != id_) return q.generated;
+  const double d = static_cast<double>(decode_step_ - q.join_step);
+  return q.generated + static_cast<std::int32_t>(std::min<double>(q.req.output_tokens - q.generated,
+                                                                  std::floor(d * cfg_.decode_tokens_per_step)));
+}
+
 bool Replica::fits(std::int64_t tokens, std::int64_t chunks) const {
   if (cfg_.max_context_tokens > 0 && tokens > cfg_.max_context_tokens) return false;
   // Each cached chunk may round up to one block more than the tokens need; host loads one more.

@@ -55,23 +55,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
   SimResult run() {
     wl_.start(*this);
     const SimTime horizon = cfg_.horizon_s > 0 ? seconds_to_ns(cfg_.horizon_s) : INT64_MAX;
-    while (!events_.empty()) {
-      const Event ev = events_.top();
-      if (ev.t > horizon) break;
-      events_.pop();
-      advance(ev.t);
-      ++n_events_;
-      switch (ev.kind) {
-        case EventKind::arrival: arrive(ev.a); break;
-        case EventKind::step_end: {
-          Replica& r = *replicas_[static_cast<std::size_t>(ev.a)];
-          r.end_step(now_);
-          if (opt_.check_invariants) r.check_invariants();
-          try_start(r);
-          break;
-        }
-        case EventKind::kv_arrival: route(ev.a, 1); break;
-      }
+    while (process_next(horizon)) {
       if (opt_.stop && (n_events_ & 0xfff) == 0 && opt_.stop()) {
         interrupted_ = true;
         break;
@@ -86,6 +70,36 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     }
     return result();
   }
+
+  // Runs the next event if it is at or before `limit`; false when there is none.
+  bool process_next(SimTime limit) {
+    if (events_.empty() || events_.top().t > limit) return false;
+    const Event ev = events_.top();
+    events_.pop();
+    advance(ev.t);
+    ++n_events_;
+    switch (ev.kind) {
+      case EventKind::arrival: arrive(ev.a); break;
+      case EventKind::step_end: {
+        Replica& r = *replicas_[static_cast<std::size_t>(ev.a)];
+        r.end_step(now_);
+        if (opt_.check_invariants) r.check_invariants();
+        if (live_) report_running(r);
+        try_start(r);
+        break;
+      }
+      case EventKind::kv_arrival: route(ev.a, 1); break;
+    }
+    return true;
+  }
+
+  // Live driving: token progress goes to `out` (nullptr: batch run).
+  void set_live_output(std::vector<TokenUpdate>* out) { live_ = out; }
+  void start() { wl_.start(*this); }
+  void advance_clock(SimTime t) {
+    if (t > now_) advance(t);
+  }
+  SimTime next_event_ns() const { return events_.empty() ? INT64_MAX : events_.top().t; }
 
   // ArrivalSink
   void schedule_arrival(Request r) override {
@@ -120,6 +134,16 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
                     (cfg_.slo.tpot_s <= 0 || q.req.output_tokens <= 1 || tpot <= cfg_.slo.tpot_s);
     if (ok) ++good_;
     ++finished_;
+    if (live_) {
+      TokenUpdate u;
+      u.tag = q.req.tag;
+      u.time_ns = t;
+      u.tokens = q.req.output_tokens;
+      u.done = true;
+      u.prompt_tokens = q.req.prompt_tokens;
+      u.cached_tokens = cached;
+      live_->push_back(u);
+    }
     --in_system_;
     if (opt_.on_request) {
       RequestRecord rec;
@@ -156,6 +180,10 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     link = start + dur;
     q.kv_ready = true;
     push(link, EventKind::kv_arrival, s);
+    if (live_ && q.generated > q.reported) {
+      q.reported = q.generated;
+      live_->push_back(TokenUpdate{q.req.tag, t, q.generated, false, false, 0, 0});
+    }
   }
 
   void on_itl(double gap_s, std::int64_t weight) override { itl_.add(gap_s, weight); }
@@ -209,6 +237,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
       // Longer than the replica's whole KV cache: it can never run.
       ++rejected_;
       --in_system_;
+      if (live_) live_->push_back(TokenUpdate{q.req.tag, now_, 0, false, true, q.req.prompt_tokens, 0});
       wl_.on_finish(q.req, *this);
       seqs_.free(s);
       return;
@@ -223,6 +252,16 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     try_start(rep);
   }
 
+  // Reports the running sequences of `r` whose emitted-token count grew in the step that just ended.
+  void report_running(const Replica& r) {
+    r.for_each_running([&](std::int32_t s, std::int32_t tokens) {
+      Seq& q = seqs_[s];
+      if (tokens <= q.reported) return;
+      q.reported = tokens;
+      live_->push_back(TokenUpdate{q.req.tag, now_, tokens, false, false, 0, 0});
+    });
+  }
+
   void try_start(Replica& r) {
     if (r.in_step() || !r.has_work()) return;
     const SimTime dur = r.begin_step(now_);
@@ -232,6 +271,8 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     }
   }
 
+
+ public:
   SimResult result() {
     SimResult res;
     res.interrupted = interrupted_;
@@ -299,6 +340,8 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
     return res;
   }
 
+ private:
+
   const SimConfig& cfg_;
   Workload& wl_;
   const SimOptions& opt_;
@@ -315,6 +358,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
   std::int64_t next_id_ = 0;
   std::int64_t arrived_ = 0, finished_ = 0, rejected_ = 0, good_ = 0, in_system_ = 0, n_events_ = 0;
   bool interrupted_ = false;
+  std::vector<TokenUpdate>* live_ = nullptr;
   std::int64_t clipped_ = 0;
   double in_system_area_ = 0;
   double input_tokens_ = 0, output_tokens_ = 0, cached_tokens_ = 0;
@@ -327,5 +371,41 @@ SimResult simulate(const SimConfig& config, Workload& workload, const SimOptions
   Simulator sim(config, workload, options);
   return sim.run();
 }
+
+namespace {
+// A LiveSimulator's workload: nothing of its own, every request is submitted.
+class SubmittedOnly final : public Workload {
+ public:
+  void start(ArrivalSink& /*sink*/) override {}
+};
+}  // namespace
+
+struct LiveSimulator::Impl {
+  SimConfig config;
+  SimOptions options;
+  SubmittedOnly workload;
+  Simulator sim;
+  Impl(const SimConfig& c, const SimOptions& o) : config(c), options(o), sim(config, workload, options) {}
+};
+
+LiveSimulator::LiveSimulator(const SimConfig& config, const SimOptions& options)
+    : impl_(std::make_unique<Impl>(config, options)) {
+  impl_->sim.start();
+}
+LiveSimulator::~LiveSimulator() = default;
+
+void LiveSimulator::submit(Request r) { impl_->sim.schedule_arrival(std::move(r)); }
+
+void LiveSimulator::advance_to(SimTime t, std::vector<TokenUpdate>& out) {
+  impl_->sim.set_live_output(&out);
+  while (impl_->sim.process_next(t)) {
+  }
+  impl_->sim.advance_clock(t);
+  impl_->sim.set_live_output(nullptr);
+}
+
+SimTime LiveSimulator::next_event_ns() const { return impl_->sim.next_event_ns(); }
+SimTime LiveSimulator::now() const { return impl_->sim.now(); }
+SimResult LiveSimulator::result() { return impl_->sim.result(); }
 
 }  // namespace tokenmath::sim

@@ -15,3 +15,5 @@
 #include "tokenmath/report/schema.hpp"
 #include "tokenmath/report/sim.hpp"
 #include "tokenmath/api/sim.hpp"
+#include "tokenmath/api/bench.hpp"
+#include "tokenmath/report/loadgen.hpp"

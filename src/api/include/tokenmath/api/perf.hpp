@@ -2,6 +2,7 @@
 // and calibration of the efficiency factors.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "tokenmath/common/schema.hpp"
 #include "tokenmath/context.hpp"
@@ -61,5 +62,22 @@ struct Calibration {
 };
 Calibration calibrate(const Context& ctx, const std::string& csv_path, bool holdout);
 std::string calibration_yaml(const Calibration& c);
+
+// `tokenmath calibrate --from FILE`: one deployment's engine/runtime factors fitted to its measurements (the
+// validation CSV `tokenmath bench --validation-csv` writes, or the user's own rows in that format).
+struct ProfileCalibrationRequest {
+  std::string csv_path;
+  std::vector<std::string> keys = {"step_overhead_ms", "seq_overhead_us", "memory_bw"};
+  std::vector<std::string> metrics = {"output_tokens_per_s_total", "tpot_ms"};
+};
+struct ProfileCalibration {
+  std::string source;
+  perf::ProfileFit fit;
+};
+ProfileCalibration calibrate_profile(const Context& ctx, const ProfileCalibrationRequest& req);
+// The profile file (`--engine-profile`): each fitted value with its bounds, source and how it was obtained.
+std::string profile_yaml(const ProfileCalibration& c);
+// A copy of `ctx` whose efficiency factors are replaced by the profile's for every accelerator and engine.
+Context with_engine_profile(const Context& ctx, const std::string& profile_path);
 
 }  // namespace tokenmath::api

@@ -2,9 +2,11 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "tokenmath/context.hpp"
+#include "tokenmath/sim/realtime.hpp"
 #include "tokenmath/sim/scenario.hpp"
 #include "tokenmath/sim/simulator.hpp"
 
@@ -36,5 +38,22 @@ struct SimulateResult {
 
 // Loads the scenario, applies the overrides, simulates it. Render with report::render_sim(r.scenario, r.result, f).
 SimulateResult simulate(const Context& ctx, const SimulateRequest& req);
+
+// `tokenmath serve-sim`: the scenario's cluster served in real time (its workload is not used: the requests that
+// come in are the workload). time_scale = simulated seconds per wall second.
+struct ServeSimRequest {
+  std::string scenario_path;
+  double time_scale = 1;
+  std::int64_t replicas = -1;  // > 0: overrides cluster.replicas (single-pool scenarios)
+};
+struct ServeSim {
+  sim::Scenario scenario;
+  std::unique_ptr<sim::RealtimeCluster> cluster;  // its driver thread runs until it is destroyed
+  std::int32_t block_tokens = 16;                 // prefix-cache block of the first pool (block_chunks)
+  bool prefix_caching = true;
+  std::int64_t max_context_tokens = 0;            // the model's context (0 = no limit)
+  std::int64_t kv_capacity_tokens = 0;            // smallest replica KV pool of the first pool
+};
+ServeSim serve_sim(const Context& ctx, const ServeSimRequest& req);
 
 }  // namespace tokenmath::api

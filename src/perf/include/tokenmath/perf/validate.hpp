@@ -158,6 +158,46 @@ struct CalibrationResult {
 CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const EfficiencyTable& start,
                             std::vector<std::string> keys = {}, bool with_holdout = true);
 
+// A deployment's engine profile (`calibrate --from FILE`, `--engine-profile FILE`): values of efficiency keys
+// (plain YAML keys such as step_overhead_ms, memory_bw) that replace the table's for every accelerator and engine.
+struct ProfileFactor {
+  double value = 0;
+  double lo = 0, hi = 0;     // the bounds it was fitted within (0, 0: not stated)
+  std::string source, how_obtained;
+};
+struct DeploymentProfile {
+  std::string file;
+  std::map<std::string, ProfileFactor> factors;
+};
+// `table` with each factor as its default and the classes' and engines' overrides of those keys removed, so the
+// profile's values apply to every accelerator and engine.
+EfficiencyTable with_profile(const EfficiencyTable& table, const DeploymentProfile& profile);
+// Reads a profile file (`factors: {key: {value, bounds, source, how_obtained}}` or `key: number`); throws InputError
+// naming the file, the key and the value (unknown keys with a "did you mean").
+DeploymentProfile load_deployment_profile(const std::filesystem::path& path);
+// The bounds calibration keeps a key within.
+std::pair<double, double> calibration_bounds(const std::string& key);
+
+// Fit of a deployment's factors to its measurements (bench's validation rows or the user's CSV): coordinate
+// search over `keys` (plain keys; start = the values the table gives the first row's accelerator and engine)
+// minimising the mean |ln(predicted / measured)| over the rows of `metrics`. Hold-out: the fit is repeated
+// without the rows of the highest concurrency and tested on them (when the rows span two or more levels).
+struct ProfileFit {
+  std::vector<std::string> keys, metrics;
+  std::map<std::string, double> before, after;       // effective values
+  std::map<std::string, std::pair<double, double>> bounds;
+  int rows = 0;
+  ErrorStats before_stats, after_stats;
+  std::map<std::string, std::pair<ErrorStats, ErrorStats>> by_metric;  // before, after
+  double before_objective = 0, after_objective = 0;
+  bool holdout = false;
+  std::string holdout_label;                          // e.g. "concurrency 32"
+  ErrorStats holdout_before, holdout_fit, holdout_test;  // before; after (fit without them) on the others; on them
+  std::map<std::string, double> holdout_values;
+};
+ProfileFit calibrate_profile(const std::vector<PreparedRow>& rows, const EfficiencyTable& table,
+                             const std::vector<std::string>& keys, const std::vector<std::string>& metrics);
+
 // Group used by the hold-out check: source + version (e.g. "NVIDIA TensorRT-LLM perf-overview v0.10.0").
 std::string holdout_group(const PublishedRow& r);
 

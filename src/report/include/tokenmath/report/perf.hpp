@@ -50,6 +50,9 @@ std::string perf_svg(const perf::PerfResult& r);
 // median_abs_error_pct, p90_abs_error_pct, ...}}.
 std::string render_validation(const perf::ValidationResult& v, Format fmt);
 std::string render_calibration(const perf::CalibrationResult& c, Format fmt);
+// `calibrate --from FILE`: the fitted factors (before, after, bounds), the error on the measured rows before and
+// after (all, per metric) and the hold-out of the highest load level.
+std::string render_profile_fit(const perf::ProfileFit& f, const std::string& source, Format fmt);
 // Per-kernel measured vs predicted time, rows not predicted with reasons, summary overall and by kind.
 // json: {gpu, rows: [...], skipped: [...], summary: {predicted, skipped, median_abs_error_pct,
 // p90_abs_error_pct, median_signed_error_pct, by_kind}}.

@@ -150,6 +150,7 @@ struct Seq {
   std::int32_t cached_tokens = -1;  // prefix tokens found cached at the first admission
   std::int32_t preemptions = 0;
   std::int32_t route_replica = -1;  // replica the request was first routed to
+  std::int32_t reported = 0;        // live driving: output tokens already reported to the caller
 };
 
 class SeqPool {
@@ -231,6 +232,14 @@ class Replica {
   std::int64_t evictable_blocks() const { return evictable_; }
   // Recomputes every aggregate from the sequences (O(running)); throws std::logic_error on a mismatch. Tests.
   void check_invariants() const;
+  // Calls f(seq, output tokens emitted so far) for every running sequence, in admission order. O(running): for
+  // live driving (LiveSimulator), where each step's tokens are streamed to clients.
+  template <class F>
+  void for_each_running(F&& f) const {
+    for (std::int32_t s = run_head_; s >= 0; s = (*pool_)[s].next) f(s, emitted_tokens((*pool_)[s]));
+  }
+  // Output tokens a running or finished sequence has emitted (decode sequences: from the step counter).
+  std::int32_t emitted_tokens(const Seq& q) const;
 
  private:
   struct Entry {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -105,5 +106,42 @@ struct SimResult {
 
 // Runs `workload` on the cluster of `config`. Deterministic: same inputs -> same result.
 SimResult simulate(const SimConfig& config, Workload& workload, const SimOptions& options = {});
+
+// Token progress of one request submitted to a LiveSimulator, reported when it changes.
+struct TokenUpdate {
+  std::int64_t tag = -1;            // Request::tag as submitted
+  SimTime time_ns = 0;              // simulated time of the step end that emitted them
+  std::int32_t tokens = 0;          // output tokens emitted so far (increases from update to update)
+  bool done = false;                // the last token: tokens == output_tokens
+  bool rejected = false;            // never ran (longer than the model's context or the replica's KV pool)
+  std::int32_t prompt_tokens = 0;   // done: the prompt as served (after clipping)
+  std::int32_t cached_tokens = 0;   // done: prompt tokens found in the prefix cache at the first admission
+};
+
+// The simulator driven from outside, one event at a time: the caller submits requests at simulated times of its
+// choosing (a real-time driver maps wall-clock arrivals to them) and advances the clock; every step end reports
+// the tokens each running request has emitted. The same event loop as simulate(): requests submitted at the same
+// times as a workload would generate them give the same timings (tests). Reporting walks the stepping replica's
+// running list, O(running) per step. Not thread-safe: one driver thread owns it.
+class LiveSimulator {
+ public:
+  explicit LiveSimulator(const SimConfig& config, const SimOptions& options = {});
+  ~LiveSimulator();
+  LiveSimulator(const LiveSimulator&) = delete;
+  LiveSimulator& operator=(const LiveSimulator&) = delete;
+  // Schedules `r` to arrive at max(r.arrival_ns, now()); r.tag names it in the updates.
+  void submit(Request r);
+  // Runs every event at or before `t`, appending token progress to `out`; then now() == max(now(), t).
+  void advance_to(SimTime t, std::vector<TokenUpdate>& out);
+  // Time of the next scheduled event (INT64_MAX when none).
+  SimTime next_event_ns() const;
+  SimTime now() const;
+  // Statistics of everything run so far.
+  SimResult result();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace tokenmath::sim

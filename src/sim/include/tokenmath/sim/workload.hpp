@@ -40,6 +40,7 @@ struct Request {
   std::uint64_t output_hash = 0;  // != 0: the output is cached under this chain hash when the request finishes
   std::int64_t session = -1;    // workload bookkeeping (closed-loop client or agentic session), -1 if none
   std::int32_t turn = 0;
+  std::int64_t tag = -1;        // the submitter's handle (LiveSimulator), carried unchanged
 };
 
 // A scalar distribution (lengths, think times). Samples are clipped to [min, max].
