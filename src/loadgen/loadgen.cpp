@@ -636,6 +636,7 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
     std::unordered_map<std::int64_t, Session> active;
     using Ready = std::pair<double, std::int64_t>;
     std::priority_queue<Ready, std::vector<Ready>, std::greater<>> ready;
+    std::int64_t owed = 0;  // turns the sessions in flight have yet to send (a request count serves them first)
 
     auto launch = [&](std::int64_t session = -1) {
       auto x = std::make_unique<Transfer>();
@@ -646,6 +647,7 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
         Session& ss = active.at(session);
         x->rec.session = session;
         x->rec.turn = ++ss.sent_turns;
+        --owed;
         x->rec.session_turns = ss.turns;
         for (std::int32_t w : ss.segs) x->rec.prompt_words += std::max(0, w);
         const std::int32_t osl = request_lengths(cfg, x->rec.id).second;
@@ -696,6 +698,7 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
         // A failed turn ends its session; else the answer joins the conversation, then the next turn's new words.
         Session& ss = it->second;
         if (!x->rec.ok || ss.sent_turns >= ss.turns) {
+          owed -= ss.turns - ss.sent_turns;
           active.erase(it);
         } else {
           ss.segs.push_back(x->rec.output_tokens);
@@ -737,12 +740,14 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
           next_arrival += gap;
         }
       } else if (sessions_mode) {
-        // Closed loop of sessions: a finished session is replaced at once; a session's next turn goes when its
+        // Closed loop of sessions: a finished session is replaced at once (while `requests` leaves turns beyond
+        // those the sessions in flight still owe, so they complete first); a session's next turn goes when its
         // think time is over.
-        while (may_send(now) && static_cast<int>(active.size()) < conc) {
+        while (may_send(now) && static_cast<int>(active.size()) < conc && (cfg.requests <= 0 || sent + owed < cfg.requests)) {
           const std::int64_t id = next_session++;
           Session ss;
           ss.turns = session_turns(cfg, id);
+          owed += ss.turns;
           ss.segs.push_back(request_lengths(cfg, id).first);
           active.emplace(id, std::move(ss));
           ready.emplace(now, id);
