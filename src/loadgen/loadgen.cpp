@@ -461,7 +461,7 @@ SessionSummary summarize_sessions(const std::vector<RequestRecord>& recs, int le
     a.first = std::min(a.first, r.send_s);
     a.last = std::max(a.last, r.end_s);
     if (!r.ok) {
-      a.failed = true;
+      if (r.error_kind != "interrupted") a.failed = true;  // Ctrl-C cuts a session, it did not fail
       continue;
     }
     ++a.ok_turns;

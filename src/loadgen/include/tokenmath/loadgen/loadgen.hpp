@@ -121,7 +121,7 @@ struct SessionSummary {           // sessions of one level (from the request rec
   std::int64_t started = 0;        // sessions with at least one turn sent
   std::int64_t complete = 0;       // every planned turn completed
   std::int64_t failed = 0;         // ended by a failed turn
-  std::int64_t cut = 0;            // ended by the level's request count or duration
+  std::int64_t cut = 0;            // ended by the level's request count or duration, or by Ctrl-C
   Stats turns;                     // turns of complete sessions
   Stats session_s;                 // session time of complete sessions (server time)
   Stats cached_share;              // per complete session: cached / prompt tokens of its turns
