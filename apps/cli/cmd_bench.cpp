@@ -54,7 +54,8 @@ void add_bench_commands(CLI::App& app) {
     std::string trace, trace_format;
     double speedup = 1;
     std::string concurrency, rate, arrival = "poisson", format, raw, validation_csv, api_key_env = "OPENAI_API_KEY";
-    bool no_ignore_eos = false, no_usage = false, no_progress = false, force = false;
+    bool no_ignore_eos = false, no_usage = false, no_progress = false, force = false, sessions = false;
+    double think_ms = 0, think_ms_max = 0;
     double slo_ttft_ms = 0, slo_tpot_ms = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -88,6 +89,25 @@ void add_bench_commands(CLI::App& app) {
   cmd->add_option("--shared-prefix", o->cfg.shared_prefix,
                   "fraction of the prompt identical in every request (the rest is salted per request)")
       ->capture_default_str()->check(finite_range(0, 1));
+  cmd->add_flag("--sessions", o->sessions,
+                "multi-turn agentic sessions: --concurrency sessions in flight, each turn sending the whole conversation "
+                "so far (earlier prompts and answers) plus --turn-isl new words; --requests counts turns");
+  CLI::Option* turns_opt = cmd->add_option("--turns", o->cfg.turns, "sessions: turns per session (default 4)")
+                               ->check(finite_range(1, 1e6));
+  CLI::Option* turns_max_opt = cmd->add_option("--turns-max", o->cfg.turns_max,
+                                               "sessions: each session's turns uniform in [--turns, this]")
+                                   ->check(finite_range(1, 1e6));
+  CLI::Option* turn_isl_opt = cmd->add_option("--turn-isl", o->cfg.turn_isl,
+                                              "sessions: new words per turn after the first (default: --isl; turn 1 "
+                                              "sends --isl words)")
+                                  ->check(finite_range(1, 1e7));
+  CLI::Option* think_opt = cmd->add_option("--think-ms", o->think_ms,
+                                           "sessions: think time before each turn after the first (the agent's tool "
+                                           "call), ms of the server's time (divided by --time-scale)")
+                               ->check(finite_range(0, 1e9));
+  CLI::Option* think_max_opt = cmd->add_option("--think-ms-max", o->think_ms_max,
+                                               "sessions: think times uniform in [--think-ms, this]")
+                                   ->check(finite_range(0, 1e9));
   cmd->add_flag("--no-ignore-eos", o->no_ignore_eos, "do not send ignore_eos (the server may stop early)");
   cmd->add_flag("--no-usage", o->no_usage, "do not ask for stream_options.include_usage (count text chunks instead)");
   CLI::Option* seed_opt = cmd->add_option(
@@ -121,7 +141,7 @@ void add_bench_commands(CLI::App& app) {
   cmd->add_option("--precision", o->dep.precision, "validation rows: weight precision (e.g. BF16, FP8)");
   cmd->add_option("--engine", o->dep.engine, "validation rows: engine profile name (data/perf/engines.yaml)");
   cmd->add_option("--catalog-model", o->dep.model, "validation rows: catalog model name (default: the model sent)");
-  cmd->callback([o, seed_opt] {
+  cmd->callback([o, seed_opt, turns_opt, turns_max_opt, turn_isl_opt, think_opt, think_max_opt] {
     loadgen::BenchConfig cfg = o->cfg;
     if (seed_opt->count() == 0)
       cfg.seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
@@ -136,6 +156,20 @@ void add_bench_commands(CLI::App& app) {
         fmt_name = o->trace.size() >= 6 && o->trace.compare(o->trace.size() - 6, 6, ".jsonl") == 0 ? "mooncake" : "azure";
       cfg.schedule = api::bench_schedule(o->trace, fmt_name, o->speedup);
       if (cfg.schedule.empty()) throw InputError(o->trace, "", "", "the trace has no rows");
+    }
+    if (o->sessions) {
+      if (turns_opt->count() == 0) cfg.turns = 4;
+      if (!cfg.rates.empty())
+        throw InputError("<command line>", "--rate", o->rate, "sessions are a closed loop: give --concurrency (sessions in flight)");
+      if (!cfg.schedule.empty()) throw InputError("<command line>", "--trace", o->trace, "give --sessions or --trace, not both");
+      if (think_max_opt->count() > 0 && o->think_ms_max < o->think_ms)
+        throw InputError("<command line>", "--think-ms-max", think_max_opt->as<std::string>(), "must be >= --think-ms");
+      cfg.think_s = o->think_ms / 1e3;
+      cfg.think_max_s = o->think_ms_max / 1e3;
+    } else {
+      for (const CLI::Option* opt : {turns_opt, turns_max_opt, turn_isl_opt, think_opt, think_max_opt})
+        if (opt->count() > 0)
+          throw InputError("<command line>", opt->get_name(), opt->as<std::string>(), "needs --sessions");
     }
     if (cfg.rates.empty() && cfg.concurrency.empty() && cfg.schedule.empty())
       throw InputError("<command line>", "--concurrency", "", "give --concurrency levels, --rate levels or --trace");

@@ -11,7 +11,9 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <queue>
 #include <random>
+#include <unordered_map>
 
 #include "tokenmath/common/error.hpp"
 
@@ -232,6 +234,25 @@ std::string json_payload(const BenchConfig& cfg, const std::string& model, const
   return j.dump();
 }
 
+// A session's turn: completions send the segments joined; chat sends them as alternating user and assistant
+// messages (turn 1's prompt, answer 1, turn 2's new words, ...), so either way the conversation grows by appending.
+std::string session_payload(const BenchConfig& cfg, const std::string& model, std::int64_t session,
+                            const std::vector<std::int32_t>& segs, std::int32_t shared, std::int32_t max_tokens) {
+  if (cfg.endpoint != "chat") return json_payload(cfg, model, session_prompt(cfg.seed, session, segs, shared), max_tokens);
+  json j{{"model", model}, {"max_tokens", max_tokens}, {"stream", true}, {"temperature", 0}};
+  if (cfg.ignore_eos) j["ignore_eos"] = true;
+  if (cfg.include_usage) j["stream_options"] = {{"include_usage", true}};
+  json msgs = json::array();
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    if (segs[i] <= 0) continue;
+    msgs.push_back({{"role", i % 2 == 0 ? "user" : "assistant"},
+                    {"content", session_segment(cfg.seed, session, static_cast<std::int32_t>(i), segs[i],
+                                                i == 0 ? shared : 0)}});
+  }
+  j["messages"] = std::move(msgs);
+  return j.dump();
+}
+
 // GET /v1/models: the first model's id ("" with `error` set when the server cannot tell).
 std::string first_model(const BenchConfig& cfg, std::string& error) {
   CURL* e = curl_easy_init();
@@ -298,9 +319,23 @@ void check_config(const BenchConfig& c) {
     if (!(r > 0) || !std::isfinite(r)) bad("`rate`", fmt::format("{}", r), "must be a positive number");
   if (!(c.timeout_s > 0)) bad("`timeout`", fmt::format("{}", c.timeout_s), "must be > 0");
   if (!(c.time_scale > 0) || !std::isfinite(c.time_scale)) bad("`time_scale`", fmt::format("{}", c.time_scale), "must be > 0");
+  if (c.turns < 0) bad("`turns`", std::to_string(c.turns), "must be >= 1 (0: no sessions)");
+  if (c.turns > 0) {
+    if (!c.rates.empty()) bad("`rate`", "", "sessions are a closed loop: give concurrency levels (sessions in flight), not rates");
+    if (!c.schedule.empty()) bad("`turns`", std::to_string(c.turns), "sessions and a trace replay exclude each other");
+    if (c.turns_max != 0 && c.turns_max < c.turns) bad("`turns_max`", std::to_string(c.turns_max), "must be >= `turns`");
+    if (c.turn_isl < 0) bad("`turn_isl`", std::to_string(c.turn_isl), "must be >= 1 (0: `isl`)");
+    if (!(c.think_s >= 0) || !std::isfinite(c.think_s)) bad("`think`", fmt::format("{}", c.think_s), "must be >= 0");
+    if (c.think_max_s != 0 && !(c.think_max_s >= c.think_s && std::isfinite(c.think_max_s)))
+      bad("`think_max`", fmt::format("{}", c.think_max_s), "must be >= `think`");
+  } else if (c.turns_max != 0 || c.turn_isl != 0 || c.think_s != 0 || c.think_max_s != 0) {
+    bad("`turns`", "0", "`turns_max`, `turn_isl` and `think` need sessions (`turns` >= 1)");
+  }
 }
 
 }  // namespace
+
+void check_bench_config(const BenchConfig& config) { check_config(config); }
 
 Stats stats_of(std::vector<double> v) {
   Stats s;
@@ -362,6 +397,127 @@ std::string make_prompt(std::uint64_t seed, std::int64_t id, std::int32_t words,
   }
   return s;
 }
+
+std::string session_segment(std::uint64_t seed, std::int64_t session, std::int32_t segment, std::int32_t words,
+                            std::int32_t shared) {
+  std::string s;
+  s.reserve(static_cast<std::size_t>(std::max(words, 0)) * 6);
+  const std::uint64_t salt =
+      mix(mix(seed ^ 0x5e55105e55105e55ULL) + mix(static_cast<std::uint64_t>(session) * 0x9e3779b97f4a7c15ULL +
+                                                  static_cast<std::uint64_t>(segment)));
+  for (std::int32_t i = 0; i < words; ++i) {
+    // Turn 1's shared words are make_prompt's (the same in every session and request of the seed); the rest
+    // depend on the session and the segment too.
+    const std::uint64_t key = segment == 0 && i < shared
+                                  ? mix(seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(i))
+                                  : mix(salt + static_cast<std::uint64_t>(i));
+    if (i) s += ' ';
+    s += kWords[key % kNumWords];
+  }
+  return s;
+}
+
+std::string session_prompt(std::uint64_t seed, std::int64_t session, const std::vector<std::int32_t>& segment_words,
+                           std::int32_t shared) {
+  std::string s;
+  for (std::size_t i = 0; i < segment_words.size(); ++i) {
+    if (segment_words[i] <= 0) continue;
+    if (!s.empty()) s += ' ';
+    s += session_segment(seed, session, static_cast<std::int32_t>(i), segment_words[i], i == 0 ? shared : 0);
+  }
+  return s;
+}
+
+std::int32_t session_turns(const BenchConfig& c, std::int64_t session) {
+  if (c.turns_max <= c.turns) return c.turns;
+  const std::uint64_t span = static_cast<std::uint64_t>(c.turns_max - c.turns) + 1;
+  return c.turns + static_cast<std::int32_t>(mix(mix(c.seed ^ 0x7a7a7a7aULL) + static_cast<std::uint64_t>(session)) % span);
+}
+
+double think_time_s(const BenchConfig& c, std::int64_t session, std::int32_t turn) {
+  if (turn <= 1) return 0;
+  if (!(c.think_max_s > c.think_s)) return c.think_s;
+  const std::uint64_t h = mix(mix(c.seed ^ 0x7171717171ULL) + mix(static_cast<std::uint64_t>(session)) +
+                              static_cast<std::uint64_t>(turn));
+  return c.think_s + (c.think_max_s - c.think_s) * (static_cast<double>(h >> 11) * 0x1.0p-53);
+}
+
+namespace {
+// Per-session and per-turn summaries of one level's records (sessions mode), times x k (the server's seconds).
+SessionSummary summarize_sessions(const std::vector<RequestRecord>& recs, int level, double k) {
+  struct Agg {
+    std::int32_t planned = 0, ok_turns = 0, last_turn = 0, last_prompt = 0;
+    bool failed = false, usage = true;
+    double first = 1e300, last = -1e300, prompt = 0, cached = 0;
+  };
+  std::map<std::int64_t, Agg> by_session;
+  std::map<std::int32_t, std::vector<const RequestRecord*>> by_turn;
+  SessionSummary S;
+  double prompt_all = 0, cached_all = 0;
+  for (const auto& r : recs) {
+    if (r.level != level || r.session < 0) continue;
+    Agg& a = by_session[r.session];
+    a.planned = r.session_turns;
+    a.first = std::min(a.first, r.send_s);
+    a.last = std::max(a.last, r.end_s);
+    if (!r.ok) {
+      if (r.error_kind != "interrupted") a.failed = true;  // Ctrl-C cuts a session, it did not fail
+      continue;
+    }
+    ++a.ok_turns;
+    by_turn[r.turn].push_back(&r);
+    if (r.prompt_tokens < 0) a.usage = false;
+    a.prompt += std::max(0, r.prompt_tokens);
+    a.cached += std::max(0, r.cached_tokens);
+    if (r.prompt_tokens >= 0) {
+      prompt_all += r.prompt_tokens;
+      cached_all += std::max(0, r.cached_tokens);
+    }
+    if (r.turn > a.last_turn) {
+      a.last_turn = r.turn;
+      a.last_prompt = r.prompt_tokens >= 0 ? r.prompt_tokens : r.prompt_words;
+    }
+  }
+  std::vector<double> turns, times, shares;
+  double last_prompt = 0;
+  for (const auto& [id, a] : by_session) {
+    ++S.started;
+    if (a.failed) {
+      ++S.failed;
+    } else if (a.ok_turns < a.planned) {
+      ++S.cut;
+    } else {
+      ++S.complete;
+      turns.push_back(a.ok_turns);
+      times.push_back((a.last - a.first) * k);
+      if (a.usage && a.prompt > 0) shares.push_back(a.cached / a.prompt);
+      last_prompt += a.last_prompt;
+    }
+  }
+  S.turns = stats_of(turns);
+  S.session_s = stats_of(times);
+  S.cached_share = stats_of(shares);
+  S.cached_share_all = prompt_all > 0 ? cached_all / prompt_all : 0;
+  S.mean_last_prompt_tokens = S.complete ? last_prompt / static_cast<double>(S.complete) : 0;
+  for (const auto& [turn, rs] : by_turn) {
+    TurnSummary t;
+    t.turn = turn;
+    t.count = static_cast<std::int64_t>(rs.size());
+    std::vector<double> ttft;
+    double p = 0, c = 0;
+    for (const RequestRecord* r : rs) {
+      p += r->prompt_tokens >= 0 ? r->prompt_tokens : r->prompt_words;
+      c += std::max(0, r->cached_tokens);
+      if (r->ttft_s() >= 0) ttft.push_back(r->ttft_s() * k);
+    }
+    t.mean_prompt_tokens = p / static_cast<double>(t.count);
+    t.mean_cached_tokens = c / static_cast<double>(t.count);
+    t.ttft_s = stats_of(ttft);
+    S.by_turn.push_back(std::move(t));
+  }
+  return S;
+}
+}  // namespace
 
 LevelResult summarize(const std::vector<RequestRecord>& recs, const BenchConfig& cfg, int level) {
   LevelResult L;
@@ -427,6 +583,7 @@ LevelResult summarize(const std::vector<RequestRecord>& recs, const BenchConfig&
   L.tok_s_per_user = stats_of(user);
   L.goodput_req_per_s = static_cast<double>(good) / d;
   L.slo_attainment = L.ok ? static_cast<double>(good) / static_cast<double>(L.ok) : 0;
+  L.sessions = summarize_sessions(recs, level, k);
   return L;
 }
 
@@ -448,6 +605,13 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
   const std::size_t n_levels = replay ? 1 : open_loop ? cfg.rates.size() : cfg.concurrency.size();
   const int cap = open_loop ? (cfg.concurrency.empty() ? 10000 : cfg.concurrency.front()) : 0;
   const auto shared = static_cast<std::int32_t>(std::floor(cfg.shared_prefix * cfg.isl));
+  const bool sessions_mode = cfg.turns > 0;
+  std::int64_t next_session = 0;
+  // A session in flight: the words of its segments so far (turn 1's prompt, answer 1, turn 2's new words, ...).
+  struct Session {
+    std::int32_t turns = 0, sent_turns = 0;
+    std::vector<std::int32_t> segs;
+  };
 
   CURLM* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 100000L);
@@ -468,17 +632,33 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
     double last_progress = -1;
     double out_tok = 0;
     std::vector<RequestRecord> level_recs;
+    // Sessions: those in flight (sending, or thinking before their next turn), and the next-turn times (wall s).
+    std::unordered_map<std::int64_t, Session> active;
+    using Ready = std::pair<double, std::int64_t>;
+    std::priority_queue<Ready, std::vector<Ready>, std::greater<>> ready;
+    std::int64_t owed = 0;  // turns the sessions in flight have yet to send (a request count serves them first)
 
-    auto launch = [&] {
+    auto launch = [&](std::int64_t session = -1) {
       auto x = std::make_unique<Transfer>();
       x->t0 = t0;
       x->rec.id = next_id++;
       x->rec.level = level;
-      if (replay) {
+      if (session >= 0) {
+        Session& ss = active.at(session);
+        x->rec.session = session;
+        x->rec.turn = ++ss.sent_turns;
+        --owed;
+        x->rec.session_turns = ss.turns;
+        for (std::int32_t w : ss.segs) x->rec.prompt_words += std::max(0, w);
+        const std::int32_t osl = request_lengths(cfg, x->rec.id).second;
+        x->payload = session_payload(cfg, cfg.model, session, ss.segs, std::min(shared, ss.segs.front()), osl);
+      } else if (replay) {
         const ScheduledRequest& sr = cfg.schedule[static_cast<std::size_t>(sent)];
+        x->rec.prompt_words = sr.isl;
         x->payload = json_payload(cfg, cfg.model, scheduled_prompt(cfg.seed, x->rec.id, sr), sr.osl);
       } else {
         const auto [isl, osl] = request_lengths(cfg, x->rec.id);
+        x->rec.prompt_words = isl;
         x->payload = json_payload(cfg, cfg.model, make_prompt(cfg.seed, x->rec.id, isl, std::min(shared, isl)), osl);
       }
       x->easy = curl_easy_init();
@@ -514,6 +694,19 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
       } else {
         ++failed;
       }
+      if (const auto it = x->rec.session >= 0 ? active.find(x->rec.session) : active.end(); it != active.end()) {
+        // A failed turn ends its session; else the answer joins the conversation, then the next turn's new words.
+        Session& ss = it->second;
+        if (!x->rec.ok || ss.sent_turns >= ss.turns) {
+          owed -= ss.turns - ss.sent_turns;
+          active.erase(it);
+        } else {
+          ss.segs.push_back(x->rec.output_tokens);
+          ss.segs.push_back(cfg.turn_isl > 0 ? cfg.turn_isl : cfg.isl);
+          ready.emplace(x->rec.end_s + think_time_s(cfg, x->rec.session, ss.sent_turns + 1) / cfg.time_scale,
+                        x->rec.session);
+        }
+      }
       curl_multi_remove_handle(multi, x->easy);
       if (hooks.on_request) hooks.on_request(x->rec);
       level_recs.push_back(std::move(x->rec));
@@ -545,6 +738,24 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
           const double wall_rate = rate * cfg.time_scale;
           const double gap = cfg.poisson ? std::exponential_distribution<double>(wall_rate)(arrivals) : 1.0 / wall_rate;
           next_arrival += gap;
+        }
+      } else if (sessions_mode) {
+        // Closed loop of sessions: a finished session is replaced at once (while `requests` leaves turns beyond
+        // those the sessions in flight still owe, so they complete first); a session's next turn goes when its
+        // think time is over.
+        while (may_send(now) && static_cast<int>(active.size()) < conc && (cfg.requests <= 0 || sent + owed < cfg.requests)) {
+          const std::int64_t id = next_session++;
+          Session ss;
+          ss.turns = session_turns(cfg, id);
+          owed += ss.turns;
+          ss.segs.push_back(request_lengths(cfg, id).first);
+          active.emplace(id, std::move(ss));
+          ready.emplace(now, id);
+        }
+        while (may_send(now) && !ready.empty() && ready.top().first <= now) {
+          const std::int64_t id = ready.top().second;
+          ready.pop();
+          launch(id);
         }
       } else {
         while (may_send(now) && static_cast<int>(live.size()) < conc) launch();
@@ -582,6 +793,8 @@ BenchResult run_bench(const BenchConfig& config_in, const BenchHooks& hooks) {
       int wait_ms = 50;
       if (open_loop && may_send(t_now) && static_cast<int>(live.size()) < conc)
         wait_ms = std::clamp(static_cast<int>(std::ceil((next_arrival - t_now) * 1000)), 0, 50);
+      if (sessions_mode && may_send(t_now) && !ready.empty())
+        wait_ms = std::clamp(static_cast<int>(std::ceil((ready.top().first - t_now) * 1000)), 0, 50);
       if (!live.empty() || wait_ms > 0) curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
     }
     // Interrupted: what is in flight is recorded as such.

@@ -48,6 +48,27 @@ json bench_json(const loadgen::BenchResult& r) {
                           {"chunks", L.chunks},
                           {"chunks_per_s", L.chunks_per_s},
                           {"client_cpu_cores", L.client_cpu_cores}});
+    if (L.sessions.started > 0) {
+      const auto& S = L.sessions;
+      json turns = json::array();
+      for (const auto& t : S.by_turn)
+        turns.push_back(json{{"turn", t.turn},
+                             {"completed", t.count},
+                             {"mean_prompt_tokens", t.mean_prompt_tokens},
+                             {"mean_cached_tokens", t.mean_cached_tokens},
+                             {"cached_share", t.mean_prompt_tokens > 0 ? t.mean_cached_tokens / t.mean_prompt_tokens : 0},
+                             {"ttft_s", stats_json(t.ttft_s)}});
+      levels.back()["sessions"] = json{{"started", S.started},
+                                       {"complete", S.complete},
+                                       {"failed", S.failed},
+                                       {"cut", S.cut},
+                                       {"turns", stats_json(S.turns)},
+                                       {"session_s", stats_json(S.session_s)},
+                                       {"cached_share", stats_json(S.cached_share)},
+                                       {"cached_share_all_turns", S.cached_share_all},
+                                       {"mean_last_prompt_tokens", S.mean_last_prompt_tokens},
+                                       {"by_turn", turns}};
+    }
   }
   return json{{"config",
                {{"url", c.url},
@@ -65,7 +86,12 @@ json bench_json(const loadgen::BenchResult& r) {
                 {"seed", c.seed},
                 {"time_scale", c.time_scale},
                 {"slo_ttft_s", c.slo_ttft_s},
-                {"slo_tpot_s", c.slo_tpot_s}}},
+                {"slo_tpot_s", c.slo_tpot_s},
+                {"turns", c.turns},
+                {"turns_max", c.turns_max},
+                {"turn_isl", c.turns > 0 && c.turn_isl == 0 ? c.isl : c.turn_isl},
+                {"think_s", c.think_s},
+                {"think_max_s", c.think_max_s}}},
               {"levels", levels},
               {"interrupted", r.interrupted},
               {"stop_reason", r.stop_reason},
@@ -74,7 +100,8 @@ json bench_json(const loadgen::BenchResult& r) {
 
 std::string render_bench(const loadgen::BenchResult& r, Format f) {
   if (f == Format::json) return bench_json(r).dump(2) + "\n";
-  Table t({{"load", "load", 0},
+  const bool sessions = r.config.turns > 0;
+  std::vector<Column> cols{{"load", "load", 0},
            {"completed", "ok", 0},
            {"failed", "failed", 0},
            {"output_tok_per_s", "out tok/s", 1},
@@ -92,12 +119,27 @@ std::string render_bench(const loadgen::BenchResult& r, Format f) {
            {"tok_s_per_user_p50", "tok/s/user p50", 1},
            {"goodput_req_per_s", "goodput req/s", 3},
            {"mean_in_flight", "in flight", 1},
-           {"client_cpu_cores", "client CPU", 2}});
-  for (const auto& L : r.levels)
-    t.add_row({load_label(L), static_cast<long long>(L.ok), static_cast<long long>(L.failed), L.output_tok_per_s,
+           {"client_cpu_cores", "client CPU", 2}};
+  if (sessions)
+    cols.insert(cols.end(), {{"sessions_complete", "sessions done", 0},
+                             {"session_turns_mean", "turns mean", 1},
+                             {"session_s_p50", "session p50 s", 2},
+                             {"session_s_p99", "session p99 s", 2},
+                             {"last_prompt_tokens_mean", "last prompt tok", 0},
+                             {"cached_share", "cached share", 3}});
+  Table t(std::move(cols));
+  for (const auto& L : r.levels) {
+    std::vector<Cell> row{load_label(L), static_cast<long long>(L.ok), static_cast<long long>(L.failed), L.output_tok_per_s,
                L.request_per_s, L.ttft_s.p50 * 1e3, L.ttft_s.p90 * 1e3, L.ttft_s.p99 * 1e3, L.tpot_s.p50 * 1e3,
                L.tpot_s.p90 * 1e3, L.tpot_s.p99 * 1e3, L.itl_s.p50 * 1e3, L.itl_s.p99 * 1e3, L.e2e_s.p50,
-               L.e2e_s.p99, L.tok_s_per_user.p50, L.goodput_req_per_s, L.mean_in_flight, L.client_cpu_cores});
+               L.e2e_s.p99, L.tok_s_per_user.p50, L.goodput_req_per_s, L.mean_in_flight, L.client_cpu_cores};
+    if (sessions) {
+      const auto& S = L.sessions;
+      row.insert(row.end(), {static_cast<long long>(S.complete), S.turns.mean, S.session_s.p50, S.session_s.p99,
+                             S.mean_last_prompt_tokens, S.cached_share_all});
+    }
+    t.add_row(std::move(row));
+  }
   if (f == Format::csv) return t.to_csv();
   auto range = [](std::int32_t lo, std::int32_t hi) {
     return hi > lo ? fmt::format("{}..{}", lo, hi) : std::to_string(lo);
@@ -105,8 +147,15 @@ std::string render_bench(const loadgen::BenchResult& r, Format f) {
   std::string out = fmt::format("bench: {} {} {}{}\n", r.model, r.config.endpoint,
                                 !r.config.schedule.empty()
                                     ? fmt::format("trace replay of {} requests", r.config.schedule.size())
-                                    : fmt::format("isl={} osl={}", range(r.config.isl, r.config.isl_max),
-                                                  range(r.config.osl, r.config.osl_max)),
+                                    : fmt::format("isl={} osl={}{}", range(r.config.isl, r.config.isl_max),
+                                                  range(r.config.osl, r.config.osl_max),
+                                                  sessions ? fmt::format(" sessions of {} turns, +{} words a turn, think {}",
+                                                                         range(r.config.turns, r.config.turns_max),
+                                                                         r.config.turn_isl > 0 ? r.config.turn_isl : r.config.isl,
+                                                                         r.config.think_max_s > r.config.think_s
+                                                                             ? fmt::format("{:g}..{:g} ms", r.config.think_s * 1e3, r.config.think_max_s * 1e3)
+                                                                             : fmt::format("{:g} ms", r.config.think_s * 1e3))
+                                                           : std::string()),
                                 r.config.time_scale != 1 ? fmt::format(" (times x{:g}: server time)", r.config.time_scale)
                                                          : std::string());
   out += t.to_text();
@@ -133,8 +182,14 @@ std::string bench_request_jsonl(const loadgen::RequestRecord& rec) {
          {"cached_tokens", rec.cached_tokens},
          {"output_tokens", rec.output_tokens},
          {"finish_reason", rec.finish_reason},
+         {"prompt_words", rec.prompt_words},
          {"chunk_s", rec.chunk_s},
          {"chunk_chars", rec.chunk_chars}};
+  if (rec.session >= 0) {
+    j["session"] = rec.session;
+    j["turn"] = rec.turn;
+    j["session_turns"] = rec.session_turns;
+  }
   return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
@@ -158,11 +213,13 @@ std::string bench_validation_csv(const loadgen::BenchResult& r, const BenchDeplo
         "{} {}{}{}",
         L.ok, L.mean_in_flight, L.mean_prompt_tokens, L.mean_output_tokens, r.config.endpoint,
         !r.config.schedule.empty() ? std::string("trace replay")
+        : r.config.turns > 0       ? fmt::format("closed loop of multi-turn sessions (mean cached share {:.3f})",
+                                                 L.sessions.cached_share_all)
         : r.config.rates.empty()   ? std::string("closed loop")
                                    : fmt::format("{} arrivals at {:g}/s", r.config.poisson ? "poisson" : "constant", L.rate_per_s),
         (r.config.time_scale != 1 ? fmt::format("; serve-sim time scale {:g}", r.config.time_scale) : std::string()) + ranges,
         d.notes.empty() ? std::string() : "; " + d.notes);
-    if (!r.config.schedule.empty()) {  // a trace: its measured mean lengths
+    if (!r.config.schedule.empty() || r.config.turns > 0) {  // a trace or sessions: the measured mean lengths
       isl = fmt::format("{:.0f}", L.mean_prompt_tokens);
       osl = fmt::format("{:.0f}", L.mean_output_tokens);
     }

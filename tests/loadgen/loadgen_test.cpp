@@ -133,3 +133,133 @@ TEST(Loadgen, BadOptionsNameTheOption) {
     EXPECT_EQ(e.field(), "`requests`");
   }
 }
+
+TEST(Loadgen, SessionPromptsGrowByAppendingAndShareOnlyTheirOwnPrefix) {
+  // Turn 1: 40 words (the first 16 shared by every session); answer 1: 7 words; turn 2 adds 12; answer 2: 5; turn 3 adds 12.
+  const std::vector<std::int32_t> t1 = {40}, t2 = {40, 7, 12}, t3 = {40, 7, 12, 5, 12};
+  const auto p1 = session_prompt(9, 3, t1, 16), p2 = session_prompt(9, 3, t2, 16), p3 = session_prompt(9, 3, t3, 16);
+  const auto w1 = words(p1), w2 = words(p2), w3 = words(p3);
+  ASSERT_EQ(w1.size(), 40u);
+  ASSERT_EQ(w2.size(), 59u);
+  ASSERT_EQ(w3.size(), 76u);
+  // Each turn's prompt is the previous one, word for word (and character for character), plus what came since.
+  EXPECT_EQ(p2.compare(0, p1.size(), p1), 0);
+  EXPECT_EQ(p3.compare(0, p2.size(), p2), 0);
+  EXPECT_EQ(p2[p1.size()], ' ');
+  // The answer and the new words are the segments, in order.
+  EXPECT_EQ(p2, p1 + " " + session_segment(9, 3, 1, 7, 0) + " " + session_segment(9, 3, 2, 12, 0));
+  EXPECT_EQ(words(session_segment(9, 3, 1, 7, 0)).size(), 7u);
+  // Another session: the 16 shared words (those of make_prompt's shared prefix), then salted apart.
+  const auto o = words(session_prompt(9, 4, t3, 16));
+  const auto m = words(make_prompt(9, 123, 40, 16));
+  for (std::size_t i = 0; i < 16; ++i) {
+    EXPECT_EQ(o[i], w3[i]);
+    EXPECT_EQ(m[i], w3[i]);
+  }
+  int same = 0;
+  for (std::size_t i = 16; i < o.size(); ++i) same += o[i] == w3[i];
+  EXPECT_LT(same, 8);
+  // Segments of one session differ from each other (an answer is not a copy of the prompt's start).
+  EXPECT_NE(session_segment(9, 3, 2, 12, 0), session_segment(9, 3, 4, 12, 0));
+  EXPECT_NE(session_prompt(10, 3, t3, 16), p3);  // another seed, other prompts
+  EXPECT_EQ(session_prompt(9, 3, t3, 16), p3);   // deterministic
+  // An empty answer (0 tokens) adds nothing, not a double space.
+  EXPECT_EQ(words(session_prompt(9, 3, {40, 0, 12}, 16)).size(), 52u);
+  EXPECT_EQ(session_prompt(9, 3, {40, 0, 12}, 16).find("  "), std::string::npos);
+}
+
+TEST(Loadgen, SessionTurnsAndThinkTimesAreDrawnInTheirRanges) {
+  BenchConfig cfg;
+  cfg.seed = 5;
+  cfg.turns = 2;
+  cfg.turns_max = 6;
+  cfg.think_s = 0.5;
+  cfg.think_max_s = 1.5;
+  double turns = 0, think = 0;
+  for (int s = 0; s < 2000; ++s) {
+    const auto t = session_turns(cfg, s);
+    EXPECT_GE(t, 2);
+    EXPECT_LE(t, 6);
+    turns += t;
+    const double th = think_time_s(cfg, s, 2);
+    EXPECT_GE(th, 0.5);
+    EXPECT_LE(th, 1.5);
+    think += th;
+  }
+  EXPECT_NEAR(turns / 2000, 4, 0.15);
+  EXPECT_NEAR(think / 2000, 1.0, 0.05);
+  EXPECT_EQ(think_time_s(cfg, 7, 1), 0);  // no think before the first turn
+  cfg.turns_max = 0;
+  EXPECT_EQ(session_turns(cfg, 11), 2);
+}
+
+TEST(Loadgen, SessionSummaryCountsTurnsTimesAndCachedShare) {
+  BenchConfig cfg;
+  auto turn = [](std::int64_t session, int t, int of, double send, double end, int prompt, int cached) {
+    RequestRecord r = rec(0, send, {send + 0.01, end - 0.01}, 3, end);
+    r.session = session;
+    r.turn = t;
+    r.session_turns = of;
+    r.prompt_tokens = prompt;
+    r.cached_tokens = cached;
+    return r;
+  };
+  // Session 0: three turns (complete) from 0 to 3; session 1: one of two turns (cut); session 2: its turn 2 failed.
+  std::vector<RequestRecord> rs = {turn(0, 1, 3, 0, 0.5, 100, 0),     turn(0, 2, 3, 1, 1.5, 200, 96),
+                                   turn(0, 3, 3, 2, 3.0, 300, 192),   turn(1, 1, 2, 0, 0.5, 100, 0),
+                                   turn(2, 1, 2, 0, 0.4, 100, 0)};
+  RequestRecord bad = turn(2, 2, 2, 1, 1.2, 200, 0);
+  bad.ok = false;
+  bad.error_kind = "timeout";
+  rs.push_back(bad);
+  const LevelResult L = summarize(rs, cfg, 0);
+  const SessionSummary& S = L.sessions;
+  EXPECT_EQ(S.started, 3);
+  EXPECT_EQ(S.complete, 1);
+  EXPECT_EQ(S.cut, 1);
+  EXPECT_EQ(S.failed, 1);
+  EXPECT_DOUBLE_EQ(S.turns.mean, 3);
+  EXPECT_DOUBLE_EQ(S.session_s.mean, 3.0);  // first send -> last end, think times included
+  EXPECT_NEAR(S.cached_share.mean, 288.0 / 600.0, 1e-12);
+  EXPECT_NEAR(S.cached_share_all, 288.0 / 800.0, 1e-12);  // every completed turn of the level
+  EXPECT_DOUBLE_EQ(S.mean_last_prompt_tokens, 300);
+  ASSERT_EQ(S.by_turn.size(), 3u);
+  EXPECT_EQ(S.by_turn[0].count, 3);
+  EXPECT_DOUBLE_EQ(S.by_turn[1].mean_cached_tokens, 96);
+  EXPECT_EQ(summarize({rec(0, 0, {0.1}, 1, 0.2)}, cfg, 0).sessions.started, 0);  // single requests: no sessions
+}
+
+TEST(Loadgen, BadSessionOptionsNameTheOption) {
+  auto field = [](BenchConfig cfg) {
+    cfg.url = "http://127.0.0.1:1";
+    cfg.requests = 1;
+    if (cfg.concurrency.empty() && cfg.rates.empty()) cfg.concurrency = {1};
+    try {
+      check_bench_config(cfg);
+    } catch (const tokenmath::InputError& e) {
+      return e.field();
+    }
+    return std::string("none");
+  };
+  BenchConfig c;
+  c.turns = 2;
+  c.rates = {1};
+  EXPECT_EQ(field(c), "`rate`");
+  c = {};
+  c.turns = 3;
+  c.turns_max = 2;
+  EXPECT_EQ(field(c), "`turns_max`");
+  c = {};
+  c.turns = 3;
+  c.think_s = 1;
+  c.think_max_s = 0.5;
+  EXPECT_EQ(field(c), "`think_max`");
+  c = {};
+  c.turn_isl = 5;  // without sessions
+  EXPECT_EQ(field(c), "`turns`");
+  c = {};
+  c.turns = 3;
+  c.turn_isl = 5;
+  c.think_s = 0.1;
+  EXPECT_EQ(field(c), "none");
+}

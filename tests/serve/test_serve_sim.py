@@ -264,6 +264,55 @@ class Surface(unittest.TestCase):
         self.assertEqual([r["completion_tokens"] for r in recs], [row["output_length"] for row in rows])
         self.assertGreater(sum(r["cached_tokens"] for r in recs), 0)  # hash id 0 is in every row
 
+    def test_bench_multi_turn_sessions(self):
+        # 6 sessions of 4 turns, 3 in flight, a 50 ms think time (server time): turn 1 sends 100 words, each later
+        # turn the conversation so far (prompts and 8-token answers) plus 40 new words. serve-sim's prefix cache
+        # (16-token blocks) holds each turn's prompt, so turn k finds turn k-1's prompt cached, block-rounded.
+        with tempfile.TemporaryDirectory() as d:
+            raw = os.path.join(d, "raw.jsonl")
+            b = bench_json(self.base, "--api-key-env", "TM_TEST_KEY", "--sessions", "--turns", "4", "--turn-isl",
+                           "40", "--isl", "100", "--osl", "8", "--think-ms", "50", "--time-scale", "1000",
+                           "--concurrency", "3", "--requests", "24", "--seed", "11", "--raw", raw, env=self.env)
+            with open(raw) as f:
+                recs = [json.loads(l) for l in f]
+        level, s = b["levels"][0], b["levels"][0]["sessions"]
+        self.assertEqual(level["completed"], 24)
+        self.assertEqual((s["started"], s["complete"], s["failed"], s["cut"]), (6, 6, 0, 0))
+        self.assertEqual(s["turns"]["mean"], 4)
+        self.assertEqual(s["mean_last_prompt_tokens"], 100 + 3 * 48)
+        by_session = {}
+        for r in recs:
+            by_session.setdefault(r["session"], []).append(r)
+        self.assertEqual(sorted(by_session), list(range(6)))
+        for sid, turns in by_session.items():
+            turns.sort(key=lambda r: r["turn"])
+            self.assertEqual([r["turn"] for r in turns], [1, 2, 3, 4])
+            self.assertTrue(all(r["session_turns"] == 4 and r["ok"] for r in turns))
+            # The context grows by the previous answer and the new words; turns go one after another.
+            self.assertEqual([r["prompt_tokens"] for r in turns], [100, 148, 196, 244])
+            self.assertTrue(all(b_["send_s"] >= a["end_s"] for a, b_ in zip(turns, turns[1:])))
+            self.assertEqual(turns[0]["cached_tokens"], 0)  # sessions are salted apart
+            for prev, cur in zip(turns, turns[1:]):
+                # Turn k's cache hit: turn k-1's prompt up to its last whole block.
+                self.assertGreater(cur["cached_tokens"], prev["prompt_tokens"] - 16)
+                self.assertLessEqual(cur["cached_tokens"], prev["prompt_tokens"])
+            share = sum(r["cached_tokens"] for r in turns) / sum(r["prompt_tokens"] for r in turns)
+            expected = sum(p["prompt_tokens"] for p in turns[:-1]) / sum(r["prompt_tokens"] for r in turns)
+            self.assertAlmostEqual(share, expected, delta=0.03)
+        self.assertAlmostEqual(s["cached_share"]["mean"], (96 + 144 + 192) / (100 + 148 + 196 + 244), delta=1e-9)
+        self.assertEqual([t["turn"] for t in s["by_turn"]], [1, 2, 3, 4])
+        self.assertEqual([t["mean_cached_tokens"] for t in s["by_turn"]], [0, 96, 144, 192])
+        # Chat: the conversation as alternating user/assistant messages, cached the same way.
+        b = bench_json(self.base, "--api-key-env", "TM_TEST_KEY", "--endpoint", "chat", "--sessions", "--turns", "3",
+                       "--isl", "64", "--osl", "4", "--concurrency", "2", "--requests", "6",
+                       env=self.env)
+        self.assertEqual([t["mean_prompt_tokens"] for t in b["levels"][0]["sessions"]["by_turn"]], [64, 132, 200])
+        self.assertEqual([t["mean_cached_tokens"] for t in b["levels"][0]["sessions"]["by_turn"]], [0, 64, 128])
+        # Flags of sessions without --sessions: a one-line error.
+        r = run("bench", "--url", self.base, "--concurrency", "1", "--requests", "1", "--turns", "3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--turns: value '3': needs --sessions", r.stderr)
+
     def test_bench_writes_raw_records_and_validation_rows(self):
         with tempfile.TemporaryDirectory() as d:
             raw, vcsv = os.path.join(d, "raw.jsonl"), os.path.join(d, "v.csv")

@@ -14,6 +14,14 @@
 //   output tok/s  = output tokens of completed requests / (last end - first send) of the level
 //   tok/s per user = 1 / TPOT of a request (the decode rate one user sees)
 //   goodput = completed requests with TTFT <= slo_ttft_s and TPOT <= slo_tpot_s (0 = no bound), per second
+//
+// Multi-turn agentic sessions (`turns` > 0): closed loop, `concurrency` = sessions in flight (a finished session is
+// replaced by a new one). Turn 1 sends `isl` words; turn k > 1 sends the whole conversation so far (every earlier
+// prompt segment and every earlier answer, the answers as placeholder words of their measured length) plus
+// `turn_isl` new words, after a think time (the agent's tool call). A session's prompts share their prefix exactly;
+// sessions are salted apart (only the `shared_prefix` fraction of turn 1 is common to every session).
+//   session time   = last turn's end - first turn's send (think times included), complete sessions
+//   cached share   = usage cached tokens / usage prompt tokens, over a session's turns (what the server reports)
 #pragma once
 
 #include <cstdint>
@@ -63,6 +71,11 @@ struct BenchConfig {
   // Trace replay (one level, instead of concurrency or rate levels): requests sent at their times (divided by
   // time_scale on the wall clock) with their lengths and prefix blocks, up to `requests` / `duration_s`.
   std::vector<ScheduledRequest> schedule;
+  // Multi-turn sessions (closed loop only; 0 = single requests). `requests` then counts turns.
+  std::int32_t turns = 0, turns_max = 0;  // turns per session (uniform in [turns, turns_max] when turns_max > turns)
+  std::int32_t turn_isl = 0;              // new words per turn after the first (0: `isl`)
+  double think_s = 0, think_max_s = 0;    // think time before each turn after the first, the server's seconds
+                                          // (divided by time_scale on the wall clock); uniform up to think_max_s
 };
 
 struct RequestRecord {
@@ -80,6 +93,10 @@ struct RequestRecord {
   std::int32_t prompt_tokens = -1, completion_tokens = -1, cached_tokens = -1;  // usage (-1: not sent)
   std::int32_t output_tokens = 0;  // completion_tokens, else text chunks
   std::string finish_reason;
+  std::int64_t session = -1;       // sessions: the session's id (-1: a single request)
+  std::int32_t turn = 0;           // sessions: 1-based turn index
+  std::int32_t session_turns = 0;  // sessions: the turns the session was to have
+  std::int32_t prompt_words = 0;   // words sent (the prompt as built)
   double ttft_s() const { return chunk_s.empty() ? -1 : chunk_s.front() - send_s; }
   double tpot_s() const {
     return output_tokens > 1 && chunk_s.size() >= 2 ? (chunk_s.back() - chunk_s.front()) / (output_tokens - 1) : -1;
@@ -92,6 +109,26 @@ struct Stats {
   double mean = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
 };
 Stats stats_of(std::vector<double> v);
+
+struct TurnSummary {              // sessions: the turns of one index within a level (completed turns)
+  std::int32_t turn = 0;
+  std::int64_t count = 0;
+  double mean_prompt_tokens = 0, mean_cached_tokens = 0;
+  Stats ttft_s;
+};
+
+struct SessionSummary {           // sessions of one level (from the request records)
+  std::int64_t started = 0;        // sessions with at least one turn sent
+  std::int64_t complete = 0;       // every planned turn completed
+  std::int64_t failed = 0;         // ended by a failed turn
+  std::int64_t cut = 0;            // ended by the level's request count or duration, or by Ctrl-C
+  Stats turns;                     // turns of complete sessions
+  Stats session_s;                 // session time of complete sessions (server time)
+  Stats cached_share;              // per complete session: cached / prompt tokens of its turns
+  double cached_share_all = 0;     // cached / prompt tokens over every completed turn of the level
+  double mean_last_prompt_tokens = 0;  // the context reached by the last turn of complete sessions
+  std::vector<TurnSummary> by_turn;
+};
 
 struct LevelResult {
   int concurrency = 0;             // closed loop: clients; open loop: the in-flight cap; trace replay: 0
@@ -108,6 +145,7 @@ struct LevelResult {
   double client_cpu_cores = 0;     // the client's CPU seconds per wall second (1 = one core busy)
   std::int64_t chunks = 0;
   double chunks_per_s = 0;
+  SessionSummary sessions;         // sessions mode only (started == 0 otherwise)
 };
 
 struct BenchResult {
@@ -134,6 +172,9 @@ struct BenchHooks {
 // Runs the sweep. Bad options throw InputError (field named `like_this`); failing requests are counted, never thrown.
 BenchResult run_bench(const BenchConfig& config, const BenchHooks& hooks = {});
 
+// The option checks run_bench makes first (InputError naming the field); no network.
+void check_bench_config(const BenchConfig& config);
+
 // Prompt words and max_tokens of request `id`: fixed, or uniform in [isl, isl_max] / [osl, osl_max] (seeded).
 std::pair<std::int32_t, std::int32_t> request_lengths(const BenchConfig& config, std::int64_t id);
 
@@ -143,6 +184,19 @@ std::string scheduled_prompt(std::uint64_t seed, std::int64_t id, const Schedule
 
 // The prompt of request `id` (words; `shared` leading words are the same for every id of a seed).
 std::string make_prompt(std::uint64_t seed, std::int64_t id, std::int32_t words, std::int32_t shared);
+
+// Sessions: the words of segment `segment` of session `session` (segment 0: turn 1's prompt, whose `shared`
+// leading words are the same in every session of a seed, as make_prompt's; then, alternately, the answer to turn k
+// and the new words of turn k + 1), salted per seed, session and segment.
+std::string session_segment(std::uint64_t seed, std::int64_t session, std::int32_t segment, std::int32_t words,
+                            std::int32_t shared);
+// The prompt of a session's turn: its segments (lengths `segment_words`, an odd count: turn k has 2k - 1) joined by
+// spaces. Each turn's prompt is a word-for-word prefix of the next one's.
+std::string session_prompt(std::uint64_t seed, std::int64_t session, const std::vector<std::int32_t>& segment_words,
+                           std::int32_t shared);
+// Turns of session `session` (uniform in [turns, turns_max], seeded) and the think time before turn `turn`.
+std::int32_t session_turns(const BenchConfig& config, std::int64_t session);
+double think_time_s(const BenchConfig& config, std::int64_t session, std::int32_t turn);
 
 // Summaries of one level from its request records (exposed for tests and for recomputing from raw JSONL).
 LevelResult summarize(const std::vector<RequestRecord>& recs, const BenchConfig& config, int level);
