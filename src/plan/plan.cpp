@@ -355,7 +355,7 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
     }
     models.push_back(std::make_shared<const catalog::ModelSpec>(*m));
   }
-  std::vector<const catalog::SystemSpec*> systems;
+  std::vector<catalog::SystemSpec> systems;
   for (std::size_t i = 0; i < s.systems.size(); ++i) {
     const catalog::SystemSpec* sys = cat.resolve_system(s.systems[i]);
     if (!sys) {
@@ -364,8 +364,19 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
       throw InputError(scenario_file(s), fmt::format("candidates.systems[{}]", i), s.systems[i],
                        "unknown system" + did_you_mean(s.systems[i], ids));
     }
-    systems.push_back(sys);
-    r.systems.push_back(*sys);
+    // The scenario's own price and power for this system, where it gives them (owned.system_*_per_gpu).
+    catalog::SystemSpec used = *sys;
+    if (i < s.system_price_usd_per_gpu.size() && s.system_price_usd_per_gpu[i] > 0) {
+      used.price_usd_per_gpu = s.system_price_usd_per_gpu[i];
+      used.price_source = "scenario " + scenario_file(s) + ": owned.system_price_usd_per_gpu";
+      used.price_date = "";
+    }
+    if (i < s.system_wall_w_per_gpu.size() && s.system_wall_w_per_gpu[i] > 0) {
+      used.wall_w_per_gpu = s.system_wall_w_per_gpu[i];
+      used.notes = "wall power from the scenario (owned.system_wall_w_per_gpu); " + used.notes;
+    }
+    systems.push_back(used);
+    r.systems.push_back(used);
     for (const auto& rp : cost::rental_prices_for(ctx.rentals, sys->gpu_id)) r.rentals.push_back(rp);
   }
   std::vector<const cost::ApiPrice*> hosted(models.size(), nullptr);
@@ -380,8 +391,8 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
     }
   }
   for (std::size_t i = 0; i < models.size(); ++i)
-    for (const auto* sys : systems)
-      r.candidates.push_back(evaluate(ctx, s, demand, api_usd_per_step, models[i], *sys, cat.gpu(sys->gpu_id), hosted[i]));
+    for (const auto& sys : systems)
+      r.candidates.push_back(evaluate(ctx, s, demand, api_usd_per_step, models[i], sys, cat.gpu(sys.gpu_id), hosted[i]));
   std::stable_sort(r.candidates.begin(), r.candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.feasible != b.feasible) return a.feasible;
     return a.annual_owned_usd < b.annual_owned_usd;

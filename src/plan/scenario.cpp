@@ -160,6 +160,14 @@ std::vector<OptionSpec> make_options() {
 
       num("owned.gpu_price_multiplier", "x catalog price", 0.01, 100,
           "scales each system's catalog price per GPU (volume discounts, quotes)", &S::gpu_price_multiplier),
+      nums("owned.system_price_usd_per_gpu", "USD/GPU", 0, 1000, 0, 1e7,
+           "per system, in candidates.systems order: your quoted price per GPU (0 = the catalog's); empty = all "
+           "catalog prices",
+           &S::system_price_usd_per_gpu),
+      nums("owned.system_wall_w_per_gpu", "W/GPU", 0, 1000, 0, 1e5,
+           "per system, in candidates.systems order: wall power per GPU (0 = the catalog's); empty = all catalog "
+           "figures",
+           &S::system_wall_w_per_gpu),
 
       text("rented.tier", {}, "rental price tier (cost module's price table)", &S::rented_tier),
       num("rented.hours_per_year", "hours", 1, 8784,
@@ -464,6 +472,13 @@ void validate_scenario(const Scenario& s) {
     if (v.size() == 2 && v[0] > v[1])
       throw InputError(file, o.key, fmt::format("[{}, {}]", v[0], v[1]), "expected [low, high] with low <= high");
   }
+  for (const auto& [key, list] : {std::pair<const char*, const std::vector<double>*>{"owned.system_price_usd_per_gpu",
+                                                                                   &s.system_price_usd_per_gpu},
+                                   {"owned.system_wall_w_per_gpu", &s.system_wall_w_per_gpu}})
+    if (!list->empty() && list->size() != s.systems.size())
+      throw InputError(file, key, fmt::format("{} items", list->size()),
+                       fmt::format("needs one value per candidates.systems entry ({}), 0 for the catalog's",
+                                   s.systems.size()));
   if (!s.hosted_api_models.empty() && s.hosted_api_models.size() != s.models.size())
     throw InputError(file, "candidates.hosted_api_models", fmt::format("{} items", s.hosted_api_models.size()),
                      fmt::format("expected one entry per model ({}), or an empty list", s.models.size()));

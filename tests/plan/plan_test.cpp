@@ -28,6 +28,41 @@ const Candidate& find(const PlanResult& r, const std::string& model, const std::
     if (c.model_id.find(model) != std::string::npos && c.system_id == system) return c;
   throw std::runtime_error("no candidate " + model + " " + system);
 }
+// A quoted price or a measured wall power for one system replaces the catalog's for that system only.
+TEST(Plan, SystemPriceAndPowerOverridesApplyToTheirSystemOnly) {
+  Scenario s = small();
+  s.simulate_requests = 0;
+  s.uncertainty_draws = 0;
+  const PlanResult base = run_plan(test::shipped(), s);
+  s.system_price_usd_per_gpu = {0, 20000};
+  s.system_wall_w_per_gpu = {2000, 0};
+  const PlanResult quoted = run_plan(test::shipped(), s);
+  const Candidate& h0 = find(base, "gpt-oss", "hgx-h200");
+  const Candidate& h1 = find(quoted, "gpt-oss", "hgx-h200");
+  const Candidate& g0 = find(base, "gpt-oss", "gb200-nvl72");
+  const Candidate& g1 = find(quoted, "gpt-oss", "gb200-nvl72");
+  EXPECT_DOUBLE_EQ(h1.per_gpu.system_usd_per_gpu, h0.per_gpu.system_usd_per_gpu);  // 0: the catalog's
+  EXPECT_DOUBLE_EQ(h1.per_gpu.wall_kw_per_gpu, 2.0);
+  EXPECT_DOUBLE_EQ(g1.per_gpu.system_usd_per_gpu, 20000.0);
+  EXPECT_DOUBLE_EQ(g1.per_gpu.wall_kw_per_gpu, g0.per_gpu.wall_kw_per_gpu);
+  EXPECT_LT(g1.capex_usd / g1.gpus, g0.capex_usd / g0.gpus);
+  // One value per system, or none.
+  s.system_price_usd_per_gpu = {20000};
+  EXPECT_THROW(
+      {
+        try {
+          validate_scenario(s);
+        } catch (const tokenmath::InputError& e) {
+          EXPECT_NE(std::string(e.what()).find("owned.system_price_usd_per_gpu: value '1 items': needs one value per "
+                                               "candidates.systems entry (2)"),
+                    std::string::npos)
+              << e.what();
+          throw;
+        }
+      },
+      tokenmath::InputError);
+}
+
 // An API (or a model) whose context window is below the workload's step cannot serve it: marked with the reason,
 // never priced, never an overflow target (DeepSeek's listed endpoint: 65,536 < the default step's 126,857).
 TEST(Plan, ContextLimitsMakeAnApiOrAModelUnusable) {

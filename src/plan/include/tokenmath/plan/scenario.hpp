@@ -59,6 +59,10 @@ struct Scenario {
   // facility, lifetime, cost of capital, residual, ops, network and installation shares) is a cost assumption
   // (data/costs.yaml), overridable in the scenario's `cost:` group
   double gpu_price_multiplier = 0;
+  // Per system, in candidates.systems order (empty = the catalog's; 0 in a slot = the catalog's for that system):
+  // a quoted price per GPU and a measured or contracted wall power per GPU.
+  std::vector<double> system_price_usd_per_gpu;
+  std::vector<double> system_wall_w_per_gpu;
   cost::CostAssumptions cost;
 
   // rented GPUs
