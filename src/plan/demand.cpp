@@ -34,7 +34,9 @@ Demand demand_for_steps(const Scenario& s, const TokenPrices& prices, double ste
   d.tokens_per_year = d.tokens_per_step.scaled(d.steps_per_year);
 
   constexpr double kHoursPerYear = 8760, kSecondsPerHour = 3600;
-  const double steps_per_day = d.steps_per_year / s.working_days_per_year;
+  // Non-working days (weekends, holidays) carry off_day_share of a working day's steps each, flat over 24 h.
+  const double off_days = std::max(0.0, kHoursPerYear / 24.0 - s.working_days_per_year);
+  const double steps_per_day = d.steps_per_year / (s.working_days_per_year + off_days * s.off_day_share);
   const double weight_sum = std::accumulate(s.hourly_profile.begin(), s.hourly_profile.end(), 0.0);
   d.steps_per_s_by_hour.reserve(s.hourly_profile.size());
   for (double w : s.hourly_profile) {
@@ -42,8 +44,8 @@ Demand demand_for_steps(const Scenario& s, const TokenPrices& prices, double ste
     d.steps_per_s_by_hour.push_back(rate);
     d.load_duration.push_back({rate, s.working_days_per_year});
   }
-  const double idle_hours = std::max(0.0, kHoursPerYear - 24.0 * s.working_days_per_year);
-  if (idle_hours > 0) d.load_duration.push_back({0.0, idle_hours});
+  if (off_days > 0)
+    d.load_duration.push_back({steps_per_day * s.off_day_share / (24.0 * kSecondsPerHour), 24.0 * off_days});
   d.average_steps_per_s = d.steps_per_year / (kHoursPerYear * kSecondsPerHour);
   d.peak_hour_steps_per_s = *std::max_element(d.steps_per_s_by_hour.begin(), d.steps_per_s_by_hour.end());
   d.peak_steps_per_s = d.peak_hour_steps_per_s * s.burst_factor;

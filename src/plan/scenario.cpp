@@ -111,8 +111,12 @@ std::vector<OptionSpec> make_options() {
       text("demand.price_list", {},
            "LiteLLM model_prices_and_context_window.json; a relative path resolves against the data directory",
            &S::price_list),
-      num("demand.working_days_per_year", "days", 1, 366, "days per year with demand; other days have none",
+      num("demand.working_days_per_year", "days", 1, 366, "days per year with the working-day profile",
           &S::working_days_per_year),
+      num("demand.off_day_share", "fraction", 0, 1,
+          "tokens on each other day (weekends, holidays) as a share of a working day's, spread evenly over its 24 "
+          "hours (background agents, batch jobs); 0 = none",
+          &S::off_day_share),
       nums("demand.hourly_profile", "relative weight", 24, 24, 0, 1e6,
            "24 weights, hour 0..23 of a working day; normalised to the day's tokens", &S::hourly_profile),
       num("demand.burst_factor", "ratio", 1, 100,

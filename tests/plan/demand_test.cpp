@@ -38,6 +38,27 @@ TEST(Demand, HourlyRatesAddUpToTheYear) {
   EXPECT_DOUBLE_EQ(d.peak_steps_per_s, d.peak_hour_steps_per_s * s.burst_factor);
 }
 
+TEST(Demand, OffDaysTakeTheirShareFromTheWorkingDays) {
+  // 250 working days + 115 other days at a quarter of a working day's steps each, flat over 24 h: the year's steps
+  // are unchanged, a working day carries 250 / (250 + 115 x 0.25) of what it did, and the peak falls with it.
+  Scenario s = default_scenario(::tokenmath::test::shipped());
+  const Demand base = compute_demand(s, kOpus);
+  s.off_day_share = 0.25;
+  const Demand d = compute_demand(s, kOpus);
+  double steps = 0, hours = 0;
+  for (const auto& b : d.load_duration) {
+    steps += b.steps_per_s * b.hours_per_year * 3600;
+    hours += b.hours_per_year;
+  }
+  EXPECT_NEAR(steps, d.steps_per_year, 1e-6 * d.steps_per_year);
+  EXPECT_DOUBLE_EQ(hours, 8760);
+  EXPECT_DOUBLE_EQ(d.steps_per_year, base.steps_per_year);
+  EXPECT_NEAR(d.peak_steps_per_s / base.peak_steps_per_s, 250.0 / (250.0 + 115.0 * 0.25), 1e-12);
+  const double day = d.steps_per_year / (250.0 + 115.0 * 0.25);
+  EXPECT_NEAR(d.load_duration.back().steps_per_s, day * 0.25 / 86400, 1e-9);
+  EXPECT_DOUBLE_EQ(d.load_duration.back().hours_per_year, 115.0 * 24);
+}
+
 TEST(Demand, HigherCacheHitRateBuysMoreStepsForTheSameBudget) {
   Scenario s = default_scenario(::tokenmath::test::shipped());
   s.cache_hit_rate = 0.90;

@@ -28,6 +28,7 @@ struct Scenario {
   std::string reference_api_model;  // key in the price list
   std::string price_list;           // LiteLLM model_prices json; relative paths resolve against data_dir()
   double working_days_per_year = 0;
+  double off_day_share = 0;  // tokens of each non-working day / a working day's, flat over its 24 hours
   std::vector<double> hourly_profile;  // 24 relative weights of a working day's tokens, hour 0..23
   double burst_factor = 0;             // short-window peak / peak-hour average
 
