@@ -4,11 +4,22 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <utility>
 
 using namespace tokenmath::plan;
 
 namespace {
 const TokenPrices kOpus{6.25, 0.50, 25.0};  // cache write, cache read, output (USD/M), LiteLLM 2026-07-24
+}
+
+// Steps and hours summed over the load-duration curve.
+static std::pair<double, double> year_of(const Demand& d) {
+  double steps = 0, hours = 0;
+  for (const auto& b : d.load_duration) {
+    steps += b.steps_per_s * b.hours_per_year * 3600;
+    hours += b.hours_per_year;
+  }
+  return {steps, hours};
 }
 
 TEST(Demand, ApiCostOfDemandEqualsBudget) {
@@ -25,11 +36,7 @@ TEST(Demand, ApiCostOfDemandEqualsBudget) {
 TEST(Demand, HourlyRatesAddUpToTheYear) {
   const Scenario& s = default_scenario(::tokenmath::test::shipped());
   const Demand d = compute_demand(s, kOpus);
-  double steps = 0, hours = 0;
-  for (const auto& b : d.load_duration) {
-    steps += b.steps_per_s * b.hours_per_year * 3600;
-    hours += b.hours_per_year;
-  }
+  const auto [steps, hours] = year_of(d);
   EXPECT_NEAR(steps, d.steps_per_year, 1e-6 * d.steps_per_year);
   EXPECT_DOUBLE_EQ(hours, 8760);
   EXPECT_NEAR(d.average_steps_per_s * 8760 * 3600, d.steps_per_year, 1e-6 * d.steps_per_year);
@@ -45,11 +52,7 @@ TEST(Demand, OffDaysTakeTheirShareFromTheWorkingDays) {
   const Demand base = compute_demand(s, kOpus);
   s.off_day_share = 0.25;
   const Demand d = compute_demand(s, kOpus);
-  double steps = 0, hours = 0;
-  for (const auto& b : d.load_duration) {
-    steps += b.steps_per_s * b.hours_per_year * 3600;
-    hours += b.hours_per_year;
-  }
+  const auto [steps, hours] = year_of(d);
   EXPECT_NEAR(steps, d.steps_per_year, 1e-6 * d.steps_per_year);
   EXPECT_DOUBLE_EQ(hours, 8760);
   EXPECT_DOUBLE_EQ(d.steps_per_year, base.steps_per_year);
