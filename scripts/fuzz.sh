@@ -3,8 +3,9 @@
 # seed corpus (tests/fuzz/corpus/<target>/). A crash, sanitizer report, leak, timeout or out-of-memory stops with
 # exit 1 and leaves the reproducer under build/fuzz/findings/<target>/: copy it into tests/fuzz/corpus/<target>/
 # once fixed, so the release and dev suites replay it (ctest Fuzz.<target>).
-# The mutation seed is fixed (FUZZ_SEED, default 1), so a run is a prefix of one deterministic sequence: a shorter
-# run on a slower machine (CI) replays part of what a longer run here already passed.
+# Each target runs FUZZ_RUNS inputs (default 10000) from a fixed mutation seed (FUZZ_SEED, default 1), capped at
+# SECONDS: the same sequence on every machine, so CI replays what passed here (a slow machine stops at the cap,
+# part-way through the same sequence).
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${seconds}s" >&2
   # The first directory collects new inputs; the seeds are read from the second. One input may take at most 10 s
   # and 2 GB: a slower or bigger one is a hang/blow-up to fix, not a pass.
-  if ! "build/fuzz/tm_fuzz_$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -timeout=10 \
+  if ! "build/fuzz/tm_fuzz_$t" "$work" "tests/fuzz/corpus/$t" -runs="${FUZZ_RUNS:-10000}" -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -timeout=10 \
        -rss_limit_mb=2048 -artifact_prefix="$findings/" -print_final_stats=1 >"build/fuzz/$t.log" 2>&1; then
     echo "fuzz: $t FAILED; reproducer(s): $(ls "$findings" | tr '\n' ' ')" >&2
     grep -E "ERROR|SUMMARY|uncaught|terminate|what\(\)" "build/fuzz/$t.log" | head -5 >&2 || true

@@ -9,6 +9,17 @@
 
 namespace tokenmath {
 
+bool path_exists(const std::filesystem::path& path) noexcept {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) && !ec;
+}
+
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) noexcept {
+  std::error_code ec;
+  return path_exists(a) && path_exists(b) && std::filesystem::equivalent(a, b, ec) && !ec;
+}
+
+
 void check_input_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
   namespace fs = std::filesystem;
   const std::string file = path.string();

@@ -9,6 +9,7 @@
 
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/common/input_file.hpp"
 #include "tokenmath/cost/rental.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/speculative.hpp"
@@ -37,11 +38,10 @@ const std::vector<cost::ApiPrice>& price_list(const Context& ctx, const Scenario
   std::filesystem::path path = s.price_list;
   if (path.is_relative()) path = ctx.data_dir / path;
   const std::vector<cost::ApiPrice>* prices = nullptr;
-  if (std::filesystem::exists(path) && std::filesystem::exists(ctx.api_prices_path) &&
-      std::filesystem::equivalent(path, ctx.api_prices_path)) {
+  if (same_file(path, ctx.api_prices_path)) {
     prices = &ctx.api_prices;
   } else {
-    if (!std::filesystem::exists(path))
+    if (!path_exists(path))
       throw InputError(scenario_file(s), "demand.price_list", s.price_list,
                        "no such file (looked at " + path.string() + ")");
     storage = cost::load_litellm_prices(path);

@@ -155,8 +155,8 @@ struct Dirs {
 std::filesystem::path resolve_path(const Y& y, const std::string& p, const Dirs& base) {
   const std::filesystem::path path(p);
   if (path.is_absolute()) return path;
-  if (std::filesystem::exists(base.scenario / path)) return base.scenario / path;
-  if (std::filesystem::exists(base.data / path)) return base.data / path;
+  if (path_exists(base.scenario / path)) return base.scenario / path;
+  if (path_exists(base.data / path)) return base.data / path;
   y.fail("file not found (looked in " + base.scenario.string() + " and " + base.data.string() + ")");
 }
 

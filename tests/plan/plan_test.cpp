@@ -28,6 +28,20 @@ const Candidate& find(const PlanResult& r, const std::string& model, const std::
     if (c.model_id.find(model) != std::string::npos && c.system_id == system) return c;
   throw std::runtime_error("no candidate " + model + " " + system);
 }
+// A path the file system cannot even look up (a name longer than NAME_MAX) is "no such file", not a
+// filesystem_error escaping as an internal error (a fuzz finding in the simulation scenario's trace path).
+TEST(Plan, AnUnlookablePriceListPathIsNoSuchFile) {
+  Scenario s = small();
+  s.price_list = std::string(5000, 'a') + ".json";
+  try {
+    (void)run_plan(test::shipped(), s);
+    FAIL() << "expected an InputError";
+  } catch (const tokenmath::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("demand.price_list"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos) << e.what();
+  }
+}
+
 // A quoted price or a measured wall power for one system replaces the catalog's for that system only.
 TEST(Plan, SystemPriceAndPowerOverridesApplyToTheirSystemOnly) {
   Scenario s = small();

@@ -15,6 +15,12 @@ inline constexpr std::uintmax_t kMaxDataFileBytes = 256ull << 20;  // config, sc
 inline constexpr std::uintmax_t kMaxTraceFileBytes = 4ull << 30;   // request traces (read as a stream)
 inline constexpr int kMaxNesting = 200;                            // JSON / YAML flow nesting depth
 
+// Whether `path` names something on disk; never throws (a name too long or with an invalid component is "no",
+// where std::filesystem::exists would throw filesystem_error).
+bool path_exists(const std::filesystem::path& path) noexcept;
+// Whether both name the same file; false when either cannot be resolved. Never throws.
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) noexcept;
+
 // Throws unless `path` is a readable regular file of at most `max_bytes`.
 void check_input_file(const std::filesystem::path& path, std::uintmax_t max_bytes = kMaxDataFileBytes);
 // check_input_file, then the whole text without a leading UTF-8 BOM.
