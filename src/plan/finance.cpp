@@ -92,10 +92,11 @@ struct Fleet {
       if (y < b + life) n += k;
     return n;
   }
+  // Replicas whose life ends at the start of year y (life is a whole number of years).
   long long retiring(int y, double life) const {
     long long n = 0;
     for (const auto& [b, k] : cohorts)
-      if (static_cast<double>(y) >= b + life && static_cast<double>(y) - 1 < b + life) n += k;
+      if (static_cast<double>(y) == b + life) n += k;
     return n;
   }
   // Returns the replicas bought at the start of year y.

@@ -263,15 +263,16 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   c.break_even_engineers = e_star <= engineers_per_replica ? e_star : std::numeric_limits<double>::infinity();
   c.payback_years = payback_years(c.capex_usd, api_annual, c.annual_opex_usd);
   c.discounted_payback_years = discounted_payback_years(c.capex_usd, api_annual, c.annual_opex_usd, s.cost.cost_of_capital);
-  const bool hosted_usable = hosted && c.hosted_api_unusable.empty();
-  c.hosted_payback_years = hosted_usable ? payback_years(c.capex_usd, c.annual_hosted_api_usd, c.annual_opex_usd)
-                                         : std::numeric_limits<double>::infinity();
+  // `hosted` is null here when the model has no hosted API or it cannot serve the step (context limit).
+  c.hosted_payback_years = hosted ? payback_years(c.capex_usd, c.annual_hosted_api_usd, c.annual_opex_usd)
+                                  : std::numeric_limits<double>::infinity();
   c.hosted_discounted_payback_years =
-      hosted_usable ? discounted_payback_years(c.capex_usd, c.annual_hosted_api_usd, c.annual_opex_usd, s.cost.cost_of_capital)
-                    : std::numeric_limits<double>::infinity();
+      hosted ? discounted_payback_years(c.capex_usd, c.annual_hosted_api_usd, c.annual_opex_usd, s.cost.cost_of_capital)
+             : std::numeric_limits<double>::infinity();
+  const double hosted_usd_per_step = hosted ? cost_usd(demand.tokens_per_step, c.hosted_prices) : 0.0;
   if (hosted)
-    c.hosted_break_even_utilisation = break_even_utilisation(c.annual_owned_usd, fleet_steps_per_s * kSecondsPerYear,
-                                                             cost_usd(demand.tokens_per_step, c.hosted_prices));
+    c.hosted_break_even_utilisation =
+        break_even_utilisation(c.annual_owned_usd, fleet_steps_per_s * kSecondsPerYear, hosted_usd_per_step);
   // Overflow goes to the same model's hosted API when asked and priced (quality unchanged), else the reference.
   const bool same = s.hybrid_overflow_api == "same_model" && hosted;
   c.hybrid_overflow_api = same ? c.hosted_api_model : s.reference_api_model;
@@ -284,9 +285,11 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   const double ref_scale = demand.usd_per_step > 0 ? api_usd_per_step / demand.usd_per_step : 0.0;
   const double overflow_usd_per_step = same ? cost_usd(overflow_step, c.hosted_prices)
                                             : cost_usd(overflow_step, demand.reference_prices) * ref_scale;
-  const double whole_usd_per_step = same ? cost_usd(demand.tokens_per_step, c.hosted_prices) : api_usd_per_step;
-  c.hybrid = hybrid_split(demand.load_duration, c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor,
-                          c.replicas, usd_per_replica, whole_usd_per_step, s.hybrid_points, overflow_usd_per_step);
+  const double whole_usd_per_step = same ? hosted_usd_per_step : api_usd_per_step;
+  // A replica's usable steps/s against the hourly load (the burst is the sizing margin, not load).
+  const double hybrid_capacity = c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor;
+  c.hybrid = hybrid_split(demand.load_duration, hybrid_capacity, c.replicas, usd_per_replica, whole_usd_per_step,
+                          s.hybrid_points, overflow_usd_per_step);
   {
     HorizonInputs h;
     h.years = s.horizon_years;
@@ -299,10 +302,10 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
     h.capex_per_replica = c.capex_usd / static_cast<double>(c.replicas);
     h.opex_per_replica_year = c.annual_opex_usd / static_cast<double>(c.replicas);
     h.api_usd_year0 = api_annual;
-    h.hosted_api_usd_year0 = hosted_usable ? c.annual_hosted_api_usd : 0;
-    h.owned_usd_per_replica_year = c.annual_owned_usd / static_cast<double>(c.replicas);
+    h.hosted_api_usd_year0 = c.annual_hosted_api_usd;  // 0 without a usable hosted API
+    h.owned_usd_per_replica_year = usd_per_replica;
     h.load_year0 = demand.load_duration;
-    h.steps_per_s_per_replica = c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor;
+    h.steps_per_s_per_replica = hybrid_capacity;
     h.api_usd_per_step_year0 = whole_usd_per_step;
     h.overflow_usd_per_step_year0 = overflow_usd_per_step;
     c.horizon = horizon_view(h);

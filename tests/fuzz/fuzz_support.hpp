@@ -30,13 +30,20 @@ inline std::string as_text(const std::uint8_t* data, std::size_t size) {
 
 // Most readers take a path (they check it is a regular file, cap its size, strip a BOM): write the input to a
 // per-process scratch file with the extension the reader expects and hand over its path.
+// The folder is removed when the process exits normally (a replay, the end of a fuzz run).
+struct ScratchDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("tokenmath-fuzz-" + std::to_string(::getpid()));
+  ScratchDir() { std::filesystem::create_directories(path); }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
 inline std::filesystem::path scratch_file(const std::uint8_t* data, std::size_t size, const std::string& name) {
-  static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() / ("tokenmath-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  const auto path = dir / name;
+  static const ScratchDir dir;
+  const auto path = dir.path / name;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;
