@@ -309,7 +309,10 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // Grouped expert GEMMs stream their weights less efficiently than dense GEMMs (measured per card).
   inv_moe_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.moe_memory_bw);
   // Decode attention streams the KV cache with its own kernels (paged, split-K): its own bandwidth fraction.
-  inv_kv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.attention_memory_bw);
+  // A 1-byte KV cache is dequantised element by element: its share of bandwidth is attention_fp8kv_bw_ratio of
+  // the 2-byte one's.
+  const double kv_bw_share = eff.attention_memory_bw * (kb < 2.0 ? eff.attention_fp8kv_bw_ratio : 1.0);
+  inv_kv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * kv_bw_share);
   const double head_rate = std::max(1.0, bf16_peak * eff.compute_bf16);
 
   // Dense linears: 2 FLOPs per weight per token. Under TP each GPU holds 1/t of the weights and sees every
@@ -367,7 +370,11 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl * reread;
     kv_write_per_tok_ += kvl;
     (is_windowed(a) ? attn_dec_flops_win_ : attn_dec_flops_full_) += attn_pair_flops(a, true) / t / p;
-    (is_windowed(a) ? attn_pre_flops_win_ : attn_pre_flops_full_) += attn_pair_flops(a, false) / t / p;
+    // Prefill: FLOPs of the score and value matmuls, scaled by the softmax's relative cost at this head dim.
+    const double pre_heads = a.num_heads > 0 ? static_cast<double>(a.num_heads) : 1.0;
+    const double pre_pair = attn_pair_flops(a, false);
+    (is_windowed(a) ? attn_pre_flops_win_ : attn_pre_flops_full_) +=
+        pre_pair * attention_head_dim_scale(eff, pre_pair / pre_heads) / t / p;
     // Mamba2: the state is read and written once per sequence per step (2x bytes); the scan costs about
     // 6*heads*head_dim*state FLOPs per token (state update and output).
     state_bytes_per_seq_ += 2.0 * mamba_state_bytes(a) / t / p;

@@ -10,6 +10,7 @@
 #include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/kernel.hpp"
 #include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
@@ -258,6 +259,57 @@ TEST(EngineKernels, UnfusedRotaryKvWriteAndActivationQuantAddTheirKernels) {
     const double kernels = w == catalog::Precision::fp8 ? 32 * (2 + 4) : 32 * 2;
     EXPECT_NEAR(extra, kernels * trt.kernel_fixed_s, 1e-9) << static_cast<int>(w);
   }
+}
+
+TEST(AttentionKernels, SoftmaxCostMakesSmallHeadDimsSlowerInPrefill) {
+  // A score costs 2 x (d_qk + d_v) x 2 matmul FLOPs per head plus one exponential worth softmax_flop_equiv (254 on
+  // the shipped data: 989 / 3.9 TFLOP/s on the H100). Relative to the measured head dim 128: head dim 64 takes
+  // (1 + 254/256) / (1 + 254/512) = 1.33x the FLOP-proportional time, head dim 256 0.83x.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("h100-sxm");
+  const Efficiency eff = ctx.efficiency.for_gpu(gpu, "vllm");
+  ASSERT_DOUBLE_EQ(eff.softmax_flop_equiv, 254);
+  EXPECT_DOUBLE_EQ(attention_head_dim_scale(eff, 512), 1.0);
+  EXPECT_NEAR(attention_head_dim_scale(eff, 256), (1 + 254.0 / 256) / (1 + 254.0 / 512), 1e-12);
+  EXPECT_NEAR(attention_head_dim_scale(eff, 1024), (1 + 254.0 / 1024) / (1 + 254.0 / 512), 1e-12);
+  Efficiency off = eff;
+  off.softmax_flop_equiv = 0;
+  EXPECT_DOUBLE_EQ(attention_head_dim_scale(off, 256), 1.0);
+  // In the step: the prefill-attention part of gpt-oss-20b (head dim 64 on every layer) grows by that factor,
+  // Llama-3.1-8B's (head dim 128) does not move.
+  auto prefill_attention = [&](const Deployment& d, const Efficiency& e) {
+    BatchSummary with, without;
+    with.prefill_tokens = without.prefill_tokens = 8192;
+    with.prefill_seqs = without.prefill_seqs = 1;
+    with.prefill_attn_pairs = 8192.0 * 8193 / 2;
+    with.prefill_attn_pairs_windowed = 8192.0 * 128;
+    const StepModel m(d, e);
+    return m.step(with).attention_s - m.step(without).attention_s;
+  };
+  const Deployment oss = deployment("gpt-oss-20b", "h100-sxm", 1, catalog::Precision::mxfp4);
+  EXPECT_NEAR(prefill_attention(oss, eff) / prefill_attention(oss, off), (1 + 254.0 / 256) / (1 + 254.0 / 512), 1e-6);
+  const Deployment llama = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::bf16);
+  EXPECT_NEAR(prefill_attention(llama, eff) / prefill_attention(llama, off), 1.0, 1e-9);
+}
+
+TEST(AttentionKernels, Fp8KvCacheStreamsAtItsOwnShareOfBandwidth) {
+  // vLLM/SGLang decode attention with an FP8 KV cache reaches attention_fp8kv_bw_ratio (0.92) of the BF16 cache's
+  // bandwidth share; a BF16 cache is unaffected, and TensorRT-LLM keeps 1.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("h100-sxm");
+  const Efficiency vllm = ctx.efficiency.for_gpu(gpu, "vllm");
+  ASSERT_DOUBLE_EQ(vllm.attention_fp8kv_bw_ratio, 0.92);
+  EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(gpu, "trtllm-pytorch").attention_fp8kv_bw_ratio, 1.0);
+  Efficiency plain = vllm;
+  plain.attention_fp8kv_bw_ratio = 1.0;
+  BatchSummary b;
+  b.decode_seqs = 8;
+  b.decode_ctx_sum = 8 * 20000.0;
+  Deployment d = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::bf16);
+  // KV-bound attention: time scales by 1 / 0.92 (the score FLOPs are negligible beside the KV reads).
+  EXPECT_NEAR(StepModel(d, vllm).step(b).attention_s / StepModel(d, plain).step(b).attention_s, 1 / 0.92, 2e-3);
+  d.kv_precision = catalog::Precision::bf16;
+  EXPECT_DOUBLE_EQ(StepModel(d, vllm).step(b).attention_s, StepModel(d, plain).step(b).attention_s);
 }
 
 }  // namespace

@@ -26,6 +26,12 @@ struct Efficiency {
   // Fraction of (bf16 or fp8) peak reached by attention kernels (FMHA / MLA): score and value products.
   double attention_compute = 0.45;
   double attention_half_tokens = 0;       // prompt length at which prefill attention reaches half of the above
+  // Prefill attention pays the softmax exponentials of every score beside its two matmuls. In matmul-FLOP
+  // equivalents one score costs softmax_flop_equiv (dense matmul peak / special-function exp rate) per head on
+  // top of 2 x (qk + v head dims) x 2 FLOPs; attention_compute was measured at head dims 128/128 (512 FLOPs),
+  // so other head dims are scaled from there (perf/kernel.hpp attention_head_dim_scale). 0 = no scaling.
+  double softmax_flop_equiv = 0;
+  double attention_ref_head_flops = 512;  // matmul FLOPs per score per head of the measured kernels
   double memory_bw = 0.80;                // fraction of HBM bandwidth reached streaming weights
   double moe_memory_bw = 0.80;            // same for expert weights streamed by grouped expert GEMMs
   // One kernel's time is kernel_fixed_s + (c^p + m^p)^(1/p) for compute time c and memory time m at the
@@ -38,6 +44,9 @@ struct Efficiency {
   double unfused_kernels_per_layer = 0;
   double act_quant_kernels = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
+  // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
+  // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
+  double attention_fp8kv_bw_ratio = 1.0;
   double ep_imbalance = 1.0;              // busiest expert-parallel rank's load / mean load
   double moe_tile_tokens = 0.0;           // torch._grouped_mm: extra token rows per touched expert (validate-kernels)
   double moe_serving_tile_small = 16;     // serving MoE kernels: M tile while batch tokens <= experts

@@ -57,6 +57,19 @@ inline double prefill_attention_efficiency(const Efficiency& eff, double prompt_
   return eff.attention_compute * l / (l + eff.attention_half_tokens);
 }
 
+// Time of prefill attention at per-head score FLOPs `head_flops` = 2 x (qk head dim + v head dim), relative to
+// the head dims attention_compute was measured at. A score costs its matmul FLOPs plus one exponential, which the
+// special-function units run at a small fraction of the matmul rate (H100: 3.9 TFLOP/s against 989, the
+// FlashAttention-3 paper's figures), i.e. softmax_flop_equiv matmul-FLOP equivalents. With FLOPs counted as
+// head_flops per score, time scales as (1 + k / head_flops) / (1 + k / reference): head dim 64 runs at 0.75 of
+// the head-dim-128 rate, head dim 256 at 1.2 (FlashAttention-3 on H100, bf16 forward at 16k: 497, 648 and
+// ~740-760 TFLOP/s).
+inline double attention_head_dim_scale(const Efficiency& eff, double head_flops) {
+  if (eff.softmax_flop_equiv <= 0 || head_flops <= 0 || eff.attention_ref_head_flops <= 0) return 1.0;
+  const double k = eff.softmax_flop_equiv;
+  return (1.0 + k / head_flops) / (1.0 + k / eff.attention_ref_head_flops);
+}
+
 // One kernel doing `flops` at `flops_per_s` and moving `bytes` at `bytes_per_s` (peak x efficiency):
 // kernel_fixed_s + roofline_s(flops / flops_per_s, bytes / bytes_per_s, roof_p).
 inline double kernel_time_s(double flops, double flops_per_s, double bytes, double bytes_per_s, const Efficiency& eff) {
