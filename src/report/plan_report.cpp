@@ -250,21 +250,21 @@ Table plan_owned_lines_table(const PlanResult& r, const Candidate& c) {
     t.add_row({name, usd, total > 0 ? usd / total : 0.0, per_hour, std::move(basis)});
   };
   row("capital", l.capital_usd, g.capital_usd_per_gpu_hour,
-      fmt::format("system + network + installation {}/GPU, {:.0f} yr at {:.0f}%, residual {:.0f}%",
+      fmt::format("{}/GPU less spares, {:.0f} yr, {:.0f}%, resale {:.0f}%",
                   usd(g.capex_usd_per_gpu - g.spares_usd_per_gpu), a.lifetime_years, 100 * a.cost_of_capital,
                   100 * a.residual_fraction));
   row("spares", l.spares_usd, g.spares_usd_per_gpu_hour,
-      fmt::format("{:.0f}% of system price held as spares, annualised like the capex", 100 * a.spares_fraction));
+      fmt::format("{:.0f}% of system price, annuity as capex", 100 * a.spares_fraction));
   row("power", l.power_usd, g.power_usd_per_gpu_hour,
-      fmt::format("busy {:.2f} kW for {:.1f}% of hours, idle {:.2f} kW otherwise, x PUE {:.2f} x ${}/kWh",
-                  g.busy_kw_per_gpu, 100 * g.utilization, g.idle_kw_per_gpu, g.pue, a.power_usd_per_kwh));
+      fmt::format("{:.2f} kW busy {:.1f}%, {:.2f} idle, PUE {:.2f}", g.busy_kw_per_gpu, 100 * g.utilization,
+                  g.idle_kw_per_gpu, g.pue));
   row("facility", l.facility_usd, g.facility_usd_per_gpu_hour,
       fmt::format("${}/kW-month x {:.2f} kW rated", a.colo_usd_per_kw_month, g.wall_kw_per_gpu));
   row("staff", l.staff_usd, g.staff_usd_per_gpu_hour,
-      fmt::format("{} FTE/MW x {:.3f} MW IT x {}/FTE-yr", a.staff_fte_per_mw, c.it_mw, usd(a.staff_usd_per_fte_year)));
+      fmt::format("{} FTE/MW x {:.3f} MW x {}/FTE-yr", a.staff_fte_per_mw, c.it_mw, usd(a.staff_usd_per_fte_year)));
   row("software", l.software_usd, g.software_usd_per_gpu_hour,
       fmt::format("{}/GPU-yr x {} GPUs", usd(a.software_usd_per_gpu_year), c.gpus));
-  row("total", total, g.total_usd_per_gpu_hour, "annualised TCO of the owned fleet");
+  row("total", total, g.total_usd_per_gpu_hour, "annualised TCO");
   return t;
 }
 

@@ -207,6 +207,9 @@ TEST(Plan, OwnedLinesFollowTheFleetAndSumToTheAnnualCost) {
     // The hybrid's all-owned end serves every step: it costs the all-owned fleet.
     EXPECT_NEAR(c.hybrid.curve.back().owned_usd_per_year, c.annual_owned_usd, 1e-6 * c.annual_owned_usd);
     EXPECT_DOUBLE_EQ(c.hybrid.curve.back().api_usd_per_year, 0.0);
+    // The multi-year view's first year runs the same fleet: the same running costs.
+    ASSERT_FALSE(c.horizon.years.empty());
+    EXPECT_NEAR(c.horizon.years.front().opex_usd, c.annual_opex_usd, 1e-6 * c.annual_opex_usd);
   }
 }
 
