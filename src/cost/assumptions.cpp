@@ -41,10 +41,15 @@ const std::vector<KeySpec>& key_specs() {
       spec("lifetime_years", "years", "economic life of the hardware", &CostAssumptions::lifetime_years, 0, false, 30),
       spec("cost_of_capital", "fraction/yr", "annual cost of capital r in the annuity (0.10 = 10%)", &CostAssumptions::cost_of_capital, 0, true, 1),
       spec("residual_fraction", "fraction", "resale value at end of life, share of capex", &CostAssumptions::residual_fraction, 0, true, 1),
-      spec("ops_fraction_per_year", "fraction/yr", "operations, support and spares, share of capex per year", &CostAssumptions::ops_fraction_per_year, 0, true, 1),
+      spec("busy_power_fraction", "fraction", "IT power drawn while serving, share of the system's rated wall power (wall_w_per_gpu)", &CostAssumptions::busy_power_fraction, 0, false, 1),
+      spec("idle_power_fraction", "fraction", "IT power drawn while idle with the model loaded, share of the rated wall power", &CostAssumptions::idle_power_fraction, 0, true, 1),
+      spec("staff_fte_per_mw", "FTE/MW", "owner's operations staff per MW of rated IT load (facility staff are in the colocation charge)", &CostAssumptions::staff_fte_per_mw, 0, true, 1000),
+      spec("staff_usd_per_fte_year", "$/FTE-yr", "loaded yearly cost of one operations FTE", &CostAssumptions::staff_usd_per_fte_year, 0, true, 1e7),
+      spec("spares_fraction", "fraction", "spare systems bought with the fleet, share of system price (capex, annualised like it)", &CostAssumptions::spares_fraction, 0, true, 1),
+      spec("software_usd_per_gpu_year", "$/GPU-yr", "software licences and support subscriptions per deployed GPU", &CostAssumptions::software_usd_per_gpu_year, 0, true, 1e6),
       spec("network_share", "fraction", "scale-out fabric, share of system price", &CostAssumptions::network_share, 0, true, 2),
       spec("installation_share", "fraction", "installation and integration, share of system price", &CostAssumptions::installation_share, 0, true, 2),
-      spec("utilization", "fraction", "busy share of paid GPU-hours", &CostAssumptions::utilization, 0, false, 1),
+      spec("utilization", "fraction", "busy share of paid GPU-hours for `tokenmath cost` ($ per busy hour, the power line); the plan uses its fleet's own", &CostAssumptions::utilization, 0, false, 1),
   };
   return specs;
 }
@@ -152,6 +157,9 @@ CostAssumptions load_cost_assumptions(const std::filesystem::path& path) {
       a.*(s.member) = value;
       a.provenance[s.key.key] = Provenance{src.Scalar(), date.Scalar()};
     }
+    if (a.idle_power_fraction > a.busy_power_fraction)
+      throw InputError(file, "assumptions.idle_power_fraction.value", number_text(a.idle_power_fraction),
+                       "idle draw must be <= busy_power_fraction (" + number_text(a.busy_power_fraction) + ")");
     return a;
   });
 }

@@ -6,9 +6,10 @@
 
 namespace tokenmath::plan {
 
-double break_even_utilisation(double owned_usd_per_year, double capacity_tokens_per_year, double api_usd_per_token) {
-  const double denom = capacity_tokens_per_year * api_usd_per_token;
-  return denom > 0 ? owned_usd_per_year / denom : std::numeric_limits<double>::infinity();
+double break_even_utilisation(double owned_idle_usd_per_year, double capacity_per_year, double api_usd_per_unit,
+                              double owned_usd_per_unit) {
+  const double denom = capacity_per_year * (api_usd_per_unit - owned_usd_per_unit);
+  return denom > 0 ? owned_idle_usd_per_year / denom : std::numeric_limits<double>::infinity();
 }
 
 double payback_years(double capex_usd, double api_usd_per_year, double owned_opex_usd_per_year) {
@@ -27,7 +28,8 @@ double discounted_payback_years(double capex_usd, double api_usd_per_year, doubl
 
 namespace {
 HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
-                     double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step) {
+                     double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step,
+                     double owned_usd_per_step) {
   HybridPoint p;
   p.replicas = replicas;
   p.owned_fraction = full > 0 ? static_cast<double>(replicas) / static_cast<double>(full) : 1.0;
@@ -44,24 +46,29 @@ HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long rep
   // billed at overflow_usd_per_step (a cold step when the session's prefix lives on the owned fleet).
   const double price = replicas > 0 && overflow_usd_per_step >= 0 ? overflow_usd_per_step : api_usd_per_step;
   p.api_usd_per_year = (all_steps - owned_steps) * price;
+  p.owned_usd_per_year += owned_steps * owned_usd_per_step;
   p.owned_share_of_steps = all_steps > 0 ? owned_steps / all_steps : 0;
   return p;
 }
 }  // namespace
 
 HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
-                         double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step) {
-  return evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
+                         double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step,
+                         double owned_usd_per_step) {
+  return evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step,
+                  owned_usd_per_step);
 }
 
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long long full, double usd_per_replica,
-                          double api_usd_per_step, int points, double overflow_usd_per_step) {
+                          double api_usd_per_step, int points, double overflow_usd_per_step,
+                          double owned_usd_per_step) {
   HybridResult r;
   points = std::max(points, 2);
   for (int i = 0; i < points; ++i) {
     const double f = static_cast<double>(i) / (points - 1);
     const auto replicas = static_cast<long long>(std::llround(f * static_cast<double>(full)));
-    auto p = evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
+    auto p = evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step,
+                      owned_usd_per_step);
     p.owned_fraction = f;
     r.curve.push_back(p);
   }
@@ -74,9 +81,9 @@ HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long lon
       for (long long x : {k - 1, k})
         if (x >= 0 && x <= full) candidates.push_back(x);
     }
-  r.best = evaluate(load, c, 0, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
+  r.best = evaluate(load, c, 0, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step, owned_usd_per_step);
   for (long long x : candidates) {
-    auto p = evaluate(load, c, x, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step);
+    auto p = evaluate(load, c, x, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step, owned_usd_per_step);
     if (p.total_usd_per_year() < r.best.total_usd_per_year()) r.best = p;
   }
   return r;
@@ -136,7 +143,10 @@ HorizonView horizon_view(const HorizonInputs& in) {
     hy.resale_usd = static_cast<double>(owned.retiring(y, life)) * in.capex_per_replica * in.residual_fraction;
     hy.capex_usd = static_cast<double>(owned.top_up(y, needed, life)) * in.capex_per_replica;
     hy.owned_replicas = owned.in_life(y, life);
-    hy.opex_usd = static_cast<double>(hy.owned_replicas) * in.opex_per_replica_year;
+    double year_steps = 0;
+    for (const auto& b : in.load_year0) year_steps += b.steps_per_s * b.hours_per_year * 3600.0 * hy.demand_factor;
+    // Idle running costs of every installed replica, plus the power its steps add (the fleet serves all of them).
+    hy.opex_usd = static_cast<double>(hy.owned_replicas) * in.opex_per_replica_year + year_steps * in.owned_usd_per_step;
     hy.api_usd = in.api_usd_year0 * hy.demand_factor * price_factor;
     hy.hosted_api_usd = in.hosted_api_usd_year0 * hy.demand_factor * price_factor;
     // Hybrid: year 0's owned replicas, refreshed; the grown load beyond them overflows at that year's price.
@@ -150,7 +160,7 @@ HorizonView horizon_view(const HorizonInputs& in) {
     long long want = 0;
     if (installed == 0) {
       want = hybrid_split(load, in.steps_per_s_per_replica, needed, in.owned_usd_per_replica_year, api_price, 2,
-                          overflow_price)
+                          overflow_price, in.owned_usd_per_step)
                  .best.replicas;
     } else {
       std::vector<long long> options = {installed, std::max(installed, needed)};
@@ -163,18 +173,19 @@ HorizonView horizon_view(const HorizonInputs& in) {
       double best = std::numeric_limits<double>::infinity();
       for (long long x : options) {
         const double cost = static_cast<double>(x - installed) * in.owned_usd_per_replica_year +
-                            hybrid_point(load, in.steps_per_s_per_replica, x, needed, 0, api_price, overflow_price)
-                                .api_usd_per_year;
+                            hybrid_point(load, in.steps_per_s_per_replica, x, needed, 0, api_price, overflow_price,
+                                         in.owned_usd_per_step)
+                                .total_usd_per_year();
         if (cost < best) best = cost, want = x;
       }
     }
     hy.hybrid_resale_usd = static_cast<double>(hybrid.retiring(y, life)) * in.capex_per_replica * in.residual_fraction;
     hy.hybrid_capex_usd = static_cast<double>(hybrid.top_up(y, want, life)) * in.capex_per_replica;
     hy.hybrid_replicas = hybrid.in_life(y, life);
-    hy.hybrid_opex_usd = static_cast<double>(hy.hybrid_replicas) * in.opex_per_replica_year;
-    hy.hybrid_api_usd =
-        hybrid_point(load, in.steps_per_s_per_replica, hy.hybrid_replicas, needed, 0, api_price, overflow_price)
-            .api_usd_per_year;
+    const HybridPoint hp = hybrid_point(load, in.steps_per_s_per_replica, hy.hybrid_replicas, needed, 0, api_price,
+                                        overflow_price, in.owned_usd_per_step);
+    hy.hybrid_opex_usd = static_cast<double>(hy.hybrid_replicas) * in.opex_per_replica_year + hp.owned_usd_per_year;
+    hy.hybrid_api_usd = hp.api_usd_per_year;
     v.npv_owned_usd += (hy.capex_usd - hy.resale_usd) * pv_start(y) + hy.opex_usd * pv_mid(y);
     v.npv_api_usd += hy.api_usd * pv_mid(y);
     v.npv_hosted_api_usd += hy.hosted_api_usd * pv_mid(y);

@@ -212,18 +212,25 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   c.nodes = (c.gpus + sys.gpus_per_node - 1) / sys.gpus_per_node;
   c.racks = (c.gpus + sys.gpus_per_rack - 1) / sys.gpus_per_rack;
   c.scaleup_domains = (c.gpus + sys.scaleup_domain_gpus - 1) / sys.scaleup_domain_gpus;
-  cost::OwnedInputs in = cost::owned_inputs(sys);
-  in.price_usd_per_gpu *= s.gpu_price_multiplier;
-  c.per_gpu = cost::owned_cost(in, s.cost);
-  c.it_mw = g * c.per_gpu.wall_kw_per_gpu / 1000.0;
-  c.facility_mw = g * c.per_gpu.facility_kw_per_gpu / 1000.0;
   const double fleet_steps_per_s = static_cast<double>(c.replicas) * c.replica.best.steps_per_s;
   c.utilisation = demand.average_steps_per_s / fleet_steps_per_s;
+  cost::OwnedInputs in = cost::owned_inputs(sys);
+  in.price_usd_per_gpu *= s.gpu_price_multiplier;
+  // Power is priced at the fleet's busy share (the load-duration curve's average over the year, daily cycle and
+  // off days included); every other line is paid per GPU whatever the load.
+  c.per_gpu = cost::owned_cost(in, s.cost, std::min(1.0, c.utilisation));
+  c.it_mw = g * c.per_gpu.wall_kw_per_gpu / 1000.0;
+  c.facility_mw = g * c.per_gpu.facility_kw_per_gpu / 1000.0;
 
   c.capex_usd = g * c.per_gpu.capex_usd_per_gpu;
-  c.annual_capital_usd = g * c.per_gpu.capital_usd_per_gpu_hour * cost::kHoursPerYear;
+  c.annual_capital_usd = g * c.per_gpu.capital_usd_per_gpu_year();
   c.annual_opex_usd = g * c.per_gpu.opex_usd_per_gpu_year();
   c.annual_owned_usd = g * c.per_gpu.annual_usd_per_gpu();
+  c.annual_lines = owned_lines(c.per_gpu, g);
+  c.annual_owned_idle_usd = g * c.per_gpu.idle_usd_per_gpu_year();
+  // Serving adds only the power above the idle draw: per agent step, a replica's GPUs busy for 1 / steps_per_s.
+  c.owned_usd_per_step =
+      c.per_gpu.busy_extra_power_usd_per_gpu_hour() * c.replica.gpus / 3600.0 / c.replica.best.steps_per_s;
   c.owned_prices = cost::owned_token_prices(
       {c.per_gpu.total_usd_per_gpu_hour,
        c.replica.gpus,
@@ -250,16 +257,20 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   }
 
   const double api_annual = demand.steps_per_year * api_usd_per_step;
-  c.break_even_utilisation =
-      break_even_utilisation(c.annual_owned_usd, fleet_steps_per_s * kSecondsPerYear, api_usd_per_step);
+  c.break_even_utilisation = break_even_utilisation(c.annual_owned_idle_usd, fleet_steps_per_s * kSecondsPerYear,
+                                                    api_usd_per_step, c.owned_usd_per_step);
   // One replica serves the peak of E engineers while E x peak per engineer <= its usable steps/s; owning wins
-  // for the smallest E whose API spend E x budget x multiplier reaches one replica's annual cost, provided that
-  // E still fits one replica (otherwise the per-engineer cost of owning exceeds the API's at every size).
-  const double usd_per_replica = c.annual_owned_usd / static_cast<double>(c.replicas);
+  // for the smallest E whose API spend E x budget x multiplier reaches one replica's annual cost (its idle cost
+  // plus the power their steps add), provided that E still fits one replica (otherwise the per-engineer cost of
+  // owning exceeds the API's at every size).
+  // A replica's yearly cost before it serves anything; serving adds owned_usd_per_step per step.
+  const double usd_per_replica = c.annual_owned_idle_usd / static_cast<double>(c.replicas);
   const double api_per_engineer = api_annual / s.engineers;
+  const double power_per_engineer = demand.steps_per_year / s.engineers * c.owned_usd_per_step;
   const double engineers_per_replica =
       c.replica.best.steps_per_s * s.peak_load_target / (demand.peak_steps_per_s / s.engineers);
-  const double e_star = usd_per_replica / api_per_engineer;
+  const double e_star = api_per_engineer > power_per_engineer ? usd_per_replica / (api_per_engineer - power_per_engineer)
+                                                              : std::numeric_limits<double>::infinity();
   c.break_even_engineers = e_star <= engineers_per_replica ? e_star : std::numeric_limits<double>::infinity();
   c.payback_years = payback_years(c.capex_usd, api_annual, c.annual_opex_usd);
   c.discounted_payback_years = discounted_payback_years(c.capex_usd, api_annual, c.annual_opex_usd, s.cost.cost_of_capital);
@@ -272,7 +283,8 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   const double hosted_usd_per_step = hosted ? cost_usd(demand.tokens_per_step, c.hosted_prices) : 0.0;
   if (hosted)
     c.hosted_break_even_utilisation =
-        break_even_utilisation(c.annual_owned_usd, fleet_steps_per_s * kSecondsPerYear, hosted_usd_per_step);
+        break_even_utilisation(c.annual_owned_idle_usd, fleet_steps_per_s * kSecondsPerYear, hosted_usd_per_step,
+                               c.owned_usd_per_step);
   // Overflow goes to the same model's hosted API when asked and priced (quality unchanged), else the reference.
   const bool same = s.hybrid_overflow_api == "same_model" && hosted;
   c.hybrid_overflow_api = same ? c.hosted_api_model : s.reference_api_model;
@@ -289,7 +301,7 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   // A replica's usable steps/s against the hourly load (the burst is the sizing margin, not load).
   const double hybrid_capacity = c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor;
   c.hybrid = hybrid_split(demand.load_duration, hybrid_capacity, c.replicas, usd_per_replica, whole_usd_per_step,
-                          s.hybrid_points, overflow_usd_per_step);
+                          s.hybrid_points, overflow_usd_per_step, c.owned_usd_per_step);
   {
     HorizonInputs h;
     h.years = s.horizon_years;
@@ -300,7 +312,8 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
     h.residual_fraction = s.cost.residual_fraction;
     h.replicas_year0 = c.replicas;
     h.capex_per_replica = c.capex_usd / static_cast<double>(c.replicas);
-    h.opex_per_replica_year = c.annual_opex_usd / static_cast<double>(c.replicas);
+    h.opex_per_replica_year = (c.annual_owned_idle_usd - c.annual_capital_usd) / static_cast<double>(c.replicas);
+    h.owned_usd_per_step = c.owned_usd_per_step;
     h.api_usd_year0 = api_annual;
     h.hosted_api_usd_year0 = c.annual_hosted_api_usd;  // 0 without a usable hosted API
     h.owned_usd_per_replica_year = usd_per_replica;
@@ -321,6 +334,12 @@ std::pair<Demand, double> demand_for(const Scenario& s, const TokenPrices& list)
 }
 
 }  // namespace
+
+OwnedLines owned_lines(const cost::OwnedCost& c, double gpus) {
+  const double k = gpus * cost::kHoursPerYear;
+  return {c.capital_usd_per_gpu_hour * k, c.spares_usd_per_gpu_hour * k,  c.power_usd_per_gpu_hour * k,
+          c.facility_usd_per_gpu_hour * k, c.staff_usd_per_gpu_hour * k, c.software_usd_per_gpu_hour * k};
+}
 
 TokenPrices workload_prices(const Scenario& s, const cost::ApiPrice& p) {
   return {s.api_fresh_input_pricing == "cache_write" ? p.effective_cache_write_usd_per_mtok() : p.input_usd_per_mtok,

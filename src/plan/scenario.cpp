@@ -486,6 +486,9 @@ void validate_scenario(const Scenario& s) {
   if (!s.hosted_api_models.empty() && s.hosted_api_models.size() != s.models.size())
     throw InputError(file, "candidates.hosted_api_models", fmt::format("{} items", s.hosted_api_models.size()),
                      fmt::format("expected one entry per model ({}), or an empty list", s.models.size()));
+  if (s.cost.idle_power_fraction > s.cost.busy_power_fraction)
+    throw InputError(file, "cost.idle_power_fraction", number_text(s.cost.idle_power_fraction),
+                     "must be <= cost.busy_power_fraction (" + number_text(s.cost.busy_power_fraction) + ")");
   double total = 0;
   for (double w : s.hourly_profile) total += w;
   if (!s.hourly_profile.empty() && total <= 0)

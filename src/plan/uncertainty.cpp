@@ -81,9 +81,9 @@ Uncertainty run_uncertainty(const Scenario& s, const PlanResult& r) {
     const double g = replicas * rc.gpus;
     cost::OwnedInputs oi = cost::owned_inputs(*sys_it);
     oi.price_usd_per_gpu *= v.gpu_price_multiplier;
-    const cost::OwnedCost per_gpu = cost::owned_cost(oi, v.cost);
-    const double annual_owned = g * per_gpu.annual_usd_per_gpu();
     const double util = std::clamp(d.average_steps_per_s / (replicas * steps), 1e-9, 1.0);
+    const cost::OwnedCost per_gpu = cost::owned_cost(oi, v.cost, util);  // power at the drawn fleet's busy share
+    const double annual_owned = g * per_gpu.annual_usd_per_gpu();
     const cost::TokenPrices p = cost::owned_token_prices(
         {per_gpu.total_usd_per_gpu_hour, rc.gpus,
          {rc.seconds_per_fresh_token / perf_mult, rc.seconds_per_cached_token / perf_mult,

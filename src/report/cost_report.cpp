@@ -43,13 +43,20 @@ std::string render_system_cost(const cost::SystemCost& sc, Format f) {
   t.add_row({"capex", "system", c.system_usd_per_gpu, "$/GPU", price_note});
   t.add_row({"capex", "network share", c.network_usd_per_gpu, "$/GPU", "network_share x system"});
   t.add_row({"capex", "installation", c.installation_usd_per_gpu, "$/GPU", "installation_share x system"});
+  t.add_row({"capex", "spares", c.spares_usd_per_gpu, "$/GPU", "spares_fraction x system"});
   t.add_row({"capex", "total", c.capex_usd_per_gpu, "$/GPU", "sum"});
   t.add_row({"capex", "crf", c.crf, "1/yr", "r / (1 - (1 + r)^-N)"});
-  t.add_row({"owned", "capital", c.capital_usd_per_gpu_hour, "$/GPU-h", "(capex - residual (1+r)^-N) x CRF / 8760"});
+  t.add_row({"owned", "capital", c.capital_usd_per_gpu_hour, "$/GPU-h",
+             "(capex - spares, net of residual (1+r)^-N) x CRF / 8760"});
+  t.add_row({"owned", "spares", c.spares_usd_per_gpu_hour, "$/GPU-h", "(spares net of residual (1+r)^-N) x CRF / 8760"});
   t.add_row({"owned", "power", c.power_usd_per_gpu_hour, "$/GPU-h",
-             fmt::format("{:.3f} kW x PUE {:.2f} x $/kWh ({}: {})", c.wall_kw_per_gpu, c.pue, sys.cooling, power_note)});
-  t.add_row({"owned", "facility", c.facility_usd_per_gpu_hour, "$/GPU-h", "colo $/kW-month x kW / 730"});
-  t.add_row({"owned", "ops", c.ops_usd_per_gpu_hour, "$/GPU-h", "ops_fraction_per_year x capex / 8760"});
+             fmt::format("(u {} x {:.3f} + (1 - u) x {:.3f}) kW x PUE {:.2f} x $/kWh ({} kW rated, {}: {})",
+                         c.utilization, c.busy_kw_per_gpu, c.idle_kw_per_gpu, c.pue, c.wall_kw_per_gpu, sys.cooling,
+                         power_note)});
+  t.add_row({"owned", "facility", c.facility_usd_per_gpu_hour, "$/GPU-h", "colo $/kW-month x rated kW / 730"});
+  t.add_row({"owned", "staff", c.staff_usd_per_gpu_hour, "$/GPU-h",
+             "staff_fte_per_mw x rated kW / 1000 x staff_usd_per_fte_year / 8760"});
+  t.add_row({"owned", "software", c.software_usd_per_gpu_hour, "$/GPU-h", "software_usd_per_gpu_year / 8760"});
   t.add_row({"owned", "total", c.total_usd_per_gpu_hour, "$/GPU-h", "per GPU-hour owned, busy or idle"});
   t.add_row({"owned", "per busy hour", c.total_usd_per_gpu_hour / a.utilization, "$/GPU-h",
              fmt::format("total / utilization {}", a.utilization)});
@@ -85,15 +92,21 @@ std::string render_system_cost(const cost::SystemCost& sc, Format f) {
   j["owned"] = {{"system_usd_per_gpu", c.system_usd_per_gpu},
                 {"network_usd_per_gpu", c.network_usd_per_gpu},
                 {"installation_usd_per_gpu", c.installation_usd_per_gpu},
+                {"spares_usd_per_gpu", c.spares_usd_per_gpu},
                 {"capex_usd_per_gpu", c.capex_usd_per_gpu},
                 {"residual_usd_per_gpu", c.residual_usd_per_gpu},
                 {"crf", c.crf},
                 {"pue", c.pue},
                 {"wall_kw_per_gpu", c.wall_kw_per_gpu},
+                {"busy_kw_per_gpu", c.busy_kw_per_gpu},
+                {"idle_kw_per_gpu", c.idle_kw_per_gpu},
+                {"utilization", c.utilization},
                 {"capital_usd_per_gpu_hour", c.capital_usd_per_gpu_hour},
+                {"spares_usd_per_gpu_hour", c.spares_usd_per_gpu_hour},
                 {"power_usd_per_gpu_hour", c.power_usd_per_gpu_hour},
                 {"facility_usd_per_gpu_hour", c.facility_usd_per_gpu_hour},
-                {"ops_usd_per_gpu_hour", c.ops_usd_per_gpu_hour},
+                {"staff_usd_per_gpu_hour", c.staff_usd_per_gpu_hour},
+                {"software_usd_per_gpu_hour", c.software_usd_per_gpu_hour},
                 {"total_usd_per_gpu_hour", c.total_usd_per_gpu_hour},
                 {"usd_per_busy_gpu_hour", c.total_usd_per_gpu_hour / a.utilization},
                 {"price_source", price_note}};
@@ -123,7 +136,9 @@ std::string render_system_costs(const std::vector<cost::SystemCost>& systems, Fo
            {"capital_usd_per_gpu_hour", "capital", 3},
            {"power_usd_per_gpu_hour", "power", 3},
            {"facility_usd_per_gpu_hour", "facility", 3},
-           {"ops_usd_per_gpu_hour", "ops", 3},
+           {"spares_usd_per_gpu_hour", "spares", 3},
+           {"staff_usd_per_gpu_hour", "staff", 3},
+           {"software_usd_per_gpu_hour", "software", 3},
            {"owned_usd_per_gpu_hour", "owned $/GPU-h", 2},
            {"owned_usd_per_busy_gpu_hour", "owned $/busy GPU-h", 2},
            {"hyperscaler_usd_per_gpu_hour", "hyperscaler", 2},
@@ -138,7 +153,8 @@ std::string render_system_costs(const std::vector<cost::SystemCost>& systems, Fo
       return r ? Cell{r->usd_per_gpu_hour} : Cell{};
     };
     t.add_row({sys.id, sys.gpu_id, sys.cooling, c.capex_usd_per_gpu, c.capital_usd_per_gpu_hour,
-               c.power_usd_per_gpu_hour, c.facility_usd_per_gpu_hour, c.ops_usd_per_gpu_hour, c.total_usd_per_gpu_hour,
+               c.power_usd_per_gpu_hour, c.facility_usd_per_gpu_hour, c.spares_usd_per_gpu_hour,
+               c.staff_usd_per_gpu_hour, c.software_usd_per_gpu_hour, c.total_usd_per_gpu_hour,
                c.total_usd_per_gpu_hour / a.utilization, tier(cost::kTierHyperscaler), tier(cost::kTierNeocloud),
                tier(cost::kTierReserved)});
   }

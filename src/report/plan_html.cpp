@@ -54,7 +54,8 @@ std::string cost_chart(const PlanResult& r) {
   return svg::bar_chart(c);
 }
 
-// Owned $/M blended as a function of the fleet's utilisation u: annual cost / (u x capacity tokens per year),
+// Owned $/M blended as a function of the fleet's utilisation u: (idle annual cost + u x power above idle at u = 1)
+// / (u x capacity tokens per year),
 // for the cheapest system of each model; log axes so the crossing with the API price stays visible.
 std::string break_even_chart(const PlanResult& r) {
   svg::LineChart c;
@@ -70,10 +71,12 @@ std::string break_even_chart(const PlanResult& r) {
     models.push_back(cand.model_id);
     svg::Series s;
     s.label = cand.model_id + " / " + cand.system_id;
-    const double at_full = cand.owned_blended_usd_per_mtok * cand.utilisation;  // $/M at u = 1
+    const double tokens_full = r.demand.tokens_per_year.total() / cand.utilisation;  // capacity tokens per year
+    const double idle = cand.annual_owned_idle_usd;
+    const double power_full = (cand.annual_owned_usd - idle) / cand.utilisation;      // power above idle at u = 1
     for (int i = 0; i <= 60; ++i) {
       const double u = std::pow(10.0, -3.0 + 3.0 * i / 60);
-      s.points.push_back({u, at_full / u});
+      s.points.push_back({u, (idle + u * power_full) / (u * tokens_full) * 1e6});
     }
     c.series.push_back(s);
     if (&cand == r.best()) {
@@ -210,11 +213,12 @@ figure{margin:1.5em 0}
   if (const Candidate* c = r.best()) {
     out += "<h2>Cost per token kind: " + svg::escape(c->model_name + " on " + c->system_name) + "</h2>\n" +
            html_table(plan_token_kinds_table(r, *c));
+    out += "<h3>Owned cost per year by line</h3>\n" + html_table(plan_owned_lines_table(r, *c));
     out += "<h2>Break-even</h2>\n<figure>" + break_even_chart(r) + "</figure>\n";
     out += fmt::format(
         "<p>Owning {} on {} costs the same per token as the reference API at {:.1f}% utilisation; "
-        "the planned fleet runs at {:.1f}%. Formula: owned annual cost / (capacity tokens per year x "
-        "API $ per token).</p>\n",
+        "the planned fleet runs at {:.1f}%. Formula: owned annual cost with the fleet idle / (capacity tokens per year "
+        "x (API $ per token - owned power above idle per token)).</p>\n",
         svg::escape(c->model_name), svg::escape(c->system_name), 100 * c->break_even_utilisation, 100 * c->utilisation);
     out += "<h2>Hybrid: owned base load, API for peaks</h2>\n<figure>" + hybrid_chart(*c) + "</figure>\n";
     out += "<h2>Sensitivity</h2>\n<figure>" + tornado(r) + "</figure>\n";

@@ -236,6 +236,38 @@ Table plan_token_kinds_table(const PlanResult& r, const Candidate& c) {
   return kinds;
 }
 
+Table plan_owned_lines_table(const PlanResult& r, const Candidate& c) {
+  Table t({{"line", "line"},
+           {"usd_per_year", "$/yr", 0},
+           {"share", "share", 3},
+           {"usd_per_gpu_hour", "$/GPU-h", 4},
+           {"basis", "basis"}});
+  const auto& l = c.annual_lines;
+  const auto& g = c.per_gpu;
+  const auto& a = r.scenario.cost;
+  const double total = l.total_usd();
+  auto row = [&](const char* name, double usd, double per_hour, std::string basis) {
+    t.add_row({name, usd, total > 0 ? usd / total : 0.0, per_hour, std::move(basis)});
+  };
+  row("capital", l.capital_usd, g.capital_usd_per_gpu_hour,
+      fmt::format("{}/GPU less spares, {:.0f} yr, {:.0f}%, resale {:.0f}%",
+                  usd(g.capex_usd_per_gpu - g.spares_usd_per_gpu), a.lifetime_years, 100 * a.cost_of_capital,
+                  100 * a.residual_fraction));
+  row("spares", l.spares_usd, g.spares_usd_per_gpu_hour,
+      fmt::format("{:.0f}% of system price, annuity as capex", 100 * a.spares_fraction));
+  row("power", l.power_usd, g.power_usd_per_gpu_hour,
+      fmt::format("{:.2f} kW busy {:.1f}%, {:.2f} idle, PUE {:.2f}", g.busy_kw_per_gpu, 100 * g.utilization,
+                  g.idle_kw_per_gpu, g.pue));
+  row("facility", l.facility_usd, g.facility_usd_per_gpu_hour,
+      fmt::format("${}/kW-month x {:.2f} kW rated", a.colo_usd_per_kw_month, g.wall_kw_per_gpu));
+  row("staff", l.staff_usd, g.staff_usd_per_gpu_hour,
+      fmt::format("{} FTE/MW x {:.3f} MW x {}/FTE-yr", a.staff_fte_per_mw, c.it_mw, usd(a.staff_usd_per_fte_year)));
+  row("software", l.software_usd, g.software_usd_per_gpu_hour,
+      fmt::format("{}/GPU-yr x {} GPUs", usd(a.software_usd_per_gpu_year), c.gpus));
+  row("total", total, g.total_usd_per_gpu_hour, "annualised TCO");
+  return t;
+}
+
 Table plan_sim_check_table(const PlanResult& r) {
   Table t({{"metric", "metric"},
            {"analytic", "analytic at 100% (max SLO concurrency)", 3},
@@ -409,6 +441,20 @@ nlohmann::json plan_json(const PlanResult& r) {
                   {"annual_capital_usd", c.annual_capital_usd},
                   {"annual_opex_usd", c.annual_opex_usd},
                   {"annual_usd", c.annual_owned_usd},
+                  {"annual_idle_usd", c.annual_owned_idle_usd},
+                  {"usd_per_step_served", c.owned_usd_per_step},
+                  {"lines",
+                   {{"capital_usd", c.annual_lines.capital_usd},
+                    {"spares_usd", c.annual_lines.spares_usd},
+                    {"power_usd", c.annual_lines.power_usd},
+                    {"facility_usd", c.annual_lines.facility_usd},
+                    {"staff_usd", c.annual_lines.staff_usd},
+                    {"software_usd", c.annual_lines.software_usd}}},
+                  {"power_kw_per_gpu",
+                   {{"rated", c.per_gpu.wall_kw_per_gpu},
+                    {"busy", c.per_gpu.busy_kw_per_gpu},
+                    {"idle", c.per_gpu.idle_kw_per_gpu},
+                    {"average", c.per_gpu.average_kw_per_gpu}}},
                   {"usd_per_gpu_hour", c.per_gpu.total_usd_per_gpu_hour},
                   {"prices", prices(c.owned_prices)},
                   {"blended_usd_per_mtok", c.owned_blended_usd_per_mtok},
@@ -572,6 +618,8 @@ std::string render_plan(const PlanResult& r, Format f) {
   if (const Candidate* c = r.best()) {
     out += heading("Chosen: " + c->model_name + " on " + c->system_name);
     out += table(plan_token_kinds_table(r, *c));
+    out += heading("Owned cost per year by line");
+    out += table(plan_owned_lines_table(r, *c));
     std::vector<std::pair<std::string, Cell>> kv = {
         {"deployment", c->replica.label},
         {"concurrency per replica", static_cast<long long>(c->replica.best.concurrency)},

@@ -35,8 +35,8 @@ std::string error_of(Fn fn) {
 // Assumptions with every cost but capital switched off, to check the annuity alone.
 cost::CostAssumptions capital_only(double r, double years) {
   cost::CostAssumptions a = cost::load_cost_assumptions(kData + "/costs.yaml");
-  for (const char* k : {"power_usd_per_kwh", "colo_usd_per_kw_month", "residual_fraction", "ops_fraction_per_year",
-                        "network_share", "installation_share"})
+  for (const char* k : {"power_usd_per_kwh", "colo_usd_per_kw_month", "residual_fraction", "staff_fte_per_mw",
+                        "spares_fraction", "software_usd_per_gpu_year", "network_share", "installation_share"})
     cost::set_assumption(a, k, 0, "<test>", k);
   cost::set_assumption(a, "cost_of_capital", r, "<test>", "r");
   cost::set_assumption(a, "lifetime_years", years, "<test>", "N");
@@ -74,18 +74,95 @@ TEST(OwnedCost, EachComponentFollowsItsFormula) {
   cost::set_assumption(a, "pue_air", 1.5, "<test>", "p");
   cost::set_assumption(a, "pue_liquid", 1.2, "<test>", "p");
   cost::set_assumption(a, "colo_usd_per_kw_month", 146, "<test>", "p");
-  cost::set_assumption(a, "ops_fraction_per_year", 0.0876, "<test>", "p");
   cost::set_assumption(a, "network_share", 0.10, "<test>", "p");
   cost::set_assumption(a, "installation_share", 0.0, "<test>", "p");
-  const auto air = cost::owned_cost(cost::OwnedInputs{10000, 2000, "air"}, a);
-  EXPECT_DOUBLE_EQ(air.capex_usd_per_gpu, 11000);
-  EXPECT_NEAR(air.power_usd_per_gpu_hour, 2.0 * 1.5 * 0.10, 1e-12);  // 0.30
-  EXPECT_NEAR(air.facility_usd_per_gpu_hour, 146 * 2.0 / 730, 1e-12);  // 0.40
-  EXPECT_NEAR(air.ops_usd_per_gpu_hour, 0.0876 * 11000 / 8760, 1e-12);  // 0.11
-  EXPECT_NEAR(air.total_usd_per_gpu_hour, air.capital_usd_per_gpu_hour + 0.30 + 0.40 + 0.11, 1e-9);
-  const auto liquid = cost::owned_cost(cost::OwnedInputs{10000, 2000, "liquid"}, a);
-  EXPECT_NEAR(liquid.power_usd_per_gpu_hour, 2.0 * 1.2 * 0.10, 1e-12);
+  cost::set_assumption(a, "spares_fraction", 0.05, "<test>", "p");
+  cost::set_assumption(a, "busy_power_fraction", 0.8, "<test>", "p");
+  cost::set_assumption(a, "idle_power_fraction", 0.3, "<test>", "p");
+  cost::set_assumption(a, "staff_fte_per_mw", 10, "<test>", "p");
+  cost::set_assumption(a, "staff_usd_per_fte_year", 262800, "<test>", "p");
+  cost::set_assumption(a, "software_usd_per_gpu_year", 876, "<test>", "p");
+  const auto air = cost::owned_cost(cost::OwnedInputs{10000, 2000, "air"}, a, 0.5);
+  EXPECT_DOUBLE_EQ(air.spares_usd_per_gpu, 500);
+  EXPECT_DOUBLE_EQ(air.capex_usd_per_gpu, 11500);
+  // Power: (0.5 x 1.6 kW + 0.5 x 0.6 kW) x PUE 1.5 x $0.10 = 1.1 x 0.15 = 0.165
+  EXPECT_NEAR(air.power_usd_per_gpu_hour, 1.1 * 1.5 * 0.10, 1e-12);
+  EXPECT_NEAR(air.facility_usd_per_gpu_hour, 146 * 2.0 / 730, 1e-12);  // 0.40, on the rated 2 kW
+  // Staff: 10 FTE/MW x 0.002 MW x $262,800 / 8760 h = 0.60
+  EXPECT_NEAR(air.staff_usd_per_gpu_hour, 0.60, 1e-12);
+  EXPECT_NEAR(air.software_usd_per_gpu_hour, 0.10, 1e-12);  // $876 / 8760 h
+  // Capital and spares split one annuity of the whole capex in proportion.
+  EXPECT_NEAR(air.capital_usd_per_gpu_hour + air.spares_usd_per_gpu_hour,
+              cost::annualised_capex_usd(11500, a.cost_of_capital, a.lifetime_years, a.residual_fraction) / 8760, 1e-12);
+  EXPECT_NEAR(air.spares_usd_per_gpu_hour / air.capital_usd_per_gpu_hour, 500.0 / 11000.0, 1e-12);
+  EXPECT_NEAR(air.total_usd_per_gpu_hour,
+              air.capital_usd_per_gpu_hour + air.spares_usd_per_gpu_hour + 0.165 + 0.40 + 0.60 + 0.10, 1e-9);
+  const auto liquid = cost::owned_cost(cost::OwnedInputs{10000, 2000, "liquid"}, a, 0.5);
+  EXPECT_NEAR(liquid.power_usd_per_gpu_hour, 1.1 * 1.2 * 0.10, 1e-12);
   EXPECT_NEAR(air.annual_usd_per_gpu(), air.total_usd_per_gpu_hour * 8760, 1e-6);
+}
+
+TEST(OwnedCost, PowerAtUtilisationZeroIsTheIdleDrawAndAtOneTheBusyDraw) {
+  auto a = test::shipped().costs;
+  const cost::OwnedInputs in{40000, 1500, "air"};
+  const double kwh = a.power_usd_per_kwh * a.pue_air;
+  const auto idle = cost::owned_cost(in, a, 0.0);
+  const auto busy = cost::owned_cost(in, a, 1.0);
+  EXPECT_NEAR(idle.power_usd_per_gpu_hour, 1.5 * a.idle_power_fraction * kwh, 1e-12);
+  EXPECT_NEAR(busy.power_usd_per_gpu_hour, 1.5 * a.busy_power_fraction * kwh, 1e-12);
+  EXPECT_DOUBLE_EQ(idle.power_usd_per_gpu_hour, idle.idle_power_usd_per_gpu_hour);
+  EXPECT_DOUBLE_EQ(busy.power_usd_per_gpu_hour, busy.busy_power_usd_per_gpu_hour);
+  // Linear in between; nothing but power depends on utilisation.
+  const auto mid = cost::owned_cost(in, a, 0.25);
+  EXPECT_NEAR(mid.power_usd_per_gpu_hour,
+              0.25 * busy.power_usd_per_gpu_hour + 0.75 * idle.power_usd_per_gpu_hour, 1e-12);
+  EXPECT_NEAR(busy.total_usd_per_gpu_hour - idle.total_usd_per_gpu_hour,
+              busy.power_usd_per_gpu_hour - idle.power_usd_per_gpu_hour, 1e-12);
+  EXPECT_NEAR(mid.idle_usd_per_gpu_year(), idle.annual_usd_per_gpu(), 1e-6);
+  EXPECT_NEAR(mid.busy_extra_power_usd_per_gpu_hour(),
+              busy.power_usd_per_gpu_hour - idle.power_usd_per_gpu_hour, 1e-12);
+  // The shipped idle draw is below the busy draw, so a busier fleet pays more power.
+  EXPECT_LT(idle.power_usd_per_gpu_hour, busy.power_usd_per_gpu_hour);
+  // Out of range: u outside [0, 1]; idle above busy.
+  EXPECT_THAT(error_of([&] { cost::owned_cost(in, a, 1.5); }), HasSubstr("utilization: value '1.5'"));
+  cost::set_assumption(a, "idle_power_fraction", 0.9, "<test>", "idle");
+  cost::set_assumption(a, "busy_power_fraction", 0.8, "<test>", "busy");
+  EXPECT_THAT(error_of([&] { cost::owned_cost(in, a, 0.5); }), HasSubstr("must be <= busy_power_fraction (0.8)"));
+}
+
+TEST(OwnedCost, StaffScalesWithMegawattsSoftwareWithGpusSparesWithPrice) {
+  const auto& a = test::shipped().costs;
+  const auto c1 = cost::owned_cost(cost::OwnedInputs{40000, 1000, "air"}, a, 0.5);
+  const auto c2 = cost::owned_cost(cost::OwnedInputs{40000, 2000, "air"}, a, 0.5);
+  const auto c3 = cost::owned_cost(cost::OwnedInputs{80000, 1000, "air"}, a, 0.5);
+  // One MW of IT load (1,000 GPUs at 1 kW) costs staff_fte_per_mw x staff_usd_per_fte_year a year.
+  EXPECT_NEAR(c1.staff_usd_per_gpu_hour * 8760 * 1000, a.staff_fte_per_mw * a.staff_usd_per_fte_year, 1e-6);
+  EXPECT_NEAR(c2.staff_usd_per_gpu_hour, 2 * c1.staff_usd_per_gpu_hour, 1e-12);   // twice the kW, twice the staff
+  EXPECT_DOUBLE_EQ(c3.staff_usd_per_gpu_hour, c1.staff_usd_per_gpu_hour);          // price does not matter
+  EXPECT_DOUBLE_EQ(c2.software_usd_per_gpu_hour, c1.software_usd_per_gpu_hour);    // per GPU, whatever its power
+  EXPECT_NEAR(c1.software_usd_per_gpu_hour * 8760, a.software_usd_per_gpu_year, 1e-9);
+  EXPECT_NEAR(c3.spares_usd_per_gpu_hour, 2 * c1.spares_usd_per_gpu_hour, 1e-12);  // spares follow the price
+  EXPECT_DOUBLE_EQ(c2.spares_usd_per_gpu_hour, c1.spares_usd_per_gpu_hour);
+  // The lines sum to the total, and capital + spares and the running costs split it.
+  for (const auto& c : {c1, c2, c3}) {
+    EXPECT_NEAR(c.total_usd_per_gpu_hour,
+                c.capital_usd_per_gpu_hour + c.spares_usd_per_gpu_hour + c.power_usd_per_gpu_hour +
+                    c.facility_usd_per_gpu_hour + c.staff_usd_per_gpu_hour + c.software_usd_per_gpu_hour,
+                1e-12);
+    EXPECT_NEAR(c.capital_usd_per_gpu_year() + c.opex_usd_per_gpu_year(), c.annual_usd_per_gpu(), 1e-6);
+  }
+}
+
+TEST(OwnedCost, ShippedFixedCostDefaultsAreSourcedAndInRange) {
+  const auto& a = test::shipped().costs;
+  for (const char* k : {"busy_power_fraction", "idle_power_fraction", "staff_fte_per_mw", "staff_usd_per_fte_year",
+                        "spares_fraction", "software_usd_per_gpu_year"}) {
+    EXPECT_FALSE(a.provenance.at(k).source.empty()) << k;
+    EXPECT_FALSE(a.provenance.at(k).date.empty()) << k;
+  }
+  EXPECT_LT(a.idle_power_fraction, a.busy_power_fraction);
+  EXPECT_LE(a.busy_power_fraction, 1.0);
+  EXPECT_DOUBLE_EQ(a.software_usd_per_gpu_year, 4500);  // NVIDIA AI Enterprise list price
 }
 
 TEST(OwnedCost, HigherGpuPriceNeverLowersCostPerGpuHour) {
@@ -174,6 +251,41 @@ TEST(Assumptions, NegativePriceAndMissingSourceInFile) {
   t2.erase(s, t2.find('\n', s) - s + 1);
   const auto p2 = testing::write_temp(t2, ".yaml");
   EXPECT_THAT(error_of([&] { cost::load_cost_assumptions(p2); }), HasSubstr("assumptions.pue_liquid.source"));
+}
+
+TEST(Assumptions, BadFixedCostAndPowerValuesInFileNameFileKeyAndValue) {
+  auto broken = [](const std::string& key, const std::string& value) {
+    std::string text = shipped_costs_text();
+    const auto k = text.find("  " + key + ":");
+    EXPECT_NE(k, std::string::npos) << key;
+    const auto v = text.find("value: ", k) + 7;
+    text.replace(v, text.find('\n', v) - v, value);
+    return testing::write_temp(text, ".yaml");
+  };
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"spares_fraction", "1.5"},
+           {"staff_fte_per_mw", "-1"},
+           {"staff_usd_per_fte_year", "-325000"},
+           {"software_usd_per_gpu_year", "-4500"},
+           {"idle_power_fraction", "1.2"},
+           {"busy_power_fraction", "0"}}) {
+    const auto path = broken(key, value);
+    const std::string msg = error_of([&] { cost::load_cost_assumptions(path); });
+    EXPECT_THAT(msg, HasSubstr(path));
+    EXPECT_THAT(msg, HasSubstr("assumptions." + key + ".value: value '" + value + "'"));
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+  // Idle draw above the busy draw: both in range, inconsistent together.
+  const auto path = broken("idle_power_fraction", "0.9");
+  EXPECT_THAT(error_of([&] { cost::load_cost_assumptions(path); }),
+              HasSubstr("assumptions.idle_power_fraction.value: value '0.9'"));
+  // The folded-in key is gone: an old file naming it is refused with the key.
+  std::string old = shipped_costs_text();
+  old.replace(old.find("  spares_fraction:"), 0,
+              "  ops_fraction_per_year:\n    value: 0.05\n    source: \"x\"\n    date: \"2026\"\n");
+  const auto p_old = testing::write_temp(old, ".yaml");
+  EXPECT_THAT(error_of([&] { cost::load_cost_assumptions(p_old); }),
+              HasSubstr("assumptions.ops_fraction_per_year: unknown cost assumption"));
 }
 
 TEST(Assumptions, OverridesAreRangeCheckedAndRecorded) {
@@ -376,14 +488,26 @@ TEST(CostCli, CostBreakdownOwnedAndRented) {
   const auto& o = j.at("owned");
   EXPECT_NEAR(o.at("total_usd_per_gpu_hour").get<double>(),
               o.at("capital_usd_per_gpu_hour").get<double>() + o.at("power_usd_per_gpu_hour").get<double>() +
-                  o.at("facility_usd_per_gpu_hour").get<double>() + o.at("ops_usd_per_gpu_hour").get<double>(),
+                  o.at("facility_usd_per_gpu_hour").get<double>() + o.at("spares_usd_per_gpu_hour").get<double>() +
+                  o.at("staff_usd_per_gpu_hour").get<double>() + o.at("software_usd_per_gpu_hour").get<double>(),
               1e-9);
   EXPECT_EQ(j.at("rented").size(), 3u);
   // Overrides change the figure and are recorded as the value's source.
   r = testing::run_cli("cost --system hgx-h100 --power-usd-per-kwh 0.16 --pue 2.0 --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j2 = nlohmann::json::parse(r.out);
-  EXPECT_NEAR(j2.at("owned").at("power_usd_per_gpu_hour").get<double>(), 1.275 * 2.0 * 0.16, 1e-9);
+  // Power at cost.utilization: busy draw for u of the hours, idle draw for the rest.
+  const auto& a = test::shipped().costs;
+  EXPECT_NEAR(j2.at("owned").at("power_usd_per_gpu_hour").get<double>(),
+              1.275 * (a.utilization * a.busy_power_fraction + (1 - a.utilization) * a.idle_power_fraction) * 2.0 *
+                  0.16,
+              1e-9);
+  // Each fixed line is settable on the command line.
+  r = testing::run_cli("cost --system hgx-h100 --software-usd-per-gpu-year 8760 --staff-fte-per-mw 0 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j3 = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j3.at("owned").at("software_usd_per_gpu_hour").get<double>(), 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(j3.at("owned").at("staff_usd_per_gpu_hour").get<double>(), 0.0);
   EXPECT_THAT(j2.at("assumptions").at("pue_air").at("source").get<std::string>(), HasSubstr("--pue"));
   r = testing::run_cli("cost --system gb200-nvl72");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -398,7 +522,8 @@ TEST(CostCli, AllSystemsUnderOneSetOfAssumptions) {
   for (const auto& row : j) {
     EXPECT_NEAR(row.at("owned_usd_per_gpu_hour").get<double>(),
                 row.at("capital_usd_per_gpu_hour").get<double>() + row.at("power_usd_per_gpu_hour").get<double>() +
-                    row.at("facility_usd_per_gpu_hour").get<double>() + row.at("ops_usd_per_gpu_hour").get<double>(),
+                    row.at("facility_usd_per_gpu_hour").get<double>() + row.at("spares_usd_per_gpu_hour").get<double>() +
+                    row.at("staff_usd_per_gpu_hour").get<double>() + row.at("software_usd_per_gpu_hour").get<double>(),
                 1e-9)
         << row.at("system");
     EXPECT_GT(row.at("owned_usd_per_busy_gpu_hour").get<double>(), row.at("owned_usd_per_gpu_hour").get<double>());
@@ -418,6 +543,14 @@ TEST(CostCli, BadOverridesExitTwoWithOneLine) {
   EXPECT_THAT(r.err, HasSubstr("did you mean"));
   r = testing::run_cli("cost --system hgx-h100 --price-usd-per-gpu -5");
   EXPECT_EQ(r.exit_code, 2);
+  for (const char* bad : {"--spares-fraction 1.5", "--software-usd-per-gpu-year -1", "--staff-fte-per-mw -2",
+                          "--idle-power-fraction -0.1", "--busy-power-fraction 1.01"}) {
+    r = testing::run_cli(std::string("cost --system hgx-h100 ") + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    const std::string flag(bad, std::string_view(bad).find(' '));
+    EXPECT_THAT(r.err, HasSubstr(flag + ": value '" + std::string(std::string_view(bad).substr(flag.size() + 1)) + "'"));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
   r = testing::run_cli("cost --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("--cost-of-capital"));

@@ -33,6 +33,13 @@ TEST(Finance, BreakEvenAndPayback) {
   EXPECT_TRUE(std::isinf(payback_years(3e6, 1e6, 1e6)));
 }
 
+TEST(Finance, BreakEvenCountsThePowerServingAdds) {
+  // Idle fleet 1 M$/yr, 1e12 tokens/yr capacity, API $2/M, serving adds $0.5/M of power:
+  // 1e6 + u x 1e12 x 0.5e-6 = u x 1e12 x 2e-6  =>  u = 1e6 / (1e12 x 1.5e-6) = 2/3.
+  EXPECT_NEAR(break_even_utilisation(1e6, 1e12, 2e-6, 0.5e-6), 2.0 / 3.0, 1e-12);
+  EXPECT_TRUE(std::isinf(break_even_utilisation(1e6, 1e12, 2e-6, 2e-6)));  // serving costs as much as the API
+}
+
 TEST(Finance, CostIdentity) {
   TokenMix t{2e6, 10e6, 1e6};
   TokenPrices p{3.75, 0.30, 15};
@@ -70,6 +77,23 @@ TEST(Hybrid, BaseLoadOwnedWhenReplicaIsCheapRelativeToBusyHours) {
   EXPECT_EQ(r.best.replicas, 1);
   EXPECT_GT(r.best.owned_share_of_steps, 0.0);
   EXPECT_LT(r.best.owned_share_of_steps, 1.0);
+}
+
+TEST(Hybrid, OwnedStepsPayThePowerTheyAdd) {
+  const auto load = day_shape();  // 10 steps/s x 2,000 h + 1 step/s x 4,000 h
+  const double steps = (10 * 2000.0 + 1 * 4000.0) * 3600;
+  const auto full = hybrid_point(load, 1.0, 10, 10, 1000, 0.01, -1, 0.002);
+  EXPECT_NEAR(full.owned_usd_per_year, 10 * 1000 + steps * 0.002, 1e-6);
+  EXPECT_DOUBLE_EQ(full.api_usd_per_year, 0);
+  // One replica serves 1 step/s all the time the load is on: 6,000 h x 3,600 steps.
+  const auto one = hybrid_point(load, 1.0, 1, 10, 1000, 0.01, -1, 0.002);
+  EXPECT_NEAR(one.owned_usd_per_year, 1000 + 6000 * 3600 * 0.002, 1e-6);
+  EXPECT_NEAR(one.api_usd_per_year, (steps - 6000 * 3600) * 0.01, 1e-6);
+  // The split still never loses to either pure option.
+  const auto r = hybrid_split(load, 1.0, 10, 1e5, 0.01, 11, -1, 0.002);
+  EXPECT_LE(r.best.total_usd_per_year(), std::min(r.curve.front().total_usd_per_year(),
+                                                  r.curve.back().total_usd_per_year()) + 1e-9);
+  for (const auto& p : r.curve) EXPECT_LE(r.best.total_usd_per_year(), p.total_usd_per_year() + 1e-9);
 }
 
 TEST(Finance, DiscountedPaybackIsTheAnnuityInverse) {

@@ -169,11 +169,87 @@ TEST(Plan, AnnualisedCapexIsTheHandAnnuity) {
   ASSERT_TRUE(c.feasible) << c.reason;
   const auto& sys = test::shipped().catalog.system("hgx-h200");
   const auto& a = s.cost;
-  const double capex = sys.price_usd_per_gpu * s.gpu_price_multiplier * (1 + a.network_share + a.installation_share);
+  // Spares are bought with the fleet: capex and its annuity include them (the capital and spares lines).
+  const double capex = sys.price_usd_per_gpu * s.gpu_price_multiplier *
+                       (1 + a.network_share + a.installation_share + a.spares_fraction);
   const double r_ = a.cost_of_capital, n = a.lifetime_years;
   const double annuity = (capex - a.residual_fraction * capex / std::pow(1 + r_, n)) * r_ / (1 - std::pow(1 + r_, -n));
   EXPECT_NEAR(c.capex_usd, capex * c.gpus, 1e-6 * c.capex_usd);
   EXPECT_NEAR(c.annual_capital_usd, annuity * c.gpus, 1e-6 * c.annual_capital_usd);
+  EXPECT_NEAR(c.annual_lines.capital_usd + c.annual_lines.spares_usd, c.annual_capital_usd, 1e-6 * c.annual_capital_usd);
+  EXPECT_NEAR(c.annual_lines.spares_usd / c.annual_capital_usd, a.spares_fraction / (capex / sys.price_usd_per_gpu),
+              1e-9);
+}
+
+// The fleet's lines: each follows its formula at the fleet's size and utilisation, and they sum to the total.
+TEST(Plan, OwnedLinesFollowTheFleetAndSumToTheAnnualCost) {
+  Scenario s = small();
+  s.simulate_requests = 0;
+  s.uncertainty_draws = 0;
+  const PlanResult r = run_plan(test::shipped(), s);
+  const auto& a = s.cost;
+  for (const auto& c : r.candidates) {
+    if (!c.feasible) continue;
+    const auto& l = c.annual_lines;
+    const double g = static_cast<double>(c.gpus);
+    EXPECT_NEAR(l.total_usd(), c.annual_owned_usd, 1e-9 * c.annual_owned_usd);
+    // Power at the fleet's busy share (the load-duration average over the year).
+    EXPECT_DOUBLE_EQ(c.per_gpu.utilization, c.utilisation);
+    const double kw = g * c.per_gpu.wall_kw_per_gpu *
+                      (c.utilisation * a.busy_power_fraction + (1 - c.utilisation) * a.idle_power_fraction);
+    EXPECT_NEAR(l.power_usd, kw * c.per_gpu.pue * a.power_usd_per_kwh * 8760, 1e-6 * l.power_usd);
+    EXPECT_NEAR(l.staff_usd, c.it_mw * a.staff_fte_per_mw * a.staff_usd_per_fte_year, 1e-6 * l.staff_usd);
+    EXPECT_NEAR(l.software_usd, g * a.software_usd_per_gpu_year, 1e-6 * l.software_usd);
+    EXPECT_NEAR(l.facility_usd, c.it_mw * 1000 * a.colo_usd_per_kw_month * 12, 1e-6 * l.facility_usd);
+    // Idle cost + the power the year's steps add = the annual cost.
+    EXPECT_NEAR(c.annual_owned_idle_usd + r.demand.steps_per_year * c.owned_usd_per_step, c.annual_owned_usd,
+                1e-6 * c.annual_owned_usd);
+    // The hybrid's all-owned end serves every step: it costs the all-owned fleet.
+    EXPECT_NEAR(c.hybrid.curve.back().owned_usd_per_year, c.annual_owned_usd, 1e-6 * c.annual_owned_usd);
+    EXPECT_DOUBLE_EQ(c.hybrid.curve.back().api_usd_per_year, 0.0);
+    // The multi-year view's first year runs the same fleet: the same running costs.
+    ASSERT_FALSE(c.horizon.years.empty());
+    EXPECT_NEAR(c.horizon.years.front().opex_usd, c.annual_opex_usd, 1e-6 * c.annual_opex_usd);
+  }
+}
+
+// Staff are per MW of IT load: doubling the scenario's staffing doubles that line and nothing else.
+TEST(Plan, StaffLineScalesWithMegawattsAndLeavesTheOtherLines) {
+  Scenario s = small();
+  s.simulate_requests = 0;
+  s.uncertainty_draws = 0;
+  const PlanResult base = run_plan(test::shipped(), s);
+  cost::set_assumption(s.cost, "staff_fte_per_mw", 2 * s.cost.staff_fte_per_mw, "<test>", "cost.staff_fte_per_mw");
+  const PlanResult more = run_plan(test::shipped(), s);
+  const Candidate& b = find(base, "gpt-oss", "hgx-h200");
+  const Candidate& m = find(more, "gpt-oss", "hgx-h200");
+  ASSERT_EQ(b.gpus, m.gpus);
+  EXPECT_NEAR(m.annual_lines.staff_usd, 2 * b.annual_lines.staff_usd, 1e-9 * m.annual_lines.staff_usd);
+  EXPECT_NEAR(m.annual_owned_usd - b.annual_owned_usd, b.annual_lines.staff_usd, 1e-6 * b.annual_owned_usd);
+  EXPECT_DOUBLE_EQ(m.annual_lines.power_usd, b.annual_lines.power_usd);
+  // Two systems: staff per GPU follow their rated kW per GPU.
+  const Candidate& g = find(base, "gpt-oss", "gb200-nvl72");
+  EXPECT_NEAR(g.annual_lines.staff_usd / g.it_mw, b.annual_lines.staff_usd / b.it_mw, 1e-6 * g.annual_lines.staff_usd / g.it_mw);
+}
+
+// An idle draw equal to the busy draw is the old flat power: a lower idle draw lowers the cost of a fleet that is
+// not always busy, and the break-even utilisation with it.
+TEST(Plan, IdleDrawBelowBusyDrawLowersTheCostOfAPartlyIdleFleet) {
+  Scenario s = small();
+  s.simulate_requests = 0;
+  s.uncertainty_draws = 0;
+  cost::set_assumption(s.cost, "idle_power_fraction", s.cost.busy_power_fraction, "<test>", "idle");
+  const PlanResult flat = run_plan(test::shipped(), s);
+  const PlanResult shipped = run_plan(test::shipped(), small());
+  const Candidate& f = find(flat, "gpt-oss", "hgx-h200");
+  const Candidate& p = find(shipped, "gpt-oss", "hgx-h200");
+  ASSERT_LT(p.utilisation, 1.0);
+  EXPECT_DOUBLE_EQ(f.owned_usd_per_step, 0.0);  // no power above idle to add
+  EXPECT_LT(p.annual_lines.power_usd, f.annual_lines.power_usd);
+  EXPECT_LE(p.break_even_utilisation, f.break_even_utilisation);
+  // With flat power the break-even is the fleet's cost / the API's price of its whole capacity.
+  EXPECT_NEAR(f.break_even_utilisation * flat.api_annual_usd / f.utilisation, f.annual_owned_usd,
+              1e-6 * f.annual_owned_usd);
 }
 
 TEST(Plan, HigherGpuPriceNeverLowersOwnedCost) {

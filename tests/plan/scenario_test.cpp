@@ -67,6 +67,18 @@ TEST(Scenario, ErrorsNameFileKeyAndValue) {
   expect_error("sensitivity:\n  lifetime_years: [6, 3]\n", "sensitivity.lifetime_years", "[6, 3]", "low <= high");
   expect_error("sensitivity:\n  lifetime_years: [3, x]\n", "sensitivity.lifetime_years[1]", "x", "expected a number");
   expect_error("cost:\n  lifetime_years: {value: 4, src: x}\n", "cost.lifetime_years.src", "", "only 'value'");
+  // The fixed-cost lines and the power fractions are range-checked like every cost key.
+  expect_error("cost:\n  spares_fraction: 1.5\n", "cost.spares_fraction", "1.5", "<= 1");
+  expect_error("cost:\n  staff_fte_per_mw: -1\n", "cost.staff_fte_per_mw", "-1", ">= 0");
+  expect_error("cost:\n  staff_usd_per_fte_year: -5\n", "cost.staff_usd_per_fte_year", "-5", ">= 0");
+  expect_error("cost:\n  software_usd_per_gpu_year: -4500\n", "cost.software_usd_per_gpu_year", "-4500", ">= 0");
+  expect_error("cost:\n  idle_power_fraction: 1.1\n", "cost.idle_power_fraction", "1.1", "<= 1");
+  expect_error("cost:\n  busy_power_fraction: 0\n", "cost.busy_power_fraction", "0", "> 0");
+  // Each in range, but the idle draw above the busy draw.
+  expect_error("cost:\n  idle_power_fraction: 0.9\n", "cost.idle_power_fraction", "0.9",
+               "must be <= cost.busy_power_fraction (0.82)");
+  // ops_fraction_per_year was split into staff, spares and software: an old scenario naming it is refused.
+  expect_error("cost:\n  ops_fraction_per_year: 0.05\n", "cost.ops_fraction_per_year", "", "unknown option");
 }
 
 TEST(Scenario, WrittenDefaultReadsBackIdentical) {

@@ -27,7 +27,12 @@ struct CostAssumptions {
   double lifetime_years = 0;              // economic life of the hardware (> 0)
   double cost_of_capital = 0;             // annual rate r used in the annuity (0.10 = 10%/yr; >= 0)
   double residual_fraction = 0;           // resale value at end of life, fraction of capex (0..1)
-  double ops_fraction_per_year = 0;       // operations, support, spares: fraction of capex per year (>= 0)
+  double busy_power_fraction = 1;         // IT draw while serving, share of the system's rated wall power (0..1]
+  double idle_power_fraction = 1;         // IT draw while idle (powered, model loaded), share of rated wall power (0..1)
+  double staff_fte_per_mw = 0;            // owner's operations staff, full-time people per MW of rated IT load
+  double staff_usd_per_fte_year = 0;      // loaded cost of one of them per year
+  double spares_fraction = 0;             // spare systems held (bought with the fleet), share of system price
+  double software_usd_per_gpu_year = 0;   // software licences and support subscriptions per deployed GPU per year
   double network_share = 0;               // scale-out fabric (switches, optics, cables): fraction of system price
   double installation_share = 0;          // integration and installation: fraction of system price
   double utilization = 0;                 // fraction of paid GPU-hours doing useful work (0..1]

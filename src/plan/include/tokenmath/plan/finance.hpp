@@ -11,10 +11,13 @@ namespace tokenmath::plan {
 // The capital annuity (CRF, annualised capex net of residual) is cost::capital_recovery_factor and
 // cost::annualised_capex_usd (src/cost/owned.hpp).
 
-// Utilisation of owned capacity at which its cost per token equals the API's:
-// owned_usd_per_year / (capacity_tokens_per_year x api_usd_per_token). Owned capacity costs the same whether
-// used or idle, so below this utilisation the API is cheaper. May exceed 1 (owning never wins).
-double break_even_utilisation(double owned_usd_per_year, double capacity_tokens_per_year, double api_usd_per_token);
+// Utilisation u of owned capacity at which its cost equals the API's for the same work. Owned capacity costs
+// owned_idle_usd_per_year whether used or not, plus owned_usd_per_unit (the power above idle) for each unit served:
+//   owned_idle + u x capacity x owned_per_unit = u x capacity x api_per_unit
+//   u = owned_idle_usd_per_year / (capacity_per_year x (api_usd_per_unit - owned_usd_per_unit))
+// Below it the API is cheaper. May exceed 1 (owning never wins); +infinity when the API is not dearer per unit.
+double break_even_utilisation(double owned_idle_usd_per_year, double capacity_per_year, double api_usd_per_unit,
+                              double owned_usd_per_unit = 0);
 
 // Years until the capex is repaid by the yearly saving (API spend avoided minus owned running costs):
 // capex / (api_usd_per_year - owned_opex_usd_per_year); +infinity when there is no saving.
@@ -29,7 +32,7 @@ double discounted_payback_years(double capex_usd, double api_usd_per_year, doubl
 struct HybridPoint {
   double owned_fraction = 0;  // owned replicas / replicas of the all-owned fleet
   long long replicas = 0;
-  double owned_usd_per_year = 0;    // replicas x annual cost of one replica (idle or not)
+  double owned_usd_per_year = 0;    // replicas x annual cost of one idle replica + owned steps x owned_usd_per_step
   double api_usd_per_year = 0;      // overflow steps x API price per step
   double owned_share_of_steps = 0;  // steps served on owned capacity / all steps
   double total_usd_per_year() const { return owned_usd_per_year + api_usd_per_year; }
@@ -48,14 +51,16 @@ struct HybridResult {
 // worse than either.
 // The cost of one hybrid point: own `replicas` (of a `full_replicas` all-owned fleet), overflow to the API.
 // api_usd_per_step prices the all-API point (whole sessions on the API); overflow_usd_per_step (< 0: the same)
-// prices overflow beside owned replicas.
+// prices overflow beside owned replicas. owned_usd_per_replica_year is an idle replica's yearly cost and
+// owned_usd_per_step what serving one step adds (power above idle); owned steps x owned_usd_per_step is concave in
+// R like the API saving, so total(R) stays convex (it is R x fixed + steps x api - owned steps x (api - owned)).
 HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long replicas,
                          long long full_replicas, double owned_usd_per_replica_year, double api_usd_per_step,
-                         double overflow_usd_per_step = -1);
+                         double overflow_usd_per_step = -1, double owned_usd_per_step = 0);
 
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long full_replicas,
                           double owned_usd_per_replica_year, double api_usd_per_step, int points,
-                          double overflow_usd_per_step = -1);
+                          double overflow_usd_per_step = -1, double owned_usd_per_step = 0);
 
 // The multi-year view (scenario `horizon`): year y = 0 .. years-1 of a demand growing by `growth` a year, an API
 // whose prices fall by `api_decline` a year, and hardware bought as needed and replaced at the end of its life.
@@ -68,13 +73,15 @@ struct HorizonInputs {
   double residual_fraction = 0; // resale value at end of life, share of capex (linear in between)
   long long replicas_year0 = 0; // all-owned fleet sized for year 0's peak
   double capex_per_replica = 0;
-  double opex_per_replica_year = 0;  // power, facility, operations of one installed replica
+  double opex_per_replica_year = 0;  // running costs of one installed replica, idle (power at idle draw, facility,
+                                     // staff, software)
+  double owned_usd_per_step = 0;     // power above idle of one step served on owned hardware (both options)
   double api_usd_year0 = 0;          // year 0's demand bought from the reference API (all-API option)
   double hosted_api_usd_year0 = 0;   // the same from the model's hosted API (0 = none)
   // Hybrid: each year owns the replicas that minimise that year's owned (annualised) + overflow cost for its load
   // (hybrid_split), buying more as the load grows (never selling early); the rest of the load goes to the overflow
   // API at that year's price.
-  double owned_usd_per_replica_year = 0;  // annualised capex + opex of one replica: the hybrid's decision price
+  double owned_usd_per_replica_year = 0;  // annualised capex + idle opex of one replica: the hybrid's decision price
   std::vector<LoadBlock> load_year0;  // year 0's load-duration curve (steps/s x hours)
   double steps_per_s_per_replica = 0; // usable capacity of one replica against that curve
   double api_usd_per_step_year0 = 0;       // the overflow API's price of a step run there whole (warm)

@@ -16,6 +16,19 @@
 
 namespace tokenmath::plan {
 
+// The owned fleet's yearly cost by line (cost/owned.hpp has each formula); the lines sum to the annualised TCO.
+struct OwnedLines {
+  double capital_usd = 0;   // annuity of system, network and installation capex, net of residual
+  double spares_usd = 0;    // annuity of the spare systems
+  double power_usd = 0;     // busy draw for the busy share, idle draw for the rest, x PUE x $/kWh
+  double facility_usd = 0;  // colocation per rated kW
+  double staff_usd = 0;     // operations staff per MW of rated IT load
+  double software_usd = 0;  // licences and support per GPU
+  double total_usd() const { return capital_usd + spares_usd + power_usd + facility_usd + staff_usd + software_usd; }
+};
+// Per-GPU-hour lines x gpus x 8760.
+OwnedLines owned_lines(const cost::OwnedCost& per_gpu, double gpus);
+
 struct Candidate {
   std::string model_id, model_name;
   std::string system_id, system_name, gpu_id;
@@ -36,9 +49,12 @@ struct Candidate {
   // Money (USD). Owned: cost::owned_cost per GPU x gpus.
   cost::OwnedCost per_gpu;
   double capex_usd = 0;
-  double annual_capital_usd = 0;
-  double annual_opex_usd = 0;                // power + facility + ops
+  double annual_capital_usd = 0;             // capital + spares lines
+  double annual_opex_usd = 0;                // power + facility + staff + software lines
   double annual_owned_usd = 0;               // capital + opex = annualised TCO
+  OwnedLines annual_lines;                   // the same by line (sum = annual_owned_usd)
+  double annual_owned_idle_usd = 0;          // annual_owned_usd with the fleet idle all year (power at idle draw)
+  double owned_usd_per_step = 0;             // power above idle of one agent step served on the fleet
   cost::TokenPrices owned_prices;            // $/M by kind at the fleet's utilisation (cost::owned_token_prices)
   double owned_blended_usd_per_mtok = 0;     // annual_owned_usd / tokens per year x 1e6
   std::string hosted_api_model;              // price-list key of the same model on a hosted API ("" = none)

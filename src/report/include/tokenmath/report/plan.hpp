@@ -23,6 +23,9 @@ Table plan_candidates_table(const plan::PlanResult& r);
 Table plan_demand_table(const plan::PlanResult& r);
 // $/M by token kind for one candidate: owned, rented, the same model's hosted API, the reference API.
 Table plan_token_kinds_table(const plan::PlanResult& r, const plan::Candidate& c);
+// The owned fleet's yearly cost by line (capital, spares, power, facility, staff, software, total), each with its
+// share, $/GPU-hour and the formula's inputs.
+Table plan_owned_lines_table(const plan::PlanResult& r, const plan::Candidate& c);
 // Analytic vs simulated latency, hit rate and throughput of the chosen replica (empty when not simulated).
 Table plan_sim_check_table(const plan::PlanResult& r);
 // Monte Carlo: P10 / P50 / P90 of annual owned cost, fleet, $/M by kind, the API; probabilities owning wins.
