@@ -26,10 +26,17 @@ double discounted_payback_years(double capex_usd, double api_usd_per_year, doubl
   return -std::log(x) / std::log1p(rate);
 }
 
+double ApiTerms::bill(double list_usd) const {
+  if (commit_usd_per_year <= 0) return list_usd;
+  // The commitment buys list_usd x (1 - discount) of usage; what exceeds the prepaid usage pays list.
+  const double covered_list = commit_usd_per_year / std::max(1e-12, 1.0 - commit_discount);
+  return commit_usd_per_year + std::max(0.0, list_usd - covered_list);
+}
+
 namespace {
 HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
                      double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step,
-                     double owned_usd_per_step) {
+                     double owned_usd_per_step, const ApiTerms& terms) {
   HybridPoint p;
   p.replicas = replicas;
   p.owned_fraction = full > 0 ? static_cast<double>(replicas) / static_cast<double>(full) : 1.0;
@@ -41,11 +48,13 @@ HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long rep
     const double owned = std::min(b.steps_per_s, capacity) * b.hours_per_year * 3600.0;
     all_steps += steps;
     owned_steps += owned;
+    if (b.hours_per_year > 0) p.api_peak_steps_per_s = std::max(p.api_peak_steps_per_s, b.steps_per_s - capacity);
   }
+  p.feasible = p.api_peak_steps_per_s <= terms.max_steps_per_s * (1 + 1e-12);
   // All-API (no owned replica): whole sessions run on the API at its own price; with owned replicas the overflow is
   // billed at overflow_usd_per_step (a cold step when the session's prefix lives on the owned fleet).
   const double price = replicas > 0 && overflow_usd_per_step >= 0 ? overflow_usd_per_step : api_usd_per_step;
-  p.api_usd_per_year = (all_steps - owned_steps) * price;
+  p.api_usd_per_year = terms.bill((all_steps - owned_steps) * price);
   p.owned_usd_per_year += owned_steps * owned_usd_per_step;
   p.owned_share_of_steps = all_steps > 0 ? owned_steps / all_steps : 0;
   return p;
@@ -54,21 +63,21 @@ HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long rep
 
 HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double c, long long replicas, long long full,
                          double usd_per_replica, double api_usd_per_step, double overflow_usd_per_step,
-                         double owned_usd_per_step) {
+                         double owned_usd_per_step, const ApiTerms& terms) {
   return evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step,
-                  owned_usd_per_step);
+                  owned_usd_per_step, terms);
 }
 
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long long full, double usd_per_replica,
                           double api_usd_per_step, int points, double overflow_usd_per_step,
-                          double owned_usd_per_step) {
+                          double owned_usd_per_step, const ApiTerms& terms) {
   HybridResult r;
   points = std::max(points, 2);
   for (int i = 0; i < points; ++i) {
     const double f = static_cast<double>(i) / (points - 1);
     const auto replicas = static_cast<long long>(std::llround(f * static_cast<double>(full)));
     auto p = evaluate(load, c, replicas, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step,
-                      owned_usd_per_step);
+                      owned_usd_per_step, terms);
     p.owned_fraction = f;
     r.curve.push_back(p);
   }
@@ -81,11 +90,43 @@ HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long lon
       for (long long x : {k - 1, k})
         if (x >= 0 && x <= full) candidates.push_back(x);
     }
-  r.best = evaluate(load, c, 0, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step, owned_usd_per_step);
-  for (long long x : candidates) {
-    auto p = evaluate(load, c, x, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step, owned_usd_per_step);
-    if (p.total_usd_per_year() < r.best.total_usd_per_year()) r.best = p;
+  // The API's terms add two kinks: the fewest replicas its rate limit allows (the peak overflow falls as R grows),
+  // and the R where the overflow's list price uses up the commitment (the API's marginal price steps from 0 to
+  // list there). Both are monotone in R, so each is found by bisection.
+  auto eval = [&](long long x) {
+    return evaluate(load, c, x, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step, owned_usd_per_step,
+                    terms);
+  };
+  auto first_true = [&](auto pred) {  // smallest x in [0, full] with pred(x) (pred(full) assumed true)
+    long long lo = 0, hi = full;
+    while (lo < hi) {
+      const long long mid = lo + (hi - lo) / 2;
+      if (pred(mid)) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+  };
+  r.min_replicas = std::isfinite(terms.max_steps_per_s) ? first_true([&](long long x) { return eval(x).feasible; }) : 0;
+  candidates.push_back(r.min_replicas);
+  if (terms.commit_usd_per_year > 0) {
+    const double covered = terms.commit_usd_per_year / std::max(1e-12, 1.0 - terms.commit_discount);
+    auto list_api = [&](long long x) {
+      ApiTerms plain = terms;
+      plain.commit_usd_per_year = 0;
+      return evaluate(load, c, x, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step, owned_usd_per_step,
+                      plain)
+          .api_usd_per_year;
+    };
+    const long long k = first_true([&](long long x) { return list_api(x) <= covered; });
+    for (long long x : {k - 1, k})
+      if (x >= 0 && x <= full) candidates.push_back(x);
   }
+  bool have = false;
+  for (long long x : candidates) {
+    auto p = eval(x);
+    if (!p.feasible) continue;
+    if (!have || p.total_usd_per_year() < r.best.total_usd_per_year()) r.best = p, have = true;
+  }
+  if (!have) r.best = eval(full);  // all-owned never overflows, so this is only reached with full = 0
   return r;
 }
 
@@ -160,10 +201,17 @@ HorizonView horizon_view(const HorizonInputs& in) {
     long long want = 0;
     if (installed == 0) {
       want = hybrid_split(load, in.steps_per_s_per_replica, needed, in.owned_usd_per_replica_year, api_price, 2,
-                          overflow_price, in.owned_usd_per_step)
+                          overflow_price, in.owned_usd_per_step, in.terms)
                  .best.replicas;
     } else {
       std::vector<long long> options = {installed, std::max(installed, needed)};
+      // The fewest replicas the API's rate limit allows this year (the overflow falls as replicas are added).
+      if (std::isfinite(in.terms.max_steps_per_s) && in.steps_per_s_per_replica > 0)
+        for (const auto& b : load) {
+          const auto k = static_cast<long long>(
+              std::ceil((b.steps_per_s - in.terms.max_steps_per_s) / in.steps_per_s_per_replica - 1e-9));
+          if (k > installed && k <= needed) options.push_back(k);
+        }
       if (in.steps_per_s_per_replica > 0)
         for (const auto& b : load) {
           const auto k = static_cast<long long>(std::ceil(b.steps_per_s / in.steps_per_s_per_replica));
@@ -172,10 +220,10 @@ HorizonView horizon_view(const HorizonInputs& in) {
         }
       double best = std::numeric_limits<double>::infinity();
       for (long long x : options) {
-        const double cost = static_cast<double>(x - installed) * in.owned_usd_per_replica_year +
-                            hybrid_point(load, in.steps_per_s_per_replica, x, needed, 0, api_price, overflow_price,
-                                         in.owned_usd_per_step)
-                                .total_usd_per_year();
+        const HybridPoint p = hybrid_point(load, in.steps_per_s_per_replica, x, needed, 0, api_price, overflow_price,
+                                           in.owned_usd_per_step, in.terms);
+        if (!p.feasible && x < needed) continue;
+        const double cost = static_cast<double>(x - installed) * in.owned_usd_per_replica_year + p.total_usd_per_year();
         if (cost < best) best = cost, want = x;
       }
     }
@@ -183,7 +231,7 @@ HorizonView horizon_view(const HorizonInputs& in) {
     hy.hybrid_capex_usd = static_cast<double>(hybrid.top_up(y, want, life)) * in.capex_per_replica;
     hy.hybrid_replicas = hybrid.in_life(y, life);
     const HybridPoint hp = hybrid_point(load, in.steps_per_s_per_replica, hy.hybrid_replicas, needed, 0, api_price,
-                                        overflow_price, in.owned_usd_per_step);
+                                        overflow_price, in.owned_usd_per_step, in.terms);
     hy.hybrid_opex_usd = static_cast<double>(hy.hybrid_replicas) * in.opex_per_replica_year + hp.owned_usd_per_year;
     hy.hybrid_api_usd = hp.api_usd_per_year;
     v.npv_owned_usd += (hy.capex_usd - hy.resale_usd) * pv_start(y) + hy.opex_usd * pv_mid(y);

@@ -300,8 +300,16 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
   const double whole_usd_per_step = same ? hosted_usd_per_step : api_usd_per_step;
   // A replica's usable steps/s against the hourly load (the burst is the sizing margin, not load).
   const double hybrid_capacity = c.replica.best.steps_per_s * s.peak_load_target / s.burst_factor;
+  // The API's contract terms: a tokens-per-minute rate limit as steps/s, and a committed spend.
+  ApiTerms terms;
+  const double tokens_per_step = demand.tokens_per_step.input() + demand.tokens_per_step.output;
+  if (s.hybrid_api_rate_limit_tokens_per_min > 0 && tokens_per_step > 0)
+    terms.max_steps_per_s = s.hybrid_api_rate_limit_tokens_per_min / 60.0 / tokens_per_step;
+  terms.commit_usd_per_year = s.hybrid_api_commitment_usd_per_year;
+  terms.commit_discount = s.hybrid_api_commitment_discount;
+  c.hybrid_terms = terms;
   c.hybrid = hybrid_split(demand.load_duration, hybrid_capacity, c.replicas, usd_per_replica, whole_usd_per_step,
-                          s.hybrid_points, overflow_usd_per_step, c.owned_usd_per_step);
+                          s.hybrid_points, overflow_usd_per_step, c.owned_usd_per_step, terms);
   {
     HorizonInputs h;
     h.years = s.horizon_years;
@@ -321,6 +329,7 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
     h.steps_per_s_per_replica = hybrid_capacity;
     h.api_usd_per_step_year0 = whole_usd_per_step;
     h.overflow_usd_per_step_year0 = overflow_usd_per_step;
+    h.terms = terms;
     c.horizon = horizon_view(h);
   }
   return c;

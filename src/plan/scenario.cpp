@@ -194,6 +194,16 @@ std::vector<OptionSpec> make_options() {
            "session served on the owned fleet), warm = at the workload's cache hit rate (whole sessions routed to "
            "the API)",
            &S::hybrid_overflow_cache),
+      num("hybrid.api_rate_limit_tokens_per_min", "tokens/min", 0, 1e15,
+          "the overflow API's rate limit (input + output tokens a minute; 0 = none): splits whose overflow exceeds it "
+          "in any hour are infeasible, so the hybrid owns at least enough replicas to keep the overflow under it",
+          &S::hybrid_api_rate_limit_tokens_per_min),
+      num("hybrid.api_commitment_usd_per_year", "USD/yr", 0, 1e13,
+          "committed spend with the overflow API (0 = none): paid at every split, it buys usage at "
+          "hybrid.api_commitment_discount off list until used up; usage beyond it pays list",
+          &S::hybrid_api_commitment_usd_per_year),
+      num("hybrid.api_commitment_discount", "fraction", 0, 0.95, "discount off list the API commitment buys usage at",
+          &S::hybrid_api_commitment_discount),
       integer("horizon.years", "years", 1, 30,
               "multi-year view: years evaluated (NPV of owning, the APIs and the hybrid; hardware refreshed at the "
               "end of cost.lifetime_years)",

@@ -83,6 +83,17 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
       "{}; payback {}; cheapest split: own {} of peak capacity, overflow to {}, {}/yr.",
       engineers_text(c->break_even_engineers), pct(c->break_even_utilisation), hosted_be, pct(c->utilisation),
       years_text(c->payback_years), pct(h.owned_fraction), c->hybrid_overflow_api, usd(h.total_usd_per_year())));
+  if (c->hybrid.min_replicas > 0 || c->hybrid_terms.commit_usd_per_year > 0)
+    lines.push_back(fmt::format(
+        "API terms: {}{}.",
+        c->hybrid.min_replicas > 0
+            ? fmt::format("its rate limit ({:.2f} steps/s) requires owning at least {} replicas", c->hybrid_terms.max_steps_per_s,
+                          c->hybrid.min_replicas)
+            : "no binding rate limit",
+        c->hybrid_terms.commit_usd_per_year > 0
+            ? fmt::format("; a committed {}/yr ({} off list) is paid at every split", usd(c->hybrid_terms.commit_usd_per_year),
+                          pct(c->hybrid_terms.commit_discount))
+            : ""));
   {
     const auto& hv = c->horizon;
     const std::string hosted_pb =
@@ -506,16 +517,25 @@ nlohmann::json plan_json(const PlanResult& r) {
                        {"owned_usd", p.owned_usd_per_year},
                        {"api_usd", p.api_usd_per_year},
                        {"total_usd", p.total_usd_per_year()},
-                       {"owned_share_of_steps", p.owned_share_of_steps}});
+                       {"owned_share_of_steps", p.owned_share_of_steps},
+                       {"feasible", p.feasible},
+                       {"api_peak_steps_per_s", p.api_peak_steps_per_s}});
     const auto& h = c.hybrid.best;
+    const auto& t = c.hybrid_terms;
     j["hybrid"] = {{"overflow_api", c.hybrid_overflow_api},
+                   {"api_terms",
+                    {{"max_api_steps_per_s", std::isfinite(t.max_steps_per_s) ? json(t.max_steps_per_s) : json(nullptr)},
+                     {"commitment_usd_per_year", t.commit_usd_per_year},
+                     {"commitment_discount", t.commit_discount},
+                     {"min_owned_replicas", c.hybrid.min_replicas}}},
                    {"best",
                     {{"owned_fraction", h.owned_fraction},
                      {"replicas", h.replicas},
                      {"owned_usd", h.owned_usd_per_year},
                      {"api_usd", h.api_usd_per_year},
                      {"total_usd", h.total_usd_per_year()},
-                     {"owned_share_of_steps", h.owned_share_of_steps}}},
+                     {"owned_share_of_steps", h.owned_share_of_steps},
+                     {"api_peak_steps_per_s", h.api_peak_steps_per_s}}},
                    {"curve", curve}};
     cands.push_back(j);
   }

@@ -175,3 +175,42 @@ TEST(Finance, ColdOverflowIsBilledOnlyBesideOwnedReplicas) {
   const HybridResult r = hybrid_split(load, 1.0, 10, 50, 1.0, 11, 3.0);
   EXPECT_LE(r.best.total_usd_per_year(), std::min(none.total_usd_per_year(), 10 * 50.0));
 }
+
+TEST(Hybrid, ApiRateLimitMakesSmallOwnedFleetsInfeasible) {
+  // The API takes at most 3 steps/s: with 10 steps/s in the busy hours, fewer than 7 replicas of 1 step/s overflow
+  // more than it accepts. Replicas cost 100,000 USD/yr, so unconstrained the best owns the base load only (1).
+  const auto free = hybrid_split(day_shape(), 1.0, 10, 100000, 0.01, 11);
+  ASSERT_EQ(free.best.replicas, 1);
+  EXPECT_EQ(free.min_replicas, 0);
+  ApiTerms terms;
+  terms.max_steps_per_s = 3.0;
+  const auto r = hybrid_split(day_shape(), 1.0, 10, 100000, 0.01, 11, -1, 0, terms);
+  EXPECT_EQ(r.min_replicas, 7);
+  EXPECT_EQ(r.best.replicas, 7);
+  EXPECT_TRUE(r.best.feasible);
+  EXPECT_DOUBLE_EQ(r.best.api_peak_steps_per_s, 3.0);
+  for (const auto& p : r.curve) EXPECT_EQ(p.feasible, p.replicas >= 7) << p.replicas;
+  // A limit above every hour's load binds nothing.
+  terms.max_steps_per_s = 10.0;
+  EXPECT_EQ(hybrid_split(day_shape(), 1.0, 10, 100000, 0.01, 11, -1, 0, terms).best.replicas, 1);
+}
+
+TEST(Hybrid, ApiCommitmentIsPaidAtEverySplitAndBuysDiscountedUsage) {
+  ApiTerms t;
+  t.commit_usd_per_year = 800;
+  t.commit_discount = 0.2;  // 800 USD buys 1,000 USD of list-price usage
+  EXPECT_DOUBLE_EQ(t.bill(0), 800);
+  EXPECT_DOUBLE_EQ(t.bill(1000), 800);
+  EXPECT_DOUBLE_EQ(t.bill(1500), 1300);
+  // With usage prepaid, the API's marginal price is 0 until the commitment is used: the hybrid owns fewer
+  // replicas than without it, and even the all-owned split pays the commitment.
+  const std::vector<LoadBlock> load = {{10, 100}};  // 3.6M steps a year
+  ApiTerms big;
+  big.commit_usd_per_year = 0.5 * 3.6e6 * 0.01;  // prepays half the demand at list (0.01 USD a step)
+  const auto plain = hybrid_split(load, 1.0, 10, 2000, 0.01, 11);  // a replica (2,000) < its steps at list (3,600)
+  const auto committed = hybrid_split(load, 1.0, 10, 2000, 0.01, 11, -1, 0, big);
+  EXPECT_EQ(plain.best.replicas, 10);
+  EXPECT_EQ(committed.best.replicas, 5);
+  EXPECT_DOUBLE_EQ(committed.curve.back().api_usd_per_year, big.commit_usd_per_year);
+  for (const auto& p : committed.curve) EXPECT_LE(committed.best.total_usd_per_year(), p.total_usd_per_year() + 1e-9);
+}

@@ -2,6 +2,7 @@
 // owned/API hybrid split over a load-duration curve.
 #pragma once
 
+#include <limits>
 #include <vector>
 
 #include "tokenmath/plan/demand.hpp"
@@ -29,7 +30,23 @@ double payback_years(double capex_usd, double api_usd_per_year, double owned_ope
 // capex, or no saving). rate 0 gives the undiscounted payback.
 double discounted_payback_years(double capex_usd, double api_usd_per_year, double owned_opex_usd_per_year, double rate);
 
+// The API's contract terms as constraints on the hybrid (scenario hybrid.api_*):
+// - a rate limit: the API accepts at most max_steps_per_s steps a second (its tokens-per-minute limit / tokens per
+//   step / 60); a split whose overflow in any hour of the load curve exceeds it cannot be served (infeasible);
+// - a committed spend: commit_usd_per_year is paid whatever is used, and buys usage at (1 - commit_discount) of
+//   list until it is consumed; usage beyond it is billed at list. The commitment is sunk: it is paid at every
+//   split, including all-owned.
+struct ApiTerms {
+  double max_steps_per_s = std::numeric_limits<double>::infinity();
+  double commit_usd_per_year = 0;
+  double commit_discount = 0;
+  // The API bill for `list_usd` of usage at list price.
+  double bill(double list_usd) const;
+};
+
 struct HybridPoint {
+  bool feasible = true;       // false when the overflow exceeds the API's rate limit in some hour
+  double api_peak_steps_per_s = 0;  // largest overflow to the API over the load curve
   double owned_fraction = 0;  // owned replicas / replicas of the all-owned fleet
   long long replicas = 0;
   double owned_usd_per_year = 0;    // replicas x annual cost of one idle replica + owned steps x owned_usd_per_step
@@ -40,7 +57,8 @@ struct HybridPoint {
 
 struct HybridResult {
   std::vector<HybridPoint> curve;  // `points` evenly spaced owned fractions, 0 (all API) .. 1 (all owned)
-  HybridPoint best;                // cheapest over every whole number of replicas 0..full_replicas
+  HybridPoint best;                // cheapest feasible split over every whole number of replicas 0..full_replicas
+  long long min_replicas = 0;      // fewest owned replicas the API's rate limit allows (0 without a limit)
 };
 
 // Own R replicas, send what exceeds their capacity to the API. In each block of the load-duration curve the
@@ -56,11 +74,13 @@ struct HybridResult {
 // R like the API saving, so total(R) stays convex (it is R x fixed + steps x api - owned steps x (api - owned)).
 HybridPoint hybrid_point(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long replicas,
                          long long full_replicas, double owned_usd_per_replica_year, double api_usd_per_step,
-                         double overflow_usd_per_step = -1, double owned_usd_per_step = 0);
+                         double overflow_usd_per_step = -1, double owned_usd_per_step = 0,
+                         const ApiTerms& terms = {});
 
 HybridResult hybrid_split(const std::vector<LoadBlock>& load, double steps_per_s_per_replica, long long full_replicas,
                           double owned_usd_per_replica_year, double api_usd_per_step, int points,
-                          double overflow_usd_per_step = -1, double owned_usd_per_step = 0);
+                          double overflow_usd_per_step = -1, double owned_usd_per_step = 0,
+                          const ApiTerms& terms = {});
 
 // The multi-year view (scenario `horizon`): year y = 0 .. years-1 of a demand growing by `growth` a year, an API
 // whose prices fall by `api_decline` a year, and hardware bought as needed and replaced at the end of its life.
@@ -86,6 +106,7 @@ struct HorizonInputs {
   double steps_per_s_per_replica = 0; // usable capacity of one replica against that curve
   double api_usd_per_step_year0 = 0;       // the overflow API's price of a step run there whole (warm)
   double overflow_usd_per_step_year0 = 0;  // ... of an overflowed step (cold when hybrid.overflow_cache is cold)
+  ApiTerms terms;                          // the overflow API's rate limit and commitment, every year
 };
 
 struct HorizonYear {

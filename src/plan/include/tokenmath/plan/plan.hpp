@@ -74,6 +74,7 @@ struct Candidate {
   double hosted_discounted_payback_years = 0;
   std::string hybrid_overflow_api;           // price-list key the hybrid's overflow is bought from
   HybridResult hybrid;                       // all-API end = that API's cost of the whole demand
+  ApiTerms hybrid_terms;                     // the overflow API's rate limit and commitment (scenario hybrid.api_*)
   HorizonView horizon;                       // multi-year NPV of owning, the APIs and the hybrid (scenario horizon)
 };
 

@@ -79,6 +79,9 @@ struct Scenario {
   int hybrid_points = 0;
   std::string hybrid_overflow_api;  // "same_model" (hosted API of the owned model, if priced) or "reference"
   std::string hybrid_overflow_cache = "cold";  // "cold": overflowed steps pay their whole context as fresh input
+  double hybrid_api_rate_limit_tokens_per_min = 0;  // the overflow API's rate limit (0 = none)
+  double hybrid_api_commitment_usd_per_year = 0;     // committed API spend, paid whatever is used
+  double hybrid_api_commitment_discount = 0;         // discount the commitment buys usage at
   int simulate_requests = 0;        // simulator check of the chosen replica (0 = off)
   int horizon_years = 5;                  // multi-year view (finance.hpp horizon_view)
   double horizon_demand_growth = 0;       // per year
