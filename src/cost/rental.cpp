@@ -53,7 +53,7 @@ std::vector<RentalPrice> load_rental_prices(const std::filesystem::path& path, c
     static const std::set<std::string> known = {"gpu", "tier", "usd_per_gpu_hour", "low_usd_per_gpu_hour",
                                                 "high_usd_per_gpu_hour", "source", "date", "derived", "notes"};
     const std::vector<std::string> tiers = {std::string(kTierHyperscaler), std::string(kTierNeocloud),
-                                            std::string(kTierReserved)};
+                                            std::string(kTierReserved), std::string(kTierSpot)};
     std::vector<RentalPrice> out;
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string p = fmt::format("rental_prices[{}]", i);
@@ -71,7 +71,7 @@ std::vector<RentalPrice> load_rental_prices(const std::filesystem::path& path, c
       r.tier = required_text(e, file, p, "tier");
       if (std::find(tiers.begin(), tiers.end(), r.tier) == tiers.end())
         throw InputError(file, p + ".tier", r.tier, "unknown tier" + did_you_mean(r.tier, tiers) +
-                                                       " (hyperscaler_on_demand, neocloud_on_demand, reserved)");
+                                                       " (hyperscaler_on_demand, neocloud_on_demand, reserved, spot)");
       r.usd_per_gpu_hour = price(e, file, p, "usd_per_gpu_hour");
       r.low_usd_per_gpu_hour = e["low_usd_per_gpu_hour"] ? price(e, file, p, "low_usd_per_gpu_hour") : r.usd_per_gpu_hour;
       r.high_usd_per_gpu_hour = e["high_usd_per_gpu_hour"] ? price(e, file, p, "high_usd_per_gpu_hour") : r.usd_per_gpu_hour;

@@ -143,7 +143,8 @@ std::string render_system_costs(const std::vector<cost::SystemCost>& systems, Fo
            {"owned_usd_per_busy_gpu_hour", "owned $/busy GPU-h", 2},
            {"hyperscaler_usd_per_gpu_hour", "hyperscaler", 2},
            {"neocloud_usd_per_gpu_hour", "neocloud", 2},
-           {"reserved_usd_per_gpu_hour", "reserved", 2}});
+           {"reserved_usd_per_gpu_hour", "reserved", 2},
+           {"spot_usd_per_gpu_hour", "spot (interruptible)", 2}});
   for (const auto& sc : systems) {
     const auto& sys = sc.system;
     const auto& a = sc.assumptions;
@@ -156,7 +157,7 @@ std::string render_system_costs(const std::vector<cost::SystemCost>& systems, Fo
                c.power_usd_per_gpu_hour, c.facility_usd_per_gpu_hour, c.spares_usd_per_gpu_hour,
                c.staff_usd_per_gpu_hour, c.software_usd_per_gpu_hour, c.total_usd_per_gpu_hour,
                c.total_usd_per_gpu_hour / a.utilization, tier(cost::kTierHyperscaler), tier(cost::kTierNeocloud),
-               tier(cost::kTierReserved)});
+               tier(cost::kTierReserved), tier(cost::kTierSpot)});
   }
   return t.render(f);
 }

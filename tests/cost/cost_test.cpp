@@ -318,6 +318,11 @@ TEST(Rental, ShippedTiersAreOrderedAndSourced) {
     ASSERT_TRUE(hyper && neo && reserved) << gpu;
     EXPECT_GE(hyper->usd_per_gpu_hour, neo->usd_per_gpu_hour) << gpu;
     EXPECT_GE(neo->usd_per_gpu_hour, reserved->usd_per_gpu_hour) << gpu;
+    // Spot (rule R2): 57.5% below the hyperscaler's on-demand price, interruptible.
+    const auto* spot = cost::find_rental_price(all, gpu, cost::kTierSpot);
+    ASSERT_TRUE(spot) << gpu;
+    EXPECT_NEAR(spot->usd_per_gpu_hour, hyper->usd_per_gpu_hour * 0.425, 0.006) << gpu;
+    EXPECT_TRUE(spot->derived) << gpu;
   }
 }
 
@@ -491,7 +496,7 @@ TEST(CostCli, CostBreakdownOwnedAndRented) {
                   o.at("facility_usd_per_gpu_hour").get<double>() + o.at("spares_usd_per_gpu_hour").get<double>() +
                   o.at("staff_usd_per_gpu_hour").get<double>() + o.at("software_usd_per_gpu_hour").get<double>(),
               1e-9);
-  EXPECT_EQ(j.at("rented").size(), 3u);
+  EXPECT_EQ(j.at("rented").size(), 4u);  // hyperscaler, neocloud, reserved, spot
   // Overrides change the figure and are recorded as the value's source.
   r = testing::run_cli("cost --system hgx-h100 --power-usd-per-kwh 0.16 --pue 2.0 --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -331,7 +331,14 @@ class Surface(unittest.TestCase):
             with open(os.path.join(HERE, "..", "..", "data", "validation", "published.csv")) as f:
                 self.assertEqual(lines[0], f.readline().strip())
             metrics = {l.split(",")[15] for l in lines[1:]}
-            self.assertTrue({"output_tokens_per_s_total", "ttft_ms", "tpot_ms", "itl_ms", "e2e_s"} <= metrics)
+            expected = {"output_tokens_per_s_total", "ttft_ms", "tpot_ms", "e2e_s"}
+            # ITL needs two chunks in one response; a slow client (sanitizers, a loaded machine) may read each
+            # response in one chunk, and then no ITL row is written (there is no gap to average).
+            if any(len(r["chunk_s"]) > 1 for r in recs):
+                expected.add("itl_ms")
+            else:
+                self.assertNotIn("itl_ms", metrics)
+            self.assertTrue(expected <= metrics, metrics)
             v = run("validate", vcsv, "--format", "json")
             self.assertEqual(v.returncode, 0, v.stderr)
 

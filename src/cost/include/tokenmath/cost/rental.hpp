@@ -12,6 +12,8 @@ namespace tokenmath::cost {
 inline constexpr std::string_view kTierHyperscaler = "hyperscaler_on_demand";
 inline constexpr std::string_view kTierNeocloud = "neocloud_on_demand";
 inline constexpr std::string_view kTierReserved = "reserved";
+// Interruptible capacity (hyperscaler spot / preemptible): cheap, reclaimable at short notice.
+inline constexpr std::string_view kTierSpot = "spot";
 
 struct RentalPrice {
   std::string gpu_id;                 // GpuSpec id
