@@ -185,7 +185,7 @@ void EfficiencyTable::set(const std::string& key, double value) {
         e.overrides[k] = value;
         return;
       }
-  engines.push_back({group, {}, {{k, value}}});
+  engines.push_back({group, {}, {{k, value}}, {}});
 }
 
 Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::string& engine) const {
@@ -204,8 +204,11 @@ Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::stri
   }
   if (!engine.empty())
     for (const auto& en : engines)
-      if (en.name == engine)
+      if (en.name == engine) {
         for (const auto& [k, v] : en.overrides) e.set(k, v);
+        if (const auto it = en.class_overrides.find(e.gpu_class); it != en.class_overrides.end())
+          for (const auto& [k, v] : it->second) e.set(k, v);
+      }
   return e;
 }
 
@@ -250,6 +253,20 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
         if (!c["name"]) throw InputError(file, prefix + "/name", "", "each engine entry needs a name");
         ec.name = c["name"].as<std::string>();
         if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
+        if (const auto on = c["on_classes"]) {
+          if (!on.IsSequence())
+            throw InputError(file, prefix + "/on_classes", "", "expected a list of {class, factors}");
+          std::size_t j = 0;
+          for (const auto& oc : on) {
+            const std::string op = prefix + "/on_classes/" + std::to_string(j++);
+            if (!oc["class"]) throw InputError(file, op + "/class", "", "each entry needs the accelerator class it applies to");
+            const auto cls = oc["class"].as<std::string>();
+            const bool known = std::any_of(t.classes.begin(), t.classes.end(),
+                                           [&](const EfficiencyClass& k) { return k.name == cls; });
+            if (!known) throw InputError(file, op + "/class", cls, "no accelerator class with this name under /classes");
+            if (oc["factors"]) read_block(oc["factors"], file, op + "/factors", ec.class_overrides[cls]);
+          }
+        }
         t.engines.push_back(std::move(ec));
       }
     }

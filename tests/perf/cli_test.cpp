@@ -187,3 +187,41 @@ TEST(Search, FeasibleFirstAndBestPerGpuFirst) {
 
 }  // namespace
 }  // namespace tokenmath::perf
+
+namespace tokenmath::perf {
+namespace {
+
+TEST(Efficiency, EngineOnClassOverridesApplyOnlyToThatEngineOnThatClass) {
+  const std::string path = testing::write_temp(
+      "defaults:\n  moe_memory_bw: 0.79\nclasses:\n  - name: bw\n    match: [b200]\nengines:\n"
+      "  - name: tritonish\n    on_classes:\n      - class: bw\n        factors:\n          moe_memory_bw: 0.39\n",
+      ".yaml");
+  const auto t = load_efficiency(path);
+  catalog::GpuSpec b200, h100;
+  b200.id = "b200";
+  h100.id = "h100-sxm";
+  EXPECT_DOUBLE_EQ(t.for_gpu(b200, "tritonish").moe_memory_bw, 0.39);
+  EXPECT_DOUBLE_EQ(t.for_gpu(b200, "other").moe_memory_bw, 0.79);
+  EXPECT_DOUBLE_EQ(t.for_gpu(h100, "tritonish").moe_memory_bw, 0.79);
+  // An entry naming a class that does not exist is a one-line error naming it.
+  const std::string bad = testing::write_temp(
+      "defaults:\n  moe_memory_bw: 0.79\nengines:\n  - name: e\n    on_classes:\n      - class: nope\n", ".yaml");
+  try {
+    load_efficiency(bad);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "/engines/0/on_classes/0/class");
+    EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
+  }
+  // Shipped: SGLang and vLLM MoE kernels on Blackwell stream at the SM-limited rate, TensorRT-LLM's do not.
+  const auto& ctx = test::shipped();
+  const auto gb = ctx.catalog.gpu("b200");
+  EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(gb, "sglang").moe_memory_bw, 0.39);
+  EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(gb, "vllm").moe_memory_bw, 0.39);
+  EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(gb, "trtllm-pytorch").moe_memory_bw, ctx.efficiency.defaults.moe_memory_bw);
+  EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(ctx.catalog.gpu("h100-sxm"), "sglang").moe_memory_bw,
+                   ctx.efficiency.defaults.moe_memory_bw);
+}
+
+}  // namespace
+}  // namespace tokenmath::perf

@@ -89,6 +89,9 @@ struct EfficiencyClass {
   std::string name;                   // e.g. "nvidia-hopper"
   std::vector<std::string> match;     // lower-case substrings of GpuSpec id/name/aliases, e.g. "h100"
   std::map<std::string, double> overrides;
+  // Engines only: factors of this engine on one accelerator class (`on_classes`), applied after `overrides`
+  // when the accelerator belongs to that class (a kernel library's behaviour on one hardware generation).
+  std::map<std::string, std::map<std::string, double>> class_overrides;
 };
 
 struct EfficiencyTable {
