@@ -88,6 +88,12 @@ const std::vector<SensitivityInput>& sensitivity_inputs() {
        [](S& s) -> double& { return s.peak_load_target; }},
       {"api.price_multiplier", "sensitivity.api_price_multiplier", "API price", "x list price", 0.01, 100, &S::sensitivity_api_price_multiplier,
        [](S& s) -> double& { return s.api_price_multiplier; }},
+      {"cost.staff_fte_per_mw", "sensitivity.staff_fte_per_mw", "operations staff", "FTE/MW", 0, 1000, &S::sensitivity_staff_fte_per_mw,
+       [](S& s) -> double& { return s.cost.staff_fte_per_mw; }},
+      {"cost.software_usd_per_gpu_year", "sensitivity.software_usd_per_gpu_year", "software licences", "USD/GPU-yr", 0, 1e6,
+       &S::sensitivity_software_usd_per_gpu_year, [](S& s) -> double& { return s.cost.software_usd_per_gpu_year; }},
+      {"cost.idle_power_fraction", "sensitivity.idle_power_fraction", "idle power draw", "fraction", 0, 1, &S::sensitivity_idle_power_fraction,
+       [](S& s) -> double& { return s.cost.idle_power_fraction; }},
   };
   return inputs;
 }

@@ -48,7 +48,9 @@ TEST(Uncertainty, NoPerfErrorAndNoRangesMeansNoSpread) {
                           with("uncertainty:\n  draws: 50\n  perf_error_sigma: 0\nsensitivity:\n"
                                "  gpu_price_multiplier: [1, 1]\n  power_usd_per_kwh: [0.08, 0.08]\n"
                                "  lifetime_years: [5, 5]\n  cache_hit_rate: [0.96, 0.96]\n"
-                               "  peak_load_target: [0.8, 0.8]\n  api_price_multiplier: [1, 1]\n"))
+                               "  peak_load_target: [0.8, 0.8]\n  api_price_multiplier: [1, 1]\n"
+                               "  staff_fte_per_mw: [9.2, 9.2]\n  software_usd_per_gpu_year: [4500, 4500]\n"
+                               "  idle_power_fraction: [0.3, 0.3]\n"))
                      .uncertainty;
   EXPECT_DOUBLE_EQ(u.annual_owned_usd.p10, u.annual_owned_usd.p90);
 }

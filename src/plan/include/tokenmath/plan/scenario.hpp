@@ -96,6 +96,9 @@ struct Scenario {
   std::vector<double> sensitivity_cache_hit_rate;
   std::vector<double> sensitivity_peak_load_target;
   std::vector<double> sensitivity_api_price_multiplier;
+  std::vector<double> sensitivity_staff_fte_per_mw;
+  std::vector<double> sensitivity_software_usd_per_gpu_year;
+  std::vector<double> sensitivity_idle_power_fraction;
 
   // Where each option's value came from: key -> source text (data/plan/default.yaml `source:` entries, or
   // "scenario file <path>" for values a user file set).
