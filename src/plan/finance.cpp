@@ -26,11 +26,12 @@ double discounted_payback_years(double capex_usd, double api_usd_per_year, doubl
   return -std::log(x) / std::log1p(rate);
 }
 
+double ApiTerms::prepaid_list_usd() const { return commit_usd_per_year / std::max(1e-12, 1.0 - commit_discount); }
+
 double ApiTerms::bill(double list_usd) const {
   if (commit_usd_per_year <= 0) return list_usd;
-  // The commitment buys list_usd x (1 - discount) of usage; what exceeds the prepaid usage pays list.
-  const double covered_list = commit_usd_per_year / std::max(1e-12, 1.0 - commit_discount);
-  return commit_usd_per_year + std::max(0.0, list_usd - covered_list);
+  // What exceeds the prepaid usage pays list.
+  return commit_usd_per_year + std::max(0.0, list_usd - prepaid_list_usd());
 }
 
 namespace {
@@ -58,6 +59,24 @@ HybridPoint evaluate(const std::vector<LoadBlock>& load, double c, long long rep
   p.owned_usd_per_year += owned_steps * owned_usd_per_step;
   p.owned_share_of_steps = all_steps > 0 ? owned_steps / all_steps : 0;
   return p;
+}
+
+// Smallest x in [0, full] with pred(x), for a pred that is false then true as x grows (pred(full) assumed true).
+template <class Pred>
+long long first_true(long long full, Pred pred) {
+  long long lo = 0, hi = full;
+  while (lo < hi) {
+    const long long mid = lo + (hi - lo) / 2;
+    if (pred(mid)) hi = mid; else lo = mid + 1;
+  }
+  return lo;
+}
+
+// The fewest of `full` replicas whose overflow the API's rate limit accepts in every hour (0 without a limit):
+// the peak overflow falls as replicas are added, so feasibility is monotone in R.
+long long min_feasible_replicas(const std::vector<LoadBlock>& load, double c, long long full, const ApiTerms& terms) {
+  if (!std::isfinite(terms.max_steps_per_s)) return 0;
+  return first_true(full, [&](long long x) { return evaluate(load, c, x, full, 0, 0, -1, 0, terms).feasible; });
 }
 }  // namespace
 
@@ -97,18 +116,10 @@ HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long lon
     return evaluate(load, c, x, full, usd_per_replica, api_usd_per_step, overflow_usd_per_step, owned_usd_per_step,
                     terms);
   };
-  auto first_true = [&](auto pred) {  // smallest x in [0, full] with pred(x) (pred(full) assumed true)
-    long long lo = 0, hi = full;
-    while (lo < hi) {
-      const long long mid = lo + (hi - lo) / 2;
-      if (pred(mid)) hi = mid; else lo = mid + 1;
-    }
-    return lo;
-  };
-  r.min_replicas = std::isfinite(terms.max_steps_per_s) ? first_true([&](long long x) { return eval(x).feasible; }) : 0;
+  r.min_replicas = min_feasible_replicas(load, c, full, terms);
   candidates.push_back(r.min_replicas);
   if (terms.commit_usd_per_year > 0) {
-    const double covered = terms.commit_usd_per_year / std::max(1e-12, 1.0 - terms.commit_discount);
+    const double covered = terms.prepaid_list_usd();
     auto list_api = [&](long long x) {
       ApiTerms plain = terms;
       plain.commit_usd_per_year = 0;
@@ -116,7 +127,7 @@ HybridResult hybrid_split(const std::vector<LoadBlock>& load, double c, long lon
                       plain)
           .api_usd_per_year;
     };
-    const long long k = first_true([&](long long x) { return list_api(x) <= covered; });
+    const long long k = first_true(full, [&](long long x) { return list_api(x) <= covered; });
     for (long long x : {k - 1, k})
       if (x >= 0 && x <= full) candidates.push_back(x);
   }
@@ -205,13 +216,10 @@ HorizonView horizon_view(const HorizonInputs& in) {
                  .best.replicas;
     } else {
       std::vector<long long> options = {installed, std::max(installed, needed)};
-      // The fewest replicas the API's rate limit allows this year (the overflow falls as replicas are added).
-      if (std::isfinite(in.terms.max_steps_per_s) && in.steps_per_s_per_replica > 0)
-        for (const auto& b : load) {
-          const auto k = static_cast<long long>(
-              std::ceil((b.steps_per_s - in.terms.max_steps_per_s) / in.steps_per_s_per_replica - 1e-9));
-          if (k > installed && k <= needed) options.push_back(k);
-        }
+      // The fewest replicas the API's rate limit allows this year.
+      if (const long long k = min_feasible_replicas(load, in.steps_per_s_per_replica, needed, in.terms);
+          k > installed && k <= needed)
+        options.push_back(k);
       if (in.steps_per_s_per_replica > 0)
         for (const auto& b : load) {
           const auto k = static_cast<long long>(std::ceil(b.steps_per_s / in.steps_per_s_per_replica));

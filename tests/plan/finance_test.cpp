@@ -214,3 +214,25 @@ TEST(Hybrid, ApiCommitmentIsPaidAtEverySplitAndBuysDiscountedUsage) {
   EXPECT_DOUBLE_EQ(committed.curve.back().api_usd_per_year, big.commit_usd_per_year);
   for (const auto& p : committed.curve) EXPECT_LE(committed.best.total_usd_per_year(), p.total_usd_per_year() + 1e-9);
 }
+
+TEST(Finance, HorizonHybridOwnsWhatTheApiRateLimitRequiresEachYear) {
+  // The API is cheaper than a replica (as in the horizon test above), so unconstrained the hybrid owns nothing; a
+  // 4 steps/s rate limit makes it own ceil(load - 4) replicas each year as the load grows 50%/yr (10, 15, 22.5,
+  // 33.75 steps/s), topping up as cohorts retire after 2 years.
+  HorizonInputs in;
+  in.years = 4;
+  in.growth = 0.5;
+  in.lifetime_years = 2;
+  in.replicas_year0 = 10;
+  in.capex_per_replica = 100;
+  in.opex_per_replica_year = 10;
+  in.owned_usd_per_replica_year = 60;
+  in.load_year0 = {{10, 8760}};
+  in.steps_per_s_per_replica = 1;
+  in.overflow_usd_per_step_year0 = in.api_usd_per_step_year0 = 1e-6;
+  EXPECT_EQ(horizon_view(in).years[2].hybrid_replicas, 0);
+  in.terms.max_steps_per_s = 4;
+  const HorizonView v = horizon_view(in);
+  const long long want[] = {6, 11, 19, 30};
+  for (int y = 0; y < 4; ++y) EXPECT_EQ(v.years[y].hybrid_replicas, want[y]) << "year " << y;
+}

@@ -40,6 +40,8 @@ struct ApiTerms {
   double max_steps_per_s = std::numeric_limits<double>::infinity();
   double commit_usd_per_year = 0;
   double commit_discount = 0;
+  // Usage at list price the commitment prepays: commit / (1 - discount).
+  double prepaid_list_usd() const;
   // The API bill for `list_usd` of usage at list price.
   double bill(double list_usd) const;
 };
