@@ -235,7 +235,7 @@ std::vector<SystemSpec> load_systems(const std::filesystem::path& path, const st
     static const std::set<std::string> known = {
         "id", "name", "gpu", "gpus_per_node", "gpus_per_rack", "scaleup_domain_gpus", "scaleout_gb_s_per_gpu",
         "wall_w_per_gpu", "cooling", "price_usd_per_gpu", "price_date", "price_source", "source", "preliminary",
-        "aliases", "notes", "derived_fields"};
+        "aliases", "notes", "derived_fields", "host_memory_gb_per_gpu", "host_link_gb_s_per_gpu", "host_source"};
     std::vector<SystemSpec> out;
     std::map<std::string, std::size_t> seen;
     std::vector<std::string> gpu_ids;
@@ -258,6 +258,9 @@ std::vector<SystemSpec> load_systems(const std::filesystem::path& path, const st
         r.fail("gpus_per_rack", std::to_string(s.gpus_per_rack), "must be >= gpus_per_node");
       s.scaleout_gb_s_per_gpu = r.positive("scaleout_gb_s_per_gpu");
       s.wall_w_per_gpu = r.positive("wall_w_per_gpu");
+      s.host_memory_gb_per_gpu = r.positive("host_memory_gb_per_gpu");
+      s.host_link_gb_s_per_gpu = r.positive("host_link_gb_s_per_gpu");
+      s.host_source = r.str("host_source");
       s.cooling = r.str("cooling");
       if (s.cooling != "air" && s.cooling != "liquid") r.fail("cooling", s.cooling, "expected 'air' or 'liquid'");
       s.price_usd_per_gpu = r.positive("price_usd_per_gpu");

@@ -81,11 +81,51 @@ double normal_quantile(double p) {
 //   steps/s x prefix_hold_s sequences of C + F + O tokens, must fit the KV pool.
 //   Attribution: output = t_out0 / t (decode-only at zero context), cached = (t_dec - t_out0) / t,
 //   fresh = (t - t_dec) / t.
+//
+// Prefix retention (PrefixRetention, when the curve is set). Between two steps a session is idle (tool runs, the
+// engineer thinking); its prefix survives if the replica keeps its KV that long. The trace the curve comes from
+// (TraceLab) measures, per eviction timeout tau, the storage ratio R(tau) = idle time held / generation time
+// (= idle-session KV / active KV, reading each session's KV as the same size whether active or idle) and the
+// prefill amplification A(tau) = tokens prefilled / the eviction-free minimum. The replica's room for idle
+// sessions is the KV pool left by the N active sequences, or the host tier less the active sequences' copies
+// where that is more (the tier is inclusive):
+//   R = (max(pool, host) - N kv(C + F + O/2)) / kv(C + F + O) / N
+//   fresh = min(C + F, F_api x A(R) / A_api)       (F_api: the API's fresh tokens, A_api: its amplification)
+// and the cached tokens served from the host tier (those beyond what HBM's room alone retains, R_hbm) are
+// reloaded over the host link before the step's prefill: host_reload_s = (fresh(R_hbm) - fresh) x kv(C+F)/(C+F)
+// / link bandwidth, added to TTFT. Reading R as KV assumes the fleet generates a step in about the time the
+// trace's APIs did (both near the SLO's 40-50 tok/s); a faster fleet keeps more sessions idle per active one.
 ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, const Slo& slo, std::int64_t n_seqs) {
   ReplicaPoint p;
   const auto& d = m.deployment();
-  const double n = static_cast<double>(n_seqs), f = shape.tokens.fresh_input, c = shape.tokens.cached_input,
-               o = shape.tokens.output, budget = iteration_budget(d);
+  const double n = static_cast<double>(n_seqs), o = shape.tokens.output, budget = iteration_budget(d);
+  const double context = shape.tokens.input();
+  // Active sequences' KV (an engine that reserves the whole output, Efficiency::kv_reserve_output, TensorRT-LLM,
+  // holds C + F + O tokens per sequence; others what they have written, C + F + O/2 on average).
+  const double active_ctx = perf::kv_tokens_per_seq(m, perf::LengthMoments::fixed(context, o));
+  const double pool = m.memory().kv_bytes_per_gpu;
+  const double active_bytes = n * m.kv_bytes_per_seq_per_gpu(active_ctx);
+  double f = shape.tokens.fresh_input;
+  const auto& ret = shape.retention;
+  if (ret.enabled()) {
+    const double idle_seq = m.kv_bytes_per_seq_per_gpu(context + o);
+    const double room_hbm = std::max(0.0, pool - active_bytes);
+    const auto fresh_at = [&](double room) {
+      const double r = idle_seq > 0 ? room / idle_seq / n : 0;
+      return std::min(context, shape.tokens.fresh_input * ret.amplification(r) / ret.api_amplification);
+    };
+    // The host tier is inclusive (write-through, as SGLang HiCache and LMCache run by default): it holds copies
+    // of what HBM holds, active steps' prefixes included, so it adds room only beyond the HBM pool.
+    const double room = std::max(room_hbm, ret.host_kv_bytes_per_gpu - active_bytes);
+    p.idle_storage_ratio = idle_seq > 0 ? room / idle_seq / n : 0;
+    f = fresh_at(room);
+    p.host_hit_tokens = std::max(0.0, fresh_at(room_hbm) - f);
+    if (ret.host_link_bytes_per_s > 0 && context > 0)
+      p.host_reload_s = p.host_hit_tokens * m.kv_bytes_per_seq_per_gpu(context) / context / ret.host_link_bytes_per_s;
+  }
+  const double c = context - f;
+  p.tokens = {f, c, o};
+  p.cache_hit_rate = context > 0 ? c / context : 0;
   // Speculative decoding: a decode iteration emits a = acceptance_length tokens per sequence and verifies
   // q = draft_tokens + 1 positions of each (O / a decode iterations per step, q budget tokens per decode).
   const double a = d.spec.enabled() ? std::max(1.0, d.spec.acceptance_length) : 1.0;
@@ -143,21 +183,15 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
 
   const double rho = free_budget > 0 ? p.prefill_tokens / free_budget : 1.0;
   const double queue = rho < 1.0 ? 1.0 + rho / (2.0 * (1.0 - rho)) : std::numeric_limits<double>::infinity();
-  p.ttft_s = free_budget > 0 ? t / 2 + t_mix * (f / free_budget) * queue + t : std::numeric_limits<double>::infinity();
+  p.ttft_s = free_budget > 0 ? t / 2 + p.host_reload_s + t_mix * (f / free_budget) * queue + t
+                             : std::numeric_limits<double>::infinity();
   p.ttft_miss_s =
       free_budget > 0 ? t / 2 + t_mix * ((c + f) / free_budget) * queue + t : std::numeric_limits<double>::infinity();
 
-  const double held = p.steps_per_s * shape.prefix_hold_s;
-  // An engine that reserves the whole output at admission (Efficiency::kv_reserve_output, TensorRT-LLM) holds
-  // C + F + O tokens per active sequence; others hold what they have written, C + F + O/2 on average.
-  const double active_ctx = perf::kv_tokens_per_seq(m, perf::LengthMoments::fixed(c + f, o));
-  const double kv_bytes = n * m.kv_bytes_per_seq_per_gpu(active_ctx) + held * m.kv_bytes_per_seq_per_gpu(c + f + o);
-  const double pool = m.memory().kv_bytes_per_gpu;
-  p.kv_used_fraction = pool > 0 ? kv_bytes / pool : std::numeric_limits<double>::infinity();
+  p.kv_used_fraction = pool > 0 ? active_bytes / pool : std::numeric_limits<double>::infinity();
 
   if (p.kv_used_fraction > 1.0)
-    p.limit = fmt::format("KV cache: {:.0f} active + {:.0f} held sequences need {:.0f}% of the KV pool", n, held,
-                          100 * p.kv_used_fraction);
+    p.limit = fmt::format("KV cache: {:.0f} active sequences need {:.0f}% of the KV pool", n, 100 * p.kv_used_fraction);
   else if (p.tok_s_per_user_p90 < slo.min_output_tok_s_per_user)
     p.limit = fmt::format("decode speed {:.1f} tok/s per user at the 90th percentile (mean {:.1f}) < {:g}",
                           p.tok_s_per_user_p90, p.tok_s_per_user, slo.min_output_tok_s_per_user);
@@ -165,6 +199,16 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
     p.limit = std::isfinite(p.ttft_s) ? fmt::format("TTFT {:.2f} s > {:g} s", p.ttft_s, slo.max_ttft_s)
                                       : "prefill budget saturated";
   return p;
+}
+
+double PrefixRetention::amplification(double r) const {
+  const auto& x = storage_ratio;
+  const auto& y = prefill_amplification;
+  if (x.empty()) return api_amplification;
+  if (r <= x.front()) return y.front();
+  for (std::size_t i = 1; i < x.size(); ++i)
+    if (r <= x[i]) return y[i - 1] + (y[i] - y[i - 1]) * (r - x[i - 1]) / (x[i] - x[i - 1]);
+  return y.back();
 }
 
 ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shape, const Slo& slo) {
@@ -195,6 +239,12 @@ ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shap
       hi = mid;
   }
   r.best = replica_point(m, shape, slo, lo);
+  if (shape.retention.enabled()) {
+    for (double x = 0.95 * static_cast<double>(lo); x >= 1.0; x *= 0.95) {
+      const ReplicaPoint q = replica_point(m, shape, slo, static_cast<std::int64_t>(std::llround(x)));
+      if (q.limit.empty() && q.steps_per_s > r.best.steps_per_s) r.best = q;
+    }
+  }
   r.feasible = true;
   for (std::int64_t c = 1; c <= std::min<std::int64_t>(hi_bound, 1 << 20); c *= 2)
     r.frontier.push_back(replica_point(m, shape, slo, c));
@@ -204,9 +254,16 @@ ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shap
               [](const ReplicaPoint& a, const ReplicaPoint& b) { return a.concurrency < b.concurrency; });
   }
   const double busy_s_per_step = r.best.steps_per_s > 0 ? 1.0 / r.best.steps_per_s : 0;
+  // Per token of each kind as the API bills the step (shape.tokens), so prices x the demand's tokens = the cost:
+  // where the owned cache misses more than the API's, the prefill of those extra misses is part of the cost of a
+  // cached token (the API would have served it from cache); where it misses less, all prefill is fresh tokens'.
   const auto& t = shape.tokens;
-  r.seconds_per_fresh_token = t.fresh_input > 0 ? r.best.share_fresh * busy_s_per_step / t.fresh_input : 0;
-  r.seconds_per_cached_token = t.cached_input > 0 ? r.best.share_cached * busy_s_per_step / t.cached_input : 0;
+  const double f_owned = r.best.tokens.fresh_input;
+  const double excess = f_owned > t.fresh_input && f_owned > 0 ? (f_owned - t.fresh_input) / f_owned : 0.0;
+  r.seconds_per_fresh_token =
+      t.fresh_input > 0 ? r.best.share_fresh * (1 - excess) * busy_s_per_step / t.fresh_input : 0;
+  r.seconds_per_cached_token =
+      t.cached_input > 0 ? (r.best.share_cached + r.best.share_fresh * excess) * busy_s_per_step / t.cached_input : 0;
   r.seconds_per_output_token = t.output > 0 ? r.best.share_output * busy_s_per_step / t.output : 0;
   return r;
 }

@@ -168,7 +168,7 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
     return c;
   }
 
-  const StepShape shape{demand.tokens_per_step, s.prefix_hold_s};
+  const StepShape shape = step_shape(s, demand.tokens_per_step, sys);
   const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile};
   const perf::Efficiency eff = ctx.efficiency.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines));
   std::string memory_reason, slo_reason;
@@ -433,7 +433,9 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   const Candidate& best = r.candidates.front();
   r.base_saving_usd = r.api_annual_usd - best.annual_owned_usd;
   r.base_cost_usd = best.hybrid.best.total_usd_per_year();
-  r.sim_check = simulate_replica(best.replica, {demand.tokens_per_step, s.prefix_hold_s},
+  const auto best_system = std::find_if(systems.begin(), systems.end(),
+                                        [&](const catalog::SystemSpec& x) { return x.id == best.system_id; });
+  r.sim_check = simulate_replica(best.replica, step_shape(s, demand.tokens_per_step, *best_system),
                                  {s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile}, s.peak_load_target, s.simulate_requests);
   r.uncertainty = run_uncertainty(s, r);
 
@@ -477,6 +479,17 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   std::stable_sort(r.tornado.begin(), r.tornado.end(),
                    [](const TornadoBar& a, const TornadoBar& b) { return a.swing_usd() > b.swing_usd(); });
   return r;
+}
+
+StepShape step_shape(const Scenario& s, const TokenMix& tokens, const catalog::SystemSpec& sys) {
+  StepShape shape;
+  shape.tokens = tokens;
+  shape.retention.storage_ratio = s.prefix_retention_storage_ratio;
+  shape.retention.prefill_amplification = s.prefix_retention_prefill_amplification;
+  shape.retention.api_amplification = s.api_prefill_amplification;
+  shape.retention.host_kv_bytes_per_gpu = s.host_kv_fraction * sys.host_memory_gb_per_gpu * 1e9;
+  shape.retention.host_link_bytes_per_s = sys.host_link_gb_s_per_gpu * 1e9;
+  return shape;
 }
 
 }  // namespace tokenmath::plan

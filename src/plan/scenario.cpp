@@ -138,9 +138,17 @@ std::vector<OptionSpec> make_options() {
       text("workload.api_fresh_input_pricing", {"input", "cache_write"},
            "API price of uncached input: plain input price, or the cache-write price where the list has one",
            &S::api_fresh_input_pricing),
-      num("workload.prefix_hold_s", "s", 0, 3600,
-          "time a session's prefix stays in GPU memory between its steps (tool runs); held KV limits concurrency",
-          &S::prefix_hold_s),
+      nums("workload.prefix_retention_storage_ratio", "suspended KV / active KV", 2, 32, 0, 1e4,
+           "points of the workload's prefix-retention curve: KV kept for idle sessions (between their steps) per "
+           "unit of KV of active steps, ascending from 0; see workload.prefix_retention_prefill_amplification",
+           &S::prefix_retention_storage_ratio),
+      nums("workload.prefix_retention_prefill_amplification", "x the fresh minimum", 2, 32, 1, 1e6,
+           "at each storage-ratio point: input tokens prefilled per token an eviction-free cache would prefill "
+           "(the owned fleet's miss rate follows from the KV room it has for idle sessions, capacity.cpp)",
+           &S::prefix_retention_prefill_amplification),
+      num("workload.api_prefill_amplification", "x the fresh minimum", 1, 1e6,
+          "the same amplification for the API cache that workload.cache_hit_rate was measured on",
+          &S::api_prefill_amplification),
 
       num("slo.max_ttft_s", "s", 0.01, 3600, "time to first token of a cache-hit step, at load", &S::max_ttft_s),
       num("slo.min_output_tok_s_per_user", "tokens/s", 0.1, 10000, "decode speed each request sees, at load",
@@ -174,6 +182,10 @@ std::vector<OptionSpec> make_options() {
            "per system, in candidates.systems order: your quoted price per GPU (0 = the catalog's); empty = all "
            "catalog prices",
            &S::system_price_usd_per_gpu),
+      num("owned.host_kv_fraction", "fraction", 0, 0.95,
+          "share of each system's host memory (systems.yaml host_memory_gb_per_gpu) used as a KV-cache tier for "
+          "idle sessions' prefixes (LMCache, SGLang HiCache, engine host offload); 0 = HBM only",
+          &S::host_kv_fraction),
       nums("owned.system_wall_w_per_gpu", "W/GPU", 0, 1000, 0, 1e5,
            "per system, in candidates.systems order: wall power per GPU (0 = the catalog's); empty = all catalog "
            "figures",
@@ -505,6 +517,21 @@ void validate_scenario(const Scenario& s) {
   if (s.cost.idle_power_fraction > s.cost.busy_power_fraction)
     throw InputError(file, "cost.idle_power_fraction", number_text(s.cost.idle_power_fraction),
                      "must be <= cost.busy_power_fraction (" + number_text(s.cost.busy_power_fraction) + ")");
+  const auto& rx = s.prefix_retention_storage_ratio;
+  const auto& ry = s.prefix_retention_prefill_amplification;
+  if (rx.size() != ry.size())
+    throw InputError(file, "workload.prefix_retention_prefill_amplification", fmt::format("{} items", ry.size()),
+                     fmt::format("needs one value per workload.prefix_retention_storage_ratio point ({})", rx.size()));
+  for (std::size_t i = 0; i < rx.size(); ++i) {
+    if (i == 0 && rx[0] != 0)
+      throw InputError(file, "workload.prefix_retention_storage_ratio", number_text(rx[0]),
+                       "the curve must start at 0 (no room for idle sessions)");
+    if (i > 0 && !(rx[i] > rx[i - 1]))
+      throw InputError(file, "workload.prefix_retention_storage_ratio", number_text(rx[i]), "points must ascend");
+    if (i > 0 && ry[i] > ry[i - 1])
+      throw InputError(file, "workload.prefix_retention_prefill_amplification", number_text(ry[i]),
+                       "must not grow with the storage ratio (more room cannot miss more)");
+  }
   double total = 0;
   for (double w : s.hourly_profile) total += w;
   if (!s.hourly_profile.empty() && total <= 0)

@@ -72,7 +72,7 @@ Uncertainty run_uncertainty(const Scenario& s, const PlanResult& r) {
     // The same work as the plan (steps per year), with the drawn workload shape and prices.
     const Demand d = demand_for_steps(v, list, r.demand.steps_per_year);
     const double annual_api = d.usd_per_step * v.api_price_multiplier * d.steps_per_year;
-    const ReplicaCapacity rc = replica_capacity(sm, {d.tokens_per_step, v.prefix_hold_s},
+    const ReplicaCapacity rc = replica_capacity(sm, step_shape(v, d.tokens_per_step, *sys_it),
                                                 {v.max_ttft_s, v.min_output_tok_s_per_user, v.slo_percentile});
     if (!rc.feasible) continue;  // the drawn shape breaks the SLO on this deployment: no owned figure
     ++ran;

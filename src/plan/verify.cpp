@@ -40,6 +40,12 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
     cfg.kv_blocks = static_cast<std::int64_t>(sm->memory().kv_bytes_per_gpu / bytes_per_token / cfg.block_tokens);
   cfg.chunk_tokens = static_cast<std::int32_t>(d.knobs.max_batched_tokens * ranks);
   cfg.prefix_caching = true;
+  // The host-memory KV tier the analytic model counted (PrefixRetention), reloaded over the host link: each GPU
+  // holds and reloads its own share of a token's KV.
+  if (shape.retention.host_kv_bytes_per_gpu > 0 && bytes_per_token > 0) {
+    cfg.host_cache_tokens = shape.retention.host_kv_bytes_per_gpu / bytes_per_token;
+    cfg.host_bytes_per_s = shape.retention.host_link_bytes_per_s * cfg.kv_bytes_per_token / bytes_per_token;
+  }
   // KV admission as the engine the replica was priced with: reserving the whole output (TensorRT-LLM's
   // GUARANTEED_NO_EVICT) or allocating as tokens are written (vLLM V1's per-chunk; SGLang's conservative
   // admission is also run as per-chunk here).
@@ -54,27 +60,34 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   config.slo.ttft_s = slo.max_ttft_s;
   config.slo.tpot_s = 1.0 / slo.min_output_tok_s_per_user;
 
-  // Sessions whose prefix the analytic model keeps in HBM: the in-flight steps plus those between steps.
+  // Sessions whose prefix the analytic model retains: the in-flight steps plus the idle sessions its KV room
+  // (HBM left by active steps, and the host tier) keeps, idle_storage_ratio per active one; the steps it does not
+  // retain are the misses already in the step's fresh tokens (rc.best.tokens).
+  const TokenMix& tokens = rc.best.tokens;
   out.arrival_rate_per_s = rc.best.steps_per_s * load_fraction;
-  out.session_groups = std::max<std::int64_t>(1, std::llround(static_cast<double>(rc.best.concurrency) * load_fraction +
-                                                              out.arrival_rate_per_s * shape.prefix_hold_s));
+  const double active = static_cast<double>(rc.best.concurrency) * load_fraction;
+  out.session_groups = std::max<std::int64_t>(
+      1, std::llround(active * (1.0 + (shape.retention.enabled() ? rc.best.idle_storage_ratio : 0.0))));
   sim::WorkloadSpec w;
   w.kind = sim::WorkloadSpec::Kind::synthetic;
   w.arrival.kind = sim::ArrivalSpec::Kind::poisson;
   w.arrival.rate_per_s = out.arrival_rate_per_s;
-  w.input_tokens = sim::Dist::fixed(std::max(1.0, std::round(shape.tokens.fresh_input)));
-  w.output_tokens = sim::Dist::fixed(std::max(1.0, std::round(shape.tokens.output)));
-  w.shared_prefix_tokens = static_cast<std::int32_t>(std::round(shape.tokens.cached_input));
+  w.input_tokens = sim::Dist::fixed(std::max(1.0, std::round(tokens.fresh_input)));
+  w.output_tokens = sim::Dist::fixed(std::max(1.0, std::round(tokens.output)));
+  w.shared_prefix_tokens = static_cast<std::int32_t>(std::round(tokens.cached_input));
   w.shared_prefix_groups = static_cast<std::int32_t>(out.session_groups);
   w.max_requests = requests;
   auto workload = sim::make_workload(w, seed);
-  // Statistics over the steady state only: requests arriving after the first half of the run (the cache starts
-  // cold, so every session's first request is a full prefill and the queue needs time to drain).
+  // Statistics over the steady state only: requests arriving after the first half of the run (the queue starts
+  // empty).
   const double warmup_s = 0.5 * static_cast<double>(requests) / out.arrival_rate_per_s;
   std::vector<double> ttft, tpot;
   double prompt = 0, cached = 0, output = 0, first_s = -1, last_s = 0;
   std::int64_t ok = 0, ttft_ok = 0, tpot_ok = 0;
   sim::SimOptions opts;
+  // The cache starts as after a long run (the sessions' prefixes held, HBM first, then the host tier), not cold:
+  // a cold start would prefill every session's whole context at once.
+  opts.warm_prompts = sim::shared_prefix_prompts(w);
   opts.on_request = [&](const sim::RequestRecord& q) {
     if (q.arrival_s < warmup_s) return;
     ttft.push_back(q.ttft_s);
@@ -112,10 +125,10 @@ SimCheck simulate_replica(const ReplicaCapacity& rc, const StepShape& shape, con
   out.tpot_attainment = ttft.empty() ? 0 : static_cast<double>(tpot_ok) / static_cast<double>(ttft.size());
   out.note = fmt::format(
       "{} requests, Poisson {:.2f}/s ({:.0f}% of the replica's SLO capacity), {} session prefixes of {:.0f} tokens "
-      "+ {:.0f} fresh, {:.0f} output; statistics over the {} requests arriving in the second half (the cache starts "
-      "cold)",
-      requests, out.arrival_rate_per_s, 100 * load_fraction, out.session_groups, shape.tokens.cached_input,
-      shape.tokens.fresh_input, shape.tokens.output, out.requests);
+      "+ {:.0f} fresh, {:.0f} output, cache warm at the start (HBM, then the host tier); statistics over the {} "
+      "requests arriving in the second half",
+      requests, out.arrival_rate_per_s, 100 * load_fraction, out.session_groups, tokens.cached_input,
+      tokens.fresh_input, tokens.output, out.requests);
   return out;
 }
 

@@ -124,6 +124,9 @@ std::string render_system(const catalog::SystemSpec& s, Format f) {
       {"scaleup_domain_gpus", static_cast<long long>(s.scaleup_domain_gpus)},
       {"scaleout_gb_s_per_gpu", s.scaleout_gb_s_per_gpu},
       {"wall_w_per_gpu", s.wall_w_per_gpu},
+      {"host_memory_gb_per_gpu", s.host_memory_gb_per_gpu},
+      {"host_link_gb_s_per_gpu", s.host_link_gb_s_per_gpu},
+      {"host_source", s.host_source},
       {"cooling", s.cooling},
       {"price_usd_per_gpu", s.price_usd_per_gpu},
       // Aggregates computed here (not data): node and rack price and IT power.

@@ -60,9 +60,12 @@ std::vector<std::string> plan_answer(const PlanResult& r) {
     return lines;
   }
   lines.push_back(fmt::format(
-      "Buy: {} on {} x {} ({} replicas of {}, {} nodes, {:.2f} MW IT / {:.2f} MW facility), capex {}{}.", c->model_name,
-      format_number(static_cast<double>(c->gpus), 0), c->system_name, c->replicas, c->replica.label, c->nodes, c->it_mw,
-      c->facility_mw, usd(c->capex_usd), c->preliminary ? " (preliminary hardware figures)" : ""));
+      "Buy: {} on {} x {} ({} replicas of {}, {} nodes, {:.2f} MW IT / {:.2f} MW facility), capex {}{}; its cache "
+      "keeps {} of input (idle sessions' KV room {:.1f}x the active steps'{}).",
+      c->model_name, format_number(static_cast<double>(c->gpus), 0), c->system_name, c->replicas, c->replica.label,
+      c->nodes, c->it_mw, c->facility_mw, usd(c->capex_usd), c->preliminary ? " (preliminary hardware figures)" : "",
+      pct(c->replica.best.cache_hit_rate), c->replica.best.idle_storage_ratio,
+      c->replica.best.host_hit_tokens > 0 ? ", host-memory tier included" : ", HBM"));
   std::string rent = c->annual_rented_usd > 0
                          ? fmt::format("rent {} ({}, {})", usd(c->annual_rented_usd), s.rented_tier, s.rented_billing)
                          : "rent: no price for " + s.rented_tier;
@@ -139,6 +142,7 @@ Table plan_candidates_table(const PlanResult& r) {
            {"tok_s_per_user", "tok/s/user", 1},
            {"ttft_s", "TTFT s", 2},
            {"ttft_miss_s", "miss TTFT s", 1},
+           {"owned_cache_hit_rate", "own hit", 3},
            {"status", "status"}});
   for (const auto& c : r.candidates) {
     if (!c.feasible) {
@@ -158,6 +162,7 @@ Table plan_candidates_table(const PlanResult& r) {
                  {},
                  {},
                  {},
+                 {},
                  "infeasible: " + c.reason});
       continue;
     }
@@ -165,7 +170,7 @@ Table plan_candidates_table(const PlanResult& r) {
                static_cast<long long>(c.gpus), c.it_mw, c.capex_usd, c.annual_owned_usd, c.owned_blended_usd_per_mtok,
                positive_or_null(c.annual_rented_usd), positive_or_null(c.annual_hosted_api_usd), c.utilisation,
                c.replica.best.steps_per_s, c.replica.best.tok_s_per_user, c.replica.best.ttft_s,
-               positive_or_null(c.replica.best.ttft_miss_s),
+               positive_or_null(c.replica.best.ttft_miss_s), c.replica.best.cache_hit_rate,
                std::string(c.preliminary ? "ok (preliminary hw)" : "ok")});
   }
   return t;
@@ -294,7 +299,7 @@ Table plan_sim_check_table(const PlanResult& r) {
   // Mean time per output token a user sees: one iteration / the tokens it emits (speculative acceptance).
   t.add_row({"time per output token s", b.tok_s_per_user > 0 ? 1.0 / b.tok_s_per_user : 0.0, s.tpot_p50_s, s.tpot_p90_s,
              1.0 / r.scenario.min_output_tok_s_per_user});
-  t.add_row({"prefix-cache hit rate", tok.cached_input / tok.input(), s.prefix_hit_rate, Cell{}, Cell{}});
+  t.add_row({"prefix-cache hit rate (HBM + host tier)", b.cache_hit_rate, s.prefix_hit_rate, Cell{}, Cell{}});
   t.add_row({"output tok/s (replica, at the simulated load)", s.arrival_rate_per_s * tok.output, s.output_tok_s,
              Cell{}, Cell{}});
   t.add_row({"share of requests meeting both SLOs", Cell{}, s.slo_attainment, Cell{}, Cell{}});
@@ -439,6 +444,12 @@ nlohmann::json plan_json(const PlanResult& r) {
         {"ttft_s", b.ttft_s},
         {"ttft_miss_s", std::isfinite(b.ttft_miss_s) ? json(b.ttft_miss_s) : json(nullptr)},
         {"kv_used_fraction", b.kv_used_fraction},
+        {"cache_hit_rate", b.cache_hit_rate},
+        {"idle_storage_ratio", b.idle_storage_ratio},
+        {"host_hit_tokens_per_step", b.host_hit_tokens},
+        {"host_reload_s", b.host_reload_s},
+        {"tokens_per_step", {{"fresh_input", b.tokens.fresh_input}, {"cached_input", b.tokens.cached_input},
+                             {"output", b.tokens.output}}},
         {"time_share", {{"fresh_input", b.share_fresh}, {"cached_input", b.share_cached}, {"output", b.share_output}}}};
     j["fleet"] = {{"replicas", c.replicas},
                   {"gpus", c.gpus},

@@ -262,9 +262,41 @@ void Replica::evict_one() {
   stats_.evicted_blocks += x.blocks;
   stats_.blocks_freed += x.blocks;
   index_.erase(x.hash);
-  if (cfg_.host_cache_tokens > 0) host_insert(x.hash, x.tokens);
+  // Write-through keeps a copy already unless the tier dropped it since; its recency there is left as it is.
+  if (cfg_.host_cache_tokens > 0 && !host_.count(x.hash)) host_insert(x.hash, x.tokens);
   x.live = false;
   free_entries_.push_back(e);
+}
+
+void Replica::warm(const Request& r) {
+  if (!cfg_.prefix_caching) return;
+  for (const Chunk& c : r.chunks) {
+    if (index_.count(c.hash)) continue;
+    const std::int64_t b = blocks_for(c.tokens);
+    if (cfg_.host_cache_tokens > 0) host_insert(c.hash, c.tokens);
+    if (b > free_blocks_) continue;
+    std::int32_t e;
+    if (!free_entries_.empty()) {
+      e = free_entries_.back();
+      free_entries_.pop_back();
+    } else {
+      e = static_cast<std::int32_t>(entries_.size());
+      entries_.emplace_back();
+    }
+    Entry& x = entries_[static_cast<std::size_t>(e)];
+    x = Entry{};
+    x.hash = c.hash;
+    x.tokens = c.tokens;
+    x.blocks = b;
+    x.created = order_counter_++;
+    x.key = cfg_.eviction == EvictionKind::lru ? order_counter_++ : x.created;
+    x.live = true;
+    free_blocks_ -= b;
+    evictable_ += b;
+    stats_.blocks_allocated += b;
+    evictable_set_.insert({x.key, e});
+    index_.emplace(c.hash, e);
+  }
 }
 
 void Replica::host_insert(std::uint64_t hash, std::int32_t tokens) {
@@ -274,7 +306,11 @@ void Replica::host_insert(std::uint64_t hash, std::int32_t tokens) {
   if (!inserted) it->second.stamp = stamp;
   else host_tokens_ += tokens;
   host_lru_.emplace_back(hash, stamp);
-  while (host_tokens_ > cfg_.host_cache_tokens && !host_lru_.empty()) {
+  host_trim();
+}
+
+void Replica::host_trim() {
+  while (static_cast<double>(host_tokens_ + swap_tokens_) > cfg_.host_cache_tokens && !host_lru_.empty()) {
     auto [h, st] = host_lru_.front();
     host_lru_.pop_front();
     auto f = host_.find(h);
@@ -365,6 +401,7 @@ void Replica::convert(Seq& q, std::uint64_t hash, std::int32_t tokens, std::int6
     cached_used_ += conv;
     index_.emplace(hash, e);
     q.refs.push_back(e);
+    if (cfg_.host_cache_tokens > 0) host_insert(hash, tokens);  // write-through: the host tier is inclusive
   }
   q.chunked += tokens;
 }
@@ -413,11 +450,12 @@ void Replica::preempt(std::int32_t s) {
   // Swap: a decoding sequence's KV (its q.target tokens) goes to the host tier when there is room beside the host
   // prefix cache; it comes back at readmission instead of being recomputed. The copy runs in this step.
   if (cfg_.swap_preemption && q.target > 0 && cfg_.host_cache_tokens > 0 && cfg_.host_bytes_per_s > 0 &&
-      static_cast<double>(swap_tokens_ + host_tokens_ + q.target) <= cfg_.host_cache_tokens &&
+      static_cast<double>(swap_tokens_ + q.target) <= cfg_.host_cache_tokens &&
       was_decoding && cfg_.role != ReplicaRole::prefill) {
     q.swapped = true;
     q.kv_ready = true;
     swap_tokens_ += q.target;
+    host_trim();  // the prefix copies give way to the swapped sequence
     step_host_bytes_ += static_cast<double>(q.target) * cfg_.kv_bytes_per_token;
     ++stats_.swapped_out;
   }

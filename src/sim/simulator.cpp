@@ -44,6 +44,7 @@ class Simulator final : public ArrivalSink, public ReplicaEvents {
       for (int i = 0; i < ps.replicas; ++i) {
         const auto id = static_cast<std::int32_t>(replicas_.size());
         replicas_.push_back(std::make_unique<Replica>(id, ps.config, &seqs_, this));
+        for (const Request& w : opt.warm_prompts) replicas_.back()->warm(w);
         pool_of_.push_back(static_cast<int>(p));
         pools_.back().push_back(replicas_.back().get());
       }

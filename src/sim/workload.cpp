@@ -300,6 +300,19 @@ class AgenticWorkload final : public LimitedWorkload {
 
 }  // namespace
 
+std::vector<Request> shared_prefix_prompts(const WorkloadSpec& spec) {
+  std::vector<Request> out;
+  if (spec.kind != WorkloadSpec::Kind::synthetic || spec.shared_prefix_tokens <= 0) return out;
+  const auto groups = static_cast<std::uint64_t>(std::max(1, spec.shared_prefix_groups));
+  for (std::uint64_t g = 0; g < groups; ++g) {
+    Request r;
+    r.prompt_tokens = spec.shared_prefix_tokens;
+    r.chunks.push_back({chain_hash(0, kSharedPrefixSpace + g), spec.shared_prefix_tokens});
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::unique_ptr<Workload> make_workload(const WorkloadSpec& spec, std::uint64_t seed) {
   switch (spec.kind) {
     case WorkloadSpec::Kind::synthetic: return std::make_unique<SyntheticWorkload>(spec, seed);

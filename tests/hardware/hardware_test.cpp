@@ -277,6 +277,9 @@ TEST(SystemLoader, UnknownGpuAndBadCoolingAreRejected) {
     scaleup_domain_gpus: 8
     scaleout_gb_s_per_gpu: 50
     wall_w_per_gpu: 1275
+    host_memory_gb_per_gpu: 256
+    host_link_gb_s_per_gpu: 63
+    host_source: "test"
     cooling: air
     price_usd_per_gpu: 1000
     price_date: "2026"

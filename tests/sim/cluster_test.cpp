@@ -136,6 +136,39 @@ TEST(Cluster, HostTierServesEvictedPrefixes) {
   EXPECT_LT(b.ttft_s.mean, a.ttft_s.mean);
 }
 
+TEST(Cluster, InclusiveHostTierHoldsWhatHbmCannotAndWarmStartSkipsColdPrefills) {
+  // 60 prefixes of 4000 tokens: 240k tokens, 6x the HBM pool and within the host tier. The tier is written
+  // through, so after the warm start (HBM first, every prefix on the host) no request prefills its prefix.
+  WorkloadSpec w;
+  w.arrival.kind = ArrivalSpec::Kind::poisson;
+  w.arrival.rate_per_s = 4;
+  w.input_tokens = Dist::fixed(200);
+  w.output_tokens = Dist::fixed(50);
+  w.shared_prefix_tokens = 4000;
+  w.shared_prefix_groups = 60;
+  w.max_requests = 600;
+  SimConfig host;
+  host.pools = {pool(1, 40'000)};
+  host.pools[0].config.host_cache_tokens = 300'000;
+  host.pools[0].config.host_bytes_per_s = 25e9;
+  std::vector<RequestRecord> cold_recs, warm_recs;
+  auto cold_w = make_workload(w, 1), warm_w = make_workload(w, 1);
+  SimOptions cold_o, warm_o;
+  cold_o.check_invariants = warm_o.check_invariants = true;
+  cold_o.on_request = [&](const RequestRecord& r) { cold_recs.push_back(r); };
+  warm_o.on_request = [&](const RequestRecord& r) { warm_recs.push_back(r); };
+  warm_o.warm_prompts = shared_prefix_prompts(w);
+  ASSERT_EQ(warm_o.warm_prompts.size(), 60u);
+  simulate(host, *cold_w, cold_o);
+  simulate(host, *warm_w, warm_o);
+  ASSERT_EQ(warm_recs.size(), 600u);
+  for (const auto& r : warm_recs) EXPECT_EQ(r.cached_tokens, 4000) << r.id;
+  std::size_t cold_misses = 0;
+  for (const auto& r : cold_recs) cold_misses += r.cached_tokens == 0;
+  EXPECT_GE(cold_misses, 55u);  // each group's first request, at least (cold start)
+  EXPECT_LE(cold_misses, 60u);  // and only those: the host tier keeps every prefix once written
+}
+
 TEST(Cluster, DisaggregationAddsTransferTimeAndConservesRequests) {
   WorkloadSpec w;
   w.arrival.kind = ArrivalSpec::Kind::constant;

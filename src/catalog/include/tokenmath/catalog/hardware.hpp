@@ -49,6 +49,11 @@ struct SystemSpec {
   int scaleup_domain_gpus = 8;
   double scaleout_gb_s_per_gpu = 50;  // per direction (400 Gb/s NIC = 50 GB/s)
   double wall_w_per_gpu = 0;          // IT power at the wall per GPU incl. CPU, NICs, fans, switches share
+  // Host (CPU) memory, the tier a KV-cache offload (LMCache, SGLang HiCache, vLLM/TensorRT-LLM host offload)
+  // keeps evicted prefixes in, and the host<->GPU link that reloads them.
+  double host_memory_gb_per_gpu = 0;  // system DRAM / LPDDR per GPU (GB)
+  double host_link_gb_s_per_gpu = 0;  // host -> GPU bandwidth per GPU, one direction (GB/s)
+  std::string host_source;
   std::string cooling;                // "air" or "liquid"
   double price_usd_per_gpu = 0;       // purchase estimate, system price / GPUs
   std::string price_date;

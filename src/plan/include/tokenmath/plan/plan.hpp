@@ -136,4 +136,8 @@ TokenPrices workload_prices(const Scenario& s, const cost::ApiPrice& p);
 // or precisions.
 PlanResult run_plan(const Context& ctx, const Scenario& s);
 
+// The step a replica of `sys` is asked to serve: the API's token mix and the scenario's prefix-retention curve,
+// with the system's host memory x owned.host_kv_fraction as the KV tier for idle sessions (capacity.cpp).
+StepShape step_shape(const Scenario& s, const TokenMix& tokens, const catalog::SystemSpec& sys);
+
 }  // namespace tokenmath::plan

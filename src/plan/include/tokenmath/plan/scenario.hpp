@@ -38,7 +38,11 @@ struct Scenario {
   double cache_hit_rate = 0;         // token-weighted fraction of input served from the prefix cache
   double output_tokens_per_step = 0;
   std::string api_fresh_input_pricing;  // "input" or "cache_write": price of uncached input on the API
-  double prefix_hold_s = 0;             // seconds a session's prefix stays in HBM between its steps
+  // Prefix retention (capacity.cpp): the prefill amplification (tokens prefilled / the eviction-free minimum) at
+  // each storage ratio (KV kept for idle sessions / KV of active steps); the API's own amplification.
+  std::vector<double> prefix_retention_storage_ratio;
+  std::vector<double> prefix_retention_prefill_amplification;
+  double api_prefill_amplification = 0;
 
   // service-level objectives of one replica
   double max_ttft_s = 0;
@@ -64,6 +68,7 @@ struct Scenario {
   // a quoted price per GPU and a measured or contracted wall power per GPU.
   std::vector<double> system_price_usd_per_gpu;
   std::vector<double> system_wall_w_per_gpu;
+  double host_kv_fraction = 0;  // share of host memory used as a KV tier for idle sessions (0 = HBM only)
   cost::CostAssumptions cost;
 
   // rented GPUs

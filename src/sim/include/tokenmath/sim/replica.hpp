@@ -86,7 +86,9 @@ struct ReplicaConfig {
   bool prefix_caching = true;
   SchedulerKind scheduler = SchedulerKind::decode_first;
   EvictionKind eviction = EvictionKind::lru;
-  double host_cache_tokens = 0;      // host-memory (DRAM) tier capacity; 0 = none
+  double host_cache_tokens = 0;      // host-memory (DRAM) tier capacity; 0 = none. Inclusive (write-through, as
+                                     // SGLang HiCache and LMCache): every prefix chunk cached in HBM is copied
+                                     // there too; swapped-out sequences take precedence over those copies
   double host_bytes_per_s = 0;       // host -> HBM transfer bandwidth
   double kv_bytes_per_token = 0;     // whole replica, for host transfers and disaggregated KV transfer
   std::int32_t window_tokens = 0;    // model's sliding window (0 = none)
@@ -224,6 +226,9 @@ class Replica {
 
   // Tokens of r's prompt prefix cached in HBM here (for prefix-affinity routing); no side effects.
   std::int64_t cached_prefix_tokens(const Request& r) const;
+  // Warm start (before the run): caches r's prompt chunks that are not cached yet, in chain order, as evictable
+  // HBM entries while free blocks remain, then in the host tier (if any); no time passes.
+  void warm(const Request& r);
 
   // Block accounting (free + private + referenced + evictable == kv_blocks at all times).
   std::int64_t free_blocks() const { return free_blocks_; }
@@ -299,6 +304,7 @@ class Replica {
   void unref(std::int32_t e);
   void evict_one();
   void host_insert(std::uint64_t hash, std::int32_t tokens);
+  void host_trim();  // drops LRU prefix copies until they and the swapped-out sequences fit the tier
 
   std::int32_t id_;
   ReplicaConfig cfg_;

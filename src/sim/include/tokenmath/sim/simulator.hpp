@@ -57,6 +57,9 @@ struct SimOptions {
   std::int64_t expected_requests = 0;                    // for progress: finished / expected_requests
   double expected_sim_s = 0;                             // or simulated time / expected_sim_s, whichever is ahead
   bool check_invariants = false;                         // after every step (slow; tests)
+  // Warm start: every replica's prefix cache begins holding these prompts' chunks (Replica::warm), as after a
+  // long run, instead of cold; e.g. a synthetic workload's shared prefixes (shared_prefix_prompts).
+  std::vector<Request> warm_prompts;
 };
 
 struct LatencyStats {

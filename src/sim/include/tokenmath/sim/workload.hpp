@@ -156,4 +156,8 @@ class Workload {
 // Builds the generator for a spec (copied); its random streams derive from `seed`.
 std::unique_ptr<Workload> make_workload(const WorkloadSpec& spec, std::uint64_t seed);
 
+// One prompt per shared-prefix group of a synthetic workload (its prefix chunk only): what its cache holds after
+// a long run, for SimOptions::warm_prompts. Empty when the spec has no shared prefix.
+std::vector<Request> shared_prefix_prompts(const WorkloadSpec& spec);
+
 }  // namespace tokenmath::sim
