@@ -74,11 +74,10 @@ double normal_quantile(double p) {
 //   steps/s = N / (S t); tokens/s per user = 1 / t
 //   TTFT: wait for the next iteration (t / 2), prefill in chunks of B_free with queueing at prefill utilisation
 //   rho = x / B_free (M/D/1 in iterations), then the first decode:
-//   TTFT = t / 2 + t_mix x (F / B_free) x (1 + rho / (2 (1 - rho))) + t
+//   TTFT = t / 2 + host reload + t_mix x (F / B_free) x (1 + rho / (2 (1 - rho))) + t
 //   A cache miss (session start, expired prefix) prefills all C + F tokens the same way (TTFT_miss, informational).
-//   KV: N active sequences at C + F + O/2 tokens (C + F + O where the engine reserves the output) plus the
-//   sessions holding their prefix between steps,
-//   steps/s x prefix_hold_s sequences of C + F + O tokens, must fit the KV pool.
+//   KV: N active sequences at C + F + O/2 tokens (C + F + O where the engine reserves the output) must fit the KV
+//   pool; what they leave holds idle sessions' prefixes (prefix retention, below: it sets F and C).
 //   Attribution: output = t_out0 / t (decode-only at zero context), cached = (t_dec - t_out0) / t,
 //   fresh = (t - t_dec) / t.
 //
@@ -226,7 +225,7 @@ ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shap
     r.frontier.push_back(first);
     return r;
   }
-  // Upper bound: KV for active sequences alone (held sessions only lower it further).
+  // Upper bound: KV for active sequences alone.
   const double per_seq = m.kv_bytes_per_seq_per_gpu(shape.tokens.input() + shape.tokens.output / 2);
   const auto hi_bound =
       static_cast<std::int64_t>(std::max(1.0, per_seq > 0 ? std::floor(m.memory().kv_bytes_per_gpu / per_seq) : 1e6));

@@ -15,7 +15,7 @@ struct SimCheck {
   std::string note;                 // what was simulated, or why not
   std::int64_t requests = 0;        // finished
   double arrival_rate_per_s = 0;    // replica steps/s x load fraction
-  std::int64_t session_groups = 0;  // distinct cached prefixes (active + held sessions of the analytic model)
+  std::int64_t session_groups = 0;  // distinct cached prefixes (active + retained idle sessions)
   double ttft_p50_s = 0, ttft_p90_s = 0;
   double tpot_p50_s = 0, tpot_p90_s = 0;
   double prefix_hit_rate = 0;  // token-weighted, finished requests
