@@ -23,6 +23,24 @@ LengthMoments LengthMoments::of(const std::vector<std::pair<double, double>>& sa
   return {si / n, so / n, sii / si, sod / so};
 }
 
+double wave_ttft_s(const StepModel& model, double isl, std::int64_t concurrency) {
+  const Deployment& d = model.deployment();
+  const double ranks = d.attention_dp ? std::max(1, d.tp) : 1.0;
+  isl = std::max(1.0, isl);
+  const double c_rank = std::ceil(static_cast<double>(std::max<std::int64_t>(1, concurrency)) / ranks);
+  const double k = std::ceil(c_rank / 2);
+  const double budget = std::max(1, d.knobs.max_batched_tokens);
+  const double tokens = k * isl;
+  const double per_iter = std::min(budget, tokens);
+  BatchSummary b;
+  b.prefill_tokens = static_cast<std::int64_t>(std::llround(per_iter * ranks));
+  b.prefill_seqs = static_cast<std::int64_t>(std::ceil(std::max(1.0, per_iter / isl) * ranks));
+  b.prefill_attn_pairs = per_iter * ranks * (isl + 1) / 2;
+  const double w = model.sliding_window();
+  if (w > 0) b.prefill_attn_pairs_windowed = per_iter * ranks * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
+  return std::ceil(tokens / budget) * model.step_s(b);
+}
+
 OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency) {
   return steady_state(model, LengthMoments::fixed(isl, osl), concurrency);
 }

@@ -305,6 +305,10 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
       out.point.output_tok_s_per_gpu = out.point.output_tok_s / d.num_gpus();
     }
   }
+  if (r.synchronized_waves) {
+    out.point.ttft_s = wave_ttft_s(sm, r.isl, c);
+    out.point.e2e_s = out.point.ttft_s + std::max(0.0, r.osl - 1) * out.point.tpot_s;
+  }
   out.deployment = d;
   out.ok = true;
   return out;
@@ -627,6 +631,15 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (contains(row.notes, "no overlap") || contains(row.notes, "overlap off")) r.host_overlap = 0.0;
     else if (contains(row.notes, "overlap scheduling on")) r.host_overlap = 1.0;
     r.num_requests = stated_request_count(row.notes);
+    {
+      // Waves: an online run with a stated concurrency, every prompt and output of one length, and no finite
+      // request rate (bench_serving's default is inf).
+      const std::string t = to_lower(row.scenario + " ; " + row.notes);
+      static const std::regex finite_rate(R"(request[ _]rate[ =:]*[0-9])");
+      const bool fixed = contains(t, "fixed length") || contains(t, "random_range_ratio 1") ||
+                         contains(t, "random_range_ratio=1") || contains(t, "range ratio 1");
+      r.synchronized_waves = fixed && r.concurrency > 0 && contains(t, "online") && !std::regex_search(t, finite_rate);
+    }
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
     // Disaggregated runs: "N prefill + M decode" servers of the stated deployment.
     {

@@ -13,6 +13,7 @@
 #include "tokenmath/perf/kernel.hpp"
 #include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/throughput.hpp"
+#include "tokenmath/perf/validate.hpp"
 
 namespace tokenmath::perf {
 namespace {
@@ -177,6 +178,56 @@ TEST(Interactivity, SearchChoosesAmongSpecAndDisaggregatedOptionsAndTheEnvelopeD
       EXPECT_TRUE(covered) << o.label << " at concurrency " << p.concurrency;
     }
   }
+}
+
+TEST(Waves, MedianRequestWaitsForHalfItsWavesPrefillInBudgetSizedIterations) {
+  Deployment d = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::fp8);
+  d.knobs.max_batched_tokens = 8192;
+  d.knobs.chunked_prefill_tokens = 8192;
+  const StepModel m(d, eff_with(0, 0));
+  // One prompt of 1000 tokens: one iteration carrying it.
+  BatchSummary one;
+  m.add_prefill(one, 0, 1000);
+  EXPECT_NEAR(wave_ttft_s(m, 1000, 1), m.step_s(one), 1e-12);
+  // 64 prompts of 4000: the 32nd completes after 128k tokens = 16 full-budget iterations.
+  BatchSummary full;
+  full.prefill_tokens = 8192;
+  full.prefill_seqs = 3;  // ceil(8192 / 4000)
+  full.prefill_attn_pairs = 8192 * 4001.0 / 2;
+  EXPECT_NEAR(wave_ttft_s(m, 4000, 64), 16 * m.step_s(full), 1e-9);
+  // Prefill-bound: twice the wave, about twice the wait.
+  EXPECT_NEAR(wave_ttft_s(m, 4000, 128) / wave_ttft_s(m, 4000, 64), 2.0, 0.01);
+}
+
+TEST(Waves, ValidateUsesTheWaveForFixedLengthRunsAtRequestRateInfOnly) {
+  const auto& sh = test::shipped();
+  PublishedRow row;
+  row.source = "test";
+  row.engine = "vLLM 0.10";
+  row.model = "Llama-3.1-8B-Instruct";
+  row.precision = "FP8";
+  row.gpu = "H100-SXM-80GB";
+  row.num_gpus = "1";
+  row.tp = "1";
+  row.pp = "1";
+  row.ep = "1";
+  row.isl = "4000";
+  row.osl = "1000";
+  row.concurrency_or_batch = "64";
+  row.metric = "ttft_ms";
+  row.value = "1000";
+  row.unit = "ms";
+  row.scenario = "online serving, random dataset fixed lengths, request rate inf";
+  PublishedRow staggered = row;
+  staggered.scenario = "online serving, random dataset fixed lengths, request rate 8";
+  const auto prepared = prepare_rows({row, staggered}, sh.catalog, sh.engines, sh.speculative);
+  ASSERT_EQ(prepared.size(), 2u);
+  ASSERT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+  EXPECT_TRUE(prepared[0].synchronized_waves);
+  EXPECT_FALSE(prepared[1].synchronized_waves);
+  const RowPrediction wave = predict_row(prepared[0], sh.efficiency), steady = predict_row(prepared[1], sh.efficiency);
+  ASSERT_TRUE(wave.ok && steady.ok);
+  EXPECT_GT(wave.predicted, 5 * steady.predicted);  // half a wave of 4000-token prompts vs one staggered prompt
 }
 
 TEST(WindowedKv, SlidingWindowLayersHoldOnlyTheirWindowInThePool) {

@@ -35,6 +35,18 @@ struct OperatingPoint {
 // tokens attend ISL/2 on average. Output tokens/s = N*OSL / (S * average step).
 OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency);
 
+// Time to first token of the median request of a wave: `concurrency` prompts of ISL tokens arriving together at
+// an idle replica. Fixed-length closed-loop benchmarks at request rate inf (bench_serving with max_concurrency
+// and random_range_ratio 1) stay in such waves: every request of a wave finishes together, so the next wave
+// arrives together too. Prompts are prefilled first come, first served (spread over the attention-DP ranks, each
+// rank taking its own), in iterations of the rank's token budget B (knobs.max_batched_tokens); the median
+// request of a rank's k = ceil(c_rank / 2)-th place gets its first token with the iteration that completes the
+// rank's first k prompts:
+//   TTFT = ceil(k ISL / B) x t(iteration of min(B, k ISL) prompt tokens per rank, attending (ISL + 1) / 2 each)
+// (decodes of already-prefilled requests ride along in engines that mix them; they are few next to B tokens and
+// are left out).
+double wave_ttft_s(const StepModel& model, double isl, std::int64_t concurrency);
+
 // Request lengths drawn from a distribution rather than fixed: besides the means, the step costs depend on two
 // length-biased moments (a long request holds more of the steps). With the same means they reduce to the
 // fixed-length model.

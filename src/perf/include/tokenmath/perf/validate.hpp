@@ -73,6 +73,9 @@ struct PreparedRow {
   Disaggregation pd;             // "N prefill + M decode" servers stated in the notes (xPyD of `deployment`)
   bool spec_stated = false;      // the row says whether speculative decoding was on (deployment.spec)
   std::optional<double> host_overlap;  // the row says the overlap scheduler was on (1) or off (0)
+  // Fixed-length closed-loop run at request rate inf (bench_serving max_concurrency, random_range_ratio 1):
+  // requests arrive in synchronised waves, and TTFT is a wave's (perf::wave_ttft_s), not a staggered steady state.
+  bool synchronized_waves = false;
   // Frontier rows (metric "frontier_tok_s_per_gpu", built from a point's measured rows): the measured
   // tokens/s per user the prediction must meet; the prediction is the best tokens/s per GPU of the deployment
   // search (the row's engine, precision and speculative decoding when stated; at most num_gpus GPUs).
