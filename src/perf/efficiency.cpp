@@ -146,7 +146,8 @@ schema::Schema efficiency_schema(const EfficiencyTable& table) {
   out.name = "efficiency";
   out.file = "data/perf/efficiency.yaml (the context's perf/efficiency.yaml)";
   out.doc = "Factors of the step model: `defaults`, then accelerator `classes` and `engines` override some keys "
-            "(each a number or {value, how_obtained}). Defaults below are the file's `defaults`; how each was "
+            "(each a number or {value, how_obtained}); an engine entry may name an earlier one as its `base`, whose "
+            "factors it starts from. Defaults below are the file's `defaults`; how each was "
             "obtained (measured, sourced or fitted) is written beside it in the file.";
   for (const auto& k : key_defs()) {
     schema::Field f = k.field;
@@ -169,7 +170,8 @@ double EfficiencyTable::get(const std::string& key) const {
     for (const auto& e : *list)
       if (e.name == group) {
         const auto it = e.overrides.find(k);
-        return it != e.overrides.end() ? it->second : defaults.get(k);
+        if (it != e.overrides.end()) return it->second;
+        return e.base.empty() ? defaults.get(k) : get(e.base + "/" + k);
       }
   return defaults.get(k);
 }
@@ -185,7 +187,7 @@ void EfficiencyTable::set(const std::string& key, double value) {
         e.overrides[k] = value;
         return;
       }
-  engines.push_back({group, {}, {{k, value}}, {}});
+  engines.push_back({group, {}, {{k, value}}, {}, {}});
 }
 
 Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::string& engine) const {
@@ -202,13 +204,18 @@ Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::stri
     for (const auto& [k, v] : c.overrides) e.set(k, v);
     break;
   }
-  if (!engine.empty())
+  // An engine's factors: its base engine's first (load_efficiency only accepts a base defined earlier in the
+  // list, so the chain ends), then its own, then its own on this accelerator class.
+  auto apply_engine = [&](const std::string& name, auto&& self) -> void {
     for (const auto& en : engines)
-      if (en.name == engine) {
+      if (en.name == name) {
+        if (!en.base.empty()) self(en.base, self);
         for (const auto& [k, v] : en.overrides) e.set(k, v);
         if (const auto it = en.class_overrides.find(e.gpu_class); it != en.class_overrides.end())
           for (const auto& [k, v] : it->second) e.set(k, v);
       }
+  };
+  if (!engine.empty()) apply_engine(engine, apply_engine);
   return e;
 }
 
@@ -252,6 +259,13 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
         EfficiencyClass ec;
         if (!c["name"]) throw InputError(file, prefix + "/name", "", "each engine entry needs a name");
         ec.name = c["name"].as<std::string>();
+        if (const auto base = c["base"]) {
+          ec.base = base.as<std::string>();
+          const bool earlier = std::any_of(t.engines.begin(), t.engines.end(),
+                                           [&](const EfficiencyClass& k) { return k.name == ec.base; });
+          if (!earlier)
+            throw InputError(file, prefix + "/base", ec.base, "no engine entry with this name earlier in /engines");
+        }
         if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
         if (const auto on = c["on_classes"]) {
           if (!on.IsSequence())

@@ -92,6 +92,9 @@ struct EfficiencyClass {
   // Engines only: factors of this engine on one accelerator class (`on_classes`), applied after `overrides`
   // when the accelerator belongs to that class (a kernel library's behaviour on one hardware generation).
   std::map<std::string, std::map<std::string, double>> class_overrides;
+  // Engines only: an earlier engine entry whose factors (and `on_classes`) this one starts from (`base`), so an
+  // older release of a runtime states only where its kernels differ. Empty: none.
+  std::string base;
 };
 
 struct EfficiencyTable {
@@ -106,7 +109,8 @@ struct EfficiencyTable {
   std::string source_path;
 
   // Factors for `gpu` (and optionally a named engine): defaults, overridden by the first accelerator class
-  // whose pattern matches, then by the engine's factors.
+  // whose pattern matches, then by the engine's factors: its `base` engine's overrides and class overrides
+  // first (recursively), then its own overrides, then its own overrides on that class.
   Efficiency for_gpu(const catalog::GpuSpec& gpu, const std::string& engine = "") const;
   // Read/write a fitted key ("memory_bw", "trtllm-bench/seq_overhead_us", "pcie/comm_bw"); an engine or class
   // key that is not set reads as the default. Throws InputError on unknown keys.
