@@ -44,6 +44,17 @@ struct Efficiency {
   double unfused_kernels_per_layer = 0;
   double act_quant_kernels = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
+  // Kernel families with kernels of their own in some engines, used instead of the generic factors above when
+  // the model has them (perf/step.cpp); 0 = the generic factor. Block-scaled FP8 checkpoints
+  // (ModelSpec::block_scaled_fp8, run in FP8): dense linears' HBM share and FP8-peak share, expert GEMMs' HBM
+  // share and rate relative to the block-scaled dense rate. MLA models: decode attention's HBM share streaming
+  // the latent KV cache and prefill attention's share of the BF16 peak.
+  double block_fp8_memory_bw = 0;
+  double block_fp8_compute = 0;
+  double block_fp8_moe_memory_bw = 0;
+  double block_fp8_moe_compute = 0;
+  double mla_attention_memory_bw = 0;
+  double mla_attention_compute = 0;
   // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
   // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
   double attention_fp8kv_bw_ratio = 1.0;
