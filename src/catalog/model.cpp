@@ -729,6 +729,7 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
     const std::string method = qo.opt_str("quant_method");
     if (method == "fp8") m.native_weight_precision = Precision::fp8;
     else if (method == "mxfp4") m.native_weight_precision = Precision::mxfp4;
+    m.block_scaled_fp8 = method == "fp8" && qo.has("weight_block_size");
   }
 
   const std::string& t = m.model_type;

@@ -51,6 +51,12 @@ const std::vector<KeyDef>& key_defs() {
       def("unfused_kernels_per_layer", &Efficiency::unfused_kernels_per_layer, 1, "kernels", "kernels per attention layer an engine runs unfused (rotary, KV-cache write)"),
       def("act_quant_kernels", &Efficiency::act_quant_kernels, 1, "kernels", "dynamic activation-quantisation kernels per GEMM input group with FP8/FP4 activations"),
       def("attention_memory_bw", &Efficiency::attention_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming the KV cache in decode attention"),
+      def("block_fp8_memory_bw", &Efficiency::block_fp8_memory_bw, 1, "fraction", "share of HBM bandwidth block-scaled FP8 linears reach streaming weights (0 = memory_bw)"),
+      def("block_fp8_compute", &Efficiency::block_fp8_compute, 1, "fraction", "share of the dense FP8 peak block-scaled FP8 linears reach (0 = compute_fp8)"),
+      def("block_fp8_moe_memory_bw", &Efficiency::block_fp8_moe_memory_bw, 1, "fraction", "share of HBM bandwidth block-scaled FP8 expert GEMMs reach (0 = moe_memory_bw)"),
+      def("block_fp8_moe_compute", &Efficiency::block_fp8_moe_compute, 1, "factor", "block-scaled FP8 grouped expert GEMMs' rate relative to block-scaled dense ones (0 = compute_moe_lowp)"),
+      def("mla_attention_memory_bw", &Efficiency::mla_attention_memory_bw, 1, "fraction", "share of HBM bandwidth MLA decode attention reaches streaming the latent KV cache (0 = attention_memory_bw)"),
+      def("mla_attention_compute", &Efficiency::mla_attention_compute, 1, "fraction", "share of the BF16 peak MLA prefill attention reaches (0 = attention_compute)"),
       def("attention_fp8kv_bw_ratio", &Efficiency::attention_fp8kv_bw_ratio, 1, "ratio", "decode attention's KV bandwidth share with an FP8 KV cache / with BF16 (dequantisation per element)"),
       def("gqa_kv_reread", &Efficiency::gqa_kv_reread, 1, "fraction", "share of per-query-head K/V re-reads on GQA layers (0 = read once per group)"),
       def("ep_imbalance", &Efficiency::ep_imbalance, 1, "ratio", "busiest expert-parallel rank's token load / mean"),
@@ -146,7 +152,8 @@ schema::Schema efficiency_schema(const EfficiencyTable& table) {
   out.name = "efficiency";
   out.file = "data/perf/efficiency.yaml (the context's perf/efficiency.yaml)";
   out.doc = "Factors of the step model: `defaults`, then accelerator `classes` and `engines` override some keys "
-            "(each a number or {value, how_obtained}). Defaults below are the file's `defaults`; how each was "
+            "(each a number or {value, how_obtained}); an engine entry may name an earlier one as its `base`, whose "
+            "factors it starts from. Defaults below are the file's `defaults`; how each was "
             "obtained (measured, sourced or fitted) is written beside it in the file.";
   for (const auto& k : key_defs()) {
     schema::Field f = k.field;
@@ -169,7 +176,8 @@ double EfficiencyTable::get(const std::string& key) const {
     for (const auto& e : *list)
       if (e.name == group) {
         const auto it = e.overrides.find(k);
-        return it != e.overrides.end() ? it->second : defaults.get(k);
+        if (it != e.overrides.end()) return it->second;
+        return e.base.empty() ? defaults.get(k) : get(e.base + "/" + k);
       }
   return defaults.get(k);
 }
@@ -185,7 +193,7 @@ void EfficiencyTable::set(const std::string& key, double value) {
         e.overrides[k] = value;
         return;
       }
-  engines.push_back({group, {}, {{k, value}}, {}});
+  engines.push_back({group, {}, {{k, value}}, {}, {}});
 }
 
 Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::string& engine) const {
@@ -202,13 +210,18 @@ Efficiency EfficiencyTable::for_gpu(const catalog::GpuSpec& gpu, const std::stri
     for (const auto& [k, v] : c.overrides) e.set(k, v);
     break;
   }
-  if (!engine.empty())
+  // An engine's factors: its base engine's first (load_efficiency only accepts a base defined earlier in the
+  // list, so the chain ends), then its own, then its own on this accelerator class.
+  auto apply_engine = [&](const std::string& name, auto&& self) -> void {
     for (const auto& en : engines)
-      if (en.name == engine) {
+      if (en.name == name) {
+        if (!en.base.empty()) self(en.base, self);
         for (const auto& [k, v] : en.overrides) e.set(k, v);
         if (const auto it = en.class_overrides.find(e.gpu_class); it != en.class_overrides.end())
           for (const auto& [k, v] : it->second) e.set(k, v);
       }
+  };
+  if (!engine.empty()) apply_engine(engine, apply_engine);
   return e;
 }
 
@@ -252,6 +265,13 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
         EfficiencyClass ec;
         if (!c["name"]) throw InputError(file, prefix + "/name", "", "each engine entry needs a name");
         ec.name = c["name"].as<std::string>();
+        if (const auto base = c["base"]) {
+          ec.base = base.as<std::string>();
+          const bool earlier = std::any_of(t.engines.begin(), t.engines.end(),
+                                           [&](const EfficiencyClass& k) { return k.name == ec.base; });
+          if (!earlier)
+            throw InputError(file, prefix + "/base", ec.base, "no engine entry with this name earlier in /engines");
+        }
         if (c["factors"]) read_block(c["factors"], file, prefix + "/factors", ec.overrides);
         if (const auto on = c["on_classes"]) {
           if (!on.IsSequence())

@@ -300,18 +300,37 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   const double dense_peak = peak_with_fallback(d.gpu, catalog::compute_class(dense_act), &dense_cls);
   const double attn_peak = d.gpu.peak_flops(ComputeClass::bf16);
   const double bf16_peak = d.gpu.peak_flops(ComputeClass::bf16);
-  inv_lin_flops_rate_ = 1.0 / std::max(1.0, dense_peak * eff.compute(dense_cls));
+  // Kernel families some engines run with kernels of their own (Efficiency block_fp8_*, mla_*; 0 = the generic
+  // factor): a block-scaled FP8 checkpoint run in FP8 (weights and activations) takes the block_fp8_* shares for
+  // its linears and experts, an MLA model the mla_* shares for its attention (DeepSeek-V3: every layer is MLA).
+  const auto pick = [](double family, double generic) { return family > 0 ? family : generic; };
+  const bool block_fp8 = m.block_scaled_fp8 && d.weight_precision == Precision::fp8 && lin_cls == ComputeClass::fp8;
+  const bool mla = std::any_of(m.layers.begin(), m.layers.end(),
+                               [](const catalog::LayerSpec& l) { return l.attn.kind == AttentionSpec::Kind::mla; });
+  const double dense_compute = block_fp8 && dense_cls == ComputeClass::fp8 ? pick(eff.block_fp8_compute, eff.compute_fp8)
+                                                                            : eff.compute(dense_cls);
+  inv_lin_flops_rate_ = 1.0 / std::max(1.0, dense_peak * dense_compute);
   // Expert GEMMs are grouped GEMMs with uneven tokens per expert: a further factor (compute_moe for bf16,
   // compute_moe_lowp for fp8/fp4, both measured: data/validation/kernels/h100-sxm_grouped_*.csv).
-  inv_moe_flops_rate_ = 1.0 / std::max(1.0, lin_peak * eff.compute(lin_cls) * eff.grouped(lin_cls));
-  inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * eff.attention_compute);
+  const double moe_rate = block_fp8 ? lin_peak * pick(eff.block_fp8_compute, eff.compute_fp8) *
+                                          pick(eff.block_fp8_moe_compute, eff.compute_moe_lowp)
+                                    : lin_peak * eff.compute(lin_cls) * eff.grouped(lin_cls);
+  inv_moe_flops_rate_ = 1.0 / std::max(1.0, moe_rate);
+  inv_attn_flops_rate_ = 1.0 / std::max(1.0, attn_peak * (mla ? pick(eff.mla_attention_compute, eff.attention_compute)
+                                                              : eff.attention_compute));
   inv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.memory_bw);
+  // The dense weights themselves (activations, lm_head and logits stay at memory_bw).
+  inv_lin_mem_rate_ = block_fp8 ? 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * pick(eff.block_fp8_memory_bw, eff.memory_bw))
+                                : inv_mem_rate_;
   // Grouped expert GEMMs stream their weights less efficiently than dense GEMMs (measured per card).
-  inv_moe_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * eff.moe_memory_bw);
+  inv_moe_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() *
+                                              (block_fp8 ? pick(eff.block_fp8_moe_memory_bw, eff.moe_memory_bw)
+                                                         : eff.moe_memory_bw));
   // Decode attention streams the KV cache with its own kernels (paged, split-K): its own bandwidth fraction.
   // A 1-byte KV cache is dequantised element by element: its share of bandwidth is attention_fp8kv_bw_ratio of
   // the 2-byte one's.
-  const double kv_bw_share = eff.attention_memory_bw * (kb < 2.0 ? eff.attention_fp8kv_bw_ratio : 1.0);
+  const double kv_bw_share = (mla ? pick(eff.mla_attention_memory_bw, eff.attention_memory_bw) : eff.attention_memory_bw) *
+                             (kb < 2.0 ? eff.attention_fp8kv_bw_ratio : 1.0);
   inv_kv_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * kv_bw_share);
   const double head_rate = std::max(1.0, bf16_peak * eff.compute_bf16);
 
@@ -511,7 +530,7 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
   pairs_w *= pre_scale;
   // Dense linears and the lm_head.
   const double rp = eff_.roof_p;
-  const double lin = roofline_s(lin_flops_per_tok_ * rank_tokens * inv_lin_flops_rate_, lin_bytes_ * inv_mem_rate_, rp) +
+  const double lin = roofline_s(lin_flops_per_tok_ * rank_tokens * inv_lin_flops_rate_, lin_bytes_ * inv_lin_mem_rate_, rp) +
                      act_bytes_per_tok_ * rank_tokens * inv_mem_rate_ +
                      roofline_s(head_flops_per_seq_ * sampled * inv_lin_flops_rate_, head_bytes_ * inv_mem_rate_, rp) +
                      logits_bytes_per_seq_ * sampled * inv_mem_rate_ +

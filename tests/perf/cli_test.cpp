@@ -223,5 +223,53 @@ TEST(Efficiency, EngineOnClassOverridesApplyOnlyToThatEngineOnThatClass) {
                    ctx.efficiency.defaults.moe_memory_bw);
 }
 
+TEST(Efficiency, EngineBaseStartsFromAnEarlierEngineAndItsOwnFactorsWin) {
+  const std::string path = testing::write_temp(
+      "defaults:\n  memory_bw: 0.87\n  host_overlap: 0\n  moe_memory_bw: 0.79\nclasses:\n  - name: amd\n"
+      "    match: [mi300x]\n    factors:\n      memory_bw: 0.78\nengines:\n"
+      "  - name: current\n    factors:\n      host_overlap: 1\n    on_classes:\n      - class: amd\n"
+      "        factors:\n          moe_memory_bw: 0.6\n"
+      "  - name: early\n    base: current\n    on_classes:\n      - class: amd\n        factors:\n"
+      "          memory_bw: 0.4\n",
+      ".yaml");
+  const auto t = load_efficiency(path);
+  catalog::GpuSpec mi, h;
+  mi.id = "mi300x";
+  h.id = "h100-sxm";
+  // Elsewhere the early release is its base: the base's own factors, nothing of its own.
+  EXPECT_DOUBLE_EQ(t.for_gpu(h, "early").host_overlap, 1.0);
+  EXPECT_DOUBLE_EQ(t.for_gpu(h, "early").memory_bw, 0.87);
+  // On its class: the base's class override carries over, its own class override wins over the class's share.
+  EXPECT_DOUBLE_EQ(t.for_gpu(mi, "early").moe_memory_bw, 0.6);
+  EXPECT_DOUBLE_EQ(t.for_gpu(mi, "early").memory_bw, 0.4);
+  EXPECT_DOUBLE_EQ(t.for_gpu(mi, "current").memory_bw, 0.78);
+  // get() reads an unset key through the base.
+  EXPECT_DOUBLE_EQ(t.get("early/host_overlap"), 1.0);
+  // A base that is not an earlier engine entry is a one-line error naming it.
+  const std::string bad = testing::write_temp(
+      "defaults:\n  memory_bw: 0.87\nengines:\n  - name: early\n    base: later\n  - name: later\n", ".yaml");
+  try {
+    load_efficiency(bad);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "/engines/0/base");
+    EXPECT_NE(std::string(e.what()).find("later"), std::string::npos) << e.what();
+  }
+  // Shipped: early-2025 SGLang is current SGLang on NVIDIA; on MI300X its pre-AITER Triton kernels for DeepSeek's
+  // block-scaled FP8 linears, experts and MLA decode run at AMD's stated fractions of AITER (whose kernels get the
+  // CUDA shares, as for `atom`): 1/2, 1/3, 1/17; its generic shares stay the amd-instinct class's.
+  const auto& ctx = test::shipped();
+  const auto h200 = ctx.catalog.gpu("h200-sxm"), mi300 = ctx.catalog.gpu("mi300x");
+  for (const auto& key : Efficiency::keys())
+    EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(h200, "sglang-0.4-early").get(key),
+                     ctx.efficiency.for_gpu(h200, "sglang").get(key)) << key;
+  const Efficiency atom = ctx.efficiency.for_gpu(mi300, "atom"), early = ctx.efficiency.for_gpu(mi300, "sglang-0.4-early");
+  EXPECT_NEAR(early.block_fp8_memory_bw, atom.memory_bw / 2, 1e-3);
+  EXPECT_NEAR(early.block_fp8_moe_memory_bw, atom.moe_memory_bw / 3, 1e-3);
+  EXPECT_NEAR(early.mla_attention_memory_bw, atom.attention_memory_bw / 17, 1e-3);
+  EXPECT_DOUBLE_EQ(early.memory_bw, ctx.efficiency.for_gpu(mi300, "sglang").memory_bw);
+  EXPECT_DOUBLE_EQ(early.host_overlap, 1.0);
+}
+
 }  // namespace
 }  // namespace tokenmath::perf

@@ -244,6 +244,54 @@ TEST(StepModel, NativeExpertsOnlyPrecisionKeepsOtherWeightsBf16) {
   EXPECT_FALSE(dense.non_expert_weight_precision.has_value());
 }
 
+// Kernel-family factors (block_fp8_*, mla_*) replace the generic ones only for the models that have that kernel
+// family: a block-scaled FP8 checkpoint run in FP8 (DeepSeek-R1's 128x128 weight scales) and MLA attention.
+TEST(StepModel, KernelFamilyFactorsApplyOnlyToBlockScaledFp8AndMla) {
+  const catalog::ModelSpec* dsr1 = test::shipped().catalog.resolve_model("deepseek-r1");
+  ASSERT_NE(dsr1, nullptr);
+  EXPECT_TRUE(dsr1->block_scaled_fp8);
+  EXPECT_FALSE(dense_model()->block_scaled_fp8);
+  Deployment d = dep(std::make_shared<const catalog::ModelSpec>(*dsr1), 8);
+  d.gpu.mem_gb = 141;
+  d.weight_precision = d.activation_precision = Precision::fp8;
+  const Efficiency e = test_eff();
+  const auto step = [&](const Deployment& dd, const Efficiency& ee) {
+    const StepModel sm(dd, ee);
+    BatchSummary b;
+    sm.add_decode(b, 4096, 4);
+    return sm.step(b);
+  };
+  const StepTime base = step(d, e);
+  // Block-scaled linears at half the HBM share: the dense-weight term doubles, experts and attention stay.
+  Efficiency lin = e;
+  lin.block_fp8_memory_bw = e.memory_bw / 2;
+  EXPECT_GT(step(d, lin).linear_s, base.linear_s);
+  EXPECT_DOUBLE_EQ(step(d, lin).moe_s, base.moe_s);
+  EXPECT_DOUBLE_EQ(step(d, lin).attention_s, base.attention_s);
+  Efficiency moe = e;
+  moe.block_fp8_moe_memory_bw = e.moe_memory_bw / 3;
+  EXPECT_GT(step(d, moe).moe_s, 2.5 * base.moe_s);  // batch-4 experts are bound by their weight reads
+  EXPECT_DOUBLE_EQ(step(d, moe).linear_s, base.linear_s);
+  Efficiency mla = e;
+  mla.mla_attention_memory_bw = e.attention_memory_bw / 4;
+  EXPECT_GT(step(d, mla).attention_s, 3.5 * base.attention_s);  // decode attention streams the latent KV cache
+  EXPECT_DOUBLE_EQ(step(d, mla).linear_s, base.linear_s);
+  // Not the family: the same checkpoint run in BF16 ignores the block-scaled factors; a GQA model in FP8 ignores
+  // them all.
+  Deployment bf = d;
+  bf.weight_precision = bf.activation_precision = Precision::bf16;
+  EXPECT_DOUBLE_EQ(step(bf, lin).linear_s, step(bf, e).linear_s);
+  EXPECT_DOUBLE_EQ(step(bf, moe).moe_s, step(bf, e).moe_s);
+  Deployment gqa = dep(moe_model());
+  gqa.weight_precision = gqa.activation_precision = Precision::fp8;
+  Efficiency all = lin;
+  all.block_fp8_moe_memory_bw = moe.block_fp8_moe_memory_bw;
+  all.mla_attention_memory_bw = mla.mla_attention_memory_bw;
+  all.mla_attention_compute = 0.01;
+  all.block_fp8_compute = 0.01;
+  EXPECT_DOUBLE_EQ(step(gqa, all).total_s, step(gqa, e).total_s);
+}
+
 // Grouped expert GEMMs: each touched expert costs moe_tile_tokens extra rows of compute, hidden under the
 // expert weight reads while memory-bound: expert time = max(routed + tile compute, roof(routed compute, reads)).
 TEST(StepModel, MoeTileCostPerTouchedExpert) {

@@ -91,6 +91,10 @@ struct ModelSpec {
   bool lm_head_bias = false;           // GPT-J
   // When true, native_weight_precision applies to routed experts only and everything else is bf16 (gpt-oss).
   bool native_precision_experts_only = false;
+  // FP8 checkpoint with block-wise weight scales (quantization_config.weight_block_size, DeepSeek-V3: 128 x 128):
+  // engines run its linears with block-scaled FP8 kernels (DeepGEMM, Triton w8a8_block_fp8_matmul, AITER), a
+  // kernel family of its own (perf Efficiency block_fp8_*).
+  bool block_scaled_fp8 = false;
   std::int64_t vision_params = 0;      // vision encoder + projector shipped in the same checkpoint (Llama-4)
   std::vector<std::string> notes;      // derived facts worth printing (e.g. "MTP layer excluded")
 

@@ -44,6 +44,17 @@ struct Efficiency {
   double unfused_kernels_per_layer = 0;
   double act_quant_kernels = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
+  // Kernel families with kernels of their own in some engines, used instead of the generic factors above when
+  // the model has them (perf/step.cpp); 0 = the generic factor. Block-scaled FP8 checkpoints
+  // (ModelSpec::block_scaled_fp8, run in FP8): dense linears' HBM share and FP8-peak share, expert GEMMs' HBM
+  // share and rate relative to the block-scaled dense rate. MLA models: decode attention's HBM share streaming
+  // the latent KV cache and prefill attention's share of the BF16 peak.
+  double block_fp8_memory_bw = 0;
+  double block_fp8_compute = 0;
+  double block_fp8_moe_memory_bw = 0;
+  double block_fp8_moe_compute = 0;
+  double mla_attention_memory_bw = 0;
+  double mla_attention_compute = 0;
   // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
   // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
   double attention_fp8kv_bw_ratio = 1.0;
@@ -92,6 +103,9 @@ struct EfficiencyClass {
   // Engines only: factors of this engine on one accelerator class (`on_classes`), applied after `overrides`
   // when the accelerator belongs to that class (a kernel library's behaviour on one hardware generation).
   std::map<std::string, std::map<std::string, double>> class_overrides;
+  // Engines only: an earlier engine entry whose factors (and `on_classes`) this one starts from (`base`), so an
+  // older release of a runtime states only where its kernels differ. Empty: none.
+  std::string base;
 };
 
 struct EfficiencyTable {
@@ -106,7 +120,8 @@ struct EfficiencyTable {
   std::string source_path;
 
   // Factors for `gpu` (and optionally a named engine): defaults, overridden by the first accelerator class
-  // whose pattern matches, then by the engine's factors.
+  // whose pattern matches, then by the engine's factors: its `base` engine's overrides and class overrides
+  // first (recursively), then its own overrides, then its own overrides on that class.
   Efficiency for_gpu(const catalog::GpuSpec& gpu, const std::string& engine = "") const;
   // Read/write a fitted key ("memory_bw", "trtllm-bench/seq_overhead_us", "pcie/comm_bw"); an engine or class
   // key that is not set reads as the default. Throws InputError on unknown keys.

@@ -189,6 +189,7 @@ class StepModel {
   double inv_attn_flops_rate_ = 0;
   double inv_moe_flops_rate_ = 0;
   double inv_mem_rate_ = 0;            // 1 / (HBM bandwidth x efficiency)
+  double inv_lin_mem_rate_ = 0;        // same for the dense weights (block-scaled FP8 kernels may differ)
   double inv_moe_mem_rate_ = 0;        // same for expert weights in grouped GEMMs
   double inv_kv_mem_rate_ = 0;         // same for KV-cache streaming in decode attention
   double ar_bytes_per_tok_ = 0;        // all-reduce bytes on the wire per token per stage (ring)
