@@ -369,10 +369,13 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
         p.source = n["source"].as<std::string>("");
         p.admission = n["admission"].as<std::string>("");
+        p.kv_cache_default = n["kv_cache_default"].as<std::string>("");
         for (const auto& v : n["default_for"]) p.default_for.push_back(to_lower(v.as<std::string>()));
       } catch (const YAML::Exception& e) {
         throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
       }
+      if (!p.kv_cache_default.empty() && p.kv_cache_default != "model-dtype")
+        throw InputError(file, prefix + "/kv_cache_default", p.kv_cache_default, "expected 'model-dtype' or absent");
       if (p.kv_mem_fraction <= 0 || p.kv_mem_fraction > 1)
         throw InputError(file, prefix + "/kv_mem_fraction", std::to_string(p.kv_mem_fraction), "must be in (0, 1]");
       out.push_back(std::move(p));
@@ -537,9 +540,17 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     }
     r.num_gpus = ngpu ? static_cast<int>(*ngpu) : (tp ? static_cast<int>(*tp * (pp ? *pp : 1)) : 8);
 
+    for (const auto& e : engines) {
+      if (std::any_of(e.match.begin(), e.match.end(), [&](const std::string& m) { return contains(row.engine, m); })) {
+        r.engine = &e;
+        break;
+      }
+    }
+
     // Precision as printed: weights (MXFP4 -> mxfp4, FP4/NVFP4 -> nvfp4, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
-    // checkpoint's native precision. KV cache: as stated ("FP16 KV", "FP8 KV", "BF16 attention"), else fp8
-    // for fp8/fp4 checkpoints (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit otherwise.
+    // checkpoint's native precision. KV cache: as stated ("FP16 KV", "FP8 KV", "BF16 attention"), else the engine's
+    // default (EngineProfile::kv_cache_default): 16-bit under vLLM/SGLang (kv_cache_dtype=auto), fp8 for fp8/fp4
+    // checkpoints otherwise (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit for the rest.
     const std::string prec = to_lower(row.precision);
     Precision wp;
     const bool weights_unstated = prec.find("weights not stated") != std::string::npos;
@@ -560,7 +571,8 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     // cover the routed experts only (gpt-oss: MXFP4 experts, BF16 attention).
     const bool native_weights = wp == model->native_weight_precision &&
                                 (weights_unstated || prec.find("fp") == std::string::npos || wp == Precision::mxfp4);
-    Precision kv = (wp == Precision::fp8 || wp == Precision::nvfp4 || wp == Precision::mxfp4) &&
+    const bool kv_model_dtype = r.engine && r.engine->kv_cache_default == "model-dtype";
+    Precision kv = !kv_model_dtype && (wp == Precision::fp8 || wp == Precision::nvfp4 || wp == Precision::mxfp4) &&
                            gpu->peak_flops(ComputeClass::fp8) > 0
                        ? Precision::fp8
                        : Precision::fp16;
@@ -598,12 +610,6 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     }
     d.knobs = EngineKnobs{};
     r.deployment = d;
-    for (const auto& e : engines) {
-      if (std::any_of(e.match.begin(), e.match.end(), [&](const std::string& m) { return contains(row.engine, m); })) {
-        r.engine = &e;
-        break;
-      }
-    }
     const auto conc = leading_number(row.concurrency_or_batch);
     r.concurrency = conc ? static_cast<std::int64_t>(*conc) : 0;
     // "2 per rank": every GPU (attention-DP rank) runs that many.

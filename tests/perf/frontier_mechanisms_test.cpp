@@ -230,6 +230,38 @@ TEST(Waves, ValidateUsesTheWaveForFixedLengthRunsAtRequestRateInfOnly) {
   EXPECT_GT(wave.predicted, 5 * steady.predicted);  // half a wave of 4000-token prompts vs one staggered prompt
 }
 
+TEST(EngineDefaults, UnstatedKvCacheIsTheModelDtypeUnderVllmAndSglangAndFp8UnderTensorRtLlm) {
+  const auto& sh = test::shipped();
+  PublishedRow row;
+  row.source = "test";
+  row.model = "DeepSeek-R1";
+  row.precision = "FP8";
+  row.gpu = "H200-SXM-141GB";
+  row.num_gpus = "8";
+  row.tp = "8";
+  row.isl = "1000";
+  row.osl = "1000";
+  row.concurrency_or_batch = "16";
+  row.metric = "tpot_ms";
+  row.value = "20";
+  row.unit = "ms";
+  std::vector<PublishedRow> rows;
+  for (const char* engine : {"vLLM 0.10.1", "SGLang 0.5.2", "TensorRT-LLM 1.0 (PyTorch backend)"}) {
+    row.engine = engine;
+    rows.push_back(row);
+  }
+  row.engine = "vLLM 0.10.1";
+  row.precision = "FP8, FP8 KV";  // stated: kept
+  rows.push_back(row);
+  const auto p = prepare_rows(rows, sh.catalog, sh.engines, sh.speculative);
+  ASSERT_EQ(p.size(), 4u);
+  for (const auto& r : p) ASSERT_TRUE(r.ok) << r.skip_reason;
+  EXPECT_EQ(p[0].deployment.kv_precision, catalog::Precision::fp16);
+  EXPECT_EQ(p[1].deployment.kv_precision, catalog::Precision::fp16);
+  EXPECT_EQ(p[2].deployment.kv_precision, catalog::Precision::fp8);
+  EXPECT_EQ(p[3].deployment.kv_precision, catalog::Precision::fp8);
+}
+
 TEST(WindowedKv, SlidingWindowLayersHoldOnlyTheirWindowInThePool) {
   // gpt-oss alternates full and 128-token sliding-window layers: the pool counts tokens of full-attention
   // context, so it holds about twice the tokens it would if every layer kept the whole context.

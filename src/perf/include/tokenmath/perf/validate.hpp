@@ -40,6 +40,10 @@ struct EngineProfile {
   // KV admission policy the engine runs by default (sim::AdmissionKind names: per-chunk, reserve-full-prompt,
   // conservative, guaranteed-no-evict); "" = not stated.
   std::string admission;
+  // KV-cache format when a row does not state one: "model-dtype" (vLLM's and SGLang's kv_cache_dtype=auto: the
+  // model's activation dtype, 16-bit) or "" (an FP8 cache for FP8/FP4 checkpoints, as TensorRT-LLM's quantised
+  // checkpoints ship, 16-bit otherwise).
+  std::string kv_cache_default;
   // GPU vendors (catalog GpuSpec::vendor) for which this profile is what "auto" means.
   std::vector<std::string> default_for;
   std::string source;
