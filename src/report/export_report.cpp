@@ -77,6 +77,12 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
   if (amd && engine == "trtllm")
     throw InputError(kRequest, "`engine`", engine,
                      "TensorRT-LLM does not run on AMD GPUs and the plan chose " + d.gpu.name + ": use vllm or sglang");
+  // The host-memory KV tier the plan counted (PrefixRetention): configured only when the replica serves hits
+  // from it (an inclusive, write-through tier larger than the HBM pool); sizes per GPU.
+  double host_gb = 0;
+  if (c.replica.best.host_hit_tokens > 0)
+    for (const auto& sys : r.systems)
+      if (sys.id == c.system_id) host_gb = r.scenario.host_kv_fraction * sys.host_memory_gb_per_gpu;
   std::vector<std::pair<std::string, std::string>> files;
   std::string cmd;
   std::string extra;
@@ -90,6 +96,9 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
     cmd += fmt::format("  --kv-cache-dtype {} --max-num-seqs {} --max-num-batched-tokens {} \\\n", kv, k.max_num_seqs,
                        k.max_batched_tokens);
     cmd += fmt::format("  --gpu-memory-utilization {} --enable-prefix-caching", k.kv_mem_fraction);
+    // vLLM's CPU offloading buffer is sized for the whole instance (all its GPUs), in GiB.
+    if (host_gb > 0)
+      cmd += fmt::format(" \\\n  --kv-offloading-backend native --kv-offloading-size {:.0f}", host_gb * gpus * 1e9 / (1 << 30));
     if (d.spec.enabled()) {
       const std::string method = d.spec.method == "mtp" ? "deepseek_mtp" : d.spec.method;
       cmd += fmt::format(" \\\n  --speculative-config \"{{\\\"method\\\": \\\"{}\\\", \\\"num_speculative_tokens\\\": {}{}}}\"",
@@ -104,6 +113,9 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
     cmd += fmt::format(" \\\n  --kv-cache-dtype {} --max-running-requests {} --chunked-prefill-size {} "
                        "--mem-fraction-static {}",
                        kv, k.max_num_seqs, k.max_batched_tokens, k.kv_mem_fraction);
+    // HiCache's host pool per rank, in GB, written through as the plan assumes.
+    if (host_gb > 0)
+      cmd += fmt::format(" \\\n  --enable-hierarchical-cache --hicache-size {:.0f} --hicache-write-policy write_through", host_gb);
     if (d.spec.enabled())
       cmd += fmt::format(" \\\n  --speculative-algorithm {} --speculative-num-steps {} --speculative-num-draft-tokens {}"
                          " --speculative-eagle-topk 1{}",
@@ -120,6 +132,8 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
                         "enable_attention_dp: {}\n"
                         "kv_cache_config:\n  dtype: {}\n  enable_block_reuse: true\n",
                         c.replica.label, d.attention_dp ? "true" : "false", kv);
+    // The host-memory tier of reusable KV blocks, per rank (bytes).
+    if (host_gb > 0) extra += fmt::format("  host_cache_size: {:.0f}\n", host_gb * 1e9);
     if (d.attention_dp) extra += "attention_dp_config:\n  enable_balance: true\n";
     if (d.spec.enabled())
       extra += fmt::format("speculative_config:\n  decoding_type: {}\n  {}: {}\n",
@@ -167,6 +181,7 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
                    "- Planned operating point per replica: {} steps in flight, {:.2f} agent steps/s, "
                    "{:.0f} output tok/s per user (p90 {:.0f}), TTFT {:.2f} s\n"
                    "- Engine knobs assumed: max sequences {}, token budget {}, KV memory fraction {}, KV dtype {}\n"
+                   "- Prefix cache: {:.1f}% of input tokens hit (idle sessions' KV room {:.1f}x the active steps'){}\n"
                    "- Owned cost: ${:.4f}/M fresh input, ${:.4f}/M cached input, ${:.4f}/M output at {:.0f}% "
                    "utilisation\n\nThese files are a starting point, not a tested configuration: check the flags "
                    "against your engine version, measure the replica (`tokenmath bench` when available) and re-plan "
@@ -175,6 +190,10 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
                    r.scenario.file.empty() ? "default" : r.scenario.file, c.replica.label, gpus, c.replicas, c.gpus,
                    p.concurrency, p.steps_per_s, p.tok_s_per_user, p.tok_s_per_user_p90, p.ttft_s, k.max_num_seqs,
                    k.max_batched_tokens, k.kv_mem_fraction, catalog::to_string(d.kv_precision),
+                   100 * p.cache_hit_rate, p.idle_storage_ratio,
+                   host_gb > 0 ? fmt::format(", with a host-memory tier of {:.0f} GB per GPU (written through; "
+                                             "the launch flags configure it)", host_gb)
+                               : std::string(" in HBM"),
                    c.owned_prices.fresh_input_usd_per_mtok, c.owned_prices.cached_input_usd_per_mtok,
                    c.owned_prices.output_usd_per_mtok, c.utilisation * 100)});
   return files;

@@ -60,6 +60,28 @@ TEST(ExportDeploy, WritesTheChosenDeploymentForEachEngine) {
   EXPECT_THROW(report::deploy_export(r, "tgi"), InputError);
 }
 
+TEST(ExportDeploy, ConfiguresTheHostKvTierOnlyWhenThePlanServesHitsFromIt) {
+  for (const std::string fraction : {"0.5", "0"}) {
+    const Scenario s = parse_scenario("candidates:\n  models: [gpt-oss-120b]\n  systems: [hgx-h100]\n"
+                                      "  hosted_api_models: []\nowned:\n  host_kv_fraction: " + fraction + "\n",
+                                      "export.yaml", default_scenario(test::shipped()));
+    const PlanResult r = run_plan(test::shipped(), s);
+    ASSERT_NE(r.best(), nullptr);
+    const bool tier = r.best()->replica.best.host_hit_tokens > 0;
+    EXPECT_EQ(tier, fraction == "0.5");  // an H100's 80 GB leave little room; half its 256 GB of host memory is more
+    const auto text = [&](const std::string& engine, const std::string& file) {
+      for (const auto& [name, t] : report::deploy_export(r, engine))
+        if (name == file) return t;
+      return std::string();
+    };
+    EXPECT_EQ(text("vllm", "launch.sh").find("--kv-offloading-size") != std::string::npos, tier);
+    EXPECT_EQ(text("sglang", "launch.sh").find("--hicache-size 128 --hicache-write-policy write_through") != std::string::npos,
+              tier);
+    EXPECT_EQ(text("trtllm", "extra_llm_api_options.yaml").find("host_cache_size: 128000000000") != std::string::npos,
+              tier);
+  }
+}
+
 TEST(ExportDeploy, TensorRtLlmIsRefusedForAnAmdPlan) {
   const PlanResult r = small_plan("mi355x-8gpu");
   ASSERT_NE(r.best(), nullptr);
