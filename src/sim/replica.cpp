@@ -268,34 +268,42 @@ void Replica::evict_one() {
   free_entries_.push_back(e);
 }
 
+std::int32_t Replica::add_entry(std::uint64_t hash, std::int32_t tokens, std::int64_t blocks) {
+  std::int32_t e;
+  if (!free_entries_.empty()) {
+    e = free_entries_.back();
+    free_entries_.pop_back();
+  } else {
+    e = static_cast<std::int32_t>(entries_.size());
+    entries_.emplace_back();
+  }
+  Entry& x = entries_[static_cast<std::size_t>(e)];
+  x = Entry{};
+  x.hash = hash;
+  x.tokens = tokens;
+  x.blocks = blocks;
+  x.created = order_counter_++;
+  x.key = cfg_.eviction == EvictionKind::lru ? order_counter_++ : x.created;
+  x.live = true;
+  evictable_ += blocks;
+  evictable_set_.insert({x.key, e});
+  index_.emplace(hash, e);
+  if (cfg_.host_cache_tokens > 0) host_insert(hash, tokens);  // write-through: the host tier is inclusive
+  return e;
+}
+
 void Replica::warm(const Request& r) {
   if (!cfg_.prefix_caching) return;
   for (const Chunk& c : r.chunks) {
     if (index_.count(c.hash)) continue;
     const std::int64_t b = blocks_for(c.tokens);
-    if (cfg_.host_cache_tokens > 0) host_insert(c.hash, c.tokens);
-    if (b > free_blocks_) continue;
-    std::int32_t e;
-    if (!free_entries_.empty()) {
-      e = free_entries_.back();
-      free_entries_.pop_back();
-    } else {
-      e = static_cast<std::int32_t>(entries_.size());
-      entries_.emplace_back();
+    if (b > free_blocks_) {
+      if (cfg_.host_cache_tokens > 0) host_insert(c.hash, c.tokens);
+      continue;
     }
-    Entry& x = entries_[static_cast<std::size_t>(e)];
-    x = Entry{};
-    x.hash = c.hash;
-    x.tokens = c.tokens;
-    x.blocks = b;
-    x.created = order_counter_++;
-    x.key = cfg_.eviction == EvictionKind::lru ? order_counter_++ : x.created;
-    x.live = true;
     free_blocks_ -= b;
-    evictable_ += b;
     stats_.blocks_allocated += b;
-    evictable_set_.insert({x.key, e});
-    index_.emplace(c.hash, e);
+    add_entry(c.hash, c.tokens, b);
   }
 }
 
@@ -382,26 +390,9 @@ void Replica::convert(Seq& q, std::uint64_t hash, std::int32_t tokens, std::int6
     ref(it->second);
     q.refs.push_back(it->second);
   } else {
-    std::int32_t e;
-    if (!free_entries_.empty()) {
-      e = free_entries_.back();
-      free_entries_.pop_back();
-    } else {
-      e = static_cast<std::int32_t>(entries_.size());
-      entries_.emplace_back();
-    }
-    Entry& x = entries_[static_cast<std::size_t>(e)];
-    x = Entry{};
-    x.hash = hash;
-    x.tokens = tokens;
-    x.blocks = conv;
-    x.refs = 1;
-    x.created = order_counter_++;
-    x.live = true;
-    cached_used_ += conv;
-    index_.emplace(hash, e);
+    const std::int32_t e = add_entry(hash, tokens, conv);
+    ref(e);
     q.refs.push_back(e);
-    if (cfg_.host_cache_tokens > 0) host_insert(hash, tokens);  // write-through: the host tier is inclusive
   }
   q.chunked += tokens;
 }
