@@ -144,7 +144,8 @@ std::vector<OptionSpec> make_options() {
            &S::prefix_retention_storage_ratio),
       nums("workload.prefix_retention_prefill_amplification", "x the fresh minimum", 2, 32, 1, 1e6,
            "at each storage-ratio point: input tokens prefilled per token an eviction-free cache would prefill "
-           "(the owned fleet's miss rate follows from the KV room it has for idle sessions, capacity.cpp)",
+           "(the owned fleet's miss rate follows from the KV room it has for idle sessions, capacity.cpp); a flat "
+           "curve at workload.api_prefill_amplification gives it the API's hit rate",
            &S::prefix_retention_prefill_amplification),
       num("workload.api_prefill_amplification", "x the fresh minimum", 1, 1e6,
           "the same amplification for the API cache that workload.cache_hit_rate was measured on",

@@ -79,6 +79,18 @@ TEST(Scenario, ErrorsNameFileKeyAndValue) {
                "must be <= cost.busy_power_fraction (0.82)");
   // ops_fraction_per_year was split into staff, spares and software: an old scenario naming it is refused.
   expect_error("cost:\n  ops_fraction_per_year: 0.05\n", "cost.ops_fraction_per_year", "", "unknown option");
+  // The prefix-retention curve: one amplification per storage point, starting at 0, ascending, never rising.
+  expect_error("workload:\n  prefix_retention_prefill_amplification: [130, 18.9]\n",
+               "workload.prefix_retention_prefill_amplification", "2 items", "one value per");
+  expect_error("workload:\n  prefix_retention_storage_ratio: [0.5, 0.74, 1.9, 5.07]\n",
+               "workload.prefix_retention_storage_ratio", "0.5", "must start at 0");
+  expect_error("workload:\n  prefix_retention_storage_ratio: [0, 1.9, 0.74, 5.07]\n",
+               "workload.prefix_retention_storage_ratio", "0.74", "ascend");
+  expect_error("workload:\n  prefix_retention_prefill_amplification: [130, 7.4, 18.9, 1.8]\n",
+               "workload.prefix_retention_prefill_amplification", "18.9", "must not grow");
+  expect_error("owned:\n  host_kv_fraction: 2\n", "owned.host_kv_fraction", "2", "out of range");
+  // The fixed 5-s HBM hold it replaced is refused by name.
+  expect_error("workload:\n  prefix_hold_s: 5\n", "workload.prefix_hold_s", "", "unknown option");
 }
 
 TEST(Scenario, WrittenDefaultReadsBackIdentical) {
