@@ -221,6 +221,28 @@ double prefill_only_step(const StepModel& m, double tokens, double isl) {
 }
 }  // namespace
 
+OperatingPoint decode_pool_state(const StepModel& decode, double isl, double osl, std::int64_t concurrency) {
+  OperatingPoint pt;
+  pt.concurrency = concurrency;
+  if (concurrency <= 0 || osl <= 0) return pt;
+  const auto& d = decode.deployment();
+  const double a = d.spec.enabled() ? std::max(1.0, d.spec.acceptance_length) : 1.0;
+  const double n = static_cast<double>(concurrency), ctx = std::max(0.0, isl) + osl / 2;
+  const double t = decode_only_step(decode, n, ctx);
+  pt.step_s = t;
+  pt.itl_s = t;
+  pt.tpot_s = t / a;
+  pt.tok_s_per_user = a / t;
+  pt.decode_seqs_per_step = n;
+  pt.output_tok_s = n * a / t;
+  pt.output_tok_s_per_gpu = pt.output_tok_s / d.num_gpus();
+  BatchSummary b;
+  b.decode_seqs = concurrency;
+  b.decode_ctx_sum = n * ctx;
+  pt.breakdown = decode.step(b);
+  return pt;
+}
+
 OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
                                    double isl, double osl, std::int64_t concurrency) {
   OperatingPoint pt;

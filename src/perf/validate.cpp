@@ -287,6 +287,12 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
     const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
     c = std::min<std::int64_t>(maxc, std::max<std::int64_t>(1, r.concurrency / replicas));
   }
+  if (r.decode_only && !r.pd.enabled()) {
+    out.point = decode_pool_state(sm, r.isl, r.osl, c);
+    out.deployment = d;
+    out.ok = true;
+    return out;
+  }
   out.point = steady_state(sm, r.isl, r.osl, c);
   // A finite run of N requests (per replica) with room for c at once, all of one ISL/OSL and admitted together,
   // runs in waves: w = ceil(N / c) waves, the last with N - (w-1)*c requests. Throughput over the whole run =
@@ -645,6 +651,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       const bool fixed = contains(t, "fixed length") || contains(t, "random_range_ratio 1") ||
                          contains(t, "random_range_ratio=1") || contains(t, "range ratio 1");
       r.synchronized_waves = fixed && r.concurrency > 0 && contains(t, "online") && !std::regex_search(t, finite_rate);
+      r.decode_only = contains(to_lower(row.scenario), "decode nodes") || contains(to_lower(row.scenario), "decode-only");
     }
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
     // Disaggregated runs: "N prefill + M decode" servers of the stated deployment.

@@ -262,6 +262,40 @@ TEST(EngineDefaults, UnstatedKvCacheIsTheModelDtypeUnderVllmAndSglangAndFp8Under
   EXPECT_EQ(p[3].deployment.kv_precision, catalog::Precision::fp8);
 }
 
+TEST(DecodePool, ExcludesPrefillAndValidateUsesItForDecodeNodeFigures) {
+  Deployment d = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::fp8);
+  d.knobs.max_batched_tokens = 8192;
+  const StepModel m(d, eff_with(0, 0));
+  const OperatingPoint pool = decode_pool_state(m, 8000, 1000, 16), mixed = steady_state(m, 8000, 1000, 16);
+  EXPECT_NEAR(pool.output_tok_s, 16 / pool.step_s, 1e-9 * pool.output_tok_s);
+  EXPECT_DOUBLE_EQ(pool.prefill_tokens_per_step, 0);
+  EXPECT_GT(pool.output_tok_s, mixed.output_tok_s);  // the colocated replica also prefills 8k-token prompts
+
+  const auto& sh = test::shipped();
+  PublishedRow row;
+  row.source = "test";
+  row.engine = "SGLang";
+  row.model = "Llama-3.1-8B-Instruct";
+  row.precision = "FP8";
+  row.gpu = "H100-SXM-80GB";
+  row.num_gpus = "1";
+  row.tp = "1";
+  row.isl = "8000";
+  row.osl = "1000";
+  row.concurrency_or_batch = "16";
+  row.metric = "output_tokens_per_s_per_gpu";
+  row.value = "500";
+  row.unit = "tokens/s";
+  row.scenario = "decode nodes, prefill elsewhere";
+  PublishedRow colocated = row;
+  colocated.scenario = "offline";
+  const auto p = prepare_rows({row, colocated}, sh.catalog, sh.engines, sh.speculative);
+  ASSERT_TRUE(p[0].ok && p[1].ok);
+  EXPECT_TRUE(p[0].decode_only);
+  EXPECT_FALSE(p[1].decode_only);
+  EXPECT_GT(predict_row(p[0], sh.efficiency).predicted, predict_row(p[1], sh.efficiency).predicted);
+}
+
 TEST(WindowedKv, SlidingWindowLayersHoldOnlyTheirWindowInThePool) {
   // gpt-oss alternates full and 128-token sliding-window layers: the pool counts tokens of full-attention
   // context, so it holds about twice the tokens it would if every layer kept the whole context.

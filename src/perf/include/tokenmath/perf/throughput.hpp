@@ -88,6 +88,11 @@ struct Disaggregation {
 //     transfer (the prompt's KV per GPU over the scale-up link when the group fits one fabric, else the
 //     scale-out NIC) + one decode step.
 //   Per GPU: output / ((x + y) x GPUs per replica).
+// A decode pool on its own (disaggregated serving whose prefill pool is not stated, e.g. a "decode nodes" figure):
+// `concurrency` sequences decoding at context ISL + OSL/2, no prefill in its steps; per-GPU output over the pool's
+// GPUs only. TTFT is not defined (0).
+OperatingPoint decode_pool_state(const StepModel& decode, double isl, double osl, std::int64_t concurrency);
+
 OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
                                    double isl, double osl, std::int64_t concurrency);
 

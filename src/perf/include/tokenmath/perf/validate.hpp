@@ -80,6 +80,9 @@ struct PreparedRow {
   // Fixed-length closed-loop run at request rate inf (bench_serving max_concurrency, random_range_ratio 1):
   // requests arrive in synchronised waves, and TTFT is a wave's (perf::wave_ttft_s), not a staggered steady state.
   bool synchronized_waves = false;
+  // A figure of decode nodes alone ("decode nodes", "decode-only") whose prefill pool is not stated: predicted as
+  // a decode pool (perf::decode_pool_state), prefill excluded from its GPUs.
+  bool decode_only = false;
   // Frontier rows (metric "frontier_tok_s_per_gpu", built from a point's measured rows): the measured
   // tokens/s per user the prediction must meet; the prediction is the best tokens/s per GPU of the deployment
   // search (the row's engine, precision and speculative decoding when stated; at most num_gpus GPUs).
