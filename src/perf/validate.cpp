@@ -256,6 +256,7 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
   Evaluated out;
   Efficiency eff = table.for_gpu(base.gpu, r.engine ? r.engine->name : "");
   if (r.host_overlap) eff.host_overlap = *r.host_overlap;
+  if (r.dp_prefill_balance) eff.dp_prefill_balance = *r.dp_prefill_balance;
   PreparedRow tmp = r;
   tmp.deployment = base;
   const Deployment d = with_engine_knobs(tmp, eff);
@@ -642,6 +643,9 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     r.spec_stated = stated_spec(row, *model, drafts, r.deployment.spec);
     if (contains(row.notes, "no overlap") || contains(row.notes, "overlap off")) r.host_overlap = 0.0;
     else if (contains(row.notes, "overlap scheduling on")) r.host_overlap = 1.0;
+    // TensorRT-LLM's attention-DP balancing (attention_dp_config.enable_balance), as a row states it.
+    if (contains(to_lower(row.notes), "adp balance off")) r.dp_prefill_balance = 0.0;
+    else if (contains(to_lower(row.notes), "enable_balance true")) r.dp_prefill_balance = 1.0;
     r.num_requests = stated_request_count(row.notes);
     {
       // Waves: an online run with a stated concurrency, every prompt and output of one length, and no finite
@@ -702,9 +706,11 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
     req.spec_options = {r.deployment.spec};
   }
   EfficiencyTable table = eff;
-  if (r.host_overlap)
-    for (auto& en : table.engines)
-      if (r.engine && en.name == r.engine->name) en.overrides["host_overlap"] = *r.host_overlap;
+  for (auto& en : table.engines) {
+    if (!r.engine || en.name != r.engine->name) continue;
+    if (r.host_overlap) en.overrides["host_overlap"] = *r.host_overlap;
+    if (r.dp_prefill_balance) en.overrides["dp_prefill_balance"] = *r.dp_prefill_balance;
+  }
   // frontier_tok_s_per_gpu keeps the deployment the row states (TP/PP/EP/attention DP, its xPyD split, its
   // speculative decoding); frontier_best_tok_s_per_gpu (and rows that state no layout) search it, with no more
   // GPUs per replica or group than the row's system.

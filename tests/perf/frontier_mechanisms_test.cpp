@@ -296,6 +296,37 @@ TEST(DecodePool, ExcludesPrefillAndValidateUsesItForDecodeNodeFigures) {
   EXPECT_GT(predict_row(p[0], sh.efficiency).predicted, predict_row(p[1], sh.efficiency).predicted);
 }
 
+TEST(EngineDefaults, RowStatingAttentionDpBalancingOffIsPredictedUnbalanced) {
+  const auto& sh = test::shipped();
+  PublishedRow row;
+  row.source = "test";
+  row.engine = "TensorRT-LLM (PyTorch backend)";
+  row.model = "DeepSeek V3";
+  row.precision = "FP8";
+  row.gpu = "GB200";
+  row.num_gpus = "8";
+  row.tp = "8";
+  row.ep = "8";
+  row.isl = "803";
+  row.osl = "3653";
+  row.concurrency_or_batch = "not stated";
+  row.metric = "output_tokens_per_s_total";
+  row.value = "30000";
+  row.unit = "tokens/s";
+  row.scenario = "aggregated IFB, offline throughput";
+  row.notes = "attention dp; round-robin scheduling, ADP balance off";
+  PublishedRow balanced = row;
+  balanced.notes = "attention dp; attention_dp_config enable_balance true";
+  const auto p = prepare_rows({row, balanced}, sh.catalog, sh.engines, sh.speculative);
+  ASSERT_TRUE(p[0].ok && p[1].ok) << p[0].skip_reason;
+  ASSERT_TRUE(p[0].dp_prefill_balance && p[1].dp_prefill_balance);
+  EXPECT_EQ(*p[0].dp_prefill_balance, 0.0);
+  EXPECT_EQ(*p[1].dp_prefill_balance, 1.0);
+  const RowPrediction off = predict_row(p[0], sh.efficiency), on = predict_row(p[1], sh.efficiency);
+  ASSERT_TRUE(off.ok && on.ok) << off.reason << on.reason;
+  EXPECT_LT(off.predicted, on.predicted);  // unbalanced prefill lumps stall the other ranks
+}
+
 TEST(WindowedKv, SlidingWindowLayersHoldOnlyTheirWindowInThePool) {
   // gpt-oss alternates full and 128-token sliding-window layers: the pool counts tokens of full-attention
   // context, so it holds about twice the tokens it would if every layer kept the whole context.

@@ -77,6 +77,7 @@ struct PreparedRow {
   Disaggregation pd;             // "N prefill + M decode" servers stated in the notes (xPyD of `deployment`)
   bool spec_stated = false;      // the row says whether speculative decoding was on (deployment.spec)
   std::optional<double> host_overlap;  // the row says the overlap scheduler was on (1) or off (0)
+  std::optional<double> dp_prefill_balance;  // the row says attention-DP prefill balancing was on (1) or off (0)
   // Fixed-length closed-loop run at request rate inf (bench_serving max_concurrency, random_range_ratio 1):
   // requests arrive in synchronised waves, and TTFT is a wave's (perf::wave_ttft_s), not a staggered steady state.
   bool synchronized_waves = false;
