@@ -27,6 +27,9 @@ SCENARIO = os.path.join(HERE, "serve_sim_llama8b.yaml")
 # timings include: the round trip then checks 15% (and calibration 20%), the release build 5% (and 10%).
 SANITIZED = os.environ.get("TOKENMATH_SANITIZED") == "1"
 TOLERANCE_PCT = 15.0 if SANITIZED else 5.0
+# Wall-clock jitter of a loaded machine (OS scheduling, the HTTP round trip) is absolute: a latency mean within this
+# many seconds of the simulator's passes even where it is more than TOLERANCE_PCT of a short TTFT (tens of ms).
+JITTER_S = 0.02 if SANITIZED else 0.008
 SCALE = 1.0  # simulated seconds per wall second in the round trip (real time: jitter is smallest next to steps)
 
 
@@ -117,8 +120,11 @@ class RoundTrip(unittest.TestCase):
             errs = {k: (m - p) / p * 100 for k, (m, p) in pairs.items()}
             rows.append((conc, errs))
             for k, e in errs.items():
-                self.assertLess(abs(e), TOLERANCE_PCT, f"concurrency {conc}: {k} bench {pairs[k][0]:.5g} vs simulate "
-                                             f"{pairs[k][1]:.5g} ({e:+.2f}%)")
+                m, p = pairs[k]
+                if k != "throughput" and abs(m - p) <= JITTER_S:
+                    continue
+                self.assertLess(abs(e), TOLERANCE_PCT, f"concurrency {conc}: {k} bench {m:.5g} vs simulate "
+                                             f"{p:.5g} ({e:+.2f}%)")
         print("\nround trip (bench vs simulate, %):", file=__import__("sys").stderr)
         for conc, errs in rows:
             print(f"  concurrency {conc:2d}: " + ", ".join(f"{k} {e:+.2f}" for k, e in errs.items()),
