@@ -10,6 +10,12 @@ namespace tokenmath::perf {
 using catalog::ComputeClass;
 using catalog::Precision;
 
+namespace {
+// Mean keys a prompt token attends on a sliding-window layer of window w: min(q + 1, w) over positions q uniform
+// in [0, ISL): (ISL + 1) / 2 within the window, about w - w^2 / (2 ISL) once ISL > w.
+double mean_windowed_pairs(double isl, double w) { return isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl); }
+}  // namespace
+
 LengthMoments LengthMoments::of(const std::vector<std::pair<double, double>>& samples) {
   double si = 0, so = 0, sii = 0, sod = 0;
   for (const auto& [i, o] : samples) {
@@ -37,7 +43,7 @@ double wave_ttft_s(const StepModel& model, double isl, std::int64_t concurrency)
   b.prefill_seqs = static_cast<std::int64_t>(std::ceil(std::max(1.0, per_iter / isl) * ranks));
   b.prefill_attn_pairs = per_iter * ranks * (isl + 1) / 2;
   const double w = model.sliding_window();
-  if (w > 0) b.prefill_attn_pairs_windowed = per_iter * ranks * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
+  if (w > 0) b.prefill_attn_pairs_windowed = per_iter * ranks * mean_windowed_pairs(isl, w);
   return std::ceil(tokens / budget) * model.step_s(b);
 }
 
@@ -102,7 +108,7 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
   // A prompt token at position q attends q+1 tokens: average (ISL+1)/2; windowed layers: the mean of
   // min(q+1, w) over q uniform in [0, ISL), about w - w^2/(2*ISL) once ISL > w.
   b.prefill_attn_pairs = lump * (pair_isl + 1) / 2;
-  if (w > 0) b.prefill_attn_pairs_windowed = lump * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
+  if (w > 0) b.prefill_attn_pairs_windowed = lump * mean_windowed_pairs(isl, w);
   static constexpr double StepTime::*kFields[] = {&StepTime::total_s,  &StepTime::linear_s,  &StepTime::attention_s,
                                                    &StepTime::moe_s,    &StepTime::comm_s,    &StepTime::overhead_s,
                                                    &StepTime::pipeline_bubble_s, &StepTime::draft_s};
@@ -125,7 +131,7 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
       bk.prefill_tokens = std::llround(k * lump_r);
       bk.prefill_seqs = k;
       bk.prefill_attn_pairs = k * lump_r * (pair_isl + 1) / 2;
-      if (w > 0) bk.prefill_attn_pairs_windowed = k * lump_r * (isl <= w ? (isl + 1) / 2 : w - w * w / (2 * isl));
+      if (w > 0) bk.prefill_attn_pairs_windowed = k * lump_r * mean_windowed_pairs(isl, w);
       const StepTime sk = model.step(bk);
       for (auto field : kFields) pt.breakdown.*field += p_k * sk.*field;
     }
@@ -192,15 +198,18 @@ Frontier frontier(const StepModel& model, const LengthMoments& lengths) {
 }
 
 namespace {
-// Time of one step of `decode_seqs` decodes at context `ctx` (no prefill).
-double decode_only_step(const StepModel& m, double decode_seqs, double ctx) {
+// One step of `decode_seqs` decodes at context `ctx` (no prefill), and its time.
+BatchSummary decode_only_batch(const StepModel& m, double decode_seqs, double ctx) {
   BatchSummary b;
   b.decode_seqs = std::max<std::int64_t>(1, std::llround(decode_seqs));
   m.add_decode(b, ctx, 0);
   b.decode_ctx_sum = std::max(1.0, decode_seqs) * ctx;
   const double w = m.sliding_window();
   if (w > 0) b.decode_ctx_windowed_sum = std::max(1.0, decode_seqs) * std::min(ctx, w);
-  return m.step_s(b);
+  return b;
+}
+double decode_only_step(const StepModel& m, double decode_seqs, double ctx) {
+  return m.step_s(decode_only_batch(m, decode_seqs, ctx));
 }
 
 // Prefill-only step of `tokens` prompt tokens from prompts of `isl` tokens (whole prompts, or one chunk).
@@ -228,7 +237,8 @@ OperatingPoint decode_pool_state(const StepModel& decode, double isl, double osl
   const auto& d = decode.deployment();
   const double a = d.spec.enabled() ? std::max(1.0, d.spec.acceptance_length) : 1.0;
   const double n = static_cast<double>(concurrency), ctx = std::max(0.0, isl) + osl / 2;
-  const double t = decode_only_step(decode, n, ctx);
+  pt.breakdown = decode.step(decode_only_batch(decode, n, ctx));
+  const double t = pt.breakdown.total_s;
   pt.step_s = t;
   pt.itl_s = t;
   pt.tpot_s = t / a;
@@ -236,10 +246,6 @@ OperatingPoint decode_pool_state(const StepModel& decode, double isl, double osl
   pt.decode_seqs_per_step = n;
   pt.output_tok_s = n * a / t;
   pt.output_tok_s_per_gpu = pt.output_tok_s / d.num_gpus();
-  BatchSummary b;
-  b.decode_seqs = concurrency;
-  b.decode_ctx_sum = n * ctx;
-  pt.breakdown = decode.step(b);
   return pt;
 }
 

@@ -252,11 +252,18 @@ std::int64_t stated_request_count(const std::string& notes) {
   return digits_int(digits, 1'000'000'000'000).value_or(0);
 }
 
+// Engine factors a row states about its own run (overlap scheduler, attention-DP balancing), as efficiency keys.
+std::vector<std::pair<std::string, double>> stated_factors(const PreparedRow& r) {
+  std::vector<std::pair<std::string, double>> out;
+  if (r.host_overlap) out.emplace_back("host_overlap", *r.host_overlap);
+  if (r.dp_prefill_balance) out.emplace_back("dp_prefill_balance", *r.dp_prefill_balance);
+  return out;
+}
+
 Evaluated evaluate(const PreparedRow& r, const Deployment& base, const EfficiencyTable& table) {
   Evaluated out;
   Efficiency eff = table.for_gpu(base.gpu, r.engine ? r.engine->name : "");
-  if (r.host_overlap) eff.host_overlap = *r.host_overlap;
-  if (r.dp_prefill_balance) eff.dp_prefill_balance = *r.dp_prefill_balance;
+  for (const auto& [key, value] : stated_factors(r)) eff.set(key, value);
   PreparedRow tmp = r;
   tmp.deployment = base;
   const Deployment d = with_engine_knobs(tmp, eff);
@@ -644,18 +651,19 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (contains(row.notes, "no overlap") || contains(row.notes, "overlap off")) r.host_overlap = 0.0;
     else if (contains(row.notes, "overlap scheduling on")) r.host_overlap = 1.0;
     // TensorRT-LLM's attention-DP balancing (attention_dp_config.enable_balance), as a row states it.
-    if (contains(to_lower(row.notes), "adp balance off")) r.dp_prefill_balance = 0.0;
-    else if (contains(to_lower(row.notes), "enable_balance true")) r.dp_prefill_balance = 1.0;
+    if (contains(row.notes, "adp balance off")) r.dp_prefill_balance = 0.0;
+    else if (contains(row.notes, "enable_balance true")) r.dp_prefill_balance = 1.0;
     r.num_requests = stated_request_count(row.notes);
     {
       // Waves: an online run with a stated concurrency, every prompt and output of one length, and no finite
       // request rate (bench_serving's default is inf).
       const std::string t = to_lower(row.scenario + " ; " + row.notes);
       static const std::regex finite_rate(R"(request[ _]rate[ =:]*[0-9])");
-      const bool fixed = contains(t, "fixed length") || contains(t, "random_range_ratio 1") ||
-                         contains(t, "random_range_ratio=1") || contains(t, "range ratio 1");
-      r.synchronized_waves = fixed && r.concurrency > 0 && contains(t, "online") && !std::regex_search(t, finite_rate);
-      r.decode_only = contains(to_lower(row.scenario), "decode nodes") || contains(to_lower(row.scenario), "decode-only");
+      const auto has = [&](std::string_view needle) { return t.find(needle) != std::string::npos; };
+      const bool fixed = has("fixed length") || has("random_range_ratio 1") || has("random_range_ratio=1") ||
+                         has("range ratio 1");
+      r.synchronized_waves = fixed && r.concurrency > 0 && has("online") && !std::regex_search(t, finite_rate);
+      r.decode_only = contains(row.scenario, "decode nodes") || contains(row.scenario, "decode-only");
     }
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
     // Disaggregated runs: "N prefill + M decode" servers of the stated deployment.
@@ -706,11 +714,9 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
     req.spec_options = {r.deployment.spec};
   }
   EfficiencyTable table = eff;
-  for (auto& en : table.engines) {
-    if (!r.engine || en.name != r.engine->name) continue;
-    if (r.host_overlap) en.overrides["host_overlap"] = *r.host_overlap;
-    if (r.dp_prefill_balance) en.overrides["dp_prefill_balance"] = *r.dp_prefill_balance;
-  }
+  for (auto& en : table.engines)
+    if (r.engine && en.name == r.engine->name)
+      for (const auto& [key, value] : stated_factors(r)) en.overrides[key] = value;
   // frontier_tok_s_per_gpu keeps the deployment the row states (TP/PP/EP/attention DP, its xPyD split, its
   // speculative decoding); frontier_best_tok_s_per_gpu (and rows that state no layout) search it, with no more
   // GPUs per replica or group than the row's system.

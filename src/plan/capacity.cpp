@@ -109,16 +109,15 @@ ReplicaPoint replica_point(const perf::StepModel& m, const StepShape& shape, con
   if (ret.enabled()) {
     const double idle_seq = m.kv_bytes_per_seq_per_gpu(context + o);
     const double room_hbm = std::max(0.0, pool - active_bytes);
-    const auto fresh_at = [&](double room) {
-      const double r = idle_seq > 0 ? room / idle_seq / n : 0;
+    const auto ratio = [&](double room) { return idle_seq > 0 ? room / idle_seq / n : 0.0; };
+    const auto fresh_at = [&](double r) {
       return std::min(context, shape.tokens.fresh_input * ret.amplification(r) / ret.api_amplification);
     };
     // The host tier is inclusive (write-through, as SGLang HiCache and LMCache run by default): it holds copies
     // of what HBM holds, active steps' prefixes included, so it adds room only beyond the HBM pool.
-    const double room = std::max(room_hbm, ret.host_kv_bytes_per_gpu - active_bytes);
-    p.idle_storage_ratio = idle_seq > 0 ? room / idle_seq / n : 0;
-    f = fresh_at(room);
-    p.host_hit_tokens = std::max(0.0, fresh_at(room_hbm) - f);
+    p.idle_storage_ratio = ratio(std::max(room_hbm, ret.host_kv_bytes_per_gpu - active_bytes));
+    f = fresh_at(p.idle_storage_ratio);
+    p.host_hit_tokens = std::max(0.0, fresh_at(ratio(room_hbm)) - f);
     if (ret.host_link_bytes_per_s > 0 && context > 0)
       p.host_reload_s = p.host_hit_tokens * m.kv_bytes_per_seq_per_gpu(context) / context / ret.host_link_bytes_per_s;
   }
@@ -239,8 +238,12 @@ ReplicaCapacity replica_capacity(const perf::StepModel& m, const StepShape& shap
   }
   r.best = replica_point(m, shape, slo, lo);
   if (shape.retention.enabled()) {
+    std::int64_t last = lo;
     for (double x = 0.95 * static_cast<double>(lo); x >= 1.0; x *= 0.95) {
-      const ReplicaPoint q = replica_point(m, shape, slo, static_cast<std::int64_t>(std::llround(x)));
+      const auto n = static_cast<std::int64_t>(std::llround(x));
+      if (n == last) continue;  // below ~20 sequences 5% steps round to the same count
+      last = n;
+      const ReplicaPoint q = replica_point(m, shape, slo, n);
       if (q.limit.empty() && q.steps_per_s > r.best.steps_per_s) r.best = q;
     }
   }

@@ -168,7 +168,8 @@ Candidate evaluate(const Context& ctx, const Scenario& s, const Demand& demand, 
     return c;
   }
 
-  const StepShape shape = step_shape(s, demand.tokens_per_step, sys);
+  c.shape = step_shape(s, demand.tokens_per_step, sys);
+  const StepShape& shape = c.shape;
   const Slo slo{s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile};
   const perf::Efficiency eff = ctx.efficiency.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines));
   std::string memory_reason, slo_reason;
@@ -433,9 +434,7 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   const Candidate& best = r.candidates.front();
   r.base_saving_usd = r.api_annual_usd - best.annual_owned_usd;
   r.base_cost_usd = best.hybrid.best.total_usd_per_year();
-  const auto best_system = std::find_if(systems.begin(), systems.end(),
-                                        [&](const catalog::SystemSpec& x) { return x.id == best.system_id; });
-  r.sim_check = simulate_replica(best.replica, step_shape(s, demand.tokens_per_step, *best_system),
+  r.sim_check = simulate_replica(best.replica, best.shape,
                                  {s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile}, s.peak_load_target, s.simulate_requests);
   r.uncertainty = run_uncertainty(s, r);
 

@@ -79,10 +79,7 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
                      "TensorRT-LLM does not run on AMD GPUs and the plan chose " + d.gpu.name + ": use vllm or sglang");
   // The host-memory KV tier the plan counted (PrefixRetention): configured only when the replica serves hits
   // from it (an inclusive, write-through tier larger than the HBM pool); sizes per GPU.
-  double host_gb = 0;
-  if (c.replica.best.host_hit_tokens > 0)
-    for (const auto& sys : r.systems)
-      if (sys.id == c.system_id) host_gb = r.scenario.host_kv_fraction * sys.host_memory_gb_per_gpu;
+  const double host_gb = c.replica.best.host_hit_tokens > 0 ? c.shape.retention.host_kv_bytes_per_gpu / 1e9 : 0.0;
   std::vector<std::pair<std::string, std::string>> files;
   std::string cmd;
   std::string extra;

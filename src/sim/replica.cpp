@@ -268,7 +268,7 @@ void Replica::evict_one() {
   free_entries_.push_back(e);
 }
 
-std::int32_t Replica::add_entry(std::uint64_t hash, std::int32_t tokens, std::int64_t blocks) {
+std::int32_t Replica::add_entry(std::uint64_t hash, std::int32_t tokens, std::int64_t blocks, bool referenced) {
   std::int32_t e;
   if (!free_entries_.empty()) {
     e = free_entries_.back();
@@ -283,10 +283,15 @@ std::int32_t Replica::add_entry(std::uint64_t hash, std::int32_t tokens, std::in
   x.tokens = tokens;
   x.blocks = blocks;
   x.created = order_counter_++;
-  x.key = cfg_.eviction == EvictionKind::lru ? order_counter_++ : x.created;
   x.live = true;
-  evictable_ += blocks;
-  evictable_set_.insert({x.key, e});
+  if (referenced) {
+    x.refs = 1;
+    cached_used_ += blocks;
+  } else {
+    x.key = cfg_.eviction == EvictionKind::lru ? order_counter_++ : x.created;
+    evictable_ += blocks;
+    evictable_set_.insert({x.key, e});
+  }
   index_.emplace(hash, e);
   if (cfg_.host_cache_tokens > 0) host_insert(hash, tokens);  // write-through: the host tier is inclusive
   return e;
@@ -303,7 +308,7 @@ void Replica::warm(const Request& r) {
     }
     free_blocks_ -= b;
     stats_.blocks_allocated += b;
-    add_entry(c.hash, c.tokens, b);
+    add_entry(c.hash, c.tokens, b, false);
   }
 }
 
@@ -390,9 +395,7 @@ void Replica::convert(Seq& q, std::uint64_t hash, std::int32_t tokens, std::int6
     ref(it->second);
     q.refs.push_back(it->second);
   } else {
-    const std::int32_t e = add_entry(hash, tokens, conv);
-    ref(e);
-    q.refs.push_back(e);
+    q.refs.push_back(add_entry(hash, tokens, conv, true));
   }
   q.chunked += tokens;
 }

@@ -37,6 +37,7 @@ struct Candidate {
   std::string reason;  // infeasible: why (memory, SLO) for the best deployment tried
   int deployments_tried = 0;
   ReplicaCapacity replica;  // the chosen deployment
+  StepShape shape;          // the step it was sized for (step_shape: API token mix, retention, the host tier)
 
   // Fleet sized for the burst peak: replicas = ceil(peak steps/s / (replica steps/s x peak_load_target)).
   long long replicas = 0;

@@ -303,9 +303,9 @@ class Replica {
   void ref(std::int32_t e);
   void unref(std::int32_t e);
   void evict_one();
-  // A new evictable cache entry of `blocks` blocks the caller has taken (from the free pool or a sequence's
-  // private region), indexed, and written through to the host tier.
-  std::int32_t add_entry(std::uint64_t hash, std::int32_t tokens, std::int64_t blocks);
+  // A new cache entry of `blocks` blocks the caller has taken (from the free pool or a sequence's private
+  // region), indexed and written through to the host tier: referenced once by the caller's sequence, or evictable.
+  std::int32_t add_entry(std::uint64_t hash, std::int32_t tokens, std::int64_t blocks, bool referenced);
   void host_insert(std::uint64_t hash, std::int32_t tokens);
   void host_trim();  // drops LRU prefix copies until they and the swapped-out sequences fit the tier
 
