@@ -406,7 +406,7 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // on top of the GEMMs; rotary and activation quantisation are taken as fused into their neighbours.
   // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
   // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
-  double kernels = 0;
+  double kernels = 0, mla_layers = 0;
   // Engine-specific unfused kernels (Efficiency::unfused_kernels_per_layer, act_quant_kernels): GEMM input
   // groups per layer are attention in/out (2) and the FFN's two (dense or expert) plus the shared experts' two.
   const bool lowp_act = lin_cls != ComputeClass::bf16;
@@ -427,8 +427,11 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
               static_cast<double>(f.shared_intermediate_size) * f.num_shared_experts;
     act_bytes_per_tok_ += kActBytes * (2.0 * 4.0 * h + 3.0 * width / t) / p;
     kernels += kernels_per_layer(l);
+    if (l.attn.kind == AttentionSpec::Kind::mla) mla_layers += 1;
   }
-  fixed_kernels_s_ = (kernels / p + 2.0) * eff.kernel_fixed_s;
+  // An engine's per-layer floor on MLA layers (Efficiency::mla_layer_fixed_s; 0 unless a profile sets it) is
+  // fixed time of the same kind: it does not grow with the batch.
+  fixed_kernels_s_ = (kernels / p + 2.0) * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s;
   layers_stage_ = std::max(1.0, s.layers / p);
   spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;

@@ -292,6 +292,30 @@ TEST(StepModel, KernelFamilyFactorsApplyOnlyToBlockScaledFp8AndMla) {
   EXPECT_DOUBLE_EQ(step(gqa, all).total_s, step(gqa, e).total_s);
 }
 
+// An engine's per-MLA-layer floor (early-2025 DeepSeek runtimes): each MLA layer of the stage adds it once per
+// step whatever the batch; PP stages carry their share of the layers; models without MLA layers ignore it.
+TEST(StepModel, MlaLayerFloorIsPerLayerPerStepAndBatchIndependent) {
+  const catalog::ModelSpec* dsr1 = test::shipped().catalog.resolve_model("deepseek-r1");
+  ASSERT_NE(dsr1, nullptr);
+  Deployment d = dep(std::make_shared<const catalog::ModelSpec>(*dsr1), 8);
+  d.gpu.mem_gb = 141;
+  d.weight_precision = d.activation_precision = Precision::fp8;
+  const Efficiency e = test_eff();
+  Efficiency floor = e;
+  floor.mla_layer_fixed_s = 100e-6;
+  const auto step = [](const Deployment& dd, const Efficiency& ee, int seqs) {
+    const StepModel sm(dd, ee);
+    BatchSummary b;
+    sm.add_decode(b, 2048, seqs);
+    return sm.step(b).total_s;
+  };
+  const double layers = static_cast<double>(dsr1->layers.size());
+  for (int seqs : {1, 64})
+    EXPECT_NEAR(step(d, floor, seqs) - step(d, e, seqs), layers * 100e-6, 1e-9) << seqs;
+  Deployment gqa = dep(moe_model());
+  EXPECT_DOUBLE_EQ(step(gqa, floor, 4), step(gqa, e, 4));
+}
+
 // Grouped expert GEMMs: each touched expert costs moe_tile_tokens extra rows of compute, hidden under the
 // expert weight reads while memory-bound: expert time = max(routed + tile compute, roof(routed compute, reads)).
 TEST(StepModel, MoeTileCostPerTouchedExpert) {

@@ -55,6 +55,9 @@ struct Efficiency {
   double block_fp8_moe_compute = 0;
   double mla_attention_memory_bw = 0;
   double mla_attention_compute = 0;
+  // Fixed GPU time per MLA layer per step beyond the kernels the step model itemises (0 in current engines):
+  // early-2025 DeepSeek-V3 runtimes on Hopper paid a batch-independent floor per layer (efficiency.yaml).
+  double mla_layer_fixed_s = 0;
   // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
   // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
   double attention_fp8kv_bw_ratio = 1.0;
