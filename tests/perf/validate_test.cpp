@@ -124,9 +124,9 @@ TEST(Validate, MissingFileIsOneLineExitTwo) {
 TEST(Validate, ShippedAccuracyDoesNotRegress) {
   const auto prepared = prepare_rows(read_published_csv(kPublished), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
   const auto v = validate(prepared, test::shipped().efficiency);
-  EXPECT_GE(v.saturated.n, 600);
-  // 2026-11-26 refit with measured kernel-level factors (data/validation/kernels/): median 8.0%, p90 24.5%.
-  // The issue's targets are 10% / 25%.
+  EXPECT_GE(v.saturated.n, 560);
+  // 2026-11-30 refit without the perf-overview's Llama-4 rows (kept back by issue 14; 576 rows predicted):
+  // median 7.8%, p90 23.0%. The issue's targets are 10% / 25%.
   EXPECT_LE(v.saturated.median_abs_error_pct, 8.6);
   EXPECT_LE(v.saturated.p90_abs_error_pct, 25.0);
   // Every row is accounted for: predicted, skipped with a reason, or infeasible with a reason.
