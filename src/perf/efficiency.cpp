@@ -58,6 +58,7 @@ const std::vector<KeyDef>& key_defs() {
       def("mla_attention_memory_bw", &Efficiency::mla_attention_memory_bw, 1, "fraction", "share of HBM bandwidth MLA decode attention reaches streaming the latent KV cache (0 = attention_memory_bw)"),
       def("mla_attention_compute", &Efficiency::mla_attention_compute, 1, "fraction", "share of the BF16 peak MLA prefill attention reaches (0 = attention_compute)"),
       def("mla_layer_fixed_us", &Efficiency::mla_layer_fixed_s, 1e-6, "us", "fixed GPU time per MLA layer per step beyond its itemised kernels (early DeepSeek-V3 runtimes)"),
+      def("prefill_eager_kernel_us", &Efficiency::prefill_eager_kernel_s, 1e-6, "us", "host time per kernel of a prefill forward run without a CUDA graph (0 = graphed or hidden); such engines run prefill and decode as separate forwards"),
       def("attention_fp8kv_bw_ratio", &Efficiency::attention_fp8kv_bw_ratio, 1, "ratio", "decode attention's KV bandwidth share with an FP8 KV cache / with BF16 (dequantisation per element)"),
       def("gqa_kv_reread", &Efficiency::gqa_kv_reread, 1, "fraction", "share of per-query-head K/V re-reads on GQA layers (0 = read once per group)"),
       def("ep_imbalance", &Efficiency::ep_imbalance, 1, "ratio", "busiest expert-parallel rank's token load / mean"),

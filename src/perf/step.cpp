@@ -431,7 +431,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   }
   // An engine's per-layer floor on MLA layers (Efficiency::mla_layer_fixed_s; 0 unless a profile sets it) is
   // fixed time of the same kind: it does not grow with the batch.
-  fixed_kernels_s_ = (kernels / p + 2.0) * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s;
+  kernels_stage_ = kernels / p + 2.0;
+  fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s;
   layers_stage_ = std::max(1.0, s.layers / p);
   spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;
@@ -591,7 +592,37 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
 // (p - m) idle slots are the pipeline bubble. Host overhead (scheduling, sampling, launches) is added per
 // step: step_overhead per microbatch + seq_overhead * sequences / attention-DP ranks (each rank schedules its
 // own).
+// Engines that run prefill eagerly (Efficiency::prefill_eager_kernel_s > 0: SGLang without piecewise CUDA
+// graphs) do not mix prefill into the decode batch either (SGLang's enable_mixed_chunk is off by default): a
+// step that carries both is a prefill forward followed by a decode forward, each with its own fixed costs. A
+// prefill forward lasts at least as long as the host takes to launch its kernels one by one:
+// kernels_stage_ x prefill_eager_kernel_s, the excess over the GPU time counted as host overhead. Decode
+// forwards replay a CUDA graph (kernel_fixed_s per kernel, in the GPU groups).
 StepTime StepModel::step(const BatchSummary& b) const {
+  if (eff_.prefill_eager_kernel_s <= 0 || b.prefill_tokens <= 0) return forward(b);
+  BatchSummary pre = b;
+  pre.decode_seqs = 0;
+  pre.decode_ctx_sum = pre.decode_ctx_windowed_sum = 0;
+  StepTime r = forward(pre);
+  const double pp = dep_.pp > 1 ? dep_.pp : 1;
+  const double launch_s = pp * kernels_stage_ * eff_.prefill_eager_kernel_s;
+  if (launch_s > r.total_s) {
+    r.overhead_s += launch_s - r.total_s;
+    r.total_s = launch_s;
+  }
+  if (b.decode_seqs <= 0) return r;
+  BatchSummary dec = b;
+  dec.prefill_tokens = dec.prefill_seqs = 0;
+  dec.prefill_attn_pairs = dec.prefill_attn_pairs_windowed = 0;
+  const StepTime d = forward(dec);
+  static constexpr double StepTime::*kFields[] = {&StepTime::total_s, &StepTime::linear_s, &StepTime::attention_s,
+                                                   &StepTime::moe_s, &StepTime::comm_s, &StepTime::overhead_s,
+                                                   &StepTime::pipeline_bubble_s, &StepTime::draft_s};
+  for (auto field : kFields) r.*field += d.*field;
+  return r;
+}
+
+StepTime StepModel::forward(const BatchSummary& b) const {
   StepTime r;
   const double seqs = static_cast<double>(b.decode_seqs + b.prefill_seqs);
   const double p = dep_.pp > 1 ? dep_.pp : 1;

@@ -305,7 +305,7 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
   // A finite run of N requests (per replica) with room for c at once, all of one ISL/OSL and admitted together,
   // runs in waves: w = ceil(N / c) waves, the last with N - (w-1)*c requests. Throughput over the whole run =
   // N * OSL / ((w-1) * c * OSL / thr(c) + rem * OSL / thr(rem)); the tail wave runs at lower batch efficiency.
-  if (r.num_requests > 0) {
+  if (r.num_requests > 0 && r.run_concurrency_share >= 1.0) {
     const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
     const std::int64_t n = std::max<std::int64_t>(1, r.num_requests / replicas);
     if (n <= c) {
@@ -665,6 +665,15 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       r.synchronized_waves = fixed && r.concurrency > 0 && has("online") && !std::regex_search(t, finite_rate);
       r.decode_only = contains(row.scenario, "decode nodes") || contains(row.scenario, "decode-only");
     }
+    if (!r.synchronized_waves && !r.suspect && r.concurrency > 0) {
+      static const std::regex mean_conc(R"(measured mean concurrency ([\d.]+))");
+      if (const auto mc = regex_number(to_lower(row.notes), mean_conc); mc && *mc < static_cast<double>(r.concurrency)) {
+        r.run_concurrency_share = *mc / static_cast<double>(r.concurrency);
+        if (r.caveat.empty())
+          r.caveat = fmt::format("finite run: mean concurrency {:g} of {} (throughput x {:.2f})", *mc, r.concurrency,
+                                 r.run_concurrency_share);
+      }
+    }
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
     // Disaggregated runs: "N prefill + M decode" servers of the stated deployment.
     {
@@ -788,7 +797,7 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
     p.reason = "no feasible deployment";
     return p;
   }
-  p.predicted = best_rate;
+  p.predicted = best_rate * r.run_concurrency_share;
   p.error_pct = (p.predicted - r.measured) / r.measured * 100.0;
   p.deployment = options[static_cast<std::size_t>(best)].label + (short_of_target ? " (below the measured tok/s/user)" : "");
   p.concurrency = best_pt.concurrency;
@@ -844,9 +853,9 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
   const int replicas = std::max(1, r.num_gpus / std::max(1, unit_gpus));
   const std::string& m = r.row.metric;
   if (m == "output_tokens_per_s_total")
-    p.predicted = pt.output_tok_s * replicas;
+    p.predicted = pt.output_tok_s * replicas * r.run_concurrency_share;
   else if (m == "output_tokens_per_s_per_gpu")
-    p.predicted = pt.output_tok_s_per_gpu;
+    p.predicted = pt.output_tok_s_per_gpu * r.run_concurrency_share;
   else if (m == "tokens_per_s_per_user")
     p.predicted = r.per_user_with_context ? r.osl / pt.e2e_s : pt.tok_s_per_user;
   else if (m == "ttft_ms")

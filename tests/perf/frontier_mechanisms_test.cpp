@@ -230,6 +230,49 @@ TEST(Waves, ValidateUsesTheWaveForFixedLengthRunsAtRequestRateInfOnly) {
   EXPECT_GT(wave.predicted, 5 * steady.predicted);  // half a wave of 4000-token prompts vs one staggered prompt
 }
 
+// A finite run that states its measured mean concurrency below the stated one (ramp-up and drain of variable-
+// length requests) is predicted at the stated concurrency times that share, for throughput only; a fixed-length
+// wave run, a run at the stated load and a SUSPECT run keep the steady state.
+TEST(FiniteRun, StatedMeanConcurrencyScalesThroughputOnly) {
+  const auto& sh = test::shipped();
+  PublishedRow row;
+  row.source = "test";
+  row.engine = "SGLang 0.5.6";
+  row.model = "Llama-3.1-8B-Instruct";
+  row.precision = "FP8";
+  row.gpu = "H100-SXM-80GB";
+  row.num_gpus = "1";
+  row.tp = "1";
+  row.pp = "1";
+  row.ep = "1";
+  row.isl = "variable (random, up to 1000)";
+  row.osl = "variable (random, up to 1000)";
+  row.concurrency_or_batch = "16";
+  row.metric = "output_tokens_per_s_total";
+  row.value = "1000";
+  row.unit = "tokens/s";
+  row.scenario = "online serving, random dataset, request rate inf, 80 prompts";
+  row.notes = "40000 input / 40000 generated tokens in total over 80 prompts";
+  PublishedRow drained = row, tpot = row, full = row;
+  drained.notes += "; measured mean concurrency 12.00";
+  full.notes += "; measured mean concurrency 16.00";
+  tpot = drained;
+  tpot.metric = "tpot_ms";
+  tpot.value = "20";
+  tpot.unit = "ms";
+  PublishedRow tpot_plain = tpot;
+  tpot_plain.notes = row.notes;
+  const auto prepared = prepare_rows({row, drained, full, tpot, tpot_plain}, sh.catalog, sh.engines, sh.speculative);
+  ASSERT_EQ(prepared.size(), 5u);
+  for (const auto& r : prepared) ASSERT_TRUE(r.ok) << r.skip_reason;
+  EXPECT_DOUBLE_EQ(prepared[0].run_concurrency_share, 1.0);
+  EXPECT_DOUBLE_EQ(prepared[1].run_concurrency_share, 0.75);
+  EXPECT_DOUBLE_EQ(prepared[2].run_concurrency_share, 1.0);
+  const auto predict = [&](int i) { return predict_row(prepared[static_cast<std::size_t>(i)], sh.efficiency).predicted; };
+  EXPECT_NEAR(predict(1), 0.75 * predict(2), 1e-9 * predict(2));
+  EXPECT_DOUBLE_EQ(predict(3), predict(4));  // TPOT is the steady state's either way
+}
+
 TEST(EngineDefaults, UnstatedKvCacheIsTheModelDtypeUnderVllmAndSglangAndFp8UnderTensorRtLlm) {
   const auto& sh = test::shipped();
   PublishedRow row;

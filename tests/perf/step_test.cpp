@@ -316,6 +316,33 @@ TEST(StepModel, MlaLayerFloorIsPerLayerPerStepAndBatchIndependent) {
   EXPECT_DOUBLE_EQ(step(gqa, floor, 4), step(gqa, e, 4));
 }
 
+// An engine that prefills eagerly (prefill_eager_kernel_s > 0) runs a step with prompts and decodes as two
+// forwards: the prefill forward lasts at least its kernels' launch time (the excess is host overhead), the decode
+// forward is priced as a step of its own; without prompts nothing changes.
+TEST(StepModel, EagerPrefillIsItsOwnForwardBoundByKernelLaunches) {
+  const Deployment d = dep(dense_model());
+  const Efficiency graphed = test_eff();
+  Efficiency eager = graphed;
+  eager.prefill_eager_kernel_s = 1e-3;  // far above any GPU time of this small model
+  const StepModel g(d, graphed), e(d, eager);
+  BatchSummary dec;
+  g.add_decode(dec, 512, 8);
+  EXPECT_DOUBLE_EQ(e.step(dec).total_s, g.step(dec).total_s);
+  BatchSummary pre;
+  g.add_prefill(pre, 0, 16);
+  const double launches = e.step(pre).total_s;
+  EXPECT_GT(launches, 10 * g.step(pre).total_s);
+  EXPECT_NEAR(e.step(pre).overhead_s, launches - g.step(pre).total_s + g.step(pre).overhead_s, 1e-12);
+  // Decodes and a prompt chunk together: the eager prefill forward plus the decode step.
+  BatchSummary both = dec;
+  g.add_prefill(both, 0, 16);
+  EXPECT_NEAR(e.step(both).total_s, launches + g.step(dec).total_s, 1e-12);
+  // Launch-bound means independent of the prompt length until the GPU work exceeds the launches.
+  BatchSummary longer;
+  g.add_prefill(longer, 0, 64);
+  EXPECT_DOUBLE_EQ(e.step(longer).total_s, launches);
+}
+
 // Grouped expert GEMMs: each touched expert costs moe_tile_tokens extra rows of compute, hidden under the
 // expert weight reads while memory-bound: expert time = max(routed + tile compute, roof(routed compute, reads)).
 TEST(StepModel, MoeTileCostPerTouchedExpert) {

@@ -58,6 +58,10 @@ struct Efficiency {
   // Fixed GPU time per MLA layer per step beyond the kernels the step model itemises (0 in current engines):
   // early-2025 DeepSeek-V3 runtimes on Hopper paid a batch-independent floor per layer (efficiency.yaml).
   double mla_layer_fixed_s = 0;
+  // Host time to launch one kernel of a forward run eagerly, without a CUDA graph (0 = every forward replays a
+  // graph or hides its launches). Engines that prefill eagerly also run prefill and decode as separate forwards
+  // (StepModel::step).
+  double prefill_eager_kernel_s = 0;
   // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
   // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
   double attention_fp8kv_bw_ratio = 1.0;

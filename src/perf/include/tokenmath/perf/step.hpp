@@ -202,10 +202,15 @@ class StepModel {
   double logits_bytes_per_seq_ = 0;    // fp32 logits written and read back per sampled sequence
   double act_bytes_per_tok_ = 0;       // elementwise-kernel activation bytes per token (norms, FFN activation)
   double fixed_kernels_s_ = 0;         // kernel_fixed_s x kernels the stage launches per step
+  double kernels_stage_ = 0;           // kernels the stage launches per forward (incl. lm_head and sampling)
   double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
   double dp_ranks_ = 1;                // attention-DP ranks (1 without attention DP)
   double layers_stage_ = 1;            // decoder layers per pipeline stage
   double spec_q_ = 1;                  // query tokens per decoding sequence in the (verify) forward pass
+
+  // One forward over the batch (step() splits a batch into two forwards for engines that do not mix prefill
+  // with decode).
+  StepTime forward(const BatchSummary& b) const;
 };
 
 }  // namespace tokenmath::perf

@@ -84,6 +84,11 @@ struct PreparedRow {
   // A figure of decode nodes alone ("decode nodes", "decode-only") whose prefill pool is not stated: predicted as
   // a decode pool (perf::decode_pool_state), prefill excluded from its GPUs.
   bool decode_only = false;
+  // A finite run of variable-length requests whose notes give its measured mean concurrency below the stated
+  // one (the client ramps up and drains the last requests at lower load): that mean / the stated concurrency.
+  // Throughput predictions (output tokens/s and frontier points) are the steady state at the stated concurrency
+  // times this share; 1 when not stated or when synchronised waves already model the run.
+  double run_concurrency_share = 1.0;
   // Frontier rows (metric "frontier_tok_s_per_gpu", built from a point's measured rows): the measured
   // tokens/s per user the prediction must meet; the prediction is the best tokens/s per GPU of the deployment
   // search (the row's engine, precision and speculative decoding when stated; at most num_gpus GPUs).
