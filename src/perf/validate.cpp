@@ -319,6 +319,12 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
       out.point.output_tok_s_per_gpu = out.point.output_tok_s / d.num_gpus();
     }
   }
+  if (r.static_batch && r.num_requests > 0 && out.point.output_tok_s > 0) {
+    // The batch's wall time: its requests' output at the run's rate (waves included).
+    const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
+    const double n = static_cast<double>(std::max<std::int64_t>(1, r.num_requests / replicas));
+    out.point.e2e_s = n * r.osl / out.point.output_tok_s;
+  }
   if (r.synchronized_waves) {
     out.point.ttft_s = wave_ttft_s(sm, r.isl, c);
     out.point.e2e_s = out.point.ttft_s + std::max(0.0, r.osl - 1) * out.point.tpot_s;
@@ -654,6 +660,8 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (contains(row.notes, "adp balance off")) r.dp_prefill_balance = 0.0;
     else if (contains(row.notes, "enable_balance true")) r.dp_prefill_balance = 1.0;
     r.num_requests = stated_request_count(row.notes);
+    r.static_batch = contains(row.scenario, "static batch");
+    if (r.static_batch && r.num_requests == 0 && r.concurrency > 0) r.num_requests = r.concurrency;
     {
       // Waves: an online run with a stated concurrency, every prompt and output of one length, and no finite
       // request rate (bench_serving's default is inf).

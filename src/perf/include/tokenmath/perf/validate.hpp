@@ -89,6 +89,10 @@ struct PreparedRow {
   // Throughput predictions (output tokens/s and frontier points) are the steady state at the stated concurrency
   // times this share; 1 when not stated or when synchronised waves already model the run.
   double run_concurrency_share = 1.0;
+  // An offline static batch ("static batch" in the scenario: every prompt submitted at once, e.g. vLLM's
+  // benchmark_throughput / benchmark_latency): the batch is the run's request count, and its e2e_s is the wall time
+  // of the whole batch, which queues in waves once the batch exceeds what the KV cache or the engine admits.
+  bool static_batch = false;
   // Frontier rows (metric "frontier_tok_s_per_gpu", built from a point's measured rows): the measured
   // tokens/s per user the prediction must meet; the prediction is the best tokens/s per GPU of the deployment
   // search (the row's engine, precision and speculative decoding when stated; at most num_gpus GPUs).
