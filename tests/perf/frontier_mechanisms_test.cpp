@@ -273,6 +273,42 @@ TEST(FiniteRun, StatedMeanConcurrencyScalesThroughputOnly) {
   EXPECT_DOUBLE_EQ(predict(3), predict(4));  // TPOT is the steady state's either way
 }
 
+// An offline static batch (every prompt submitted at once): its e2e_s is the batch's wall time, so a batch
+// beyond what the engine admits at once takes proportionally longer (waves), where the per-request steady
+// state would not grow.
+TEST(StaticBatch, WallTimeOfTheWholeBatchIncludesWaves) {
+  const auto& sh = test::shipped();
+  PublishedRow row;
+  row.source = "test";
+  row.engine = "vLLM 0.6.3";
+  row.model = "Llama-3.1-8B-Instruct";
+  row.precision = "BF16";
+  row.gpu = "H100-SXM-80GB";
+  row.num_gpus = "1";
+  row.tp = "1";
+  row.pp = "1";
+  row.ep = "1";
+  row.isl = "128";
+  row.osl = "2048";
+  row.metric = "e2e_s";
+  row.value = "60";
+  row.unit = "s";
+  row.scenario = "offline throughput run (static batch: all prompts submitted at once)";
+  PublishedRow small = row, big = row, online = row;
+  small.concurrency_or_batch = "64";
+  big.concurrency_or_batch = "1024";  // 4 x vLLM V0's max_num_seqs 256
+  online.concurrency_or_batch = "1024";
+  online.scenario = "online serving";
+  const auto prepared = prepare_rows({small, big, online}, sh.catalog, sh.engines, sh.speculative);
+  for (const auto& r : prepared) ASSERT_TRUE(r.ok) << r.skip_reason;
+  EXPECT_TRUE(prepared[0].static_batch);
+  EXPECT_EQ(prepared[1].num_requests, 1024);
+  EXPECT_FALSE(prepared[2].static_batch);
+  const auto e2e = [&](int i) { return predict_row(prepared[static_cast<std::size_t>(i)], sh.efficiency).predicted; };
+  EXPECT_GT(e2e(1), 3.0 * e2e(0));  // four waves of 256
+  EXPECT_GT(e2e(1), 3.0 * e2e(2));  // the steady state's per-request latency does not queue
+}
+
 TEST(EngineDefaults, UnstatedKvCacheIsTheModelDtypeUnderVllmAndSglangAndFp8UnderTensorRtLlm) {
   const auto& sh = test::shipped();
   PublishedRow row;
