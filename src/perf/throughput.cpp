@@ -93,9 +93,19 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
   // a chunk on each of several ranks rather than one prompt on one rank.
   const double rank_chunk = d.knobs.sequence_chunk_tokens();
   const double one_prompt = std::min({std::max(1.0, isl), chunk_cap, rank_chunk});
-  const double lump =
+  double lump =
       pre > 0 ? std::min(chunk_cap, std::max(pre, std::min(chunk_cap, one_prompt * lump_prompts))) : 0.0;
-  const double f = lump > 0 ? std::min(1.0, pre / lump) : 0.0;
+  double f = lump > 0 ? std::min(1.0, pre / lump) : 0.0;
+  // An engine that prefills in forwards of their own (Efficiency::prefill_eager_kernel_s > 0: SGLang) takes every
+  // prompt waiting at a step boundary into one prefill forward. Prompts arrive as requests finish, independently:
+  // with lambda = f lumps due per step, a share 1 - exp(-lambda) of the steps run a prefill forward, each over
+  // lambda / (1 - exp(-lambda)) lumps. (Engines that mix prefill into the decode batch keep one lump per step:
+  // merging changes little there, and the saturated rows they were fitted on say so.)
+  if (eff.prefill_eager_kernel_s > 0 && f > 0 && f < 1) {
+    const double merged = -std::expm1(-f);
+    lump = std::min(chunk_cap, pre / merged);
+    f = pre / lump;
+  }
   BatchSummary b;
   b.decode_seqs = std::max<std::int64_t>(1, std::llround(dec));
   // Context sums keep the exact (fractional) number of decoding sequences.

@@ -404,6 +404,33 @@ TEST(StepModel, PipelineBubbleWhenFewerSequencesThanStages) {
   EXPECT_EQ(sm.step(four).pipeline_bubble_s, 0);
 }
 
+// An engine with prefill forwards of its own (prefill_eager_kernel_s > 0) takes every prompt waiting at a step
+// boundary into one forward: with lambda prompts due per step, a share 1 - exp(-lambda) of the steps prefill, each
+// over lambda / (1 - exp(-lambda)) prompts; a mixing engine keeps one prompt per lump step.
+TEST(Throughput, EagerEnginesMergeWaitingPromptsIntoOnePrefillForward) {
+  const Deployment d = dep(dense_model());
+  Efficiency eager = test_eff();
+  eager.prefill_eager_kernel_s = 200e-6;
+  const StepModel sm(d, eager);
+  const double isl = 500, osl = 1000;
+  const std::int64_t c = 4;
+  const OperatingPoint pt = steady_state(sm, isl, osl, c);
+  const double lambda = static_cast<double>(c) / osl;  // prompts due per step (one prompt = one lump)
+  const double f = -std::expm1(-lambda);
+  BatchSummary dec;
+  sm.add_decode(dec, isl + osl / 2, c);
+  BatchSummary with = dec;
+  const double lump = lambda * isl / f;
+  with.prefill_tokens = std::llround(lump);
+  with.prefill_seqs = std::max<std::int64_t>(1, std::llround(lump / isl));
+  with.prefill_attn_pairs = lump * (isl + 1) / 2;
+  EXPECT_NEAR(pt.step_s, f * sm.step_s(with) + (1 - f) * sm.step_s(dec), 1e-9);
+  // Fewer, larger prefill forwards than one per prompt: cheaper than the unmerged average with launches this long.
+  BatchSummary one = dec;
+  sm.add_prefill(one, 0, isl);
+  EXPECT_LT(pt.step_s, lambda * sm.step_s(one) + (1 - lambda) * sm.step_s(dec));
+}
+
 TEST(Throughput, FrontierIsMonotoneInConcurrencyAndLatency) {
   const StepModel sm(dep(dense_model()), test_eff());
   const Frontier f = frontier(sm, 1000, 500);
