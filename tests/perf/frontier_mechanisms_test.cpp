@@ -18,6 +18,29 @@
 namespace tokenmath::perf {
 namespace {
 
+// A published row of Llama-3.1-8B on one H100 (the validate tests below vary engine, lengths, scenario, metric).
+PublishedRow llama8b_h100_row(const std::string& engine, const std::string& precision, const std::string& isl,
+                              const std::string& osl, const std::string& metric, const std::string& value,
+                              const std::string& unit, const std::string& scenario) {
+  PublishedRow row;
+  row.source = "test";
+  row.engine = engine;
+  row.model = "Llama-3.1-8B-Instruct";
+  row.precision = precision;
+  row.gpu = "H100-SXM-80GB";
+  row.num_gpus = "1";
+  row.tp = "1";
+  row.pp = "1";
+  row.ep = "1";
+  row.isl = isl;
+  row.osl = osl;
+  row.metric = metric;
+  row.value = value;
+  row.unit = unit;
+  row.scenario = scenario;
+  return row;
+}
+
 Deployment deployment(const std::string& model, const std::string& gpu, int tp, catalog::Precision w) {
   const auto& cat = test::shipped().catalog;
   Deployment d;
@@ -201,23 +224,9 @@ TEST(Waves, MedianRequestWaitsForHalfItsWavesPrefillInBudgetSizedIterations) {
 
 TEST(Waves, ValidateUsesTheWaveForFixedLengthRunsAtRequestRateInfOnly) {
   const auto& sh = test::shipped();
-  PublishedRow row;
-  row.source = "test";
-  row.engine = "vLLM 0.10";
-  row.model = "Llama-3.1-8B-Instruct";
-  row.precision = "FP8";
-  row.gpu = "H100-SXM-80GB";
-  row.num_gpus = "1";
-  row.tp = "1";
-  row.pp = "1";
-  row.ep = "1";
-  row.isl = "4000";
-  row.osl = "1000";
+  PublishedRow row = llama8b_h100_row("vLLM 0.10", "FP8", "4000", "1000", "ttft_ms", "1000", "ms",
+                                      "online serving, random dataset fixed lengths, request rate inf");
   row.concurrency_or_batch = "64";
-  row.metric = "ttft_ms";
-  row.value = "1000";
-  row.unit = "ms";
-  row.scenario = "online serving, random dataset fixed lengths, request rate inf";
   PublishedRow staggered = row;
   staggered.scenario = "online serving, random dataset fixed lengths, request rate 8";
   const auto prepared = prepare_rows({row, staggered}, sh.catalog, sh.engines, sh.speculative);
@@ -235,23 +244,10 @@ TEST(Waves, ValidateUsesTheWaveForFixedLengthRunsAtRequestRateInfOnly) {
 // wave run, a run at the stated load and a SUSPECT run keep the steady state.
 TEST(FiniteRun, StatedMeanConcurrencyScalesThroughputOnly) {
   const auto& sh = test::shipped();
-  PublishedRow row;
-  row.source = "test";
-  row.engine = "SGLang 0.5.6";
-  row.model = "Llama-3.1-8B-Instruct";
-  row.precision = "FP8";
-  row.gpu = "H100-SXM-80GB";
-  row.num_gpus = "1";
-  row.tp = "1";
-  row.pp = "1";
-  row.ep = "1";
-  row.isl = "variable (random, up to 1000)";
-  row.osl = "variable (random, up to 1000)";
+  PublishedRow row = llama8b_h100_row("SGLang 0.5.6", "FP8", "variable (random, up to 1000)",
+                                      "variable (random, up to 1000)", "output_tokens_per_s_total", "1000", "tokens/s",
+                                      "online serving, random dataset, request rate inf, 80 prompts");
   row.concurrency_or_batch = "16";
-  row.metric = "output_tokens_per_s_total";
-  row.value = "1000";
-  row.unit = "tokens/s";
-  row.scenario = "online serving, random dataset, request rate inf, 80 prompts";
   row.notes = "40000 input / 40000 generated tokens in total over 80 prompts";
   PublishedRow drained = row, tpot = row, full = row;
   drained.notes += "; measured mean concurrency 12.00";
@@ -278,22 +274,8 @@ TEST(FiniteRun, StatedMeanConcurrencyScalesThroughputOnly) {
 // state would not grow.
 TEST(StaticBatch, WallTimeOfTheWholeBatchIncludesWaves) {
   const auto& sh = test::shipped();
-  PublishedRow row;
-  row.source = "test";
-  row.engine = "vLLM 0.6.3";
-  row.model = "Llama-3.1-8B-Instruct";
-  row.precision = "BF16";
-  row.gpu = "H100-SXM-80GB";
-  row.num_gpus = "1";
-  row.tp = "1";
-  row.pp = "1";
-  row.ep = "1";
-  row.isl = "128";
-  row.osl = "2048";
-  row.metric = "e2e_s";
-  row.value = "60";
-  row.unit = "s";
-  row.scenario = "offline throughput run (static batch: all prompts submitted at once)";
+  const PublishedRow row = llama8b_h100_row("vLLM 0.6.3", "BF16", "128", "2048", "e2e_s", "60", "s",
+                                            "offline throughput run (static batch: all prompts submitted at once)");
   PublishedRow small = row, big = row, online = row;
   small.concurrency_or_batch = "64";
   big.concurrency_or_batch = "1024";  // 4 x vLLM V0's max_num_seqs 256
