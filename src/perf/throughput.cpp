@@ -29,12 +29,14 @@ LengthMoments LengthMoments::of(const std::vector<std::pair<double, double>>& sa
   return {si / n, so / n, sii / si, sod / so};
 }
 
-double wave_ttft_s(const StepModel& model, double isl, std::int64_t concurrency) {
+namespace {
+// Prefill of the first `share` of a wave's prompts on each attention-DP rank, in budget-sized iterations.
+double wave_prefill_s(const StepModel& model, double isl, std::int64_t concurrency, double share) {
   const Deployment& d = model.deployment();
   const double ranks = d.attention_dp ? std::max(1, d.tp) : 1.0;
   isl = std::max(1.0, isl);
   const double c_rank = std::ceil(static_cast<double>(std::max<std::int64_t>(1, concurrency)) / ranks);
-  const double k = std::ceil(c_rank / 2);
+  const double k = std::max(1.0, std::ceil(c_rank * share));
   const double budget = std::max(1, d.knobs.max_batched_tokens);
   const double tokens = k * isl;
   const double per_iter = std::min(budget, tokens);
@@ -45,6 +47,35 @@ double wave_ttft_s(const StepModel& model, double isl, std::int64_t concurrency)
   const double w = model.sliding_window();
   if (w > 0) b.prefill_attn_pairs_windowed = per_iter * ranks * mean_windowed_pairs(isl, w);
   return std::ceil(tokens / budget) * model.step_s(b);
+}
+}  // namespace
+
+double wave_ttft_s(const StepModel& model, double isl, std::int64_t concurrency) {
+  return wave_prefill_s(model, isl, concurrency, 0.5);
+}
+
+OperatingPoint wave_state(const StepModel& model, double isl, double osl, std::int64_t concurrency) {
+  OperatingPoint pt;
+  pt.concurrency = concurrency;
+  if (concurrency <= 0 || osl < 1) return pt;
+  const double c = static_cast<double>(concurrency);
+  const double prefill = wave_prefill_s(model, isl, concurrency, 1.0);
+  BatchSummary dec;
+  model.add_decode(dec, std::max(0.0, isl) + osl / 2, concurrency);
+  const double step = model.step_s(dec);
+  pt.ttft_s = wave_ttft_s(model, isl, concurrency);
+  const double wave = prefill + (osl - 1) * step;
+  pt.e2e_s = wave;
+  pt.tpot_s = osl > 1 ? (wave - pt.ttft_s) / (osl - 1) : step;
+  pt.itl_s = step;
+  pt.step_s = step;
+  pt.tok_s_per_user = 1.0 / pt.tpot_s;
+  pt.output_tok_s = c * osl / wave;
+  pt.output_tok_s_per_gpu = pt.output_tok_s / model.deployment().num_gpus();
+  pt.decode_seqs_per_step = c;
+  pt.prefill_tokens_per_step = c * isl * step / wave;
+  pt.breakdown = model.step(dec);
+  return pt;
 }
 
 OperatingPoint steady_state(const StepModel& model, double isl, double osl, std::int64_t concurrency) {

@@ -326,8 +326,22 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
     out.point.e2e_s = n * r.osl / out.point.output_tok_s;
   }
   if (r.synchronized_waves) {
-    out.point.ttft_s = wave_ttft_s(sm, r.isl, c);
-    out.point.e2e_s = out.point.ttft_s + std::max(0.0, r.osl - 1) * out.point.tpot_s;
+    if (d.spec.enabled()) {
+      out.point.ttft_s = wave_ttft_s(sm, r.isl, c);
+      out.point.e2e_s = out.point.ttft_s + std::max(0.0, r.osl - 1) * out.point.tpot_s;
+    } else {
+      // The run as its waves: TTFT, TPOT and throughput of the wave (perf::wave_state); a stated request count
+      // ends with a partial wave.
+      out.point = wave_state(sm, r.isl, r.osl, c);
+      const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
+      const std::int64_t n = r.num_requests > 0 ? std::max<std::int64_t>(1, r.num_requests / replicas) : c;
+      if (n > c) {
+        const std::int64_t waves = (n + c - 1) / c, rem = n - (waves - 1) * c;
+        const double run_s = static_cast<double>(waves - 1) * out.point.e2e_s + wave_state(sm, r.isl, r.osl, rem).e2e_s;
+        out.point.output_tok_s = static_cast<double>(n) * r.osl / run_s;
+        out.point.output_tok_s_per_gpu = out.point.output_tok_s / d.num_gpus();
+      }
+    }
   }
   out.deployment = d;
   out.ok = true;

@@ -22,16 +22,18 @@ namespace {
 PublishedRow llama8b_h100_row(const std::string& engine, const std::string& precision, const std::string& isl,
                               const std::string& osl, const std::string& metric, const std::string& value,
                               const std::string& unit, const std::string& scenario) {
+  // (std::string values throughout: GCC 12 at -O3 reports a spurious -Wrestrict on assigning literals here.)
+  const std::string one("1");
   PublishedRow row;
-  row.source = "test";
+  row.source = std::string("test");
   row.engine = engine;
-  row.model = "Llama-3.1-8B-Instruct";
+  row.model = std::string("Llama-3.1-8B-Instruct");
   row.precision = precision;
-  row.gpu = "H100-SXM-80GB";
-  row.num_gpus = "1";
-  row.tp = "1";
-  row.pp = "1";
-  row.ep = "1";
+  row.gpu = std::string("H100-SXM-80GB");
+  row.num_gpus = one;
+  row.tp = one;
+  row.pp = one;
+  row.ep = one;
   row.isl = isl;
   row.osl = osl;
   row.metric = metric;
@@ -222,6 +224,30 @@ TEST(Waves, MedianRequestWaitsForHalfItsWavesPrefillInBudgetSizedIterations) {
   EXPECT_NEAR(wave_ttft_s(m, 4000, 128) / wave_ttft_s(m, 4000, 64), 2.0, 0.01);
 }
 
+// The whole wave: the c prompts prefilled in budget-sized iterations (the full wave, twice the median's wait here),
+// then OSL - 1 decode steps of the c sequences; the wave, and the median request, end at W = P + (OSL - 1) D.
+TEST(Waves, WaveStateIsPrefillThenDecodeOfTheWholeWave) {
+  Deployment d = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::fp8);
+  d.knobs.max_batched_tokens = 8192;
+  d.knobs.chunked_prefill_tokens = 8192;
+  const StepModel m(d, eff_with(0, 0));
+  const double isl = 4096, osl = 500;
+  const std::int64_t c = 8;  // 32768 prompt tokens: 4 iterations of 8192; the median waits for 2
+  const OperatingPoint w = wave_state(m, isl, osl, c);
+  BatchSummary full;
+  m.add_prefill(full, 0, 4096);
+  m.add_prefill(full, 0, 4096);
+  BatchSummary dec;
+  m.add_decode(dec, isl + osl / 2, c);
+  const double prefill = 4 * m.step_s(full), step = m.step_s(dec);
+  EXPECT_NEAR(w.ttft_s, wave_ttft_s(m, isl, c), 1e-12);
+  EXPECT_NEAR(w.ttft_s, prefill / 2, 1e-9);
+  EXPECT_NEAR(w.e2e_s, prefill + (osl - 1) * step, 1e-9);
+  EXPECT_NEAR(w.tpot_s, (w.e2e_s - w.ttft_s) / (osl - 1), 1e-12);
+  EXPECT_GT(w.tpot_s, step);  // the median request also waits for the second half of its wave's prefill
+  EXPECT_NEAR(w.output_tok_s, c * osl / w.e2e_s, 1e-9);
+}
+
 TEST(Waves, ValidateUsesTheWaveForFixedLengthRunsAtRequestRateInfOnly) {
   const auto& sh = test::shipped();
   PublishedRow row = llama8b_h100_row("vLLM 0.10", "FP8", "4000", "1000", "ttft_ms", "1000", "ms",
@@ -250,8 +276,8 @@ TEST(FiniteRun, StatedMeanConcurrencyScalesThroughputOnly) {
   row.concurrency_or_batch = "16";
   row.notes = "40000 input / 40000 generated tokens in total over 80 prompts";
   PublishedRow drained = row, tpot = row, full = row;
-  drained.notes += "; measured mean concurrency 12.00";
-  full.notes += "; measured mean concurrency 16.00";
+  drained.notes = "40000 input / 40000 generated tokens in total over 80 prompts; measured mean concurrency 12.00";
+  full.notes = "40000 input / 40000 generated tokens in total over 80 prompts; measured mean concurrency 16.00";
   tpot = drained;
   tpot.metric = "tpot_ms";
   tpot.value = "20";

@@ -46,6 +46,13 @@ OperatingPoint steady_state(const StepModel& model, double isl, double osl, std:
 // (decodes of already-prefilled requests ride along in engines that mix them; they are few next to B tokens and
 // are left out).
 double wave_ttft_s(const StepModel& model, double isl, std::int64_t concurrency);
+// The whole wave of such a run: the c prompts prefilled (prefill P, the same iterations), then c sequences
+// decoding together (step D at context ISL + OSL/2). The last prompt's request finishes at W = P + (OSL - 1) D,
+// and so does the wave; the median request starts at its TTFT and decodes until W:
+//   TPOT = (W - TTFT) / (OSL - 1),  throughput = c OSL / W,  E2E = W.
+// (Unlike the staggered steady state, prefill is not spread over every decode step: it sits in TTFT and in the
+// median request's wait for the rest of its wave.)
+OperatingPoint wave_state(const StepModel& model, double isl, double osl, std::int64_t concurrency);
 
 // Request lengths drawn from a distribution rather than fixed: besides the means, the step costs depend on two
 // length-biased moments (a long request holds more of the steps). With the same means they reduce to the
