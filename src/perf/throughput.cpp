@@ -482,6 +482,14 @@ InteractivePoint search_concurrency(Eval point_at, std::int64_t maxc, double min
 }
 }  // namespace
 
+InteractivePoint wave_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
+                                       std::int64_t max_concurrency) {
+  if (!model.feasible()) return {};
+  std::int64_t maxc = model.max_concurrent_seqs(kv_tokens_per_seq(model, LengthMoments::fixed(isl, osl)));
+  if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
+  return search_concurrency([&](std::int64_t c) { return wave_state(model, isl, osl, c); }, maxc, min_tok_s_user);
+}
+
 InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
                                        std::int64_t max_concurrency) {
   if (!model.feasible()) return {};

@@ -803,8 +803,16 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
       }
     }
   };
+  // A synchronised-wave run (fixed lengths, request rate inf) is met as its waves are (perf::wave_state): the
+  // per-user rate of a wave's median request, the wave's throughput. Other runs: the steady state.
+  const auto waves = [&](const DeploymentOption& o) {
+    return r.synchronized_waves && !o.pd.enabled() && !o.deployment.spec.enabled();
+  };
   choose([&](const DeploymentOption& o, std::int64_t cap) -> std::optional<OperatingPoint> {
-    const InteractivePoint ip = option_at_interactivity(o, table, r.isl, r.osl, r.frontier_min_tok_s_user, cap);
+    const InteractivePoint ip =
+        waves(o) ? wave_at_interactivity(StepModel(o.deployment, table.for_gpu(o.deployment.gpu, o.engine)), r.isl, r.osl,
+                                         r.frontier_min_tok_s_user, cap)
+                 : option_at_interactivity(o, table, r.isl, r.osl, r.frontier_min_tok_s_user, cap);
     return ip.ok ? std::optional<OperatingPoint>(ip.point) : std::nullopt;
   });
   // The model cannot reach the measured per-user rate at all (it is too slow): the prediction is then what the
@@ -813,7 +821,9 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
   const bool short_of_target = best < 0;
   if (short_of_target)
     choose([&](const DeploymentOption& o, std::int64_t cap) -> std::optional<OperatingPoint> {
-      return option_point(o, table, r.isl, r.osl, std::min(o.frontier.max_concurrency, cap));
+      const std::int64_t c = std::min(o.frontier.max_concurrency, cap);
+      if (waves(o)) return wave_state(StepModel(o.deployment, table.for_gpu(o.deployment.gpu, o.engine)), r.isl, r.osl, c);
+      return option_point(o, table, r.isl, r.osl, c);
     });
   if (best < 0) {
     p.reason = "no feasible deployment";

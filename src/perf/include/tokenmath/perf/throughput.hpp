@@ -165,6 +165,10 @@ struct InteractivePoint {
 InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
                                        std::int64_t max_concurrency = 0);
 
+// The largest wave (concurrency <= max_concurrency and the KV pool) whose median request still gets
+// `min_tok_s_user` (1 / wave TPOT): the frontier of a synchronised-wave run.
+InteractivePoint wave_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
+                                       std::int64_t max_concurrency = 0);
 struct DeploymentOption;
 // Same for a searched option (co-located or xPyD; concurrency per replica or per group).
 InteractivePoint option_at_interactivity(const DeploymentOption& o, const EfficiencyTable& eff, double isl,
