@@ -258,18 +258,20 @@ TEST(Efficiency, EngineBaseStartsFromAnEarlierEngineAndItsOwnFactorsWin) {
     EXPECT_EQ(e.field(), "/engines/0/base");
     EXPECT_NE(std::string(e.what()).find("later"), std::string::npos) << e.what();
   }
-  // Shipped: early-2025 SGLang is current SGLang on NVIDIA except for its two DeepSeek-kernel factors (a per-MLA-layer
-  // floor and the Triton block-FP8 GEMM rate); on MI300X its pre-AITER Triton kernels for DeepSeek's
+  // Shipped: early-2025 SGLang is current SGLang on NVIDIA except for its DeepSeek-kernel factors (a per-MLA-layer
+  // floor, the Triton block-FP8 GEMM rate and the Triton extend attention, at the ROCm ratio); on MI300X its pre-AITER Triton kernels for DeepSeek's
   // block-scaled FP8 linears, experts and MLA decode run at AMD's stated fractions of AITER (whose kernels get the
   // CUDA shares, as for `atom`) for prefill; its generic shares stay the amd-instinct class's.
   const auto& ctx = test::shipped();
   const auto h200 = ctx.catalog.gpu("h200-sxm"), mi300 = ctx.catalog.gpu("mi300x");
   for (const auto& key : Efficiency::keys()) {
-    if (key == "mla_layer_fixed_us" || key == "block_fp8_compute") continue;
+    if (key == "mla_layer_fixed_us" || key == "block_fp8_compute" || key == "mla_attention_compute") continue;
     EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(h200, "sglang-0.4-early").get(key),
                      ctx.efficiency.for_gpu(h200, "sglang").get(key)) << key;
   }
   EXPECT_GT(ctx.efficiency.for_gpu(h200, "sglang-0.4-early").mla_layer_fixed_s, 0.0);
+  EXPECT_DOUBLE_EQ(ctx.efficiency.for_gpu(h200, "sglang-0.4-early").mla_attention_compute,
+                   ctx.efficiency.for_gpu(mi300, "sglang-0.4-early").mla_attention_compute);
   EXPECT_EQ(ctx.efficiency.for_gpu(h200, "sglang").mla_layer_fixed_s, 0.0);
   const Efficiency atom = ctx.efficiency.for_gpu(mi300, "atom"), early = ctx.efficiency.for_gpu(mi300, "sglang-0.4-early");
   // Decode streams at AITER's shares plus the per-layer floor; prefill keeps AMD's stated compute ratios (1/2).
