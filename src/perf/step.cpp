@@ -615,10 +615,7 @@ StepTime StepModel::step(const BatchSummary& b) const {
   dec.prefill_tokens = dec.prefill_seqs = 0;
   dec.prefill_attn_pairs = dec.prefill_attn_pairs_windowed = 0;
   const StepTime d = forward(dec);
-  static constexpr double StepTime::*kFields[] = {&StepTime::total_s, &StepTime::linear_s, &StepTime::attention_s,
-                                                   &StepTime::moe_s, &StepTime::comm_s, &StepTime::overhead_s,
-                                                   &StepTime::pipeline_bubble_s, &StepTime::draft_s};
-  for (auto field : kFields) r.*field += d.*field;
+  for (auto field : kStepTimeFields) r.*field += d.*field;
   return r;
 }
 

@@ -150,9 +150,6 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
   // min(q+1, w) over q uniform in [0, ISL), about w - w^2/(2*ISL) once ISL > w.
   b.prefill_attn_pairs = lump * (pair_isl + 1) / 2;
   if (w > 0) b.prefill_attn_pairs_windowed = lump * mean_windowed_pairs(isl, w);
-  static constexpr double StepTime::*kFields[] = {&StepTime::total_s,  &StepTime::linear_s,  &StepTime::attention_s,
-                                                   &StepTime::moe_s,    &StepTime::comm_s,    &StepTime::overhead_s,
-                                                   &StepTime::pipeline_bubble_s, &StepTime::draft_s};
   if (d.attention_dp && ranks > 1 && lump_prompts < ranks && pre > 0) {
     // Attention DP without prefill balancing: each rank schedules its own prompts, independently. A rank needs
     // pre / r prompt tokens per step and takes them in lumps of lump_r = one prompt or chunk (or its whole due
@@ -162,9 +159,9 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
     const double lump_r = std::min(cap_r, std::max(pre_r, std::min(cap_r, one_prompt)));
     const double f_r = std::min(1.0, pre_r / lump_r);
     const int r = static_cast<int>(ranks);
-    for (auto field : kFields) pt.breakdown.*field = 0;
+    for (auto field : kStepTimeFields) pt.breakdown.*field = 0;
     double p_k = std::pow(1.0 - f_r, r);  // P(k = 0)
-    for (auto field : kFields) pt.breakdown.*field += p_k * dec_only.*field;
+    for (auto field : kStepTimeFields) pt.breakdown.*field += p_k * dec_only.*field;
     for (int k = 1; k <= r; ++k) {
       p_k = f_r >= 1.0 ? (k == r ? 1.0 : 0.0) : p_k * (r - k + 1) / k * f_r / (1.0 - f_r);
       if (p_k < 1e-9) continue;
@@ -174,12 +171,12 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
       bk.prefill_attn_pairs = k * lump_r * (pair_isl + 1) / 2;
       if (w > 0) bk.prefill_attn_pairs_windowed = k * lump_r * mean_windowed_pairs(isl, w);
       const StepTime sk = model.step(bk);
-      for (auto field : kFields) pt.breakdown.*field += p_k * sk.*field;
+      for (auto field : kStepTimeFields) pt.breakdown.*field += p_k * sk.*field;
     }
   } else {
     const StepTime with_prefill = lump > 0 ? model.step(b) : dec_only;
     // The average step: f lump steps, 1 - f decode-only steps (every field of the breakdown alike).
-    for (auto field : kFields) pt.breakdown.*field = f * with_prefill.*field + (1 - f) * dec_only.*field;
+    for (auto field : kStepTimeFields) pt.breakdown.*field = f * with_prefill.*field + (1 - f) * dec_only.*field;
   }
   pt.step_s = pt.breakdown.total_s;
   pt.decode_seqs_per_step = dec;

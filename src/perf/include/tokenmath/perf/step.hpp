@@ -96,6 +96,11 @@ struct StepTime {
   double draft_s = 0;       // speculative decoding: draft passes (verify cost is in the groups above)
   double pipeline_bubble_s = 0;
 };
+// Every field of a StepTime, for sums and weighted averages of steps (StepModel::step, steady_state).
+inline constexpr double StepTime::*kStepTimeFields[] = {&StepTime::total_s, &StepTime::linear_s,
+                                                        &StepTime::attention_s, &StepTime::moe_s,
+                                                        &StepTime::comm_s, &StepTime::overhead_s,
+                                                        &StepTime::draft_s, &StepTime::pipeline_bubble_s};
 
 struct MemoryPlan {
   bool feasible = false;
