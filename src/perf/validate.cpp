@@ -289,60 +289,50 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
     out.ok = true;
     return out;
   }
-  // Published concurrency is for the whole run; one replica carries its share.
+  // Published concurrency and request counts are for the whole run; one replica carries its share.
+  const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
   std::int64_t c = maxc;
-  if (r.concurrency > 0) {
-    const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
-    c = std::min<std::int64_t>(maxc, std::max<std::int64_t>(1, r.concurrency / replicas));
-  }
+  if (r.concurrency > 0) c = std::min<std::int64_t>(maxc, std::max<std::int64_t>(1, r.concurrency / replicas));
+  const std::int64_t n = r.num_requests > 0 ? std::max<std::int64_t>(1, r.num_requests / replicas) : 0;
   if (r.decode_only && !r.pd.enabled()) {
     out.point = decode_pool_state(sm, r.isl, r.osl, c);
     out.deployment = d;
     out.ok = true;
     return out;
   }
-  out.point = steady_state(sm, r.isl, r.osl, c);
-  // A finite run of N requests (per replica) with room for c at once, all of one ISL/OSL and admitted together,
-  // runs in waves: w = ceil(N / c) waves, the last with N - (w-1)*c requests. Throughput over the whole run =
-  // N * OSL / ((w-1) * c * OSL / thr(c) + rem * OSL / thr(rem)); the tail wave runs at lower batch efficiency.
-  if (r.num_requests > 0 && r.run_concurrency_share >= 1.0) {
-    const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
-    const std::int64_t n = std::max<std::int64_t>(1, r.num_requests / replicas);
-    if (n <= c) {
-      out.point = steady_state(sm, r.isl, r.osl, n);
-    } else {
-      const std::int64_t waves = (n + c - 1) / c, rem = n - (waves - 1) * c;
-      const OperatingPoint tail = steady_state(sm, r.isl, r.osl, rem);
-      const double run_s = static_cast<double>((waves - 1) * c) / out.point.output_tok_s +
-                           static_cast<double>(rem) / tail.output_tok_s;  // x OSL on both sides, cancelled
-      out.point.output_tok_s = static_cast<double>(n) / run_s;
-      out.point.output_tok_s_per_gpu = out.point.output_tok_s / d.num_gpus();
-    }
-  }
-  if (r.static_batch && r.num_requests > 0 && out.point.output_tok_s > 0) {
-    // The batch's wall time: its requests' output at the run's rate (waves included).
-    const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
-    const double n = static_cast<double>(std::max<std::int64_t>(1, r.num_requests / replicas));
-    out.point.e2e_s = n * r.osl / out.point.output_tok_s;
-  }
-  if (r.synchronized_waves) {
-    if (d.spec.enabled()) {
+  // A finite run of n requests (per replica) with room for c at once, admitted together, runs in waves:
+  // w = ceil(n / c) waves, the last with n - (w-1)*c requests, so its output rate is n * OSL over
+  // (w-1) * T(c) + T(rem), T(k) the time of a wave of k requests (`full_s` = T(c), `wave_s(k)` for the tail).
+  const auto finite_run = [&](OperatingPoint pt, double full_s, auto wave_s) {
+    const std::int64_t waves = (n + c - 1) / c, rem = n - (waves - 1) * c;
+    pt.output_tok_s = static_cast<double>(n) * r.osl / (static_cast<double>(waves - 1) * full_s + wave_s(rem));
+    pt.output_tok_s_per_gpu = pt.output_tok_s / d.num_gpus();
+    return pt;
+  };
+  if (r.synchronized_waves && !d.spec.enabled()) {
+    // The run as its waves: TTFT, TPOT and throughput of the wave (perf::wave_state); T(k) is a wave's wall time.
+    out.point = wave_state(sm, r.isl, r.osl, c);
+    if (n > c)
+      out.point = finite_run(out.point, out.point.e2e_s,
+                             [&](std::int64_t k) { return wave_state(sm, r.isl, r.osl, k).e2e_s; });
+  } else {
+    // Staggered steady state; T(k) = k * OSL / throughput at k (the tail wave runs at lower batch efficiency).
+    // A run that states its own mean concurrency is scaled by that instead (predict_row).
+    const bool finite = n > 0 && r.run_concurrency_share >= 1.0;
+    out.point = steady_state(sm, r.isl, r.osl, finite && n <= c ? n : c);
+    const auto wave_s = [&](std::int64_t k, const OperatingPoint& at) {
+      return static_cast<double>(k) * r.osl / at.output_tok_s;
+    };
+    if (finite && n > c)
+      out.point = finite_run(out.point, wave_s(c, out.point),
+                             [&](std::int64_t k) { return wave_s(k, steady_state(sm, r.isl, r.osl, k)); });
+    if (r.synchronized_waves) {  // with speculative decoding: the wave's TTFT only
       out.point.ttft_s = wave_ttft_s(sm, r.isl, c);
       out.point.e2e_s = out.point.ttft_s + std::max(0.0, r.osl - 1) * out.point.tpot_s;
-    } else {
-      // The run as its waves: TTFT, TPOT and throughput of the wave (perf::wave_state); a stated request count
-      // ends with a partial wave.
-      out.point = wave_state(sm, r.isl, r.osl, c);
-      const int replicas = std::max(1, r.num_gpus / std::max(1, d.num_gpus()));
-      const std::int64_t n = r.num_requests > 0 ? std::max<std::int64_t>(1, r.num_requests / replicas) : c;
-      if (n > c) {
-        const std::int64_t waves = (n + c - 1) / c, rem = n - (waves - 1) * c;
-        const double run_s = static_cast<double>(waves - 1) * out.point.e2e_s + wave_state(sm, r.isl, r.osl, rem).e2e_s;
-        out.point.output_tok_s = static_cast<double>(n) * r.osl / run_s;
-        out.point.output_tok_s_per_gpu = out.point.output_tok_s / d.num_gpus();
-      }
     }
   }
+  // An offline static batch's e2e is the batch's wall time: its requests' output at the run's rate.
+  if (r.static_batch && n > 0 && out.point.output_tok_s > 0) out.point.e2e_s = static_cast<double>(n) * r.osl / out.point.output_tok_s;
   out.deployment = d;
   out.ok = true;
   return out;
