@@ -640,14 +640,16 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (conc && contains(row.concurrency_or_batch, "per rank")) r.concurrency *= r.num_gpus;
     // A run whose own measured mean concurrency is far from the stated one did not run at the stated load (the
     // client did not enforce it, or the figure is inconsistent): shown, kept out of the statistics.
-    {
-      static const std::regex mean_conc(R"(measured mean concurrency ([\d.]+))");
-      if (const auto mc = regex_number(to_lower(row.notes), mean_conc); mc && r.concurrency > 0) {
-        const double ratio = *mc / static_cast<double>(r.concurrency);
-        if (ratio > 2.0 || ratio < 0.5) {
-          r.suspect = true;
-          r.caveat = fmt::format("SUSPECT: measured mean concurrency {:g} vs stated {}", *mc, r.concurrency);
-        }
+    static const std::regex mean_conc_re(R"(measured mean concurrency ([\d.]+))");
+    const std::optional<double> stated_mean_conc =
+        r.concurrency > 0 ? regex_number(to_lower(row.notes), mean_conc_re) : std::nullopt;
+    const bool has_mean_conc = stated_mean_conc.has_value();
+    const double mean_conc = stated_mean_conc.value_or(0.0);
+    if (has_mean_conc) {
+      const double ratio = mean_conc / static_cast<double>(r.concurrency);
+      if (ratio > 2.0 || ratio < 0.5) {
+        r.suspect = true;
+        r.caveat = fmt::format("SUSPECT: measured mean concurrency {:g} vs stated {}", mean_conc, r.concurrency);
       }
     }
     {
@@ -677,14 +679,12 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       r.synchronized_waves = fixed && r.concurrency > 0 && has("online") && !std::regex_search(t, finite_rate);
       r.decode_only = contains(row.scenario, "decode nodes") || contains(row.scenario, "decode-only");
     }
-    if (!r.synchronized_waves && !r.suspect && r.concurrency > 0) {
-      static const std::regex mean_conc(R"(measured mean concurrency ([\d.]+))");
-      if (const auto mc = regex_number(to_lower(row.notes), mean_conc); mc && *mc < static_cast<double>(r.concurrency)) {
-        r.run_concurrency_share = *mc / static_cast<double>(r.concurrency);
-        if (r.caveat.empty())
-          r.caveat = fmt::format("finite run: mean concurrency {:g} of {} (throughput x {:.2f})", *mc, r.concurrency,
-                                 r.run_concurrency_share);
-      }
+    // A finite run below its stated load (ramp-up and drain): its throughput is the steady state's times the share.
+    if (has_mean_conc && !r.synchronized_waves && !r.suspect && mean_conc < static_cast<double>(r.concurrency)) {
+      r.run_concurrency_share = mean_conc / static_cast<double>(r.concurrency);
+      if (r.caveat.empty())
+        r.caveat = fmt::format("finite run: mean concurrency {:g} of {} (throughput x {:.2f})", mean_conc,
+                               r.concurrency, r.run_concurrency_share);
     }
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
     // Disaggregated runs: "N prefill + M decode" servers of the stated deployment.
