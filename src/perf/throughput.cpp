@@ -479,20 +479,26 @@ InteractivePoint search_concurrency(Eval point_at, std::int64_t maxc, double min
 }
 }  // namespace
 
+namespace {
+// The most fixed-length requests one replica holds at once: its KV pool, capped at `max_concurrency` when > 0.
+std::int64_t fixed_length_max_concurrency(const StepModel& model, double isl, double osl, std::int64_t max_concurrency) {
+  const std::int64_t maxc = model.max_concurrent_seqs(kv_tokens_per_seq(model, LengthMoments::fixed(isl, osl)));
+  return max_concurrency > 0 ? std::min(maxc, max_concurrency) : maxc;
+}
+}  // namespace
+
 InteractivePoint wave_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
                                        std::int64_t max_concurrency) {
   if (!model.feasible()) return {};
-  std::int64_t maxc = model.max_concurrent_seqs(kv_tokens_per_seq(model, LengthMoments::fixed(isl, osl)));
-  if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
-  return search_concurrency([&](std::int64_t c) { return wave_state(model, isl, osl, c); }, maxc, min_tok_s_user);
+  return search_concurrency([&](std::int64_t c) { return wave_state(model, isl, osl, c); },
+                            fixed_length_max_concurrency(model, isl, osl, max_concurrency), min_tok_s_user);
 }
 
 InteractivePoint best_at_interactivity(const StepModel& model, double isl, double osl, double min_tok_s_user,
                                        std::int64_t max_concurrency) {
   if (!model.feasible()) return {};
-  std::int64_t maxc = model.max_concurrent_seqs(kv_tokens_per_seq(model, LengthMoments::fixed(isl, osl)));
-  if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
-  return search_concurrency([&](std::int64_t c) { return steady_state(model, isl, osl, c); }, maxc, min_tok_s_user);
+  return search_concurrency([&](std::int64_t c) { return steady_state(model, isl, osl, c); },
+                            fixed_length_max_concurrency(model, isl, osl, max_concurrency), min_tok_s_user);
 }
 
 InteractivePoint option_at_interactivity(const DeploymentOption& o, const EfficiencyTable& eff, double isl,

@@ -359,21 +359,9 @@ TEST(DecodePool, ExcludesPrefillAndValidateUsesItForDecodeNodeFigures) {
   EXPECT_GT(pool.output_tok_s, mixed.output_tok_s);  // the colocated replica also prefills 8k-token prompts
 
   const auto& sh = test::shipped();
-  PublishedRow row;
-  row.source = "test";
-  row.engine = "SGLang";
-  row.model = "Llama-3.1-8B-Instruct";
-  row.precision = "FP8";
-  row.gpu = "H100-SXM-80GB";
-  row.num_gpus = "1";
-  row.tp = "1";
-  row.isl = "8000";
-  row.osl = "1000";
+  PublishedRow row = llama8b_h100_row("SGLang", "FP8", "8000", "1000", "output_tokens_per_s_per_gpu", "500", "tokens/s",
+                                      "decode nodes, prefill elsewhere");
   row.concurrency_or_batch = "16";
-  row.metric = "output_tokens_per_s_per_gpu";
-  row.value = "500";
-  row.unit = "tokens/s";
-  row.scenario = "decode nodes, prefill elsewhere";
   PublishedRow colocated = row;
   colocated.scenario = "offline";
   const auto p = prepare_rows({row, colocated}, sh.catalog, sh.engines, sh.speculative);

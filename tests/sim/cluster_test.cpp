@@ -116,15 +116,24 @@ TEST(Cluster, LeastOutstandingBalancesBetterThanRoundRobinUnderSkew) {
   EXPECT_LE(b.e2e_s.p99, a.e2e_s.p99 * 1.05);
 }
 
-TEST(Cluster, HostTierServesEvictedPrefixes) {
+// 60 groups sharing 4000-token prefixes (240k prefix tokens: 6x the 40k-token HBM pool of the tests below), 4
+// requests/s of 200 new and 50 output tokens.
+namespace {
+WorkloadSpec sixty_shared_prefixes(std::int64_t max_requests) {
   WorkloadSpec w;
   w.arrival.kind = ArrivalSpec::Kind::poisson;
   w.arrival.rate_per_s = 4;
   w.input_tokens = Dist::fixed(200);
   w.output_tokens = Dist::fixed(50);
   w.shared_prefix_tokens = 4000;
-  w.shared_prefix_groups = 60;  // 240k prefix tokens: far more than the 40k-token HBM pool
-  w.max_requests = 1500;
+  w.shared_prefix_groups = 60;
+  w.max_requests = max_requests;
+  return w;
+}
+}  // namespace
+
+TEST(Cluster, HostTierServesEvictedPrefixes) {
+  const WorkloadSpec w = sixty_shared_prefixes(1500);
   SimConfig hbm, host;
   hbm.pools = {pool(1, 40'000)};
   host.pools = {pool(1, 40'000)};
@@ -139,14 +148,7 @@ TEST(Cluster, HostTierServesEvictedPrefixes) {
 TEST(Cluster, InclusiveHostTierHoldsWhatHbmCannotAndWarmStartSkipsColdPrefills) {
   // 60 prefixes of 4000 tokens: 240k tokens, 6x the HBM pool and within the host tier. The tier is written
   // through, so after the warm start (HBM first, every prefix on the host) no request prefills its prefix.
-  WorkloadSpec w;
-  w.arrival.kind = ArrivalSpec::Kind::poisson;
-  w.arrival.rate_per_s = 4;
-  w.input_tokens = Dist::fixed(200);
-  w.output_tokens = Dist::fixed(50);
-  w.shared_prefix_tokens = 4000;
-  w.shared_prefix_groups = 60;
-  w.max_requests = 600;
+  const WorkloadSpec w = sixty_shared_prefixes(600);
   SimConfig host;
   host.pools = {pool(1, 40'000)};
   host.pools[0].config.host_cache_tokens = 300'000;
