@@ -184,32 +184,43 @@ def moe_tests():
         torch.cuda.empty_cache()
 
 
-# (label, experts, top_k, K, N): routed-expert gate/up projection of one MoE layer on one GPU.
+# (label, local experts, model experts, top_k, K, N): routed-expert GEMM of one MoE layer on one GPU.
 GROUPED_SHAPES = [
-    ("mixtral_gateup", 8, 2, 4096, 28672),
-    ("qwen3_30b_gateup", 128, 8, 2048, 1536),
-    ("scout_gateup", 16, 1, 5120, 16384),
-    ("deepseek_ep8_gateup", 32, 8, 7168, 4096),  # 256 experts over 8 GPUs: 32 local, ~k/8 of each token's picks
+    ("mixtral_gateup", 8, 8, 2, 4096, 28672),
+    ("qwen3_30b_gateup", 128, 128, 8, 2048, 1536),
+    ("scout_gateup", 16, 16, 1, 5120, 16384),
+    ("deepseek_ep8_gateup", 32, 256, 8, 7168, 4096),  # 256 experts over 8 GPUs: 32 local, ~k/8 of each token's picks
 ]
 GROUPED_TOKENS = [16, 64, 256, 1024, 4096, 16384]
+# Tensor-parallel slices of routed experts: every GPU holds every expert, each cut along the intermediate dim, so
+# the down projection's reduction depth K is moe_intermediate / TP (DeepSeek-V3 at TP8: 2048 / 8 = 256).
+# The expert-parallel down projection of the same model is the full-K reference.
+GROUPED_SLICE_SHAPES = [
+    ("deepseek_tp8_gateup", 256, 256, 8, 7168, 512),
+    ("deepseek_tp8_down", 256, 256, 8, 256, 7168),
+    ("deepseek_tp4_down", 256, 256, 8, 512, 7168),
+    ("deepseek_ep8_down", 32, 256, 8, 2048, 7168),
+    ("qwen3_235b_tp8_down", 128, 128, 8, 192, 4096),
+    ("gptoss_tp4_down", 128, 128, 4, 720, 2880),
+]
+GROUPED_SLICE_TOKENS = [64, 1024, 4096, 16384]
 
 
-def grouped_tests(fp8=False):
+def grouped_tests(fp8=False, shapes=None, token_counts=None):
     """Grouped expert GEMM with random top-k routing (uneven tokens per expert, groups padded to 16 rows as the
     kernels require): torch._grouped_mm (bf16) or torch._scaled_grouped_mm (fp8 e4m3, row-wise scales).
     m = routed token rows (tokens x top-k, before padding); extra = E, k, tokens, touched."""
     gen = torch.Generator(device="cpu").manual_seed(1234)
     wb = 1 if fp8 else 2
-    for label, e, k, kd, n in GROUPED_SHAPES:
+    for label, e, total_e, k, kd, n in (shapes or GROUPED_SHAPES):
         wbytes = e * kd * n * wb
         c = copies_for(wbytes)
         weights = [torch.randn(e, n, kd, device="cuda", dtype=torch.bfloat16) * 0.02 for _ in range(c)]
         if fp8:
             weights = [(w * 20).to(torch.float8_e4m3fn) for w in weights]
             scale_b = torch.ones(e, n, device="cuda", dtype=torch.float32)
-        for t in GROUPED_TOKENS:
-            # each token picks k distinct experts uniformly (for the EP shape: k picks among 256, local ones kept)
-            total_e = 256 if label.startswith("deepseek") else e
+        for t in (token_counts or GROUPED_TOKENS):
+            # each token picks k distinct experts uniformly among the model's (local ones kept)
             picks = torch.stack([torch.randperm(total_e, generator=gen)[:k] for _ in range(t)]) if t <= 4096 else \
                 torch.randint(0, total_e, (t, k), generator=gen)
             picks = picks[picks < e]
@@ -244,6 +255,76 @@ def grouped_tests(fp8=False):
 
 def grouped_fp8_tests():
     grouped_tests(fp8=True)
+
+
+def grouped_slice_tests():
+    """Routed-expert GEMMs as tensor parallelism slices them (narrow K or N per expert), bf16 then fp8."""
+    grouped_tests(False, GROUPED_SLICE_SHAPES, GROUPED_SLICE_TOKENS)
+    torch.cuda.empty_cache()
+    grouped_tests(True, GROUPED_SLICE_SHAPES, GROUPED_SLICE_TOKENS)
+
+
+def narrow_k_tests():
+    """Dense GEMMs of shrinking reduction depth K at large M (bf16 and fp8), N = 7168: how a GEMM's rate falls
+    when each output tile has few K steps to amortise its prologue and epilogue over."""
+    one = torch.tensor(1.0, device="cuda")
+    n = 7168
+    for k in [128, 256, 512, 1024, 2048, 4096, 7168]:
+        for m in [4096, 16384]:
+            x = torch.randn(m, k, device="cuda", dtype=torch.bfloat16)
+            ws = [torch.randn(n, k, device="cuda", dtype=torch.bfloat16) * 0.02 for _ in range(copies_for(k * n * 2))]
+            o = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
+            s = timed_graph([(lambda w=w: torch.matmul(x, w.t(), out=o)) for w in ws])
+            emit("gemm_bf16", f"narrow_k{k}", m, k, n, "", s, 2.0 * m * k * n, k * n * 2 + 2 * m * (k + n))
+            try:
+                x8 = (x * 0.5).to(torch.float8_e4m3fn)
+                w8 = [(w * 20).to(torch.float8_e4m3fn) for w in ws]
+                s = timed_graph([(lambda w=w: torch._scaled_mm(x8, w.t(), scale_a=one, scale_b=one,
+                                                               out_dtype=torch.bfloat16)) for w in w8])
+                emit("gemm_fp8", f"narrow_k{k}", m, k, n, "", s, 2.0 * m * k * n, k * n + m * k + 2 * m * n)
+                del x8, w8
+            except Exception as e:  # noqa: BLE001
+                print(f"fp8 narrow_k{k} m={m}: {type(e).__name__}: {str(e)[:160]}")
+            del x, ws, o
+        torch.cuda.empty_cache()
+
+
+def prefix_prefill_tests():
+    """Prefill of q new tokens per sequence over a cached prefix (kv = prefix + q tokens), causal aligned to the
+    bottom right as chunked prefill and prefix caching run it. m = new tokens, k = attended context (prefix + new),
+    n = head dim; label hQ_kvK query/KV heads; FLOPs count the attended pairs only."""
+    import torch.nn.functional as F
+    from torch.nn.attention.bias import causal_lower_right
+    for hq, hkv, hd in [(64, 8, 128), (64, 8, 64), (16, 16, 192)]:
+        for batch, q_len, prefix in [(1, 1024, 0), (1, 4096, 0), (1, 1024, 32768), (1, 4096, 32768),
+                                     (1, 4096, 126976), (1, 8192, 122880), (4, 2048, 30720)]:
+            kv = prefix + q_len
+            q = torch.randn(batch, hq, q_len, hd, device="cuda", dtype=torch.bfloat16)
+            k = torch.randn(batch, hkv, kv, hd, device="cuda", dtype=torch.bfloat16)
+            v = torch.randn_like(k)
+            pairs = batch * (q_len * prefix + q_len * (q_len + 1) / 2)
+            try:
+                if prefix == 0:
+                    fn = lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=hq != hkv)
+                else:
+                    bias = causal_lower_right(q_len, kv)
+                    fn = lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=bias, enable_gqa=hq != hkv)
+                tag = ""
+                try:
+                    s = timed_graph([fn], reps_target=5)
+                except Exception as e:  # noqa: BLE001 - a causal bias without GQA support: KV heads expanded
+                    print(f"prefix h{hq}/{hkv}: {type(e).__name__}: {str(e)[:120]}; retrying with expanded KV heads")
+                    ke, ve = k.repeat_interleave(hq // hkv, 1), v.repeat_interleave(hq // hkv, 1)
+                    bias = causal_lower_right(q_len, kv)
+                    s = timed_graph([lambda: F.scaled_dot_product_attention(q, ke, ve, attn_mask=bias)], reps_target=5)
+                    tag = ";kv_expanded"
+                    del ke, ve
+                emit("attn_prefix_bf16", f"h{hq}_kv{hkv}", batch * q_len, kv, hd, f"b={batch};prefix={prefix}{tag}", s,
+                     4.0 * hq * hd * pairs, 2 * batch * (hq * q_len + hkv * kv) * hd * 2)
+            except Exception as e:  # noqa: BLE001
+                print(f"prefix h{hq}/{hkv}/{hd} b={batch} q={q_len} prefix={prefix}: {type(e).__name__}: {str(e)[:160]}")
+            del q, k, v
+            torch.cuda.empty_cache()
 
 
 def decode_inputs(batch, hq, hkv, ctx, hd):
@@ -353,6 +434,87 @@ def elementwise_tests():
     torch.cuda.empty_cache()
 
 
+def prefix_flash_tests():
+    """The cached-prefix prefill of prefix_prefill_tests forced onto the FlashAttention backend, as serving
+    kernels (FlashAttention, FlashInfer) run it: the lower-right causal bias if the backend takes it
+    (extra 'fused'); and split as a cascade, new tokens over the whole prefix without a mask plus causal attention
+    among the new tokens (extra 'split': the two kernels' times added)."""
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.nn.attention.bias import causal_lower_right
+    for hq, hkv, hd in [(64, 8, 128), (64, 8, 64), (16, 16, 192)]:
+        for batch, q_len, prefix in [(1, 1024, 32768), (1, 4096, 32768), (1, 4096, 126976), (1, 8192, 122880),
+                                     (4, 2048, 30720)]:
+            kv = prefix + q_len
+            q = torch.randn(batch, hq, q_len, hd, device="cuda", dtype=torch.bfloat16)
+            k = torch.randn(batch, hkv, kv, hd, device="cuda", dtype=torch.bfloat16)
+            v = torch.randn_like(k)
+            kp, vp = k[:, :, :prefix], v[:, :, :prefix]
+            kn, vn = k[:, :, prefix:].contiguous(), v[:, :, prefix:].contiguous()
+            kp, vp = kp.contiguous(), vp.contiguous()
+            pairs = batch * (q_len * prefix + q_len * (q_len + 1) / 2)
+            flops = 4.0 * hq * hd * pairs
+            nbytes = 2 * batch * (hq * q_len + hkv * kv) * hd * 2
+            gqa = hq != hkv
+            with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+                try:
+                    bias = causal_lower_right(q_len, kv)
+                    s = timed_graph([lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=bias, enable_gqa=gqa)],
+                                    reps_target=5)
+                    emit("attn_prefix_bf16", f"h{hq}_kv{hkv}", batch * q_len, kv, hd,
+                         f"b={batch};prefix={prefix};flash_fused", s, flops, nbytes)
+                except Exception as e:  # noqa: BLE001
+                    print(f"flash fused h{hq}/{hkv}/{hd} q={q_len} prefix={prefix}: {type(e).__name__}: {str(e)[:120]}")
+                try:
+                    s1 = timed_graph([lambda: F.scaled_dot_product_attention(q, kp, vp, enable_gqa=gqa)], reps_target=5)
+                    s2 = timed_graph([lambda: F.scaled_dot_product_attention(q, kn, vn, is_causal=True, enable_gqa=gqa)],
+                                     reps_target=5)
+                    emit("attn_prefix_bf16", f"h{hq}_kv{hkv}", batch * q_len, kv, hd,
+                         f"b={batch};prefix={prefix};flash_split", s1 + s2, flops, nbytes)
+                    emit("attn_cross_bf16", f"h{hq}_kv{hkv}", batch * q_len, prefix, hd, f"b={batch};no_mask", s1,
+                         4.0 * hq * hd * batch * q_len * prefix, 2 * batch * (hq * q_len + hkv * prefix) * hd * 2)
+                except Exception as e:  # noqa: BLE001
+                    print(f"flash split h{hq}/{hkv}/{hd} q={q_len} prefix={prefix}: {type(e).__name__}: {str(e)[:120]}")
+            del q, k, v, kp, vp, kn, vn
+            torch.cuda.empty_cache()
+
+
+def attention_backend_tests():
+    """Which SDPA backend reaches which rate: causal self-attention of a 4096-token prompt and 4096 new tokens
+    over a 126,976-token prefix without a mask, each forced onto FlashAttention-2 and onto cuDNN (extra names the
+    backend; 'fused' = the lower-right causal bias over prefix + new tokens)."""
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.nn.attention.bias import causal_lower_right
+    backends = [("flash", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION),
+                ("efficient", SDPBackend.EFFICIENT_ATTENTION)]
+    for hq, hkv, hd in [(64, 8, 128), (64, 8, 64), (16, 16, 192)]:
+        gqa = hq != hkv
+        q = torch.randn(1, hq, 4096, hd, device="cuda", dtype=torch.bfloat16)
+        ks = torch.randn(1, hkv, 4096, hd, device="cuda", dtype=torch.bfloat16)
+        kl = torch.randn(1, hkv, 126976 + 4096, hd, device="cuda", dtype=torch.bfloat16)
+        kp = kl[:, :, :126976].contiguous()
+        cases = [("self_causal", 4096, lambda: F.scaled_dot_product_attention(q, ks, ks, is_causal=True, enable_gqa=gqa),
+                  4.0 * hq * hd * 4096 * 4097 / 2, "attn_prefix_bf16", 4096),
+                 ("cross", 126976, lambda: F.scaled_dot_product_attention(q, kp, kp, enable_gqa=gqa),
+                  4.0 * hq * hd * 4096 * 126976, "attn_cross_bf16", 126976),
+                 ("fused", 131072, lambda: F.scaled_dot_product_attention(q, kl, kl, attn_mask=causal_lower_right(4096, 131072),
+                                                                          enable_gqa=gqa),
+                  4.0 * hq * hd * (4096 * 126976 + 4096 * 4097 / 2), "attn_prefix_bf16", 131072)]
+        for name, backend in backends:
+            for case, kv, fn, flops, kind, klen in cases:
+                try:
+                    with sdpa_kernel(backend):
+                        s = timed_graph([fn], reps_target=5)
+                    prefix = klen - 4096 if case == "fused" else 0
+                    extra = f"b=1;prefix={prefix};{name}" if kind == "attn_prefix_bf16" else f"b=1;no_mask;{name}"
+                    emit(kind, f"h{hq}_kv{hkv}", 4096, klen, hd, extra, s, flops, 2 * (hq * 4096 + hkv * klen) * hd * 2)
+                except Exception as e:  # noqa: BLE001
+                    print(f"backend {name} {case} h{hq}/{hkv}/{hd}: {type(e).__name__}: {str(e)[:100]}")
+        del q, ks, kl, kp
+        torch.cuda.empty_cache()
+
+
 def main():
     global ONLY_SHAPES
     out_path = sys.argv[1] if len(sys.argv) > 1 else "gpu_microbench.csv"
@@ -361,8 +523,9 @@ def main():
     print(f"device: {props.name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.1f} GiB, "
           f"torch {torch.__version__}, cuda {torch.version.cuda}", flush=True)
     t0 = time.time()
-    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests, prefill_batch_tests, decode_heads_tests,
-                elementwise_tests)
+    sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests,
+                prefill_batch_tests, decode_heads_tests, elementwise_tests, grouped_slice_tests, narrow_k_tests,
+                prefix_prefill_tests, prefix_flash_tests, attention_backend_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:
         if only and section.__name__ not in only:
