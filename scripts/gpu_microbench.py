@@ -471,7 +471,7 @@ def prefix_flash_tests():
                                      reps_target=5)
                     emit("attn_prefix_bf16", f"h{hq}_kv{hkv}", batch * q_len, kv, hd,
                          f"b={batch};prefix={prefix};flash_split", s1 + s2, flops, nbytes)
-                    emit("attn_cross_bf16", f"h{hq}_kv{hkv}", batch * q_len, prefix, hd, f"b={batch};no_mask", s1,
+                    emit("attn_cross_bf16", f"h{hq}_kv{hkv}", batch * q_len, prefix, hd, f"b={batch};no_mask;flash", s1,
                          4.0 * hq * hd * batch * q_len * prefix, 2 * batch * (hq * q_len + hkv * prefix) * hd * 2)
                 except Exception as e:  # noqa: BLE001
                     print(f"flash split h{hq}/{hkv}/{hd} q={q_len} prefix={prefix}: {type(e).__name__}: {str(e)[:120]}")

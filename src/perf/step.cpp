@@ -372,6 +372,17 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     moe_row_flops_ = 2.0 * s.expert * s.moe_layers / p / (static_cast<double>(t) / e);
     moe_route_frac_ = std::min(s.top_k / s.num_experts, 1.0);
     moe_experts_ = s.num_experts;
+    // Routed rows' activations. Each of a token's k routed rows is processed by the t/e GPUs holding its
+    // expert's slices, so a GPU handles k/e rows per token (all k under pure TP: every GPU runs every routed row
+    // through its slice). Per row the grouped GEMMs gather the token's hidden state (activation format) and write
+    // an h-wide bf16 output (the down projection's output is full width whatever the slice); a separate combine
+    // kernel reads the k rows and writes the token's sum. At TP8, DeepSeek-V3's down projection has K = 2048/8
+    // = 256 per row against 7168 outputs: the output write outweighs the FLOPs' time (measured on an H200,
+    // data/validation/kernels/h200-sxm_slices_2026-11-30.csv).
+    const double a_in = catalog::bytes_per_element(d.activation_precision);
+    const double rows_per_tok = s.top_k / e;
+    moe_row_bytes_per_tok_ = rows_per_tok * h * (a_in + kActBytes) * s.moe_layers / p;
+    moe_combine_bytes_per_tok_ = (rows_per_tok + 1.0 / e) * h * kActBytes * s.moe_layers / p;
   }
 
   // Attention (per layer, summed over the stage's layers = all layers / p).
@@ -554,8 +565,12 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
     const double small = eff_.moe_serving_tile_small;
     const double pad_rows = (tokens <= moe_experts_ && rows < small) ? small - rows : eff_.moe_serving_pad_rows;
     const double routed_c = moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_;
+    const double busiest_tokens = moe_imbalance_ * tokens;
     moe = grouped_roofline_s(routed_c, touched * pad_rows * moe_row_flops_ * inv_moe_flops_rate_,
-                             touched * moe_bytes_per_expert_ * inv_moe_mem_rate_, rp);
+                             touched * moe_bytes_per_expert_ * inv_moe_mem_rate_ +
+                                 busiest_tokens * moe_row_bytes_per_tok_ * inv_moe_mem_rate_,
+                             rp) +
+          busiest_tokens * moe_combine_bytes_per_tok_ * inv_mem_rate_;
   }
   // Attention. Decode: KV streamed once per (sequence, attended token) vs score/value FLOPs. Prefill: compute
   // over attended pairs. New tokens write their KV; recurrent layers read and write their state.

@@ -213,6 +213,36 @@ TEST(StepModel, MoeExpertTrafficGrowsWithDistinctExperts) {
   EXPECT_LT(moe_time(2), 2 * t1);  // two tokens share some experts: less than twice the traffic
 }
 
+// Each routed row moves its activations: the grouped GEMMs gather the token's hidden state and write an h-wide
+// output row (inside the expert roofline, at the expert streaming rate), and the combine kernel reads the rows
+// back and writes the token's sum (its own memory-bound kernel). Compute is made negligible so the MoE time is
+// exactly the bytes; a GPU runs k/e rows per token: all k under TP, a quarter of them at EP4.
+TEST(StepModel, MoeRoutedRowsMoveTheirActivations) {
+  Deployment d = dep(moe_model());
+  d.gpu.dense_bf16_tflops = 1e12;  // compute ~ 0
+  Efficiency eff = test_eff();
+  eff.moe_memory_bw = 0.5;
+  const double h = 1024, k = 2, layers = 4, tokens = 4096;
+  const double expert_bytes = 3.0 * 1024 * 1024 * 2;  // gate, up, down of 1024 x 1024, bf16
+  const double touched = 16.0 * (1.0 - std::pow(1.0 - k / 16, tokens));
+  const double rows = tokens * k;
+  const double gemm_bytes = layers * (touched * expert_bytes + rows * h * (2 + 2));  // gather bf16 + write bf16
+  const double combine_bytes = layers * (rows + tokens) * h * 2;
+  BatchSummary b;
+  const StepModel tp1(d, eff);
+  tp1.add_decode(b, 10, static_cast<std::int64_t>(tokens));
+  EXPECT_NEAR(tp1.step(b).moe_s, gemm_bytes / (3e12 * 0.5) + combine_bytes / (3e12 * 0.8), 1e-9);
+  // TP4 slices every expert four ways (a quarter of the weights per GPU) but every GPU still runs every row;
+  // EP4 holds 4 whole experts per GPU and runs a quarter of the rows.
+  d.tp = 4;
+  const double tp4 = StepModel(d, eff).step(b).moe_s;
+  d.ep = 4;
+  const double ep4 = StepModel(d, eff).step(b).moe_s;
+  const double weights4 = layers * touched * expert_bytes / 4 / (3e12 * 0.5);
+  EXPECT_NEAR(tp4, weights4 + layers * rows * h * 4 / (3e12 * 0.5) + combine_bytes / (3e12 * 0.8), 1e-9);
+  EXPECT_NEAR(ep4, weights4 + layers * rows / 4 * h * 4 / (3e12 * 0.5) + combine_bytes / 4 / (3e12 * 0.8), 1e-9);
+}
+
 // gpt-oss ships mxfp4 routed experts and bf16 everything else: the memory plan at native precision matches the
 // catalog's checkpoint size (one counting path), and is larger than mxfp4 applied to every linear.
 TEST(StepModel, NativeExpertsOnlyPrecisionKeepsOtherWeightsBf16) {
@@ -345,6 +375,10 @@ TEST(StepModel, EagerPrefillIsItsOwnForwardBoundByKernelLaunches) {
 
 // Grouped expert GEMMs: each touched expert costs moe_tile_tokens extra rows of compute, hidden under the
 // expert weight reads while memory-bound: expert time = max(routed + tile compute, roof(routed compute, reads)).
+// The combine kernel after the expert GEMMs (MoeRoutedRowsMoveTheirActivations): the moe_model's 4 layers read
+// k = 2 bf16 rows of h = 1024 per token and write one, at the test GPU's 3 TB/s x memory_bw 0.8.
+double moe_combine_s(double tokens) { return 4.0 * (2.0 + 1.0) * tokens * 1024 * 2 / (3e12 * 0.8); }
+
 TEST(StepModel, MoeTileCostPerTouchedExpert) {
   const Deployment d = dep(moe_model());
   // Expert FLOPs per (token, expert) row: 2 * 3 * 1024 * 1024 per layer, 4 layers, at 1000e12 * 0.5 FLOP/s.
@@ -358,14 +392,14 @@ TEST(StepModel, MoeTileCostPerTouchedExpert) {
   plain.add_decode(one, 10, 1);
   EXPECT_DOUBLE_EQ(StepModel(d, small_tile).step(one).moe_s, plain.step(one).moe_s);
   // 4096 tokens touch all 16 experts; 4096 padded rows each make the padded compute dominate: expert time is
-  // exactly routed + padding compute.
+  // exactly routed + padding compute (+ the combine kernel).
   Efficiency big_tile = test_eff();
   big_tile.moe_serving_pad_rows = 4096;
   BatchSummary many;
   plain.add_decode(many, 10, 4096);
   const double touched = 16.0 * (1.0 - std::pow(1.0 - 2.0 / 16, 4096));
   const double routed_s = 4096.0 * 2 * per_row_s;
-  EXPECT_NEAR(StepModel(d, big_tile).step(many).moe_s, routed_s + touched * 4096 * per_row_s, 1e-9);
+  EXPECT_NEAR(StepModel(d, big_tile).step(many).moe_s, routed_s + touched * 4096 * per_row_s + moe_combine_s(4096), 1e-9);
   EXPECT_GT(StepModel(d, big_tile).step(many).moe_s, plain.step(many).moe_s);
 }
 
@@ -383,12 +417,12 @@ TEST(StepModel, SmallBatchMoePadsEachTouchedExpertToTheSmallTile) {
   const double touched = 16.0 * frac;
   const double rows = 8.0 * 2 / 16 / frac;
   const double routed_s = 8.0 * 2 * per_row_s;
-  EXPECT_NEAR(sm.step(b).moe_s, routed_s + touched * (100000 - rows) * per_row_s, 1e-9);
+  EXPECT_NEAR(sm.step(b).moe_s, routed_s + touched * (100000 - rows) * per_row_s + moe_combine_s(8), 1e-9);
   // Past E tokens the small tile no longer applies: the large-batch padding (here none) does.
   BatchSummary many;
   sm.add_decode(many, 10, 64);
   const double frac64 = 1.0 - std::pow(1.0 - 2.0 / 16, 64);
-  EXPECT_NEAR(sm.step(many).moe_s, std::max(64.0 * 2 * per_row_s, StepModel(d, test_eff()).step(many).moe_s), 1e-12);
+  EXPECT_NEAR(sm.step(many).moe_s, std::max(64.0 * 2 * per_row_s + moe_combine_s(64), StepModel(d, test_eff()).step(many).moe_s), 1e-12);
   EXPECT_GT(frac64, 0.99);
 }
 

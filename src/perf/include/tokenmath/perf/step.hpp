@@ -180,7 +180,8 @@ class StepModel {
   double moe_row_flops_ = 0;           // FLOPs of one token row through one local expert (all MoE layers, this GPU's slice)
   double moe_route_frac_ = 0;          // k / E: share of experts one token is routed to
   double moe_experts_ = 0;             // routed experts per layer (E)
-  double moe_tok_scale_ = 1;           // replica tokens routed through this GPU's MoE group per batch token
+  double moe_row_bytes_per_tok_ = 0;   // routed rows' activations the grouped GEMMs move per token (gathered input, output)
+  double moe_combine_bytes_per_tok_ = 0; // the combine kernel's traffic per token (routed rows read, one row written)
   double kv_read_full_ = 0;            // bytes per (sequence, attended token) on full-attention layers
   double kv_read_win_ = 0;             // same for windowed layers
   double kv_write_per_tok_ = 0;        // KV bytes written per new token
