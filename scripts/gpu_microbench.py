@@ -129,6 +129,7 @@ def gemm_tests():
 
 
 ONLY_SHAPES = None  # set from argv[3]: comma-separated GEMM labels
+OUT_PATH = "gpu_microbench.csv"  # set from argv[1]
 
 
 def gemm_fp8_tests():
@@ -515,9 +516,74 @@ def attention_backend_tests():
         torch.cuda.empty_cache()
 
 
+def decode_chain_tests():
+    """A whole decode step of a Llama-3.1-8B-shaped model (32 layers, h 4096, 32/8 heads of 128, gated FFN 14336,
+    vocabulary 128256; bf16, distinct random weights per layer) as one CUDA graph of PyTorch kernels: RMSNorm, QKV
+    GEMM, a rotary-like multiply, KV-cache write, fused SDPA decode, O GEMM, residual add, RMSNorm, gate/up GEMM,
+    SiLU x mul, down GEMM, residual add; final norm, lm_head, argmax. m = batch, k = context per sequence,
+    n = kernels per step (counted by the profiler), extra = layers. What a step costs with no host overhead at
+    all (the graph replays back to back): the step model's kernel terms plus kernel_fixed_s per kernel.
+    Also a chain of 2000 one-element kernels (tiny_kernel_chain): the launch gap plus the shortest kernel."""
+    import torch.nn.functional as F
+    from torch.profiler import ProfilerActivity, profile
+    t = torch.zeros(1, device="cuda")
+    s = timed_graph([lambda: [t.add_(1.0) for _ in range(2000)]], reps_target=1)
+    emit("tiny_kernel_chain", "add_1elem", 2000, 0, 0, "per kernel", s / 2000, 0, 0)
+    L, h, hq, hkv, hd, inter, vocab = 32, 4096, 32, 8, 128, 14336, 128256
+    dt = torch.bfloat16
+    wqkv = [torch.randn((hq + 2 * hkv) * hd, h, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    wo = [torch.randn(h, hq * hd, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    wgu = [torch.randn(2 * inter, h, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    wd = [torch.randn(h, inter, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    norm = torch.ones(h, device="cuda", dtype=dt)
+    wlm = torch.randn(vocab, h, device="cuda", dtype=dt) * 0.02
+    for batch, ctx in [(1, 1024), (8, 1024), (32, 1024), (64, 1024), (128, 1024), (32, 4096)]:
+        kv = [(torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=dt),
+               torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=dt)) for _ in range(L)]
+        x0 = torch.randn(batch, h, device="cuda", dtype=dt)
+        cos = torch.randn(1, hq, 1, hd, device="cuda", dtype=dt)
+
+        def step():
+            x = x0
+            for i in range(L):
+                y = F.rms_norm(x, (h,), norm, 1e-5)
+                qkv = y @ wqkv[i].t()
+                q = qkv[:, :hq * hd].view(batch, hq, 1, hd) * cos
+                kc, vc = kv[i]
+                kc[:, :, ctx - 1].copy_(qkv[:, hq * hd:(hq + hkv) * hd].view(batch, hkv, hd))
+                vc[:, :, ctx - 1].copy_(qkv[:, (hq + hkv) * hd:].view(batch, hkv, hd))
+                a = F.scaled_dot_product_attention(q, kc, vc, enable_gqa=True)
+                x = x + a.reshape(batch, hq * hd) @ wo[i].t()
+                gu = F.rms_norm(x, (h,), norm, 1e-5) @ wgu[i].t()
+                x = x + (F.silu(gu[:, :inter]) * gu[:, inter:]) @ wd[i].t()
+            return torch.argmax(F.rms_norm(x, (h,), norm, 1e-5) @ wlm.t(), dim=-1)
+        try:
+            s = timed_graph([step], reps_target=1, replays=9)
+            step()
+            torch.cuda.synchronize()
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                step()
+                torch.cuda.synchronize()
+            kernels = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
+            emit("decode_step_bf16", "llama-3.1-8b", batch, ctx, kernels, f"layers={L}", s, 0, 0)
+            # Per kernel name: launches and summed GPU time of the eager step (profiler; the gaps are not in it).
+            with open(OUT_PATH + ".kernels.csv", "a", newline="") as f:
+                w = csv.writer(f)
+                if f.tell() == 0:
+                    w.writerow(["batch", "context", "kernel", "count", "gpu_time_us"])
+                for ev in prof.key_averages():
+                    if str(ev.device_type).endswith("CUDA"):
+                        w.writerow([batch, ctx, ev.key[:120], ev.count, round(getattr(ev, "device_time_total", 0), 2)])
+        except Exception as e:  # noqa: BLE001
+            print(f"decode chain b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+        del kv
+        torch.cuda.empty_cache()
+
+
 def main():
     global ONLY_SHAPES
-    out_path = sys.argv[1] if len(sys.argv) > 1 else "gpu_microbench.csv"
+    global OUT_PATH
+    out_path = OUT_PATH = sys.argv[1] if len(sys.argv) > 1 else "gpu_microbench.csv"
     ONLY_SHAPES = sys.argv[3].split(",") if len(sys.argv) > 3 else None
     props = torch.cuda.get_device_properties(0)
     print(f"device: {props.name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.1f} GiB, "
@@ -525,7 +591,7 @@ def main():
     t0 = time.time()
     sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests,
                 prefill_batch_tests, decode_heads_tests, elementwise_tests, grouped_slice_tests, narrow_k_tests,
-                prefix_prefill_tests, prefix_flash_tests, attention_backend_tests)
+                prefix_prefill_tests, prefix_flash_tests, attention_backend_tests, decode_chain_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:
         if only and section.__name__ not in only:
