@@ -130,6 +130,9 @@ def gemm_tests():
 
 ONLY_SHAPES = None  # set from argv[3]: comma-separated GEMM labels
 OUT_PATH = "gpu_microbench.csv"  # set from argv[1]
+# moe_decode_chain_tests: give the spare padding rows to the last expert's group (1) or to no group (0). The first
+# run (2026-11-30, 1) made the last expert compute ~1900 padding rows per GEMM: an artefact, kept labelled.
+SPARE_ROWS_IN_LAST_GROUP = False
 
 
 def gemm_fp8_tests():
@@ -580,6 +583,92 @@ def decode_chain_tests():
         torch.cuda.empty_cache()
 
 
+def moe_decode_chain_tests():
+    """A whole decode step of a Qwen3-30B-A3B-shaped MoE model (48 layers, h 2048, 32/4 heads of 128 with q/k
+    RMSNorm, 128 experts of 768, top-8, vocabulary 151936; bf16, distinct random weights) as one CUDA graph of
+    PyTorch kernels. Experts run as serving engines run them, one grouped GEMM per projection over the routed rows
+    sorted by expert (torch._grouped_mm, groups padded to 16 rows); routing, sorting, gathering and the weighted
+    combine are plain PyTorch ops. m = batch, k = context, n = kernels per step (profiler), extra = layers."""
+    import torch.nn.functional as F
+    from torch.profiler import ProfilerActivity, profile
+    L, h, hq, hkv, hd, E, K, inter, vocab = 48, 2048, 32, 4, 128, 128, 8, 768, 151936
+    dt = torch.bfloat16
+    wqkv = [torch.randn((hq + 2 * hkv) * hd, h, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    wo = [torch.randn(h, hq * hd, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    wr = [torch.randn(E, h, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    wgu = [torch.randn(E, 2 * inter, h, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    wd = [torch.randn(E, h, inter, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
+    norm = torch.ones(h, device="cuda", dtype=dt)
+    hnorm = torch.ones(hd, device="cuda", dtype=dt)
+    wlm = torch.randn(vocab, h, device="cuda", dtype=dt) * 0.02
+    for batch, ctx in [(1, 1024), (8, 1024), (32, 1024), (64, 1024)]:
+        kv = [(torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=dt),
+               torch.randn(batch, hkv, ctx, hd, device="cuda", dtype=dt)) for _ in range(L)]
+        x0 = torch.randn(batch, h, device="cuda", dtype=dt)
+        cos = torch.randn(1, hq, 1, hd, device="cuda", dtype=dt)
+        rows = ((batch * K + E * 15 + 15) // 16) * 16
+        ar = torch.arange(batch * K, device="cuda")
+        ones = torch.ones(batch * K, device="cuda", dtype=torch.int64)
+
+        def moe(i, y):
+            probs = torch.softmax((y @ wr[i].t()).float(), dim=-1)
+            w, idx = torch.topk(probs, K, dim=-1)
+            w = (w / w.sum(-1, keepdim=True)).to(dt)
+            flat = idx.reshape(-1)
+            order = torch.argsort(flat, stable=True)
+            sorted_e = flat[order]
+            counts = torch.zeros(E, device="cuda", dtype=torch.int64).scatter_add_(0, flat, ones)
+            padded = (counts + 15) // 16 * 16
+            pend = torch.cumsum(padded, 0)
+            uend = torch.cumsum(counts, 0)
+            dest = (pend - padded)[sorted_e] + ar - (uend - counts)[sorted_e]
+            src = order // K
+            buf = torch.zeros(rows, h, device="cuda", dtype=dt)
+            buf[dest] = y[src]
+            offs = pend.to(torch.int32)  # rows past the last group's end (spare padding) belong to no group
+            if SPARE_ROWS_IN_LAST_GROUP:
+                offs[-1:].fill_(rows)
+            gu = torch._grouped_mm(buf, wgu[i].transpose(-2, -1), offs=offs)
+            out = torch._grouped_mm(F.silu(gu[:, :inter]) * gu[:, inter:], wd[i].transpose(-2, -1), offs=offs)
+            contrib = out[dest] * w.reshape(-1)[order].unsqueeze(1)
+            return torch.zeros(batch, h, device="cuda", dtype=dt).index_add_(0, src, contrib)
+
+        def step():
+            x = x0
+            for i in range(L):
+                y = F.rms_norm(x, (h,), norm, 1e-6)
+                qkv = y @ wqkv[i].t()
+                q = F.rms_norm(qkv[:, :hq * hd].view(batch, hq, 1, hd), (hd,), hnorm, 1e-6) * cos
+                kc, vc = kv[i]
+                kc[:, :, ctx - 1].copy_(F.rms_norm(qkv[:, hq * hd:(hq + hkv) * hd].view(batch, hkv, hd), (hd,), hnorm, 1e-6))
+                vc[:, :, ctx - 1].copy_(qkv[:, (hq + hkv) * hd:].view(batch, hkv, hd))
+                a = F.scaled_dot_product_attention(q, kc, vc, enable_gqa=True)
+                x = x + a.reshape(batch, hq * hd) @ wo[i].t()
+                x = x + moe(i, F.rms_norm(x, (h,), norm, 1e-6))
+            return torch.argmax(F.rms_norm(x, (h,), norm, 1e-6) @ wlm.t(), dim=-1)
+        try:
+            s = timed_graph([step], reps_target=1, replays=9)
+            step()
+            torch.cuda.synchronize()
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                step()
+                torch.cuda.synchronize()
+            kernels = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
+            tag = ";spare_rows_in_last_group" if SPARE_ROWS_IN_LAST_GROUP else ""
+            emit("decode_step_bf16", "qwen3-30b-a3b", batch, ctx, kernels, f"layers={L}{tag}", s, 0, 0)
+            with open(OUT_PATH + ".kernels.csv", "a", newline="") as f:
+                w = csv.writer(f)
+                if f.tell() == 0:
+                    w.writerow(["batch", "context", "kernel", "count", "gpu_time_us"])
+                for ev in prof.key_averages():
+                    if str(ev.device_type).endswith("CUDA"):
+                        w.writerow([batch, ctx, ev.key[:120], ev.count, round(getattr(ev, "device_time_total", 0), 2)])
+        except Exception as e:  # noqa: BLE001
+            print(f"moe decode chain b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:300]}")
+        del kv
+        torch.cuda.empty_cache()
+
+
 def main():
     global ONLY_SHAPES
     global OUT_PATH
@@ -591,7 +680,8 @@ def main():
     t0 = time.time()
     sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests,
                 prefill_batch_tests, decode_heads_tests, elementwise_tests, grouped_slice_tests, narrow_k_tests,
-                prefix_prefill_tests, prefix_flash_tests, attention_backend_tests, decode_chain_tests)
+                prefix_prefill_tests, prefix_flash_tests, attention_backend_tests, decode_chain_tests,
+                moe_decode_chain_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:
         if only and section.__name__ not in only:
