@@ -155,10 +155,11 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   const auto v = validate(prepared, test::shipped().efficiency);
   EXPECT_GE(v.frontier.n, 60);
   EXPECT_EQ(v.frontier_best.n, v.frontier.n);
-  // 2026-11-30: 138 points, median 18.4%, p90 75.4% (the SGLang cookbook's DeepSeek-V3.1 on 8xMI300X, added last,
-  // is over-predicted ~2x: p90 was 57.6% on the 129 points before it).
-  EXPECT_LE(v.frontier.median_abs_error_pct, 21.0);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 80.0);
+  // 2026-11-30: 138 points, median 18.4%, p90 75.4% (the SGLang cookbook's DeepSeek-V3.1 on 8xMI300X over-predicted
+  // ~2x); with current SGLang's per-MLA-layer floor on ROCm (set from that page's batch-1 row) 140 points, median
+  // 16.4%, p90 54.7%.
+  EXPECT_LE(v.frontier.median_abs_error_pct, 18.0);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 60.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);
@@ -176,7 +177,7 @@ TEST(Validate, AmdRowsUseRocmFactors) {
   EXPECT_LE(it->second.median_abs_error_pct, 15.0);
   const auto mi = v.frontier_by_gpu.find("mi300x");
   ASSERT_NE(mi, v.frontier_by_gpu.end());
-  EXPECT_LE(mi->second.median_abs_error_pct, 160.0);  // was 202% (early-2025 engines dominate; see README)
+  EXPECT_LE(mi->second.median_abs_error_pct, 35.0);  // was 202%, then 43.6% (2026-11-30: 27.0%; see README)
 }
 
 // `--engine auto` means the engine a GPU's vendor runs: TensorRT-LLM does not run on AMD.
