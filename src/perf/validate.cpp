@@ -142,7 +142,8 @@ bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const
   static const std::regex off(R"(no mtp|without mtp|speculative decoding off|no speculative decoding)");
   const bool eagle = t.find("eagle3") != std::string::npos || t.find("eagle-3") != std::string::npos;
   const bool mtp = t.find("mtp") != std::string::npos;
-  static const std::regex mtp_on(R"(mtp[- =]?(\d+)|(\d+) autoregressive|num_nextn_predict_layers (\d+)|mtp (\d+) draft|(\d+)-token window)");
+  static const std::regex mtp_on(
+      R"(mtp[- =]?(\d+)|(\d+) autoregressive|num_nextn_predict_layers (\d+)|mtp (\d+) draft|(\d+)-token window|mtp with (\d+) steps)");
   std::smatch m;
   std::optional<int> k;
   if (mtp && std::regex_search(t, m, mtp_on)) {
