@@ -669,6 +669,53 @@ def moe_decode_chain_tests():
         torch.cuda.empty_cache()
 
 
+# (label, K, N): DeepSeek-V3 linear layers, whole and at TP8 (block-scaled FP8 checkpoints: 128x128 weight blocks).
+BLOCK_FP8_SHAPES = [
+    ("dsv3_q_b", 1536, 24576), ("dsv3_o", 16384, 7168), ("dsv3_dense_gateup", 7168, 36864),
+    ("dsv3_dense_down", 18432, 7168), ("dsv3_tp8_o", 2048, 7168), ("dsv3_tp8_gateup", 7168, 4608),
+    ("dsv3_tp8_down", 2304, 7168), ("dsv3_shared_tp8_down", 256, 7168),
+]
+
+
+def block_fp8_tests():
+    """FP8 GEMMs with DeepSeek-V3's block scaling (activations 1x128 per token, weights 128x128) through
+    torch._scaled_mm's blockwise path (CUTLASS on Hopper), next to the same GEMM with one scale per tensor.
+    kind gemm_fp8_block / gemm_fp8 (label *_pertensor); M = tokens."""
+    one = torch.tensor(1.0, device="cuda")
+    for label, k, n in BLOCK_FP8_SHAPES:
+        ws = [(torch.randn(n, k, device="cuda") * 0.5).to(torch.float8_e4m3fn) for _ in range(copies_for(k * n))]
+        sb = torch.rand(n // 128 if n % 128 == 0 else n // 128 + 1, k // 128 if k % 128 == 0 else k // 128 + 1,
+                        device="cuda", dtype=torch.float32) + 0.5
+        for m in [1, 16, 64, 256, 1024, 4096, 16384]:
+            mp = max(m, 16)
+            x = (torch.randn(mp, k, device="cuda") * 0.5).to(torch.float8_e4m3fn)
+            sa = torch.rand(mp, (k + 127) // 128, device="cuda", dtype=torch.float32) + 0.5
+            try:
+                s = timed_graph([(lambda w=w: torch._scaled_mm(x, w.t(), scale_a=one, scale_b=one,
+                                                               out_dtype=torch.bfloat16)) for w in ws])
+                emit("gemm_fp8", f"{label}_pertensor", mp, k, n, "", s, 2.0 * mp * k * n, k * n + mp * k + 2 * mp * n)
+            except Exception as e:  # noqa: BLE001
+                print(f"fp8 per-tensor {label} m={mp}: {type(e).__name__}: {str(e)[:160]}")
+            done = False
+            for variant, a_scale, b_scale in [("a_outer", sa.t().contiguous().t(), sb.t()),
+                                              ("a_rowmajor", sa, sb.t()),
+                                              ("b_plain", sa.t().contiguous().t(), sb)]:
+                try:
+                    s = timed_graph([(lambda w=w: torch._scaled_mm(x, w.t(), scale_a=a_scale, scale_b=b_scale,
+                                                                   out_dtype=torch.bfloat16)) for w in ws])
+                    emit("gemm_fp8_block", label, mp, k, n, f"1x128 x 128x128;{variant}", s, 2.0 * mp * k * n,
+                         k * n + mp * k + 2 * mp * n)
+                    done = True
+                    break
+                except Exception as e:  # noqa: BLE001
+                    err = f"{type(e).__name__}: {str(e)[:200]}"
+            if not done:
+                print(f"fp8 blockwise {label} m={mp}: {err}")
+            del x
+        del ws
+        torch.cuda.empty_cache()
+
+
 def main():
     global ONLY_SHAPES
     global OUT_PATH
@@ -681,7 +728,7 @@ def main():
     sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests,
                 prefill_batch_tests, decode_heads_tests, elementwise_tests, grouped_slice_tests, narrow_k_tests,
                 prefix_prefill_tests, prefix_flash_tests, attention_backend_tests, decode_chain_tests,
-                moe_decode_chain_tests)
+                moe_decode_chain_tests, block_fp8_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:
         if only and section.__name__ not in only:
