@@ -16,6 +16,11 @@ What it measures, and which factor of data/perf/efficiency.yaml each checks:
   attn_decode_bf16            one query token per sequence against a KV cache (GQA)                (attention_memory_bw)
   attn_prefill_bf16           causal prefill attention                                              (attention_compute)
   rmsnorm_bf16 / silu_mul     unfused per-token kernels between the GEMMs: their bandwidth and fixed cost
+  grouped_slice_tests         routed-expert GEMMs at tensor-parallel slices (narrow K or N per expert)
+  narrow_k_tests              dense GEMMs of shrinking reduction depth K
+  attn_prefix / attn_cross    prefill of new tokens over a cached prefix, by SDPA backend (attention_compute)
+  decode_step_bf16            whole decode steps (dense Llama-8B, MoE Qwen3-30B-A3B shapes) as one CUDA graph
+  gemm_fp8_block              FP8 GEMMs with DeepSeek's 1x128 / 128x128 block scales (block_fp8_*)
 
 Method: every timed region is a CUDA graph of `reps` calls that rotate over enough copies of the inputs to
 exceed the L2 cache, replayed after a warm-up; the time is the median of several replays (CUDA events), divided
