@@ -524,6 +524,32 @@ def attention_backend_tests():
         torch.cuda.empty_cache()
 
 
+def time_and_profile_step(label, batch, ctx, extra, step):
+    """One decode_step_bf16 row: `step` replayed as one CUDA graph, its kernels counted by the profiler on one eager
+    run, and that run's launches and GPU time per kernel name appended to OUT_PATH.kernels.csv (the profiler's
+    times leave out the launch gaps). A failure is printed, not fatal."""
+    from torch.profiler import ProfilerActivity, profile
+    try:
+        s = timed_graph([step], reps_target=1, replays=9)
+        step()
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            step()
+            torch.cuda.synchronize()
+    except Exception as e:  # noqa: BLE001
+        print(f"{label} decode step b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:300]}")
+        return
+    kernels = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
+    emit("decode_step_bf16", label, batch, ctx, kernels, extra, s, 0, 0)
+    with open(OUT_PATH + ".kernels.csv", "a", newline="") as f:
+        w = csv.writer(f)
+        if f.tell() == 0:
+            w.writerow(["batch", "context", "kernel", "count", "gpu_time_us"])
+        for ev in prof.key_averages():
+            if str(ev.device_type).endswith("CUDA"):
+                w.writerow([batch, ctx, ev.key[:120], ev.count, round(getattr(ev, "device_time_total", 0), 2)])
+
+
 def decode_chain_tests():
     """A whole decode step of a Llama-3.1-8B-shaped model (32 layers, h 4096, 32/8 heads of 128, gated FFN 14336,
     vocabulary 128256; bf16, distinct random weights per layer) as one CUDA graph of PyTorch kernels: RMSNorm, QKV
@@ -533,7 +559,6 @@ def decode_chain_tests():
     all (the graph replays back to back): the step model's kernel terms plus kernel_fixed_s per kernel.
     Also a chain of 2000 one-element kernels (tiny_kernel_chain): the launch gap plus the shortest kernel."""
     import torch.nn.functional as F
-    from torch.profiler import ProfilerActivity, profile
     t = torch.zeros(1, device="cuda")
     s = timed_graph([lambda: [t.add_(1.0) for _ in range(2000)]], reps_target=1)
     emit("tiny_kernel_chain", "add_1elem", 2000, 0, 0, "per kernel", s / 2000, 0, 0)
@@ -565,25 +590,7 @@ def decode_chain_tests():
                 gu = F.rms_norm(x, (h,), norm, 1e-5) @ wgu[i].t()
                 x = x + (F.silu(gu[:, :inter]) * gu[:, inter:]) @ wd[i].t()
             return torch.argmax(F.rms_norm(x, (h,), norm, 1e-5) @ wlm.t(), dim=-1)
-        try:
-            s = timed_graph([step], reps_target=1, replays=9)
-            step()
-            torch.cuda.synchronize()
-            with profile(activities=[ProfilerActivity.CUDA]) as prof:
-                step()
-                torch.cuda.synchronize()
-            kernels = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
-            emit("decode_step_bf16", "llama-3.1-8b", batch, ctx, kernels, f"layers={L}", s, 0, 0)
-            # Per kernel name: launches and summed GPU time of the eager step (profiler; the gaps are not in it).
-            with open(OUT_PATH + ".kernels.csv", "a", newline="") as f:
-                w = csv.writer(f)
-                if f.tell() == 0:
-                    w.writerow(["batch", "context", "kernel", "count", "gpu_time_us"])
-                for ev in prof.key_averages():
-                    if str(ev.device_type).endswith("CUDA"):
-                        w.writerow([batch, ctx, ev.key[:120], ev.count, round(getattr(ev, "device_time_total", 0), 2)])
-        except Exception as e:  # noqa: BLE001
-            print(f"decode chain b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:160]}")
+        time_and_profile_step("llama-3.1-8b", batch, ctx, f"layers={L}", step)
         del kv
         torch.cuda.empty_cache()
 
@@ -595,7 +602,6 @@ def moe_decode_chain_tests():
     sorted by expert (torch._grouped_mm, groups padded to 16 rows); routing, sorting, gathering and the weighted
     combine are plain PyTorch ops. m = batch, k = context, n = kernels per step (profiler), extra = layers."""
     import torch.nn.functional as F
-    from torch.profiler import ProfilerActivity, profile
     L, h, hq, hkv, hd, E, K, inter, vocab = 48, 2048, 32, 4, 128, 128, 8, 768, 151936
     dt = torch.bfloat16
     wqkv = [torch.randn((hq + 2 * hkv) * hd, h, device="cuda", dtype=dt) * 0.02 for _ in range(L)]
@@ -651,25 +657,8 @@ def moe_decode_chain_tests():
                 x = x + a.reshape(batch, hq * hd) @ wo[i].t()
                 x = x + moe(i, F.rms_norm(x, (h,), norm, 1e-6))
             return torch.argmax(F.rms_norm(x, (h,), norm, 1e-6) @ wlm.t(), dim=-1)
-        try:
-            s = timed_graph([step], reps_target=1, replays=9)
-            step()
-            torch.cuda.synchronize()
-            with profile(activities=[ProfilerActivity.CUDA]) as prof:
-                step()
-                torch.cuda.synchronize()
-            kernels = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
-            tag = ";spare_rows_in_last_group" if SPARE_ROWS_IN_LAST_GROUP else ""
-            emit("decode_step_bf16", "qwen3-30b-a3b", batch, ctx, kernels, f"layers={L}{tag}", s, 0, 0)
-            with open(OUT_PATH + ".kernels.csv", "a", newline="") as f:
-                w = csv.writer(f)
-                if f.tell() == 0:
-                    w.writerow(["batch", "context", "kernel", "count", "gpu_time_us"])
-                for ev in prof.key_averages():
-                    if str(ev.device_type).endswith("CUDA"):
-                        w.writerow([batch, ctx, ev.key[:120], ev.count, round(getattr(ev, "device_time_total", 0), 2)])
-        except Exception as e:  # noqa: BLE001
-            print(f"moe decode chain b={batch} ctx={ctx}: {type(e).__name__}: {str(e)[:300]}")
+        tag = ";spare_rows_in_last_group" if SPARE_ROWS_IN_LAST_GROUP else ""
+        time_and_profile_step("qwen3-30b-a3b", batch, ctx, f"layers={L}{tag}", step)
         del kv
         torch.cuda.empty_cache()
 
