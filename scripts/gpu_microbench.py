@@ -21,6 +21,7 @@ What it measures, and which factor of data/perf/efficiency.yaml each checks:
   attn_prefix / attn_cross    prefill of new tokens over a cached prefix, by SDPA backend (attention_compute)
   decode_step_bf16            whole decode steps (dense Llama-8B, MoE Qwen3-30B-A3B shapes) as one CUDA graph
   gemm_fp8_block              FP8 GEMMs with DeepSeek's 1x128 / 128x128 block scales (block_fp8_*)
+  mla_prefill_tests           MLA's uncompressed prefill attention (head dims 192/128), per SDPA backend
 
 Method: every timed region is a CUDA graph of `reps` calls that rotate over enough copies of the inputs to
 exceed the L2 cache, replayed after a warm-up; the time is the median of several replays (CUDA events), divided
@@ -710,6 +711,35 @@ def block_fp8_tests():
         torch.cuda.empty_cache()
 
 
+def mla_prefill_tests():
+    """DeepSeek-V3's prefill attention as MLA runs it uncompressed (16 heads per GPU at TP8; query/key head dim 192
+    = 128 + 64 rotary, value head dim 128): causal self-attention of L-token prompts, per SDPA backend, and the
+    same with the value padded to 192 (what kernels that need equal head dims run). m = batch, k = L,
+    n = query/key head dim; FLOPs = 2 x (192 + 128) per attended (query, key) pair and head (causal: half)."""
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    h = 16
+    for L in [2048, 8192, 32768]:
+        q = torch.randn(1, h, L, 192, device="cuda", dtype=torch.bfloat16)
+        k = torch.randn_like(q)
+        v = torch.randn(1, h, L, 128, device="cuda", dtype=torch.bfloat16)
+        vp = torch.nn.functional.pad(v, (0, 64))
+        pairs = h * L * (L + 1) / 2
+        for name, backend in [("cudnn", SDPBackend.CUDNN_ATTENTION), ("flash", SDPBackend.FLASH_ATTENTION),
+                              ("efficient", SDPBackend.EFFICIENT_ATTENTION)]:
+            for vname, vv, vd in [("v128", v, 128), ("v192pad", vp, 192)]:
+                try:
+                    with sdpa_kernel(backend):
+                        s_ = timed_graph([lambda vv=vv: F.scaled_dot_product_attention(q, k, vv, is_causal=True)],
+                                         reps_target=3)
+                    emit("attn_prefill_bf16", f"mla_h16_qk192_{vname}", 1, L, 192, f"causal;{name}", s_,
+                         2.0 * (192 + 128) * pairs, 2 * h * L * (192 * 2 + vd) * 2)
+                except Exception as e:  # noqa: BLE001
+                    print(f"mla prefill {name} {vname} L={L}: {type(e).__name__}: {str(e)[:100]}")
+        del q, k, v, vp
+        torch.cuda.empty_cache()
+
+
 def main():
     global ONLY_SHAPES
     global OUT_PATH
@@ -722,7 +752,7 @@ def main():
     sections = (stream_tests, gemm_tests, gemm_fp8_tests, moe_tests, grouped_tests, grouped_fp8_tests, attention_tests,
                 prefill_batch_tests, decode_heads_tests, elementwise_tests, grouped_slice_tests, narrow_k_tests,
                 prefix_prefill_tests, prefix_flash_tests, attention_backend_tests, decode_chain_tests,
-                moe_decode_chain_tests, block_fp8_tests)
+                moe_decode_chain_tests, block_fp8_tests, mla_prefill_tests)
     only = sys.argv[2].split(",") if len(sys.argv) > 2 else None  # e.g. "gemm_tests,gemm_fp8_tests"
     for section in sections:
         if only and section.__name__ not in only:
