@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "run_cli.hpp"
 #include "shipped.hpp"
@@ -106,6 +107,41 @@ TEST(ValidateKernels, TensorParallelExpertSlicesStayWithinBounds) {
   EXPECT_LE(g.p90_abs_error_pct, 30.0);
 }
 
+// A decode step of a shipped model on the H200 in bf16 as the graphed-step rows time it: no host overhead (a graph
+// replay has no scheduler and no host sampling), `extra_per_layer` kernels per layer beyond the model's structural
+// count (unfused_kernels_per_layer).
+struct GraphedStep {
+  Deployment d;
+  Efficiency eff;
+  double layers = 0;
+  explicit GraphedStep(const std::string& model) {
+    const auto& ctx = test::shipped();
+    const catalog::ModelSpec* m = ctx.catalog.resolve_model(model);
+    if (!m) throw std::runtime_error("no model " + model);
+    layers = static_cast<double>(m->layers.size());
+    d.model = std::make_shared<const catalog::ModelSpec>(*m);
+    d.gpu = ctx.catalog.gpu("h200-sxm");
+    d.weight_precision = d.activation_precision = d.kv_precision = catalog::Precision::bf16;
+    eff = ctx.efficiency.for_gpu(d.gpu);
+    eff.step_overhead_s = 0;
+    eff.seq_overhead_s = 0;
+  }
+  // Seconds of the row's step (batch m, context k).
+  double step_s(const KernelRow& r, double extra_per_layer) const {
+    Efficiency e = eff;
+    e.unfused_kernels_per_layer = extra_per_layer;
+    const StepModel sm(d, e);
+    BatchSummary b;
+    sm.add_decode(b, static_cast<double>(r.k), r.m);
+    return sm.step(b).total_s;
+  }
+  // PyTorch's kernels per layer beyond `structural` (the model's count per layer), from the row's measured count
+  // (n, which includes the step's lm_head and sampling: 2).
+  double extra_per_layer(const KernelRow& r, double structural) const {
+    return (static_cast<double>(r.n) - 2) / layers - structural;
+  }
+};
+
 // A whole Llama-3.1-8B decode step on an H200 (2026-11-30): PyTorch's kernels replayed as one CUDA graph, so no
 // host time at all, from batch 1 (weight streaming and per-kernel fixed cost) to 128 (GEMMs turning
 // compute-bound) and at 4k contexts (KV streaming). The step model with the shipped kernel factors, no engine
@@ -116,33 +152,14 @@ TEST(ValidateKernels, TensorParallelExpertSlicesStayWithinBounds) {
 // elementwise kernels at 1.2-1.9 us plus 0.44 us of graph launch gap (5.28 ms replayed vs 5.04 ms of kernel time
 // at batch 1). With the model's own 8 kernels per layer it is 12-20% low, as it should be for unfused PyTorch.
 TEST(ValidateKernels, GraphedDecodeStepOfLlama8bOnH200) {
-  const auto& ctx = test::shipped();
-  const auto& gpu = ctx.catalog.gpu("h200-sxm");
-  const catalog::ModelSpec* m = ctx.catalog.resolve_model("llama-3.1-8b");
-  ASSERT_NE(m, nullptr);
-  const double layers = static_cast<double>(m->layers.size());
-  Deployment d;
-  d.model = std::make_shared<const catalog::ModelSpec>(*m);
-  d.gpu = gpu;
-  d.weight_precision = d.activation_precision = d.kv_precision = catalog::Precision::bf16;
-  Efficiency eff = ctx.efficiency.for_gpu(gpu);
-  eff.step_overhead_s = 0;  // a graph replay: no scheduler, no sampling on the host
-  eff.seq_overhead_s = 0;
+  const GraphedStep g("llama-3.1-8b");
   int n = 0;
   for (const auto& r : read_kernel_csv(kDir + "h200-sxm_decode_chain_2026-11-30.csv")) {
     if (r.kind != "decode_step_bf16") continue;
-    BatchSummary b;
-    const auto predict = [&](double unfused_per_layer) {
-      Efficiency e = eff;
-      e.unfused_kernels_per_layer = unfused_per_layer;
-      const StepModel sm(d, e);
-      BatchSummary batch;
-      sm.add_decode(batch, static_cast<double>(r.k), r.m);
-      return (sm.step(batch).total_s / r.measured_s - 1) * 100;
-    };
-    // The model's dense layer: 8 kernels, + 2 per step (lm_head and sampling).
-    const double torch_extra = (static_cast<double>(r.n) - 2) / layers - 8;
-    const double fused = predict(0), as_torch = predict(torch_extra);
+    const auto err = [&](double extra) { return (g.step_s(r, extra) / r.measured_s - 1) * 100; };
+    // The model's dense layer: 8 kernels.
+    const double torch_extra = g.extra_per_layer(r, 8);
+    const double fused = err(0), as_torch = err(torch_extra);
     std::printf("decode step batch %lld context %lld: measured %.2f ms; model %+.1f%% (8 kernels per layer), "
                 "%+.1f%% (PyTorch's %.1f)\n",
                 static_cast<long long>(r.m), static_cast<long long>(r.k), r.measured_s * 1e3, fused, as_torch,
@@ -159,42 +176,23 @@ TEST(ValidateKernels, GraphedDecodeStepOfLlama8bOnH200) {
 // the routed experts are known (8 per layer): PyTorch routes with ~47 small kernels per layer (top-k, sorts,
 // scans, gathers, index_add) that engines fuse into one or two. Charged the GEMM's 4 us each, they put the
 // model 43% above the measured 9.30 ms step; priced at the 2.4 us the profile measures for such kernels
-// (~2 us of GPU time + 0.44 us launch gap), +4% (h200-sxm_moe_decode_chain_kernels_2026-11-30.csv). A repeat run
-// (h200-sxm_decode_chain_repeat_2026-11-30.csv) measured 10.90 ms: +22% and -11%; the bounds below hold the first. The uniform per-kernel cost is kept (engines' steps
-// at low batch come out slower than modelled, frontier TPOT at concurrency <= 4: median -14%), so this row
+// (~2 us of GPU time + 0.44 us launch gap), +4% (h200-sxm_moe_decode_chain_kernels_2026-11-30.csv). A repeat
+// run (h200-sxm_decode_chain_repeat_2026-11-30.csv) measured 10.90 ms: +22% and -11%; the bounds below hold the
+// first. The uniform per-kernel cost is kept (engines' steps at low batch come out slower than modelled, frontier
+// TPOT at concurrency <= 4: median -14%), so this row
 // records by how much it overcharges light kernels. Batches above 1 are not checked: with random weights the
 // tokens' hidden states correlate and route to the same experts (measured 43.6 us per grouped GEMM at batch 8
 // where 52 uniformly touched experts would need ~58 us at full HBM bandwidth).
 TEST(ValidateKernels, GraphedMoeDecodeStepChargesPyTorchsRoutingKernels) {
-  const auto& ctx = test::shipped();
-  const auto& gpu = ctx.catalog.gpu("h200-sxm");
-  const catalog::ModelSpec* m = ctx.catalog.resolve_model("qwen3-30b-a3b");
-  ASSERT_NE(m, nullptr);
-  Deployment d;
-  d.model = std::make_shared<const catalog::ModelSpec>(*m);
-  d.gpu = gpu;
-  d.weight_precision = d.activation_precision = d.kv_precision = catalog::Precision::bf16;
-  Efficiency eff = ctx.efficiency.for_gpu(gpu);
-  eff.step_overhead_s = 0;
-  eff.seq_overhead_s = 0;
-  const double layers = static_cast<double>(m->layers.size());
+  const GraphedStep g("qwen3-30b-a3b");
   int n = 0;
   for (const auto& r : read_kernel_csv(kDir + "h200-sxm_moe_decode_chain_2026-11-30.csv")) {
     if (r.m != 1 || r.extra.find("spare_rows") != std::string::npos) continue;
-    const auto predict = [&](double unfused_per_layer, double fixed_s) {
-      Efficiency e = eff;
-      e.unfused_kernels_per_layer = unfused_per_layer;
-      e.kernel_fixed_s = fixed_s;
-      const StepModel sm(d, e);
-      BatchSummary b;
-      sm.add_decode(b, static_cast<double>(r.k), r.m);
-      return sm.step(b).total_s;
-    };
-    // The model's MoE layer: 12 kernels (2 norm/residual, 3 attention, 7 MoE), + 2 per step.
-    const double torch_extra = (static_cast<double>(r.n) - 2) / layers - 12;
-    const double uniform = (predict(torch_extra, eff.kernel_fixed_s) / r.measured_s - 1) * 100;
+    // The model's MoE layer: 12 kernels (2 norm/residual, 3 attention, 7 MoE).
+    const double torch_extra = g.extra_per_layer(r, 12);
+    const double uniform = (g.step_s(r, torch_extra) / r.measured_s - 1) * 100;
     // Light kernels at 2.4 us: the model's kernels keep 4 us, PyTorch's extra ones cost 2.4.
-    const double split = ((predict(0, eff.kernel_fixed_s) + (r.n - 2 - 12 * layers) * 2.4e-6) / r.measured_s - 1) * 100;
+    const double split = ((g.step_s(r, 0) + torch_extra * g.layers * 2.4e-6) / r.measured_s - 1) * 100;
     std::printf("MoE decode step batch 1: measured %.2f ms; model with PyTorch's %.0f kernels per layer %+.1f%% "
                 "(4 us each), %+.1f%% (extra ones at 2.4 us)\n",
                 r.measured_s * 1e3, 12 + torch_extra, uniform, split);
