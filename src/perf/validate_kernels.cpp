@@ -101,32 +101,36 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
     } else if (r.kind == "attn_decode_bf16" && r.extra == "sdpa") {
       frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;
       c.rates = "bf16 x attention_compute, HBM x attention_memory_bw";
-    } else if (r.kind == "attn_prefill_bf16") {
-      // k = prompt length: efficiency rises with it (prefill_attention_efficiency).
-      frate = bf16 * prefill_attention_efficiency(eff, static_cast<double>(r.k)), brate = hbm * eff.attention_memory_bw;
-      c.rates = "bf16 x attention_compute x L/(L + attention_half_tokens), HBM x attention_memory_bw";
-    } else if (r.kind == "attn_prefix_bf16" || r.kind == "attn_cross_bf16") {
-      // New tokens over a cached prefix (m = new tokens, k = attended context, n = head dim, label hQ_kvK). The
-      // step model prices prefill attention at the rate of a prompt twice the mean attended length, with the
-      // head-dim scale (step.cpp); the FLOPs count attended pairs only. Serving engines run FlashAttention-3,
-      // FlashInfer or cuDNN-class kernels: rows forced onto FlashAttention-2 or the memory-efficient backend, and
-      // rows with PyTorch's lower-right causal bias (FlashAttention-2 speed at best, whatever the backend), are
-      // listed but not priced; the prefix side is checked by the unmasked rows (attn_cross_bf16).
+    } else if (r.kind == "attn_prefill_bf16" || r.kind == "attn_prefix_bf16" || r.kind == "attn_cross_bf16") {
+      // Prefill attention, priced as the step model prices it (step.cpp): attention_compute x L/(L +
+      // attention_half_tokens) at L = twice the mean attended length (a causal prompt: its length, k), over the
+      // head-dim scale of 2 x (query/key head dim n + value head dim: n, or the label's "_vNNN") FLOPs per score.
+      // attn_prefill rows are causal prompts of k tokens; attn_prefix / attn_cross rows are m new tokens over a
+      // cached prefix (k = attended context, label hQ_kvK), their FLOPs counting attended pairs only. Serving
+      // engines run FlashAttention-3, FlashInfer or cuDNN-class kernels: rows on FlashAttention-2 or the
+      // memory-efficient backend, with the value padded to the key's head dim, or with PyTorch's lower-right causal
+      // bias (FlashAttention-2 speed at best, whatever the backend) are listed but not priced; the prefix side is
+      // checked by the unmasked rows (attn_cross_bf16).
       const bool other_backend = r.extra.find(";flash") != std::string::npos ||
-                                 r.extra.find("efficient") != std::string::npos;
+                                 r.extra.find("efficient") != std::string::npos ||
+                                 r.label.find("pad") != std::string::npos;
       const bool bias = r.kind == "attn_prefix_bf16" && r.extra.find("prefix=0") == std::string::npos;
-      const auto hq_at = r.label.find('h');
-      const double hq = hq_at == std::string::npos ? 0 : std::atof(r.label.c_str() + hq_at + 1);
       const double hd = static_cast<double>(r.n);
+      const auto v_at = r.label.find("_v");
+      const double vd = v_at == std::string::npos ? hd : std::atof(r.label.c_str() + v_at + 2);
+      double prompt_len = static_cast<double>(r.k);
+      if (r.kind != "attn_prefill_bf16") {
+        const auto hq_at = r.label.find('h');
+        const double hq = hq_at == std::string::npos ? 0 : std::atof(r.label.c_str() + hq_at + 1);
+        prompt_len = hq > 0 && hd > 0 && r.m > 0 ? 2.0 * r.flops / (4.0 * hq * hd) / static_cast<double>(r.m) : 0;
+      }
       if (other_backend || bias) {
-        c.reason = "FlashAttention-2 / memory-efficient backend, or PyTorch's lower-right causal bias (FlashAttention-2 "
-                   "or slower on every backend): not a serving-grade attention kernel";
-      } else if (hq <= 0 || hd <= 0 || r.m <= 0) {
+        c.reason = "FlashAttention-2 / memory-efficient backend, a padded value head, or PyTorch's lower-right causal "
+                   "bias (FlashAttention-2 or slower on every backend): not a serving-grade attention kernel";
+      } else if (prompt_len <= 0 || hd <= 0 || vd <= 0) {
         c.reason = "no query-head count in label ('hQ_kvK') or no head dim / new tokens";
       } else {
-        const double pairs = r.flops / (4.0 * hq * hd);
-        const double prompt_len = 2.0 * pairs / static_cast<double>(r.m);
-        frate = bf16 * prefill_attention_efficiency(eff, prompt_len) / attention_head_dim_scale(eff, 4.0 * hd);
+        frate = bf16 * prefill_attention_efficiency(eff, prompt_len) / attention_head_dim_scale(eff, 2.0 * (hd + vd));
         brate = hbm * eff.attention_memory_bw;
         c.rates = "bf16 x attention_compute x L/(L + attention_half_tokens) / head-dim scale, L = 2 x mean attended "
                   "tokens";
