@@ -448,8 +448,38 @@ Deployment make_deployment(const DeploymentIntent& in) {
 }
 
 namespace {
+// The frontier between two integer concurrencies c and c + 1, whose per-user rates straddle the target u: a
+// replica alternating between them (time share f at c + 1: an open-loop fleet's mean concurrency is not an
+// integer) delivers X = (1 - f) X_c + f X_c+1 output tokens/s, and its users see the token-weighted mean TPOT
+//   T = ((1 - f) X_c T_c + f X_c+1 T_c+1) / X,
+// so T = 1/u at f = b / (a + b), a = X_c+1 (T_c+1 - 1/u), b = X_c (1/u - T_c). Without it the best point meeting
+// u drops to concurrency c, which at low concurrency (throughput ~ c) moves tok/s/GPU by up to 1/c for a small
+// change of u. Latencies and step averages are mixed by the same time share.
+OperatingPoint time_share(const OperatingPoint& lo, const OperatingPoint& hi, double u) {
+  const double t = 1.0 / u;
+  const double a = hi.output_tok_s * (hi.tpot_s - t), b = lo.output_tok_s * (t - lo.tpot_s);
+  if (!(a > 0) || !(b > 0)) return lo;
+  const double f = b / (a + b);
+  const auto mix = [f](double x, double y) { return (1 - f) * x + f * y; };
+  OperatingPoint p = lo;
+  p.timeshare = f;
+  p.output_tok_s = mix(lo.output_tok_s, hi.output_tok_s);
+  p.output_tok_s_per_gpu = mix(lo.output_tok_s_per_gpu, hi.output_tok_s_per_gpu);
+  p.tpot_s = t;
+  p.tok_s_per_user = u;
+  p.step_s = mix(lo.step_s, hi.step_s);
+  p.itl_s = mix(lo.itl_s, hi.itl_s);
+  p.ttft_s = mix(lo.ttft_s, hi.ttft_s);
+  p.e2e_s = mix(lo.e2e_s, hi.e2e_s);
+  p.decode_seqs_per_step = mix(lo.decode_seqs_per_step, hi.decode_seqs_per_step);
+  p.prefill_tokens_per_step = mix(lo.prefill_tokens_per_step, hi.prefill_tokens_per_step);
+  for (auto field : kStepTimeFields) p.breakdown.*field = mix(lo.breakdown.*field, hi.breakdown.*field);
+  return p;
+}
+
 // tokens/s per user falls as concurrency rises (a longer step): the largest concurrency in [1, maxc] still
-// meeting the target. Throughput rises with concurrency, so that is the best point of this deployment.
+// meeting the target, time-shared with the next one up to meet it exactly (time_share). Throughput rises with
+// concurrency, so that is the best point of this deployment.
 template <class Eval>
 InteractivePoint search_concurrency(Eval point_at, std::int64_t maxc, double min_tok_s_user) {
   InteractivePoint r;
@@ -471,10 +501,11 @@ InteractivePoint search_concurrency(Eval point_at, std::int64_t maxc, double min
       at_lo = pm;
     } else {
       hi = mid;
+      at_hi = pm;
     }
   }
   r.ok = true;
-  r.point = at_lo;
+  r.point = time_share(at_lo, at_hi, min_tok_s_user);
   return r;
 }
 }  // namespace

@@ -14,6 +14,7 @@ using nlohmann::json;
 
 json point_json(const perf::OperatingPoint& p) {
   return json{{"concurrency", p.concurrency},
+              {"mean_concurrency", static_cast<double>(p.concurrency) + p.timeshare},
               {"output_tok_s_per_gpu", p.output_tok_s_per_gpu},
               {"tok_s_per_user", p.tok_s_per_user},
               {"ttft_s", p.ttft_s},
@@ -145,13 +146,14 @@ std::string render_interactive_choice(const perf::DeploymentOption& o, const per
   }
   Table t({{"deployment", "deployment", 0},
            {"gpus", "GPUs", 0},
-           {"concurrency", "concurrency", 0},
+           {"concurrency", "concurrency", 1},
            {"output_tok_s_per_gpu", "tok/s/GPU", 1},
            {"tok_s_per_user", "tok/s/user", 1},
            {"tpot_ms", "TPOT ms", 2},
            {"itl_ms", "ITL ms", 2},
            {"ttft_s", "TTFT s", 3}});
-  t.add_row({o.label, static_cast<long long>(perf::option_gpus(o)), static_cast<long long>(p.concurrency),
+  // A point between two integer concurrencies (perf::OperatingPoint::timeshare) shows its mean concurrency.
+  t.add_row({o.label, static_cast<long long>(perf::option_gpus(o)), static_cast<double>(p.concurrency) + p.timeshare,
              p.output_tok_s_per_gpu, p.tok_s_per_user, p.tpot_s * 1e3, p.itl_s * 1e3, p.ttft_s});
   if (fmt != Format::table) return t.render(fmt);
   std::string out = fmt::format(

@@ -150,13 +150,30 @@ TEST(Disaggregation, GroupOutputIsNormalisedByAllItsGpusAndSaturatesAtThePrefill
   EXPECT_LT(f.max_concurrency, 4096);
 }
 
-TEST(Interactivity, BestPointMeetsTheTargetAndOneMoreRequestWouldNot) {
+TEST(Interactivity, BestPointMeetsTheTargetByTimeSharingTwoConcurrencies) {
   const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
   const StepModel sm(d, eff_with(1, 0));
   const InteractivePoint ip = best_at_interactivity(sm, 1000, 1000, 40);
   ASSERT_TRUE(ip.ok);
-  EXPECT_GE(ip.point.tok_s_per_user, 40);
-  EXPECT_LT(steady_state(sm, 1000, 1000, ip.point.concurrency + 1).tok_s_per_user, 40);
+  const std::int64_t c = ip.point.concurrency;
+  const OperatingPoint lo = steady_state(sm, 1000, 1000, c), hi = steady_state(sm, 1000, 1000, c + 1);
+  // c still meets the target, c + 1 does not; the answer alternates between them and meets it exactly.
+  EXPECT_GE(lo.tok_s_per_user, 40);
+  EXPECT_LT(hi.tok_s_per_user, 40);
+  EXPECT_DOUBLE_EQ(ip.point.tok_s_per_user, 40);
+  EXPECT_GT(ip.point.timeshare, 0);
+  EXPECT_LT(ip.point.timeshare, 1);
+  EXPECT_GT(ip.point.output_tok_s, lo.output_tok_s);
+  EXPECT_LT(ip.point.output_tok_s, hi.output_tok_s);
+  // The users' token-weighted mean TPOT is the target's: each state's tokens at its own TPOT.
+  const double f = ip.point.timeshare;
+  const double tokens_lo = (1 - f) * lo.output_tok_s, tokens_hi = f * hi.output_tok_s;
+  EXPECT_NEAR((tokens_lo * lo.tpot_s + tokens_hi * hi.tpot_s) / (tokens_lo + tokens_hi), 1.0 / 40, 1e-12);
+  // A target one integer concurrency meets exactly needs no time share.
+  const InteractivePoint exact = best_at_interactivity(sm, 1000, 1000, lo.tok_s_per_user);
+  ASSERT_TRUE(exact.ok);
+  EXPECT_EQ(exact.point.concurrency, c);
+  EXPECT_EQ(exact.point.timeshare, 0);
   // Faster than one request can go: no point.
   EXPECT_FALSE(best_at_interactivity(sm, 1000, 1000, 1e6).ok);
 }

@@ -24,6 +24,10 @@ struct OperatingPoint {
   double ttft_s = 0;                  // prompt prefill at this load (no queueing: closed loop)
   double e2e_s = 0;                   // ttft + (osl - 1) * tpot
   StepTime breakdown;                 // of the average step
+  // Share of the time spent at concurrency + 1 (0: none). A point on the frontier between two integer
+  // concurrencies, reached by a replica that alternates between them (time_share in throughput.cpp); its mean
+  // concurrency is concurrency + timeshare.
+  double timeshare = 0;
 };
 
 // Continuous batching at steady state with `concurrency` requests of fixed ISL/OSL in flight (a closed loop:
