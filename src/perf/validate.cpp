@@ -244,7 +244,7 @@ struct Evaluated {
 
 // "N synthetic requests" / "N requests" in a row's notes: the run's request count; 0 when not stated.
 std::int64_t stated_request_count(const std::string& notes) {
-  static const std::regex re(R"((\d[\d,]*) (?:synthetic )?requests)");
+  static const std::regex re(R"((\d[\d,]*) (?:synthetic )?(?:requests|prompts))");
   std::smatch m;
   if (!std::regex_search(notes, m, re)) return 0;
   std::string digits;
@@ -330,6 +330,14 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
     if (r.synchronized_waves) {  // with speculative decoding: the wave's TTFT only
       out.point.ttft_s = wave_ttft_s(sm, r.isl, c);
       out.point.e2e_s = out.point.ttft_s + std::max(0.0, r.osl - 1) * out.point.tpot_s;
+    } else if (r.burst_start && r.ttft_mean && n >= c) {
+      // The run's mean TTFT: its first c requests arrive together and are prefilled as one wave (perf::wave_ttft_s,
+      // the wave's median request), the other n - c in the steady state. The run's length barely changes (one
+      // wave's prefill), so throughput keeps the steady state's.
+      const double burst = wave_ttft_s(sm, r.isl, c);
+      const double mean = (static_cast<double>(c) * burst + static_cast<double>(n - c) * out.point.ttft_s) / n;
+      out.point.e2e_s += mean - out.point.ttft_s;
+      out.point.ttft_s = mean;
     }
   }
   // An offline static batch's e2e is the batch's wall time: its requests' output at the run's rate.
@@ -678,6 +686,9 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       const bool fixed = has("fixed length") || has("random_range_ratio 1") || has("random_range_ratio=1") ||
                          has("range ratio 1");
       r.synchronized_waves = fixed && r.concurrency > 0 && has("online") && !std::regex_search(t, finite_rate);
+      r.burst_start = !fixed && r.concurrency > 0 && r.num_requests >= r.concurrency && has("request rate inf") &&
+                      !std::regex_search(t, finite_rate);
+      r.ttft_mean = has("value = 'mean ttft") || has("value = mean ttft");
       r.decode_only = contains(row.scenario, "decode nodes") || contains(row.scenario, "decode-only");
     }
     // A finite run below its stated load (ramp-up and drain): its throughput is the steady state's times the share.

@@ -79,6 +79,46 @@ TEST(Validate, StatedRequestCountLimitsTheRun) {
   EXPECT_GT(waves.predicted, few.predicted);
 }
 
+// A closed-loop run at request rate inf starts with its first `concurrency` requests at once: their prompts are
+// prefilled as one wave. A mean TTFT counts that start in proportion to its requests; a median does not.
+TEST(Validate, MeanTtftOfARunCountsItsFirstWave) {
+  auto rows = read_published_csv(kMini);
+  rows.resize(1);
+  rows[0].engine = "SGLang 0.5.6";
+  rows[0].model = "llama-3.1-70b";
+  rows[0].precision = "FP8";
+  rows[0].gpu = "H200-SXM-141GB";
+  rows[0].num_gpus = rows[0].tp = "4";
+  rows[0].pp = rows[0].ep = "";
+  rows[0].isl = "variable (random, up to 2000)";
+  rows[0].osl = "variable (random, up to 1000)";
+  rows[0].concurrency_or_batch = "64";
+  rows[0].metric = "ttft_ms";
+  rows[0].value = "200";
+  rows[0].unit = "ms";
+  auto predict = [&](int prompts, const std::string& value_kind) {
+    auto r = rows;
+    r[0].scenario = "online serving, request rate inf, " + std::to_string(prompts) + " prompts";
+    r[0].notes = std::to_string(1000 * prompts) + " input / " + std::to_string(500 * prompts) +
+                 " generated tokens in total over " + std::to_string(prompts) + " prompts; value = '" + value_kind +
+                 " TTFT (ms)'";
+    const auto prepared = prepare_rows(r, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+    EXPECT_TRUE(prepared[0].burst_start);
+    EXPECT_EQ(prepared[0].num_requests, prompts);
+    const auto p = predict_row(prepared[0], test::shipped().efficiency);
+    EXPECT_TRUE(p.ok) << p.reason;
+    return p.predicted;
+  };
+  const double steady = predict(320, "Median");
+  const double mean_5x = predict(320, "Mean");    // a fifth of the requests in the first wave
+  const double mean_1x = predict(64, "Mean");     // all of them
+  const double mean_many = predict(64000, "Mean");
+  EXPECT_GT(mean_1x, 5 * steady);  // 64 prompts of ~1000 tokens queue behind each other
+  EXPECT_NEAR(mean_5x, 0.2 * mean_1x + 0.8 * steady, 1e-6 * mean_5x);
+  EXPECT_NEAR(mean_many, steady + (mean_1x - steady) / 1000, 1e-6 * mean_many);
+}
+
 // "MXFP4" names the gpt-oss checkpoint as shipped: MXFP4 routed experts, BF16 attention, not NVFP4.
 TEST(Validate, Mxfp4RowKeepsTheNativeCheckpoint) {
   auto rows = read_published_csv(kMini);

@@ -81,6 +81,13 @@ struct PreparedRow {
   // Fixed-length closed-loop run at request rate inf (bench_serving max_concurrency, random_range_ratio 1):
   // requests arrive in synchronised waves, and TTFT is a wave's (perf::wave_ttft_s), not a staggered steady state.
   bool synchronized_waves = false;
+  // A closed-loop run of variable lengths at request rate inf with a stated request count (bench_serving's
+  // max_concurrency, num_prompts): its first `concurrency` requests arrive together, so their prompts are
+  // prefilled as one wave before the run settles into the staggered steady state. `ttft_mean`: the row's TTFT is
+  // the run's mean ("value = 'Mean TTFT"), which counts that start; a median of a run with fewer than half its
+  // requests in the first wave does not.
+  bool burst_start = false;
+  bool ttft_mean = false;
   // A figure of decode nodes alone ("decode nodes", "decode-only") whose prefill pool is not stated: predicted as
   // a decode pool (perf::decode_pool_state), prefill excluded from its GPUs.
   bool decode_only = false;
