@@ -151,23 +151,32 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
         if (holdout_group(r->row) != g) out.push_back(r);
       fit_and_test(g, in, out);
     }
-    // 2. Leave one source out: fit on every other group, predict the group left out (each row predicted once by
-    //    a fit that never saw its source) - a new publication of a kind already seen.
-    if (groups.size() >= 2) {
+    // 2. Leave one group out: fit on every other group, predict the group left out (each row predicted once by a
+    //    fit that never saw its group). By source: a new publication of a kind already seen. By model family and
+    //    by accelerator class: a model family or a GPU generation the fit never saw (the class's own overrides
+    //    drop out with it, so its rows fall back to the defaults).
+    auto leave_one_out = [&](const std::string& pooled_name, const std::string& prefix, auto group_of) {
+      std::map<std::string, std::vector<const PreparedRow*>> by;
+      for (const auto* r : use) by[group_of(*r)].push_back(r);
+      if (by.size() < 2) return;
       std::vector<double> pooled_test, pooled_fit;
-      for (const auto& [g, rows_g] : groups) {
+      for (const auto& [g, rows_g] : by) {
         std::vector<const PreparedRow*> in;
         for (const auto* r : use)
-          if (holdout_group(r->row) != g) in.push_back(r);
-        if (in.empty()) continue;
-        const EfficiencyTable f = fit_and_test("all but " + g, in, rows_g);
+          if (group_of(*r) != g) in.push_back(r);
+        const EfficiencyTable f = fit_and_test(prefix + g, in, rows_g);
         for (const auto* r : rows_g)
           if (const auto p = predict_row(*r, f); p.ok) pooled_test.push_back(p.error_pct);
         for (const auto* r : in)
           if (const auto p = predict_row(*r, f); p.ok) pooled_fit.push_back(p.error_pct);
       }
-      res.holdout.push_back({"leave one source out, pooled", error_stats(pooled_fit), error_stats(pooled_test), start});
-    }
+      res.holdout.push_back({pooled_name, error_stats(pooled_fit), error_stats(pooled_test), start});
+    };
+    leave_one_out("leave one source out, pooled", "all but ", [](const PreparedRow& r) { return holdout_group(r.row); });
+    leave_one_out("leave one model family out, pooled", "all model families but ",
+                  [](const PreparedRow& r) { return model_family(r.model_id); });
+    leave_one_out("leave one accelerator class out, pooled", "all accelerator classes but ",
+                  [&](const PreparedRow& r) { return start.for_gpu(r.deployment.gpu).gpu_class; });
     // 3. Five-fold cross-validation over rows shuffled with a fixed seed: fit on four fifths, test on the fifth
     //    left out - new measurements from the same kinds of sources.
     std::vector<const PreparedRow*> shuffled = use;

@@ -433,6 +433,25 @@ std::vector<std::string> engine_choices(const std::vector<EngineProfile>& profil
   return names;
 }
 
+std::string model_family(const std::string& model_id) {
+  const std::string id = to_lower(model_id);
+  std::string family;
+  std::size_t start = 0;
+  while (start <= id.size()) {
+    const std::size_t end = std::min(id.find('-', start), id.size());
+    std::string word = id.substr(start, end - start);
+    const auto digit = std::find_if(word.begin(), word.end(), [](unsigned char ch) { return std::isdigit(ch); });
+    if (digit != word.end()) {
+      // "qwen3": the name before its version digit, when nothing came before it.
+      if (family.empty()) family = std::string(word.begin(), digit);
+      break;
+    }
+    family += (family.empty() ? "" : "-") + word;
+    start = end + 1;
+  }
+  return family.empty() ? id : family;
+}
+
 std::string holdout_group(const PublishedRow& r) {
   if (r.source.find("perf-overview") != std::string::npos) {
     const auto v = r.version_or_date.substr(0, r.version_or_date.find(' '));

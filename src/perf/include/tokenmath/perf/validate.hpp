@@ -227,5 +227,10 @@ ProfileFit calibrate_profile(const std::vector<PreparedRow>& rows, const Efficie
 
 // Group used by the hold-out check: source + version (e.g. "NVIDIA TensorRT-LLM perf-overview v0.10.0").
 std::string holdout_group(const PublishedRow& r);
+// Model family of a catalog model id, for the leave-one-family-out check: its leading name words before the first
+// one that carries a size or version digit ("llama-3.1-8b" -> "llama", "gpt-oss-120b" -> "gpt-oss",
+// "qwen3-235b-a22b" -> "qwen", "deepseek-r1" -> "deepseek"). Derivatives named after their base ("llama-3.3-nemotron")
+// stay in its family.
+std::string model_family(const std::string& model_id);
 
 }  // namespace tokenmath::perf
