@@ -357,6 +357,8 @@ void build_llama4(const Obj& c, ModelSpec& m, int num_layers) {
   if (moe_layers.empty())
     for (int i = step - 1; i < num_layers; i += step) moe_layers.push_back(i);
   const std::int64_t chunk = c.opt_int("attention_chunk_size", 0, 0);
+  // use_qk_norm: an L2 norm without weights on q and k of the RoPE layers (transformers Llama4TextAttention).
+  const bool qk_norm = c.opt_bool("use_qk_norm", false);
   const std::vector<std::int64_t> rope_flags = c.int_list("no_rope_layers");
   const std::int64_t nope_interval = c.opt_int("no_rope_layer_interval", 4);
   if (!rope_flags.empty() && static_cast<int>(rope_flags.size()) != num_layers)
@@ -371,6 +373,8 @@ void build_llama4(const Obj& c, ModelSpec& m, int num_layers) {
       l.attn.sliding_window = static_cast<int>(chunk);
       l.attn.chunked = true;
     }
+    l.attn.qk_norm = qk_norm && uses_rope;
+    l.attn.qk_norm_weightless = l.attn.qk_norm;
     if (std::find(moe_layers.begin(), moe_layers.end(), i) != moe_layers.end()) {
       l.ffn = moe_ffn(experts, top_k, expert_i, 1, expert_i);
     } else {
@@ -805,7 +809,7 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       p.attn_linear = h * (q + k + v) + o_in * h;
       if (a.qkv_bias) p.attn_other += q + k + v;
       if (a.o_bias) p.attn_other += h;
-      if (a.qk_norm) p.attn_other += 2.0 * a.head_dim;
+      if (a.qk_norm && !a.qk_norm_weightless) p.attn_other += 2.0 * a.head_dim;
       if (a.sinks) p.attn_other += a.num_heads;
       break;
     }

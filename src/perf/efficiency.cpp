@@ -49,6 +49,7 @@ const std::vector<KeyDef>& key_defs() {
       def("roof_p", &Efficiency::roof_p, 1, "exponent", "p of the p-norm joining compute and memory time in one kernel (1 = no overlap)"),
       def("kernel_fixed_us", &Efficiency::kernel_fixed_s, 1e-6, "us", "fixed time per kernel (launch gap, ramp-up, tail)"),
       def("unfused_kernels_per_layer", &Efficiency::unfused_kernels_per_layer, 1, "kernels", "kernels per attention layer an engine runs unfused (rotary, KV-cache write)"),
+      def("qk_norm_kernels", &Efficiency::qk_norm_kernels, 1, "kernels", "kernels per QK-norm attention layer (Qwen3, GLM-4.5, Llama-4 RoPE layers) for its per-head q/k norms"),
       def("act_quant_kernels", &Efficiency::act_quant_kernels, 1, "kernels", "dynamic activation-quantisation kernels per GEMM input group with FP8/FP4 activations"),
       def("attention_memory_bw", &Efficiency::attention_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming the KV cache in decode attention"),
       def("block_fp8_memory_bw", &Efficiency::block_fp8_memory_bw, 1, "fraction", "share of HBM bandwidth block-scaled FP8 linears reach streaming weights (0 = memory_bw)"),

@@ -258,6 +258,10 @@ std::vector<std::pair<std::string, double>> stated_factors(const PreparedRow& r)
   std::vector<std::pair<std::string, double>> out;
   if (r.host_overlap) out.emplace_back("host_overlap", *r.host_overlap);
   if (r.dp_prefill_balance) out.emplace_back("dp_prefill_balance", *r.dp_prefill_balance);
+  if (r.qk_norm_rope_cache_fused) {
+    out.emplace_back("unfused_kernels_per_layer", 1.0);
+    out.emplace_back("qk_norm_kernels", 0.0);
+  }
   return out;
 }
 
@@ -693,6 +697,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     // TensorRT-LLM's attention-DP balancing (attention_dp_config.enable_balance), as a row states it.
     if (contains(row.notes, "adp balance off")) r.dp_prefill_balance = 0.0;
     else if (contains(row.notes, "enable_balance true")) r.dp_prefill_balance = 1.0;
+    r.qk_norm_rope_cache_fused = contains(row.notes, "qk-norm+rope+cache");
     r.num_requests = stated_request_count(row.notes);
     r.static_batch = contains(row.scenario, "static batch");
     if (r.static_batch && r.num_requests == 0 && r.concurrency > 0) r.num_requests = r.concurrency;

@@ -501,6 +501,31 @@ TEST(EngineKernels, UnfusedRotaryKvWriteAndActivationQuantAddTheirKernels) {
   }
 }
 
+TEST(EngineKernels, QkNormLayersAddTheEnginesNormKernels) {
+  // Qwen3 normalises q and k per head on every layer: TensorRT-LLM runs both norms with the rotary embedding as
+  // one fused kernel, SGLang two overlapped on an alternate stream (one kernel's time), vLLM two in turn. A model
+  // without QK-norm (Llama-3.1-8B) pays none of them.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("h100-sxm");
+  EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "trtllm-pytorch").qk_norm_kernels, 1);
+  EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "sglang").qk_norm_kernels, 1);
+  EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "vllm").qk_norm_kernels, 2);
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  const Efficiency base = ctx.efficiency.for_gpu(gpu, "vllm");
+  Efficiency none = base;
+  none.qk_norm_kernels = 0;
+  const auto extra = [&](const std::string& model) {
+    const Deployment d = deployment(model, "h100-sxm", 1, catalog::Precision::bf16);
+    return StepModel(d, base).step(b).linear_s - StepModel(d, none).step(b).linear_s;
+  };
+  const auto qwen = ctx.catalog.model("qwen3-8b");
+  ASSERT_TRUE(qwen.layers.front().attn.qk_norm);
+  EXPECT_NEAR(extra("qwen3-8b"), 2.0 * static_cast<double>(qwen.layers.size()) * base.kernel_fixed_s, 1e-9);
+  EXPECT_NEAR(extra("llama-3.1-8b"), 0, 1e-12);
+}
+
 TEST(AttentionKernels, SoftmaxCostMakesSmallHeadDimsSlowerInPrefill) {
   // A score costs 2 x (d_qk + d_v) x 2 matmul FLOPs per head plus one exponential worth softmax_flop_equiv (254 on
   // the shipped data: 989 / 3.9 TFLOP/s on the H100). Relative to the measured head dim 128: head dim 64 takes

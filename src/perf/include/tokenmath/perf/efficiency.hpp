@@ -42,6 +42,8 @@ struct Efficiency {
   // layer (rotary embedding, KV-cache write as their own kernels), and per GEMM input when activations are
   // quantised to FP8/FP4 on the fly (a dynamic-quantisation kernel before each linear group).
   double unfused_kernels_per_layer = 0;
+  // Kernels per attention layer with per-head q/k norms (Qwen3; GLM-4.5 and Llama-4 with use_qk_norm) for them.
+  double qk_norm_kernels = 0;
   double act_quant_kernels = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   // Kernel families with kernels of their own in some engines, used instead of the generic factors above when

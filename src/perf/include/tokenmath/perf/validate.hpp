@@ -78,6 +78,9 @@ struct PreparedRow {
   bool spec_stated = false;      // the row says whether speculative decoding was on (deployment.spec)
   std::optional<double> host_overlap;  // the row says the overlap scheduler was on (1) or off (0)
   std::optional<double> dp_prefill_balance;  // the row says attention-DP prefill balancing was on (1) or off (0)
+  // The row says the engine fused QK-norm, rotary and the KV-cache write into one kernel (ATOM's
+  // "QK-norm+RoPE+cache-quant fusion"): unfused_kernels_per_layer 1, qk_norm_kernels 0 for its run.
+  bool qk_norm_rope_cache_fused = false;
   // Fixed-length closed-loop run at request rate inf (bench_serving max_concurrency, random_range_ratio 1):
   // requests arrive in synchronised waves, and TTFT is a wave's (perf::wave_ttft_s), not a staggered steady state.
   bool synchronized_waves = false;
