@@ -156,14 +156,16 @@ CalibrationResult calibrate(const std::vector<PreparedRow>& rows, const Efficien
     //    by accelerator class: a model family or a GPU generation the fit never saw (the class's own overrides
     //    drop out with it, so its rows fall back to the defaults).
     auto leave_one_out = [&](const std::string& pooled_name, const std::string& prefix, auto group_of) {
+      // Each row's group, computed once (an accelerator class is a table lookup per row).
+      std::vector<std::string> group(use.size());
       std::map<std::string, std::vector<const PreparedRow*>> by;
-      for (const auto* r : use) by[group_of(*r)].push_back(r);
+      for (std::size_t i = 0; i < use.size(); ++i) by[group[i] = group_of(*use[i])].push_back(use[i]);
       if (by.size() < 2) return;
       std::vector<double> pooled_test, pooled_fit;
       for (const auto& [g, rows_g] : by) {
         std::vector<const PreparedRow*> in;
-        for (const auto* r : use)
-          if (group_of(*r) != g) in.push_back(r);
+        for (std::size_t i = 0; i < use.size(); ++i)
+          if (group[i] != g) in.push_back(use[i]);
         const EfficiencyTable f = fit_and_test(prefix + g, in, rows_g);
         for (const auto* r : rows_g)
           if (const auto p = predict_row(*r, f); p.ok) pooled_test.push_back(p.error_pct);

@@ -424,7 +424,7 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   for (const auto& l : m.layers) {
     // MLA's structural count already has its rotary kernel; standard attention's has none.
     if (l.attn.kind == AttentionSpec::Kind::standard) kernels += eff.unfused_kernels_per_layer;
-    // Per-head q/k RMSNorms (Qwen3, GLM-4.5): kernels of their own, or one fused with rotary (Efficiency).
+    // Per-head q/k norms (Qwen3, GLM-4.5, Llama-4 RoPE layers): kernels of their own, or one fused with rotary.
     if (l.attn.qk_norm) kernels += eff.qk_norm_kernels;
     if (lowp_act) {
       double inputs = l.attn.kind == AttentionSpec::Kind::none ? 0 : 2;

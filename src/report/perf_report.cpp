@@ -14,7 +14,7 @@ using nlohmann::json;
 
 json point_json(const perf::OperatingPoint& p) {
   return json{{"concurrency", p.concurrency},
-              {"mean_concurrency", static_cast<double>(p.concurrency) + p.timeshare},
+              {"mean_concurrency", p.mean_concurrency()},
               {"output_tok_s_per_gpu", p.output_tok_s_per_gpu},
               {"tok_s_per_user", p.tok_s_per_user},
               {"ttft_s", p.ttft_s},
@@ -152,8 +152,8 @@ std::string render_interactive_choice(const perf::DeploymentOption& o, const per
            {"tpot_ms", "TPOT ms", 2},
            {"itl_ms", "ITL ms", 2},
            {"ttft_s", "TTFT s", 3}});
-  // A point between two integer concurrencies (perf::OperatingPoint::timeshare) shows its mean concurrency.
-  t.add_row({o.label, static_cast<long long>(perf::option_gpus(o)), static_cast<double>(p.concurrency) + p.timeshare,
+  // A point between two integer concurrencies (OperatingPoint::timeshare) shows its mean concurrency.
+  t.add_row({o.label, static_cast<long long>(perf::option_gpus(o)), p.mean_concurrency(),
              p.output_tok_s_per_gpu, p.tok_s_per_user, p.tpot_s * 1e3, p.itl_s * 1e3, p.ttft_s});
   if (fmt != Format::table) return t.render(fmt);
   std::string out = fmt::format(

@@ -13,6 +13,10 @@ namespace tokenmath::perf {
 namespace {
 
 const std::string kMini = std::string(TOKENMATH_TEST_DATA) + "/perf/mini.csv";
+// The published-measurements CSV header, for tests that write their own rows.
+const std::string kHeader =
+    "source,url_or_repo_path,version_or_date,engine,model,precision,gpu,num_gpus,tp,pp,ep,isl,osl,"
+    "concurrency_or_batch,scenario,metric,value,unit,notes\n";
 
 TEST(Calibrate, CrossValidationPredictsEveryRowOnceWithoutLeakage) {
   const auto prepared = prepare_rows(read_published_csv(kMini), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
@@ -32,15 +36,12 @@ TEST(Calibrate, CrossValidationPredictsEveryRowOnceWithoutLeakage) {
 
 TEST(Calibrate, LeaveOneSourceOutPredictsEachSourceFromTheOthers) {
   // Two sources of saturated rows: each is predicted by a fit on the other.
-  const std::string header =
-      "source,url_or_repo_path,version_or_date,engine,model,precision,gpu,num_gpus,tp,pp,ep,isl,osl,"
-      "concurrency_or_batch,scenario,metric,value,unit,notes\n";
   std::string body;
   for (const char* src : {"Source A", "Source B"})
     for (const char* row : {"Llama-3.1-8B-Instruct,FP8,H100-SXM-80GB,1,1,1,,1000,1000,unbounded,offline,output_tokens_per_s_total,15220",
                             "Llama-3.1-70B-Instruct,FP8,H100-SXM-80GB,4,4,1,,1000,1000,unbounded,offline,output_tokens_per_s_total,9400"})
       body += std::string(src) + ",none,v1,\"TensorRT-LLM (trtllm-bench, PyTorch backend)\"," + row + ",tokens/s,\n";
-  const std::string path = tokenmath::testing::write_temp(header + body, ".csv");
+  const std::string path = tokenmath::testing::write_temp(kHeader + body, ".csv");
   const auto prepared = prepare_rows(read_published_csv(path), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
   const auto res = calibrate(prepared, test::shipped().efficiency, {}, true);
   const auto loso = std::find_if(res.holdout.begin(), res.holdout.end(), [](const HoldoutResult& h) {
@@ -72,9 +73,6 @@ TEST(Calibrate, ModelFamiliesAreTheNamesBeforeTheirSizeOrVersion) {
 TEST(Calibrate, LeaveOneFamilyOutPredictsEachFamilyFromTheOthers) {
   // Two model families on two accelerator classes: each family (and each class) is predicted by a fit on the
   // other's rows only.
-  const std::string header =
-      "source,url_or_repo_path,version_or_date,engine,model,precision,gpu,num_gpus,tp,pp,ep,isl,osl,"
-      "concurrency_or_batch,scenario,metric,value,unit,notes\n";
   std::string body;
   for (const char* gpu : {"H100-SXM-80GB", "H200-SXM-141GB"})
     for (const char* row : {"Llama-3.1-70B-Instruct,FP8,%,4,4,1,,1000,1000,unbounded,offline,output_tokens_per_s_total,9400",
@@ -83,7 +81,7 @@ TEST(Calibrate, LeaveOneFamilyOutPredictsEachFamilyFromTheOthers) {
       r.replace(r.find('%'), 1, gpu);
       body += "Source A,none,v1,\"TensorRT-LLM (trtllm-bench, PyTorch backend)\"," + r + ",tokens/s,\n";
     }
-  const std::string path = tokenmath::testing::write_temp(header + body, ".csv");
+  const std::string path = tokenmath::testing::write_temp(kHeader + body, ".csv");
   const auto prepared = prepare_rows(read_published_csv(path), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
   const auto res = calibrate(prepared, test::shipped().efficiency, {}, true);
   ASSERT_EQ(res.after_stats.n, 4);

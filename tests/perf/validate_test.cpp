@@ -79,17 +79,24 @@ TEST(Validate, StatedRequestCountLimitsTheRun) {
   EXPECT_GT(waves.predicted, few.predicted);
 }
 
+// The mini file's first row as a TP-only run of `model` in `precision` on `gpus` x `gpu` (no PP or EP stated).
+std::vector<PublishedRow> one_mini_row(const std::string& model, const std::string& precision, const std::string& gpu,
+                                       const std::string& gpus) {
+  auto rows = read_published_csv(kMini);
+  rows.resize(1);
+  rows[0].model = model;
+  rows[0].precision = precision;
+  rows[0].gpu = gpu;
+  rows[0].num_gpus = rows[0].tp = gpus;
+  rows[0].pp = rows[0].ep = "";
+  return rows;
+}
+
 // A closed-loop run at request rate inf starts with its first `concurrency` requests at once: their prompts are
 // prefilled as one wave. A mean TTFT counts that start in proportion to its requests; a median does not.
 TEST(Validate, MeanTtftOfARunCountsItsFirstWave) {
-  auto rows = read_published_csv(kMini);
-  rows.resize(1);
+  auto rows = one_mini_row("llama-3.1-70b", "FP8", "H200-SXM-141GB", "4");
   rows[0].engine = "SGLang 0.5.6";
-  rows[0].model = "llama-3.1-70b";
-  rows[0].precision = "FP8";
-  rows[0].gpu = "H200-SXM-141GB";
-  rows[0].num_gpus = rows[0].tp = "4";
-  rows[0].pp = rows[0].ep = "";
   rows[0].isl = "variable (random, up to 2000)";
   rows[0].osl = "variable (random, up to 1000)";
   rows[0].concurrency_or_batch = "64";
@@ -121,13 +128,7 @@ TEST(Validate, MeanTtftOfARunCountsItsFirstWave) {
 
 // "MXFP4" names the gpt-oss checkpoint as shipped: MXFP4 routed experts, BF16 attention, not NVFP4.
 TEST(Validate, Mxfp4RowKeepsTheNativeCheckpoint) {
-  auto rows = read_published_csv(kMini);
-  rows.resize(1);
-  rows[0].model = "gpt-oss-120b";
-  rows[0].precision = "MXFP4";
-  rows[0].gpu = "H200-SXM-141GB";
-  rows[0].tp = rows[0].num_gpus = "1";
-  rows[0].ep = rows[0].pp = "";
+  const auto rows = one_mini_row("gpt-oss-120b", "MXFP4", "H200-SXM-141GB", "1");
   const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
   ASSERT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
   EXPECT_EQ(prepared[0].deployment.weight_precision, catalog::Precision::mxfp4);

@@ -28,6 +28,7 @@ struct OperatingPoint {
   // concurrencies, reached by a replica that alternates between them (time_share in throughput.cpp); its mean
   // concurrency is concurrency + timeshare.
   double timeshare = 0;
+  double mean_concurrency() const { return static_cast<double>(concurrency) + timeshare; }
 };
 
 // Continuous batching at steady state with `concurrency` requests of fixed ISL/OSL in flight (a closed loop:
