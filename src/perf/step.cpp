@@ -421,11 +421,15 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // Engine-specific unfused kernels (Efficiency::unfused_kernels_per_layer, act_quant_kernels): GEMM input
   // groups per layer are attention in/out (2) and the FFN's two (dense or expert) plus the shared experts' two.
   const bool lowp_act = lin_cls != ComputeClass::bf16;
+  const bool w4a16_experts = catalog::compute_class(d.weight_precision) == ComputeClass::fp4 &&
+                             catalog::compute_class(d.activation_precision) != ComputeClass::fp4;
   for (const auto& l : m.layers) {
     // MLA's structural count already has its rotary kernel; standard attention's has none.
     if (l.attn.kind == AttentionSpec::Kind::standard) kernels += eff.unfused_kernels_per_layer;
     // Per-head q/k norms (Qwen3, GLM-4.5, Llama-4 RoPE layers): kernels of their own, or one fused with rotary.
     if (l.attn.qk_norm) kernels += eff.qk_norm_kernels;
+    // 4-bit experts run weight-only (W4A16) where the GPU has no FP4 units: the engine's MoE path for them.
+    if (w4a16_experts && l.ffn.kind == FfnSpec::Kind::moe) kernels += eff.w4a16_moe_kernels;
     if (lowp_act) {
       double inputs = l.attn.kind == AttentionSpec::Kind::none ? 0 : 2;
       if (l.ffn.kind == FfnSpec::Kind::dense) inputs += 2;

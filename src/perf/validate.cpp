@@ -140,6 +140,10 @@ std::optional<double> regex_number(const std::string& lower, const std::regex& r
 bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const SpecTable& drafts, SpecDecode& out) {
   const std::string t = to_lower(row.notes + " ; " + row.engine + " ; " + row.scenario);
   static const std::regex off(R"(no mtp|without mtp|speculative decoding off|no speculative decoding)");
+  // A row that says speculative decoding was off means it, whatever else it mentions (e.g. "the MTP3 rows of
+  // the same run are not taken").
+  static const std::regex all_off(R"(speculative decoding off|no speculative decoding)");
+  if (std::regex_search(t, all_off)) return true;
   const bool eagle = t.find("eagle3") != std::string::npos || t.find("eagle-3") != std::string::npos;
   const bool mtp = t.find("mtp") != std::string::npos;
   static const std::regex mtp_on(

@@ -526,6 +526,38 @@ TEST(EngineKernels, QkNormLayersAddTheEnginesNormKernels) {
   EXPECT_NEAR(extra("llama-3.1-8b"), 0, 1e-12);
 }
 
+TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
+  // vLLM runs MXFP4 experts on Hopper (no FP4 units) through triton_kernels' matmul_ogs, whose routing metadata
+  // it builds launch by launch: 12 kernels per MoE layer beyond the structural count. On a GPU with FP4 units
+  // (B200) the experts run natively and pay none; nor do dense models, nor engines without the key.
+  const auto& ctx = test::shipped();
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  const auto extra = [&](const std::string& model, const std::string& gpu_id, const std::string& engine,
+                         catalog::Precision w) {
+    const auto gpu = ctx.catalog.gpu(gpu_id);
+    const Efficiency base = ctx.efficiency.for_gpu(gpu, engine);
+    Efficiency none = base;
+    none.w4a16_moe_kernels = 0;
+    const Deployment d = deployment(model, gpu_id, 1, w);
+    return StepModel(d, base).step(b).linear_s - StepModel(d, none).step(b).linear_s;
+  };
+  const auto h100 = ctx.catalog.gpu("h100-sxm");
+  const Efficiency vllm = ctx.efficiency.for_gpu(h100, "vllm");
+  EXPECT_EQ(vllm.w4a16_moe_kernels, 12);
+  EXPECT_EQ(ctx.efficiency.for_gpu(h100, "trtllm-pytorch").w4a16_moe_kernels, 0);
+  const auto oss = ctx.catalog.model("gpt-oss-20b");
+  double moe_layers = 0;
+  for (const auto& l : oss.layers) moe_layers += l.ffn.kind == catalog::FfnSpec::Kind::moe ? 1 : 0;
+  ASSERT_GT(moe_layers, 0);
+  EXPECT_NEAR(extra("gpt-oss-20b", "h100-sxm", "vllm", catalog::Precision::mxfp4),
+              12.0 * moe_layers * vllm.kernel_fixed_s, 1e-9);
+  EXPECT_NEAR(extra("gpt-oss-20b", "b200", "vllm", catalog::Precision::mxfp4), 0, 1e-12);
+  EXPECT_NEAR(extra("gpt-oss-20b", "h100-sxm", "vllm", catalog::Precision::bf16), 0, 1e-12);
+  EXPECT_NEAR(extra("llama-3.1-8b", "h100-sxm", "vllm", catalog::Precision::nvfp4), 0, 1e-12);
+}
+
 TEST(AttentionKernels, SoftmaxCostMakesSmallHeadDimsSlowerInPrefill) {
   // A score costs 2 x (d_qk + d_v) x 2 matmul FLOPs per head plus one exponential worth softmax_flop_equiv (254 on
   // the shipped data: 989 / 3.9 TFLOP/s on the H100). Relative to the measured head dim 128: head dim 64 takes

@@ -139,6 +139,25 @@ TEST(Validate, Mxfp4RowKeepsTheNativeCheckpoint) {
   EXPECT_NE(p.deployment.find("mxfp4"), std::string::npos) << p.deployment;
 }
 
+// A row that says speculative decoding was off is predicted without it, even when its notes also name a
+// speculative series of the same run ("the MTP3 rows are not taken"); a row that states MTP3 runs it.
+TEST(Validate, StatedSpeculationOffWinsOverAMentionedDraftLength) {
+  auto rows = one_mini_row("deepseek-r1", "FP8", "B200", "8");
+  rows[0].engine = "SGLang 0.5.6";
+  const auto spec_of = [&](const std::string& notes) {
+    auto r = rows;
+    r[0].notes = notes;
+    const auto prepared = prepare_rows(r, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+    return prepared[0].deployment.spec;
+  };
+  EXPECT_FALSE(spec_of("no speculative decoding; the MTP3 rows of the same run are not taken").enabled());
+  const auto on = spec_of("served with MTP3 (3 draft tokens)");
+  EXPECT_TRUE(on.enabled());
+  EXPECT_EQ(on.method, "mtp");
+  EXPECT_EQ(on.draft_tokens, 3);
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
