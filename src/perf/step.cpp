@@ -424,8 +424,11 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   const bool w4a16_experts = catalog::compute_class(d.weight_precision) == ComputeClass::fp4 &&
                              catalog::compute_class(d.activation_precision) != ComputeClass::fp4;
   for (const auto& l : m.layers) {
-    // MLA's structural count already has its rotary kernel; standard attention's has none.
+    // MLA's structural count already has its rotary kernel; standard attention's has none. The latent KV-cache
+    // write is a kernel of its own wherever an engine leaves rotary and cache write unfused (SGLang
+    // set_mla_kv_buffer, vLLM concat_and_cache_mla); TensorRT-LLM's MLA writes the cache in its rotary kernel.
     if (l.attn.kind == AttentionSpec::Kind::standard) kernels += eff.unfused_kernels_per_layer;
+    if (l.attn.kind == AttentionSpec::Kind::mla) kernels += std::max(0.0, eff.unfused_kernels_per_layer - 1.0);
     // Per-head q/k norms (Qwen3, GLM-4.5, Llama-4 RoPE layers): kernels of their own, or one fused with rotary.
     if (l.attn.qk_norm) kernels += eff.qk_norm_kernels;
     // 4-bit experts run weight-only (W4A16) where the GPU has no FP4 units: the engine's MoE path for them.

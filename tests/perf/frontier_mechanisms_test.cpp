@@ -526,6 +526,30 @@ TEST(EngineKernels, QkNormLayersAddTheEnginesNormKernels) {
   EXPECT_NEAR(extra("llama-3.1-8b"), 0, 1e-12);
 }
 
+TEST(EngineKernels, MlaLayersPayTheLatentCacheWriteWhereRotaryAndWriteAreUnfused) {
+  // Engines that run rotary and the KV-cache write as kernels of their own (unfused_kernels_per_layer 2: SGLang,
+  // vLLM) write MLA's latent cache in a kernel of its own too (set_mla_kv_buffer, concat_and_cache_mla); MLA's
+  // structural count already has its rotary kernel, so an MLA layer pays one more. TensorRT-LLM (0) pays none.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("h200-sxm");
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  const Deployment d = deployment("deepseek-r1", "h200-sxm", 8, catalog::Precision::fp8);
+  const auto fixed_with = [&](double unfused) {
+    Efficiency e = ctx.efficiency.for_gpu(gpu, "sglang");
+    e.unfused_kernels_per_layer = unfused;
+    return StepModel(d, e).step(b).linear_s;
+  };
+  const Efficiency e = ctx.efficiency.for_gpu(gpu, "sglang");
+  ASSERT_EQ(e.unfused_kernels_per_layer, 2);
+  double mla = 0;
+  for (const auto& l : d.model->layers) mla += l.attn.kind == catalog::AttentionSpec::Kind::mla ? 1 : 0;
+  ASSERT_GT(mla, 0);
+  EXPECT_NEAR(fixed_with(2) - fixed_with(1), mla * e.kernel_fixed_s, 1e-9);
+  EXPECT_NEAR(fixed_with(1) - fixed_with(0), 0, 1e-12);
+}
+
 TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
   // vLLM runs MXFP4 experts on Hopper (no FP4 units) through triton_kernels' matmul_ogs, whose routing metadata
   // it builds launch by launch: 12 kernels per MoE layer beyond the structural count. On a GPU with FP4 units
