@@ -434,9 +434,12 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     // 4-bit experts run weight-only (W4A16) where the GPU has no FP4 units: the engine's MoE path for them.
     if (w4a16_experts && l.ffn.kind == FfnSpec::Kind::moe) kernels += eff.w4a16_moe_kernels;
     if (lowp_act) {
-      double inputs = l.attn.kind == AttentionSpec::Kind::none ? 0 : 2;
-      if (l.ffn.kind == FfnSpec::Kind::dense) inputs += 2;
-      if (l.ffn.kind == FfnSpec::Kind::moe) inputs += 2 + (l.ffn.num_shared_experts > 0 ? 2 : 0);
+      // Only GEMMs that compute in the low-precision format quantise their input: non-expert GEMMs whose weights
+      // are wider (gpt-oss: bf16 attention and shared layers beside MXFP4 experts) run in bf16 and quantise nothing.
+      const double dense_inputs = dense_cls != ComputeClass::bf16 ? 1.0 : 0.0;
+      double inputs = l.attn.kind == AttentionSpec::Kind::none ? 0 : 2 * dense_inputs;
+      if (l.ffn.kind == FfnSpec::Kind::dense) inputs += 2 * dense_inputs;
+      if (l.ffn.kind == FfnSpec::Kind::moe) inputs += 2 + (l.ffn.num_shared_experts > 0 ? 2 * dense_inputs : 0);
       kernels += eff.act_quant_kernels * inputs;
     }
     const FfnSpec& f = l.ffn;

@@ -550,6 +550,31 @@ TEST(EngineKernels, MlaLayersPayTheLatentCacheWriteWhereRotaryAndWriteAreUnfused
   EXPECT_NEAR(fixed_with(1) - fixed_with(0), 0, 1e-12);
 }
 
+TEST(EngineKernels, OnlyLowPrecisionGemmsQuantiseTheirInputs) {
+  // SGLang quantises each FP8/FP4 GEMM input on the fly (act_quant_kernels 1 per input group). gpt-oss keeps its
+  // attention in bf16 beside MXFP4 experts: on a B200 (FP4 units) only the two expert GEMM inputs per layer are
+  // quantised; a model with FP8 attention and experts (Qwen3-30B-A3B in FP8) quantises all four.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("b200");
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  const Efficiency base = ctx.efficiency.for_gpu(gpu, "sglang");
+  ASSERT_EQ(base.act_quant_kernels, 1);
+  Efficiency none = base;
+  none.act_quant_kernels = 0;
+  const auto extra = [&](const std::string& model, catalog::Precision w) {
+    Deployment d = deployment(model, "b200", 1, w);
+    if (model == "gpt-oss-120b") use_native_weights(d);  // MXFP4 experts, bf16 everything else
+    d.activation_precision = default_activation_precision(d.weight_precision, d.gpu);
+    return (StepModel(d, base).step(b).linear_s - StepModel(d, none).step(b).linear_s) / base.kernel_fixed_s;
+  };
+  const auto oss = ctx.catalog.model("gpt-oss-120b");
+  EXPECT_NEAR(extra("gpt-oss-120b", catalog::Precision::mxfp4), 2.0 * static_cast<double>(oss.layers.size()), 1e-6);
+  const auto qwen = ctx.catalog.model("qwen3-30b-a3b");
+  EXPECT_NEAR(extra("qwen3-30b-a3b", catalog::Precision::fp8), 4.0 * static_cast<double>(qwen.layers.size()), 1e-6);
+}
+
 TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
   // vLLM runs MXFP4 experts on Hopper (no FP4 units) through triton_kernels' matmul_ogs, whose routing metadata
   // it builds launch by launch: 12 kernels per MoE layer beyond the structural count. On a GPU with FP4 units
