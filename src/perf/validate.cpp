@@ -607,7 +607,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       }
     }
 
-    // Precision as printed: weights (MXFP4 -> mxfp4, FP4/NVFP4 -> nvfp4, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
+    // Precision as printed: weights (INT4 -> int4, MXFP4 -> mxfp4, FP4/NVFP4 -> nvfp4, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
     // checkpoint's native precision. KV cache: as stated ("FP16 KV", "FP8 KV", "BF16 attention"), else the engine's
     // default (EngineProfile::kv_cache_default): 16-bit under vLLM/SGLang (kv_cache_dtype=auto), fp8 for fp8/fp4
     // checkpoints otherwise (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit for the rest.
@@ -620,6 +620,8 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       wp = Precision::mxfp4;
     else if (prec.find("fp4") != std::string::npos)
       wp = Precision::nvfp4;
+    else if (prec.find("int4") != std::string::npos)
+      wp = Precision::int4;  // weight-only INT4 (W4A16: GPTQ/AWQ/compressed-tensors), dequantised into bf16 GEMMs
     else if (prec.find("fp8") != std::string::npos)
       wp = Precision::fp8;
     else if (prec.find("fp16") != std::string::npos || prec.find("bf16") != std::string::npos)
@@ -650,6 +652,11 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (!native_weights) in.weights = wp;
     in.kv = kv;
     Deployment d = make_deployment(in);
+    // A low-precision format stated for the routed experts only ("INT4 ... routed experts ..., non-expert layers
+    // 16-bit"): attention, dense and shared layers stay 16-bit.
+    if (!native_weights && model->is_moe() && prec.find("expert") != std::string::npos &&
+        (prec.find("non-expert layers 16-bit") != std::string::npos || prec.find("non-expert layers bf16") != std::string::npos))
+      d.non_expert_weight_precision = Precision::bf16;
     if (tp) {
       d.tp = static_cast<int>(*tp);
       d.pp = pp ? static_cast<int>(*pp) : 1;
