@@ -55,6 +55,15 @@ Deployment deployment(const std::string& model, const std::string& gpu, int tp, 
   return d;
 }
 
+// The linear-stage time one efficiency table adds over another on a batch-1 decode step at 1,024 tokens of
+// context (the engine-kernel tests below: each extra kernel costs kernel_fixed_s there).
+double extra_linear_s(const Deployment& d, const Efficiency& with, const Efficiency& without) {
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  return StepModel(d, with).step(b).linear_s - StepModel(d, without).step(b).linear_s;
+}
+
 Efficiency eff_with(double host_overlap, double step_overhead_s) {
   Efficiency e = test::shipped().efficiency.for_gpu(test::shipped().catalog.gpu("h100-sxm"));
   e.host_overlap = host_overlap;
@@ -510,15 +519,11 @@ TEST(EngineKernels, QkNormLayersAddTheEnginesNormKernels) {
   EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "trtllm-pytorch").qk_norm_kernels, 1);
   EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "sglang").qk_norm_kernels, 1);
   EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "vllm").qk_norm_kernels, 2);
-  BatchSummary b;
-  b.decode_seqs = 1;
-  b.decode_ctx_sum = 1024;
   const Efficiency base = ctx.efficiency.for_gpu(gpu, "vllm");
   Efficiency none = base;
   none.qk_norm_kernels = 0;
   const auto extra = [&](const std::string& model) {
-    const Deployment d = deployment(model, "h100-sxm", 1, catalog::Precision::bf16);
-    return StepModel(d, base).step(b).linear_s - StepModel(d, none).step(b).linear_s;
+    return extra_linear_s(deployment(model, "h100-sxm", 1, catalog::Precision::bf16), base, none);
   };
   const auto qwen = ctx.catalog.model("qwen3-8b");
   ASSERT_TRUE(qwen.layers.front().attn.qk_norm);
@@ -532,22 +537,19 @@ TEST(EngineKernels, MlaLayersPayTheLatentCacheWriteWhereRotaryAndWriteAreUnfused
   // structural count already has its rotary kernel, so an MLA layer pays one more. TensorRT-LLM (0) pays none.
   const auto& ctx = test::shipped();
   const auto gpu = ctx.catalog.gpu("h200-sxm");
-  BatchSummary b;
-  b.decode_seqs = 1;
-  b.decode_ctx_sum = 1024;
   const Deployment d = deployment("deepseek-r1", "h200-sxm", 8, catalog::Precision::fp8);
-  const auto fixed_with = [&](double unfused) {
-    Efficiency e = ctx.efficiency.for_gpu(gpu, "sglang");
-    e.unfused_kernels_per_layer = unfused;
-    return StepModel(d, e).step(b).linear_s;
-  };
   const Efficiency e = ctx.efficiency.for_gpu(gpu, "sglang");
   ASSERT_EQ(e.unfused_kernels_per_layer, 2);
+  const auto with_unfused = [&](double unfused) {
+    Efficiency u = e;
+    u.unfused_kernels_per_layer = unfused;
+    return u;
+  };
   double mla = 0;
   for (const auto& l : d.model->layers) mla += l.attn.kind == catalog::AttentionSpec::Kind::mla ? 1 : 0;
   ASSERT_GT(mla, 0);
-  EXPECT_NEAR(fixed_with(2) - fixed_with(1), mla * e.kernel_fixed_s, 1e-9);
-  EXPECT_NEAR(fixed_with(1) - fixed_with(0), 0, 1e-12);
+  EXPECT_NEAR(extra_linear_s(d, with_unfused(2), with_unfused(1)), mla * e.kernel_fixed_s, 1e-9);
+  EXPECT_NEAR(extra_linear_s(d, with_unfused(1), with_unfused(0)), 0, 1e-12);
 }
 
 TEST(EngineKernels, OnlyLowPrecisionGemmsQuantiseTheirInputs) {
@@ -556,9 +558,6 @@ TEST(EngineKernels, OnlyLowPrecisionGemmsQuantiseTheirInputs) {
   // quantised; a model with FP8 attention and experts (Qwen3-30B-A3B in FP8) quantises all four.
   const auto& ctx = test::shipped();
   const auto gpu = ctx.catalog.gpu("b200");
-  BatchSummary b;
-  b.decode_seqs = 1;
-  b.decode_ctx_sum = 1024;
   const Efficiency base = ctx.efficiency.for_gpu(gpu, "sglang");
   ASSERT_EQ(base.act_quant_kernels, 1);
   Efficiency none = base;
@@ -567,7 +566,7 @@ TEST(EngineKernels, OnlyLowPrecisionGemmsQuantiseTheirInputs) {
     Deployment d = deployment(model, "b200", 1, w);
     if (model == "gpt-oss-120b") use_native_weights(d);  // MXFP4 experts, bf16 everything else
     d.activation_precision = default_activation_precision(d.weight_precision, d.gpu);
-    return (StepModel(d, base).step(b).linear_s - StepModel(d, none).step(b).linear_s) / base.kernel_fixed_s;
+    return extra_linear_s(d, base, none) / base.kernel_fixed_s;
   };
   const auto oss = ctx.catalog.model("gpt-oss-120b");
   EXPECT_NEAR(extra("gpt-oss-120b", catalog::Precision::mxfp4), 2.0 * static_cast<double>(oss.layers.size()), 1e-6);
@@ -580,17 +579,12 @@ TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
   // it builds launch by launch: 12 kernels per MoE layer beyond the structural count. On a GPU with FP4 units
   // (B200) the experts run natively and pay none; nor do dense models, nor engines without the key.
   const auto& ctx = test::shipped();
-  BatchSummary b;
-  b.decode_seqs = 1;
-  b.decode_ctx_sum = 1024;
   const auto extra = [&](const std::string& model, const std::string& gpu_id, const std::string& engine,
                          catalog::Precision w) {
-    const auto gpu = ctx.catalog.gpu(gpu_id);
-    const Efficiency base = ctx.efficiency.for_gpu(gpu, engine);
+    const Efficiency base = ctx.efficiency.for_gpu(ctx.catalog.gpu(gpu_id), engine);
     Efficiency none = base;
     none.w4a16_moe_kernels = 0;
-    const Deployment d = deployment(model, gpu_id, 1, w);
-    return StepModel(d, base).step(b).linear_s - StepModel(d, none).step(b).linear_s;
+    return extra_linear_s(deployment(model, gpu_id, 1, w), base, none);
   };
   const auto h100 = ctx.catalog.gpu("h100-sxm");
   const Efficiency vllm = ctx.efficiency.for_gpu(h100, "vllm");

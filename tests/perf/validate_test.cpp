@@ -92,6 +92,17 @@ std::vector<PublishedRow> one_mini_row(const std::string& model, const std::stri
   return rows;
 }
 
+// The deployment `validate` reads from one SGLang mini row after `edit` changes it.
+template <typename Edit>
+Deployment deployment_of(const std::string& model, const std::string& gpu, const std::string& gpus, Edit edit) {
+  auto rows = one_mini_row(model, "FP8", gpu, gpus);
+  rows[0].engine = "SGLang 0.5.6";
+  edit(rows[0]);
+  const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+  return prepared[0].deployment;
+}
+
 // A closed-loop run at request rate inf starts with its first `concurrency` requests at once: their prompts are
 // prefilled as one wave. A mean TTFT counts that start in proportion to its requests; a median does not.
 TEST(Validate, MeanTtftOfARunCountsItsFirstWave) {
@@ -142,14 +153,8 @@ TEST(Validate, Mxfp4RowKeepsTheNativeCheckpoint) {
 // A row that says speculative decoding was off is predicted without it, even when its notes also name a
 // speculative series of the same run ("the MTP3 rows are not taken"); a row that states MTP3 runs it.
 TEST(Validate, StatedSpeculationOffWinsOverAMentionedDraftLength) {
-  auto rows = one_mini_row("deepseek-r1", "FP8", "B200", "8");
-  rows[0].engine = "SGLang 0.5.6";
-  const auto spec_of = [&](const std::string& notes) {
-    auto r = rows;
-    r[0].notes = notes;
-    const auto prepared = prepare_rows(r, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
-    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
-    return prepared[0].deployment.spec;
+  const auto spec_of = [](const std::string& notes) {
+    return deployment_of("deepseek-r1", "B200", "8", [&](PublishedRow& r) { r.notes = notes; }).spec;
   };
   EXPECT_FALSE(spec_of("no speculative decoding; the MTP3 rows of the same run are not taken").enabled());
   const auto on = spec_of("served with MTP3 (3 draft tokens)");
@@ -161,14 +166,8 @@ TEST(Validate, StatedSpeculationOffWinsOverAMentionedDraftLength) {
 // "INT4" is weight-only int4 (W4A16); stated for the routed experts only, the rest stays 16-bit. A row that names
 // MXFP4 as what ran and INT4 as the original checkpoint's format runs MXFP4.
 TEST(Validate, Int4RoutedExpertsKeepTheRestSixteenBit) {
-  auto rows = one_mini_row("kimi-k2-instruct", "", "H200-SXM-141GB", "8");
-  rows[0].engine = "SGLang 0.5.6";
-  const auto prepared_with = [&](const std::string& precision) {
-    auto r = rows;
-    r[0].precision = precision;
-    const auto prepared = prepare_rows(r, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
-    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
-    return prepared[0].deployment;
+  const auto prepared_with = [](const std::string& precision) {
+    return deployment_of("kimi-k2-instruct", "H200-SXM-141GB", "8", [&](PublishedRow& r) { r.precision = precision; });
   };
   const auto int4 = prepared_with("INT4 weight-only routed experts (compressed-tensors W4A16; non-expert layers 16-bit)");
   EXPECT_EQ(int4.weight_precision, catalog::Precision::int4);
