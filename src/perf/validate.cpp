@@ -84,31 +84,31 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   return rows;
 }
 
-// Leading number of a cell ("131072 (128K)" -> 131072); nullopt when the cell does not start with one.
-std::optional<double> leading_number(const std::string& s) {
+// Leading number of a cell ("131072 (128K)" -> 131072; "~20000" = about 20000) and where it ends; nullopt when
+// the cell does not start with one.
+std::optional<std::pair<double, std::size_t>> leading_number_at(const std::string& s) {
   std::size_t i = 0;
-  while (i < s.size() && (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == '~')) ++i;  // "~20000" = about
+  while (i < s.size() && (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == '~')) ++i;
   if (i >= s.size() || !(std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) return std::nullopt;
   try {
     std::size_t used = 0;
     const double v = std::stod(s.substr(i), &used);
-    return v;
+    return std::make_pair(v, i + used);
   } catch (...) {
     return std::nullopt;
   }
 }
 
-// Whole cell is a number (allowing surrounding spaces).
+std::optional<double> leading_number(const std::string& s) {
+  const auto n = leading_number_at(s);
+  return n ? std::optional<double>(n->first) : std::nullopt;
+}
+
+// Whole cell is a number (allowing surrounding spaces and a leading "~").
 std::optional<double> exact_number(const std::string& s) {
-  const auto v = leading_number(s);
-  if (!v) return v;
-  std::string rest = s;
-  rest.erase(0, rest.find_first_not_of(" \t"));
-  std::size_t used = 0;
-  std::stod(rest, &used);
-  const auto tail = rest.substr(used);
-  if (tail.find_first_not_of(" \t") != std::string::npos) return std::nullopt;
-  return v;
+  const auto n = leading_number_at(s);
+  if (!n || s.find_first_not_of(" \t", n->second) != std::string::npos) return std::nullopt;
+  return n->first;
 }
 
 bool contains(const std::string& hay, std::string_view needle) { return to_lower(hay).find(needle) != std::string::npos; }

@@ -176,6 +176,21 @@ TEST(Validate, Int4RoutedExpertsKeepTheRestSixteenBit) {
   EXPECT_EQ(prepared_with("MXFP4 (quantized from the native INT4 checkpoint)").weight_precision, catalog::Precision::mxfp4);
 }
 
+// An approximate value ("~25342", as some tables print) is that number; a cell that only starts like one is not
+// (the fuzzer's find: "~" was skipped when reading the number but not when checking the whole cell, and threw).
+TEST(Validate, ApproximateValuesAreReadAndOthersSkipped) {
+  auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+  rows.push_back(rows[0]);
+  rows[0].value = "~25342";
+  rows[1].value = "~25342 tok/s";
+  const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  ASSERT_EQ(prepared.size(), 2u);
+  EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+  EXPECT_DOUBLE_EQ(prepared[0].measured, 25342);
+  EXPECT_FALSE(prepared[1].ok);
+  EXPECT_NE(prepared[1].skip_reason.find("~25342 tok/s"), std::string::npos) << prepared[1].skip_reason;
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
