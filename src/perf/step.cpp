@@ -421,7 +421,9 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // Engine-specific unfused kernels (Efficiency::unfused_kernels_per_layer, act_quant_kernels): GEMM input
   // groups per layer are attention in/out (2) and the FFN's two (dense or expert) plus the shared experts' two.
   const bool lowp_act = lin_cls != ComputeClass::bf16;
-  const bool w4a16_experts = catalog::compute_class(d.weight_precision) == ComputeClass::fp4 &&
+  // MXFP4 experts on a GPU without FP4 units run weight-only (W4A16) kernels; engines pick their MoE path for that
+  // format by it (vLLM: triton_kernels matmul_ogs; NVFP4 and INT4 go to Marlin-style kernels, not itemised).
+  const bool w4a16_experts = d.weight_precision == Precision::mxfp4 &&
                              catalog::compute_class(d.activation_precision) != ComputeClass::fp4;
   for (const auto& l : m.layers) {
     // MLA's structural count already has its rotary kernel; standard attention's has none. The latent KV-cache
@@ -431,7 +433,6 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     if (l.attn.kind == AttentionSpec::Kind::mla) kernels += std::max(0.0, eff.unfused_kernels_per_layer - 1.0);
     // Per-head q/k norms (Qwen3, GLM-4.5, Llama-4 RoPE layers): kernels of their own, or one fused with rotary.
     if (l.attn.qk_norm) kernels += eff.qk_norm_kernels;
-    // 4-bit experts run weight-only (W4A16) where the GPU has no FP4 units: the engine's MoE path for them.
     if (w4a16_experts && l.ffn.kind == FfnSpec::Kind::moe) kernels += eff.w4a16_moe_kernels;
     if (lowp_act) {
       // Only GEMMs that compute in the low-precision format quantise their input: non-expert GEMMs whose weights

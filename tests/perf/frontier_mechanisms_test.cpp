@@ -577,7 +577,8 @@ TEST(EngineKernels, OnlyLowPrecisionGemmsQuantiseTheirInputs) {
 TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
   // vLLM runs MXFP4 experts on Hopper (no FP4 units) through triton_kernels' matmul_ogs, whose routing metadata
   // it builds launch by launch: 12 kernels per MoE layer beyond the structural count. On a GPU with FP4 units
-  // (B200) the experts run natively and pay none; nor do dense models, nor engines without the key.
+  // (B200) the experts run natively and pay none; nor do dense models, other 4-bit formats (NVFP4 goes to
+  // Marlin-style kernels), nor engines without the key.
   const auto& ctx = test::shipped();
   const auto extra = [&](const std::string& model, const std::string& gpu_id, const std::string& engine,
                          catalog::Precision w) {
@@ -598,6 +599,7 @@ TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
               12.0 * moe_layers * vllm.kernel_fixed_s, 1e-9);
   EXPECT_NEAR(extra("gpt-oss-20b", "b200", "vllm", catalog::Precision::mxfp4), 0, 1e-12);
   EXPECT_NEAR(extra("gpt-oss-20b", "h100-sxm", "vllm", catalog::Precision::bf16), 0, 1e-12);
+  EXPECT_NEAR(extra("gpt-oss-20b", "h100-sxm", "vllm", catalog::Precision::nvfp4), 0, 1e-12);  // Marlin-style path
   EXPECT_NEAR(extra("llama-3.1-8b", "h100-sxm", "vllm", catalog::Precision::nvfp4), 0, 1e-12);
 }
 

@@ -45,9 +45,9 @@ struct Efficiency {
   // Kernels per attention layer with per-head q/k norms (Qwen3; GLM-4.5 and Llama-4 with use_qk_norm) for them.
   double qk_norm_kernels = 0;
   double act_quant_kernels = 0;
-  // Kernels per MoE layer beyond the structural count when 4-bit experts run weight-only (W4A16: MXFP4/NVFP4/INT4
-  // weights on a GPU without FP4 units, dequantised in the GEMM), for engines whose W4A16 MoE path builds its
-  // routing metadata kernel by kernel (vLLM's triton_kernels matmul_ogs backend on Hopper).
+  // Kernels per MoE layer beyond the structural count when MXFP4 experts run weight-only (W4A16: on a GPU without
+  // FP4 units, dequantised in the GEMM), for engines whose path for them builds its routing metadata kernel by
+  // kernel (vLLM's triton_kernels matmul_ogs backend on Hopper).
   double w4a16_moe_kernels = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   // Kernel families with kernels of their own in some engines, used instead of the generic factors above when
