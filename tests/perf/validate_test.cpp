@@ -191,6 +191,20 @@ TEST(Validate, ApproximateValuesAreReadAndOthersSkipped) {
   EXPECT_NE(prepared[1].skip_reason.find("~25342 tok/s"), std::string::npos) << prepared[1].skip_reason;
 }
 
+// Engine names match their own profile: "vLLM v0.10.2" is vLLM, not the 2024 TensorRT-LLM v0.10 runtime whose
+// published rows say "TensorRT-LLM v0.10".
+TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
+  const auto profile_of = [](const std::string& engine) {
+    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+    rows[0].engine = engine;
+    const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+    return prepared[0].engine ? prepared[0].engine->name : std::string();
+  };
+  EXPECT_EQ(profile_of("vLLM v0.10.2 (vllm serve ...)"), "vllm");
+  EXPECT_EQ(profile_of("TensorRT-LLM v0.10 (TRT engine, gptManagerBenchmark)"), "trtllm-v0.10-gptManagerBenchmark");
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -254,7 +268,7 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // median 16.0% (141 points with the LMSYS gpt-oss table's H100 column: 15.9% / 53.8%; with QK-norm kernels 15.7%).
   // Stop 16: 174 points (the ATOM nightly dashboard's MI355X points added, one of its 34 SUSPECT), median 14.7%,
   // p90 46.5%; with the SGLang cookbook's Kimi-K2.5 on 8xH200 (8 points predicted 2-9x too fast) 182 points,
-  // 15.5% / 67.6%.
+  // 15.5% / 67.6%; with GPUStack's capped gpt-oss H100 / DeepSeek-R1 H200 blocks 185 points, 15.7% / 66.3%.
   EXPECT_LE(v.frontier.median_abs_error_pct, 16.0);
   EXPECT_LE(v.frontier.p90_abs_error_pct, 70.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
