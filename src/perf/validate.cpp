@@ -139,11 +139,11 @@ std::optional<double> regex_number(const std::string& lower, const std::regex& r
 // Returns whether the row says anything about it; `out` is left off when the row says it was off.
 bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const SpecTable& drafts, SpecDecode& out) {
   const std::string t = to_lower(row.notes + " ; " + row.engine + " ; " + row.scenario);
-  static const std::regex off(R"(no mtp|without mtp|speculative decoding off|no speculative decoding)");
   // A row that says speculative decoding was off means it, whatever else it mentions (e.g. "the MTP3 rows of
-  // the same run are not taken").
+  // the same run are not taken"); one that says only MTP was off is off unless it names another method.
   static const std::regex all_off(R"(speculative decoding off|no speculative decoding)");
   if (std::regex_search(t, all_off)) return true;
+  static const std::regex mtp_off(R"(no mtp|without mtp)");
   const bool eagle = t.find("eagle3") != std::string::npos || t.find("eagle-3") != std::string::npos;
   const bool mtp = t.find("mtp") != std::string::npos;
   static const std::regex mtp_on(
@@ -163,7 +163,7 @@ bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const
   if (eagle) {
     if (auto v = regex_number(t, eagle_steps)) k = static_cast<int>(*v);
   }
-  if (!(eagle || (mtp && k)) || !k || *k <= 0) return std::regex_search(t, off);
+  if (!(eagle || (mtp && k)) || !k || *k <= 0) return std::regex_search(t, mtp_off);
   static const std::regex acc_len(R"(accep\w* (?:rate|length) (\d+\.\d+))");
   static const std::regex acc_pct(R"(~?(\d+)% draft acceptance)");
   std::optional<double> a = regex_number(t, acc_len);
@@ -654,7 +654,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     Deployment d = make_deployment(in);
     // A low-precision format stated for the routed experts only ("INT4 ... routed experts ..., non-expert layers
     // 16-bit"): attention, dense and shared layers stay 16-bit.
-    if (!native_weights && model->is_moe() && prec.find("expert") != std::string::npos &&
+    if (!native_weights && model->is_moe() &&
         (prec.find("non-expert layers 16-bit") != std::string::npos || prec.find("non-expert layers bf16") != std::string::npos))
       d.non_expert_weight_precision = Precision::bf16;
     if (tp) {
