@@ -176,8 +176,8 @@ std::vector<GpuSpec> load_gpus(const std::filesystem::path& path) {
     static const std::set<std::string> known = {
         "id", "name", "vendor", "year", "dense_bf16_tflops", "dense_fp8_tflops", "dense_fp4_tflops",
         "sparse_bf16_tflops", "sparse_fp8_tflops", "sparse_fp4_tflops", "mem_gb", "mem_tb_s", "mem_kind",
-        "scaleup_gb_s_per_dir", "scaleup_domain_gpus", "tdp_w", "preliminary", "source", "notes", "aliases",
-        "derived_fields"};
+        "scaleup_gb_s_per_dir", "scaleup_domain_gpus", "tdp_w", "compute_units", "preliminary", "source", "notes",
+        "aliases", "derived_fields"};
     std::vector<GpuSpec> out;
     std::map<std::string, std::size_t> seen;
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -202,6 +202,7 @@ std::vector<GpuSpec> load_gpus(const std::filesystem::path& path) {
       g.scaleup_gb_s = r.positive("scaleup_gb_s_per_dir");
       g.scaleup_domain_gpus = r.positive_int("scaleup_domain_gpus");
       g.tdp_w = r.optional_positive("tdp_w");
+      g.compute_units = r.positive_int("compute_units", 0);
       g.preliminary = r.boolean("preliminary", false);
       g.source = r.str("source");
       g.notes = r.str("notes", false);

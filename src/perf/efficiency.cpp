@@ -52,6 +52,8 @@ const std::vector<KeyDef>& key_defs() {
       def("qk_norm_kernels", &Efficiency::qk_norm_kernels, 1, "kernels", "kernels per QK-norm attention layer (Qwen3, GLM-4.5, Llama-4 RoPE layers) for its per-head q/k norms"),
       def("act_quant_kernels", &Efficiency::act_quant_kernels, 1, "kernels", "dynamic activation-quantisation kernels per GEMM input group with FP8/FP4 activations"),
       def("w4a16_moe_kernels", &Efficiency::w4a16_moe_kernels, 1, "kernels", "kernels per MoE layer beyond the structural count when MXFP4 experts run weight-only (W4A16) on a GPU without FP4 units"),
+      def("fp4_gemm_tile_n", &Efficiency::fp4_gemm_tile_n, 1, "columns", "output columns one workgroup of a dense FP4 (W4A4) decode GEMM without split-K computes (0 = off: the GEMM fills the GPU)"),
+      def("fp4_gemm_workgroup_gb_s", &Efficiency::fp4_gemm_workgroup_bytes_s, 1e9, "GB/s (1e9 B/s)", "weight bytes one such workgroup streams per second"),
       def("attention_memory_bw", &Efficiency::attention_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming the KV cache in decode attention"),
       def("block_fp8_memory_bw", &Efficiency::block_fp8_memory_bw, 1, "fraction", "share of HBM bandwidth block-scaled FP8 linears reach streaming weights (0 = memory_bw)"),
       def("block_fp8_compute", &Efficiency::block_fp8_compute, 1, "fraction", "share of the dense FP8 peak block-scaled FP8 linears reach (0 = compute_fp8)"),

@@ -173,6 +173,64 @@ double kernels_per_layer(const catalog::LayerSpec& l) {
   if (l.ffn.kind == FfnSpec::Kind::moe) k += 7 + (l.ffn.num_shared_experts > 0 ? 3 : 0);
   return k;
 }
+
+// Share of HBM bandwidth the dense FP4 GEMMs of a step reach when their kernel has no split-K
+// (Efficiency::fp4_gemm_tile_n > 0; AITER's gemm_a4w4, whose tuned decode configs on MI355X all run split-K 0).
+// At decode batch sizes such a GEMM is one workgroup per tile of `tile_n` output columns, each streaming its
+// columns' weights: a GEMM of N output columns per GPU runs n = ceil(N / tile_n) workgroups. While n is below
+// the GPU's compute units they all run at once and stream at min(n x workgroup_bytes_s, the HBM share `base`);
+// otherwise they run in ceil(n / units) waves and the last wave's idle units cost their share:
+// base x n / (ceil(n / units) x units). The step's dense FP4 weights stream at
+// the byte-weighted harmonic mean of their GEMMs' rates (returned as a share of HBM bandwidth). GEMM shapes per
+// GPU: standard attention qkv (N = (heads + 2 kv heads) x head_dim) and o (N = hidden); MLA q_a, kv_a (replicated
+// low-rank projections), q_b, kv_b and o; dense FFN and shared experts gate/up (N = 2 x width, gated) and down
+// (N = hidden); column-parallel N is split t ways (not under attention DP), row-parallel K is. Layers without
+// such GEMMs (Mamba2) stream at `base`. Returns `base` when the GPU's compute units are not given.
+double dense_fp4_stream_share(const catalog::ModelSpec& m, int t, bool dp, const catalog::GpuSpec& gpu,
+                              const Efficiency& eff, double base) {
+  const double units = gpu.compute_units;
+  const double hbm = gpu.mem_bytes_per_s();
+  if (units <= 0 || hbm <= 0 || eff.fp4_gemm_tile_n <= 0 || eff.fp4_gemm_workgroup_bytes_s <= 0) return base;
+  const double split = dp ? 1.0 : 1.0 / std::max(1, t);
+  double bytes = 0, time = 0;  // in weight elements and element-seconds (the FP4 byte size cancels)
+  const auto gemm = [&](double n, double k) {
+    if (n <= 0 || k <= 0) return;
+    const double tiles = std::ceil(n / eff.fp4_gemm_tile_n);
+    const double rate = tiles < units ? std::min(hbm * base, tiles * eff.fp4_gemm_workgroup_bytes_s)
+                                      : hbm * base * tiles / (std::ceil(tiles / units) * units);
+    bytes += n * k;
+    time += n * k / rate;
+  };
+  const double h = static_cast<double>(m.hidden_size);
+  for (const auto& l : m.layers) {
+    const auto& a = l.attn;
+    if (a.kind == AttentionSpec::Kind::standard) {
+      gemm(static_cast<double>(a.num_heads + 2 * a.num_kv_heads) * a.head_dim * split, h);
+      gemm(h, static_cast<double>(a.num_heads) * (a.v_head_dim > 0 ? a.v_head_dim : a.head_dim) * split);
+    } else if (a.kind == AttentionSpec::Kind::mla) {
+      const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
+      if (a.q_lora_rank > 0) {
+        gemm(a.q_lora_rank, h);
+        gemm(a.num_heads * qk * split, a.q_lora_rank);
+      } else {
+        gemm(a.num_heads * qk * split, h);
+      }
+      gemm(a.kv_lora_rank + a.qk_rope_head_dim, h);
+      gemm(a.num_heads * (a.qk_nope_head_dim + a.v_head_dim) * split, a.kv_lora_rank);
+      gemm(h, a.num_heads * a.v_head_dim * split);
+    }
+    const auto ffn = [&](double width) {
+      gemm((l.ffn.gated ? 2.0 : 1.0) * width * split, h);
+      gemm(h, width * split);
+    };
+    if (l.ffn.kind == FfnSpec::Kind::dense) ffn(static_cast<double>(l.ffn.intermediate_size));
+    if (l.ffn.kind == FfnSpec::Kind::moe && l.ffn.num_shared_experts > 0)
+      ffn(static_cast<double>(l.ffn.num_shared_experts) * static_cast<double>(l.ffn.shared_intermediate_size));
+    if (l.ffn.replaced_by_linear) gemm(h * split, h);
+  }
+  if (bytes <= 0 || time <= 0) return base;
+  return bytes / time / hbm;
+}
 }  // namespace
 
 void use_native_weights(Deployment& d) {
@@ -322,6 +380,11 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // The dense weights themselves (activations, lm_head and logits stay at memory_bw).
   inv_lin_mem_rate_ = block_fp8 ? 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * pick(eff.block_fp8_memory_bw, eff.memory_bw))
                                 : inv_mem_rate_;
+  // Dense FP4 GEMMs (FP4 weights computed in FP4) of a kernel without split-K: the occupancy-limited share
+  // (dense_fp4_stream_share above; Efficiency::fp4_gemm_tile_n, 0 = off).
+  if (dense_cls == ComputeClass::fp4 && eff.fp4_gemm_tile_n > 0)
+    inv_lin_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() *
+                                                dense_fp4_stream_share(m, t, dp, d.gpu, eff, eff.memory_bw));
   // Grouped expert GEMMs stream their weights less efficiently than dense GEMMs (measured per card).
   inv_moe_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() *
                                               (block_fp8 ? pick(eff.block_fp8_moe_memory_bw, eff.moe_memory_bw)

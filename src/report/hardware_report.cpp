@@ -83,6 +83,7 @@ std::string render_gpu(const catalog::GpuSpec& g, Format f) {
       {"scaleup_gb_s_per_dir", g.scaleup_gb_s},
       {"scaleup_domain_gpus", static_cast<long long>(g.scaleup_domain_gpus)},
       {"tdp_w", opt(g.tdp_w)},
+      {"compute_units", static_cast<long long>(g.compute_units)},
       {"preliminary", g.preliminary},
       {"derived_fields", join(g.derived_fields)},
       {"aliases", join(g.aliases)},

@@ -603,6 +603,49 @@ TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
   EXPECT_NEAR(extra("llama-3.1-8b", "h100-sxm", "vllm", catalog::Precision::nvfp4), 0, 1e-12);
 }
 
+TEST(EngineKernels, Fp4GemmsWithoutSplitKStreamAtTheirWorkgroupsRate) {
+  // ATOM's dense MXFP4 GEMMs (AITER gemm_a4w4, split-K 0) run one workgroup per 128 output columns: on the
+  // MI355X's 256 CUs Llama-3.3-70B's QKV (N 10240: 80 tiles), O and down (N 8192: 64 tiles) stream at
+  // tiles x 50 GB/s, gate_up (N 57344: 448 tiles, two waves) at the HBM share less the idle half wave.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("mi355x");
+  ASSERT_EQ(gpu.compute_units, 256);
+  const Efficiency atom = ctx.efficiency.for_gpu(gpu, "atom");
+  ASSERT_EQ(atom.fp4_gemm_tile_n, 128);
+  ASSERT_NEAR(atom.fp4_gemm_workgroup_bytes_s, 50e9, 1);
+  Efficiency off = atom;
+  off.fp4_gemm_tile_n = 0;
+  const Deployment d = deployment("llama-3.3-70b-instruct", "mi355x", 1, catalog::Precision::mxfp4);
+  ASSERT_EQ(d.activation_precision, catalog::Precision::mxfp4);
+  const double wb = catalog::bytes_per_element(catalog::Precision::mxfp4);
+  const double base = gpu.mem_bytes_per_s() * atom.memory_bw, wg = atom.fp4_gemm_workgroup_bytes_s;
+  const double shapes[][3] = {{10240, 8192, std::min(base, 80 * wg)},
+                              {8192, 8192, std::min(base, 64 * wg)},
+                              {57344, 8192, base * 448.0 / 512.0},
+                              {8192, 28672, std::min(base, 64 * wg)}};
+  double expected = 0;
+  for (const auto& g : shapes) expected += g[0] * g[1] * wb * (1.0 / g[2] - 1.0 / base);
+  expected *= static_cast<double>(d.model->layers.size());
+  const double extra = extra_linear_s(d, atom, off);
+  EXPECT_NEAR(extra, expected, 0.01 * expected);
+  EXPECT_GT(extra, 2.5e-3);  // ~3 ms per step: the ATOM dashboard's Llama-3.3-70B MXFP4 rows lacked ~4 ms
+  // Under TP8 each GEMM has 1/8 of the columns, fewer tiles, a lower share of HBM: relatively slower.
+  const Deployment d8 = deployment("llama-3.3-70b-instruct", "mi355x", 8, catalog::Precision::mxfp4);
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  const double base1 = StepModel(d, off).step(b).linear_s, base8 = StepModel(d8, off).step(b).linear_s;
+  EXPECT_GT(extra_linear_s(d8, atom, off) / base8, extra / base1);
+  // Off for weights that are not FP4, for engines without the key, and for a GPU whose units are not given.
+  EXPECT_NEAR(extra_linear_s(deployment("llama-3.3-70b-instruct", "mi355x", 1, catalog::Precision::fp8), atom, off), 0,
+              1e-12);
+  const Efficiency vllm = ctx.efficiency.for_gpu(gpu, "vllm");
+  EXPECT_EQ(vllm.fp4_gemm_tile_n, 0);
+  Deployment unknown = d;
+  unknown.gpu.compute_units = 0;
+  EXPECT_NEAR(extra_linear_s(unknown, atom, off), 0, 1e-12);
+}
+
 TEST(AttentionKernels, SoftmaxCostMakesSmallHeadDimsSlowerInPrefill) {
   // A score costs 2 x (d_qk + d_v) x 2 matmul FLOPs per head plus one exponential worth softmax_flop_equiv (254 on
   // the shipped data: 989 / 3.9 TFLOP/s on the H100). Relative to the measured head dim 128: head dim 64 takes

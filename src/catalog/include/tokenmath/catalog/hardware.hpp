@@ -24,6 +24,9 @@ struct GpuSpec {
   double scaleup_gb_s = 0;      // per GPU, per direction
   int scaleup_domain_gpus = 1;  // GPUs sharing the scale-up fabric
   double tdp_w = 0;             // 0 = not published
+  // Streaming multiprocessors (NVIDIA) / compute units (AMD): the workgroups a kernel runs at once, one per unit
+  // (perf: a decode GEMM with fewer output tiles than units cannot stream at the full HBM rate). 0 = not given.
+  int compute_units = 0;
   // Vendor headline figures with 2:4 sparsity, where published (0 = not given). Kept to check dense <= sparse.
   double sparse_bf16_tflops = 0;
   double sparse_fp8_tflops = 0;

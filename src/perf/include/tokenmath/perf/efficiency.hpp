@@ -49,6 +49,12 @@ struct Efficiency {
   // FP4 units, dequantised in the GEMM), for engines whose path for them builds its routing metadata kernel by
   // kernel (vLLM's triton_kernels matmul_ogs backend on Hopper).
   double w4a16_moe_kernels = 0;
+  // Dense FP4 GEMMs (FP4 weights and activations) of kernels without split-K at decode batch sizes (AITER's
+  // gemm_a4w4 on MI355X): one workgroup per fp4_gemm_tile_n output columns streams its weight columns at
+  // fp4_gemm_workgroup_bytes_s, so a GEMM with fewer tiles than the GPU has compute units cannot reach the HBM
+  // rate (perf/step.cpp dense_fp4_stream_share). 0 = off (split-K/stream-K kernels fill the GPU).
+  double fp4_gemm_tile_n = 0;
+  double fp4_gemm_workgroup_bytes_s = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   // Kernel families with kernels of their own in some engines, used instead of the generic factors above when
   // the model has them (perf/step.cpp); 0 = the generic factor. Block-scaled FP8 checkpoints
