@@ -274,11 +274,24 @@ TEST(Efficiency, EngineBaseStartsFromAnEarlierEngineAndItsOwnFactorsWin) {
                    ctx.efficiency.for_gpu(mi300, "sglang-0.4-early").mla_attention_compute);
   EXPECT_EQ(ctx.efficiency.for_gpu(h200, "sglang").mla_layer_fixed_s, 0.0);
   const Efficiency atom = ctx.efficiency.for_gpu(mi300, "atom"), early = ctx.efficiency.for_gpu(mi300, "sglang-0.4-early");
-  // Decode streams at AITER's shares plus the per-layer floor; prefill keeps AMD's stated compute ratios (1/2).
+  // Decode streams at AITER's shares plus the per-layer floor; prefill reproduces AMD's measured one (ROCm blog
+  // 2025-05-16: SGLang v0.4.4 without AITER, DeepSeek-R1 FP8 TP8 on 8xMI300X, 64 x 512 tokens in 3.127 s) and is
+  // slower than with AITER's kernels.
   EXPECT_NEAR(early.block_fp8_memory_bw, atom.memory_bw, 1e-3);
   EXPECT_NEAR(early.block_fp8_moe_memory_bw, atom.moe_memory_bw, 1e-3);
   EXPECT_NEAR(early.mla_attention_memory_bw, atom.attention_memory_bw, 1e-3);
-  EXPECT_NEAR(early.block_fp8_compute, atom.compute_fp8 / 2, 1e-3);
+  EXPECT_LT(early.block_fp8_compute, atom.compute_fp8 / 2);
+  Deployment d;
+  d.model = std::make_shared<const catalog::ModelSpec>(ctx.catalog.model("deepseek-r1"));
+  d.gpu = mi300;
+  d.tp = 8;
+  d.weight_precision = d.activation_precision = catalog::Precision::fp8;
+  d.kv_precision = catalog::Precision::bf16;
+  const StepModel pre_aiter(d, early);
+  BatchSummary b;
+  for (int i = 0; i < 64; ++i) pre_aiter.add_prefill(b, 0, 512);
+  EXPECT_NEAR(pre_aiter.step(b).total_s, 3.127, 0.05 * 3.127);
+  EXPECT_LT(StepModel(d, ctx.efficiency.for_gpu(mi300, "sglang")).step(b).total_s, pre_aiter.step(b).total_s / 2);
   EXPECT_DOUBLE_EQ(early.mla_layer_fixed_s, ctx.efficiency.for_gpu(h200, "sglang-0.4-early").mla_layer_fixed_s);
   EXPECT_DOUBLE_EQ(early.memory_bw, ctx.efficiency.for_gpu(mi300, "sglang").memory_bw);
   EXPECT_DOUBLE_EQ(early.host_overlap, 1.0);
