@@ -196,7 +196,16 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
   t.decode_ctx_sum = b.decode_ctx_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
   t.decode_ctx_windowed_sum = b.decode_ctx_windowed_sum * (dec > 0 ? std::max(0.0, dec - 1) / dec : 0.0);
   model.add_prefill(t, std::max(0.0, isl / 2 - chunk / 2), chunk);
-  pt.ttft_s = chunks * model.step_s(t);
+  // Before its first chunk a request waits for the step in flight: in a closed loop (a benchmark at a fixed
+  // concurrency) it is sent when an earlier request's last token arrives, i.e. just after a step ended, so it waits
+  // about one decode step whenever other sequences are decoding (none at concurrency 1: the engine is idle). Under
+  // an overlap scheduler the batch of the next step was scheduled while the current one ran, before the request
+  // arrived, so it waits one step more (host_overlap of a step: TensorRT-LLM's overlap scheduler launches step n+1
+  // before processing step n, and opts in to an early first-token path, PR #14061; Furiosa-LLM's overlap-scheduling
+  // guide: "a newly arriving request cannot join a batch that has already been prepared").
+  const double overlap = d.spec.enabled() ? eff.spec_host_overlap : eff.host_overlap;
+  const double in_flight = std::clamp(dec - 1.0, 0.0, 1.0);
+  pt.ttft_s = in_flight * (1.0 + overlap) * dec_only.total_s + chunks * model.step_s(t);
   pt.e2e_s = pt.ttft_s + std::max(0.0, osl - 1) * pt.tpot_s;
   return pt;
 }

@@ -138,6 +138,24 @@ TEST(Overlap, HostTimeHidesUnderTheGpuStepOnlyWithAnOverlapScheduler) {
   EXPECT_NEAR(StepModel(d, eff_with(1, gpu + 5e-3)).step_s(b), gpu + 5e-3, 1e-12);
 }
 
+TEST(Overlap, ArrivingRequestsWaitForTheStepInFlightAndOneMoreUnderAnOverlapScheduler) {
+  // Steady state at a fixed concurrency: a new request arrives just after a step ended and waits for the decode
+  // step in flight; under an overlap scheduler the next batch is already scheduled, so it waits one more. At
+  // concurrency 1 the engine is idle when the request arrives: no wait. Host time 0, so overlap changes no step.
+  const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
+  const StepModel plain(d, eff_with(0, 0)), overlapped(d, eff_with(1, 0));
+  const double isl = 1000, osl = 500;
+  for (std::int64_t c : {8, 32}) {
+    const OperatingPoint a = steady_state(plain, isl, osl, c), b = steady_state(overlapped, isl, osl, c);
+    BatchSummary dec;
+    plain.add_decode(dec, isl + osl / 2, c);
+    ASSERT_NEAR(a.tpot_s, b.tpot_s, 1e-12);
+    EXPECT_NEAR(b.ttft_s - a.ttft_s, plain.step_s(dec), 0.02 * plain.step_s(dec)) << c;
+    EXPECT_GT(a.ttft_s, plain.step_s(dec)) << c;
+  }
+  EXPECT_NEAR(steady_state(plain, isl, osl, 1).ttft_s, steady_state(overlapped, isl, osl, 1).ttft_s, 1e-12);
+}
+
 TEST(Disaggregation, GroupOutputIsNormalisedByAllItsGpusAndSaturatesAtThePrefillPool) {
   const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
   const Efficiency e = eff_with(1, 0);
