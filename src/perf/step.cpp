@@ -184,8 +184,9 @@ double kernels_per_layer(const catalog::LayerSpec& l) {
 // the byte-weighted harmonic mean of their GEMMs' rates (returned as a share of HBM bandwidth). GEMM shapes per
 // GPU: standard attention qkv (N = (heads + 2 kv heads) x head_dim) and o (N = hidden); MLA q_a, kv_a (replicated
 // low-rank projections), q_b, kv_b and o; dense FFN and shared experts gate/up (N = 2 x width, gated) and down
-// (N = hidden); column-parallel N is split t ways (not under attention DP), row-parallel K is. Layers without
-// such GEMMs (Mamba2) stream at `base`. Returns `base` when the GPU's compute units are not given.
+// (N = hidden); column-parallel N is split t ways (not under attention DP), row-parallel K is. Projections of
+// other layer kinds (Mamba2) are not shaped and take the share of the shaped ones. Returns `base` when the GPU's
+// compute units are not given or no GEMM is shaped.
 double dense_fp4_stream_share(const catalog::ModelSpec& m, int t, bool dp, const catalog::GpuSpec& gpu,
                               const Efficiency& eff, double base) {
   const double units = gpu.compute_units;
