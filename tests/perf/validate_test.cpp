@@ -271,9 +271,11 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // 15.5% / 67.6%; with GPUStack's capped gpt-oss H100 / DeepSeek-R1 H200 blocks 185 points, 15.7% / 66.3%.
   // Stop 17: ATOM's dense MXFP4 GEMMs at their workgroups' streaming rate (AITER's tuned a4w4 table): 14.8% / 66.3%;
   // the Kimi-K2.5 page's five host-bound points SUSPECT: 180 points, 14.5% / 49.6%; the pre-AITER ROCm block-FP8 share
-  // set from AMD's measured prefill: 13.5% / 48.9%; ATOM prefills in eager forwards of their own: 13.0% / 49.5%.
-  EXPECT_LE(v.frontier.median_abs_error_pct, 14.0);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 55.0);
+  // set from AMD's measured prefill: 13.5% / 48.9%; ATOM prefills in eager forwards of their own: 13.0% / 49.5%;
+  // the Kimi-K2.5 page's concurrency-1 points SUSPECT too (bursty delivery on the page's own figures): 177 points,
+  // 12.6% / 46.4%.
+  EXPECT_LE(v.frontier.median_abs_error_pct, 13.5);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 50.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);
