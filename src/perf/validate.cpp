@@ -113,6 +113,18 @@ std::optional<double> exact_number(const std::string& s) {
 
 bool contains(const std::string& hay, std::string_view needle) { return to_lower(hay).find(needle) != std::string::npos; }
 
+// An engine column as the profiles' `match` strings spell it: lower case, and TensorRT-LLM under one name. Sources
+// write it "TensorRT-LLM", "TensorRT LLM" (NVIDIA's spelling since late 2025), "TRT-LLM" or "tensorrt_llm"; the
+// tools' own names ("trtllm-bench", "trtllm-serve") are left as they are.
+std::string normalised_engine(const std::string& engine) {
+  std::string e = to_lower(engine);
+  for (const std::string_view alias : {"tensorrt llm", "tensorrt_llm", "trt-llm", "trt llm"}) {
+    for (auto pos = e.find(alias); pos != std::string::npos; pos = e.find(alias, pos + 1))
+      e.replace(pos, alias.size(), "tensorrt-llm");
+  }
+  return e;
+}
+
 // Value of "key N" in the notes ("kv frac 0.93", "max_batch_size 896"); nullopt if absent.
 std::optional<double> note_number(const std::string& notes, std::string_view key) {
   const std::string lower = to_lower(notes);
@@ -600,8 +612,10 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     }
     r.num_gpus = ngpu ? static_cast<int>(*ngpu) : (tp ? static_cast<int>(*tp * (pp ? *pp : 1)) : 8);
 
+    const std::string engine_name = normalised_engine(row.engine);
     for (const auto& e : engines) {
-      if (std::any_of(e.match.begin(), e.match.end(), [&](const std::string& m) { return contains(row.engine, m); })) {
+      if (std::any_of(e.match.begin(), e.match.end(),
+                      [&](const std::string& m) { return engine_name.find(m) != std::string::npos; })) {
         r.engine = &e;
         break;
       }

@@ -203,6 +203,13 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   };
   EXPECT_EQ(profile_of("vLLM v0.10.2 (vllm serve ...)"), "vllm");
   EXPECT_EQ(profile_of("TensorRT-LLM v0.10 (TRT engine, gptManagerBenchmark)"), "trtllm-v0.10-gptManagerBenchmark");
+  // TensorRT-LLM under its other spellings (NVIDIA writes "TensorRT LLM" since late 2025); the tools keep their names.
+  EXPECT_EQ(profile_of("TensorRT LLM 1.2.0rc2"), "trtllm-pytorch");
+  EXPECT_EQ(profile_of("TRT-LLM v1.0"), "trtllm-pytorch");
+  EXPECT_EQ(profile_of("trtllm-serve (PyTorch)"), "trtllm-pytorch");
+  EXPECT_EQ(profile_of("TRT-LLM v0.10 gptManagerBenchmark"), "trtllm-v0.10-gptManagerBenchmark");
+  EXPECT_EQ(profile_of("tensorrt_llm 0.19 (trtllm-bench)"), "trtllm-bench");
+  EXPECT_EQ(profile_of("TensorRT LLM 0.19"), "trtllm");
 }
 
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
