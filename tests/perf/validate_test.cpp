@@ -176,6 +176,17 @@ TEST(Validate, Int4RoutedExpertsKeepTheRestSixteenBit) {
   EXPECT_EQ(prepared_with("MXFP4 (quantized from the native INT4 checkpoint)").weight_precision, catalog::Precision::mxfp4);
 }
 
+// A bare "FP4" is the GPU vendor's format: NVFP4 on NVIDIA, MXFP4 on AMD (an explicit "NVFP4" stays NVFP4).
+TEST(Validate, BareFp4IsTheVendorsFormat) {
+  const auto weights = [](const std::string& gpu, const std::string& precision) {
+    return deployment_of("deepseek-r1", gpu, "8", [&](PublishedRow& r) { r.precision = precision; }).weight_precision;
+  };
+  EXPECT_EQ(weights("B200", "FP4"), catalog::Precision::nvfp4);
+  EXPECT_EQ(weights("MI355X", "FP4"), catalog::Precision::mxfp4);
+  EXPECT_EQ(weights("MI355X", "NVFP4"), catalog::Precision::nvfp4);
+  EXPECT_EQ(weights("B200", "MXFP4"), catalog::Precision::mxfp4);
+}
+
 // An approximate value ("~25342", as some tables print) is that number; a cell that only starts like one is not
 // (the fuzzer's find: "~" was skipped when reading the number but not when checking the whole cell, and threw).
 TEST(Validate, ApproximateValuesAreReadAndOthersSkipped) {
