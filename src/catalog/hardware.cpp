@@ -294,8 +294,19 @@ bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0
 // "amdinstinct") and a trailing memory size ("80gb", "141gb", "192gib").
 std::vector<std::string> variants(const std::string& sq) {
   std::vector<std::string> out{sq};
-  for (std::string_view prefix : {"amdinstinct", "nvidia", "amd", "instinct"})
-    if (starts_with(sq, prefix) && sq.size() > prefix.size()) out.push_back(sq.substr(prefix.size()));
+  // Vendor and brand prefixes, and the system a GPU is named after ("NVIDIA HGX B200", "DGX H100"), one after
+  // the other.
+  for (std::string rest = sq;;) {
+    bool stripped = false;
+    for (std::string_view prefix : {"amdinstinct", "nvidia", "amd", "instinct", "hgx", "dgx"})
+      if (starts_with(rest, prefix) && rest.size() > prefix.size()) {
+        rest = rest.substr(prefix.size());
+        out.push_back(rest);
+        stripped = true;
+        break;
+      }
+    if (!stripped) break;
+  }
   const std::size_t n = out.size();
   for (std::size_t i = 0; i < n; ++i) {
     const std::string v = out[i];  // copy: push_back below may reallocate `out`

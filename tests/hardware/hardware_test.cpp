@@ -107,6 +107,10 @@ TEST(GpuCatalog, PublishedNamesResolve) {
       {"B200-192GB", "b200"},
       {"B200 (192 GB)", "b200"},
       {"B300-288GB", "b300"},
+      // the system a GPU is named after, after the vendor
+      {"HGX B200", "b200"},
+      {"NVIDIA DGX H100", "h100-sxm"},
+      {"NVIDIA HGX H200 141GB", "h200-sxm"},
   };
   for (const auto& [name, id] : cases) {
     const GpuSpec* g = cat.resolve_gpu(name);
