@@ -51,6 +51,9 @@ TEST(ResolveModel, PublishedNames) {
       {"Llama-3.1-8B-Instruct-FP8-dynamic", "llama-3.1-8b"},
       {"Qwen3-30B-A3B-FP8", "qwen3-30b-a3b"},
       {"Mixtral-8x22B-Instruct-v0.1", "mixtral-8x22b"},
+      {"amd/Llama-3.3-70B-Instruct-FP8-KV", "llama-3.3-70b-instruct"},
+      {"nvidia/DeepSeek-R1-0528-FP4-v2", "deepseek-r1"},
+      {"amd/DeepSeek-R1-0528-MXFP4", "deepseek-r1"},
   };
   const Catalog& cat = ::tokenmath::test::shipped().catalog;
   for (const auto& [name, id] : cases) {
