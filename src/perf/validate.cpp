@@ -633,10 +633,12 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     else if (prec.find("mxfp4") != std::string::npos)
       wp = Precision::mxfp4;
     else if (prec.find("fp4") != std::string::npos)
-      // A bare "FP4" is the GPU vendor's 4-bit float: NVFP4 on NVIDIA, MXFP4 (the OCP MX format AMD's Instinct FP4
-      // units and checkpoints use) on AMD.
-      wp = to_lower(gpu->vendor) == "amd" && prec.find("nvfp4") == std::string::npos ? Precision::mxfp4
-                                                                                       : Precision::nvfp4;
+      // A bare "FP4" is the checkpoint's own 4-bit format where it ships one (gpt-oss: MXFP4 experts), else the GPU
+      // vendor's: NVFP4 on NVIDIA, MXFP4 (the OCP MX format AMD's Instinct FP4 units and checkpoints use) on AMD.
+      wp = prec.find("nvfp4") == std::string::npos &&
+                   (model->native_weight_precision == Precision::mxfp4 || to_lower(gpu->vendor) == "amd")
+               ? Precision::mxfp4
+               : Precision::nvfp4;
     else if (prec.find("int4") != std::string::npos)
       wp = Precision::int4;  // weight-only INT4 (W4A16: GPTQ/AWQ/compressed-tensors), dequantised into bf16 GEMMs
     else if (prec.find("fp8") != std::string::npos)

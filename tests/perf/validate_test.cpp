@@ -176,7 +176,8 @@ TEST(Validate, Int4RoutedExpertsKeepTheRestSixteenBit) {
   EXPECT_EQ(prepared_with("MXFP4 (quantized from the native INT4 checkpoint)").weight_precision, catalog::Precision::mxfp4);
 }
 
-// A bare "FP4" is the GPU vendor's format: NVFP4 on NVIDIA, MXFP4 on AMD (an explicit "NVFP4" stays NVFP4).
+// A bare "FP4" is the checkpoint's own FP4 where it ships one, else the GPU vendor's format: NVFP4 on NVIDIA, MXFP4
+// on AMD (an explicit "NVFP4" stays NVFP4).
 TEST(Validate, BareFp4IsTheVendorsFormat) {
   const auto weights = [](const std::string& gpu, const std::string& precision) {
     return deployment_of("deepseek-r1", gpu, "8", [&](PublishedRow& r) { r.precision = precision; }).weight_precision;
@@ -185,6 +186,10 @@ TEST(Validate, BareFp4IsTheVendorsFormat) {
   EXPECT_EQ(weights("MI355X", "FP4"), catalog::Precision::mxfp4);
   EXPECT_EQ(weights("MI355X", "NVFP4"), catalog::Precision::nvfp4);
   EXPECT_EQ(weights("B200", "MXFP4"), catalog::Precision::mxfp4);
+  // A checkpoint that ships FP4 (gpt-oss: MXFP4 experts, BF16 attention) is that checkpoint on any GPU.
+  const auto oss = deployment_of("gpt-oss-120b", "B200", "1", [](PublishedRow& r) { r.precision = "FP4"; });
+  EXPECT_EQ(oss.weight_precision, catalog::Precision::mxfp4);
+  EXPECT_EQ(oss.dense_weight_precision(), catalog::Precision::bf16);
 }
 
 // An approximate value ("~25342", as some tables print) is that number; a cell that only starts like one is not
