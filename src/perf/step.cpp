@@ -382,8 +382,8 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   inv_lin_mem_rate_ = block_fp8 ? 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * pick(eff.block_fp8_memory_bw, eff.memory_bw))
                                 : inv_mem_rate_;
   // Dense FP4 GEMMs (FP4 weights computed in FP4) of a kernel without split-K: the occupancy-limited share
-  // (dense_fp4_stream_share above; Efficiency::fp4_gemm_tile_n, 0 = off).
-  if (dense_cls == ComputeClass::fp4 && eff.fp4_gemm_tile_n > 0)
+  // (dense_fp4_stream_share above, which returns memory_bw itself when Efficiency::fp4_gemm_tile_n is 0).
+  if (dense_cls == ComputeClass::fp4)
     inv_lin_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() *
                                                 dense_fp4_stream_share(m, t, dp, d.gpu, eff, eff.memory_bw));
   // Grouped expert GEMMs stream their weights less efficiently than dense GEMMs (measured per card).
@@ -748,10 +748,8 @@ StepTime StepModel::forward(const BatchSummary& b) const {
   // only with it still paid (it also absorbs per-sequence GPU work the kernels above do not itemise).
   const double step_host_s = eff_.step_overhead_s * m;
   const double seq_s = eff_.seq_overhead_s * seqs / dp_ranks_;
-  // With speculative decoding the engine needs the accepted tokens before drafting the next step:
-  // spec_host_overlap (0 unless an engine overlaps it) replaces host_overlap.
-  const double overlap = dep_.spec.enabled() ? eff_.spec_host_overlap : eff_.host_overlap;
-  r.overhead_s = seq_s + step_host_s - std::clamp(overlap, 0.0, 1.0) * std::min(step_host_s, gpu_s);
+  // With speculative decoding spec_host_overlap (0 unless an engine overlaps it) replaces host_overlap.
+  r.overhead_s = seq_s + step_host_s - host_overlap() * std::min(step_host_s, gpu_s);
   r.total_s = gpu_s + r.overhead_s;
   return r;
 }

@@ -203,9 +203,8 @@ OperatingPoint steady_state(const StepModel& model, const LengthMoments& lengths
   // arrived, so it waits one step more (host_overlap of a step: TensorRT-LLM's overlap scheduler launches step n+1
   // before processing step n, and opts in to an early first-token path, PR #14061; Furiosa-LLM's overlap-scheduling
   // guide: "a newly arriving request cannot join a batch that has already been prepared").
-  const double overlap = d.spec.enabled() ? eff.spec_host_overlap : eff.host_overlap;
   const double in_flight = std::clamp(dec - 1.0, 0.0, 1.0);
-  pt.ttft_s = in_flight * (1.0 + overlap) * dec_only.total_s + chunks * model.step_s(t);
+  pt.ttft_s = in_flight * (1.0 + model.host_overlap()) * dec_only.total_s + chunks * model.step_s(t);
   pt.e2e_s = pt.ttft_s + std::max(0.0, osl - 1) * pt.tpot_s;
   return pt;
 }

@@ -621,7 +621,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       }
     }
 
-    // Precision as printed: weights (INT4 -> int4, MXFP4 -> mxfp4, FP4/NVFP4 -> nvfp4, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
+    // Precision as printed: weights (INT4 -> int4, MXFP4 -> mxfp4, NVFP4 -> nvfp4, a bare FP4 as below, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
     // checkpoint's native precision. KV cache: as stated ("FP16 KV", "FP8 KV", "BF16 attention"), else the engine's
     // default (EngineProfile::kv_cache_default): 16-bit under vLLM/SGLang (kv_cache_dtype=auto), fp8 for fp8/fp4
     // checkpoints otherwise (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit for the rest.

@@ -142,6 +142,11 @@ class StepModel {
 
   // Sliding window of the model's windowed layers (0 = none).
   double sliding_window() const { return window_; }
+  // Share of the per-step host work an overlap scheduler hides under the GPU step, in [0, 1]: host_overlap, or
+  // spec_host_overlap with speculative decoding on (the engine needs the accepted tokens before drafting).
+  double host_overlap() const {
+    return std::clamp(dep_.spec.enabled() ? eff_.spec_host_overlap : eff_.host_overlap, 0.0, 1.0);
+  }
   // KV (+ recurrent state) bytes one sequence of `context_len` tokens occupies on each GPU of the replica.
   double kv_bytes_per_seq_per_gpu(double context_len) const;
   // Sequences of `seq_len` tokens (prompt + output) the replica holds at once: KV pool / per-sequence bytes,
