@@ -125,6 +125,43 @@ std::string normalised_engine(const std::string& engine) {
   return e;
 }
 
+// The weights' format as a precision cell states it (lower case): the first format named, in reading order, that
+// describes weights. A format followed by "kv"/"attention" or preceded by "kv cache" is the KV cache's or
+// attention's ("BF16 attention, NVFP4 MoE"; "FP8 KV cache"), one preceded by "not" is excluded ("BF16 checkpoint,
+// not the -FP8 variant"). "" when none is named. Keys: mxfp4, nvfp4, fp4 (bare), int4, fp8, fp16 (FP16 or BF16).
+std::string stated_weight_format(const std::string& prec) {
+  static const std::pair<std::string_view, std::string_view> kFormats[] = {
+      {"mxfp4", "mxfp4"}, {"nvfp4", "nvfp4"}, {"fp4", "fp4"}, {"int4", "int4"},
+      {"fp8", "fp8"},     {"fp16", "fp16"},   {"bf16", "fp16"}};
+  const auto starts_with_at = [&](std::size_t pos, std::string_view w) { return prec.compare(pos, w.size(), w) == 0; };
+  std::size_t best = std::string::npos;
+  std::string_view key;
+  for (const auto& [word, k] : kFormats) {
+    for (auto pos = prec.find(word); pos != std::string::npos; pos = prec.find(word, pos + 1)) {
+      // Part of a longer format name ("nvfp4" holds "fp4").
+      if (pos > 0 && std::isalpha(static_cast<unsigned char>(prec[pos - 1]))) continue;
+      std::size_t after = pos + word.size();
+      while (after < prec.size() && (prec[after] == ' ' || prec[after] == '-' || prec[after] == '(')) ++after;
+      if (starts_with_at(after, "kv") || starts_with_at(after, "attention")) continue;
+      std::size_t end = pos;  // the words just before it
+      while (end > 0 && (prec[end - 1] == ' ' || prec[end - 1] == '-')) --end;
+      const std::string_view before(prec.data(), end);
+      const auto ends_with = [&](std::string_view w) {
+        return before.size() >= w.size() && before.substr(before.size() - w.size()) == w;
+      };
+      if (ends_with("kv cache") || ends_with("kv-cache") || ends_with("not") || ends_with("not the") ||
+          ends_with("not a") || ends_with("not an"))
+        continue;
+      if (pos < best) {
+        best = pos;
+        key = k;
+      }
+      break;  // the first usable occurrence of this word is its earliest
+    }
+  }
+  return std::string(key);
+}
+
 // Value of "key N" in the notes ("kv frac 0.93", "max_batch_size 896"); nullopt if absent.
 std::optional<double> note_number(const std::string& notes, std::string_view key) {
   const std::string lower = to_lower(notes);
@@ -621,7 +658,8 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       }
     }
 
-    // Precision as printed: weights (INT4 -> int4, MXFP4 -> mxfp4, NVFP4 -> nvfp4, a bare FP4 as below, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
+    // Precision as printed: weights, the first format the cell names for them (stated_weight_format: INT4 -> int4,
+    // MXFP4 -> mxfp4, NVFP4 -> nvfp4, a bare FP4 as below, FP8 -> fp8, FP16/BF16 -> fp16); "not stated" -> the
     // checkpoint's native precision. KV cache: as stated ("FP16 KV", "FP8 KV", "BF16 attention"), else the engine's
     // default (EngineProfile::kv_cache_default): 16-bit under vLLM/SGLang (kv_cache_dtype=auto), fp8 for fp8/fp4
     // checkpoints otherwise (TensorRT-LLM quantised checkpoints ship an FP8 KV cache) and 16-bit for the rest.
@@ -630,24 +668,23 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     const bool weights_unstated = prec.find("weights not stated") != std::string::npos;
     if (weights_unstated)
       wp = model->native_weight_precision;
-    else if (prec.find("mxfp4") != std::string::npos)
+    else if (const std::string f = stated_weight_format(prec); f == "mxfp4")
       wp = Precision::mxfp4;
-    else if (prec.find("fp4") != std::string::npos)
+    else if (f == "nvfp4")
+      wp = Precision::nvfp4;
+    else if (f == "fp4")
       // A bare "FP4" is the checkpoint's own 4-bit format where it ships one (gpt-oss: MXFP4 experts), else the GPU
       // vendor's: NVFP4 on NVIDIA, MXFP4 (the OCP MX format AMD's Instinct FP4 units and checkpoints use) on AMD.
-      wp = prec.find("nvfp4") == std::string::npos &&
-                   (model->native_weight_precision == Precision::mxfp4 || to_lower(gpu->vendor) == "amd")
-               ? Precision::mxfp4
-               : Precision::nvfp4;
-    else if (prec.find("int4") != std::string::npos)
+      wp = model->native_weight_precision == Precision::mxfp4 || to_lower(gpu->vendor) == "amd" ? Precision::mxfp4
+                                                                                                 : Precision::nvfp4;
+    else if (f == "int4")
       wp = Precision::int4;  // weight-only INT4 (W4A16: GPTQ/AWQ/compressed-tensors), dequantised into bf16 GEMMs
-    else if (prec.find("fp8") != std::string::npos)
+    else if (f == "fp8")
       wp = Precision::fp8;
-    else if (prec.find("fp16") != std::string::npos || prec.find("bf16") != std::string::npos)
+    else if (f == "fp16")
       wp = Precision::fp16;
     else
       wp = model->native_weight_precision;
-    if (prec.find("bf16 attention") != std::string::npos && prec.find("fp8") != std::string::npos) wp = Precision::fp8;
     // Not stated, or stated as the checkpoint's own MXFP4: the checkpoint as shipped, whose native precision may
     // cover the routed experts only (gpt-oss: MXFP4 experts, BF16 attention).
     const bool native_weights = wp == model->native_weight_precision &&

@@ -192,6 +192,20 @@ TEST(Validate, BareFp4IsTheVendorsFormat) {
   EXPECT_EQ(oss.dense_weight_precision(), catalog::Precision::bf16);
 }
 
+// The weights' format is the first one the cell names for weights: a format named for the KV cache or attention,
+// or one the cell says was not used, does not count.
+TEST(Validate, WeightFormatIsTheFirstStatedForWeights) {
+  const auto weights = [](const std::string& precision) {
+    return deployment_of("deepseek-r1", "B200", "8", [&](PublishedRow& r) { r.precision = precision; }).weight_precision;
+  };
+  EXPECT_EQ(weights("BF16 (checkpoint as shipped, not the -FP8 variant)"), catalog::Precision::fp16);
+  EXPECT_EQ(weights("FP8 attention (KV) + NVFP4 MoE"), catalog::Precision::nvfp4);
+  EXPECT_EQ(weights("BF16 attention + FP8 MoE/GEMM"), catalog::Precision::fp8);
+  EXPECT_EQ(weights("FP8 (block-FP8 checkpoint), kv cache bf16"), catalog::Precision::fp8);
+  EXPECT_EQ(weights("mixed: NVFP4 MoE+dense FFN, BF16 attention, BF16 MTP layers"), catalog::Precision::nvfp4);
+  EXPECT_EQ(weights("FP16 KV cache, INT4 routed experts"), catalog::Precision::int4);
+}
+
 // An approximate value ("~25342", as some tables print) is that number; a cell that only starts like one is not
 // (the fuzzer's find: "~" was skipped when reading the number but not when checking the whole cell, and threw).
 TEST(Validate, ApproximateValuesAreReadAndOthersSkipped) {
