@@ -703,7 +703,13 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       kv = Precision::fp8;
 
     DeploymentIntent in;
-    in.model = std::make_shared<const catalog::ModelSpec>(*model);
+    // A row run from a block-scaled FP8 checkpoint of a model the catalog holds in 16 bits (Qwen's "-FP8" releases:
+    // quantization_config weight_block_size [128, 128]) runs the block-scaled FP8 kernels (ModelSpec::block_scaled_fp8).
+    catalog::ModelSpec spec = *model;
+    if (wp == Precision::fp8 && (prec.find("block-fp8") != std::string::npos || prec.find("block fp8") != std::string::npos ||
+                                 prec.find("block-wise fp8") != std::string::npos || prec.find("blockwise fp8") != std::string::npos))
+      spec.block_scaled_fp8 = true;
+    in.model = std::make_shared<const catalog::ModelSpec>(std::move(spec));
     in.gpu = *gpu;
     if (!native_weights) in.weights = wp;
     in.kv = kv;

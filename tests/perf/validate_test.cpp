@@ -206,6 +206,18 @@ TEST(Validate, WeightFormatIsTheFirstStatedForWeights) {
   EXPECT_EQ(weights("FP16 KV cache, INT4 routed experts"), catalog::Precision::int4);
 }
 
+// A row run from a block-scaled FP8 release of a model the catalog holds in 16 bits (Qwen's "-FP8" checkpoints)
+// runs the block-scaled FP8 kernels; the same model stated as plain FP8 does not.
+TEST(Validate, StatedBlockFp8CheckpointRunsBlockScaledKernels) {
+  const auto block_scaled = [](const std::string& precision) {
+    return deployment_of("qwen3-235b-a22b", "MI300X", "8", [&](PublishedRow& r) { r.precision = precision; })
+        .model->block_scaled_fp8;
+  };
+  EXPECT_TRUE(block_scaled("FP8 (Qwen/Qwen3-235B-A22B-FP8 block-FP8 checkpoint)"));
+  EXPECT_FALSE(block_scaled("FP8 (per-tensor, --quantization fp8)"));
+  EXPECT_FALSE(block_scaled("BF16 (not the block-FP8 release)"));
+}
+
 // An approximate value ("~25342", as some tables print) is that number; a cell that only starts like one is not
 // (the fuzzer's find: "~" was skipped when reading the number but not when checking the whole cell, and threw).
 TEST(Validate, ApproximateValuesAreReadAndOthersSkipped) {
@@ -238,6 +250,9 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   EXPECT_EQ(profile_of("TRT-LLM v1.0"), "trtllm-pytorch");
   EXPECT_EQ(profile_of("trtllm-serve (PyTorch)"), "trtllm-pytorch");
   EXPECT_EQ(profile_of("TRT-LLM v0.10 gptManagerBenchmark"), "trtllm-v0.10-gptManagerBenchmark");
+  // SGLang with AMD's AITER kernels switched off runs the Triton kernels of the releases before AITER.
+  EXPECT_EQ(profile_of("SGLang 0.5.7 (sglang.launch_server --tp 8, SGLANG_USE_AITER=0)"), "sglang-no-aiter");
+  EXPECT_EQ(profile_of("SGLang 0.5.7 (sglang.launch_server --tp 8)"), "sglang");
   EXPECT_EQ(profile_of("tensorrt_llm 0.19 (trtllm-bench)"), "trtllm-bench");
   EXPECT_EQ(profile_of("TensorRT LLM 0.19"), "trtllm");
 }
