@@ -777,6 +777,7 @@ namespace {
 // chosen precision), everything else (biases, norms, conv, SSM scalars, router) stays bf16.
 struct LayerParams {
   double attn_linear = 0, attn_other = 0;
+  double attn_replicated = 0;  // of attn_linear: MLA's q_a and kv_a, whole on every tensor-parallel rank
   double mamba_linear = 0, mamba_other = 0;
   double dense_linear = 0, dense_other = 0;
   double expert_linear = 0, expert_other = 0;  // all routed experts
@@ -820,11 +821,13 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
       if (a.q_lora_rank > 0) {
         p.attn_linear += h * a.q_lora_rank + static_cast<double>(a.q_lora_rank) * heads * qk;
+        p.attn_replicated += h * a.q_lora_rank;
         p.attn_other += a.q_lora_rank;
       } else {
         p.attn_linear += h * heads * qk;
       }
       p.attn_linear += h * (a.kv_lora_rank + a.qk_rope_head_dim);
+      p.attn_replicated += h * (a.kv_lora_rank + a.qk_rope_head_dim);
       p.attn_other += a.kv_lora_rank;
       p.attn_linear += static_cast<double>(a.kv_lora_rank) * heads * (a.qk_nope_head_dim + a.v_head_dim);
       p.attn_linear += heads * a.v_head_dim * h;
@@ -925,6 +928,7 @@ LayerWeightParams count_layer_weight_params(const ModelSpec& m) {
   for (const auto& l : m.layers) {
     const LayerParams p = layer_params(l, h);
     w.attn_linear += p.attn_linear;
+    w.attn_replicated += p.attn_replicated;
     w.mamba_linear += p.mamba_linear;
     w.dense_linear += p.dense_linear;
     w.expert_linear += p.expert_linear;

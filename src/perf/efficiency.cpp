@@ -54,6 +54,8 @@ const std::vector<KeyDef>& key_defs() {
       def("w4a16_moe_kernels", &Efficiency::w4a16_moe_kernels, 1, "kernels", "kernels per MoE layer beyond the structural count when MXFP4 experts run weight-only (W4A16) on a GPU without FP4 units"),
       def("fp4_gemm_tile_n", &Efficiency::fp4_gemm_tile_n, 1, "columns", "output columns one workgroup of a dense FP4 (W4A4) decode GEMM without split-K computes (0 = off: the GEMM fills the GPU)"),
       def("fp4_gemm_workgroup_gb_s", &Efficiency::fp4_gemm_workgroup_bytes_s, 1e9, "GB/s (1e9 B/s)", "weight bytes one such workgroup streams per second"),
+      def("block_fp8_gemm_tile_n", &Efficiency::block_fp8_gemm_tile_n, 1, "columns", "output columns one thread block of a block-scaled FP8 decode GEMM computes (0 = off: the GEMM fills the GPU)"),
+      def("block_fp8_gemm_tile_gb_s", &Efficiency::block_fp8_gemm_tile_bytes_s, 1e9, "GB/s (1e9 B/s)", "weight bytes one such thread block streams per second"),
       def("attention_memory_bw", &Efficiency::attention_memory_bw, 1, "fraction", "share of HBM bandwidth reached streaming the KV cache in decode attention"),
       def("block_fp8_memory_bw", &Efficiency::block_fp8_memory_bw, 1, "fraction", "share of HBM bandwidth block-scaled FP8 linears reach streaming weights (0 = memory_bw)"),
       def("block_fp8_compute", &Efficiency::block_fp8_compute, 1, "fraction", "share of the dense FP8 peak block-scaled FP8 linears reach (0 = compute_fp8)"),
@@ -159,7 +161,8 @@ schema::Schema efficiency_schema(const EfficiencyTable& table) {
   out.file = "data/perf/efficiency.yaml (the context's perf/efficiency.yaml)";
   out.doc = "Factors of the step model: `defaults`, then accelerator `classes` and `engines` override some keys "
             "(each a number or {value, how_obtained}); an engine entry may name an earlier one as its `base`, whose "
-            "factors it starts from. Defaults below are the file's `defaults`; how each was "
+            "factors it starts from, and list `on_classes` ({class: one class or a list of them, factors}) for factors that hold "
+            "on some accelerator classes only. Defaults below are the file's `defaults`; how each was "
             "obtained (measured, sourced or fitted) is written beside it in the file.";
   for (const auto& k : key_defs()) {
     schema::Field f = k.field;
@@ -286,11 +289,19 @@ EfficiencyTable load_efficiency(const std::filesystem::path& path) {
           for (const auto& oc : on) {
             const std::string op = prefix + "/on_classes/" + std::to_string(j++);
             if (!oc["class"]) throw InputError(file, op + "/class", "", "each entry needs the accelerator class it applies to");
-            const auto cls = oc["class"].as<std::string>();
-            const bool known = std::any_of(t.classes.begin(), t.classes.end(),
-                                           [&](const EfficiencyClass& k) { return k.name == cls; });
-            if (!known) throw InputError(file, op + "/class", cls, "no accelerator class with this name under /classes");
-            if (oc["factors"]) read_block(oc["factors"], file, op + "/factors", ec.class_overrides[cls]);
+            // One class, or a list of classes sharing the factors (one GPU generation split over classes).
+            std::vector<std::string> names;
+            if (oc["class"].IsSequence())
+              for (const auto& n : oc["class"]) names.push_back(n.as<std::string>());
+            else
+              names.push_back(oc["class"].as<std::string>());
+            if (names.empty()) throw InputError(file, op + "/class", "[]", "name at least one accelerator class");
+            for (const auto& cls : names) {
+              const bool known = std::any_of(t.classes.begin(), t.classes.end(),
+                                             [&](const EfficiencyClass& k) { return k.name == cls; });
+              if (!known) throw InputError(file, op + "/class", cls, "no accelerator class with this name under /classes");
+              if (oc["factors"]) read_block(oc["factors"], file, op + "/factors", ec.class_overrides[cls]);
+            }
           }
         }
         t.engines.push_back(std::move(ec));

@@ -41,6 +41,7 @@ double peak_with_fallback(const catalog::GpuSpec& g, ComputeClass c, ComputeClas
 // included); the layer walk here only reads the MoE shape (experts, top-k) and the widest FFN.
 struct ModelShape {
   double attn_proj = 0;        // q/k/v/o (and MLA down/up) projections, Mamba in/out projections
+  double replicated = 0;       // of attn_proj: whole on every tensor-parallel rank (MLA q_a, kv_a)
   double dense_ffn = 0;        // dense FFN layers
   double shared = 0;           // shared experts
   double router = 0;           // MoE gates (kept in bf16)
@@ -62,6 +63,7 @@ ModelShape shape_of(const catalog::ModelSpec& m) {
   const double h = static_cast<double>(m.hidden_size);
   const catalog::LayerWeightParams w = catalog::count_layer_weight_params(m);
   s.attn_proj = w.attn_linear + w.mamba_linear;
+  s.replicated = w.attn_replicated;
   s.dense_ffn = w.dense_linear;
   s.shared = w.shared_linear;
   s.router = w.router;
@@ -174,30 +176,33 @@ double kernels_per_layer(const catalog::LayerSpec& l) {
   return k;
 }
 
-// Share of HBM bandwidth the dense FP4 GEMMs of a step reach when their kernel has no split-K
-// (Efficiency::fp4_gemm_tile_n > 0; AITER's gemm_a4w4, whose tuned decode configs on MI355X all run split-K 0).
+// Share of HBM bandwidth the dense GEMMs of a step reach when their kernel has no split-K at decode sizes: dense
+// FP4 GEMMs with Efficiency::fp4_gemm_tile_n > 0 (AITER's gemm_a4w4, whose tuned decode configs on MI355X all run
+// split-K 0) and block-scaled FP8 GEMMs with block_fp8_gemm_tile_n > 0 (DeepGEMM's and CUTLASS's blockwise GEMMs
+// on Hopper: one thread block per output tile walks all of K, 128 columns of K per pipeline step).
 // At decode batch sizes such a GEMM is one workgroup per tile of `tile_n` output columns, each streaming its
 // columns' weights: a GEMM of N output columns per GPU runs n = ceil(N / tile_n) workgroups. While n is below
-// the GPU's compute units they all run at once and stream at min(n x workgroup_bytes_s, the HBM share `base`);
+// the GPU's compute units they all run at once and stream at min(n x `tile_bytes_s`, the HBM share `base`);
 // otherwise they run in ceil(n / units) waves and the last wave's idle units cost their share:
-// base x n / (ceil(n / units) x units). The step's dense FP4 weights stream at
+// base x n / (ceil(n / units) x units). The step's dense weights stream at
 // the byte-weighted harmonic mean of their GEMMs' rates (returned as a share of HBM bandwidth). GEMM shapes per
-// GPU: standard attention qkv (N = (heads + 2 kv heads) x head_dim) and o (N = hidden); MLA q_a, kv_a (replicated
-// low-rank projections), q_b, kv_b and o; dense FFN and shared experts gate/up (N = 2 x width, gated) and down
-// (N = hidden); column-parallel N is split t ways (not under attention DP), row-parallel K is. Projections of
-// other layer kinds (Mamba2) are not shaped and take the share of the shaped ones. Returns `base` when the GPU's
-// compute units are not given or no GEMM is shaped.
-double dense_fp4_stream_share(const catalog::ModelSpec& m, int t, bool dp, const catalog::GpuSpec& gpu,
-                              const Efficiency& eff, double base) {
+// GPU: standard attention qkv (N = (heads + 2 kv heads) x head_dim) and o (N = hidden); MLA q_a and kv_a as
+// engines run them, one replicated GEMM (fused_qkv_a_proj) when there is a q_a, then q_b, kv_b and o; dense FFN
+// and shared experts gate/up (N = 2 x width, gated) and down (N = hidden); column-parallel N is split t ways (not
+// under attention DP), row-parallel K is. Projections of other layer kinds (Mamba2) are not shaped and take the
+// share of the shaped ones. Returns `base` when the GPU's compute units are not given, the kernel family is off
+// (tile_n or tile_bytes_s 0), or no GEMM is shaped.
+double dense_stream_share(const catalog::ModelSpec& m, int t, bool dp, const catalog::GpuSpec& gpu, double tile_n,
+                          double tile_bytes_s, double base) {
   const double units = gpu.compute_units;
   const double hbm = gpu.mem_bytes_per_s();
-  if (units <= 0 || hbm <= 0 || eff.fp4_gemm_tile_n <= 0 || eff.fp4_gemm_workgroup_bytes_s <= 0) return base;
+  if (units <= 0 || hbm <= 0 || tile_n <= 0 || tile_bytes_s <= 0) return base;
   const double split = dp ? 1.0 : 1.0 / std::max(1, t);
-  double bytes = 0, time = 0;  // in weight elements and element-seconds (the FP4 byte size cancels)
+  double bytes = 0, time = 0;  // in weight elements and element-seconds (the element byte size cancels)
   const auto gemm = [&](double n, double k) {
     if (n <= 0 || k <= 0) return;
-    const double tiles = std::ceil(n / eff.fp4_gemm_tile_n);
-    const double rate = tiles < units ? std::min(hbm * base, tiles * eff.fp4_gemm_workgroup_bytes_s)
+    const double tiles = std::ceil(n / tile_n);
+    const double rate = tiles < units ? std::min(hbm * base, tiles * tile_bytes_s)
                                       : hbm * base * tiles / (std::ceil(tiles / units) * units);
     bytes += n * k;
     time += n * k / rate;
@@ -211,12 +216,12 @@ double dense_fp4_stream_share(const catalog::ModelSpec& m, int t, bool dp, const
     } else if (a.kind == AttentionSpec::Kind::mla) {
       const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
       if (a.q_lora_rank > 0) {
-        gemm(a.q_lora_rank, h);
+        gemm(a.q_lora_rank + a.kv_lora_rank + a.qk_rope_head_dim, h);
         gemm(a.num_heads * qk * split, a.q_lora_rank);
       } else {
         gemm(a.num_heads * qk * split, h);
+        gemm(a.kv_lora_rank + a.qk_rope_head_dim, h);
       }
-      gemm(a.kv_lora_rank + a.qk_rope_head_dim, h);
       gemm(a.num_heads * (a.qk_nope_head_dim + a.v_head_dim) * split, a.kv_lora_rank);
       gemm(h, a.num_heads * a.v_head_dim * split);
     }
@@ -273,7 +278,8 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   // Weights per GPU = [dense linears * wb_dense * split + routed experts * wb / t + (routers, biases, norms) in
   // bf16 * split] / p + (embedding [+ untied lm_head]) in bf16 * split, with wb_dense the bytes per element of
   // the non-expert weight precision. Pipeline stages are taken as equal slices of the model.
-  const double dense = (s.attn_proj + s.dense_ffn + s.shared) * wb_dense * dense_split;
+  // Projections kept whole on every tensor-parallel rank (ModelShape::replicated) are not split.
+  const double dense = ((s.attn_proj + s.dense_ffn + s.shared - s.replicated) * dense_split + s.replicated) * wb_dense;
   const double experts = s.expert_total * wb / t;
   // Embedding and lm_head sit on the first and last stage: with p > 1 the fullest stage holds one V*h matrix
   // besides its 1/p of the layers; with p = 1 the GPU holds both (one if tied).
@@ -381,11 +387,17 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // The dense weights themselves (activations, lm_head and logits stay at memory_bw).
   inv_lin_mem_rate_ = block_fp8 ? 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() * pick(eff.block_fp8_memory_bw, eff.memory_bw))
                                 : inv_mem_rate_;
-  // Dense FP4 GEMMs (FP4 weights computed in FP4) of a kernel without split-K: the occupancy-limited share
-  // (dense_fp4_stream_share above, which returns memory_bw itself when Efficiency::fp4_gemm_tile_n is 0).
+  // Dense FP4 GEMMs (FP4 weights computed in FP4) and block-scaled FP8 GEMMs of kernels without split-K: the
+  // occupancy-limited share (dense_stream_share above, which returns its base itself when the family's tile_n is 0).
   if (dense_cls == ComputeClass::fp4)
     inv_lin_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() *
-                                                dense_fp4_stream_share(m, t, dp, d.gpu, eff, eff.memory_bw));
+                                                dense_stream_share(m, t, dp, d.gpu, eff.fp4_gemm_tile_n,
+                                                                   eff.fp4_gemm_workgroup_bytes_s, eff.memory_bw));
+  else if (block_fp8 && dense_cls == ComputeClass::fp8)
+    inv_lin_mem_rate_ =
+        1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() *
+                                dense_stream_share(m, t, dp, d.gpu, eff.block_fp8_gemm_tile_n, eff.block_fp8_gemm_tile_bytes_s,
+                                                   pick(eff.block_fp8_memory_bw, eff.memory_bw)));
   // Grouped expert GEMMs stream their weights less efficiently than dense GEMMs (measured per card).
   inv_moe_mem_rate_ = 1.0 / std::max(1.0, d.gpu.mem_bytes_per_s() *
                                               (block_fp8 ? pick(eff.block_fp8_moe_memory_bw, eff.moe_memory_bw)
@@ -401,9 +413,12 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // Dense linears: 2 FLOPs per weight per token. Under TP each GPU holds 1/t of the weights and sees every
   // token; under attention DP each GPU holds all of them and sees 1/t of the tokens. FLOPs per replica token
   // per GPU are 2*P/t either way; bytes read per step are P*wb/t (TP) or P*wb (DP). Divided by p per stage.
+  // Projections every tensor-parallel rank keeps whole (MLA's q_a and kv_a) are read and computed in full by each
+  // rank for every token: t x their split share.
   const double p_dense = s.attn_proj + s.dense_ffn + s.shared;
-  lin_flops_per_tok_ = 2.0 * p_dense / t / p;
-  lin_bytes_ = (p_dense * wb_dense + (s.router + s.other) * 2.0) * (dp ? 1.0 : 1.0 / t) / p;
+  const double whole = dp ? 0.0 : s.replicated * (1.0 - 1.0 / t);
+  lin_flops_per_tok_ = 2.0 * (p_dense / t + whole) / p;
+  lin_bytes_ = ((p_dense * wb_dense + (s.router + s.other) * 2.0) * (dp ? 1.0 : 1.0 / t) + whole * wb_dense) / p;
   // Routers: 2*h*E FLOPs per token, folded into the dense group (bf16 weights, negligible time).
   lin_flops_per_tok_ += 2.0 * s.router / t / p;
   // lm_head: 2*V*h FLOPs per sampled sequence (only the last position of a prefill chunk is sampled),

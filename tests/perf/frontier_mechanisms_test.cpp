@@ -664,6 +664,58 @@ TEST(EngineKernels, Fp4GemmsWithoutSplitKStreamAtTheirWorkgroupsRate) {
   EXPECT_NEAR(extra_linear_s(unknown, atom, off), 0, 1e-12);
 }
 
+TEST(EngineKernels, BlockFp8GemmsOnHopperStreamAtTheirTilesRate) {
+  // vLLM and SGLang run DeepSeek's block-scaled FP8 linears on Hopper with DeepGEMM, one thread block per 128 output
+  // columns walking all of K (31 GB/s each): at TP8 on the H200's 132 SMs every shape has fewer tiles than SMs.
+  // Per GPU: MLA's fused q_a + kv_a (N 2112, replicated), q_b (3072 x 1536), kv_b (4096 x 512), o (7168 x 2048);
+  // the three dense layers' gate_up (4608 x 7168) and down (7168 x 2304); the shared expert's gate_up (512 x 7168)
+  // and down (7168 x 256) in the 58 MoE layers.
+  const auto& ctx = test::shipped();
+  const auto gpu = ctx.catalog.gpu("h200-sxm");
+  ASSERT_EQ(gpu.compute_units, 132);
+  const Efficiency vllm = ctx.efficiency.for_gpu(gpu, "vllm");
+  ASSERT_EQ(vllm.block_fp8_gemm_tile_n, 128);
+  ASSERT_NEAR(vllm.block_fp8_gemm_tile_bytes_s, 31e9, 1);
+  Efficiency off = vllm;
+  off.block_fp8_gemm_tile_n = 0;
+  const Deployment d = deployment("deepseek-r1", "h200-sxm", 8, catalog::Precision::fp8);
+  ASSERT_TRUE(d.model->block_scaled_fp8);
+  const double base = gpu.mem_bytes_per_s() * (vllm.block_fp8_memory_bw > 0 ? vllm.block_fp8_memory_bw : vllm.memory_bw);
+  const auto term = [&](double n, double k) {
+    const double rate = std::min(base, std::ceil(n / 128.0) * 31e9);
+    return n * k * (1.0 / rate - 1.0 / base);  // FP8: one byte per weight
+  };
+  const double mla = term(2112, 7168) + term(3072, 1536) + term(4096, 512) + term(7168, 2048);
+  const double expected = 61 * mla + 3 * (term(4608, 7168) + term(7168, 2304)) + 58 * (term(512, 7168) + term(7168, 256));
+  const double extra = extra_linear_s(d, vllm, off);
+  EXPECT_NEAR(extra, expected, 0.01 * expected);
+  EXPECT_GT(extra, 4e-3);  // ~5 ms per decode step that the weights' bytes at the HBM rate do not show
+  // SGLang runs the same kernel; its early-2025 release (Triton GEMMs, a measured batch-1 floor) and TensorRT-LLM do
+  // not take the factor, nor Blackwell, nor a checkpoint that is not block-scaled.
+  EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "sglang").block_fp8_gemm_tile_n, 128);
+  EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "sglang-0.4-early").block_fp8_gemm_tile_n, 0);
+  EXPECT_EQ(ctx.efficiency.for_gpu(gpu, "trtllm-pytorch").block_fp8_gemm_tile_n, 0);
+  EXPECT_EQ(ctx.efficiency.for_gpu(ctx.catalog.gpu("b200"), "vllm").block_fp8_gemm_tile_n, 0);
+  EXPECT_EQ(ctx.efficiency.for_gpu(ctx.catalog.gpu("h100-sxm"), "vllm").block_fp8_gemm_tile_n, 128);
+  EXPECT_NEAR(extra_linear_s(deployment("llama-3.1-70b", "h200-sxm", 8, catalog::Precision::fp8), vllm, off), 0, 1e-12);
+  // Under attention DP each GPU holds whole projections: q_b (24,576 columns: 192 tiles, two waves on 132 SMs),
+  // kv_b (32,768: 256 tiles) and the dense gate_up (36,864: 288 tiles, three waves) stream at the HBM share less
+  // their last wave's idle SMs; o (7,168 x 16,384) and the shared expert still have fewer tiles than SMs.
+  Deployment dep = d;
+  dep.attention_dp = true;
+  dep.ep = 8;
+  const auto waves = [&](double n, double k) {
+    const double tiles = std::ceil(n / 128.0);
+    return n * k * (1.0 / (base * tiles / (std::ceil(tiles / 132.0) * 132.0)) - 1.0 / base);
+  };
+  const double mla_dp = term(2112, 7168) + waves(24576, 1536) + waves(32768, 512) + term(7168, 16384);
+  const double expected_dp = 61 * mla_dp + 3 * (waves(36864, 7168) + term(7168, 18432)) +
+                             58 * (term(4096, 7168) + term(7168, 2048));
+  const double extra_dp = extra_linear_s(dep, vllm, off);
+  // (The routers' and norms' BF16 bytes, whole per GPU under DP, stream at the same share: +1.4%.)
+  EXPECT_NEAR(extra_dp, expected_dp, 0.02 * expected_dp);
+}
+
 TEST(AttentionKernels, SoftmaxCostMakesSmallHeadDimsSlowerInPrefill) {
   // A score costs 2 x (d_qk + d_v) x 2 matmul FLOPs per head plus one exponential worth softmax_flop_equiv (254 on
   // the shipped data: 989 / 3.9 TFLOP/s on the H100). Relative to the measured head dim 128: head dim 64 takes

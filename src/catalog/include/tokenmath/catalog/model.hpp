@@ -131,6 +131,10 @@ ParamCounts count_params(const ModelSpec& m);
 // MoE gates and `other` the biases, norms, conv and SSM parameters (bf16). Same counting path as count_params.
 struct LayerWeightParams {
   double attn_linear = 0, mamba_linear = 0, dense_linear = 0;
+  // Of attn_linear, the projections engines keep whole on every tensor-parallel rank: MLA's low-rank q_a and kv_a
+  // (vLLM's and SGLang's fused_qkv_a_proj, TensorRT-LLM's fused_a: replicated linears whose small outputs the
+  // q_a/kv_a norms need whole).
+  double attn_replicated = 0;
   double expert_linear = 0;  // all routed experts of all layers
   double shared_linear = 0;
   double router = 0;

@@ -55,6 +55,11 @@ struct Efficiency {
   // rate (perf/step.cpp dense_fp4_stream_share). 0 = off (split-K/stream-K kernels fill the GPU).
   double fp4_gemm_tile_n = 0;
   double fp4_gemm_workgroup_bytes_s = 0;
+  // The same for block-scaled FP8 linears (ModelSpec::block_scaled_fp8 run in FP8: DeepGEMM's and CUTLASS's
+  // blockwise GEMMs on Hopper, which at decode sizes run one thread block per block_fp8_gemm_tile_n output columns,
+  // each walking the whole K dimension). 0 = off.
+  double block_fp8_gemm_tile_n = 0;
+  double block_fp8_gemm_tile_bytes_s = 0;
   double attention_memory_bw = 0.80;      // fraction reached streaming the KV cache in decode attention
   // Kernel families with kernels of their own in some engines, used instead of the generic factors above when
   // the model has them (perf/step.cpp); 0 = the generic factor. Block-scaled FP8 checkpoints
