@@ -325,9 +325,11 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // the Kimi-K2.5 page's five host-bound points SUSPECT: 180 points, 14.5% / 49.6%; the pre-AITER ROCm block-FP8 share
   // set from AMD's measured prefill: 13.5% / 48.9%; ATOM prefills in eager forwards of their own: 13.0% / 49.5%;
   // the Kimi-K2.5 page's concurrency-1 points SUSPECT too (bursty delivery on the page's own figures): 177 points,
-  // 12.6% / 46.4%.
+  // 12.6% / 46.4%. Stop 18: GPUStack's GLM-4.6 H200 / gpt-oss A100 and vLLM recipes' Llama-3.3-70B MI355X points
+  // (182 points, 12.7% / 46.0% before any model change); block-FP8 GEMMs on Hopper at their thread blocks' rate and
+  // MLA's replicated q_a/kv_a: 13.0% / 43.7%.
   EXPECT_LE(v.frontier.median_abs_error_pct, 13.5);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 50.0);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 46.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);
