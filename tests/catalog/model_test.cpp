@@ -101,6 +101,13 @@ TEST(Model, MlaAttentionFlopsAbsorbed) {
   EXPECT_GT(f.router, 0);
 }
 
+// MLA's low-rank q_a (hidden x q_lora_rank) and kv_a (hidden x (kv_lora_rank + rope)) are the projections engines
+// keep whole on every tensor-parallel rank: DeepSeek-V3 has 61 x 7168 x (1536 + 512 + 64) of them; GQA models none.
+TEST(Model, MlaLowRankProjectionsAreReplicated) {
+  EXPECT_DOUBLE_EQ(count_layer_weight_params(shipped("deepseek-v3")).attn_replicated, 61.0 * 7168 * (1536 + 512 + 64));
+  EXPECT_DOUBLE_EQ(count_layer_weight_params(shipped("llama-3.1-8b")).attn_replicated, 0);
+}
+
 TEST(Model, WeightBytesFollowPrecision) {
   const ModelSpec& m = shipped("llama-3.1-70b");
   const double bf16 = weight_bytes(m, Precision::bf16), fp8 = weight_bytes(m, Precision::fp8),

@@ -276,6 +276,28 @@ TEST(StepModel, NativeExpertsOnlyPrecisionKeepsOtherWeightsBf16) {
 
 // Kernel-family factors (block_fp8_*, mla_*) replace the generic ones only for the models that have that kernel
 // family: a block-scaled FP8 checkpoint run in FP8 (DeepSeek-R1's 128x128 weight scales) and MLA attention.
+// MLA's q_a and kv_a are replicated linears: under TP every rank holds them whole (memory), reads them whole and
+// computes them for every token (a batch-1 decode step); under attention DP every rank holds everything anyway.
+TEST(StepModel, MlaLowRankProjectionsAreWholeOnEveryTensorParallelRank) {
+  const catalog::ModelSpec* dsr1 = test::shipped().catalog.resolve_model("deepseek-r1");
+  ASSERT_NE(dsr1, nullptr);
+  const auto m = std::make_shared<const catalog::ModelSpec>(*dsr1);
+  const double rep = catalog::count_layer_weight_params(*m).attn_replicated;
+  ASSERT_GT(rep, 0);
+  Deployment d = dep(m, 8);
+  d.gpu.mem_gb = 1000;  // room for the bf16 weights: only the byte counts matter here
+  const Efficiency e = test_eff();
+  Deployment one = d;
+  one.tp = 1;
+  // Per GPU at TP8: an eighth of everything TP1 holds, plus the 7/8 of the replicated projections (bf16) it keeps.
+  const double w8 = plan_memory(d, e).weight_bytes_per_gpu, w1 = plan_memory(one, e).weight_bytes_per_gpu;
+  EXPECT_NEAR(w8, w1 / 8 + rep * 2.0 * 7.0 / 8.0, 1e-6 * w8);
+  Deployment dp = d;
+  dp.attention_dp = true;
+  dp.ep = 8;
+  EXPECT_GT(plan_memory(dp, e).weight_bytes_per_gpu, w8);  // DP holds every dense weight whole, not only q_a/kv_a
+}
+
 TEST(StepModel, KernelFamilyFactorsApplyOnlyToBlockScaledFp8AndMla) {
   const catalog::ModelSpec* dsr1 = test::shipped().catalog.resolve_model("deepseek-r1");
   ASSERT_NE(dsr1, nullptr);
