@@ -56,6 +56,9 @@ struct ModelShape {
   bool tied = false;
   double layers = 0;
   double max_ffn_width = 0;    // widest FFN intermediate (activation estimate)
+  // The replicated projections' elements one rank of t holds beyond its 1/t share of them (none under attention
+  // DP, where every rank holds every dense weight whole anyway).
+  double replicated_extra(int t, bool dp) const { return dp ? 0.0 : replicated * (1.0 - 1.0 / std::max(1, t)); }
 };
 
 ModelShape shape_of(const catalog::ModelSpec& m) {
@@ -279,7 +282,8 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
   // bf16 * split] / p + (embedding [+ untied lm_head]) in bf16 * split, with wb_dense the bytes per element of
   // the non-expert weight precision. Pipeline stages are taken as equal slices of the model.
   // Projections kept whole on every tensor-parallel rank (ModelShape::replicated) are not split.
-  const double dense = ((s.attn_proj + s.dense_ffn + s.shared - s.replicated) * dense_split + s.replicated) * wb_dense;
+  const double dense =
+      ((s.attn_proj + s.dense_ffn + s.shared) * dense_split + s.replicated_extra(t, d.attention_dp)) * wb_dense;
   const double experts = s.expert_total * wb / t;
   // Embedding and lm_head sit on the first and last stage: with p > 1 the fullest stage holds one V*h matrix
   // besides its 1/p of the layers; with p = 1 the GPU holds both (one if tied).
@@ -416,7 +420,7 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   // Projections every tensor-parallel rank keeps whole (MLA's q_a and kv_a) are read and computed in full by each
   // rank for every token: t x their split share.
   const double p_dense = s.attn_proj + s.dense_ffn + s.shared;
-  const double whole = dp ? 0.0 : s.replicated * (1.0 - 1.0 / t);
+  const double whole = s.replicated_extra(t, dp);
   lin_flops_per_tok_ = 2.0 * (p_dense / t + whole) / p;
   lin_bytes_ = ((p_dense * wb_dense + (s.router + s.other) * 2.0) * (dp ? 1.0 : 1.0 / t) + whole * wb_dense) / p;
   // Routers: 2*h*E FLOPs per token, folded into the dense group (bf16 weights, negligible time).

@@ -129,7 +129,7 @@ std::string normalised_engine(const std::string& engine) {
 // describes weights. A format followed by "kv"/"attention" or preceded by "kv cache" is the KV cache's or
 // attention's ("BF16 attention, NVFP4 MoE"; "FP8 KV cache"), one preceded by "not" is excluded ("BF16 checkpoint,
 // not the -FP8 variant"). "" when none is named. Keys: mxfp4, nvfp4, fp4 (bare), int4, fp8, fp16 (FP16 or BF16).
-std::string stated_weight_format(const std::string& prec) {
+std::string_view stated_weight_format(const std::string& prec) {
   static const std::pair<std::string_view, std::string_view> kFormats[] = {
       {"mxfp4", "mxfp4"}, {"nvfp4", "nvfp4"}, {"fp4", "fp4"}, {"int4", "int4"},
       {"fp8", "fp8"},     {"fp16", "fp16"},   {"bf16", "fp16"}};
@@ -159,7 +159,7 @@ std::string stated_weight_format(const std::string& prec) {
       break;  // the first usable occurrence of this word is its earliest
     }
   }
-  return std::string(key);
+  return key;
 }
 
 // Value of "key N" in the notes ("kv frac 0.93", "max_batch_size 896"); nullopt if absent.
@@ -668,7 +668,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     const bool weights_unstated = prec.find("weights not stated") != std::string::npos;
     if (weights_unstated)
       wp = model->native_weight_precision;
-    else if (const std::string f = stated_weight_format(prec); f == "mxfp4")
+    else if (const std::string_view f = stated_weight_format(prec); f == "mxfp4")
       wp = Precision::mxfp4;
     else if (f == "nvfp4")
       wp = Precision::nvfp4;
@@ -706,8 +706,8 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     // A row run from a block-scaled FP8 checkpoint of a model the catalog holds in 16 bits (Qwen's "-FP8" releases:
     // quantization_config weight_block_size [128, 128]) runs the block-scaled FP8 kernels (ModelSpec::block_scaled_fp8).
     catalog::ModelSpec spec = *model;
-    if (wp == Precision::fp8 && (prec.find("block-fp8") != std::string::npos || prec.find("block fp8") != std::string::npos ||
-                                 prec.find("block-wise fp8") != std::string::npos || prec.find("blockwise fp8") != std::string::npos))
+    if (wp == Precision::fp8 && (contains(prec, "block-fp8") || contains(prec, "block fp8") ||
+                                 contains(prec, "block-wise fp8") || contains(prec, "blockwise fp8")))
       spec.block_scaled_fp8 = true;
     in.model = std::make_shared<const catalog::ModelSpec>(std::move(spec));
     in.gpu = *gpu;

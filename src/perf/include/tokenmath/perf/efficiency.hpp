@@ -52,7 +52,7 @@ struct Efficiency {
   // Dense FP4 GEMMs (FP4 weights and activations) of kernels without split-K at decode batch sizes (AITER's
   // gemm_a4w4 on MI355X): one workgroup per fp4_gemm_tile_n output columns streams its weight columns at
   // fp4_gemm_workgroup_bytes_s, so a GEMM with fewer tiles than the GPU has compute units cannot reach the HBM
-  // rate (perf/step.cpp dense_fp4_stream_share). 0 = off (split-K/stream-K kernels fill the GPU).
+  // rate (perf/step.cpp dense_stream_share). 0 = off (split-K/stream-K kernels fill the GPU).
   double fp4_gemm_tile_n = 0;
   double fp4_gemm_workgroup_bytes_s = 0;
   // The same for block-scaled FP8 linears (ModelSpec::block_scaled_fp8 run in FP8: DeepGEMM's and CUTLASS's
