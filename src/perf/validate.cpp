@@ -461,6 +461,11 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         p.admission = n["admission"].as<std::string>("");
         p.kv_cache_default = n["kv_cache_default"].as<std::string>("");
         for (const auto& v : n["default_for"]) p.default_for.push_back(to_lower(v.as<std::string>()));
+        if (const auto r = n["supersedes"]) {
+          p.predecessor = r["profile"].as<std::string>("");
+          p.released = r["released"].as<std::string>("");
+          p.released_source = r["source"].as<std::string>("");
+        }
       } catch (const YAML::Exception& e) {
         throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
       }
@@ -468,10 +473,85 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         throw InputError(file, prefix + "/kv_cache_default", p.kv_cache_default, "expected 'model-dtype' or absent");
       if (p.kv_mem_fraction <= 0 || p.kv_mem_fraction > 1)
         throw InputError(file, prefix + "/kv_mem_fraction", std::to_string(p.kv_mem_fraction), "must be in (0, 1]");
+      if (!p.predecessor.empty() || !p.released.empty()) {
+        static const std::regex kDay(R"((19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
+        if (!std::regex_match(p.released, kDay))
+          throw InputError(file, prefix + "/supersedes/released", p.released, "expected a date YYYY-MM-DD");
+        if (p.predecessor.empty() || p.predecessor == p.name)
+          throw InputError(file, prefix + "/supersedes/profile", p.predecessor, "expected the name of another engine profile");
+        if (p.released_source.empty())
+          throw InputError(file, prefix + "/supersedes/source", "", "the release date needs its source");
+      }
       out.push_back(std::move(p));
+    }
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      const auto& p = out[k];
+      if (p.predecessor.empty()) continue;
+      if (std::none_of(out.begin(), out.end(), [&](const EngineProfile& q) { return q.name == p.predecessor; }))
+        throw InputError(file, "/engines/" + std::to_string(k) + "/supersedes/profile", p.predecessor,
+                         "no engine profile has this name");
     }
     return out;
   });
+}
+
+std::optional<int> latest_stated_date(const std::string& text) {
+  // Patterns from the most to the least specific; each match is blanked before the next pattern runs, so the
+  // year inside "2025-01-15" or "Feb 2025" is not read again as a bare year.
+  static const std::regex kDay(R"((^|[^0-9A-Za-z])((?:19|20)\d\d)-(\d\d)-(\d\d)(?![0-9]))");
+  static const std::regex kMonth(R"((^|[^0-9A-Za-z])((?:19|20)\d\d)-(\d\d)(?![0-9-]))");
+  static const std::regex kTag(R"((^|[^0-9A-Za-z])((?:19|20)\d\d)(\d\d)(\d\d)(?![0-9A-Za-z]))");
+  static const std::regex kNamed(
+      R"((^|[^A-Za-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+((?:19|20)\d\d)(?![0-9]))",
+      std::regex::icase);
+  static const std::regex kYear(R"((^|[^0-9A-Za-z.\-])((?:19|20)\d\d)(?![0-9A-Za-z\-]))");
+  static const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+  std::string t = text;
+  std::optional<int> latest;
+  const auto note = [&](int y, int m, int d) {
+    if (m < 1 || m > 12 || d < 1 || d > 31) return false;
+    const int v = y * 10000 + m * 100 + d;
+    if (!latest || v > *latest) latest = v;
+    return true;
+  };
+  const auto scan = [&](const std::regex& re, auto&& on_match) {
+    for (std::smatch m; std::regex_search(t, m, re);) {
+      on_match(m);
+      // Blank the match (after its leading separator) so neither it nor its parts match again.
+      const auto from = static_cast<std::size_t>(m.position(0) + m.length(1));
+      t.replace(from, static_cast<std::size_t>(m.length(0) - m.length(1)), static_cast<std::size_t>(m.length(0) - m.length(1)), ' ');
+    }
+  };
+  scan(kDay, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), std::stoi(m[4])); });
+  scan(kMonth, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), 31); });
+  scan(kTag, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), std::stoi(m[4])); });
+  scan(kNamed, [&](const std::smatch& m) {
+    const std::string mon = to_lower(m[2].str());
+    const auto it = std::find_if(std::begin(kMonths), std::end(kMonths), [&](const char* x) { return mon == x; });
+    note(std::stoi(m[3]), static_cast<int>(it - std::begin(kMonths)) + 1, 31);
+  });
+  scan(kYear, [&](const std::smatch& m) { note(std::stoi(m[2]), 12, 31); });
+  return latest;
+}
+
+const EngineProfile* engine_of_date(const EngineProfile* matched, const std::string& engine_column,
+                                    const std::string& version_or_date, const std::vector<EngineProfile>& profiles) {
+  static const std::regex kVersion(R"(\d+\.\d+)");
+  if (!matched || matched->predecessor.empty() || std::regex_search(engine_column, kVersion)) return matched;
+  const auto date = latest_stated_date(version_or_date);
+  if (!date) return matched;
+  const EngineProfile* p = matched;
+  // Each step moves to an older profile; the bound stops a cycle in a malformed file.
+  for (std::size_t hops = 0; hops < profiles.size() && p && !p->predecessor.empty(); ++hops) {
+    const int released = std::stoi(p->released.substr(0, 4)) * 10000 + std::stoi(p->released.substr(5, 2)) * 100 +
+                         std::stoi(p->released.substr(8, 2));
+    if (*date > released) break;
+    const auto it = std::find_if(profiles.begin(), profiles.end(),
+                                 [&](const EngineProfile& q) { return q.name == p->predecessor; });
+    if (it == profiles.end()) break;
+    p = &*it;
+  }
+  return p;
 }
 
 std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,
@@ -656,6 +736,14 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
         r.engine = &e;
         break;
       }
+    }
+    // An engine named without its version ran the release current at the row's dates (vLLM before v0.8.0 was
+    // the V0 engine).
+    if (const auto* dated = engine_of_date(r.engine, row.engine, row.version_or_date, engines); dated != r.engine) {
+      r.caveat += (r.caveat.empty() ? "" : "; ") +
+                  fmt::format("engine version not stated: '{}' read as {} (the release current at the row's date)",
+                              row.engine.substr(0, std::min<std::size_t>(row.engine.size(), 40)), dated->name);
+      r.engine = dated;
     }
 
     // Precision as printed: weights, the first format the cell names for them (stated_weight_format: INT4 -> int4,

@@ -1,6 +1,8 @@
 // Validation against published measurements: CSV reading, skip reasons, and the accuracy regression bound on
 // the shipped data/validation/published.csv.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -255,6 +257,79 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   EXPECT_EQ(profile_of("SGLang 0.5.7 (sglang.launch_server --tp 8)"), "sglang");
   EXPECT_EQ(profile_of("tensorrt_llm 0.19 (trtllm-bench)"), "trtllm-bench");
   EXPECT_EQ(profile_of("TensorRT LLM 0.19"), "trtllm");
+}
+
+// A free-text date cell is read at the end of each period it names; the latest date counts.
+TEST(Validate, LatestStatedDateReadsEachFormAtTheEndOfItsPeriod) {
+  EXPECT_EQ(latest_stated_date("2025-01-15"), 20250115);
+  EXPECT_EQ(latest_stated_date("2025-03 (branch commit 2025-03-18)"), 20250331);
+  EXPECT_EQ(latest_stated_date("v5.0 (Feb 2025)"), 20250231);
+  EXPECT_EQ(latest_stated_date("2024 (page date not captured; vLLM version not stated)"), 20241231);
+  EXPECT_EQ(latest_stated_date("rocm/vllm-dev:20250112 image; testing by AMD as of 2025-01-15"), 20250115);
+  EXPECT_EQ(latest_stated_date("image rocm/vllm-dev:20250112"), 20250112);
+  EXPECT_EQ(latest_stated_date("blog file at commit 01c4ece9 (late 2025)"), 20251231);
+  // Commit hashes, version numbers and out-of-range tags are not dates.
+  EXPECT_EQ(latest_stated_date("blog file at commit 02643c1f"), std::nullopt);
+  EXPECT_EQ(latest_stated_date("2019abcd commit, v0.7.3"), std::nullopt);
+  EXPECT_EQ(latest_stated_date("tag 20251399"), std::nullopt);
+  EXPECT_EQ(latest_stated_date(""), std::nullopt);
+}
+
+// vLLM named without a version is the release current at the row's dates: V1 (the `vllm` profile) from v0.8.0
+// (2025-03-18), the 0.7 V0 engine from v0.7.0 (2025-01-27), the 0.5/0.6 V0 profile before; a stated version or a
+// date after the release keeps the matched profile.
+TEST(Validate, AnUnversionedEngineIsTheReleaseCurrentAtTheRowsDate) {
+  const auto profile_of = [](const std::string& engine, const std::string& date) {
+    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+    rows[0].engine = engine;
+    rows[0].version_or_date = date;
+    const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+    return prepared[0].engine ? prepared[0].engine->name : std::string();
+  };
+  EXPECT_EQ(profile_of("vLLM (benchmarks/benchmark_latency.py)", "2024 (page date not captured)"), "vllm-v0");
+  EXPECT_EQ(profile_of("vLLM (ROCm fork)", "rocm/vllm-dev:20250112 image; testing as of 2025-01-15"), "vllm-v0");
+  EXPECT_EQ(profile_of("vLLM (ROCm)", "2025-03-18"), "vllm-0.7");
+  EXPECT_EQ(profile_of("vLLM (ROCm)", "2025-03-19"), "vllm");
+  EXPECT_EQ(profile_of("vLLM", "2026-05-11"), "vllm");
+  // One later date is enough: the run may postdate the release.
+  EXPECT_EQ(profile_of("vLLM", "image 20250112, published 2025-04-02"), "vllm");
+  EXPECT_EQ(profile_of("vLLM", "not dated"), "vllm");
+  EXPECT_EQ(profile_of("vLLM v0.10.2", "2024"), "vllm");
+  const auto rows = [] {
+    auto r = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+    r[0].engine = "vLLM";
+    r[0].version_or_date = "2024";
+    return r;
+  }();
+  const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  EXPECT_NE(prepared[0].caveat.find("engine version not stated"), std::string::npos) << prepared[0].caveat;
+}
+
+TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
+  const auto dir = std::filesystem::temp_directory_path() / "tm_engines_supersedes";
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& body) {
+    const auto path = dir / "engines.yaml";
+    std::ofstream(path) << "engines:\n  - name: old\n    match: [old]\n  - name: new\n    match: [new]\n" << body;
+    return path;
+  };
+  try {
+    (void)load_engine_profiles(write("    supersedes: {profile: gone, released: '2025-03-18', source: s}\n"));
+    FAIL() << "an unknown predecessor was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/engines/1/supersedes/profile"), std::string::npos) << e.what();
+  }
+  try {
+    (void)load_engine_profiles(write("    supersedes: {profile: old, released: 'March 2025', source: s}\n"));
+    FAIL() << "a malformed release date was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/supersedes/released"), std::string::npos) << e.what();
+  }
+  const auto ok = load_engine_profiles(write("    supersedes: {profile: old, released: '2025-03-18', source: s}\n"));
+  ASSERT_EQ(ok.size(), 2u);
+  EXPECT_EQ(ok[1].predecessor, "old");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {

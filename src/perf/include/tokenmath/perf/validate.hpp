@@ -47,8 +47,23 @@ struct EngineProfile {
   // GPU vendors (catalog GpuSpec::vendor) for which this profile is what "auto" means.
   std::vector<std::string> default_for;
   std::string source;
+  // The release that made this profile's behaviour the engine's default, and the profile it replaced: a row whose
+  // engine column names no version and whose version_or_date cell states only dates on or before `released`
+  // (YYYY-MM-DD) ran `predecessor` (resolved through that profile's own predecessor in turn). Empty when none.
+  std::string predecessor;
+  std::string released;
+  std::string released_source;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
+// The latest date a free-text cell states, as YYYYMMDD with each date taken at the end of the period it names:
+// "2025-01-15" is 20250115, "2025-03" 20250331, "Feb 2025" 20250231 (day 31 for any month: only the order
+// matters), "2024" 20241231, an image tag's "20250112" 20250112. nullopt when the cell states no date.
+std::optional<int> latest_stated_date(const std::string& text);
+// The profile a row's engine column means at its stated dates: `matched` itself, or, while the engine column
+// names no version (no "x.y" number) and every date of `version_or_date` is on or before the matched profile's
+// `released` day, its predecessor (followed transitively).
+const EngineProfile* engine_of_date(const EngineProfile* matched, const std::string& engine_column,
+                                    const std::string& version_or_date, const std::vector<EngineProfile>& profiles);
 // The engine profile name a request means on `gpu`: "auto" is the profile whose default_for lists the GPU's
 // vendor (TensorRT-LLM on NVIDIA, ROCm vLLM on AMD; "" when none does), "none" is "", any other name itself.
 std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,
