@@ -114,14 +114,20 @@ std::optional<double> exact_number(const std::string& s) {
 bool contains(const std::string& hay, std::string_view needle) { return to_lower(hay).find(needle) != std::string::npos; }
 
 // An engine column as the profiles' `match` strings spell it: lower case, and TensorRT-LLM under one name. Sources
-// write it "TensorRT-LLM", "TensorRT LLM" (NVIDIA's spelling since late 2025), "TRT-LLM" or "tensorrt_llm"; the
-// tools' own names ("trtllm-bench", "trtllm-serve") are left as they are.
+// write it "TensorRT-LLM", "TensorRT LLM" (NVIDIA's spelling since late 2025), "TRT-LLM", "tensorrt_llm", or as the
+// bare words "TRT" and "TRTLLM" (benchmark harnesses' framework names: "trt", Dynamo's "dynamo-trt"); the tools' own
+// names ("trtllm-bench", "trtllm-serve") are left as they are.
 std::string normalised_engine(const std::string& engine) {
   std::string e = to_lower(engine);
   for (const std::string_view alias : {"tensorrt llm", "tensorrt_llm", "trt-llm", "trt llm"}) {
     for (auto pos = e.find(alias); pos != std::string::npos; pos = e.find(alias, pos + 1))
       e.replace(pos, alias.size(), "tensorrt-llm");
   }
+  // "trt" and "trtllm" as whole words (not "trtllm-bench", not part of another name).
+  static const std::regex kBare(R"((^|[^a-z0-9_])(trt|trtllm)(?![a-z0-9_-]))");
+  e = std::regex_replace(e, kBare, "$1tensorrt-llm");
+  static const std::regex kBareDash(R"((^|[^a-z0-9_])trt(?=-(?!llm|bench|serve)))");
+  e = std::regex_replace(e, kBareDash, "$1tensorrt-llm");
   return e;
 }
 
@@ -466,6 +472,11 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
           p.released = r["released"].as<std::string>("");
           p.released_source = r["source"].as<std::string>("");
         }
+        if (const auto r = n["superseded_by"]) {
+          p.successor = r["profile"].as<std::string>("");
+          p.successor_released = r["released"].as<std::string>("");
+          p.successor_source = r["source"].as<std::string>("");
+        }
       } catch (const YAML::Exception& e) {
         throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
       }
@@ -473,29 +484,40 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         throw InputError(file, prefix + "/kv_cache_default", p.kv_cache_default, "expected 'model-dtype' or absent");
       if (p.kv_mem_fraction <= 0 || p.kv_mem_fraction > 1)
         throw InputError(file, prefix + "/kv_mem_fraction", std::to_string(p.kv_mem_fraction), "must be in (0, 1]");
-      if (!p.predecessor.empty() || !p.released.empty()) {
+      const auto check_release = [&](const std::string& key, const std::string& profile, const std::string& day,
+                                     const std::string& source) {
+        if (profile.empty() && day.empty()) return;
         static const std::regex kDay(R"((19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
-        if (!std::regex_match(p.released, kDay))
-          throw InputError(file, prefix + "/supersedes/released", p.released, "expected a date YYYY-MM-DD");
-        if (p.predecessor.empty() || p.predecessor == p.name)
-          throw InputError(file, prefix + "/supersedes/profile", p.predecessor, "expected the name of another engine profile");
-        if (p.released_source.empty())
-          throw InputError(file, prefix + "/supersedes/source", "", "the release date needs its source");
-      }
+        if (!std::regex_match(day, kDay))
+          throw InputError(file, prefix + "/" + key + "/released", day, "expected a date YYYY-MM-DD");
+        if (profile.empty() || profile == p.name)
+          throw InputError(file, prefix + "/" + key + "/profile", profile, "expected the name of another engine profile");
+        if (source.empty()) throw InputError(file, prefix + "/" + key + "/source", "", "the release date needs its source");
+      };
+      check_release("supersedes", p.predecessor, p.released, p.released_source);
+      check_release("superseded_by", p.successor, p.successor_released, p.successor_source);
       out.push_back(std::move(p));
     }
     for (std::size_t k = 0; k < out.size(); ++k) {
+      const auto known = [&](const std::string& name) {
+        return std::any_of(out.begin(), out.end(), [&](const EngineProfile& q) { return q.name == name; });
+      };
       const auto& p = out[k];
-      if (p.predecessor.empty()) continue;
-      if (std::none_of(out.begin(), out.end(), [&](const EngineProfile& q) { return q.name == p.predecessor; }))
+      if (!p.predecessor.empty() && !known(p.predecessor))
         throw InputError(file, "/engines/" + std::to_string(k) + "/supersedes/profile", p.predecessor,
+                         "no engine profile has this name");
+      if (!p.successor.empty() && !known(p.successor))
+        throw InputError(file, "/engines/" + std::to_string(k) + "/superseded_by/profile", p.successor,
                          "no engine profile has this name");
     }
     return out;
   });
 }
 
-std::optional<int> latest_stated_date(const std::string& text) {
+namespace {
+// Every date a free-text cell states, as [first day, last day] of the period it names (YYYYMMDD; day 31 for any
+// month's end: only the order matters).
+std::vector<std::pair<int, int>> stated_periods(const std::string& text) {
   // Patterns from the most to the least specific; each match is blanked before the next pattern runs, so the
   // year inside "2025-01-15" or "Feb 2025" is not read again as a bare year.
   static const std::regex kDay(R"((^|[^0-9A-Za-z])((?:19|20)\d\d)-(\d\d)-(\d\d)(?![0-9]))");
@@ -507,49 +529,89 @@ std::optional<int> latest_stated_date(const std::string& text) {
   static const std::regex kYear(R"((^|[^0-9A-Za-z.\-])((?:19|20)\d\d)(?![0-9A-Za-z\-]))");
   static const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   std::string t = text;
-  std::optional<int> latest;
-  const auto note = [&](int y, int m, int d) {
-    if (m < 1 || m > 12 || d < 1 || d > 31) return false;
-    const int v = y * 10000 + m * 100 + d;
-    if (!latest || v > *latest) latest = v;
-    return true;
+  std::vector<std::pair<int, int>> out;
+  const auto note = [&](int y, int m, int d_first, int d_last) {
+    if (m < 1 || m > 12 || d_first < 1 || d_last > 31) return;
+    out.emplace_back(y * 10000 + m * 100 + d_first, y * 10000 + m * 100 + d_last);
   };
   const auto scan = [&](const std::regex& re, auto&& on_match) {
     for (std::smatch m; std::regex_search(t, m, re);) {
       on_match(m);
       // Blank the match (after its leading separator) so neither it nor its parts match again.
       const auto from = static_cast<std::size_t>(m.position(0) + m.length(1));
-      t.replace(from, static_cast<std::size_t>(m.length(0) - m.length(1)), static_cast<std::size_t>(m.length(0) - m.length(1)), ' ');
+      const auto len = static_cast<std::size_t>(m.length(0) - m.length(1));
+      t.replace(from, len, len, ' ');
     }
   };
-  scan(kDay, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), std::stoi(m[4])); });
-  scan(kMonth, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), 31); });
-  scan(kTag, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), std::stoi(m[4])); });
+  scan(kDay, [&](const std::smatch& m) {
+    const int d = std::stoi(m[4]);
+    note(std::stoi(m[2]), std::stoi(m[3]), d, d);
+  });
+  scan(kMonth, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), 1, 31); });
+  scan(kTag, [&](const std::smatch& m) {
+    const int d = std::stoi(m[4]);
+    note(std::stoi(m[2]), std::stoi(m[3]), d, d);
+  });
   scan(kNamed, [&](const std::smatch& m) {
     const std::string mon = to_lower(m[2].str());
     const auto it = std::find_if(std::begin(kMonths), std::end(kMonths), [&](const char* x) { return mon == x; });
-    note(std::stoi(m[3]), static_cast<int>(it - std::begin(kMonths)) + 1, 31);
+    note(std::stoi(m[3]), static_cast<int>(it - std::begin(kMonths)) + 1, 1, 31);
   });
-  scan(kYear, [&](const std::smatch& m) { note(std::stoi(m[2]), 12, 31); });
+  scan(kYear, [&](const std::smatch& m) {
+    const int y = std::stoi(m[2]);
+    out.emplace_back(y * 10000 + 101, y * 10000 + 1231);
+  });
+  return out;
+}
+
+int day_number(const std::string& yyyy_mm_dd) {
+  return std::stoi(yyyy_mm_dd.substr(0, 4)) * 10000 + std::stoi(yyyy_mm_dd.substr(5, 2)) * 100 +
+         std::stoi(yyyy_mm_dd.substr(8, 2));
+}
+}  // namespace
+
+std::optional<int> latest_stated_date(const std::string& text) {
+  std::optional<int> latest;
+  for (const auto& [first, last] : stated_periods(text))
+    if (!latest || last > *latest) latest = last;
   return latest;
+}
+
+std::optional<int> earliest_stated_date(const std::string& text) {
+  std::optional<int> earliest;
+  for (const auto& [first, last] : stated_periods(text))
+    if (!earliest || first < *earliest) earliest = first;
+  return earliest;
 }
 
 const EngineProfile* engine_of_date(const EngineProfile* matched, const std::string& engine_column,
                                     const std::string& version_or_date, const std::vector<EngineProfile>& profiles) {
   static const std::regex kVersion(R"(\d+\.\d+)");
-  if (!matched || matched->predecessor.empty() || std::regex_search(engine_column, kVersion)) return matched;
-  const auto date = latest_stated_date(version_or_date);
-  if (!date) return matched;
+  if (!matched || std::regex_search(engine_column, kVersion)) return matched;
+  const auto named = [&](const std::string& name) -> const EngineProfile* {
+    const auto it = std::find_if(profiles.begin(), profiles.end(), [&](const EngineProfile& q) { return q.name == name; });
+    return it == profiles.end() ? nullptr : &*it;
+  };
   const EngineProfile* p = matched;
-  // Each step moves to an older profile; the bound stops a cycle in a malformed file.
-  for (std::size_t hops = 0; hops < profiles.size() && p && !p->predecessor.empty(); ++hops) {
-    const int released = std::stoi(p->released.substr(0, 4)) * 10000 + std::stoi(p->released.substr(5, 2)) * 100 +
-                         std::stoi(p->released.substr(8, 2));
-    if (*date > released) break;
-    const auto it = std::find_if(profiles.begin(), profiles.end(),
-                                 [&](const EngineProfile& q) { return q.name == p->predecessor; });
-    if (it == profiles.end()) break;
-    p = &*it;
+  // Back: every stated date on or before the day the profile's release came out. Each step moves to an older
+  // profile; the bound stops a cycle in a malformed file.
+  if (const auto latest = latest_stated_date(version_or_date)) {
+    for (std::size_t hops = 0; hops < profiles.size() && !p->predecessor.empty(); ++hops) {
+      if (*latest > day_number(p->released)) break;
+      const EngineProfile* q = named(p->predecessor);
+      if (!q) break;
+      p = q;
+    }
+  }
+  if (p != matched) return p;
+  // Forward: every stated date after the day the successor's release came out.
+  if (const auto earliest = earliest_stated_date(version_or_date)) {
+    for (std::size_t hops = 0; hops < profiles.size() && !p->successor.empty(); ++hops) {
+      if (*earliest <= day_number(p->successor_released)) break;
+      const EngineProfile* q = named(p->successor);
+      if (!q) break;
+      p = q;
+    }
   }
   return p;
 }

@@ -257,6 +257,15 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   EXPECT_EQ(profile_of("SGLang 0.5.7 (sglang.launch_server --tp 8)"), "sglang");
   EXPECT_EQ(profile_of("tensorrt_llm 0.19 (trtllm-bench)"), "trtllm-bench");
   EXPECT_EQ(profile_of("TensorRT LLM 0.19"), "trtllm");
+  // Benchmark harnesses' framework names: "trt" (and Dynamo's "dynamo-trt") is TensorRT-LLM, "trtllm" too; the
+  // tools keep their own names and other words containing the letters are left alone.
+  EXPECT_EQ(profile_of("trt 1.1.0rc2"), "trtllm-pytorch");
+  EXPECT_EQ(profile_of("TRTLLM 1.2.0"), "trtllm-pytorch");
+  EXPECT_EQ(profile_of("dynamo-trt 1.1.0rc5"), "trtllm-pytorch");
+  EXPECT_EQ(profile_of("trt 0.19"), "trtllm");
+  EXPECT_EQ(profile_of("dynamo-sglang 0.5.6"), "sglang");
+  EXPECT_EQ(profile_of("dynamo-vllm 0.11"), "vllm");
+  EXPECT_EQ(profile_of("trtx-custom 1.0"), "");
 }
 
 // A free-text date cell is read at the end of each period it names; the latest date counts.
@@ -273,6 +282,11 @@ TEST(Validate, LatestStatedDateReadsEachFormAtTheEndOfItsPeriod) {
   EXPECT_EQ(latest_stated_date("2019abcd commit, v0.7.3"), std::nullopt);
   EXPECT_EQ(latest_stated_date("tag 20251399"), std::nullopt);
   EXPECT_EQ(latest_stated_date(""), std::nullopt);
+  // The earliest date is read at the start of its period.
+  EXPECT_EQ(earliest_stated_date("2024 (page date not captured)"), 20240101);
+  EXPECT_EQ(earliest_stated_date("v5.0 (Feb 2025), published 2025-04-02"), 20250201);
+  EXPECT_EQ(earliest_stated_date("image 20250112, testing as of 2025-01-15"), 20250112);
+  EXPECT_EQ(earliest_stated_date("not dated"), std::nullopt);
 }
 
 // vLLM named without a version is the release current at the row's dates: V1 (the `vllm` profile) from v0.8.0
@@ -296,6 +310,13 @@ TEST(Validate, AnUnversionedEngineIsTheReleaseCurrentAtTheRowsDate) {
   EXPECT_EQ(profile_of("vLLM", "image 20250112, published 2025-04-02"), "vllm");
   EXPECT_EQ(profile_of("vLLM", "not dated"), "vllm");
   EXPECT_EQ(profile_of("vLLM v0.10.2", "2024"), "vllm");
+  // TensorRT-LLM named without a version is its PyTorch backend once that became the default (2025-06-19), the
+  // TensorRT-engine runtime before, and stays the latter when the row has no date or one date on either side.
+  EXPECT_EQ(profile_of("TensorRT-LLM", "2025-10-01"), "trtllm-pytorch");
+  EXPECT_EQ(profile_of("TensorRT-LLM", "2025-03-18"), "trtllm");
+  EXPECT_EQ(profile_of("TensorRT-LLM", "not dated"), "trtllm");
+  EXPECT_EQ(profile_of("TensorRT-LLM", "image 2025-05, published 2025-08-01"), "trtllm");
+  EXPECT_EQ(profile_of("trt", "2026-02-01"), "trtllm-pytorch");
   const auto rows = [] {
     auto r = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
     r[0].engine = "vLLM";
@@ -325,6 +346,18 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
     FAIL() << "a malformed release date was accepted";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("/supersedes/released"), std::string::npos) << e.what();
+  }
+  try {
+    (void)load_engine_profiles(write("    superseded_by: {profile: newer, released: '2025-03-18', source: s}\n"));
+    FAIL() << "an unknown successor was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/engines/1/superseded_by/profile"), std::string::npos) << e.what();
+  }
+  try {
+    (void)load_engine_profiles(write("    supersedes: {profile: old, released: '2025-03-18'}\n"));
+    FAIL() << "a release date without its source was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/supersedes/source"), std::string::npos) << e.what();
   }
   const auto ok = load_engine_profiles(write("    supersedes: {profile: old, released: '2025-03-18', source: s}\n"));
   ASSERT_EQ(ok.size(), 2u);

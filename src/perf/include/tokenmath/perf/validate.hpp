@@ -53,15 +53,23 @@ struct EngineProfile {
   std::string predecessor;
   std::string released;
   std::string released_source;
+  // The other way: a row naming the engine without a version whose every stated date is after `successor_released`
+  // ran `successor` (followed transitively). Empty when none.
+  std::string successor;
+  std::string successor_released;
+  std::string successor_source;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
 // The latest date a free-text cell states, as YYYYMMDD with each date taken at the end of the period it names:
 // "2025-01-15" is 20250115, "2025-03" 20250331, "Feb 2025" 20250231 (day 31 for any month: only the order
 // matters), "2024" 20241231, an image tag's "20250112" 20250112. nullopt when the cell states no date.
 std::optional<int> latest_stated_date(const std::string& text);
+// The earliest date a cell states, each date taken at the start of its period ("2025" is 20250101).
+std::optional<int> earliest_stated_date(const std::string& text);
 // The profile a row's engine column means at its stated dates: `matched` itself, or, while the engine column
 // names no version (no "x.y" number) and every date of `version_or_date` is on or before the matched profile's
-// `released` day, its predecessor (followed transitively).
+// `released` day, its predecessor (followed transitively); failing that, while every date is after its
+// `successor_released` day, its successor.
 const EngineProfile* engine_of_date(const EngineProfile* matched, const std::string& engine_column,
                                     const std::string& version_or_date, const std::vector<EngineProfile>& profiles);
 // The engine profile name a request means on `gpu`: "auto" is the profile whose default_for lists the GPU's
