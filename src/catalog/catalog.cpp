@@ -37,11 +37,12 @@ std::string normalise_model_name(std::string_view name) {
     if (!(ch == '-' && (t.empty() || t.back() == '-'))) t += ch;
   while (!t.empty() && t.back() == '-') t.pop_back();
   if (t.rfind("meta-llama-", 0) == 0) t = t.substr(5);
-  // Quantised-checkpoint tags (-fp8, -fp4, -nvfp4, -mxfp4, -fp8-dynamic, -awq, -gptq, -int4, -int8, -w4a16,
-  // -w8a8; AMD's -fp8-kv, NVIDIA's -fp4-v2) name the same architecture.
+  // Quantised-checkpoint tags (-fp8, -fp4, -nvfp4, -mxfp4, -mxfp8, -fp8-dynamic, -awq, -gptq, -int4, -int8, -w4a16,
+  // -w4a8, -w8a8; AMD's -fp8-kv, -ptpc and -mxfp4-preview, NVIDIA's -fp4-v2) name the same architecture.
   static const std::vector<std::string_view> suffixes = {
-      "-instruct", "-chat", "-base", "-hf", "-it", "-fp8", "-bf16", "-fp16", "-fp4", "-nvfp4", "-mxfp4", "-dynamic",
-      "-awq", "-gptq", "-int4", "-int8", "-w4a16", "-w8a8", "-v0.1", "-v1", "-fp8-kv", "-fp4-v2"};
+      "-instruct", "-chat", "-base", "-hf", "-it", "-fp8", "-bf16", "-fp16", "-fp4", "-nvfp4", "-mxfp4", "-mxfp8",
+      "-dynamic", "-awq", "-gptq", "-int4", "-int8", "-w4a16", "-w4a8", "-w8a8", "-v0.1", "-v1", "-fp8-kv", "-fp4-v2",
+      "-ptpc", "-preview"};
   for (bool changed = true; changed;) {
     changed = false;
     for (auto suf : suffixes)

@@ -54,6 +54,10 @@ TEST(ResolveModel, PublishedNames) {
       {"amd/Llama-3.3-70B-Instruct-FP8-KV", "llama-3.3-70b-instruct"},
       {"nvidia/DeepSeek-R1-0528-FP4-v2", "deepseek-r1"},
       {"amd/DeepSeek-R1-0528-MXFP4", "deepseek-r1"},
+      {"amd/DeepSeek-R1-0528-MXFP4-Preview", "deepseek-r1"},
+      {"amd/Llama-3.3-70B-Instruct-MXFP4-Preview", "llama-3.3-70b-instruct"},
+      {"amd/Llama-3.1-405B-Instruct-FP8-KV", "llama-3.1-405b"},
+      {"RedHatAI/Qwen3-235B-A22B-FP8-dynamic", "qwen3-235b-a22b"},
   };
   const Catalog& cat = ::tokenmath::test::shipped().catalog;
   for (const auto& [name, id] : cases) {
