@@ -946,14 +946,20 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
                                r.concurrency, r.run_concurrency_share);
     }
     r.per_user_with_context = contains(row.notes, "incl. context") || contains(row.notes, "w/ ctx");
-    // Disaggregated runs: "N prefill + M decode" servers of the stated deployment.
+    // Disaggregated runs: "N prefill + M decode" servers of the stated deployment, or the shorthand "NPMD"
+    // ("1P3D", "3p1d") in the notes, scenario or engine cell.
     {
       static const std::regex xpyd(R"((\d+) prefill \+ (\d+) decode)");
+      static const std::regex short_xpyd(R"((^|[^a-z0-9])(\d{1,3})p(\d{1,3})d([^a-z0-9]|$))");
       std::smatch m;
       const std::string lower = to_lower(row.notes);
+      const std::string cells = to_lower(row.notes + " " + row.scenario + " " + row.engine);
       if (std::regex_search(lower, m, xpyd)) {
         r.pd = {static_cast<int>(digits_int(m[1].str(), 1024).value_or(0)),
                 static_cast<int>(digits_int(m[2].str(), 1024).value_or(0))};
+      } else if (std::regex_search(cells, m, short_xpyd)) {
+        r.pd = {static_cast<int>(digits_int(m[2].str(), 1024).value_or(0)),
+                static_cast<int>(digits_int(m[3].str(), 1024).value_or(0))};
       } else if (contains(row.scenario, "disagg") || contains(row.scenario, "pd-")) {
         r.caveat = "prefill/decode disaggregation without stated pools (predicted as co-located)";
       }

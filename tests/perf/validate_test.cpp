@@ -365,6 +365,23 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
   std::filesystem::remove_all(dir);
 }
 
+// Disaggregated pools as "N prefill + M decode" in the notes or the shorthand "NPMD" in the notes, scenario or engine
+// cell; the letters inside another word are not it.
+TEST(Validate, DisaggregationShorthandIsRead) {
+  const auto pools = [](const std::string& scenario, const std::string& notes) {
+    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+    rows[0].scenario = scenario;
+    rows[0].notes = notes;
+    const auto p = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(p[0].ok) << p[0].skip_reason;
+    return std::make_pair(p[0].pd.prefill_replicas, p[0].pd.decode_replicas);
+  };
+  EXPECT_EQ(pools("online serving, PD disaggregation 1P3D", ""), std::make_pair(1, 3));
+  EXPECT_EQ(pools("online serving", "point=x; 2 prefill + 1 decode servers"), std::make_pair(2, 1));
+  EXPECT_EQ(pools("online serving (3p1d)", ""), std::make_pair(3, 1));
+  EXPECT_EQ(pools("online serving", "checkpoint q4p1dv"), std::make_pair(0, 0));
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
