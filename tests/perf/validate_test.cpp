@@ -94,6 +94,22 @@ std::vector<PublishedRow> one_mini_row(const std::string& model, const std::stri
   return rows;
 }
 
+// One Llama-3.1-8B row on an H100 with `engine` and `date` as its engine and version/date cells, prepared.
+PreparedRow prepared_with_engine(const std::string& engine, const std::string& date) {
+  auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+  rows[0].engine = engine;
+  rows[0].version_or_date = date;
+  auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+  return prepared[0];
+}
+
+// The engine profile such a row resolves to ("" when none matches).
+std::string profile_for(const std::string& engine, const std::string& date = "") {
+  const auto r = prepared_with_engine(engine, date);
+  return r.engine ? r.engine->name : std::string();
+}
+
 // The deployment `validate` reads from one SGLang mini row after `edit` changes it.
 template <typename Edit>
 Deployment deployment_of(const std::string& model, const std::string& gpu, const std::string& gpus, Edit edit) {
@@ -238,13 +254,7 @@ TEST(Validate, ApproximateValuesAreReadAndOthersSkipped) {
 // Engine names match their own profile: "vLLM v0.10.2" is vLLM, not the 2024 TensorRT-LLM v0.10 runtime whose
 // published rows say "TensorRT-LLM v0.10".
 TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
-  const auto profile_of = [](const std::string& engine) {
-    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
-    rows[0].engine = engine;
-    const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
-    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
-    return prepared[0].engine ? prepared[0].engine->name : std::string();
-  };
+  const auto profile_of = [](const std::string& engine) { return profile_for(engine); };
   EXPECT_EQ(profile_of("vLLM v0.10.2 (vllm serve ...)"), "vllm");
   EXPECT_EQ(profile_of("TensorRT-LLM v0.10 (TRT engine, gptManagerBenchmark)"), "trtllm-v0.10-gptManagerBenchmark");
   // TensorRT-LLM under its other spellings (NVIDIA writes "TensorRT LLM" since late 2025); the tools keep their names.
@@ -293,14 +303,7 @@ TEST(Validate, LatestStatedDateReadsEachFormAtTheEndOfItsPeriod) {
 // (2025-03-18), the 0.7 V0 engine from v0.7.0 (2025-01-27), the 0.5/0.6 V0 profile before; a stated version or a
 // date after the release keeps the matched profile.
 TEST(Validate, AnUnversionedEngineIsTheReleaseCurrentAtTheRowsDate) {
-  const auto profile_of = [](const std::string& engine, const std::string& date) {
-    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
-    rows[0].engine = engine;
-    rows[0].version_or_date = date;
-    const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
-    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
-    return prepared[0].engine ? prepared[0].engine->name : std::string();
-  };
+  const auto profile_of = [](const std::string& engine, const std::string& date) { return profile_for(engine, date); };
   EXPECT_EQ(profile_of("vLLM (benchmarks/benchmark_latency.py)", "2024 (page date not captured)"), "vllm-v0");
   EXPECT_EQ(profile_of("vLLM (ROCm fork)", "rocm/vllm-dev:20250112 image; testing as of 2025-01-15"), "vllm-v0");
   EXPECT_EQ(profile_of("vLLM (ROCm)", "2025-03-18"), "vllm-0.7");
@@ -317,14 +320,8 @@ TEST(Validate, AnUnversionedEngineIsTheReleaseCurrentAtTheRowsDate) {
   EXPECT_EQ(profile_of("TensorRT-LLM", "not dated"), "trtllm");
   EXPECT_EQ(profile_of("TensorRT-LLM", "image 2025-05, published 2025-08-01"), "trtllm");
   EXPECT_EQ(profile_of("trt", "2026-02-01"), "trtllm-pytorch");
-  const auto rows = [] {
-    auto r = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
-    r[0].engine = "vLLM";
-    r[0].version_or_date = "2024";
-    return r;
-  }();
-  const auto prepared = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
-  EXPECT_NE(prepared[0].caveat.find("engine version not stated"), std::string::npos) << prepared[0].caveat;
+  const auto dated = prepared_with_engine("vLLM", "2024");
+  EXPECT_NE(dated.caveat.find("engine version not stated"), std::string::npos) << dated.caveat;
 }
 
 TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
@@ -335,29 +332,20 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
     std::ofstream(path) << "engines:\n  - name: old\n    match: [old]\n  - name: new\n    match: [new]\n" << body;
     return path;
   };
-  try {
-    (void)load_engine_profiles(write("    supersedes: {profile: gone, released: '2025-03-18', source: s}\n"));
-    FAIL() << "an unknown predecessor was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/engines/1/supersedes/profile"), std::string::npos) << e.what();
-  }
-  try {
-    (void)load_engine_profiles(write("    supersedes: {profile: old, released: 'March 2025', source: s}\n"));
-    FAIL() << "a malformed release date was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/supersedes/released"), std::string::npos) << e.what();
-  }
-  try {
-    (void)load_engine_profiles(write("    superseded_by: {profile: newer, released: '2025-03-18', source: s}\n"));
-    FAIL() << "an unknown successor was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/engines/1/superseded_by/profile"), std::string::npos) << e.what();
-  }
-  try {
-    (void)load_engine_profiles(write("    supersedes: {profile: old, released: '2025-03-18'}\n"));
-    FAIL() << "a release date without its source was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/supersedes/source"), std::string::npos) << e.what();
+  // Each malformed release entry is refused with the field's path in the message.
+  const std::pair<std::string, std::string> refused[] = {
+      {"    supersedes: {profile: gone, released: '2025-03-18', source: s}\n", "/engines/1/supersedes/profile"},
+      {"    supersedes: {profile: old, released: 'March 2025', source: s}\n", "/supersedes/released"},
+      {"    superseded_by: {profile: newer, released: '2025-03-18', source: s}\n", "/engines/1/superseded_by/profile"},
+      {"    supersedes: {profile: old, released: '2025-03-18'}\n", "/supersedes/source"},
+  };
+  for (const auto& [body, field] : refused) {
+    try {
+      (void)load_engine_profiles(write(body));
+      ADD_FAILURE() << "accepted: " << body;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
   }
   const auto ok = load_engine_profiles(write("    supersedes: {profile: old, released: '2025-03-18', source: s}\n"));
   ASSERT_EQ(ok.size(), 2u);
