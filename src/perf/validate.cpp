@@ -123,12 +123,9 @@ std::string normalised_engine(const std::string& engine) {
     for (auto pos = e.find(alias); pos != std::string::npos; pos = e.find(alias, pos + 1))
       e.replace(pos, alias.size(), "tensorrt-llm");
   }
-  // "trt" and "trtllm" as whole words (not "trtllm-bench", not part of another name).
-  static const std::regex kBare(R"((^|[^a-z0-9_])(trt|trtllm)(?![a-z0-9_-]))");
-  e = std::regex_replace(e, kBare, "$1tensorrt-llm");
-  static const std::regex kBareDash(R"((^|[^a-z0-9_])trt(?=-(?!llm|bench|serve)))");
-  e = std::regex_replace(e, kBareDash, "$1tensorrt-llm");
-  return e;
+  // "trt" and "trtllm" as whole words ("dynamo-trt"; not "trtllm-bench", not part of another name).
+  static const std::regex kBare(R"((^|[^a-z0-9_])(trtllm(?![a-z0-9_-])|trt(?![a-z0-9_])(?!-(?:llm|bench|serve))))");
+  return std::regex_replace(e, kBare, "$1tensorrt-llm");
 }
 
 // The weights' format as a precision cell states it (lower case): the first format named, in reading order, that
@@ -467,16 +464,9 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         p.admission = n["admission"].as<std::string>("");
         p.kv_cache_default = n["kv_cache_default"].as<std::string>("");
         for (const auto& v : n["default_for"]) p.default_for.push_back(to_lower(v.as<std::string>()));
-        if (const auto r = n["supersedes"]) {
-          p.predecessor = r["profile"].as<std::string>("");
-          p.released = r["released"].as<std::string>("");
-          p.released_source = r["source"].as<std::string>("");
-        }
-        if (const auto r = n["superseded_by"]) {
-          p.successor = r["profile"].as<std::string>("");
-          p.successor_released = r["released"].as<std::string>("");
-          p.successor_source = r["source"].as<std::string>("");
-        }
+        for (auto [key, link] : {std::pair{"supersedes", &p.supersedes}, std::pair{"superseded_by", &p.superseded_by}})
+          if (const auto r = n[key])
+            *link = {r["profile"].as<std::string>(""), r["released"].as<std::string>(""), r["source"].as<std::string>("")};
       } catch (const YAML::Exception& e) {
         throw InputError(file, prefix, "", std::string("malformed engine profile: ") + e.what());
       }
@@ -484,32 +474,27 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         throw InputError(file, prefix + "/kv_cache_default", p.kv_cache_default, "expected 'model-dtype' or absent");
       if (p.kv_mem_fraction <= 0 || p.kv_mem_fraction > 1)
         throw InputError(file, prefix + "/kv_mem_fraction", std::to_string(p.kv_mem_fraction), "must be in (0, 1]");
-      const auto check_release = [&](const std::string& key, const std::string& profile, const std::string& day,
-                                     const std::string& source) {
-        if (profile.empty() && day.empty()) return;
+      for (const auto& [key, link] : {std::pair{"supersedes", &p.supersedes}, std::pair{"superseded_by", &p.superseded_by}}) {
+        const std::string at = prefix + "/" + key;
+        if (link->profile.empty() && link->released.empty()) continue;
         static const std::regex kDay(R"((19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
-        if (!std::regex_match(day, kDay))
-          throw InputError(file, prefix + "/" + key + "/released", day, "expected a date YYYY-MM-DD");
-        if (profile.empty() || profile == p.name)
-          throw InputError(file, prefix + "/" + key + "/profile", profile, "expected the name of another engine profile");
-        if (source.empty()) throw InputError(file, prefix + "/" + key + "/source", "", "the release date needs its source");
-      };
-      check_release("supersedes", p.predecessor, p.released, p.released_source);
-      check_release("superseded_by", p.successor, p.successor_released, p.successor_source);
+        if (!std::regex_match(link->released, kDay))
+          throw InputError(file, at + "/released", link->released, "expected a date YYYY-MM-DD");
+        if (link->profile.empty() || link->profile == p.name)
+          throw InputError(file, at + "/profile", link->profile, "expected the name of another engine profile");
+        if (link->source.empty()) throw InputError(file, at + "/source", "", "the release date needs its source");
+      }
       out.push_back(std::move(p));
     }
-    for (std::size_t k = 0; k < out.size(); ++k) {
-      const auto known = [&](const std::string& name) {
-        return std::any_of(out.begin(), out.end(), [&](const EngineProfile& q) { return q.name == name; });
-      };
-      const auto& p = out[k];
-      if (!p.predecessor.empty() && !known(p.predecessor))
-        throw InputError(file, "/engines/" + std::to_string(k) + "/supersedes/profile", p.predecessor,
-                         "no engine profile has this name");
-      if (!p.successor.empty() && !known(p.successor))
-        throw InputError(file, "/engines/" + std::to_string(k) + "/superseded_by/profile", p.successor,
-                         "no engine profile has this name");
-    }
+    const auto known = [&](const std::string& name) {
+      return std::any_of(out.begin(), out.end(), [&](const EngineProfile& q) { return q.name == name; });
+    };
+    for (std::size_t k = 0; k < out.size(); ++k)
+      for (const auto& [key, link] :
+           {std::pair{"supersedes", &out[k].supersedes}, std::pair{"superseded_by", &out[k].superseded_by}})
+        if (!link->profile.empty() && !known(link->profile))
+          throw InputError(file, "/engines/" + std::to_string(k) + "/" + key + "/profile", link->profile,
+                           "no engine profile has this name");
     return out;
   });
 }
@@ -543,15 +528,13 @@ std::vector<std::pair<int, int>> stated_periods(const std::string& text) {
       t.replace(from, len, len, ' ');
     }
   };
-  scan(kDay, [&](const std::smatch& m) {
+  const auto one_day = [&](const std::smatch& m) {
     const int d = std::stoi(m[4]);
     note(std::stoi(m[2]), std::stoi(m[3]), d, d);
-  });
+  };
+  scan(kDay, one_day);
   scan(kMonth, [&](const std::smatch& m) { note(std::stoi(m[2]), std::stoi(m[3]), 1, 31); });
-  scan(kTag, [&](const std::smatch& m) {
-    const int d = std::stoi(m[4]);
-    note(std::stoi(m[2]), std::stoi(m[3]), d, d);
-  });
+  scan(kTag, one_day);
   scan(kNamed, [&](const std::smatch& m) {
     const std::string mon = to_lower(m[2].str());
     const auto it = std::find_if(std::begin(kMonths), std::end(kMonths), [&](const char* x) { return mon == x; });
@@ -592,28 +575,26 @@ const EngineProfile* engine_of_date(const EngineProfile* matched, const std::str
     const auto it = std::find_if(profiles.begin(), profiles.end(), [&](const EngineProfile& q) { return q.name == name; });
     return it == profiles.end() ? nullptr : &*it;
   };
-  const EngineProfile* p = matched;
-  // Back: every stated date on or before the day the profile's release came out. Each step moves to an older
-  // profile; the bound stops a cycle in a malformed file.
+  // Follow `link` from `matched` while `crosses` holds for the linked release's day. Each step moves one profile
+  // along; the bound stops a cycle in a malformed file.
+  const auto walk = [&](EngineProfile::Release EngineProfile::*link, const auto& crosses) {
+    const EngineProfile* p = matched;
+    for (std::size_t hops = 0; hops < profiles.size() && !(p->*link).profile.empty(); ++hops) {
+      const EngineProfile* q = named((p->*link).profile);
+      if (!q || !crosses(day_number((p->*link).released))) break;
+      p = q;
+    }
+    return p;
+  };
+  // Back: every stated date on or before the day the profile's release came out.
   if (const auto latest = latest_stated_date(version_or_date)) {
-    for (std::size_t hops = 0; hops < profiles.size() && !p->predecessor.empty(); ++hops) {
-      if (*latest > day_number(p->released)) break;
-      const EngineProfile* q = named(p->predecessor);
-      if (!q) break;
-      p = q;
-    }
+    const EngineProfile* older = walk(&EngineProfile::supersedes, [&](int day) { return *latest <= day; });
+    if (older != matched) return older;
   }
-  if (p != matched) return p;
   // Forward: every stated date after the day the successor's release came out.
-  if (const auto earliest = earliest_stated_date(version_or_date)) {
-    for (std::size_t hops = 0; hops < profiles.size() && !p->successor.empty(); ++hops) {
-      if (*earliest <= day_number(p->successor_released)) break;
-      const EngineProfile* q = named(p->successor);
-      if (!q) break;
-      p = q;
-    }
-  }
-  return p;
+  if (const auto earliest = earliest_stated_date(version_or_date))
+    return walk(&EngineProfile::superseded_by, [&](int day) { return *earliest > day; });
+  return matched;
 }
 
 std::string engine_for_gpu(const std::string& requested, const catalog::GpuSpec& gpu,

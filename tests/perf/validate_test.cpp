@@ -349,7 +349,7 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
   }
   const auto ok = load_engine_profiles(write("    supersedes: {profile: old, released: '2025-03-18', source: s}\n"));
   ASSERT_EQ(ok.size(), 2u);
-  EXPECT_EQ(ok[1].predecessor, "old");
+  EXPECT_EQ(ok[1].supersedes.profile, "old");
   std::filesystem::remove_all(dir);
 }
 

@@ -47,17 +47,14 @@ struct EngineProfile {
   // GPU vendors (catalog GpuSpec::vendor) for which this profile is what "auto" means.
   std::vector<std::string> default_for;
   std::string source;
-  // The release that made this profile's behaviour the engine's default, and the profile it replaced: a row whose
-  // engine column names no version and whose version_or_date cell states only dates on or before `released`
-  // (YYYY-MM-DD) ran `predecessor` (resolved through that profile's own predecessor in turn). Empty when none.
-  std::string predecessor;
-  std::string released;
-  std::string released_source;
-  // The other way: a row naming the engine without a version whose every stated date is after `successor_released`
-  // ran `successor` (followed transitively). Empty when none.
-  std::string successor;
-  std::string successor_released;
-  std::string successor_source;
+  // Profiles of one engine linked by release date (data/perf/engines.yaml `supersedes` / `superseded_by`): a row
+  // whose engine column names no version and whose version_or_date cell states only dates on or before
+  // `supersedes.released` (YYYY-MM-DD) ran `supersedes.profile`; one whose every stated date is after
+  // `superseded_by.released` ran `superseded_by.profile` (each followed transitively). Empty when none.
+  struct Release {
+    std::string profile, released, source;
+  };
+  Release supersedes, superseded_by;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
 // The latest date a free-text cell states, as YYYYMMDD with each date taken at the end of the period it names:
@@ -68,8 +65,8 @@ std::optional<int> latest_stated_date(const std::string& text);
 std::optional<int> earliest_stated_date(const std::string& text);
 // The profile a row's engine column means at its stated dates: `matched` itself, or, while the engine column
 // names no version (no "x.y" number) and every date of `version_or_date` is on or before the matched profile's
-// `released` day, its predecessor (followed transitively); failing that, while every date is after its
-// `successor_released` day, its successor.
+// `supersedes.released` day, the profile it supersedes (followed transitively); failing that, while every date is
+// after its `superseded_by.released` day, the profile that supersedes it.
 const EngineProfile* engine_of_date(const EngineProfile* matched, const std::string& engine_column,
                                     const std::string& version_or_date, const std::vector<EngineProfile>& profiles);
 // The engine profile name a request means on `gpu`: "auto" is the profile whose default_for lists the GPU's
