@@ -323,7 +323,18 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
         d.gpu.name, hbm / 1e9);
     return plan;
   }
-  plan.kv_bytes_per_gpu = free * d.knobs.kv_mem_fraction;
+  // vLLM / SGLang: the fraction caps everything the engine holds (KV = f * HBM - the rest); TensorRT-LLM: it is a
+  // share of what is free after the rest (KV = f * free).
+  plan.kv_bytes_per_gpu = d.knobs.kv_fraction_of_total ? std::max(0.0, free - (1 - d.knobs.kv_mem_fraction) * hbm)
+                                                       : free * d.knobs.kv_mem_fraction;
+  if (plan.kv_bytes_per_gpu <= 0) {
+    plan.reason = fmt::format(
+        "weights need {:.1f} GB per GPU (+ {:.1f} GB activations, {:.1f} GB runtime reserve); {:g} of {}'s {:.1f} GB "
+        "leaves no KV cache",
+        plan.weight_bytes_per_gpu / 1e9, plan.activation_bytes_per_gpu / 1e9, plan.reserve_bytes_per_gpu / 1e9,
+        d.knobs.kv_mem_fraction, d.gpu.name, hbm / 1e9);
+    return plan;
+  }
   // Capacity in tokens of full-attention context: the windowed layers' share is set aside for max_num_seqs
   // sequences (per attention-DP rank) each holding a full window. Models whose every layer is windowed count
   // their windowed tokens instead.

@@ -264,6 +264,7 @@ Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
   Deployment d = r.deployment;
   const EngineProfile* e = r.engine;
   d.knobs.kv_mem_fraction = e ? e->kv_mem_fraction : d.knobs.kv_mem_fraction;
+  d.knobs.kv_fraction_of_total = e ? e->kv_fraction_of_total : d.knobs.kv_fraction_of_total;
   if (auto f = note_number(r.row.notes, "kv frac ")) d.knobs.kv_mem_fraction = *f;
   const auto note_bs = note_number(r.row.notes, "max_batch_size ");
   const auto note_tokens = note_number(r.row.notes, "max_num_tokens ");
@@ -460,6 +461,10 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         p.max_batched_tokens_min = n["max_batched_tokens_min"].as<int>(0);
         p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);
         p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
+        const std::string of = n["kv_mem_fraction_of"].as<std::string>("free");
+        if (of != "free" && of != "total")
+          throw InputError(file, prefix + "/kv_mem_fraction_of", of, "expected 'free' or 'total'");
+        p.kv_fraction_of_total = of == "total";
         p.source = n["source"].as<std::string>("");
         p.admission = n["admission"].as<std::string>("");
         p.kv_cache_default = n["kv_cache_default"].as<std::string>("");
@@ -974,6 +979,7 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
     if (r.engine->max_batched_tokens > 0)
       req.knobs.max_batched_tokens = req.knobs.chunked_prefill_tokens = r.engine->max_batched_tokens;
     req.knobs.kv_mem_fraction = r.engine->kv_mem_fraction;
+    req.knobs.kv_fraction_of_total = r.engine->kv_fraction_of_total;
   }
   // Engines run without speculative decoding unless told to: a row that does not mention it ran without.
   if (r.spec_stated && r.deployment.spec.enabled()) {

@@ -24,6 +24,17 @@ const plan::Candidate& chosen(const plan::PlanResult& r) {
 
 bool is_amd(const perf::Deployment& d) { return to_lower(d.gpu.vendor) == "amd"; }
 
+// The planned KV pool as each engine's memory flag means it: vLLM's --gpu-memory-utilization and SGLang's
+// --mem-fraction-static are shares of the whole GPU memory, weights and activations included; TensorRT-LLM's
+// kv_cache_free_gpu_memory_fraction is a share of what is left after them (perf::EngineKnobs::kv_fraction_of_total).
+double engine_memory_fraction(const perf::Deployment& d, const perf::Efficiency& eff, bool of_total) {
+  const perf::MemoryPlan mem = perf::plan_memory(d, eff);
+  const double hbm = d.gpu.mem_gb * eff.hbm_bytes_per_gb;
+  const double rest = mem.weight_bytes_per_gpu + mem.activation_bytes_per_gpu + mem.reserve_bytes_per_gpu;
+  const double f = of_total ? (rest + mem.kv_bytes_per_gpu) / hbm : mem.kv_bytes_per_gpu / (hbm - rest);
+  return std::round(std::clamp(f, 0.0, 1.0) * 1000) / 1000;
+}
+
 // Engines' names for the KV-cache element type.
 std::string kv_name(catalog::Precision p, const std::string& engine) {
   const std::string n(catalog::to_string(p));
@@ -71,6 +82,7 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
   const catalog::ModelSpec& m = *d.model;
   const std::string repo = m.hf_repo.empty() ? m.id : m.hf_repo;
   const auto& k = d.knobs;
+  const double mem_fraction = engine_memory_fraction(d, c.replica.efficiency, engine != "trtllm");
   const int gpus = d.tp * d.pp;
   const bool amd = is_amd(d);
   const std::string kv = kv_name(d.kv_precision, engine);
@@ -92,7 +104,7 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
     if (d.pp > 1) cmd += fmt::format("  --pipeline-parallel-size {} \\\n", d.pp);
     cmd += fmt::format("  --kv-cache-dtype {} --max-num-seqs {} --max-num-batched-tokens {} \\\n", kv, k.max_num_seqs,
                        k.max_batched_tokens);
-    cmd += fmt::format("  --gpu-memory-utilization {} --enable-prefix-caching", k.kv_mem_fraction);
+    cmd += fmt::format("  --gpu-memory-utilization {} --enable-prefix-caching", mem_fraction);
     // vLLM's CPU offloading buffer is sized for the whole instance (all its GPUs), in GiB.
     if (host_gb > 0)
       cmd += fmt::format(" \\\n  --kv-offloading-backend native --kv-offloading-size {:.0f}", host_gb * gpus * 1e9 / (1 << 30));
@@ -109,7 +121,7 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
     if (d.pp > 1) cmd += fmt::format(" --pp-size {}", d.pp);
     cmd += fmt::format(" \\\n  --kv-cache-dtype {} --max-running-requests {} --chunked-prefill-size {} "
                        "--mem-fraction-static {}",
-                       kv, k.max_num_seqs, k.max_batched_tokens, k.kv_mem_fraction);
+                       kv, k.max_num_seqs, k.max_batched_tokens, mem_fraction);
     // HiCache's host pool per rank, in GB, written through as the plan assumes.
     if (host_gb > 0)
       cmd += fmt::format(" \\\n  --enable-hierarchical-cache --hicache-size {:.0f} --hicache-write-policy write_through", host_gb);
@@ -124,7 +136,7 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
     cmd = fmt::format("trtllm-serve {} \\\n  --tp_size {} --pp_size {} --ep_size {} --max_batch_size {} "
                       "--max_num_tokens {} \\\n  --kv_cache_free_gpu_memory_fraction {} "
                       "--extra_llm_api_options extra_llm_api_options.yaml",
-                      repo, d.tp, d.pp, d.ep, k.max_num_seqs, k.max_batched_tokens, k.kv_mem_fraction);
+                      repo, d.tp, d.pp, d.ep, k.max_num_seqs, k.max_batched_tokens, mem_fraction);
     extra = fmt::format("# TensorRT-LLM LLM-API options for the planned deployment ({}).\n"
                         "enable_attention_dp: {}\n"
                         "kv_cache_config:\n  dtype: {}\n  enable_block_reuse: true\n",
@@ -186,7 +198,13 @@ std::vector<std::pair<std::string, std::string>> deploy_export(const plan::PlanR
                    m.display_name, c.system_name, r.scenario.name,
                    r.scenario.file.empty() ? "default" : r.scenario.file, c.replica.label, gpus, c.replicas, c.gpus,
                    p.concurrency, p.steps_per_s, p.tok_s_per_user, p.tok_s_per_user_p90, p.ttft_s, k.max_num_seqs,
-                   k.max_batched_tokens, k.kv_mem_fraction, catalog::to_string(d.kv_precision),
+                   k.max_batched_tokens,
+                   k.kv_fraction_of_total
+                       ? fmt::format("{} of all the GPU's memory, weights included", k.kv_mem_fraction)
+                       : fmt::format("{} of the memory left after weights and activations ({} of all of it, as vLLM "
+                                     "and SGLang count)",
+                                     k.kv_mem_fraction, engine_memory_fraction(d, c.replica.efficiency, true)),
+                   catalog::to_string(d.kv_precision),
                    100 * p.cache_hit_rate, p.idle_storage_ratio,
                    host_gb > 0 ? fmt::format(", with a host-memory tier of {:.0f} GB per GPU (written through; "
                                              "the launch flags configure it)", host_gb)

@@ -342,11 +342,14 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
     for (const auto& e : ctx.engines)
       if (e.name == engine) profile = &e;
   }
-  // Engine knobs: the scenario's, else the engine profile's (data/perf/engines.yaml), else vLLM's defaults
-  // (max_num_seqs 256, an 8,192-token budget, 0.9 of free memory for KV).
+  // Engine knobs: the scenario's, else the engine profile's (data/perf/engines.yaml), else vLLM V0's
+  // scheduling defaults (max_num_seqs 256, an 8,192-token budget) with the perf model's KV pool (0.9 of the memory
+  // left after weights, activations and reserve); an engine profile brings its own base for the fraction too.
   int seqs_default = 256, budget_default = in.knobs.max_batched_tokens;
   double kv_fraction_default = in.knobs.kv_mem_fraction;
+  bool kv_of_total = in.knobs.kv_fraction_of_total;
   if (profile) {
+    kv_of_total = profile->kv_fraction_of_total;
     if (profile->max_num_seqs > 0) seqs_default = profile->max_num_seqs;
     if (profile->max_batched_tokens > 0) budget_default = profile->max_batched_tokens;
     if (profile->kv_mem_fraction > 0) kv_fraction_default = profile->kv_mem_fraction;
@@ -356,6 +359,7 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
   d.knobs.max_num_seqs = whole("max_num_seqs", seqs_default, 1);
   d.knobs.chunked_prefill_tokens = whole("chunked_prefill_tokens", d.knobs.max_batched_tokens, 1);
   d.knobs.kv_mem_fraction = num("kv_mem_fraction", kv_fraction_default);
+  d.knobs.kv_fraction_of_total = kv_of_total;
   if (d.knobs.kv_mem_fraction <= 0 || d.knobs.kv_mem_fraction > 1) get("kv_mem_fraction")->fail("must be in (0, 1]");
   if (d.knobs.max_num_seqs > d.knobs.max_batched_tokens)
     (get("max_num_seqs") ? *get("max_num_seqs") : where)
@@ -450,11 +454,17 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
     if (v < rc.block_tokens) kc->fail(fmt::format("must be >= block_tokens ({})", rc.block_tokens));
     if (v > 1e13) kc->fail("must be <= 1e13 tokens (the simulator's limit)");
     rc.kv_blocks = static_cast<std::int64_t>(v / rc.block_tokens);
-    // The perf model behind the capacity report holds the same pool: its KV memory fraction scaled to v tokens
-    // (step times do not depend on the pool, so the step timer is unchanged in effect).
+    // The perf model behind the capacity report holds the same pool: its KV memory fraction set so that the pool
+    // scales to v tokens (a share of free memory scales with it; a share of all of it moves the pool by the HBM per
+    // unit). Step times do not depend on the pool, so the step timer is unchanged in effect.
     if (sm->memory().kv_capacity_tokens > 0) {
       perf::Deployment scaled = d;
-      scaled.knobs.kv_mem_fraction *= v / sm->memory().kv_capacity_tokens;
+      const double scale = v / sm->memory().kv_capacity_tokens;
+      if (d.knobs.kv_fraction_of_total)
+        scaled.knobs.kv_mem_fraction +=
+            (scale - 1) * sm->memory().kv_bytes_per_gpu / (d.gpu.mem_gb * eff.hbm_bytes_per_gb);
+      else
+        scaled.knobs.kv_mem_fraction *= scale;
       auto sm2 = std::make_shared<const perf::StepModel>(scaled, eff);
       if (sm2->feasible()) {
         bp.model = sm2;
@@ -829,7 +839,7 @@ const schema::Schema& scenario_schema() {
     f("deployment.max_batched_tokens", "integer", "tokens", "engine profile's, else 8192", "token budget per step", {}, 1, inf);
     f("deployment.max_num_seqs", "integer", "sequences", "engine profile's, else 256", "cap on running sequences", {}, 1, inf);
     f("deployment.chunked_prefill_tokens", "integer", "tokens", "max_batched_tokens", "largest prefill chunk of one sequence per step", {}, 1, inf);
-    f("deployment.kv_mem_fraction", "number", "fraction", "engine profile's, else 0.9", "share of free GPU memory given to the KV pool", {}, 0, 1);
+    f("deployment.kv_mem_fraction", "number", "fraction", "engine profile's, else 0.9", "share of GPU memory for the KV pool: of what is left after weights, activations and reserve (no engine given; TensorRT-LLM), or of all of it, those included, where the engine profile says kv_mem_fraction_of: total (vLLM gpu_memory_utilization, SGLang mem_fraction_static)", {}, 0, 1);
     f("deployment.block_tokens", "integer", "tokens", "16", "tokens per paged-KV block", {}, 1, inf);
     f("deployment.prefix_caching", "boolean", "", "true", "reuse cached prompt prefixes (block hashes)");
     f("deployment.scheduler", "text", "", "decode-first", "batch order each step", {"decode-first", "prefill-first"});

@@ -177,6 +177,29 @@ TEST(StepModel, InfeasibleIsAResultWithReason) {
   EXPECT_FALSE(f.reason.empty());
 }
 
+// The KV pool's fraction is of free memory (TensorRT-LLM) or of all of it (vLLM's gpu_memory_utilization, SGLang's
+// mem_fraction_static): f x free against f x HBM - (weights + activations + reserve), the same HBM either way.
+TEST(StepModel, KvFractionOfTotalMemoryTakesWeightsOutOfTheShare) {
+  Deployment d = dep(dense_model());
+  d.knobs.kv_mem_fraction = 0.9;
+  const Efficiency e = test_eff();
+  const MemoryPlan of_free = plan_memory(d, e);
+  ASSERT_TRUE(of_free.feasible);
+  const double hbm = d.gpu.mem_gb * e.hbm_bytes_per_gb;
+  const double rest = of_free.weight_bytes_per_gpu + of_free.activation_bytes_per_gpu + of_free.reserve_bytes_per_gpu;
+  EXPECT_NEAR(of_free.kv_bytes_per_gpu, 0.9 * (hbm - rest), 1.0);
+  d.knobs.kv_fraction_of_total = true;
+  const MemoryPlan of_total = plan_memory(d, e);
+  ASSERT_TRUE(of_total.feasible);
+  EXPECT_NEAR(of_total.kv_bytes_per_gpu, 0.9 * hbm - rest, 1.0);
+  EXPECT_LT(of_total.kv_capacity_tokens, of_free.kv_capacity_tokens);
+  // A share too small for the weights leaves no pool: infeasible, with the reason.
+  d.knobs.kv_mem_fraction = 0.9 * rest / hbm;
+  const MemoryPlan none = plan_memory(d, e);
+  EXPECT_FALSE(none.feasible);
+  EXPECT_NE(none.reason.find("leaves no KV cache"), std::string::npos) << none.reason;
+}
+
 TEST(StepModel, PrefillPairsAndWindowClipping) {
   const StepModel sm(dep(dense_model(512)), test_eff());
   EXPECT_EQ(sm.sliding_window(), 512);

@@ -338,6 +338,7 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
       {"    supersedes: {profile: old, released: 'March 2025', source: s}\n", "/supersedes/released"},
       {"    superseded_by: {profile: newer, released: '2025-03-18', source: s}\n", "/engines/1/superseded_by/profile"},
       {"    supersedes: {profile: old, released: '2025-03-18'}\n", "/supersedes/source"},
+      {"    kv_mem_fraction_of: weights\n", "/engines/1/kv_mem_fraction_of"},
   };
   for (const auto& [body, field] : refused) {
     try {
@@ -350,6 +351,12 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
   const auto ok = load_engine_profiles(write("    supersedes: {profile: old, released: '2025-03-18', source: s}\n"));
   ASSERT_EQ(ok.size(), 2u);
   EXPECT_EQ(ok[1].supersedes.profile, "old");
+  EXPECT_FALSE(ok[1].kv_fraction_of_total);
+  EXPECT_TRUE(load_engine_profiles(write("    kv_mem_fraction_of: total\n"))[1].kv_fraction_of_total);
+  // The shipped vLLM and SGLang profiles take their fraction of all memory, TensorRT-LLM's of free memory.
+  for (const auto& e : test::shipped().engines)
+    EXPECT_EQ(e.kv_fraction_of_total, e.name.rfind("vllm", 0) == 0 || e.name.rfind("sglang", 0) == 0 || e.name == "atom")
+        << e.name;
   std::filesystem::remove_all(dir);
 }
 

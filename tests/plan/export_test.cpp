@@ -6,6 +6,7 @@
 
 #include "shipped.hpp"
 #include "tokenmath/common/error.hpp"
+#include "tokenmath/perf/step.hpp"
 #include "tokenmath/plan/plan.hpp"
 #include "tokenmath/plan/scenario.hpp"
 #include "tokenmath/report/export.hpp"
@@ -58,6 +59,31 @@ TEST(ExportDeploy, WritesTheChosenDeploymentForEachEngine) {
     EXPECT_EQ(files.size(), engine == "trtllm" ? 4u : 3u);
   }
   EXPECT_THROW(report::deploy_export(r, "tgi"), InputError);
+}
+
+// The same planned KV pool in each engine's terms: TensorRT-LLM's flag is a share of the memory the weights and
+// activations leave, vLLM's --gpu-memory-utilization and SGLang's --mem-fraction-static of all of it.
+TEST(ExportDeploy, MemoryFlagsGiveThePlannedPoolInEachEnginesTerms) {
+  const PlanResult r = small_plan("hgx-h200");
+  ASSERT_NE(r.best(), nullptr);
+  const auto flag = [&](const std::string& engine, const std::string& name) {
+    for (const auto& [file, text] : report::deploy_export(r, engine))
+      if (file == "launch.sh" && text.find(name) != std::string::npos)
+        return std::stod(text.substr(text.find(name) + name.size()));
+    ADD_FAILURE() << name;
+    return 0.0;
+  };
+  const double trt = flag("trtllm", "--kv_cache_free_gpu_memory_fraction ");
+  const double vllm = flag("vllm", "--gpu-memory-utilization ");
+  const double sglang = flag("sglang", "--mem-fraction-static ");
+  const auto& rep = r.best()->replica;
+  EXPECT_DOUBLE_EQ(trt, rep.deployment.knobs.kv_mem_fraction);
+  EXPECT_DOUBLE_EQ(vllm, sglang);
+  const perf::MemoryPlan mem = perf::plan_memory(rep.deployment, rep.efficiency);
+  const double hbm = rep.deployment.gpu.mem_gb * rep.efficiency.hbm_bytes_per_gb;
+  const double rest = mem.weight_bytes_per_gpu + mem.activation_bytes_per_gpu + mem.reserve_bytes_per_gpu;
+  EXPECT_NEAR(vllm * hbm - rest, mem.kv_bytes_per_gpu, 0.0005 * hbm);  // printed to 3 decimals
+  EXPECT_GT(vllm, trt);  // weights and activations are inside vLLM's share
 }
 
 TEST(ExportDeploy, ConfiguresTheHostKvTierOnlyWhenThePlanServesHitsFromIt) {

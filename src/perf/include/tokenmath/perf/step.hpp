@@ -19,7 +19,11 @@ namespace tokenmath::perf {
 struct EngineKnobs {
   int max_batched_tokens = 8192;  // token budget per step (chunked prefill)
   int max_num_seqs = 512;         // running sequences cap
-  double kv_mem_fraction = 0.90;  // fraction of free HBM (after weights, activations, reserve) given to KV
+  double kv_mem_fraction = 0.90;  // fraction of memory given to KV: of the free HBM, or of all of it (below)
+  // What kv_mem_fraction is a fraction of. false: the HBM left after weights, activations and the runtime reserve
+  // (TensorRT-LLM's kv_cache_free_gpu_mem_fraction). true: the whole HBM, of which weights, activations and reserve
+  // are then taken (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static).
+  bool kv_fraction_of_total = false;
   int chunked_prefill_tokens = 8192;
   // Prefill tokens one sequence can take in one step: its chunk, within its rank's budget.
   int sequence_chunk_tokens() const { return std::max(1, std::min(chunked_prefill_tokens, max_batched_tokens)); }

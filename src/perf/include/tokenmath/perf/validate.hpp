@@ -37,6 +37,7 @@ struct EngineProfile {
   int max_batched_tokens_min = 0;     // trtllm-bench: clamp(batch * (1 + ISL/OSL), min, cap)
   int max_batched_tokens_cap = 0;
   double kv_mem_fraction = 0.9;
+  bool kv_fraction_of_total = false;  // `kv_mem_fraction_of: total` (vLLM, SGLang) rather than `free` (TensorRT-LLM)
   // KV admission policy the engine runs by default (sim::AdmissionKind names: per-chunk, reserve-full-prompt,
   // conservative, guaranteed-no-evict); "" = not stated.
   std::string admission;
