@@ -59,7 +59,7 @@ schema::Schema perf_request_schema() {
   add("osl", "number", "tokens", 1, 1e8, "1024", "output tokens per request");
   add("max_num_seqs", "integer", "sequences", 1, 1e6, "", "engine cap on running sequences");
   add("max_batched_tokens", "integer", "tokens", 1, 1e8, "", "engine token budget per step");
-  add("kv_mem_fraction", "number", "", 1e-6, 1, "", "fraction of free HBM given to the KV cache");
+  add("kv_mem_fraction", "number", "", 1e-6, 1, "", "fraction of memory given to the KV cache: of the HBM the weights and activations leave, or of all of it where the engine counts so (vLLM, SGLang: engines.yaml kv_mem_fraction_of)");
   add("top", "integer", "deployments", 1, 10000, "5", "deployments listed when searching");
   add("min_tok_s_user", "number", "tokens/s", 0, 1e6, "",
       "searching: the best deployment (tok/s/GPU) whose tok/s per user is at least this");
@@ -203,12 +203,8 @@ PerfSetup setup(const Context& ctx, const PerfRequest& req) {
   check_positive(req.isl, "`isl`");
   check_positive(req.osl, "`osl`");
   if (req.tp < 0 || req.pp < 0 || req.ep < 0) throw InputError(kCli, "`tp`/`pp`/`ep`", "", "must be positive");
-  if (req.max_num_seqs > 0) s.knobs.max_num_seqs = req.max_num_seqs;
-  if (req.max_batched_tokens > 0) s.knobs.max_batched_tokens = s.knobs.chunked_prefill_tokens = req.max_batched_tokens;
-  if (req.kv_mem_fraction > 0) {
-    if (req.kv_mem_fraction > 1) throw InputError(kCli, "`kv_mem_fraction`", fmt::format("{}", req.kv_mem_fraction), "must be in (0, 1]");
-    s.knobs.kv_mem_fraction = req.kv_mem_fraction;
-  }
+  if (req.kv_mem_fraction > 1)
+    throw InputError(kCli, "`kv_mem_fraction`", fmt::format("{}", req.kv_mem_fraction), "must be in (0, 1]");
   if (!req.kv_dtype.empty()) s.kvs.push_back(catalog::parse_precision(req.kv_dtype, kCli, "`kv_dtype`"));
   if (req.tp == 0 && req.pp == 0 && (req.ep > 0 || req.dp_attn))
     throw InputError(kCli, "`ep`/`dp_attn`", "", "give `tp` with `ep` or `dp_attn` (without `tp`, tokenmath searches)");
@@ -223,6 +219,25 @@ PerfSetup setup(const Context& ctx, const PerfRequest& req) {
   return s;
 }
 
+// Engine knobs on `gpu`: the scheduling defaults of the engine profile that runs there (data/perf/engines.yaml:
+// max_num_seqs, max_batched_tokens, kv_mem_fraction and what it is a share of) where the profile states them, else
+// the perf model's (perf::EngineKnobs); --max-num-seqs / --max-batched-tokens / --kv-mem-fraction over both.
+perf::EngineKnobs knobs_on(const Context& ctx, const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
+  perf::EngineKnobs k = s.knobs;
+  const std::string engine = perf::engine_for_gpu(s.engine, gpu, ctx.engines);
+  for (const auto& p : ctx.engines) {
+    if (p.name != engine) continue;
+    if (p.max_num_seqs > 0) k.max_num_seqs = p.max_num_seqs;
+    if (p.max_batched_tokens > 0) k.max_batched_tokens = k.chunked_prefill_tokens = p.max_batched_tokens;
+    k.kv_mem_fraction = p.kv_mem_fraction;
+    k.kv_fraction_of_total = p.kv_fraction_of_total;
+  }
+  if (req.max_num_seqs > 0) k.max_num_seqs = req.max_num_seqs;
+  if (req.max_batched_tokens > 0) k.max_batched_tokens = k.chunked_prefill_tokens = req.max_batched_tokens;
+  if (req.kv_mem_fraction > 0) k.kv_mem_fraction = req.kv_mem_fraction;
+  return k;
+}
+
 perf::SearchRequest search_request(const Context& ctx, const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
   perf::SearchRequest r;
   r.model = s.model;
@@ -231,7 +246,7 @@ perf::SearchRequest search_request(const Context& ctx, const PerfRequest& req, c
   r.kv_precisions = s.kvs;
   r.isl = req.isl;
   r.osl = req.osl;
-  r.knobs = s.knobs;
+  r.knobs = knobs_on(ctx, req, s, gpu);
   r.engine = perf::engine_for_gpu(s.engine, gpu, ctx.engines);
   r.spec_options = s.specs;
   r.spec_off_too = s.spec_off_too;
@@ -239,7 +254,8 @@ perf::SearchRequest search_request(const Context& ctx, const PerfRequest& req, c
 }
 
 // The deployment --tp/--pp/--ep/--dp-attn/--precision/--kv-dtype describe on `gpu`.
-perf::Deployment explicit_deployment(const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
+perf::Deployment explicit_deployment(const Context& ctx, const PerfRequest& req, const PerfSetup& s,
+                                     const catalog::GpuSpec& gpu) {
   perf::DeploymentIntent in;
   in.model = s.model;
   in.gpu = gpu;
@@ -251,7 +267,7 @@ perf::Deployment explicit_deployment(const PerfRequest& req, const PerfSetup& s,
   in.attention_dp = req.dp_attn;
   if (!req.precision.empty()) in.weights = catalog::parse_precision(req.precision, kCli, "`precision`");
   if (!s.kvs.empty()) in.kv = s.kvs.front();
-  in.knobs = s.knobs;
+  in.knobs = knobs_on(ctx, req, s, gpu);
   perf::Deployment d = perf::make_deployment(in);
   // An explicit deployment runs the one speculative draft given by --spec METHOD:K (auto: off).
   if (!s.spec_off_too && !s.specs.empty()) d.spec = s.specs.front();
@@ -290,7 +306,7 @@ perf::PerfResult compare_gpus(const Context& ctx, const PerfRequest& req, const 
       if (opts.empty()) continue;
       o = opts.front();
     } else {
-      o.deployment = explicit_deployment(req, s, gpu);
+      o.deployment = explicit_deployment(ctx, req, s, gpu);
       o.frontier = perf::frontier(perf::StepModel(o.deployment, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines))), req.isl, req.osl);
       o.label = perf::deployment_label(o.deployment);
     }
@@ -339,7 +355,7 @@ perf::PerfResult perf(const Context& ctx, const PerfRequest& req) {
 
   r.kind = perf::PerfResult::Kind::frontier;
   perf::DeploymentOption o;
-  o.deployment = explicit_deployment(req, s, gpu);
+  o.deployment = explicit_deployment(ctx, req, s, gpu);
   const perf::StepModel sm(o.deployment, table.for_gpu(gpu, perf::engine_for_gpu(s.engine, gpu, ctx.engines)));
   o.frontier = perf::frontier(sm, req.isl, req.osl);
   o.label = perf::deployment_label(o.deployment);

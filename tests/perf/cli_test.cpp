@@ -29,6 +29,30 @@ TEST(PerfCli, FrontierJsonForOneDeployment) {
   EXPECT_GE(j.at("max_throughput").at("output_tok_s").get<double>(), f.front().at("output_tok_s").get<double>());
 }
 
+// An engine brings its scheduling defaults (data/perf/engines.yaml): SGLang's 0.88 of all of the GPU's memory
+// leaves a smaller KV pool than TensorRT-LLM's 0.90 of what the weights leave, and its 1,024-request cap bounds the
+// frontier; the command line's knobs win over the profile's.
+TEST(PerfCli, EngineProfileKnobsShapeTheKvPoolAndTheRequestCap) {
+  const auto run = [](const std::string& extra) {
+    const auto r = testing::run_cli("perf --model llama-3.1-8b --gpu h100-sxm --tp 1 --precision fp8 --kv-dtype fp8 "
+                                    "--isl 1000 --osl 1000 --format json " + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const auto trt = run("--engine trtllm-pytorch"), sg = run("--engine sglang");
+  const double hbm = 80 * 1073741824.0;
+  const double rest_gb = trt.at("memory").at("weight_gb_per_gpu").get<double>() +
+                         trt.at("memory").at("activation_gb_per_gpu").get<double>() +
+                         trt.at("memory").at("reserve_gb_per_gpu").get<double>();
+  EXPECT_NEAR(trt.at("memory").at("kv_pool_gb_per_gpu").get<double>(), 0.90 * (hbm / 1e9 - rest_gb), 0.01);
+  const double sg_rest_gb = sg.at("memory").at("weight_gb_per_gpu").get<double>() +
+                            sg.at("memory").at("activation_gb_per_gpu").get<double>() +
+                            sg.at("memory").at("reserve_gb_per_gpu").get<double>();
+  EXPECT_NEAR(sg.at("memory").at("kv_pool_gb_per_gpu").get<double>(), 0.88 * hbm / 1e9 - sg_rest_gb, 0.01);
+  EXPECT_LE(sg.at("max_concurrency").get<int>(), 1024);
+  EXPECT_LE(run("--engine sglang --max-num-seqs 64").at("max_concurrency").get<int>(), 64);
+}
+
 TEST(PerfCli, SearchListsDeploymentsAndWritesSvg) {
   const std::string svg = "/tmp/tm_perf_test_frontier.svg";
   std::remove(svg.c_str());
