@@ -243,8 +243,12 @@ std::vector<OptionSpec> make_options() {
       integer("uncertainty.seed", "", 0, 2147483647, "seed of the Monte Carlo draws (same seed, same answer)",
               &S::uncertainty_seed),
       num("uncertainty.perf_error_sigma", "log-space sigma", 0, 2,
-          "spread of a replica's real throughput around the model's: ln(real/modelled) ~ Normal(0, sigma)",
+          "spread of a replica's real throughput around the model's: ln(real/modelled) ~ Normal(-bias, sigma)",
           &S::uncertainty_perf_error_sigma),
+      num("uncertainty.perf_error_bias", "log-space", -2, 2,
+          "the perf model's measured median ln(modelled/real) (> 0: it over-predicts throughput); the draws centre "
+          "a replica's real throughput at modelled x exp(-bias)",
+          &S::uncertainty_perf_error_bias),
 
   };
   for (const auto& in : sensitivity_inputs())

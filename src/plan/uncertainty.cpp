@@ -52,6 +52,7 @@ Uncertainty run_uncertainty(const Scenario& s, const PlanResult& r) {
   u.draws = s.uncertainty_draws;
   u.seed = static_cast<std::uint64_t>(s.uncertainty_seed);
   u.perf_error_sigma = s.uncertainty_perf_error_sigma;
+  u.perf_error_bias = s.uncertainty_perf_error_bias;
   const auto sys_it = std::find_if(r.systems.begin(), r.systems.end(),
                                    [&](const catalog::SystemSpec& x) { return x.id == best->system_id; });
   if (sys_it == r.systems.end()) return u;
@@ -68,7 +69,8 @@ Uncertainty run_uncertainty(const Scenario& s, const PlanResult& r) {
       const auto& range = s.*in.range;
       if (range.size() == 2) in.value(v) = triangular(range[0], in.value(v), range[1], unit(rng));
     }
-    const double perf_mult = std::exp(u.perf_error_sigma * normal(rng));
+    // Real throughput over modelled: the model's measured error on the frontier points, its median bias included.
+    const double perf_mult = std::exp(-u.perf_error_bias + u.perf_error_sigma * normal(rng));
     // The same work as the plan (steps per year), with the drawn workload shape and prices.
     const Demand d = demand_for_steps(v, list, r.demand.steps_per_year);
     const double annual_api = d.usd_per_step * v.api_price_multiplier * d.steps_per_year;

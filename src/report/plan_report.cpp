@@ -591,7 +591,9 @@ nlohmann::json plan_json(const PlanResult& r) {
         {"draws", u.draws},
         {"seed", u.seed},
         {"perf_error_sigma", u.perf_error_sigma},
-        {"drawn", "uniform over each sensitivity.* range; replica throughput x exp(N(0, perf_error_sigma))"},
+        {"perf_error_bias", u.perf_error_bias},
+        {"drawn", "triangular over each sensitivity.* range (mode: the scenario's value); replica throughput x "
+                  "exp(-perf_error_bias + N(0, perf_error_sigma))"},
         {"annual_owned_usd", pc(u.annual_owned_usd)},
         {"gpus", pc(u.gpus)},
         {"owned_usd_per_mtok",
@@ -698,7 +700,8 @@ std::string render_plan(const PlanResult& r, Format f) {
   }
   if (r.uncertainty.draws > 0) {
     out += heading(fmt::format("Uncertainty: {} draws over the sensitivity ranges and the perf model's error "
-                               "(sigma {})", r.uncertainty.draws, r.uncertainty.perf_error_sigma));
+                               "(bias {}, sigma {})", r.uncertainty.draws, r.uncertainty.perf_error_bias,
+                               r.uncertainty.perf_error_sigma));
     out += table(plan_uncertainty_table(r));
   }
   if (!r.tornado.empty()) {

@@ -99,6 +99,7 @@ struct Uncertainty {
   int draws = 0;  // 0 = not run
   std::uint64_t seed = 0;
   double perf_error_sigma = 0;
+  double perf_error_bias = 0;     // median ln(modelled/real): the draws centre real throughput at exp(-bias)
   Percentiles annual_owned_usd;   // owned fleet, annualised TCO
   Percentiles gpus;               // fleet size for the drawn peak and throughput
   Percentiles owned_fresh_input_usd_per_mtok, owned_cached_input_usd_per_mtok, owned_output_usd_per_mtok;

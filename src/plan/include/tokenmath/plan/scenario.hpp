@@ -95,6 +95,7 @@ struct Scenario {
   int uncertainty_draws = 0;             // 0 = off
   int uncertainty_seed = 1;
   double uncertainty_perf_error_sigma = 0;  // log-space sigma of replica throughput (perf model error)
+  double uncertainty_perf_error_bias = 0;   // median ln(modelled / real) of that error (> 0: the model over-predicts)
   std::vector<double> sensitivity_gpu_price_multiplier;  // [low, high] of each uncertain input
   std::vector<double> sensitivity_power_usd_per_kwh;
   std::vector<double> sensitivity_lifetime_years;
