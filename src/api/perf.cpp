@@ -225,13 +225,8 @@ PerfSetup setup(const Context& ctx, const PerfRequest& req) {
 perf::EngineKnobs knobs_on(const Context& ctx, const PerfRequest& req, const PerfSetup& s, const catalog::GpuSpec& gpu) {
   perf::EngineKnobs k = s.knobs;
   const std::string engine = perf::engine_for_gpu(s.engine, gpu, ctx.engines);
-  for (const auto& p : ctx.engines) {
-    if (p.name != engine) continue;
-    if (p.max_num_seqs > 0) k.max_num_seqs = p.max_num_seqs;
-    if (p.max_batched_tokens > 0) k.max_batched_tokens = k.chunked_prefill_tokens = p.max_batched_tokens;
-    k.kv_mem_fraction = p.kv_mem_fraction;
-    k.kv_fraction_of_total = p.kv_fraction_of_total;
-  }
+  for (const auto& p : ctx.engines)
+    if (p.name == engine) k = p.knobs(k);
   if (req.max_num_seqs > 0) k.max_num_seqs = req.max_num_seqs;
   if (req.max_batched_tokens > 0) k.max_batched_tokens = k.chunked_prefill_tokens = req.max_batched_tokens;
   if (req.kv_mem_fraction > 0) k.kv_mem_fraction = req.kv_mem_fraction;

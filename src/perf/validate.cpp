@@ -263,13 +263,10 @@ double percentile(std::vector<double> v, double q) {
 Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
   Deployment d = r.deployment;
   const EngineProfile* e = r.engine;
-  d.knobs.kv_mem_fraction = e ? e->kv_mem_fraction : d.knobs.kv_mem_fraction;
-  d.knobs.kv_fraction_of_total = e ? e->kv_fraction_of_total : d.knobs.kv_fraction_of_total;
+  if (e) d.knobs = e->knobs(d.knobs);
   if (auto f = note_number(r.row.notes, "kv frac ")) d.knobs.kv_mem_fraction = *f;
   const auto note_bs = note_number(r.row.notes, "max_batch_size ");
   const auto note_tokens = note_number(r.row.notes, "max_num_tokens ");
-  if (e && e->max_num_seqs > 0) d.knobs.max_num_seqs = e->max_num_seqs;
-  if (e && e->max_batched_tokens > 0) d.knobs.max_batched_tokens = d.knobs.chunked_prefill_tokens = e->max_batched_tokens;
   if (e && e->max_num_seqs_cap > 0) {
     // First pass with the smallest budget to size the KV pool, then apply the rule.
     Deployment probe = d;
@@ -441,6 +438,14 @@ std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) 
     rows.push_back(std::move(r));
   }
   return rows;
+}
+
+EngineKnobs EngineProfile::knobs(EngineKnobs base) const {
+  if (max_num_seqs > 0) base.max_num_seqs = max_num_seqs;
+  if (max_batched_tokens > 0) base.max_batched_tokens = base.chunked_prefill_tokens = max_batched_tokens;
+  base.kv_mem_fraction = kv_mem_fraction;
+  base.kv_fraction_of_total = kv_fraction_of_total;
+  return base;
 }
 
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path) {
@@ -975,11 +980,7 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
   req.osl = r.osl;
   if (r.engine) {
     req.engine = r.engine->name;
-    if (r.engine->max_num_seqs > 0) req.knobs.max_num_seqs = r.engine->max_num_seqs;
-    if (r.engine->max_batched_tokens > 0)
-      req.knobs.max_batched_tokens = req.knobs.chunked_prefill_tokens = r.engine->max_batched_tokens;
-    req.knobs.kv_mem_fraction = r.engine->kv_mem_fraction;
-    req.knobs.kv_fraction_of_total = r.engine->kv_fraction_of_total;
+    req.knobs = r.engine->knobs(req.knobs);
   }
   // Engines run without speculative decoding unless told to: a row that does not mention it ran without.
   if (r.spec_stated && r.deployment.spec.enabled()) {

@@ -345,21 +345,15 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
   // Engine knobs: the scenario's, else the engine profile's (data/perf/engines.yaml), else vLLM V0's
   // scheduling defaults (max_num_seqs 256, an 8,192-token budget) with the perf model's KV pool (0.9 of the memory
   // left after weights, activations and reserve); an engine profile brings its own base for the fraction too.
-  int seqs_default = 256, budget_default = in.knobs.max_batched_tokens;
-  double kv_fraction_default = in.knobs.kv_mem_fraction;
-  bool kv_of_total = in.knobs.kv_fraction_of_total;
-  if (profile) {
-    kv_of_total = profile->kv_fraction_of_total;
-    if (profile->max_num_seqs > 0) seqs_default = profile->max_num_seqs;
-    if (profile->max_batched_tokens > 0) budget_default = profile->max_batched_tokens;
-    if (profile->kv_mem_fraction > 0) kv_fraction_default = profile->kv_mem_fraction;
-  }
+  perf::EngineKnobs defaults = in.knobs;
+  defaults.max_num_seqs = 256;
+  if (profile) defaults = profile->knobs(defaults);
   perf::Deployment d = perf::make_deployment(in);
-  d.knobs.max_batched_tokens = whole("max_batched_tokens", budget_default, 1);
-  d.knobs.max_num_seqs = whole("max_num_seqs", seqs_default, 1);
+  d.knobs.max_batched_tokens = whole("max_batched_tokens", defaults.max_batched_tokens, 1);
+  d.knobs.max_num_seqs = whole("max_num_seqs", defaults.max_num_seqs, 1);
   d.knobs.chunked_prefill_tokens = whole("chunked_prefill_tokens", d.knobs.max_batched_tokens, 1);
-  d.knobs.kv_mem_fraction = num("kv_mem_fraction", kv_fraction_default);
-  d.knobs.kv_fraction_of_total = kv_of_total;
+  d.knobs.kv_mem_fraction = num("kv_mem_fraction", defaults.kv_mem_fraction);
+  d.knobs.kv_fraction_of_total = defaults.kv_fraction_of_total;
   if (d.knobs.kv_mem_fraction <= 0 || d.knobs.kv_mem_fraction > 1) get("kv_mem_fraction")->fail("must be in (0, 1]");
   if (d.knobs.max_num_seqs > d.knobs.max_batched_tokens)
     (get("max_num_seqs") ? *get("max_num_seqs") : where)

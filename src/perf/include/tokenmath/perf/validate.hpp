@@ -56,6 +56,10 @@ struct EngineProfile {
     std::string profile, released, source;
   };
   Release supersedes, superseded_by;
+  // The engine's scheduling defaults over `base`: its request cap and token budget where it states them (fixed
+  // values; the trtllm-bench rule's caps are applied per row by `validate`), its KV fraction and what that is a
+  // fraction of. perf, simulate and validate all take an engine's knobs through this.
+  EngineKnobs knobs(EngineKnobs base) const;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
 // The latest date a free-text cell states, as YYYYMMDD with each date taken at the end of the period it names:
