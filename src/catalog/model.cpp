@@ -274,7 +274,8 @@ void build_llama_like(const Obj& c, ModelSpec& m, int num_layers) {
   m.final_norm_params = m.hidden_size;
 }
 
-// DeepSeek-V2/V3, Kimi-K2: MLA attention; MoE from layer first_k_dense_replace on, every moe_layer_freq-th.
+// DeepSeek-V2/V3, Kimi-K2, GLM-4.7-Flash (glm4_moe_lite, transformers Glm4MoeLite: DeepSeek-V3's MLA and MoE layout
+// under its own model_type): MLA attention; MoE from layer first_k_dense_replace on, every moe_layer_freq-th.
 void build_deepseek(const Obj& c, ModelSpec& m, int num_layers) {
   AttentionSpec a;
   a.kind = AttentionSpec::Kind::mla;
@@ -333,6 +334,39 @@ void build_glm4_moe(const Obj& c, ModelSpec& m, int num_layers) {
       l.ffn.router_bias = true;  // e_score_correction_bias
     } else {
       l.ffn = dense_ffn(dense_i, true, false);
+    }
+    l.norm_params = 2 * m.hidden_size;
+    m.layers.push_back(l);
+  }
+  m.final_norm_params = m.hidden_size;
+}
+
+// ERNIE-4.5 MoE (ernie4_5_moe; transformers Ernie4_5_MoeForCausalLM): GQA without biases (use_bias); layer i is MoE
+// when moe_layer_start_index <= i <= moe_layer_end_index (-1: the last layer) and (i + 1) % moe_layer_interval == 0,
+// else a dense SwiGLU of intermediate_size. Each MoE layer has moe_num_experts routed experts (moe_intermediate_size)
+// of which moe_k are picked, with a selection-only score-correction bias, and one always-on shared MLP of width
+// moe_intermediate_size x moe_num_shared_experts (Ernie4_5_MoeSparseMoeBlock), kept as one shared expert of that width.
+void build_ernie4_5_moe(const Obj& c, ModelSpec& m, int num_layers) {
+  AttentionSpec a = standard_attention(c, m.hidden_size);
+  a.qkv_bias = a.o_bias = c.opt_bool("use_bias", false);
+  const int experts = static_cast<int>(c.req_int("moe_num_experts"));
+  const int top_k = checked_top_k(c, "moe_k", experts);
+  const std::int64_t expert_i = c.req_int("moe_intermediate_size");
+  const std::int64_t shared_i = expert_i * c.opt_int("moe_num_shared_experts", 0, 0);
+  const std::int64_t start = c.opt_int("moe_layer_start_index", 0, 0);
+  const std::int64_t end_raw = c.opt_int("moe_layer_end_index", -1, -1);
+  const std::int64_t end = end_raw < 0 ? num_layers - 1 : end_raw;
+  const std::int64_t interval = c.opt_int("moe_layer_interval", 1, 1);
+  const std::int64_t dense_i = c.req_int("intermediate_size");
+  const bool mlp_bias = c.opt_bool("use_bias", false);
+  for (int i = 0; i < num_layers; ++i) {
+    LayerSpec l;
+    l.attn = a;
+    if (i >= start && i <= end && (i + 1) % interval == 0) {
+      l.ffn = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
+      l.ffn.router_bias = true;  // moe_statics.e_score_correction_bias
+    } else {
+      l.ffn = dense_ffn(dense_i, true, mlp_bias);
     }
     l.norm_params = 2 * m.hidden_size;
     m.layers.push_back(l);
@@ -592,7 +626,7 @@ const std::vector<std::string>& supported_model_types() {
   static const std::vector<std::string> types = {
       "llama",   "mistral",     "qwen2",      "qwen3",        "mixtral", "qwen2_moe", "qwen3_moe",
       "llama4",  "llama4_text", "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe",  "gpt_oss",
-      "nemotron-nas", "deci",   "nemotron_h", "gptj",         "falcon"};
+      "nemotron-nas", "deci",   "nemotron_h", "gptj",         "falcon",      "ernie4_5_moe", "glm4_moe_lite"};
   return types;
 }
 
@@ -740,10 +774,12 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
   if (t == "llama" || t == "mistral" || t == "qwen2" || t == "qwen3" || t == "mixtral" || t == "qwen2_moe" ||
       t == "qwen3_moe") {
     build_llama_like(c, m, num_layers);
-  } else if (t == "deepseek_v2" || t == "deepseek_v3" || t == "kimi_k2") {
+  } else if (t == "deepseek_v2" || t == "deepseek_v3" || t == "kimi_k2" || t == "glm4_moe_lite") {
     build_deepseek(c, m, num_layers);
   } else if (t == "glm4_moe") {
     build_glm4_moe(c, m, num_layers);
+  } else if (t == "ernie4_5_moe") {
+    build_ernie4_5_moe(c, m, num_layers);
   } else if (llama4) {
     build_llama4(c, m, num_layers);
     if (t == "llama4" && rootc.has("vision_config"))

@@ -154,3 +154,19 @@ TEST(PublishedParams, QwenDenseAndMistral) {
   expect_near_rel(params("mistral-small-3-24b").total, 24 * B, 0.021, "Mistral Small 3 total");
   expect_near_rel(params("mistral-large-2-123b").total, 123 * B, 0.004, "Mistral Large 2 total");
 }
+
+// ERNIE-4.5-21B-A3B (ernie4_5_moe): Baidu's "21B total / 3B active"; the safetensors of the same-architecture
+// ERNIE-4.5-21B-A3B-Thinking hold 21,825,437,888 parameters (BF16 21,821,012,480 + F32 4,425,408; data/models/
+// ernie-4.5-21b-a3b.json _meta.source). The count must hit that to the parameter within rounding (1e-5): dense
+// layer 0, 27 MoE layers of 64 experts (top-6) plus a 3,072-wide shared MLP, tied embeddings. Active: 3.35B.
+TEST(PublishedParams, Ernie45MoeLayoutFromItsOwnKeys) {
+  const auto p = params("ernie-4.5-21b-a3b");
+  expect_near_rel(p.total, 21.825437888 * B, 1e-5, "ERNIE-4.5-21B-A3B total");
+  expect_near_rel(p.active, 3.35 * B, 0.01, "ERNIE-4.5-21B-A3B active");
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("ERNIE-4.5-21B-A3B-PT");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->layers[0].ffn.kind, tokenmath::catalog::FfnSpec::Kind::dense);
+  EXPECT_EQ(m->layers[1].ffn.kind, tokenmath::catalog::FfnSpec::Kind::moe);
+  EXPECT_EQ(m->layers[1].ffn.experts_per_token, 6);
+  EXPECT_EQ(m->layers[27].ffn.shared_intermediate_size, 3072);
+}
