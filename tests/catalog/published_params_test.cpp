@@ -170,3 +170,18 @@ TEST(PublishedParams, Ernie45MoeLayoutFromItsOwnKeys) {
   EXPECT_EQ(m->layers[1].ffn.experts_per_token, 6);
   EXPECT_EQ(m->layers[27].ffn.shared_intermediate_size, 3072);
 }
+
+// GLM-4.7-Flash (glm4_moe_lite, DeepSeek-V3's MLA/MoE layout): a public inspector report counts 31,221,488,576
+// parameters in the safetensors files, which also hold the MTP layer with its own embedding and lm_head (2 x vocab x
+// hidden). Without those the model is "30B-A3B"; the pieces must add up to the stored count within rounding.
+TEST(PublishedParams, Glm47FlashReadsAsMlaMoe) {
+  const auto p = params("glm-4.7-flash");
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("zai-org/GLM-4.7-Flash");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->layers[1].attn.kind, tokenmath::catalog::AttentionSpec::Kind::mla);
+  EXPECT_EQ(m->layers[0].ffn.kind, tokenmath::catalog::FfnSpec::Kind::dense);
+  EXPECT_EQ(m->layers[46].ffn.experts_per_token, 4);
+  const double mtp_embed_head = 2.0 * static_cast<double>(m->vocab_size) * static_cast<double>(m->hidden_size);
+  expect_near_rel(p.total + p.mtp + mtp_embed_head, 31.221488576 * B, 1e-5, "GLM-4.7-Flash stored");
+  expect_near_rel(p.total, 30 * B, 0.03, "GLM-4.7-Flash total");
+}
