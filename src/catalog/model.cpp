@@ -374,6 +374,33 @@ void build_ernie4_5_moe(const Obj& c, ModelSpec& m, int num_layers) {
   m.final_norm_params = m.hidden_size;
 }
 
+// MiniMax-M2 (minimax_m2; MiniMaxM2ForCausalLM): GQA with q/k RMSNorm (qk_norm_type "per_layer": one norm over
+// the whole q and k projections, "per_head" as Qwen3), every layer MoE with num_local_experts experts of
+// intermediate_size, num_experts_per_tok picked by sigmoid scores with a selection bias (use_routing_bias), and a
+// shared expert only when shared_intermediate_size > 0. use_mtp ships num_mtp_modules x mtp_transformer_layers
+// multi-token-prediction layers beside the model.
+void build_minimax_m2(const Obj& c, ModelSpec& m, int num_layers) {
+  AttentionSpec a = standard_attention(c, m.hidden_size);
+  a.qk_norm = c.opt_bool("use_qk_norm", false);
+  a.qk_norm_full_width = a.qk_norm && c.opt_str("qk_norm_type") != "per_head";
+  const int experts = static_cast<int>(c.req_int("num_local_experts"));
+  const int top_k = checked_top_k(c, "num_experts_per_tok", experts);
+  const std::int64_t expert_i = c.req_int("intermediate_size");
+  const std::int64_t shared_i = c.opt_int("shared_intermediate_size", 0, 0);
+  const bool router_bias = c.opt_bool("use_routing_bias", false);
+  if (c.opt_bool("use_mtp", false))
+    m.mtp_layers = static_cast<int>(c.opt_int("num_mtp_modules", 0, 0) * c.opt_int("mtp_transformer_layers", 1));
+  for (int i = 0; i < num_layers; ++i) {
+    LayerSpec l;
+    l.attn = a;
+    l.ffn = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
+    l.ffn.router_bias = router_bias;
+    l.norm_params = 2 * m.hidden_size;
+    m.layers.push_back(l);
+  }
+  m.final_norm_params = m.hidden_size;
+}
+
 // Llama-4 text model. MoE layers are every interleave_moe_layer_step-th layer (or the explicit moe_layers
 // list); each has routed experts of intermediate_size plus one shared expert of the same size; dense layers use
 // intermediate_size_mlp. RoPE layers use chunked local attention (attention_chunk_size): a token attends only
@@ -626,7 +653,8 @@ const std::vector<std::string>& supported_model_types() {
   static const std::vector<std::string> types = {
       "llama",   "mistral",     "qwen2",      "qwen3",        "mixtral", "qwen2_moe", "qwen3_moe",
       "llama4",  "llama4_text", "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe",  "gpt_oss",
-      "nemotron-nas", "deci",   "nemotron_h", "gptj",         "falcon",      "ernie4_5_moe", "glm4_moe_lite"};
+      "nemotron-nas", "deci",   "nemotron_h", "gptj",         "falcon",      "ernie4_5_moe", "glm4_moe_lite",
+      "minimax_m2"};
   return types;
 }
 
@@ -780,6 +808,8 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
     build_glm4_moe(c, m, num_layers);
   } else if (t == "ernie4_5_moe") {
     build_ernie4_5_moe(c, m, num_layers);
+  } else if (t == "minimax_m2") {
+    build_minimax_m2(c, m, num_layers);
   } else if (llama4) {
     build_llama4(c, m, num_layers);
     if (t == "llama4" && rootc.has("vision_config"))
@@ -846,7 +876,9 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       p.attn_linear = h * (q + k + v) + o_in * h;
       if (a.qkv_bias) p.attn_other += q + k + v;
       if (a.o_bias) p.attn_other += h;
-      if (a.qk_norm && !a.qk_norm_weightless) p.attn_other += 2.0 * a.head_dim;
+      if (a.qk_norm && !a.qk_norm_weightless)
+        p.attn_other += a.qk_norm_full_width ? static_cast<double>(a.num_heads + a.num_kv_heads) * a.head_dim
+                                             : 2.0 * a.head_dim;
       if (a.sinks) p.attn_other += a.num_heads;
       break;
     }

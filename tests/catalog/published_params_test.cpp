@@ -185,3 +185,18 @@ TEST(PublishedParams, Glm47FlashReadsAsMlaMoe) {
   expect_near_rel(p.total + p.mtp + mtp_embed_head, 31.221488576 * B, 1e-5, "GLM-4.7-Flash stored");
   expect_near_rel(p.total, 30 * B, 0.03, "GLM-4.7-Flash total");
 }
+
+// MiniMax-M2.5 (minimax_m2): MiniMax's "229B total / 10B active"; the same-shape M2.7 checkpoint listing holds
+// 228,703,644,928 stored values, which is the weights plus 13,880,064 FP8 block scales (data/models/minimax-m2.5.json
+// _meta). Its q/k norms span the whole projection (qk_norm_type per_layer): (48 + 8) x 128 weights each layer, not
+// 2 x 128, and the three MTP modules are kept out of the total.
+TEST(PublishedParams, MiniMaxM2FullWidthQkNormAndMtp) {
+  const auto p = params("minimax-m2.5");
+  expect_near_rel(p.total + 13'880'064.0, 228.703644928 * B, 1e-6, "MiniMax-M2.5 stored");
+  expect_near_rel(p.active_excl_embedding, 10 * B, 0.05, "MiniMax-M2.5 active");
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("MiniMaxAI/MiniMax-M2.5");
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(m->layers[0].attn.qk_norm_full_width);
+  EXPECT_EQ(m->mtp_layers, 3);
+  EXPECT_EQ(m->layers[61].ffn.num_experts, 256);
+}

@@ -37,6 +37,7 @@ struct AttentionSpec {
   // Additions (catalog helper): small per-layer parameters and structural variants.
   bool qk_norm = false;             // per-head RMSNorm on q and k (Qwen3, GLM-4.5): 2 x head_dim weights
   bool qk_norm_weightless = false;  // the q/k norm has no weights (Llama-4's L2 norm on its RoPE layers)
+  bool qk_norm_full_width = false;  // one RMSNorm over all of q and all of k (MiniMax-M2 per_layer): (heads + kv heads) x head_dim weights
   bool sinks = false;               // learned attention-sink logit per head (gpt-oss): num_heads weights
   bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
   bool conv_bias = true;            // Mamba2 conv1d bias
