@@ -401,6 +401,67 @@ void build_minimax_m2(const Obj& c, ModelSpec& m, int num_layers) {
   m.final_norm_params = m.hidden_size;
 }
 
+// Gemma 4 (gemma4 nests the decoder in text_config as gemma4_text; transformers modular_gemma4.py): the explicit
+// layer_types list says which layers attend a sliding window of sliding_window tokens and which attend everything.
+// Sliding layers: head_dim, num_key_value_heads. Full layers: global_head_dim and, with attention_k_eq_v, the
+// num_global_key_value_heads of a k projection whose output is also the value (no v projection; K and V are still
+// cached). Per-head q/k RMSNorms (the v norm has no weights), no biases. Every layer has a gated-GELU MLP of
+// intermediate_size; with enable_moe_block a routed block (num_experts of moe_intermediate_size, top_k_experts)
+// runs beside it and the two are summed: kept as a shared expert of intermediate_size. Per-layer input embeddings
+// (hidden_size_per_layer_input > 0) and KV sharing (num_kv_shared_layers > 0), used by the E2B/E4B models, are not
+// modelled and are rejected. The vision tower is not counted.
+std::vector<std::string> string_list(const Obj& o, const std::string& key);  // defined below
+
+void build_gemma4(const Obj& c, ModelSpec& m, int num_layers) {
+  if (c.opt_int("hidden_size_per_layer_input", 0, 0) > 0)
+    c.fail("hidden_size_per_layer_input", c.find("hidden_size_per_layer_input"),
+           "per-layer input embeddings (Gemma 4 E2B/E4B) are not modelled");
+  if (c.opt_int("num_kv_shared_layers", 0, 0) > 0)
+    c.fail("num_kv_shared_layers", c.find("num_kv_shared_layers"), "KV sharing across layers is not modelled");
+  AttentionSpec sliding = standard_attention(c, m.hidden_size);
+  sliding.qk_norm = true;
+  sliding.qkv_bias = sliding.o_bias = c.opt_bool("attention_bias", false);
+  AttentionSpec full = sliding;
+  const bool k_eq_v = c.opt_bool("attention_k_eq_v", false);
+  if (c.has("global_head_dim")) full.head_dim = full.v_head_dim = static_cast<int>(c.req_int("global_head_dim"));
+  if (k_eq_v) {
+    full.num_kv_heads = static_cast<int>(c.req_int("num_global_key_value_heads"));
+    if (full.num_heads % full.num_kv_heads != 0)
+      c.fail("num_global_key_value_heads", c.find("num_global_key_value_heads"), "must divide num_attention_heads");
+    full.v_from_k = true;
+  }
+  const std::int64_t window = c.req_int("sliding_window");
+  const std::vector<std::string> types = string_list(c, "layer_types");
+  if (static_cast<int>(types.size()) != num_layers)
+    c.fail("layer_types", c.find("layer_types"),
+           "has " + std::to_string(types.size()) + " entries for " + std::to_string(num_layers) + " layers");
+  const std::int64_t dense_i = c.req_int("intermediate_size");
+  const bool moe = c.opt_bool("enable_moe_block", false);
+  int experts = 0, top_k = 0;
+  std::int64_t expert_i = 0;
+  if (moe) {
+    experts = static_cast<int>(c.req_int("num_experts"));
+    top_k = checked_top_k(c, "top_k_experts", experts);
+    expert_i = c.req_int("moe_intermediate_size");
+  }
+  for (int i = 0; i < num_layers; ++i) {
+    LayerSpec l;
+    if (types[i] == "sliding_attention") {
+      l.attn = sliding;
+      l.attn.sliding_window = static_cast<int>(window);
+    } else if (types[i] == "full_attention") {
+      l.attn = full;
+    } else {
+      throw InputError(c.file(), c.ptr("layer_types") + "/" + std::to_string(i), types[i],
+                       "expected sliding_attention or full_attention");
+    }
+    l.ffn = moe ? moe_ffn(experts, top_k, expert_i, 1, dense_i) : dense_ffn(dense_i, true, false);
+    l.norm_params = 4 * m.hidden_size;  // input, post-attention, pre- and post-feedforward RMSNorms
+    m.layers.push_back(l);
+  }
+  m.final_norm_params = m.hidden_size;
+}
+
 // Llama-4 text model. MoE layers are every interleave_moe_layer_step-th layer (or the explicit moe_layers
 // list); each has routed experts of intermediate_size plus one shared expert of the same size; dense layers use
 // intermediate_size_mlp. RoPE layers use chunked local attention (attention_chunk_size): a token attends only
@@ -567,7 +628,7 @@ void build_nemotron_nas(const Obj& c, ModelSpec& m, int num_layers) {
 }
 
 // Nemotron-H: hybrid_override_pattern gives one character per layer: 'M' Mamba2 mixer, '*' attention,
-// '-' MLP (squared-ReLU, not gated). Every block has one RMSNorm before its mixer.
+// '-' MLP (squared-ReLU, not gated), 'E' MoE (below). Every block has one RMSNorm before its mixer.
 void build_nemotron_h(const Obj& c, ModelSpec& m, int num_layers) {
   const std::string pattern = c.opt_str("hybrid_override_pattern");
   if (pattern.empty()) c.missing("hybrid_override_pattern");
@@ -594,16 +655,32 @@ void build_nemotron_h(const Obj& c, ModelSpec& m, int num_layers) {
     mamba.conv_bias = c.opt_bool("use_conv_bias", true);
   }
   if (pattern.find('-') != std::string::npos) mlp = dense_ffn(c.req_int("intermediate_size"), false, c.opt_bool("mlp_bias", false));
+  // 'E' (Nemotron 3; vLLM nemotron_h.py NemotronHMoE): n_routed_experts squared-ReLU experts (up and down, not gated)
+  // of moe_intermediate_size, num_experts_per_tok picked by sigmoid scores with a selection bias, plus
+  // n_shared_experts always-on experts of moe_shared_expert_intermediate_size. LatentMoE (moe_latent_size: experts run
+  // at a projected width, Nemotron 3 Super) is not modelled and is rejected.
+  FfnSpec moe;
+  if (pattern.find('E') != std::string::npos) {
+    if (c.opt_int("moe_latent_size", 0, 0) > 0)
+      c.fail("moe_latent_size", c.find("moe_latent_size"), "latent MoE (experts at a projected width) is not modelled");
+    const int experts = static_cast<int>(c.req_int("n_routed_experts"));
+    const int shared = static_cast<int>(c.opt_int("n_shared_experts", 0, 0));
+    moe = moe_ffn(experts, checked_top_k(c, "num_experts_per_tok", experts), c.req_int("moe_intermediate_size"), shared,
+                  shared > 0 ? c.req_int("moe_shared_expert_intermediate_size") : 0);
+    moe.gated = false;
+    moe.router_bias = true;  // e_score_correction_bias
+  }
   for (int i = 0; i < num_layers; ++i) {
     LayerSpec l;
     switch (pattern[i]) {
       case 'M': l.attn = mamba; break;
       case '*': l.attn = attn; break;
       case '-': l.ffn = mlp; break;
+      case 'E': l.ffn = moe; break;
       default:
         c.fail("hybrid_override_pattern", c.find("hybrid_override_pattern"),
                std::string("layer ") + std::to_string(i) + " has kind '" + pattern[i] +
-                   "'; supported: M (Mamba2), * (attention), - (MLP)");
+                   "'; supported: M (Mamba2), * (attention), - (MLP), E (MoE)");
     }
     l.norm_params = m.hidden_size;
     m.layers.push_back(l);
@@ -654,7 +731,7 @@ const std::vector<std::string>& supported_model_types() {
       "llama",   "mistral",     "qwen2",      "qwen3",        "mixtral", "qwen2_moe", "qwen3_moe",
       "llama4",  "llama4_text", "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe",  "gpt_oss",
       "nemotron-nas", "deci",   "nemotron_h", "gptj",         "falcon",      "ernie4_5_moe", "glm4_moe_lite",
-      "minimax_m2"};
+      "minimax_m2",   "gemma4",     "gemma4_text"};
   return types;
 }
 
@@ -774,10 +851,12 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
                      "unsupported architecture (supported: " + list + ")" + did_you_mean(m.model_type, types));
   }
 
-  // Llama-4 checkpoints nest the language model in text_config.
+  // Llama-4 and Gemma 4 checkpoints nest the language model in text_config.
   const bool llama4 = m.model_type == "llama4" || m.model_type == "llama4_text";
-  const Obj c = (m.model_type == "llama4") ? Obj(root, "", file, m.model_type).child("text_config")
-                                            : Obj(root, "", file, m.model_type);
+  const bool gemma4 = m.model_type == "gemma4" || m.model_type == "gemma4_text";
+  const Obj c = (m.model_type == "llama4" || m.model_type == "gemma4")
+                    ? Obj(root, "", file, m.model_type).child("text_config")
+                    : Obj(root, "", file, m.model_type);
   const Obj rootc(root, "", file, m.model_type);
   const bool gptj = m.model_type == "gptj";
   m.hidden_size = c.req_int(gptj ? "n_embd" : "hidden_size");
@@ -810,6 +889,8 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
     build_ernie4_5_moe(c, m, num_layers);
   } else if (t == "minimax_m2") {
     build_minimax_m2(c, m, num_layers);
+  } else if (gemma4) {
+    build_gemma4(c, m, num_layers);
   } else if (llama4) {
     build_llama4(c, m, num_layers);
     if (t == "llama4" && rootc.has("vision_config"))
@@ -871,7 +952,7 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       // q: h x (heads*hd); k: h x (kv*hd); v: h x (kv*v_hd); o: (heads*v_hd) x h.
       const double q = static_cast<double>(a.num_heads) * a.head_dim;
       const double k = static_cast<double>(a.num_kv_heads) * a.head_dim;
-      const double v = static_cast<double>(a.num_kv_heads) * a.v_head_dim;
+      const double v = a.v_from_k ? 0.0 : static_cast<double>(a.num_kv_heads) * a.v_head_dim;
       const double o_in = static_cast<double>(a.num_heads) * a.v_head_dim;
       p.attn_linear = h * (q + k + v) + o_in * h;
       if (a.qkv_bias) p.attn_other += q + k + v;

@@ -9,6 +9,7 @@
 
 #include "shipped.hpp"
 #include "tokenmath/catalog/catalog.hpp"
+#include "tokenmath/common/error.hpp"
 
 using namespace tokenmath::catalog;
 
@@ -203,4 +204,37 @@ TEST(Model, ExactPublishedCounts) {
   EXPECT_DOUBLE_EQ(count_params(shipped("llama-3-8b")).total, 8030261248);
   EXPECT_DOUBLE_EQ(count_params(shipped("llama-3.1-8b")).total, 8030261248);
   EXPECT_DOUBLE_EQ(count_params(shipped("llama-4-scout-17b-16e")).vision, 871932416);
+}
+
+// The architectures added for the 2026-12 validation pages reject what they cannot model with the field and value,
+// rather than reading a neighbouring layout: Gemma 4's per-layer embeddings and a layer_types list of the wrong
+// length or with an unknown kind, Nemotron 3 Super's latent MoE.
+TEST(Model, NewArchitecturesRejectWhatTheyDoNotModel) {
+  const std::string gemma_text = R"("hidden_size": 2816, "intermediate_size": 2112, "num_attention_heads": 16,
+    "num_key_value_heads": 8, "head_dim": 256, "global_head_dim": 512, "num_global_key_value_heads": 2,
+    "attention_k_eq_v": true, "num_hidden_layers": 2, "vocab_size": 1000, "sliding_window": 1024)";
+  const auto expect_error = [](const std::string& json, const std::string& field, const std::string& problem) {
+    const auto path = tokenmath::testing::write_temp(json);
+    try {
+      load_model_config(path);
+      ADD_FAILURE() << "no error for " << field;
+    } catch (const tokenmath::InputError& e) {
+      EXPECT_EQ(e.field(), field);
+      EXPECT_NE(std::string(e.problem()).find(problem), std::string::npos) << e.what();
+    }
+    std::remove(path.c_str());
+  };
+  expect_error(R"({"model_type": "gemma4", "text_config": {)" + gemma_text +
+                   R"(, "layer_types": ["sliding_attention"]}})",
+               "/text_config/layer_types", "has 1 entries for 2 layers");
+  expect_error(R"({"model_type": "gemma4", "text_config": {)" + gemma_text +
+                   R"(, "layer_types": ["sliding_attention", "global"]}})",
+               "/text_config/layer_types/1", "expected sliding_attention or full_attention");
+  expect_error(R"({"model_type": "gemma4_text", )" + gemma_text +
+                   R"(, "hidden_size_per_layer_input": 256, "layer_types": ["sliding_attention", "full_attention"]})",
+               "/hidden_size_per_layer_input", "not modelled");
+  expect_error(R"({"model_type": "nemotron_h", "hidden_size": 64, "num_hidden_layers": 2, "vocab_size": 100,
+    "hybrid_override_pattern": "*E", "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+    "n_routed_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 32, "moe_latent_size": 16})",
+               "/moe_latent_size", "latent MoE");
 }

@@ -200,3 +200,31 @@ TEST(PublishedParams, MiniMaxM2FullWidthQkNormAndMtp) {
   EXPECT_EQ(m->mtp_layers, 3);
   EXPECT_EQ(m->layers[61].ffn.num_experts, 256);
 }
+
+// Gemma 4 (gemma4, decoder in text_config): Google's "31B" and "26B total / 4B active" (vision tower not counted).
+// Full layers have 512-wide heads, fewer KV heads and no v projection (K is the value); sliding layers 256-wide.
+// The counts from the configs: 30.70B, and 25.23B / 3.82B (the dense 2112-wide MLP beside the experts is active).
+TEST(PublishedParams, Gemma4PerLayerHeadsAndKeyAsValue) {
+  expect_near_rel(params("gemma-4-31b").total, 31 * B, 0.02, "Gemma-4-31B total");
+  const auto moe = params("gemma-4-26b-a4b");
+  expect_near_rel(moe.total, 26 * B, 0.04, "Gemma-4-26B-A4B total");
+  expect_near_rel(moe.active, 4 * B, 0.05, "Gemma-4-26B-A4B active");
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("google/gemma-4-31B-it");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->layers[0].attn.sliding_window, 1024);
+  EXPECT_EQ(m->layers[0].attn.head_dim, 256);
+  EXPECT_EQ(m->layers[5].attn.sliding_window, 0);
+  EXPECT_EQ(m->layers[5].attn.head_dim, 512);
+  EXPECT_EQ(m->layers[5].attn.num_kv_heads, 4);
+  EXPECT_TRUE(m->layers[5].attn.v_from_k);
+  // K and V are both cached: 10 full layers x 2 x 4 heads x 512 x 2 bytes per token.
+  EXPECT_DOUBLE_EQ(tokenmath::catalog::kv_bytes_per_token(*m, tokenmath::catalog::Precision::bf16), 81920.0);
+}
+
+// Nemotron 3 Nano (nemotron_h with 'E' MoE layers of squared-ReLU experts): NVIDIA's 31.6B total, ~3.2B active
+// without the input embedding.
+TEST(PublishedParams, Nemotron3NanoMoeLayersInTheHybridPattern) {
+  const auto p = params("nemotron-3-nano-30b-a3b");
+  expect_near_rel(p.total, 31.6 * B, 0.005, "Nemotron-3-Nano total");
+  expect_near_rel(p.active_excl_embedding, 3.2 * B, 0.02, "Nemotron-3-Nano active");
+}

@@ -39,6 +39,7 @@ struct AttentionSpec {
   bool qk_norm_weightless = false;  // the q/k norm has no weights (Llama-4's L2 norm on its RoPE layers)
   bool qk_norm_full_width = false;  // one RMSNorm over all of q and all of k (MiniMax-M2 per_layer): (heads + kv heads) x head_dim weights
   bool sinks = false;               // learned attention-sink logit per head (gpt-oss): num_heads weights
+  bool v_from_k = false;            // no v projection: the k projection's output is the value (Gemma 4 full layers); the cache still holds K and V
   bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
   bool conv_bias = true;            // Mamba2 conv1d bias
   // Llama-4 chunked local attention: a token attends only within its sliding_window-sized chunk. KV and
