@@ -38,10 +38,10 @@ TEST(GpuCatalog, ListsEveryReferenceAcceleratorPlusGh200) {
   std::set<std::string> ids;
   for (const auto& g : shipped_gpus()) ids.insert(g.id);
   for (const char* id : {"a100-sxm-80gb", "h100-sxm", "h100-pcie", "h100-nvl", "h200-sxm", "gh200-96gb", "gh200-144gb",
-                         "b200", "b300", "gb200", "gb300", "vera-rubin", "rubin-cpx", "mi300x", "mi325x", "mi355x",
-                         "l40s", "rtx-pro-6000-server"})
+                         "b200", "b300", "gb200", "gb300", "vera-rubin", "rubin-cpx", "mi300x", "mi325x", "mi350x",
+                         "mi355x", "l40s", "rtx-pro-6000-server"})
     EXPECT_TRUE(ids.count(id)) << id;
-  EXPECT_EQ(ids.size(), 18u);
+  EXPECT_EQ(ids.size(), 19u);
 }
 
 TEST(GpuCatalog, SanityDenseBelowSparsePositiveMemoryAndSources) {
@@ -308,7 +308,7 @@ TEST(HardwareCli, GpusJsonListsEveryAcceleratorWithSource) {
   const auto r = testing::run_cli("gpus --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j.size(), 18u);
+  ASSERT_EQ(j.size(), 19u);
   for (const auto& g : j) {
     EXPECT_FALSE(g.at("source").get<std::string>().empty()) << g.at("id");
     EXPECT_GT(g.at("mem_tb_s").get<double>(), 0);
