@@ -214,6 +214,21 @@ int checked_top_k(const Obj& c, const std::string& key, int experts) {
   return k;
 }
 
+// The layer stack of the MoE families whose layers differ only in their FFN: every layer attends with `attn`;
+// layer i runs `moe` where is_moe(i), else `dense`; two RMSNorms a layer and a final one.
+template <typename IsMoe>
+void push_moe_stack(ModelSpec& m, int num_layers, const AttentionSpec& attn, const FfnSpec& moe, const FfnSpec& dense,
+                    IsMoe is_moe) {
+  for (int i = 0; i < num_layers; ++i) {
+    LayerSpec l;
+    l.attn = attn;
+    l.ffn = is_moe(i) ? moe : dense;
+    l.norm_params = 2 * m.hidden_size;
+    m.layers.push_back(l);
+  }
+  m.final_norm_params = m.hidden_size;
+}
+
 // Llama, Mistral, Qwen2, Qwen3 (dense) and the MoE variants Mixtral, Qwen2-MoE, Qwen3-MoE.
 void build_llama_like(const Obj& c, ModelSpec& m, int num_layers) {
   const std::string& t = m.model_type;
@@ -299,19 +314,10 @@ void build_deepseek(const Obj& c, ModelSpec& m, int num_layers) {
   // noaux_tc routing adds a per-expert score-correction bias (e_score_correction_bias).
   const bool router_bias = c.opt_str("topk_method") == "noaux_tc";
   m.mtp_layers = static_cast<int>(c.opt_int("num_nextn_predict_layers", 0, 0));
-  for (int i = 0; i < num_layers; ++i) {
-    LayerSpec l;
-    l.attn = a;
-    if (experts > 0 && i >= first_dense && i % freq == 0) {
-      l.ffn = moe_ffn(experts, top_k, expert_i, shared, expert_i);
-      l.ffn.router_bias = router_bias;
-    } else {
-      l.ffn = dense_ffn(dense_i, true, false);
-    }
-    l.norm_params = 2 * m.hidden_size;
-    m.layers.push_back(l);
-  }
-  m.final_norm_params = m.hidden_size;
+  FfnSpec moe = moe_ffn(experts, top_k, expert_i, shared, expert_i);
+  moe.router_bias = router_bias;
+  push_moe_stack(m, num_layers, a, moe, dense_ffn(dense_i, true, false),
+                 [&](int i) { return experts > 0 && i >= first_dense && i % freq == 0; });
 }
 
 // GLM-4.5 (glm4_moe): GQA with q/k/v bias and optional qk-norm; DeepSeek-style MoE layout and router bias.
@@ -326,19 +332,9 @@ void build_glm4_moe(const Obj& c, ModelSpec& m, int num_layers) {
   const int first_dense = static_cast<int>(c.opt_int("first_k_dense_replace", 0, 0));
   const std::int64_t dense_i = c.req_int("intermediate_size");
   m.mtp_layers = static_cast<int>(c.opt_int("num_nextn_predict_layers", 0, 0));
-  for (int i = 0; i < num_layers; ++i) {
-    LayerSpec l;
-    l.attn = a;
-    if (i >= first_dense) {
-      l.ffn = moe_ffn(experts, top_k, expert_i, shared, expert_i);
-      l.ffn.router_bias = true;  // e_score_correction_bias
-    } else {
-      l.ffn = dense_ffn(dense_i, true, false);
-    }
-    l.norm_params = 2 * m.hidden_size;
-    m.layers.push_back(l);
-  }
-  m.final_norm_params = m.hidden_size;
+  FfnSpec moe = moe_ffn(experts, top_k, expert_i, shared, expert_i);
+  moe.router_bias = true;  // e_score_correction_bias
+  push_moe_stack(m, num_layers, a, moe, dense_ffn(dense_i, true, false), [&](int i) { return i >= first_dense; });
 }
 
 // ERNIE-4.5 MoE (ernie4_5_moe; transformers Ernie4_5_MoeForCausalLM): GQA without biases (use_bias); layer i is MoE
@@ -359,19 +355,10 @@ void build_ernie4_5_moe(const Obj& c, ModelSpec& m, int num_layers) {
   const std::int64_t interval = c.opt_int("moe_layer_interval", 1, 1);
   const std::int64_t dense_i = c.req_int("intermediate_size");
   const bool mlp_bias = c.opt_bool("use_bias", false);
-  for (int i = 0; i < num_layers; ++i) {
-    LayerSpec l;
-    l.attn = a;
-    if (i >= start && i <= end && (i + 1) % interval == 0) {
-      l.ffn = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
-      l.ffn.router_bias = true;  // moe_statics.e_score_correction_bias
-    } else {
-      l.ffn = dense_ffn(dense_i, true, mlp_bias);
-    }
-    l.norm_params = 2 * m.hidden_size;
-    m.layers.push_back(l);
-  }
-  m.final_norm_params = m.hidden_size;
+  FfnSpec moe = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
+  moe.router_bias = true;  // moe_statics.e_score_correction_bias
+  push_moe_stack(m, num_layers, a, moe, dense_ffn(dense_i, true, mlp_bias),
+                 [&](int i) { return i >= start && i <= end && (i + 1) % interval == 0; });
 }
 
 // MiniMax-M2 (minimax_m2; MiniMaxM2ForCausalLM): GQA with q/k RMSNorm (qk_norm_type "per_layer": one norm over
@@ -390,15 +377,9 @@ void build_minimax_m2(const Obj& c, ModelSpec& m, int num_layers) {
   const bool router_bias = c.opt_bool("use_routing_bias", false);
   if (c.opt_bool("use_mtp", false))
     m.mtp_layers = static_cast<int>(c.opt_int("num_mtp_modules", 0, 0) * c.opt_int("mtp_transformer_layers", 1));
-  for (int i = 0; i < num_layers; ++i) {
-    LayerSpec l;
-    l.attn = a;
-    l.ffn = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
-    l.ffn.router_bias = router_bias;
-    l.norm_params = 2 * m.hidden_size;
-    m.layers.push_back(l);
-  }
-  m.final_norm_params = m.hidden_size;
+  FfnSpec moe = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
+  moe.router_bias = router_bias;
+  push_moe_stack(m, num_layers, a, moe, FfnSpec{}, [](int) { return true; });
 }
 
 // Gemma 4 (gemma4 nests the decoder in text_config as gemma4_text; transformers modular_gemma4.py): the explicit
