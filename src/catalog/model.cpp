@@ -291,7 +291,9 @@ void build_llama_like(const Obj& c, ModelSpec& m, int num_layers) {
 
 // DeepSeek-V2/V3, Kimi-K2, GLM-4.7-Flash (glm4_moe_lite, transformers Glm4MoeLite: DeepSeek-V3's MLA and MoE layout
 // under its own model_type): MLA attention; MoE from layer first_k_dense_replace on, every moe_layer_freq-th.
-void build_deepseek(const Obj& c, ModelSpec& m, int num_layers) {
+// DeepSeek-V3.2 (deepseek_v32) is DeepSeek-V3 with DeepSeek Sparse Attention in every layer: a lightning indexer of
+// index_n_heads heads of index_head_dim picks index_topk tokens per query (DeepSeek-V3.2-Exp technical report).
+void build_deepseek(const Obj& c, ModelSpec& m, int num_layers, bool sparse) {
   AttentionSpec a;
   a.kind = AttentionSpec::Kind::mla;
   a.num_heads = static_cast<int>(c.req_int("num_attention_heads"));
@@ -303,6 +305,11 @@ void build_deepseek(const Obj& c, ModelSpec& m, int num_layers) {
   a.v_head_dim = static_cast<int>(c.req_int("v_head_dim"));
   a.head_dim = a.qk_nope_head_dim + a.qk_rope_head_dim;
   a.qkv_bias = a.o_bias = c.opt_bool("attention_bias", false);
+  if (sparse) {
+    a.sparse_topk = static_cast<int>(c.req_int("index_topk"));
+    a.indexer_heads = static_cast<int>(c.req_int("index_n_heads"));
+    a.indexer_head_dim = static_cast<int>(c.req_int("index_head_dim"));
+  }
 
   const int experts = static_cast<int>(c.opt_int("n_routed_experts", 0, 0));
   const int top_k = experts > 0 ? checked_top_k(c, "num_experts_per_tok", experts) : 0;
@@ -712,7 +719,7 @@ const std::vector<std::string>& supported_model_types() {
       "llama",   "mistral",     "qwen2",      "qwen3",        "mixtral", "qwen2_moe", "qwen3_moe",
       "llama4",  "llama4_text", "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe",  "gpt_oss",
       "nemotron-nas", "deci",   "nemotron_h", "gptj",         "falcon",      "ernie4_5_moe", "glm4_moe_lite",
-      "minimax_m2",   "gemma4",     "gemma4_text"};
+      "minimax_m2",   "gemma4",     "gemma4_text", "deepseek_v32"};
   return types;
 }
 
@@ -862,8 +869,8 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
   if (t == "llama" || t == "mistral" || t == "qwen2" || t == "qwen3" || t == "mixtral" || t == "qwen2_moe" ||
       t == "qwen3_moe") {
     build_llama_like(c, m, num_layers);
-  } else if (t == "deepseek_v2" || t == "deepseek_v3" || t == "kimi_k2" || t == "glm4_moe_lite") {
-    build_deepseek(c, m, num_layers);
+  } else if (t == "deepseek_v2" || t == "deepseek_v3" || t == "kimi_k2" || t == "glm4_moe_lite" || t == "deepseek_v32") {
+    build_deepseek(c, m, num_layers, t == "deepseek_v32");
   } else if (t == "glm4_moe") {
     build_glm4_moe(c, m, num_layers);
   } else if (t == "ernie4_5_moe") {
@@ -962,6 +969,17 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       p.attn_linear += static_cast<double>(a.kv_lora_rank) * heads * (a.qk_nope_head_dim + a.v_head_dim);
       p.attn_linear += heads * a.v_head_dim * h;
       if (a.o_bias) p.attn_other += h;
+      if (a.sparse_topk > 0) {
+        // Lightning indexer (DeepSeek-V3.2-Exp inference/model.py, class Indexer): wq_b (q_lora x ih*ihd, or h x
+        // ih*ihd without a q_a), wk (h x ihd), weights_proj (h x ih), k_norm LayerNorm (2 x ihd). Engines keep
+        // them whole on every tensor-parallel rank (vLLM's and SGLang's indexers use replicated linears: the top-k
+        // needs every indexer head's score).
+        const double ih = a.indexer_heads, ihd = a.indexer_head_dim;
+        const double idx = (a.q_lora_rank > 0 ? static_cast<double>(a.q_lora_rank) : h) * ih * ihd + h * ihd + h * ih;
+        p.attn_linear += idx;
+        p.attn_replicated += idx;
+        p.attn_other += 2.0 * ihd;
+      }
       break;
     }
     case AttentionSpec::Kind::mamba2: {
@@ -1118,9 +1136,14 @@ FlopsPerToken flops_per_token(const ModelSpec& m, double context_len) {
       case AttentionSpec::Kind::standard:
         f.attention += 2.0 * a.num_heads * (a.head_dim + a.v_head_dim) * span;
         break;
-      case AttentionSpec::Kind::mla:
-        f.attention += 2.0 * a.num_heads * (2.0 * a.kv_lora_rank + a.qk_rope_head_dim) * span;
+      case AttentionSpec::Kind::mla: {
+        // DSA: the latent attention covers at most index_topk tokens; the indexer scores every one,
+        // 2 x index heads x index head dim FLOPs each (FP8).
+        const double attended = a.sparse_topk > 0 ? std::min(span, static_cast<double>(a.sparse_topk)) : span;
+        f.attention += 2.0 * a.num_heads * (2.0 * a.kv_lora_rank + a.qk_rope_head_dim) * attended +
+                       2.0 * a.indexer_heads * a.indexer_head_dim * span;
         break;
+      }
       case AttentionSpec::Kind::mamba2: {
         const auto [d_inner, conv_dim] = mamba_dims(a);
         const double state = static_cast<double>(a.mamba_num_heads) * a.mamba_head_dim * a.ssm_state_size;
@@ -1145,22 +1168,32 @@ double kv_elements_per_token(const AttentionSpec& a) {
 }
 }  // namespace
 
+double indexer_cache_bytes_per_token(const AttentionSpec& a) {
+  if (a.sparse_topk <= 0 || a.indexer_head_dim <= 0) return 0;
+  return a.indexer_head_dim + 4.0 * std::ceil(a.indexer_head_dim / 128.0);
+}
+
+// KV in the cache's dtype plus the DSA indexer's FP8 keys (their own format whatever the KV dtype).
 double kv_bytes_for_sequence(const ModelSpec& m, Precision kv_dtype, double context_len) {
   const double ctx = std::max(0.0, context_len);
-  double elements = 0;
+  double elements = 0, fixed = 0;
   for (const auto& l : m.layers) {
     const double span = l.attn.sliding_window > 0 ? std::min(ctx, static_cast<double>(l.attn.sliding_window)) : ctx;
     elements += kv_elements_per_token(l.attn) * span;
+    fixed += indexer_cache_bytes_per_token(l.attn) * span;
   }
-  return elements * bytes_per_element(kv_dtype);
+  return elements * bytes_per_element(kv_dtype) + fixed;
 }
 
 double kv_bytes_per_token(const ModelSpec& m, Precision kv_dtype, double context_len) {
   if (context_len > 0) return kv_bytes_for_sequence(m, kv_dtype, context_len) / context_len;
-  double elements = 0;
+  double elements = 0, fixed = 0;
   for (const auto& l : m.layers)
-    if (l.attn.sliding_window <= 0) elements += kv_elements_per_token(l.attn);
-  return elements * bytes_per_element(kv_dtype);
+    if (l.attn.sliding_window <= 0) {
+      elements += kv_elements_per_token(l.attn);
+      fixed += indexer_cache_bytes_per_token(l.attn);
+    }
+  return elements * bytes_per_element(kv_dtype) + fixed;
 }
 
 // Mamba2 per layer: conv state (kernel - 1) x conv_dim (the last kernel-1 inputs, as vLLM and SGLang store it)

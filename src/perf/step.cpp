@@ -95,10 +95,12 @@ ModelShape shape_of(const catalog::ModelSpec& m) {
 
 bool is_windowed(const AttentionSpec& a) { return a.sliding_window > 0; }
 
-// Largest window among windowed layers (the model's sliding window; 0 = none).
+// Most tokens a capped layer attends: the model's sliding window, or the top-k of DeepSeek Sparse Attention
+// (0 = every layer attends its whole context). The catalog reads no model with both.
 double model_window(const catalog::ModelSpec& m) {
   double w = 0;
-  for (const auto& l : m.layers) w = std::max(w, static_cast<double>(l.attn.sliding_window));
+  for (const auto& l : m.layers)
+    w = std::max({w, static_cast<double>(l.attn.sliding_window), static_cast<double>(l.attn.sparse_topk)});
   return w;
 }
 
@@ -114,14 +116,27 @@ double kv_share(const AttentionSpec& a, int t, bool dp) {
   return 1.0 / t;
 }
 
-// KV bytes one token adds to one layer: standard nkv*(hd+vhd)*kb; MLA (kv_lora + rope)*kb.
-double kv_bytes_layer(const AttentionSpec& a, double kb) {
+// KV bytes one token adds to one layer's attention cache: standard nkv*(hd+vhd)*kb; MLA (kv_lora + rope)*kb.
+double attn_kv_bytes_layer(const AttentionSpec& a, double kb) {
   if (a.kind == AttentionSpec::Kind::standard) {
     const double vhd = a.v_head_dim > 0 ? a.v_head_dim : a.head_dim;
     return a.num_kv_heads * (a.head_dim + vhd) * kb;
   }
   if (a.kind == AttentionSpec::Kind::mla) return (a.kv_lora_rank + a.qk_rope_head_dim) * kb;
   return 0;
+}
+
+// All a token stores in one layer: its attention KV plus, under DeepSeek Sparse Attention, the indexer's FP8 key
+// (catalog::indexer_cache_bytes_per_token; held and shared across tensor-parallel ranks like the MLA latent).
+double kv_bytes_layer(const AttentionSpec& a, double kb) {
+  return attn_kv_bytes_layer(a, kb) + catalog::indexer_cache_bytes_per_token(a);
+}
+
+// DSA lightning-indexer FLOPs per (query token, context token) in one layer: FP8 q.k logits over every indexer
+// head, 2 x heads x head_dim (the per-head ReLU and weighting add 3 x heads, kept for completeness).
+double indexer_pair_flops(const AttentionSpec& a) {
+  if (a.sparse_topk <= 0) return 0;
+  return 2.0 * a.indexer_heads * a.indexer_head_dim + 3.0 * a.indexer_heads;
 }
 
 // Mamba2 state per sequence per layer: SSM state heads*head_dim*state + conv state (d_inner+2*g*state)*(k-1),
@@ -170,7 +185,10 @@ double kernels_per_layer(const catalog::LayerSpec& l) {
   double k = 2;
   switch (l.attn.kind) {
     case AttentionSpec::Kind::standard: k += 3; break;
-    case AttentionSpec::Kind::mla: k += 9; break;
+    // DSA adds the indexer's kernels: wq_b, wk and weights_proj GEMMs, k LayerNorm, q and k rotary+FP8 quantise
+    // (one fused kernel each), the logits kernel and the top-k = 8 (DeepSeek-V3.2-Exp Indexer.forward, its
+    // rotary, Hadamard and act_quant steps taken as fused per tensor).
+    case AttentionSpec::Kind::mla: k += 9 + (l.attn.sparse_topk > 0 ? 8 : 0); break;
     case AttentionSpec::Kind::mamba2: k += 4; break;
     case AttentionSpec::Kind::none: break;
   }
@@ -491,8 +509,28 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
                              ? static_cast<double>(a.num_heads) / a.num_kv_heads
                              : 1.0;
     const double reread = 1.0 + eff.gqa_kv_reread * (group - 1.0);
-    (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl * reread;
     kv_write_per_tok_ += kvl;
+    if (a.sparse_topk > 0) {
+      // DeepSeek Sparse Attention: the latent attention reads and computes over at most sparse_topk tokens per
+      // query (the capped sums, like a window), in the absorbed (MQA) form for prefill as for decode (the
+      // V3.2-Exp report instantiates DSA under MLA's MQA mode; FlashMLA's sparse kernels). The indexer reads
+      // every context token's FP8 key and scores it (full sums). Its FLOPs run at the FP8 rate where the GPU has
+      // one: rescaled to the bf16 attention rate the step divides by. Under TP every rank runs the whole
+      // indexer for every sequence (replicated, not split by heads); under attention DP each rank its own.
+      const double idx = catalog::indexer_cache_bytes_per_token(a) * share / p;
+      kv_read_win_ += kvl - idx;
+      kv_read_full_ += idx;
+      const double fp8 = d.gpu.peak_flops(ComputeClass::fp8);
+      const double idx_rate = fp8 > 0 ? attn_peak / fp8 : 1.0;
+      const double idx_flops = indexer_pair_flops(a) * idx_rate / (dp ? t : 1) / p;
+      attn_dec_flops_win_ += attn_pair_flops(a, true) / t / p;
+      attn_dec_flops_full_ += idx_flops;
+      const double sparse_pair = attn_pair_flops(a, true);
+      attn_pre_flops_win_ += sparse_pair * attention_head_dim_scale(eff, sparse_pair / a.num_heads) / t / p;
+      attn_pre_flops_full_ += idx_flops;
+      continue;
+    }
+    (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl * reread;
     (is_windowed(a) ? attn_dec_flops_win_ : attn_dec_flops_full_) += attn_pair_flops(a, true) / t / p;
     // Prefill: FLOPs of the score and value matmuls, scaled by the softmax's relative cost at this head dim.
     const double pre_heads = a.num_heads > 0 ? static_cast<double>(a.num_heads) : 1.0;

@@ -24,6 +24,7 @@ struct Shape {
   long long attention_layers = 0, mla_layers = 0, mamba_layers = 0, window_layers = 0, no_attention_layers = 0;
   long long moe_layers = 0, dense_ffn_layers = 0, no_ffn_layers = 0;
   long long window_tokens = 0, experts = 0, top_k = 0, shared = 0, chunked_layers = 0, chunk_tokens = 0;
+  long long sparse_layers = 0, sparse_topk = 0;
   std::string kind;
 };
 
@@ -43,6 +44,10 @@ Shape shape_of(const ModelSpec& m) {
       ++s.window_layers;
       s.window_tokens = l.attn.sliding_window;
     }
+    if (l.attn.sparse_topk > 0) {
+      ++s.sparse_layers;
+      s.sparse_topk = l.attn.sparse_topk;
+    }
     switch (l.ffn.kind) {
       case FfnSpec::Kind::moe:
         ++s.moe_layers;
@@ -57,6 +62,7 @@ Shape shape_of(const ModelSpec& m) {
   std::vector<std::string> parts;
   parts.push_back(s.moe_layers > 0 ? "moe" : "dense");
   if (s.mla_layers > 0) parts.push_back("mla");
+  if (s.sparse_layers > 0) parts.push_back("sparse-attention");
   if (s.mamba_layers > 0) parts.push_back("hybrid-mamba");
   if (s.window_layers > 0) parts.push_back("sliding-window");
   if (s.chunked_layers > 0) parts.push_back("chunked-attention");
@@ -133,6 +139,8 @@ std::string render_model(const catalog::ModelQuery& q, Format f) {
       {"sliding_window_tokens", s.window_tokens},
       {"chunked_attention_layers", s.chunked_layers},
       {"attention_chunk_tokens", s.chunk_tokens},
+      {"sparse_attention_layers", s.sparse_layers},
+      {"sparse_attention_topk_tokens", s.sparse_topk},
       {"moe_layers", s.moe_layers},
       {"dense_ffn_layers", s.dense_ffn_layers},
       {"no_ffn_layers", s.no_ffn_layers},

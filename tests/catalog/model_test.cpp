@@ -237,4 +237,9 @@ TEST(Model, NewArchitecturesRejectWhatTheyDoNotModel) {
     "hybrid_override_pattern": "*E", "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
     "n_routed_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 32, "moe_latent_size": 16})",
                "/moe_latent_size", "latent MoE");
+  // DeepSeek-V3.2 without its indexer's shape is not a sparse-attention model the reader can guess.
+  expect_error(R"({"model_type": "deepseek_v32", "hidden_size": 64, "num_hidden_layers": 2, "vocab_size": 100,
+    "num_attention_heads": 4, "q_lora_rank": 16, "kv_lora_rank": 16, "qk_nope_head_dim": 8, "qk_rope_head_dim": 8,
+    "v_head_dim": 8, "intermediate_size": 128, "index_n_heads": 4, "index_head_dim": 16})",
+               "/index_topk", "missing required field for model_type 'deepseek_v32'");
 }

@@ -228,3 +228,35 @@ TEST(PublishedParams, Nemotron3NanoMoeLayersInTheHybridPattern) {
   expect_near_rel(p.total, 31.6 * B, 0.005, "Nemotron-3-Nano total");
   expect_near_rel(p.active_excl_embedding, 3.2 * B, 0.02, "Nemotron-3-Nano active");
 }
+
+// DeepSeek-V3.2 (deepseek_v32) is DeepSeek-V3 plus a lightning indexer in each of its 61 layers (DeepSeek's
+// V3.2-Exp report: 64 indexer heads of 128, top-2048 tokens). Its parameters are V3's plus exactly the indexer's
+// wq_b (1536 x 64*128), wk (7168 x 128), weights_proj (7168 x 64) and k LayerNorm (2 x 128) per layer (~0.85B,
+// hidden in the model card's rounded "685B"); its KV per token is V3's plus 132 B (FP8 key + fp32 scale) per layer.
+TEST(PublishedParams, DeepSeekV32IsV3PlusTheIndexer) {
+  const auto v3 = params("deepseek-v3"), v32 = params("deepseek-v3.2");
+  const double indexer = 1536.0 * 64 * 128 + 7168.0 * 128 + 7168.0 * 64 + 2 * 128;
+  EXPECT_DOUBLE_EQ(v32.total - v3.total, 61 * indexer);
+  EXPECT_DOUBLE_EQ(v32.active - v3.active, 61 * indexer);
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("deepseek-ai/DeepSeek-V3.2-Exp");
+  const auto* dense = ::tokenmath::test::shipped().catalog.resolve_model("deepseek-v3");
+  ASSERT_NE(m, nullptr);
+  ASSERT_NE(dense, nullptr);
+  EXPECT_EQ(m->id, "deepseek-v3.2");
+  for (const auto& l : m->layers) {
+    EXPECT_EQ(l.attn.sparse_topk, 2048);
+    EXPECT_EQ(l.attn.indexer_heads, 64);
+    EXPECT_EQ(l.attn.indexer_head_dim, 128);
+  }
+  EXPECT_EQ(dense->layers[0].attn.sparse_topk, 0);
+  using tokenmath::catalog::kv_bytes_per_token;
+  using tokenmath::catalog::Precision;
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(*m, Precision::bf16) - kv_bytes_per_token(*dense, Precision::bf16), 61 * 132.0);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(*m, Precision::fp8) - kv_bytes_per_token(*dense, Precision::fp8), 61 * 132.0);
+  // Attention FLOPs per token: capped at 2048 attended tokens, plus the indexer over the whole context.
+  using tokenmath::catalog::flops_per_token;
+  const double at_2k = flops_per_token(*m, 2048).attention, at_64k = flops_per_token(*m, 65536).attention;
+  const double idx_per_ctx = 61 * 2.0 * 64 * 128;
+  EXPECT_NEAR(at_64k - at_2k, (65536 - 2048) * idx_per_ctx, 1e-6 * at_64k);
+  EXPECT_LT(at_64k, flops_per_token(*dense, 65536).attention / 10);
+}

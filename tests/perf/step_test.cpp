@@ -321,6 +321,37 @@ TEST(StepModel, MlaLowRankProjectionsAreWholeOnEveryTensorParallelRank) {
   EXPECT_GT(plan_memory(dp, e).weight_bytes_per_gpu, w8);  // DP holds every dense weight whole, not only q_a/kv_a
 }
 
+// DeepSeek Sparse Attention (DeepSeek-V3.2): the latent attention of a decoding sequence reads at most 2048 tokens;
+// past that, each further context token costs only the indexer's FP8 key, 132 B against the 576 x 2 B bf16 latent
+// V3 reads, so the attention time grows with the context at 132 / 1152 of V3's slope (both memory-bound here).
+// Below the top-k the indexer is extra work: V3.2 is never cheaper than V3 there.
+TEST(StepModel, SparseAttentionCapsTheLatentReadAndKeepsTheIndexerFull) {
+  const auto& cat = test::shipped().catalog;
+  const auto* v3 = cat.resolve_model("deepseek-v3");
+  const auto* v32 = cat.resolve_model("deepseek-v3.2");
+  ASSERT_NE(v3, nullptr);
+  ASSERT_NE(v32, nullptr);
+  const auto attention = [](const catalog::ModelSpec& m, double ctx) {
+    Deployment d = dep(std::make_shared<const catalog::ModelSpec>(m), 8);
+    d.gpu.mem_gb = 1000;
+    const StepModel sm(d, test_eff());
+    BatchSummary b = StepModel::new_batch();
+    sm.add_decode(b, ctx);
+    return sm.step(b).attention_s;
+  };
+  EXPECT_GE(attention(*v32, 1000), attention(*v3, 1000));
+  const double slope_v3 = attention(*v3, 65536) - attention(*v3, 32768);
+  const double slope_v32 = attention(*v32, 65536) - attention(*v32, 32768);
+  EXPECT_NEAR(slope_v32 / slope_v3, 132.0 / 1152.0, 0.05 * 132.0 / 1152.0);
+  EXPECT_LT(attention(*v32, 131072), attention(*v3, 131072) / 4);
+  // The KV pool stores every token's latent and indexer key: capacity per GPU is V3's x 1152 / (1152 + 132).
+  Deployment a = dep(std::make_shared<const catalog::ModelSpec>(*v3), 8), b = dep(std::make_shared<const catalog::ModelSpec>(*v32), 8);
+  a.gpu.mem_gb = b.gpu.mem_gb = 1000;
+  const auto pa = plan_memory(a, test_eff()), pb = plan_memory(b, test_eff());
+  EXPECT_NEAR(pb.kv_bytes_per_gpu / pa.kv_bytes_per_gpu, 1.0, 0.01);  // the indexer weights are ~0.1% of V3's
+  EXPECT_NEAR(pb.kv_capacity_tokens / pa.kv_capacity_tokens, 1152.0 / 1284.0, 0.01);
+}
+
 TEST(StepModel, KernelFamilyFactorsApplyOnlyToBlockScaledFp8AndMla) {
   const catalog::ModelSpec* dsr1 = test::shipped().catalog.resolve_model("deepseek-r1");
   ASSERT_NE(dsr1, nullptr);

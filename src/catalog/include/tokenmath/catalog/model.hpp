@@ -45,7 +45,18 @@ struct AttentionSpec {
   // Llama-4 chunked local attention: a token attends only within its sliding_window-sized chunk. KV and
   // attention work are bounded like a window of that size (an upper bound: mid-chunk tokens see fewer).
   bool chunked = false;
+  // DeepSeek Sparse Attention (DeepSeek-V3.2, model_type deepseek_v32): MLA whose every query attends only the
+  // sparse_topk tokens a lightning indexer selects. The indexer scores the whole context with indexer_heads heads
+  // of indexer_head_dim (FP8 keys cached per token beside the latent; indexer_cache_bytes_per_token). 0 = dense.
+  int sparse_topk = 0;
+  int indexer_heads = 0;
+  int indexer_head_dim = 0;
 };
+
+// Bytes the DSA lightning indexer caches per token in one layer: FP8 keys of indexer_head_dim plus one fp32 scale
+// per 128-element quantisation block (DeepSeek-V3.2-Exp inference code, act_quant block 128; vLLM's indexer cache
+// is 128 + 4 = 132 B per token for DeepSeek-V3.2). 0 for dense attention.
+double indexer_cache_bytes_per_token(const AttentionSpec& a);
 
 struct FfnSpec {
   enum class Kind { none, dense, moe };
