@@ -292,7 +292,9 @@ void build_llama_like(const Obj& c, ModelSpec& m, int num_layers) {
 // DeepSeek-V2/V3, Kimi-K2, GLM-4.7-Flash (glm4_moe_lite, transformers Glm4MoeLite: DeepSeek-V3's MLA and MoE layout
 // under its own model_type): MLA attention; MoE from layer first_k_dense_replace on, every moe_layer_freq-th.
 // DeepSeek-V3.2 (deepseek_v32) is DeepSeek-V3 with DeepSeek Sparse Attention in every layer: a lightning indexer of
-// index_n_heads heads of index_head_dim picks index_topk tokens per query (DeepSeek-V3.2-Exp technical report).
+// index_n_heads heads of index_head_dim picks index_topk tokens per query (DeepSeek-V3.2-Exp technical report);
+// GLM-5 (glm_moe_dsa) the same at its own sizes. An indexer shared across layers (GLM-5.2's index_topk_freq) is
+// refused: each layer here runs its own.
 void build_deepseek(const Obj& c, ModelSpec& m, int num_layers, bool sparse) {
   AttentionSpec a;
   a.kind = AttentionSpec::Kind::mla;
@@ -306,6 +308,8 @@ void build_deepseek(const Obj& c, ModelSpec& m, int num_layers, bool sparse) {
   a.head_dim = a.qk_nope_head_dim + a.qk_rope_head_dim;
   a.qkv_bias = a.o_bias = c.opt_bool("attention_bias", false);
   if (sparse) {
+    if (c.opt_int("index_topk_freq", 1) > 1)
+      c.fail("index_topk_freq", c.find("index_topk_freq"), "an indexer shared across layers is not modelled");
     a.sparse_topk = static_cast<int>(c.req_int("index_topk"));
     a.indexer_heads = static_cast<int>(c.req_int("index_n_heads"));
     a.indexer_head_dim = static_cast<int>(c.req_int("index_head_dim"));
@@ -389,6 +393,84 @@ void build_minimax_m2(const Obj& c, ModelSpec& m, int num_layers) {
   push_moe_stack(m, num_layers, a, moe, FfnSpec{}, [](int) { return true; });
 }
 
+std::vector<std::string> string_list(const Obj& o, const std::string& key);  // defined below
+
+// Qwen3-Next (qwen3_next) and Qwen3.5 (qwen3_5 / qwen3_5_moe, decoder nested in text_config as qwen3_5_text /
+// qwen3_5_moe_text; transformers modeling_qwen3_next.py and modeling_qwen3_5*.py): hybrid stacks of Gated DeltaNet
+// linear-attention layers and gated full-attention layers, one full layer every full_attention_interval (or as an
+// explicit layer_types list says). Gated DeltaNet: in_proj_qkvz (h -> 2 kh kd + 2 vh vd) and in_proj_ba (h -> 2 vh)
+// projections, a depthwise causal conv of linear_conv_kernel_dim taps over q, k, v (no bias), dt_bias and A_log per
+// value head, a gated RMSNorm of vd weights, out_proj (vh vd -> h); its state per sequence is vh matrices of kd x vd
+// (fp32 when mamba_ssm_dtype says so) plus the conv window. Full attention: q_proj also emits the output gate
+// (2 x heads x head_dim), per-head q/k RMSNorm, partial rotary, no biases. FFN: Qwen-MoE routed experts
+// (num_experts, top num_experts_per_tok, moe_intermediate_size) with a sigmoid-gated shared expert
+// (shared_expert_intermediate_size), except layers in mlp_only_layers; without num_experts (Qwen3.5 dense) a dense
+// MLP of intermediate_size. The MTP block (mtp_num_hidden_layers) stays out of the totals; the vision tower of the
+// Qwen3.5 checkpoints is not counted.
+void build_qwen3_next(const Obj& c, ModelSpec& m, int num_layers) {
+  AttentionSpec full = standard_attention(c, m.hidden_size);
+  full.qk_norm = true;
+  full.output_gate = m.model_type == "qwen3_next" || c.opt_bool("attn_output_gate", false);
+  full.qkv_bias = full.o_bias = c.opt_bool("attention_bias", false);
+  AttentionSpec linear;
+  linear.kind = AttentionSpec::Kind::gated_deltanet;
+  linear.mamba_n_groups = static_cast<int>(c.req_int("linear_num_key_heads"));
+  linear.ssm_state_size = static_cast<int>(c.req_int("linear_key_head_dim"));
+  linear.mamba_num_heads = static_cast<int>(c.req_int("linear_num_value_heads"));
+  linear.mamba_head_dim = static_cast<int>(c.req_int("linear_value_head_dim"));
+  if (linear.mamba_num_heads % linear.mamba_n_groups != 0)
+    c.fail("linear_num_value_heads", c.find("linear_num_value_heads"), "must be a multiple of linear_num_key_heads");
+  linear.conv_kernel = static_cast<int>(c.opt_int("linear_conv_kernel_dim", 4));
+  linear.conv_bias = false;
+  const std::string ssm_dtype = c.opt_str("mamba_ssm_dtype", "bfloat16");
+  if (ssm_dtype != "float32" && ssm_dtype != "bfloat16" && ssm_dtype != "float16")
+    c.fail("mamba_ssm_dtype", c.find("mamba_ssm_dtype"), "expected float32, bfloat16 or float16");
+  linear.ssm_state_fp32 = ssm_dtype == "float32";
+
+  std::vector<std::string> types;
+  if (c.has("layer_types")) {
+    types = string_list(c, "layer_types");
+    if (static_cast<int>(types.size()) != num_layers)
+      c.fail("layer_types", c.find("layer_types"),
+             "has " + std::to_string(types.size()) + " entries for " + std::to_string(num_layers) + " layers");
+  } else {
+    const std::int64_t interval = c.req_int("full_attention_interval");
+    for (int i = 0; i < num_layers; ++i)
+      types.push_back((i + 1) % interval == 0 ? "full_attention" : "linear_attention");
+  }
+  const int experts = static_cast<int>(c.opt_int("num_experts", 0, 0));
+  const int top_k = experts > 0 ? checked_top_k(c, "num_experts_per_tok", experts) : 0;
+  const std::int64_t expert_i = experts > 0 ? c.req_int("moe_intermediate_size") : 0;
+  const std::int64_t shared_i = experts > 0 ? c.opt_int("shared_expert_intermediate_size", 0, 0) : 0;
+  const std::int64_t dense_i = c.opt_int("intermediate_size", 0, 0);
+  const std::vector<std::int64_t> mlp_only = c.int_list("mlp_only_layers");
+  const int sparse_step = static_cast<int>(c.opt_int("decoder_sparse_step", 1));
+  m.mtp_layers = static_cast<int>(c.opt_int("mtp_num_hidden_layers", 0, 0));
+  for (int i = 0; i < num_layers; ++i) {
+    LayerSpec l;
+    if (types[i] == "full_attention") {
+      l.attn = full;
+    } else if (types[i] == "linear_attention") {
+      l.attn = linear;
+    } else {
+      throw InputError(c.file(), c.ptr("layer_types") + "/" + std::to_string(i), types[i],
+                       "expected linear_attention or full_attention");
+    }
+    const bool moe = experts > 0 && std::find(mlp_only.begin(), mlp_only.end(), i) == mlp_only.end() &&
+                     (i + 1) % sparse_step == 0;
+    if (moe) {
+      l.ffn = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
+      l.ffn.shared_expert_gate = shared_i > 0;
+    } else {
+      if (dense_i <= 0) c.missing("intermediate_size");
+      l.ffn = dense_ffn(dense_i, true, false);
+    }
+    l.norm_params = 2 * m.hidden_size;  // input + post-attention RMSNorm
+    m.layers.push_back(l);
+  }
+  m.final_norm_params = m.hidden_size;
+}
+
 // Gemma 4 (gemma4 nests the decoder in text_config as gemma4_text; transformers modular_gemma4.py): the explicit
 // layer_types list says which layers attend a sliding window of sliding_window tokens and which attend everything.
 // Sliding layers: head_dim, num_key_value_heads. Full layers: global_head_dim and, with attention_k_eq_v, the
@@ -398,8 +480,6 @@ void build_minimax_m2(const Obj& c, ModelSpec& m, int num_layers) {
 // runs beside it and the two are summed: kept as a shared expert of intermediate_size. Per-layer input embeddings
 // (hidden_size_per_layer_input > 0) and KV sharing (num_kv_shared_layers > 0), used by the E2B/E4B models, are not
 // modelled and are rejected. The vision tower is not counted.
-std::vector<std::string> string_list(const Obj& o, const std::string& key);  // defined below
-
 void build_gemma4(const Obj& c, ModelSpec& m, int num_layers) {
   if (c.opt_int("hidden_size_per_layer_input", 0, 0) > 0)
     c.fail("hidden_size_per_layer_input", c.find("hidden_size_per_layer_input"),
@@ -719,7 +799,8 @@ const std::vector<std::string>& supported_model_types() {
       "llama",   "mistral",     "qwen2",      "qwen3",        "mixtral", "qwen2_moe", "qwen3_moe",
       "llama4",  "llama4_text", "deepseek_v2", "deepseek_v3", "kimi_k2", "glm4_moe",  "gpt_oss",
       "nemotron-nas", "deci",   "nemotron_h", "gptj",         "falcon",      "ernie4_5_moe", "glm4_moe_lite",
-      "minimax_m2",   "gemma4",     "gemma4_text", "deepseek_v32"};
+      "minimax_m2",   "gemma4",     "gemma4_text", "deepseek_v32", "qwen3_next", "qwen3_5", "qwen3_5_text",
+      "qwen3_5_moe",  "qwen3_5_moe_text", "glm_moe_dsa"};
   return types;
 }
 
@@ -839,10 +920,11 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
                      "unsupported architecture (supported: " + list + ")" + did_you_mean(m.model_type, types));
   }
 
-  // Llama-4 and Gemma 4 checkpoints nest the language model in text_config.
+  // Llama-4, Gemma 4 and Qwen3.5 checkpoints nest the language model in text_config.
   const bool llama4 = m.model_type == "llama4" || m.model_type == "llama4_text";
   const bool gemma4 = m.model_type == "gemma4" || m.model_type == "gemma4_text";
-  const Obj c = (m.model_type == "llama4" || m.model_type == "gemma4")
+  const bool qwen3_5_wrapped = m.model_type == "qwen3_5" || m.model_type == "qwen3_5_moe";
+  const Obj c = (m.model_type == "llama4" || m.model_type == "gemma4" || qwen3_5_wrapped)
                     ? Obj(root, "", file, m.model_type).child("text_config")
                     : Obj(root, "", file, m.model_type);
   const Obj rootc(root, "", file, m.model_type);
@@ -869,10 +951,13 @@ ModelSpec load_model_config(const std::filesystem::path& path_in) {
   if (t == "llama" || t == "mistral" || t == "qwen2" || t == "qwen3" || t == "mixtral" || t == "qwen2_moe" ||
       t == "qwen3_moe") {
     build_llama_like(c, m, num_layers);
-  } else if (t == "deepseek_v2" || t == "deepseek_v3" || t == "kimi_k2" || t == "glm4_moe_lite" || t == "deepseek_v32") {
-    build_deepseek(c, m, num_layers, t == "deepseek_v32");
+  } else if (t == "deepseek_v2" || t == "deepseek_v3" || t == "kimi_k2" || t == "glm4_moe_lite" || t == "deepseek_v32" ||
+             t == "glm_moe_dsa") {
+    build_deepseek(c, m, num_layers, t == "deepseek_v32" || t == "glm_moe_dsa");
   } else if (t == "glm4_moe") {
     build_glm4_moe(c, m, num_layers);
+  } else if (t == "qwen3_next" || t.rfind("qwen3_5", 0) == 0) {
+    build_qwen3_next(c, m, num_layers);
   } else if (t == "ernie4_5_moe") {
     build_ernie4_5_moe(c, m, num_layers);
   } else if (t == "minimax_m2") {
@@ -942,7 +1027,7 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       const double k = static_cast<double>(a.num_kv_heads) * a.head_dim;
       const double v = a.v_from_k ? 0.0 : static_cast<double>(a.num_kv_heads) * a.v_head_dim;
       const double o_in = static_cast<double>(a.num_heads) * a.v_head_dim;
-      p.attn_linear = h * (q + k + v) + o_in * h;
+      p.attn_linear = h * ((a.output_gate ? 2.0 : 1.0) * q + k + v) + o_in * h;
       if (a.qkv_bias) p.attn_other += q + k + v;
       if (a.o_bias) p.attn_other += h;
       if (a.qk_norm && !a.qk_norm_weightless)
@@ -990,6 +1075,16 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       const double in_out = 2.0 * d_inner + 2.0 * a.mamba_n_groups * a.ssm_state_size + heads;
       p.mamba_linear = h * in_out + d_inner * h;
       p.mamba_other = conv_dim * a.conv_kernel + (a.conv_bias ? conv_dim : 0.0) + 3.0 * heads + d_inner;
+      break;
+    }
+    case AttentionSpec::Kind::gated_deltanet: {
+      // in_proj_qkvz: h x (2 kh kd + 2 vh vd); in_proj_ba: h x 2 vh; out_proj: vh vd x h. Conv: conv_dim x kernel
+      // (no bias); dt_bias and A_log: vh each; gated RMSNorm: vd (shared by the heads).
+      const auto [d_inner, conv_dim] = mamba_dims(a);
+      const double heads = a.mamba_num_heads;
+      const double qk = 2.0 * a.mamba_n_groups * a.ssm_state_size;
+      p.mamba_linear = h * (qk + 2.0 * d_inner + 2.0 * heads) + d_inner * h;
+      p.mamba_other = conv_dim * a.conv_kernel + (a.conv_bias ? conv_dim : 0.0) + 2.0 * heads + a.mamba_head_dim;
       break;
     }
     case AttentionSpec::Kind::none:
@@ -1150,6 +1245,14 @@ FlopsPerToken flops_per_token(const ModelSpec& m, double context_len) {
         f.attention += 2.0 * conv_dim * a.conv_kernel + 4.0 * state + 2.0 * d_inner;
         break;
       }
+      case AttentionSpec::Kind::gated_deltanet: {
+        // Delta rule per value head on its kd x vd state S: decay, S k (2 kd vd), the rank-1 update (2 kd vd) and
+        // the readout q S (2 kd vd); conv 2 x conv_dim x kernel; gated norm 2 x d_inner.
+        const auto [d_inner, conv_dim] = mamba_dims(a);
+        const double state = static_cast<double>(a.mamba_num_heads) * a.mamba_head_dim * a.ssm_state_size;
+        f.attention += 2.0 * conv_dim * a.conv_kernel + 7.0 * state + 2.0 * d_inner;
+        break;
+      }
       case AttentionSpec::Kind::none: break;
     }
   }
@@ -1196,17 +1299,20 @@ double kv_bytes_per_token(const ModelSpec& m, Precision kv_dtype, double context
   return elements * bytes_per_element(kv_dtype) + fixed;
 }
 
-// Mamba2 per layer: conv state (kernel - 1) x conv_dim (the last kernel-1 inputs, as vLLM and SGLang store it)
-// plus SSM state heads x head_dim x state_size.
+// Mamba2 and Gated DeltaNet per layer: conv state (kernel - 1) x conv_dim (the last kernel-1 inputs, as vLLM and
+// SGLang store it) plus the SSM state heads x head_dim x state_size, at least 4 bytes an element where the model keeps
+// it in fp32 (ssm_state_fp32).
 double state_bytes_per_sequence(const ModelSpec& m, Precision state_dtype) {
-  double elements = 0;
+  const double b = bytes_per_element(state_dtype);
+  double bytes = 0;
   for (const auto& l : m.layers) {
-    if (l.attn.kind != AttentionSpec::Kind::mamba2) continue;
+    if (!l.attn.is_recurrent()) continue;
     const auto [d_inner, conv_dim] = mamba_dims(l.attn);
-    elements += (l.attn.conv_kernel - 1) * conv_dim +
-                static_cast<double>(l.attn.mamba_num_heads) * l.attn.mamba_head_dim * l.attn.ssm_state_size;
+    bytes += (l.attn.conv_kernel - 1) * conv_dim * b +
+             static_cast<double>(l.attn.mamba_num_heads) * l.attn.mamba_head_dim * l.attn.ssm_state_size *
+                 (l.attn.ssm_state_fp32 ? std::max(b, 4.0) : b);
   }
-  return elements * bytes_per_element(state_dtype);
+  return bytes;
 }
 
 }  // namespace tokenmath::catalog

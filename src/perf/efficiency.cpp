@@ -77,6 +77,7 @@ const std::vector<KeyDef>& key_defs() {
       def("seq_overhead_us", &Efficiency::seq_overhead_s, 1e-6, "us", "host time per running sequence per iteration"),
       def("host_overlap", &Efficiency::host_overlap, 1, "fraction", "share of host time hidden under the previous GPU step (1 = overlap scheduler)"),
       def("spec_host_overlap", &Efficiency::spec_host_overlap, 1, "fraction", "the same with speculative decoding on"),
+      def("recurrent_host_overlap", &Efficiency::recurrent_host_overlap, 1, "fraction", "at most this share hidden for models with recurrent-state (Mamba2, Gated DeltaNet) layers"),
       def("dp_prefill_balance", &Efficiency::dp_prefill_balance, 1, "0|1", "1 = attention-DP ranks prefill together (TensorRT-LLM enable_balance)"),
       def("kv_reserve_output", &Efficiency::kv_reserve_output, 1, "0|1", "1 = admission reserves each request's whole output in the KV pool"),
       def("runtime_reserve_gb", &Efficiency::runtime_reserve_bytes, 1e9, "GB (1e9 B)", "per-GPU memory the runtime keeps (context, workspaces, graphs)"),

@@ -139,13 +139,13 @@ double indexer_pair_flops(const AttentionSpec& a) {
   return 2.0 * a.indexer_heads * a.indexer_head_dim + 3.0 * a.indexer_heads;
 }
 
-// Mamba2 state per sequence per layer: SSM state heads*head_dim*state + conv state (d_inner+2*g*state)*(k-1),
-// stored in bf16 (2 bytes).
+// Recurrent state per sequence per layer (Mamba2, Gated DeltaNet): SSM state heads*head_dim*state, in bf16 or, where
+// the model keeps it so, fp32 (ssm_state_fp32), + conv state (d_inner+2*g*state)*(k-1) in bf16.
 double mamba_state_bytes(const AttentionSpec& a) {
-  if (a.kind != AttentionSpec::Kind::mamba2) return 0;
+  if (!a.is_recurrent()) return 0;
   const double d_inner = static_cast<double>(a.mamba_num_heads) * a.mamba_head_dim;
-  return 2.0 * (d_inner * a.ssm_state_size +
-                (d_inner + 2.0 * a.mamba_n_groups * a.ssm_state_size) * std::max(0, a.conv_kernel - 1));
+  return (a.ssm_state_fp32 ? 4.0 : 2.0) * d_inner * a.ssm_state_size +
+         2.0 * (d_inner + 2.0 * a.mamba_n_groups * a.ssm_state_size) * std::max(0, a.conv_kernel - 1);
 }
 
 // Attention FLOPs per (query token, attended token) in one layer, split over the tensor group.
@@ -190,6 +190,10 @@ double kernels_per_layer(const catalog::LayerSpec& l) {
     // rotary, Hadamard and act_quant steps taken as fused per tensor).
     case AttentionSpec::Kind::mla: k += 9 + (l.attn.sparse_topk > 0 ? 8 : 0); break;
     case AttentionSpec::Kind::mamba2: k += 4; break;
+    // Gated DeltaNet: in_proj_qkvz and in_proj_ba GEMMs, the conv update, the gating (g, beta) kernel, the fused
+    // recurrent delta-rule kernel, the gated RMSNorm and out_proj = 7 (vLLM qwen3_next.py: fused_gdn_gating,
+    // causal_conv1d_update, fused_recurrent_gated_delta_rule, RMSNormGated).
+    case AttentionSpec::Kind::gated_deltanet: k += 7; break;
     case AttentionSpec::Kind::none: break;
   }
   if (l.ffn.kind == FfnSpec::Kind::dense) k += 3;
@@ -373,7 +377,18 @@ MemoryPlan plan_memory(const Deployment& d, const Efficiency& eff) {
 }
 
 
-StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_(eff) {
+namespace {
+// The deployment as the engine runs it: with speculative decoding on, the engine's own running cap applies
+// (EngineKnobs::spec_max_num_seqs) unless max_num_seqs was set.
+Deployment as_run(Deployment d) {
+  if (d.spec.enabled() && d.knobs.spec_max_num_seqs > 0)
+    d.knobs.max_num_seqs = std::min(d.knobs.max_num_seqs, d.knobs.spec_max_num_seqs);
+  return d;
+}
+}  // namespace
+
+StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_(as_run(deployment)), eff_(eff) {
+  const Deployment& d = dep_;
   mem_ = plan_memory(d, eff);
   if (!d.model) return;
   const auto& m = *d.model;
@@ -385,6 +400,7 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
   const double wb_dense = catalog::bytes_per_element(d.dense_weight_precision());
   const double kb = catalog::bytes_per_element(d.kv_precision);
   window_ = model_window(m);
+  recurrent_ = std::any_of(m.layers.begin(), m.layers.end(), [](const catalog::LayerSpec& l) { return l.attn.is_recurrent(); });
 
   // Roofline rates. Weight GEMMs run at the activation precision's peak x efficiency; attention computes in
   // bf16 (an fp8 KV cache is dequantised on load), whatever the weight precision.
@@ -537,10 +553,11 @@ StepModel::StepModel(const Deployment& d, const Efficiency& eff) : dep_(d), eff_
     const double pre_pair = attn_pair_flops(a, false);
     (is_windowed(a) ? attn_pre_flops_win_ : attn_pre_flops_full_) +=
         pre_pair * attention_head_dim_scale(eff, pre_pair / pre_heads) / t / p;
-    // Mamba2: the state is read and written once per sequence per step (2x bytes); the scan costs about
-    // 6*heads*head_dim*state FLOPs per token (state update and output).
+    // Mamba2 / Gated DeltaNet: the state is read and written once per sequence per step (2x bytes); the scan costs
+    // about 6*heads*head_dim*state FLOPs per token (Mamba2's state update and output; the delta rule's S k, rank-1
+    // update and q S).
     state_bytes_per_seq_ += 2.0 * mamba_state_bytes(a) / t / p;
-    if (a.kind == AttentionSpec::Kind::mamba2)
+    if (a.is_recurrent())
       recurrent_flops_per_tok_ += 6.0 * a.mamba_num_heads * a.mamba_head_dim * a.ssm_state_size / t / p;
   }
   // Elementwise kernels between the GEMMs (residual add + RMSNorm twice per layer: read x and residual, write

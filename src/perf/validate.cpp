@@ -285,6 +285,14 @@ Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
     }
   }
   if (note_bs) d.knobs.max_num_seqs = static_cast<int>(*note_bs);
+  // SGLang's --max-running-requests as the launch command states it: the replica's cap (its attention-DP ranks
+  // share it), which also overrides the engine's own cap under speculative decoding.
+  if (const auto mrr = note_number(to_lower(r.row.engine + " ; " + r.row.notes), "max-running-requests ")) {
+    const double ranks = d.attention_dp ? std::max(1, d.tp) : 1;
+    d.knobs.max_num_seqs = std::max(1, static_cast<int>(*mrr / ranks));
+    d.knobs.spec_max_num_seqs = 0;
+  }
+  if (note_bs) d.knobs.spec_max_num_seqs = 0;
   if (note_tokens) d.knobs.max_batched_tokens = d.knobs.chunked_prefill_tokens = static_cast<int>(*note_tokens);
   return d;
 }
@@ -442,6 +450,7 @@ std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) 
 
 EngineKnobs EngineProfile::knobs(EngineKnobs base) const {
   if (max_num_seqs > 0) base.max_num_seqs = max_num_seqs;
+  base.spec_max_num_seqs = spec_max_num_seqs;
   if (max_batched_tokens > 0) base.max_batched_tokens = base.chunked_prefill_tokens = max_batched_tokens;
   base.kv_mem_fraction = kv_mem_fraction;
   base.kv_fraction_of_total = kv_fraction_of_total;
@@ -462,6 +471,9 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         for (const auto& m : n["match"]) p.match.push_back(to_lower(m.as<std::string>()));
         p.max_num_seqs = n["max_num_seqs"].as<int>(0);
         p.max_num_seqs_cap = n["max_num_seqs_cap"].as<int>(0);
+        p.spec_max_num_seqs = n["spec_max_num_seqs"].as<int>(0);
+        if (p.spec_max_num_seqs < 0)
+          throw InputError(file, prefix + "/spec_max_num_seqs", std::to_string(p.spec_max_num_seqs), "must be >= 0");
         p.max_batched_tokens = n["max_batched_tokens"].as<int>(0);
         p.max_batched_tokens_min = n["max_batched_tokens_min"].as<int>(0);
         p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);

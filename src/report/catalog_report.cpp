@@ -24,7 +24,7 @@ struct Shape {
   long long attention_layers = 0, mla_layers = 0, mamba_layers = 0, window_layers = 0, no_attention_layers = 0;
   long long moe_layers = 0, dense_ffn_layers = 0, no_ffn_layers = 0;
   long long window_tokens = 0, experts = 0, top_k = 0, shared = 0, chunked_layers = 0, chunk_tokens = 0;
-  long long sparse_layers = 0, sparse_topk = 0;
+  long long sparse_layers = 0, sparse_topk = 0, deltanet_layers = 0;
   std::string kind;
 };
 
@@ -35,6 +35,7 @@ Shape shape_of(const ModelSpec& m) {
       case AttentionSpec::Kind::standard: ++s.attention_layers; break;
       case AttentionSpec::Kind::mla: ++s.mla_layers; break;
       case AttentionSpec::Kind::mamba2: ++s.mamba_layers; break;
+      case AttentionSpec::Kind::gated_deltanet: ++s.deltanet_layers; break;
       case AttentionSpec::Kind::none: ++s.no_attention_layers; break;
     }
     if (l.attn.sliding_window > 0 && l.attn.chunked) {
@@ -64,6 +65,7 @@ Shape shape_of(const ModelSpec& m) {
   if (s.mla_layers > 0) parts.push_back("mla");
   if (s.sparse_layers > 0) parts.push_back("sparse-attention");
   if (s.mamba_layers > 0) parts.push_back("hybrid-mamba");
+  if (s.deltanet_layers > 0) parts.push_back("hybrid-deltanet");
   if (s.window_layers > 0) parts.push_back("sliding-window");
   if (s.chunked_layers > 0) parts.push_back("chunked-attention");
   if (s.no_attention_layers > 0 || s.no_ffn_layers > 0) parts.push_back("per-layer");
@@ -134,6 +136,7 @@ std::string render_model(const catalog::ModelQuery& q, Format f) {
       {"attention_layers", s.attention_layers},
       {"mla_layers", s.mla_layers},
       {"mamba_layers", s.mamba_layers},
+      {"gated_deltanet_layers", s.deltanet_layers},
       {"no_attention_layers", s.no_attention_layers},
       {"sliding_window_layers", s.window_layers},
       {"sliding_window_tokens", s.window_tokens},

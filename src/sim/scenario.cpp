@@ -351,6 +351,7 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
   perf::Deployment d = perf::make_deployment(in);
   d.knobs.max_batched_tokens = whole("max_batched_tokens", defaults.max_batched_tokens, 1);
   d.knobs.max_num_seqs = whole("max_num_seqs", defaults.max_num_seqs, 1);
+  d.knobs.spec_max_num_seqs = get("max_num_seqs") ? 0 : defaults.spec_max_num_seqs;
   d.knobs.chunked_prefill_tokens = whole("chunked_prefill_tokens", d.knobs.max_batched_tokens, 1);
   d.knobs.kv_mem_fraction = num("kv_mem_fraction", defaults.kv_mem_fraction);
   d.knobs.kv_fraction_of_total = defaults.kv_fraction_of_total;

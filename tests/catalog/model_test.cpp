@@ -154,6 +154,37 @@ TEST(Model, NemotronHState) {
   EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 10 * 2 * 8 * 128 * 2.0);
 }
 
+// Qwen3-Next / Qwen3.5 hybrid layout by hand, on a toy config: layers 0-2 Gated DeltaNet, layer 3 gated attention
+// (full_attention_interval 4). DeltaNet: 2 key heads x 16, 4 value heads x 16, conv 4, hidden 64:
+//   in_proj_qkvz 64 x (2*2*16 + 2*4*16) = 64 x 192, in_proj_ba 64 x 8, out_proj 64 x 64;
+//   conv (2*2*16 + 4*16 = 128 channels) x 4 taps, no bias; dt_bias + A_log 2 x 4; gated norm 16.
+// Gated attention: 4 heads x 16 with the output gate (q_proj 64 x 128), 2 KV heads (k, v 64 x 32 each), o 64 x 64,
+// q/k norms 2 x 16. FFN: 8 experts top-2 of width 32 + a gated shared expert of 32 (gate 64 x 1), router 64 x 8.
+// State per sequence and DeltaNet layer: 4 x 16 x 16 fp32 (mamba_ssm_dtype) + 3 x 128 conv, bf16.
+TEST(Model, GatedDeltaNetHybridByHand) {
+  const auto path = tokenmath::testing::write_temp(R"({"model_type": "qwen3_5_moe", "text_config": {
+    "model_type": "qwen3_5_moe_text", "hidden_size": 64, "num_hidden_layers": 4, "vocab_size": 100,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "attn_output_gate": true,
+    "full_attention_interval": 4, "linear_num_key_heads": 2, "linear_key_head_dim": 16, "linear_num_value_heads": 4,
+    "linear_value_head_dim": 16, "linear_conv_kernel_dim": 4, "mamba_ssm_dtype": "float32", "num_experts": 8,
+    "num_experts_per_tok": 2, "moe_intermediate_size": 32, "shared_expert_intermediate_size": 32,
+    "mtp_num_hidden_layers": 1, "tie_word_embeddings": false}})");
+  const ModelSpec m = load_model_config(path);
+  std::remove(path.c_str());
+  ASSERT_EQ(m.layers.size(), 4u);
+  EXPECT_EQ(m.layers[0].attn.kind, AttentionSpec::Kind::gated_deltanet);
+  EXPECT_EQ(m.layers[3].attn.kind, AttentionSpec::Kind::standard);
+  EXPECT_TRUE(m.layers[3].attn.output_gate);
+  EXPECT_EQ(m.mtp_layers, 1);
+  const double deltanet = 64.0 * 192 + 64.0 * 8 + 64.0 * 64 + 128.0 * 4 + 2 * 4 + 16;
+  const double attention = 64.0 * 128 + 2 * 64.0 * 32 + 64.0 * 64 + 2 * 16;
+  const double ffn = 8 * 3 * 64.0 * 32 + 3 * 64.0 * 32 + 64 + 64.0 * 8;
+  const double norms = 4 * 2 * 64.0 + 64;
+  EXPECT_DOUBLE_EQ(count_params(m).total, 3 * deltanet + attention + 4 * ffn + norms + 2 * 100.0 * 64);
+  EXPECT_DOUBLE_EQ(state_bytes_per_sequence(m, Precision::bf16), 3 * (4 * 16 * 16 * 4.0 + 3 * 128 * 2.0));
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(m, Precision::bf16), 1 * 2 * 2 * 16 * 2.0);  // only the attention layer caches
+}
+
 // Architectures with no shipped config, checked against their publishers' totals.
 TEST(Model, OtherArchitecturesFromConfig) {
   // tiiuae/falcon-7b (module print: query_key_value 4544 -> 4672, i.e. multi-query with one KV head; lm_head tied).

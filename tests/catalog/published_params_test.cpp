@@ -260,3 +260,24 @@ TEST(PublishedParams, DeepSeekV32IsV3PlusTheIndexer) {
   EXPECT_NEAR(at_64k - at_2k, (65536 - 2048) * idx_per_ctx, 1e-6 * at_64k);
   EXPECT_LT(at_64k, flops_per_token(*dense, 65536).attention / 10);
 }
+
+// Qwen3-Next-80B-A3B (qwen3_next) and Qwen3.5-397B-A17B (qwen3_5_moe, decoder in text_config): Qwen's "80B total /
+// 3B activated" and "397B / 17B" (the vision tower of Qwen3.5 not counted; Qwen's active count leaves out the
+// embeddings). GLM-5 (glm_moe_dsa): Z.ai's "744B total / 40B active".
+TEST(PublishedParams, HybridDeltaNetAndGlm5) {
+  const auto next = params("qwen3-next-80b-a3b");
+  expect_near_rel(next.total, 80 * B, 0.01, "Qwen3-Next total");
+  expect_near_rel(next.active_excl_embedding, 3 * B, 0.2, "Qwen3-Next active (printed to one digit)");
+  const auto q35 = params("qwen3.5-397b-a17b");
+  expect_near_rel(q35.total, 397 * B, 0.005, "Qwen3.5-397B total");
+  expect_near_rel(q35.active_excl_embedding, 17 * B, 0.04, "Qwen3.5-397B active");
+  const auto glm5 = params("glm-5");
+  expect_near_rel(glm5.total, 744 * B, 0.002, "GLM-5 total");
+  expect_near_rel(glm5.active_excl_embedding, 40 * B, 0.03, "GLM-5 active");
+  const auto* m = ::tokenmath::test::shipped().catalog.resolve_model("Qwen/Qwen3-Coder-Next");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->id, "qwen3-next-80b-a3b");
+  int deltanet = 0;
+  for (const auto& l : m->layers) deltanet += l.attn.kind == tokenmath::catalog::AttentionSpec::Kind::gated_deltanet;
+  EXPECT_EQ(deltanet, 36);
+}

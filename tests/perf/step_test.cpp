@@ -352,6 +352,25 @@ TEST(StepModel, SparseAttentionCapsTheLatentReadAndKeepsTheIndexerFull) {
   EXPECT_NEAR(pb.kv_capacity_tokens / pa.kv_capacity_tokens, 1152.0 / 1284.0, 0.01);
 }
 
+// SGLang sets max_running_requests to 48 under EAGLE/NEXTN speculative decoding unless it is given
+// (EngineKnobs::spec_max_num_seqs): the cap binds only with speculative decoding on.
+TEST(StepModel, EnginesOwnRunningCapAppliesOnlyWithSpeculativeDecoding) {
+  Deployment d = dep(dense_model());
+  d.knobs.max_num_seqs = 1024;
+  d.knobs.max_batched_tokens = 8192;
+  d.knobs.spec_max_num_seqs = 48;
+  EXPECT_GT(StepModel(d, test_eff()).max_concurrent_seqs(2048), 48);
+  d.spec.method = "mtp";
+  d.spec.draft_tokens = 3;
+  d.spec.acceptance_length = 2.5;
+  d.spec.draft_layers = 1;
+  const StepModel capped(d, test_eff());
+  EXPECT_EQ(capped.max_concurrent_seqs(2048), 48);
+  EXPECT_EQ(capped.deployment().knobs.max_num_seqs, 48);
+  d.knobs.spec_max_num_seqs = 0;  // max_num_seqs set explicitly
+  EXPECT_GT(StepModel(d, test_eff()).max_concurrent_seqs(2048), 48);
+}
+
 TEST(StepModel, KernelFamilyFactorsApplyOnlyToBlockScaledFp8AndMla) {
   const catalog::ModelSpec* dsr1 = test::shipped().catalog.resolve_model("deepseek-r1");
   ASSERT_NE(dsr1, nullptr);

@@ -457,9 +457,12 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // on H200 (-33..+34%) and MI300X (+37..+145%) (229 points, 15.7% / 58.5%); Nemotron-3-Nano on 1xB200, FP8 -19%,
   // BF16 +65% (231 points, 16.1% / 59.0%); Kimi-K2.5 INT4 on 4xMI350X, +62% and +495% (233 points, 16.2% / 61.5%). Stop 22: DeepSeek-V3.2
   // (sparse attention) enters the catalog: TensorRT-LLM blog 15's min-latency point -35% (its max-throughput point
-  // SUSPECT) and the SGLang cookbook's two 8xB200 points +60% and +63% (236 points, 16.4% / 61.9%).
-  EXPECT_LE(v.frontier.median_abs_error_pct, 16.5);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 62.0);
+  // SUSPECT) and the SGLang cookbook's two 8xB200 points +60% and +63% (236 points, 16.4% / 61.9%); then the cookbook's
+  // Qwen3-Next, Qwen3-Coder-Next, Qwen3.5 (Gated DeltaNet hybrids) and GLM-5 (sparse attention) points, 15 new, median
+  // 37.7% with SGLang's 48-request cap under EAGLE/NEXTN (251 points, 17.2% / 61.8%); SGLang's overlap scheduler off for
+  // models with recurrent-state layers (251 points, 16.6% / 60.3%).
+  EXPECT_LE(v.frontier.median_abs_error_pct, 17.0);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 61.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);

@@ -12,7 +12,10 @@
 namespace tokenmath::catalog {
 
 struct AttentionSpec {
-  enum class Kind { none, standard, mla, mamba2 };
+  // gated_deltanet (Qwen3-Next, Qwen3.5 linear-attention layers) reuses the Mamba2 fields: mamba_num_heads = value
+  // heads, mamba_head_dim = value head dim, ssm_state_size = key head dim, mamba_n_groups = key heads; its state is one
+  // key_dim x value_dim matrix per value head, its conv runs over q, k and v (2 kh kd + vh vd channels).
+  enum class Kind { none, standard, mla, mamba2, gated_deltanet };
   Kind kind = Kind::none;
   // standard = MHA / GQA / MQA
   int num_heads = 0;
@@ -42,6 +45,9 @@ struct AttentionSpec {
   bool v_from_k = false;            // no v projection: the k projection's output is the value (Gemma 4 full layers); the cache still holds K and V
   bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
   bool conv_bias = true;            // Mamba2 conv1d bias
+  bool ssm_state_fp32 = false;      // recurrent state kept in fp32 (config mamba_ssm_dtype float32; SGLang's default)
+  bool output_gate = false;         // q projection also emits a per-channel sigmoid gate on the attention output
+                                    // (Qwen3-Next / Qwen3.5 gated attention): q_proj is 2 x heads x head_dim wide
   // Llama-4 chunked local attention: a token attends only within its sliding_window-sized chunk. KV and
   // attention work are bounded like a window of that size (an upper bound: mid-chunk tokens see fewer).
   bool chunked = false;
@@ -51,6 +57,9 @@ struct AttentionSpec {
   int sparse_topk = 0;
   int indexer_heads = 0;
   int indexer_head_dim = 0;
+
+  // A layer whose per-sequence state is a fixed-size recurrent state (Mamba2, Gated DeltaNet), not a KV cache.
+  bool is_recurrent() const { return kind == Kind::mamba2 || kind == Kind::gated_deltanet; }
 };
 
 // Bytes the DSA lightning indexer caches per token in one layer: FP8 keys of indexer_head_dim plus one fp32 scale

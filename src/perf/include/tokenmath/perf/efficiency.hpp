@@ -97,6 +97,10 @@ struct Efficiency {
   // The same with speculative decoding on: the next step's draft needs this step's accepted tokens on the host,
   // so engines run it without the overlap scheduler unless they say otherwise (SGLang: only "SpecV2", opt-in).
   double spec_host_overlap = 0.0;
+  // Cap on the share hidden for models with recurrent-state layers (Mamba2, Gated DeltaNet): engines whose scheduler
+  // for those states cannot run ahead of the GPU turn the overlap off (SGLang's default mamba no_buffer strategy
+  // with the radix cache on). 1 = no cap.
+  double recurrent_host_overlap = 1.0;
   // 1 when an attention-DP engine balances prefill across ranks (waits until every rank has a prompt to
   // prefill, so the ranks prefill together instead of one rank stalling the others at each MoE layer).
   double dp_prefill_balance = 0.0;

@@ -25,6 +25,10 @@ struct EngineKnobs {
   // are then taken (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static).
   bool kv_fraction_of_total = false;
   int chunked_prefill_tokens = 8192;
+  // Running-sequence cap the engine sets by itself when speculative decoding is on and max_num_seqs was not given
+  // (SGLang: max_running_requests = 48 for EAGLE / EAGLE3 / NEXTN); 0 = none. StepModel applies it to deployments
+  // with speculative decoding; whoever sets max_num_seqs explicitly clears it.
+  int spec_max_num_seqs = 0;
   // Prefill tokens one sequence can take in one step: its chunk, within its rank's budget.
   int sequence_chunk_tokens() const { return std::max(1, std::min(chunked_prefill_tokens, max_batched_tokens)); }
 };
@@ -144,12 +148,15 @@ class StepModel {
   const MemoryPlan& memory() const { return mem_; }
   bool feasible() const { return mem_.feasible; }
 
-  // Sliding window of the model's windowed layers (0 = none).
+  // Most tokens a capped layer attends: the sliding window of the model's windowed layers, or the top-k of its
+  // sparse-attention layers (0 = none). Batch summaries clip their per-sequence attention sums at it.
   double sliding_window() const { return window_; }
   // Share of the per-step host work an overlap scheduler hides under the GPU step, in [0, 1]: host_overlap, or
-  // spec_host_overlap with speculative decoding on (the engine needs the accepted tokens before drafting).
+  // spec_host_overlap with speculative decoding on (the engine needs the accepted tokens before drafting), at most
+  // recurrent_host_overlap for models with recurrent-state layers.
   double host_overlap() const {
-    return std::clamp(dep_.spec.enabled() ? eff_.spec_host_overlap : eff_.host_overlap, 0.0, 1.0);
+    const double base = dep_.spec.enabled() ? eff_.spec_host_overlap : eff_.host_overlap;
+    return std::clamp(recurrent_ ? std::min(base, eff_.recurrent_host_overlap) : base, 0.0, 1.0);
   }
   // KV (+ recurrent state) bytes one sequence of `context_len` tokens occupies on each GPU of the replica.
   double kv_bytes_per_seq_per_gpu(double context_len) const;
@@ -191,6 +198,7 @@ class StepModel {
   double moe_experts_ = 0;             // routed experts per layer (E)
   double moe_row_bytes_per_tok_ = 0;   // routed rows' activations the grouped GEMMs move per token (gathered input, output)
   double moe_combine_bytes_per_tok_ = 0; // the combine kernel's traffic per token (routed rows read, one row written)
+  bool recurrent_ = false;             // the model has recurrent-state (Mamba2, Gated DeltaNet) layers
   double kv_read_full_ = 0;            // bytes per (sequence, attended token) on full-attention layers
   double kv_read_win_ = 0;             // same for windowed layers
   double kv_write_per_tok_ = 0;        // KV bytes written per new token

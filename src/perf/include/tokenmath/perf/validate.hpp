@@ -33,6 +33,7 @@ struct EngineProfile {
   std::vector<std::string> match;     // lower-case substrings of the row's engine column
   int max_num_seqs = 0;               // fixed engine cap (0 = derived with the trtllm-bench rule below)
   int max_num_seqs_cap = 0;           // trtllm-bench: min(KV-capacity requests, cap)
+  int spec_max_num_seqs = 0;          // running cap with speculative decoding when none is set (EngineKnobs)
   int max_batched_tokens = 0;         // fixed token budget (0 = derived)
   int max_batched_tokens_min = 0;     // trtllm-bench: clamp(batch * (1 + ISL/OSL), min, cap)
   int max_batched_tokens_cap = 0;
