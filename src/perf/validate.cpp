@@ -406,6 +406,16 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
       out.point.ttft_s = mean;
     }
   }
+  // Clients beyond what the replica runs at once (its sequence cap or KV pool) wait in the engine's queue. In a
+  // closed loop of C clients served c at a time a request cycle lasts C / c end-to-end service times (Little's law),
+  // so each request waits (C - c) / c of one before its prefill starts: TTFT and e2e grow by that wait (throughput
+  // and TPOT are the c running requests').
+  const std::int64_t clients = r.concurrency > 0 ? std::max<std::int64_t>(1, r.concurrency / replicas) : 0;
+  if (clients > c && !r.static_batch && out.point.e2e_s > 0) {
+    const double wait = static_cast<double>(clients - c) / static_cast<double>(c) * out.point.e2e_s;
+    out.point.ttft_s += wait;
+    out.point.e2e_s += wait;
+  }
   // An offline static batch's e2e is the batch's wall time: its requests' output at the run's rate.
   if (r.static_batch && n > 0 && out.point.output_tok_s > 0) out.point.e2e_s = static_cast<double>(n) * r.osl / out.point.output_tok_s;
   out.deployment = d;

@@ -155,6 +155,35 @@ TEST(Validate, MeanTtftOfARunCountsItsFirstWave) {
   EXPECT_NEAR(mean_many, steady + (mean_1x - steady) / 1000, 1e-6 * mean_many);
 }
 
+// SGLang with EAGLE/NEXTN speculation runs 48 requests at once unless told otherwise (engines.yaml spec_max_num_seqs):
+// 96 clients then split into 48 running and 48 queued, each queued request waiting one end-to-end service time
+// (Little's law); the running ones' TPOT is that of 48. --max-running-requests in the launch command lifts the cap.
+TEST(Validate, ClientsBeyondTheEnginesRunningCapWaitInItsQueue) {
+  auto rows = one_mini_row("llama-3.1-70b", "FP8", "H200-SXM-141GB", "4");
+  rows[0].engine = "SGLang 0.5.6 (python -m sglang.launch_server --tp 4)";
+  rows[0].isl = rows[0].osl = "1000";
+  rows[0].metric = "ttft_ms";
+  rows[0].value = "1000";
+  rows[0].unit = "ms";
+  auto predict = [&](const std::string& concurrency, const std::string& metric, const std::string& extra) {
+    auto r = rows;
+    r[0].concurrency_or_batch = concurrency;
+    r[0].metric = metric;
+    r[0].engine += extra;
+    r[0].notes = "SPECULATIVE DECODING ON: mtp with 3 steps, eagle-topk 1, num-draft-tokens 4 (accept length 2.50)";
+    const auto prepared = prepare_rows(r, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(prepared[0].ok) << prepared[0].skip_reason;
+    const auto p = predict_row(prepared[0], test::shipped().efficiency);
+    EXPECT_TRUE(p.ok) << p.reason;
+    return p.predicted;
+  };
+  EXPECT_DOUBLE_EQ(predict("96", "tpot_ms", ""), predict("48", "tpot_ms", ""));
+  const double e2e48 = predict("48", "ttft_ms", "") + 999 * predict("48", "tpot_ms", "");
+  EXPECT_NEAR(predict("96", "ttft_ms", ""), predict("48", "ttft_ms", "") + e2e48, 1e-6 * e2e48);
+  EXPECT_GT(predict("96", "tpot_ms", " --max-running-requests 256"), predict("48", "tpot_ms", ""));
+  EXPECT_LT(predict("96", "ttft_ms", " --max-running-requests 256"), predict("48", "ttft_ms", "") + e2e48 / 2);
+}
+
 // "MXFP4" names the gpt-oss checkpoint as shipped: MXFP4 routed experts, BF16 attention, not NVFP4.
 TEST(Validate, Mxfp4RowKeepsTheNativeCheckpoint) {
   const auto rows = one_mini_row("gpt-oss-120b", "MXFP4", "H200-SXM-141GB", "1");
