@@ -721,23 +721,25 @@ void build_nemotron_h(const Obj& c, ModelSpec& m, int num_layers) {
     mamba.conv_kernel = static_cast<int>(c.opt_int("conv_kernel", 4));
     mamba.mamba_expand = static_cast<int>(c.opt_int("expand", 2));
     mamba.conv_bias = c.opt_bool("use_conv_bias", true);
+    mamba.ssm_state_fp32 = c.opt_str("mamba_ssm_cache_dtype", "bfloat16") == "float32";
   }
   if (pattern.find('-') != std::string::npos) mlp = dense_ffn(c.req_int("intermediate_size"), false, c.opt_bool("mlp_bias", false));
   // 'E' (Nemotron 3; vLLM nemotron_h.py NemotronHMoE): n_routed_experts squared-ReLU experts (up and down, not gated)
   // of moe_intermediate_size, num_experts_per_tok picked by sigmoid scores with a selection bias, plus
-  // n_shared_experts always-on experts of moe_shared_expert_intermediate_size. LatentMoE (moe_latent_size: experts run
-  // at a projected width, Nemotron 3 Super) is not modelled and is rejected.
+  // n_shared_experts always-on experts of moe_shared_expert_intermediate_size. LatentMoE (moe_latent_size, Nemotron 3
+  // Super): the router reads the hidden state, fc1_latent_proj takes it to moe_latent_size, the routed experts run
+  // there, fc2_latent_proj brings their sum back; the shared expert stays at the hidden width.
   FfnSpec moe;
   if (pattern.find('E') != std::string::npos) {
-    if (c.opt_int("moe_latent_size", 0, 0) > 0)
-      c.fail("moe_latent_size", c.find("moe_latent_size"), "latent MoE (experts at a projected width) is not modelled");
     const int experts = static_cast<int>(c.req_int("n_routed_experts"));
     const int shared = static_cast<int>(c.opt_int("n_shared_experts", 0, 0));
     moe = moe_ffn(experts, checked_top_k(c, "num_experts_per_tok", experts), c.req_int("moe_intermediate_size"), shared,
                   shared > 0 ? c.req_int("moe_shared_expert_intermediate_size") : 0);
     moe.gated = false;
     moe.router_bias = true;  // e_score_correction_bias
+    moe.latent_size = c.opt_int("moe_latent_size", 0, 0);
   }
+  m.mtp_layers = static_cast<int>(c.opt_int("num_nextn_predict_layers", 0, 0));  // beside the pattern, not in it
   for (int i = 0; i < num_layers; ++i) {
     LayerSpec l;
     switch (pattern[i]) {
@@ -998,6 +1000,7 @@ namespace {
 struct LayerParams {
   double attn_linear = 0, attn_other = 0;
   double attn_replicated = 0;  // of attn_linear: MLA's q_a and kv_a, whole on every tensor-parallel rank
+  double ffn_replicated = 0;   // of shared_linear: LatentMoE's latent projections, whole on every rank
   double mamba_linear = 0, mamba_other = 0;
   double dense_linear = 0, dense_other = 0;
   double expert_linear = 0, expert_other = 0;  // all routed experts
@@ -1103,10 +1106,16 @@ LayerParams layer_params(const LayerSpec& l, double h) {
       mlp(static_cast<double>(f.intermediate_size), f.gated, f.bias, p.dense_linear, p.dense_other);
       break;
     case FfnSpec::Kind::moe: {
+      // Routed experts at the hidden width, or at latent_size between the two latent projections (h x latent each).
       double lin = 0, other = 0;
+      const double width = f.latent_size > 0 ? static_cast<double>(f.latent_size) : h;
       mlp(static_cast<double>(f.expert_intermediate_size), f.gated, f.bias, lin, other);
-      p.expert_linear = lin * f.num_experts;
-      p.expert_other = other * f.num_experts;
+      p.expert_linear = lin * width / h * f.num_experts;
+      p.expert_other = (f.bias ? other - h + width : other) * f.num_experts;
+      if (f.latent_size > 0) {
+        p.shared_linear += 2.0 * h * width;
+        p.ffn_replicated += 2.0 * h * width;
+      }
       for (int s = 0; s < f.num_shared_experts; ++s)
         mlp(static_cast<double>(f.shared_intermediate_size), f.gated, f.bias, p.shared_linear, p.shared_other);
       if (f.shared_expert_gate) p.shared_other += h;
@@ -1172,6 +1181,7 @@ LayerWeightParams count_layer_weight_params(const ModelSpec& m) {
     const LayerParams p = layer_params(l, h);
     w.attn_linear += p.attn_linear;
     w.attn_replicated += p.attn_replicated;
+    w.ffn_replicated += p.ffn_replicated;
     w.mamba_linear += p.mamba_linear;
     w.dense_linear += p.dense_linear;
     w.expert_linear += p.expert_linear;

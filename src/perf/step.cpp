@@ -41,7 +41,8 @@ double peak_with_fallback(const catalog::GpuSpec& g, ComputeClass c, ComputeClas
 // included); the layer walk here only reads the MoE shape (experts, top-k) and the widest FFN.
 struct ModelShape {
   double attn_proj = 0;        // q/k/v/o (and MLA down/up) projections, Mamba in/out projections
-  double replicated = 0;       // of attn_proj: whole on every tensor-parallel rank (MLA q_a, kv_a)
+  double replicated = 0;       // of attn_proj and shared: whole on every tensor-parallel rank (MLA q_a, kv_a; latent projections)
+  double moe_width = 0;        // width routed rows travel at: LatentMoE's latent size (0 = hidden)
   double dense_ffn = 0;        // dense FFN layers
   double shared = 0;           // shared experts
   double router = 0;           // MoE gates (kept in bf16)
@@ -66,7 +67,7 @@ ModelShape shape_of(const catalog::ModelSpec& m) {
   const double h = static_cast<double>(m.hidden_size);
   const catalog::LayerWeightParams w = catalog::count_layer_weight_params(m);
   s.attn_proj = w.attn_linear + w.mamba_linear;
-  s.replicated = w.attn_replicated;
+  s.replicated = w.attn_replicated + w.ffn_replicated;
   s.dense_ffn = w.dense_linear;
   s.shared = w.shared_linear;
   s.router = w.router;
@@ -83,6 +84,7 @@ ModelShape shape_of(const catalog::ModelSpec& m) {
       s.num_experts = f.num_experts;
       s.top_k = f.experts_per_token;
       s.max_ffn_width = std::max(s.max_ffn_width, static_cast<double>(f.expert_intermediate_size) * f.experts_per_token);
+      if (f.latent_size > 0) s.moe_width = static_cast<double>(f.latent_size);
     }
   }
   s.expert_total = w.expert_linear;
@@ -179,8 +181,8 @@ constexpr double kActBytes = 2.0;  // activations and collectives in bf16
 // form, 9 kernels (SGLang deepseek_v2.py forward_absorb: fused q_a/kv_a projection, q_a and kv_a RMSNorms,
 // q_b projection, q x W_UK batched GEMM, rotary embedding, attention, attention x W_UV batched GEMM, o_proj);
 // FFN: dense = gate/up GEMM, activation, down GEMM = 3; MoE = router GEMM, top-k, token sort/align, two grouped
-// GEMMs, activation, combine = 7 (SGLang / vLLM fused_moe path), + 3 for shared experts; + 2 residual-add/RMSNorm
-// kernels.
+// GEMMs, activation, combine = 7 (SGLang / vLLM fused_moe path), + 3 for shared experts, + 2 for LatentMoE's latent
+// projections; + 2 residual-add/RMSNorm kernels.
 double kernels_per_layer(const catalog::LayerSpec& l) {
   double k = 2;
   switch (l.attn.kind) {
@@ -197,7 +199,7 @@ double kernels_per_layer(const catalog::LayerSpec& l) {
     case AttentionSpec::Kind::none: break;
   }
   if (l.ffn.kind == FfnSpec::Kind::dense) k += 3;
-  if (l.ffn.kind == FfnSpec::Kind::moe) k += 7 + (l.ffn.num_shared_experts > 0 ? 3 : 0);
+  if (l.ffn.kind == FfnSpec::Kind::moe) k += 7 + (l.ffn.num_shared_experts > 0 ? 3 : 0) + (l.ffn.latent_size > 0 ? 2 : 0);
   return k;
 }
 
@@ -509,8 +511,10 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     // data/validation/kernels/h200-sxm_slices_2026-11-30.csv).
     const double a_in = catalog::bytes_per_element(d.activation_precision);
     const double rows_per_tok = s.top_k / e;
-    moe_row_bytes_per_tok_ = rows_per_tok * h * (a_in + kActBytes) * s.moe_layers / p;
-    moe_combine_bytes_per_tok_ = (rows_per_tok + 1.0 / e) * h * kActBytes * s.moe_layers / p;
+    // LatentMoE rows travel at the latent width (the projections back to h are dense GEMMs of their own).
+    const double row_w = s.moe_width > 0 ? s.moe_width : h;
+    moe_row_bytes_per_tok_ = rows_per_tok * row_w * (a_in + kActBytes) * s.moe_layers / p;
+    moe_combine_bytes_per_tok_ = (rows_per_tok + 1.0 / e) * row_w * kActBytes * s.moe_layers / p;
   }
 
   // Attention (per layer, summed over the stage's layers = all layers / p).
@@ -628,7 +632,8 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     if (e > 1) {
       // EP all-to-all per MoE layer: each of this GPU's T/t tokens is dispatched to k experts (fp8, 1 byte per
       // element) and combined back (bf16); a fraction (e-1)/e of them leaves the GPU.
-      a2a_bytes_per_tok_ = (1.0 / t) * s.top_k * h * (1.0 + kActBytes) * (e - 1.0) / e * moe_layers_stage;
+      a2a_bytes_per_tok_ = (1.0 / t) * s.top_k * (s.moe_width > 0 ? s.moe_width : h) * (1.0 + kActBytes) * (e - 1.0) / e *
+                           moe_layers_stage;
     } else {
       // DP attention + TP experts: all-gather the tokens before and reduce-scatter after each MoE layer:
       // (t-1)/t of all T*h bf16 values each way.

@@ -281,3 +281,16 @@ TEST(PublishedParams, HybridDeltaNetAndGlm5) {
   for (const auto& l : m->layers) deltanet += l.attn.kind == tokenmath::catalog::AttentionSpec::Kind::gated_deltanet;
   EXPECT_EQ(deltanet, 36);
 }
+
+// Nemotron 3 Super (nemotron_h with LatentMoE): NVIDIA's "120B total / 12B active". The routed experts run at the
+// 1024-wide latent (2 x 1024 x 2688 each, not 2 x 4096 x 2688), between fc1/fc2_latent_proj (2 x 4096 x 1024 per MoE
+// layer, always active); the shared expert stays at the 4096 hidden width.
+TEST(PublishedParams, Nemotron3SuperLatentMoe) {
+  const auto p = params("nemotron-3-super-120b-a12b");
+  expect_near_rel(p.total, 120 * B, 0.01, "Nemotron-3-Super total");
+  expect_near_rel(p.active_excl_embedding, 12 * B, 0.03, "Nemotron-3-Super active");
+  EXPECT_DOUBLE_EQ(p.routed_experts, 40 * 512 * 2 * 1024.0 * 2688);
+  const auto w = tokenmath::catalog::count_layer_weight_params(
+      *::tokenmath::test::shipped().catalog.resolve_model("nemotron-3-super-120b-a12b"));
+  EXPECT_DOUBLE_EQ(w.ffn_replicated, 40 * 2 * 4096.0 * 1024);
+}

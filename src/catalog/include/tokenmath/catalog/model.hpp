@@ -83,6 +83,9 @@ struct FfnSpec {
   // Additions (catalog helper).
   bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
   bool shared_expert_gate = false;  // sigmoid gate (hidden x 1) on the shared expert output (Qwen2-MoE)
+  // LatentMoE (Nemotron 3 Super/Ultra): the routed experts run at this width, between a hidden -> latent projection
+  // and a latent -> hidden one (always active, kept whole on every tensor-parallel rank); 0 = at the hidden size.
+  std::int64_t latent_size = 0;
 };
 
 struct LayerSpec {
@@ -157,6 +160,8 @@ struct LayerWeightParams {
   // (vLLM's and SGLang's fused_qkv_a_proj, TensorRT-LLM's fused_a: replicated linears whose small outputs the
   // q_a/kv_a norms need whole).
   double attn_replicated = 0;
+  // Of shared_linear, the LatentMoE projections (fc1/fc2_latent_proj), likewise whole on every rank.
+  double ffn_replicated = 0;
   double expert_linear = 0;  // all routed experts of all layers
   double shared_linear = 0;
   double router = 0;
