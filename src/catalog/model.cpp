@@ -229,6 +229,28 @@ void push_moe_stack(ModelSpec& m, int num_layers, const AttentionSpec& attn, con
   m.final_norm_params = m.hidden_size;
 }
 
+// Qwen-MoE FFN layout (qwen2_moe, qwen3_moe, qwen3_next, qwen3_5): layer i is sparse unless listed in
+// mlp_only_layers, and only every decoder_sparse_step-th; sparse layers run `experts` routed experts (top_k of
+// expert_i) plus, with shared_i > 0, one sigmoid-gated shared expert; the others a gated MLP of dense_i.
+struct QwenMoeLayout {
+  int experts = 0, top_k = 0, sparse_step = 1;
+  std::int64_t expert_i = 0, shared_i = 0, dense_i = 0;
+  bool mlp_bias = false;
+  std::vector<std::int64_t> mlp_only;
+
+  FfnSpec ffn(const Obj& c, int i) const {
+    const bool moe = experts > 0 && std::find(mlp_only.begin(), mlp_only.end(), i) == mlp_only.end() &&
+                     (i + 1) % sparse_step == 0;
+    if (!moe) {
+      if (dense_i <= 0) c.missing("intermediate_size");
+      return dense_ffn(dense_i, true, mlp_bias);
+    }
+    FfnSpec f = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
+    f.shared_expert_gate = shared_i > 0;
+    return f;
+  }
+};
+
 // Llama, Mistral, Qwen2, Qwen3 (dense) and the MoE variants Mixtral, Qwen2-MoE, Qwen3-MoE.
 void build_llama_like(const Obj& c, ModelSpec& m, int num_layers) {
   const std::string& t = m.model_type;
@@ -248,41 +270,28 @@ void build_llama_like(const Obj& c, ModelSpec& m, int num_layers) {
   const std::int64_t max_window_layers = qwen ? c.opt_int("max_window_layers", 0, 0) : 0;
   const bool mlp_bias = c.opt_bool("mlp_bias", false);
 
-  std::vector<std::int64_t> mlp_only;
-  int experts = 0, top_k = 0, sparse_step = 1, shared = 0;
-  std::int64_t expert_i = 0, shared_i = 0, dense_i = 0;
+  QwenMoeLayout ffn;  // Mixtral: every layer sparse, no shared expert; dense models: no experts
+  ffn.mlp_bias = mlp_bias;
   if (t == "mixtral") {
-    experts = static_cast<int>(c.req_int("num_local_experts"));
-    top_k = checked_top_k(c, "num_experts_per_tok", experts);
-    expert_i = c.req_int("intermediate_size");
+    ffn.experts = static_cast<int>(c.req_int("num_local_experts"));
+    ffn.top_k = checked_top_k(c, "num_experts_per_tok", ffn.experts);
+    ffn.expert_i = c.req_int("intermediate_size");
   } else if (t == "qwen3_moe" || t == "qwen2_moe") {
-    experts = static_cast<int>(c.req_int("num_experts"));
-    top_k = checked_top_k(c, "num_experts_per_tok", experts);
-    expert_i = c.req_int("moe_intermediate_size");
-    sparse_step = static_cast<int>(c.opt_int("decoder_sparse_step", 1));
-    mlp_only = c.int_list("mlp_only_layers");
-    if (t == "qwen2_moe") {
-      shared_i = c.opt_int("shared_expert_intermediate_size", 0, 0);
-      shared = shared_i > 0 ? 1 : 0;
-    }
-    dense_i = c.opt_int("intermediate_size", 0, 0);
+    ffn.experts = static_cast<int>(c.req_int("num_experts"));
+    ffn.top_k = checked_top_k(c, "num_experts_per_tok", ffn.experts);
+    ffn.expert_i = c.req_int("moe_intermediate_size");
+    ffn.sparse_step = static_cast<int>(c.opt_int("decoder_sparse_step", 1));
+    ffn.mlp_only = c.int_list("mlp_only_layers");
+    if (t == "qwen2_moe") ffn.shared_i = c.opt_int("shared_expert_intermediate_size", 0, 0);
+    ffn.dense_i = c.opt_int("intermediate_size", 0, 0);
   } else {
-    dense_i = c.req_int("intermediate_size");
+    ffn.dense_i = c.req_int("intermediate_size");
   }
   for (int i = 0; i < num_layers; ++i) {
     LayerSpec l;
     l.attn = attn;
     if (use_window && window > 0 && i >= max_window_layers) l.attn.sliding_window = static_cast<int>(window);
-    // Qwen-MoE: layer i is sparse unless listed in mlp_only_layers, and only every decoder_sparse_step-th.
-    const bool moe = experts > 0 && std::find(mlp_only.begin(), mlp_only.end(), i) == mlp_only.end() &&
-                     (i + 1) % sparse_step == 0;
-    if (moe) {
-      l.ffn = moe_ffn(experts, top_k, expert_i, shared, shared_i);
-      l.ffn.shared_expert_gate = shared > 0;
-    } else {
-      if (dense_i <= 0) c.missing("intermediate_size");
-      l.ffn = dense_ffn(dense_i, true, mlp_bias);
-    }
+    l.ffn = ffn.ffn(c, i);
     l.norm_params = 2 * m.hidden_size;  // input + post-attention RMSNorm
     m.layers.push_back(l);
   }
@@ -438,13 +447,16 @@ void build_qwen3_next(const Obj& c, ModelSpec& m, int num_layers) {
     for (int i = 0; i < num_layers; ++i)
       types.push_back((i + 1) % interval == 0 ? "full_attention" : "linear_attention");
   }
-  const int experts = static_cast<int>(c.opt_int("num_experts", 0, 0));
-  const int top_k = experts > 0 ? checked_top_k(c, "num_experts_per_tok", experts) : 0;
-  const std::int64_t expert_i = experts > 0 ? c.req_int("moe_intermediate_size") : 0;
-  const std::int64_t shared_i = experts > 0 ? c.opt_int("shared_expert_intermediate_size", 0, 0) : 0;
-  const std::int64_t dense_i = c.opt_int("intermediate_size", 0, 0);
-  const std::vector<std::int64_t> mlp_only = c.int_list("mlp_only_layers");
-  const int sparse_step = static_cast<int>(c.opt_int("decoder_sparse_step", 1));
+  QwenMoeLayout ffn;
+  ffn.experts = static_cast<int>(c.opt_int("num_experts", 0, 0));
+  if (ffn.experts > 0) {
+    ffn.top_k = checked_top_k(c, "num_experts_per_tok", ffn.experts);
+    ffn.expert_i = c.req_int("moe_intermediate_size");
+    ffn.shared_i = c.opt_int("shared_expert_intermediate_size", 0, 0);
+  }
+  ffn.dense_i = c.opt_int("intermediate_size", 0, 0);
+  ffn.mlp_only = c.int_list("mlp_only_layers");
+  ffn.sparse_step = static_cast<int>(c.opt_int("decoder_sparse_step", 1));
   m.mtp_layers = static_cast<int>(c.opt_int("mtp_num_hidden_layers", 0, 0));
   for (int i = 0; i < num_layers; ++i) {
     LayerSpec l;
@@ -456,15 +468,7 @@ void build_qwen3_next(const Obj& c, ModelSpec& m, int num_layers) {
       throw InputError(c.file(), c.ptr("layer_types") + "/" + std::to_string(i), types[i],
                        "expected linear_attention or full_attention");
     }
-    const bool moe = experts > 0 && std::find(mlp_only.begin(), mlp_only.end(), i) == mlp_only.end() &&
-                     (i + 1) % sparse_step == 0;
-    if (moe) {
-      l.ffn = moe_ffn(experts, top_k, expert_i, shared_i > 0 ? 1 : 0, shared_i);
-      l.ffn.shared_expert_gate = shared_i > 0;
-    } else {
-      if (dense_i <= 0) c.missing("intermediate_size");
-      l.ffn = dense_ffn(dense_i, true, false);
-    }
+    l.ffn = ffn.ffn(c, i);
     l.norm_params = 2 * m.hidden_size;  // input + post-attention RMSNorm
     m.layers.push_back(l);
   }
