@@ -147,3 +147,12 @@ TEST(Differential, Llama70bAzureLengths) {
 TEST(Differential, Qwen3MoeAttentionDpAzureLengths) {
   check({"qwen3-30b-a3b", "h100-sxm", 4, 1127, 215, 128, false, 0.05, true, true});
 }
+TEST(Differential, DeepSeekV32SparseAttentionB200) {
+  // Prompts of 8K against the 2K top-k: the simulator clips each sequence's attended tokens through the same
+  // window sums the step model prices the sparse attention with, and the indexer reads the whole context.
+  check({"deepseek-v3.2", "b200", 8, 8192, 512, 32, true, 0.05});
+}
+TEST(Differential, Qwen3NextGatedDeltaNetB200) {
+  // Three in four layers carry a recurrent state per sequence instead of KV.
+  check({"qwen3-next-80b-a3b", "b200", 2, 2048, 512, 64, true, 0.05});
+}
