@@ -404,6 +404,15 @@ void build_minimax_m2(const Obj& c, ModelSpec& m, int num_layers) {
 
 std::vector<std::string> string_list(const Obj& o, const std::string& key);  // defined below
 
+// A per-layer `layer_types` list (Gemma 4, Qwen3.5): strings, one per layer.
+std::vector<std::string> layer_types(const Obj& c, int num_layers) {
+  std::vector<std::string> types = string_list(c, "layer_types");
+  if (static_cast<int>(types.size()) != num_layers)
+    c.fail("layer_types", c.find("layer_types"),
+           "has " + std::to_string(types.size()) + " entries for " + std::to_string(num_layers) + " layers");
+  return types;
+}
+
 // Qwen3-Next (qwen3_next) and Qwen3.5 (qwen3_5 / qwen3_5_moe, decoder nested in text_config as qwen3_5_text /
 // qwen3_5_moe_text; transformers modeling_qwen3_next.py and modeling_qwen3_5*.py): hybrid stacks of Gated DeltaNet
 // linear-attention layers and gated full-attention layers, one full layer every full_attention_interval (or as an
@@ -438,10 +447,7 @@ void build_qwen3_next(const Obj& c, ModelSpec& m, int num_layers) {
 
   std::vector<std::string> types;
   if (c.has("layer_types")) {
-    types = string_list(c, "layer_types");
-    if (static_cast<int>(types.size()) != num_layers)
-      c.fail("layer_types", c.find("layer_types"),
-             "has " + std::to_string(types.size()) + " entries for " + std::to_string(num_layers) + " layers");
+    types = layer_types(c, num_layers);
   } else {
     const std::int64_t interval = c.req_int("full_attention_interval");
     for (int i = 0; i < num_layers; ++i)
@@ -503,10 +509,7 @@ void build_gemma4(const Obj& c, ModelSpec& m, int num_layers) {
     full.v_from_k = true;
   }
   const std::int64_t window = c.req_int("sliding_window");
-  const std::vector<std::string> types = string_list(c, "layer_types");
-  if (static_cast<int>(types.size()) != num_layers)
-    c.fail("layer_types", c.find("layer_types"),
-           "has " + std::to_string(types.size()) + " entries for " + std::to_string(num_layers) + " layers");
+  const std::vector<std::string> types = layer_types(c, num_layers);
   const std::int64_t dense_i = c.req_int("intermediate_size");
   const bool moe = c.opt_bool("enable_moe_block", false);
   int experts = 0, top_k = 0;

@@ -42,7 +42,7 @@ double peak_with_fallback(const catalog::GpuSpec& g, ComputeClass c, ComputeClas
 struct ModelShape {
   double attn_proj = 0;        // q/k/v/o (and MLA down/up) projections, Mamba in/out projections
   double replicated = 0;       // of attn_proj and shared: whole on every tensor-parallel rank (MLA q_a, kv_a; latent projections)
-  double moe_width = 0;        // width routed rows travel at: LatentMoE's latent size (0 = hidden)
+  double moe_width = 0;        // width routed rows travel at: the hidden size, or LatentMoE's latent size
   double dense_ffn = 0;        // dense FFN layers
   double shared = 0;           // shared experts
   double router = 0;           // MoE gates (kept in bf16)
@@ -68,6 +68,7 @@ ModelShape shape_of(const catalog::ModelSpec& m) {
   const catalog::LayerWeightParams w = catalog::count_layer_weight_params(m);
   s.attn_proj = w.attn_linear + w.mamba_linear;
   s.replicated = w.attn_replicated + w.ffn_replicated;
+  s.moe_width = h;
   s.dense_ffn = w.dense_linear;
   s.shared = w.shared_linear;
   s.router = w.router;
@@ -512,9 +513,8 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     const double a_in = catalog::bytes_per_element(d.activation_precision);
     const double rows_per_tok = s.top_k / e;
     // LatentMoE rows travel at the latent width (the projections back to h are dense GEMMs of their own).
-    const double row_w = s.moe_width > 0 ? s.moe_width : h;
-    moe_row_bytes_per_tok_ = rows_per_tok * row_w * (a_in + kActBytes) * s.moe_layers / p;
-    moe_combine_bytes_per_tok_ = (rows_per_tok + 1.0 / e) * row_w * kActBytes * s.moe_layers / p;
+    moe_row_bytes_per_tok_ = rows_per_tok * s.moe_width * (a_in + kActBytes) * s.moe_layers / p;
+    moe_combine_bytes_per_tok_ = (rows_per_tok + 1.0 / e) * s.moe_width * kActBytes * s.moe_layers / p;
   }
 
   // Attention (per layer, summed over the stage's layers = all layers / p).
@@ -543,9 +543,9 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
       const double fp8 = d.gpu.peak_flops(ComputeClass::fp8);
       const double idx_rate = fp8 > 0 ? attn_peak / fp8 : 1.0;
       const double idx_flops = indexer_pair_flops(a) * idx_rate / (dp ? t : 1) / p;
-      attn_dec_flops_win_ += attn_pair_flops(a, true) / t / p;
-      attn_dec_flops_full_ += idx_flops;
       const double sparse_pair = attn_pair_flops(a, true);
+      attn_dec_flops_win_ += sparse_pair / t / p;
+      attn_dec_flops_full_ += idx_flops;
       attn_pre_flops_win_ += sparse_pair * attention_head_dim_scale(eff, sparse_pair / a.num_heads) / t / p;
       attn_pre_flops_full_ += idx_flops;
       continue;
@@ -632,8 +632,7 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     if (e > 1) {
       // EP all-to-all per MoE layer: each of this GPU's T/t tokens is dispatched to k experts (fp8, 1 byte per
       // element) and combined back (bf16); a fraction (e-1)/e of them leaves the GPU.
-      a2a_bytes_per_tok_ = (1.0 / t) * s.top_k * (s.moe_width > 0 ? s.moe_width : h) * (1.0 + kActBytes) * (e - 1.0) / e *
-                           moe_layers_stage;
+      a2a_bytes_per_tok_ = (1.0 / t) * s.top_k * s.moe_width * (1.0 + kActBytes) * (e - 1.0) / e * moe_layers_stage;
     } else {
       // DP attention + TP experts: all-gather the tokens before and reduce-scatter after each MoE layer:
       // (t-1)/t of all T*h bf16 values each way.

@@ -286,15 +286,13 @@ Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
   }
   // Stated caps are clamped to a range an int holds (a malformed note must not overflow the conversion).
   const auto as_cap = [](double v) { return static_cast<int>(std::clamp(v, 1.0, 1e7)); };
-  if (note_bs) d.knobs.max_num_seqs = as_cap(*note_bs);
+  if (note_bs) d.knobs.set_max_num_seqs(as_cap(*note_bs));
   // SGLang's --max-running-requests as the launch command states it: the replica's cap (its attention-DP ranks
-  // share it), which also overrides the engine's own cap under speculative decoding.
+  // share it).
   if (const auto mrr = note_number(to_lower(r.row.engine + " ; " + r.row.notes), "max-running-requests ")) {
     const double ranks = d.attention_dp ? std::max(1, d.tp) : 1;
-    d.knobs.max_num_seqs = as_cap(*mrr / ranks);
-    d.knobs.spec_max_num_seqs = 0;
+    d.knobs.set_max_num_seqs(as_cap(*mrr / ranks));
   }
-  if (note_bs) d.knobs.spec_max_num_seqs = 0;
   if (note_tokens) d.knobs.max_batched_tokens = d.knobs.chunked_prefill_tokens = as_cap(*note_tokens);
   return d;
 }

@@ -29,6 +29,12 @@ struct EngineKnobs {
   // (SGLang: max_running_requests = 48 for EAGLE / EAGLE3 / NEXTN); 0 = none. StepModel applies it to deployments
   // with speculative decoding; whoever sets max_num_seqs explicitly clears it.
   int spec_max_num_seqs = 0;
+  // A running cap set explicitly (a flag, a launch command, a scenario): the engine's own cap under speculative
+  // decoding no longer applies.
+  void set_max_num_seqs(int n) {
+    max_num_seqs = n;
+    spec_max_num_seqs = 0;
+  }
   // Prefill tokens one sequence can take in one step: its chunk, within its rank's budget.
   int sequence_chunk_tokens() const { return std::max(1, std::min(chunked_prefill_tokens, max_batched_tokens)); }
 };
