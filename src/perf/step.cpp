@@ -170,6 +170,11 @@ double attn_pair_flops(const AttentionSpec& a, bool decode) {
 // Bytes of link traffic per GPU for a ring all-reduce of `bytes`: 2*(t-1)/t * bytes.
 double ring_allreduce_factor(int t) { return t > 1 ? 2.0 * (t - 1) / t : 0.0; }
 
+// A q/k RMSNorm over all heads (qk_norm_full_width) whose heads are split over tensor-parallel ranks.
+bool split_full_width_norm(const AttentionSpec& a, int t, bool attention_dp) {
+  return a.qk_norm && a.qk_norm_full_width && t > 1 && !attention_dp;
+}
+
 // GPUs that talk over the scale-up fabric: its domain, and at least a node of 8 for PCIe cards (domain 1),
 // which reach each other over PCIe at scaleup_gb_s.
 int intra_fabric_gpus(const catalog::GpuSpec& g) { return std::max(g.scaleup_domain_gpus, 8); }
@@ -585,7 +590,12 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     if (l.attn.kind == AttentionSpec::Kind::standard) kernels += eff.unfused_kernels_per_layer;
     if (l.attn.kind == AttentionSpec::Kind::mla) kernels += std::max(0.0, eff.unfused_kernels_per_layer - 1.0);
     // Per-head q/k norms (Qwen3, GLM-4.5, Llama-4 RoPE layers): kernels of their own, or one fused with rotary.
-    if (l.attn.qk_norm) kernels += eff.qk_norm_kernels;
+    // A norm over the full width of q and of k (MiniMax-M2) split across tensor-parallel ranks needs the ranks'
+    // sums of squares: a reduction kernel, a small all-reduce of them (counted with the collectives below) and
+    // an apply kernel, in vLLM and SGLang alike (vLLM minimax_qk_norm_fusion's fallback, SGLang
+    // MiniMaxM2QKRMSNorm._forward_naive; both engines' fused all-reduce + norm kernels are opt-in or
+    // build-dependent). One rank (TP1, attention DP) holds the whole width: an ordinary norm.
+    if (l.attn.qk_norm) kernels += split_full_width_norm(l.attn, t, dp) ? 2.0 : eff.qk_norm_kernels;
     if (w4a16_experts && l.ffn.kind == FfnSpec::Kind::moe) kernels += eff.w4a16_moe_kernels;
     if (lowp_act) {
       // Only GEMMs that compute in the low-precision format quantise their input: non-expert GEMMs whose weights
@@ -628,6 +638,11 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     // 2*(t-1)/t of the message per GPU.
     ar_bytes_per_tok_ = ring_allreduce_factor(t) * h * kActBytes * 2.0 * layers_stage;
     ar_count_ = 2.0 * layers_stage;
+    // Full-width q/k norms: one more all-reduce per such layer, of two fp32 sums of squares per token.
+    const double split_norms = static_cast<double>(std::count_if(
+        m.layers.begin(), m.layers.end(), [&](const catalog::LayerSpec& l) { return split_full_width_norm(l.attn, t, dp); }));
+    ar_bytes_per_tok_ += ring_allreduce_factor(t) * 2.0 * 4.0 * split_norms / p;
+    ar_count_ += split_norms / p;
   } else if (dp && t > 1 && s.moe_layers > 0) {
     if (e > 1) {
       // EP all-to-all per MoE layer: each of this GPU's T/t tokens is dispatched to k experts (fp8, 1 byte per

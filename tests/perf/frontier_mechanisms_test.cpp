@@ -789,5 +789,39 @@ TEST(EngineProfiles, AtomRunsAiterKernelsAtTheCudaSharesWhileRocmVllmKeepsTheCla
   EXPECT_LT(StepModel(d, atom).step(b).total_s, StepModel(d, vllm).step(b).total_s);
 }
 
+
+TEST(EngineKernels, FullWidthQkNormSplitOverRanksPaysOneMoreAllReduce) {
+  // MiniMax-M2 normalises all of q and all of k with one RMSNorm each. Split over tensor-parallel ranks, the
+  // ranks must share their sums of squares: a reduction kernel, one small all-reduce and an apply kernel per
+  // layer (vLLM and SGLang), where a per-head norm is the engine's qk_norm_kernels and no collective. One rank
+  // (TP1) or attention DP holds the whole width: no collective.
+  const auto& ctx = test::shipped();
+  const Efficiency e = ctx.efficiency.for_gpu(ctx.catalog.gpu("h100-sxm"), "sglang");
+  BatchSummary b;
+  b.decode_seqs = 1;
+  b.decode_ctx_sum = 1024;
+  for (const int tp : {1, 4}) {
+    for (const bool dp : {false, true}) {
+      if (tp == 1 && dp) continue;
+      Deployment full = deployment("minimax-m2.5", "h100-sxm", tp, catalog::Precision::fp8);
+      full.attention_dp = dp;
+      auto per_head_model = *full.model;
+      double layers = 0;
+      for (auto& l : per_head_model.layers) {
+        ASSERT_TRUE(l.attn.qk_norm && l.attn.qk_norm_full_width);
+        l.attn.qk_norm_full_width = false;
+        layers += 1;
+      }
+      Deployment per_head = full;
+      per_head.model = std::make_shared<const catalog::ModelSpec>(per_head_model);
+      const StepTime a = StepModel(full, e).step(b), c = StepModel(per_head, e).step(b);
+      const bool split = tp > 1 && !dp;
+      EXPECT_NEAR(a.comm_s - c.comm_s, split ? layers * e.collective_latency_s : 0.0, 1e-8) << tp << dp;
+      // Within 1 us: the full-width norm's own weights ((heads + kv heads) x head_dim, not 2 x head_dim) are read too.
+      EXPECT_NEAR(a.linear_s - c.linear_s, split ? layers * (2.0 - e.qk_norm_kernels) * e.kernel_fixed_s : 0.0, 1e-6)
+          << tp << dp;
+    }
+  }
+}
 }  // namespace
 }  // namespace tokenmath::perf
