@@ -504,11 +504,15 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
 // (Llama-3.1 70B/405B FP8 on MI300X, none fitted) was +36% median with NVIDIA factors; it must stay within 15%.
 TEST(Validate, AmdRowsUseRocmFactors) {
   const auto v = validate(prepare_rows(read_published_csv(kFrontier), test::shipped().catalog, test::shipped().engines, test::shipped().speculative), test::shipped().efficiency);
-  const auto it = std::find_if(v.by_source.begin(), v.by_source.end(),
-                               [](const auto& kv) { return kv.first.rfind("AMD ROCm AI performance results page", 0) == 0; });
+  const auto it = v.by_source.find("AMD ROCm AI performance results page (MI300X, vLLM)");
   ASSERT_NE(it, v.by_source.end());
   EXPECT_GE(it->second.n, 8);
   EXPECT_LE(it->second.median_abs_error_pct, 15.0);
+  // The page's November-2025 version (vLLM 0.11.1, 8-20% slower on the same server), added unseen at 16.1%.
+  const auto newer = v.by_source.find("AMD ROCm AI performance results page (MI300X, vLLM 0.11.1)");
+  ASSERT_NE(newer, v.by_source.end());
+  EXPECT_EQ(newer->second.n, 8);
+  EXPECT_LE(newer->second.median_abs_error_pct, 20.0);
   const auto mi = v.frontier_by_gpu.find("mi300x");
   ASSERT_NE(mi, v.frontier_by_gpu.end());
   EXPECT_LE(mi->second.median_abs_error_pct, 35.0);  // was 202%, then 43.6% (2026-11-30: 27.0%; see README)
