@@ -492,8 +492,9 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // models with recurrent-state layers (251 points, 16.6% / 60.3%); Nemotron-3-Super with LatentMoE, +34% (252
   // points, 16.6% / 60.3%); the cookbook's MiniMax-M2 on 4xMI300X (+81%, +58%), MiniMax-M2.7 on 2xGB300 (+21%, -5%)
   // and DeepSeek-Math-V2 (V3.2 architecture) on 8xB200 (+73%, +46%), unseen (258 points, 16.7% / 61.8%).
+  // Stop 23: MiniMax-M2's full-width q/k norm pays its all-reduce under tensor parallelism (16.7% / 59.0%).
   EXPECT_LE(v.frontier.median_abs_error_pct, 17.0);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 62.5);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 60.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);
