@@ -308,11 +308,22 @@ TEST(HardwareCli, GpusJsonListsEveryAcceleratorWithSource) {
   const auto r = testing::run_cli("gpus --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j.size(), 19u);
+  ASSERT_EQ(j.size(), 20u);
   for (const auto& g : j) {
     EXPECT_FALSE(g.at("source").get<std::string>().empty()) << g.at("id");
     EXPECT_GT(g.at("mem_tb_s").get<double>(), 0);
   }
+}
+
+TEST(HardwareCli, H800IsAnH100WithLessThanHalfTheNvlink) {
+  // The export variant: the H100 SXM's compute and HBM, NVLink 400 GB/s bidirectional (200 per direction).
+  const auto h800 = nlohmann::json::parse(testing::run_cli("gpu H800 --format json").out);
+  const auto h100 = nlohmann::json::parse(testing::run_cli("gpu h100-sxm --format json").out);
+  EXPECT_EQ(h800.at("id"), "h800");
+  EXPECT_EQ(h800.at("dense_fp8_tflops"), h100.at("dense_fp8_tflops"));
+  EXPECT_EQ(h800.at("mem_tb_s"), h100.at("mem_tb_s"));
+  EXPECT_EQ(h800.at("scaleup_gb_s_per_dir").get<double>(), 200);
+  EXPECT_LT(h800.at("scaleup_gb_s_per_dir").get<double>() * 2, h100.at("scaleup_gb_s_per_dir").get<double>());
 }
 
 TEST(HardwareCli, GpuShowTableCsvAndUnknownId) {
