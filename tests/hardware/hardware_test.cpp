@@ -34,14 +34,14 @@ std::string error_of(Fn fn) {
   return "";
 }
 
-TEST(GpuCatalog, ListsEveryReferenceAcceleratorPlusGh200) {
+TEST(GpuCatalog, ListsEveryReferenceAcceleratorPlusGh200AndH800) {
   std::set<std::string> ids;
   for (const auto& g : shipped_gpus()) ids.insert(g.id);
-  for (const char* id : {"a100-sxm-80gb", "h100-sxm", "h100-pcie", "h100-nvl", "h200-sxm", "gh200-96gb", "gh200-144gb",
+  for (const char* id : {"a100-sxm-80gb", "h100-sxm", "h800", "h100-pcie", "h100-nvl", "h200-sxm", "gh200-96gb", "gh200-144gb",
                          "b200", "b300", "gb200", "gb300", "vera-rubin", "rubin-cpx", "mi300x", "mi325x", "mi350x",
                          "mi355x", "l40s", "rtx-pro-6000-server"})
     EXPECT_TRUE(ids.count(id)) << id;
-  EXPECT_EQ(ids.size(), 19u);
+  EXPECT_EQ(ids.size(), 20u);
 }
 
 TEST(GpuCatalog, SanityDenseBelowSparsePositiveMemoryAndSources) {
