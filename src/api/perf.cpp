@@ -226,7 +226,7 @@ perf::EngineKnobs knobs_on(const Context& ctx, const PerfRequest& req, const Per
   perf::EngineKnobs k = s.knobs;
   const std::string engine = perf::engine_for_gpu(s.engine, gpu, ctx.engines);
   for (const auto& p : ctx.engines)
-    if (p.name == engine) k = p.knobs(k);
+    if (p.name == engine) k = p.knobs(k, gpu);
   if (req.max_num_seqs > 0) k.set_max_num_seqs(req.max_num_seqs);
   if (req.max_batched_tokens > 0) k.max_batched_tokens = k.chunked_prefill_tokens = req.max_batched_tokens;
   if (req.kv_mem_fraction > 0) k.kv_mem_fraction = req.kv_mem_fraction;

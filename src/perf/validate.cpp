@@ -263,7 +263,7 @@ double percentile(std::vector<double> v, double q) {
 Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
   Deployment d = r.deployment;
   const EngineProfile* e = r.engine;
-  if (e) d.knobs = e->knobs(d.knobs);
+  if (e) d.knobs = e->knobs(d.knobs, d.gpu);
   if (auto f = note_number(r.row.notes, "kv frac ")) d.knobs.kv_mem_fraction = *f;
   const auto note_bs = note_number(r.row.notes, "max_batch_size ");
   const auto note_tokens = note_number(r.row.notes, "max_num_tokens ");
@@ -458,10 +458,12 @@ std::vector<PublishedRow> read_published_csv(const std::filesystem::path& path) 
   return rows;
 }
 
-EngineKnobs EngineProfile::knobs(EngineKnobs base) const {
+EngineKnobs EngineProfile::knobs(EngineKnobs base, const catalog::GpuSpec& gpu) const {
   if (max_num_seqs > 0) base.max_num_seqs = max_num_seqs;
   base.spec_max_num_seqs = spec_max_num_seqs;
   if (max_batched_tokens > 0) base.max_batched_tokens = base.chunked_prefill_tokens = max_batched_tokens;
+  if (large_hbm_max_batched_tokens > 0 && gpu.mem_gb >= large_hbm_min_gb)
+    base.max_batched_tokens = base.chunked_prefill_tokens = large_hbm_max_batched_tokens;
   base.kv_mem_fraction = kv_mem_fraction;
   base.kv_fraction_of_total = kv_fraction_of_total;
   return base;
@@ -487,6 +489,16 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
         p.max_batched_tokens = n["max_batched_tokens"].as<int>(0);
         p.max_batched_tokens_min = n["max_batched_tokens_min"].as<int>(0);
         p.max_batched_tokens_cap = n["max_batched_tokens_cap"].as<int>(0);
+        if (const auto big = n["max_batched_tokens_large_hbm"]) {
+          if (!big.IsMap() || !big["min_gb"] || !big["tokens"])
+            throw InputError(file, prefix + "/max_batched_tokens_large_hbm", "", "expected {min_gb, tokens}");
+          p.large_hbm_min_gb = big["min_gb"].as<double>();
+          p.large_hbm_max_batched_tokens = big["tokens"].as<int>();
+          if (!(p.large_hbm_min_gb > 0) || p.large_hbm_max_batched_tokens < 1)
+            throw InputError(file, prefix + "/max_batched_tokens_large_hbm",
+                             fmt::format("{}/{}", p.large_hbm_min_gb, p.large_hbm_max_batched_tokens),
+                             "min_gb must be > 0 and tokens >= 1");
+        }
         p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
         const std::string of = n["kv_mem_fraction_of"].as<std::string>("free");
         if (of != "free" && of != "total")
@@ -1002,7 +1014,7 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
   req.osl = r.osl;
   if (r.engine) {
     req.engine = r.engine->name;
-    req.knobs = r.engine->knobs(req.knobs);
+    req.knobs = r.engine->knobs(req.knobs, r.deployment.gpu);
   }
   // Engines run without speculative decoding unless told to: a row that does not mention it ran without.
   if (r.spec_stated && r.deployment.spec.enabled()) {

@@ -347,7 +347,7 @@ BuiltPool build_pool(const Context& ctx, const std::string& file, const Y& model
   // left after weights, activations and reserve); an engine profile brings its own base for the fraction too.
   perf::EngineKnobs defaults = in.knobs;
   defaults.max_num_seqs = 256;
-  if (profile) defaults = profile->knobs(defaults);
+  if (profile) defaults = profile->knobs(defaults, in.gpu);
   perf::Deployment d = perf::make_deployment(in);
   d.knobs.max_batched_tokens = whole("max_batched_tokens", defaults.max_batched_tokens, 1);
   d.knobs.max_num_seqs = whole("max_num_seqs", defaults.max_num_seqs, 1);

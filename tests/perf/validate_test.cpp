@@ -368,6 +368,8 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
       {"    superseded_by: {profile: newer, released: '2025-03-18', source: s}\n", "/engines/1/superseded_by/profile"},
       {"    supersedes: {profile: old, released: '2025-03-18'}\n", "/supersedes/source"},
       {"    kv_mem_fraction_of: weights\n", "/engines/1/kv_mem_fraction_of"},
+      {"    max_batched_tokens_large_hbm: 16384\n", "/engines/1/max_batched_tokens_large_hbm"},
+      {"    max_batched_tokens_large_hbm: {min_gb: 0, tokens: 16384}\n", "/engines/1/max_batched_tokens_large_hbm"},
   };
   for (const auto& [body, field] : refused) {
     try {
@@ -387,6 +389,28 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
     EXPECT_EQ(e.kv_fraction_of_total, e.name.rfind("vllm", 0) == 0 || e.name.rfind("sglang", 0) == 0 || e.name == "atom")
         << e.name;
   std::filesystem::remove_all(dir);
+}
+
+// SGLang sizes its prefill chunk by the GPU's memory (server_args: chunked_prefill_size 8192 below 160 GiB, 16384
+// from there up): an H200 (141 GB) gets 8,192 tokens per step, a B200 (180 GB) and an MI300X (192 GB) 16,384.
+// TensorRT-LLM's profile has no such rule.
+TEST(Validate, SglangTokenBudgetFollowsTheGpusMemory) {
+  const auto& ctx = test::shipped();
+  const auto profile = [&](const std::string& name) {
+    const auto it = std::find_if(ctx.engines.begin(), ctx.engines.end(), [&](const auto& e) { return e.name == name; });
+    EXPECT_NE(it, ctx.engines.end()) << name;
+    return *it;
+  };
+  const auto budget = [&](const std::string& engine, const std::string& gpu) {
+    return profile(engine).knobs(EngineKnobs{}, ctx.catalog.gpu(gpu)).max_batched_tokens;
+  };
+  EXPECT_EQ(budget("sglang", "h200-sxm"), 8192);
+  EXPECT_EQ(budget("sglang", "h100-sxm"), 8192);
+  EXPECT_EQ(budget("sglang", "b200"), 16384);
+  EXPECT_EQ(budget("sglang", "mi300x"), 16384);
+  EXPECT_EQ(profile("sglang").knobs(EngineKnobs{}, ctx.catalog.gpu("b200")).chunked_prefill_tokens, 16384);
+  EXPECT_EQ(budget("sglang-0.4-early", "b200"), 8192);
+  EXPECT_EQ(budget("trtllm-pytorch", "b200"), budget("trtllm-pytorch", "h200-sxm"));
 }
 
 // Disaggregated pools as "N prefill + M decode" in the notes or the shorthand "NPMD" in the notes, scenario or engine

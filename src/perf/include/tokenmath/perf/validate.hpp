@@ -35,6 +35,10 @@ struct EngineProfile {
   int max_num_seqs_cap = 0;           // trtllm-bench: min(KV-capacity requests, cap)
   int spec_max_num_seqs = 0;          // running cap with speculative decoding when none is set (EngineKnobs)
   int max_batched_tokens = 0;         // fixed token budget (0 = derived)
+  // A larger budget the engine picks by itself on GPUs with at least `min_gb` of memory (SGLang server_args:
+  // chunked_prefill_size 16384 from 160 GiB up, 8192 below). 0 = none.
+  double large_hbm_min_gb = 0;
+  int large_hbm_max_batched_tokens = 0;
   int max_batched_tokens_min = 0;     // trtllm-bench: clamp(batch * (1 + ISL/OSL), min, cap)
   int max_batched_tokens_cap = 0;
   double kv_mem_fraction = 0.9;
@@ -60,7 +64,7 @@ struct EngineProfile {
   // The engine's scheduling defaults over `base`: its request cap and token budget where it states them (fixed
   // values; the trtllm-bench rule's caps are applied per row by `validate`), its KV fraction and what that is a
   // fraction of. perf, simulate and validate all take an engine's knobs through this.
-  EngineKnobs knobs(EngineKnobs base) const;
+  EngineKnobs knobs(EngineKnobs base, const catalog::GpuSpec& gpu) const;
 };
 std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& path);
 // The latest date a free-text cell states, as YYYYMMDD with each date taken at the end of the period it names:
