@@ -329,8 +329,9 @@ OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& de
   }
   const double t_d = decode_only_step(decode, std::max(1.0, nd), ctx);
   const double rho = isl > 0 ? std::min(0.999, out * isl / osl / (x * cap)) : 0.0;
-  // KV transfer: the prompt's KV on each decode GPU, over the link one GPU has to the group.
-  const int group_gpus = static_cast<int>((x + y) * dd.num_gpus());
+  // KV transfer: the prompt's KV on each decode GPU, over the link one GPU has to the group. The group's GPUs:
+  // x prefill replicas and y decode replicas, each of its own width.
+  const int group_gpus = static_cast<int>(x * pdp.num_gpus() + y * dd.num_gpus());
   const double link = (group_gpus <= std::max(dd.gpu.scaleup_domain_gpus, 8) && dd.gpu.scaleup_gb_s > 0)
                           ? dd.gpu.scaleup_gb_s * 1e9 * decode.efficiency().comm_bw
                           : decode.efficiency().scaleout_bytes_per_s * decode.efficiency().comm_bw;
@@ -400,18 +401,23 @@ Frontier disaggregated_frontier(const StepModel& prefill, const StepModel& decod
   return f;
 }
 
+Deployment prefill_deployment(const DeploymentOption& o) {
+  if (o.prefill.model) return o.prefill;
+  Deployment pre = o.deployment;
+  pre.spec = SpecDecode{};
+  return pre;
+}
+
 int option_gpus(const DeploymentOption& o) {
   const int n = o.deployment.num_gpus();
-  return o.pd.enabled() ? n * (o.pd.prefill_replicas + o.pd.decode_replicas) : n;
+  return o.pd.enabled() ? o.pd.prefill_replicas * prefill_deployment(o).num_gpus() + o.pd.decode_replicas * n : n;
 }
 
 OperatingPoint option_point(const DeploymentOption& o, const EfficiencyTable& eff, double isl, double osl,
                             std::int64_t concurrency) {
   const StepModel sm(o.deployment, eff.for_gpu(o.deployment.gpu, o.engine));
   if (!o.pd.enabled()) return steady_state(sm, isl, osl, concurrency);
-  // The prefill replicas run without speculative decoding (they only prefill).
-  Deployment pre = o.deployment;
-  pre.spec = SpecDecode{};
+  const Deployment pre = prefill_deployment(o);
   const StepModel psm(pre, eff.for_gpu(pre.gpu, o.engine));
   return disaggregated_state(psm, sm, o.pd, isl, osl, concurrency);
 }
@@ -549,8 +555,7 @@ InteractivePoint option_at_interactivity(const DeploymentOption& o, const Effici
   }
   std::int64_t maxc = o.frontier.max_concurrency;
   if (max_concurrency > 0) maxc = std::min(maxc, max_concurrency);
-  Deployment pre = o.deployment;
-  pre.spec = SpecDecode{};
+  const Deployment pre = prefill_deployment(o);
   const StepModel psm(pre, eff.for_gpu(pre.gpu, o.engine));
   const StepModel dsm(o.deployment, eff.for_gpu(o.deployment.gpu, o.engine));
   return search_concurrency([&](std::int64_t c) { return disaggregated_state(psm, dsm, o.pd, isl, osl, c); }, maxc,
@@ -674,7 +679,7 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
             Deployment d = base;
             d.spec = sp;
             StepModel sm(d, e);
-            DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine, {}};
+            DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine, {}, {}};
             out.push_back(std::move(o));
             if (!req.disaggregated || d.pp > 1) continue;
             // xPyD groups of this shape (prefill replicas without speculative decoding).
@@ -685,7 +690,7 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
             for (const auto& [x, y] : {std::pair{1, 1}, std::pair{1, 2}, std::pair{1, 3}, std::pair{2, 1}}) {
               const Disaggregation pd{x, y};
               DeploymentOption g{d, disaggregated_frontier(psm, sm, pd, req.isl, req.osl),
-                                 fmt::format("{}P{}D {}", x, y, deployment_label(d)), req.engine, pd};
+                                 fmt::format("{}P{}D {}", x, y, deployment_label(d)), req.engine, pd, pre};
               out.push_back(std::move(g));
             }
           }
@@ -700,11 +705,25 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
         in.kv = kv;
         in.knobs = req.knobs;
         Deployment d = make_deployment(in);
+        // The prefill replicas of a disaggregated group around this wide decode replica: DEP4 (attention DP and
+        // EP over 4 GPUs of the same kind), as the wide-EP serving recipes pair them.
+        DeploymentIntent pin = in;
+        pin.tp = pin.ep = 4;
+        const Deployment pre = make_deployment(pin);
+        const StepModel psm(pre, e);
         for (const auto& sp : specs) {
           d.spec = sp;
           StepModel sm(d, e);
-          DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine, {}};
+          DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine, {}, {}};
           out.push_back(std::move(o));
+          if (!req.disaggregated || !psm.feasible()) continue;
+          for (int x : {1, 2, 4, 8}) {
+            const Disaggregation pd{x, 1};
+            DeploymentOption g{d, disaggregated_frontier(psm, sm, pd, req.isl, req.osl),
+                               fmt::format("{}P1D {} / {}", x, deployment_label(pre), deployment_label(d)), req.engine,
+                               pd, pre};
+            out.push_back(std::move(g));
+          }
         }
       }
     }

@@ -1039,9 +1039,7 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
               deployment_label(o.deployment);
     const StepModel sm(o.deployment, e);
     if (r.pd.enabled()) {
-      Deployment pre = o.deployment;
-      pre.spec = SpecDecode{};
-      o.frontier = disaggregated_frontier(StepModel(pre, e), sm, r.pd, r.isl, r.osl);
+      o.frontier = disaggregated_frontier(StepModel(prefill_deployment(o), e), sm, r.pd, r.isl, r.osl);
     } else {
       o.frontier = frontier(sm, r.isl, r.osl);
     }

@@ -135,7 +135,9 @@ std::string render_interactive_choice(const perf::DeploymentOption& o, const per
            {"isl", isl},
            {"osl", osl},
            {"disaggregation", o.pd.enabled() ? json{{"prefill_replicas", o.pd.prefill_replicas},
-                                                    {"decode_replicas", o.pd.decode_replicas}}
+                                                    {"decode_replicas", o.pd.decode_replicas},
+                                                    {"prefill_deployment", perf::deployment_label(perf::prefill_deployment(o))},
+                                                    {"prefill_gpus_per_replica", perf::prefill_deployment(o).num_gpus()}}
                                              : json(nullptr)},
            {"speculative", d.spec.enabled() ? json{{"method", d.spec.method},
                                                    {"draft_tokens", d.spec.draft_tokens},

@@ -177,6 +177,58 @@ TEST(Disaggregation, GroupOutputIsNormalisedByAllItsGpusAndSaturatesAtThePrefill
   EXPECT_LT(f.max_concurrency, 4096);
 }
 
+TEST(Disaggregation, PoolsOfDifferentWidthsCountTheirOwnGpus) {
+  // A wide-EP decode replica (DEP16) fed by small prefill replicas (DEP4): the group's GPUs are x * 4 + y * 16,
+  // and the search offers such groups with their prefill deployment kept beside the decode one.
+  const auto& ctx = test::shipped();
+  Deployment pre = deployment("deepseek-r1", "gb200", 4, catalog::Precision::nvfp4);
+  pre.ep = 4;
+  pre.attention_dp = true;
+  Deployment dec = pre;
+  dec.tp = dec.ep = 16;
+  const Efficiency e = ctx.efficiency.for_gpu(pre.gpu, "trtllm-pytorch");
+  const StepModel psm(pre, e), dsm(dec, e);
+  ASSERT_TRUE(psm.feasible());
+  ASSERT_TRUE(dsm.feasible());
+  const Disaggregation pd{2, 1};
+  const OperatingPoint p = disaggregated_state(psm, dsm, pd, 1024, 1024, 512);
+  EXPECT_NEAR(p.output_tok_s_per_gpu, p.output_tok_s / (2 * 4 + 16), 1e-9);
+  // Twice the prefill replicas feed the same decode replica faster in a prefill-bound regime, over more GPUs.
+  const OperatingPoint q = disaggregated_state(psm, dsm, Disaggregation{4, 1}, 1024, 1024, 512);
+  EXPECT_GE(q.output_tok_s, p.output_tok_s * (1 - 1e-12));
+  EXPECT_NEAR(q.output_tok_s_per_gpu, q.output_tok_s / (4 * 4 + 16), 1e-9);
+
+  SearchRequest req;
+  req.model = dec.model;
+  req.gpu = dec.gpu;
+  req.engine = "trtllm-pytorch";
+  const auto opts = search_deployments(req, ctx.efficiency);
+  int hetero = 0;
+  for (const auto& o : opts) {
+    if (!o.pd.enabled() || o.deployment.tp <= 8) continue;
+    ++hetero;
+    const Deployment pp = prefill_deployment(o);
+    EXPECT_EQ(pp.tp, 4) << o.label;
+    EXPECT_TRUE(pp.attention_dp) << o.label;
+    EXPECT_FALSE(pp.spec.enabled()) << o.label;
+    EXPECT_EQ(option_gpus(o), o.pd.prefill_replicas * 4 + o.deployment.num_gpus()) << o.label;
+    EXPECT_NE(o.label.find(" / DEP"), std::string::npos) << o.label;
+    // The option's point is the group's state with its own prefill replicas.
+    const OperatingPoint a = option_point(o, ctx.efficiency, 1024, 1024, 256);
+    const OperatingPoint b = disaggregated_state(StepModel(pp, ctx.efficiency.for_gpu(pp.gpu, o.engine)),
+                                                 StepModel(o.deployment, ctx.efficiency.for_gpu(o.deployment.gpu, o.engine)),
+                                                 o.pd, 1024, 1024, 256);
+    EXPECT_DOUBLE_EQ(a.output_tok_s_per_gpu, b.output_tok_s_per_gpu) << o.label;
+  }
+  EXPECT_GE(hetero, 4);
+  // Same-shape groups keep the decode deployment (without speculation) for prefill.
+  for (const auto& o : opts)
+    if (o.pd.enabled() && o.deployment.tp <= 8) {
+      EXPECT_EQ(prefill_deployment(o).tp, o.deployment.tp) << o.label;
+      EXPECT_EQ(option_gpus(o), (o.pd.prefill_replicas + o.pd.decode_replicas) * o.deployment.num_gpus()) << o.label;
+    }
+}
+
 TEST(Interactivity, BestPointMeetsTheTargetByTimeSharingTwoConcurrencies) {
   const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
   const StepModel sm(d, eff_with(1, 0));

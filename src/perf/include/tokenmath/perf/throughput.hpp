@@ -99,7 +99,7 @@ struct Disaggregation {
 //   TTFT = prefill of one prompt x (1 + rho / (2 (1 - rho))) (M/D/1 wait at prefill utilisation rho) + the KV
 //     transfer (the prompt's KV per GPU over the scale-up link when the group fits one fabric, else the
 //     scale-out NIC) + one decode step.
-//   Per GPU: output / ((x + y) x GPUs per replica).
+//   Per GPU: output / (x x prefill GPUs per replica + y x decode GPUs per replica).
 // A decode pool on its own (disaggregated serving whose prefill pool is not stated, e.g. a "decode nodes" figure):
 // `concurrency` sequences decoding at context ISL + OSL/2, no prefill in its steps; per-GPU output over the pool's
 // GPUs only. TTFT is not defined (0).
@@ -130,8 +130,15 @@ struct DeploymentOption {
   Frontier frontier;
   std::string label;  // e.g. "TP4 fp8 kv=fp8" / "DEP8 fp8 MTPx2"
   std::string engine; // engine profile whose efficiency factors priced it ("" = defaults)
-  Disaggregation pd;  // enabled: xPyD groups of `deployment`; frontier points are per group
+  Disaggregation pd;  // enabled: xPyD groups, `deployment` the decode replicas; frontier points are per group
+  // The prefill replicas' deployment when it differs from the decode one (a wide-EP decode pool fed by small
+  // prefill replicas); unset (no model): `deployment` without speculative decoding. Use prefill_deployment().
+  Deployment prefill;
 };
+
+// The deployment of an xPyD group's prefill replicas: `prefill` when set, else the decode deployment without its
+// speculative decoding (prefill replicas only prefill).
+Deployment prefill_deployment(const DeploymentOption& o);
 
 struct SearchRequest {
   std::shared_ptr<const catalog::ModelSpec> model;
@@ -147,7 +154,8 @@ struct SearchRequest {
   // shipped defaults (data/perf/speculative.yaml).
   std::vector<SpecDecode> spec_options;
   bool spec_off_too = true;  // also try without speculative decoding
-  // Also try prefill/decode disaggregation (1P1D, 1P2D, 1P3D, 2P1D groups of each single-stage shape).
+  // Also try prefill/decode disaggregation (1P1D, 1P2D, 1P3D, 2P1D groups of each single-stage shape; with wide_ep,
+  // one wide-EP decode replica fed by 1, 2, 4 or 8 DEP4 prefill replicas).
   bool disaggregated = true;
   // MoE models: also try wide expert parallelism with attention DP over more GPUs than one 8-GPU node (16, 32,
   // 64: inside an NVL72 domain over NVLink, else across nodes over the scale-out network).
