@@ -348,6 +348,10 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
   if (r.pd.enabled()) {
     Deployment pre = d;
     pre.spec = SpecDecode{};
+    if (r.prefill.model) {  // the prefill pool's own parallelism, with this deployment's precision and knobs
+      const Deployment stated = r.prefill;
+      pre.tp = stated.tp, pre.ep = stated.ep, pre.pp = stated.pp, pre.attention_dp = stated.attention_dp;
+    }
     const StepModel psm(pre, eff);
     const std::int64_t group_max = maxc * r.pd.decode_replicas;
     const std::int64_t c = r.concurrency > 0 ? std::min<std::int64_t>(group_max, r.concurrency) : group_max;
@@ -988,6 +992,22 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       } else if (contains(row.scenario, "disagg") || contains(row.scenario, "pd-")) {
         r.caveat = "prefill/decode disaggregation without stated pools (predicted as co-located)";
       }
+      // The prefill servers' parallelism, where stated apart from the decode servers' (the row's tp/ep columns):
+      // "prefill TP4" (tensor parallel), "prefill TEP4" (TP4 with the experts over the same 4 GPUs), "prefill DEP4"
+      // (attention DP with the experts over the 4 GPUs); "prefill worker(s)/server(s)/replica(s)" read alike.
+      static const std::regex pre_par(R"(prefill(?: (?:worker|server|replica)s?)?(?: pool)?[ :=(]+(tep|dep|tp)(\d{1,3})\b)");
+      if (r.pd.enabled() && !r.search_parallelism && std::regex_search(lower, m, pre_par)) {
+        const std::string kind = m[1].str();
+        Deployment pre = r.deployment;
+        pre.spec = SpecDecode{};
+        pre.pp = 1;
+        pre.tp = static_cast<int>(digits_int(m[2].str(), 4096).value_or(1));
+        pre.attention_dp = kind == "dep" && model->is_moe() && pre.tp > 1;
+        pre.ep = (kind == "tp" || !model->is_moe()) ? 1 : pre.tp;
+        if (pre.tp != r.deployment.tp || pre.ep != r.deployment.ep || pre.attention_dp != r.deployment.attention_dp ||
+            r.deployment.pp != 1)
+          r.prefill = pre;
+      }
     }
     r.ok = true;
     out.push_back(std::move(r));
@@ -1035,8 +1055,14 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
     o.deployment = with_engine_knobs(r, e);
     o.engine = req.engine;
     o.pd = r.pd;
+    if (r.pd.enabled() && r.prefill.model) {
+      o.prefill = o.deployment;
+      o.prefill.spec = SpecDecode{};
+      o.prefill.tp = r.prefill.tp, o.prefill.ep = r.prefill.ep, o.prefill.pp = r.prefill.pp;
+      o.prefill.attention_dp = r.prefill.attention_dp;
+    }
     o.label = (r.pd.enabled() ? fmt::format("{}P{}D ", r.pd.prefill_replicas, r.pd.decode_replicas) : std::string()) +
-              deployment_label(o.deployment);
+              (o.prefill.model ? deployment_label(o.prefill) + " / " : std::string()) + deployment_label(o.deployment);
     const StepModel sm(o.deployment, e);
     if (r.pd.enabled()) {
       o.frontier = disaggregated_frontier(StepModel(prefill_deployment(o), e), sm, r.pd, r.isl, r.osl);
@@ -1150,13 +1176,18 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
   } else {
     best = evaluate(r, r.deployment, eff);
   }
+  if (!best.ok && best.reason.empty())
+    best.reason = fmt::format("no tensor-parallel layout of {} GPUs spans the scale-up domain in powers of two; state the row's tp",
+                              r.num_gpus);
   if (!best.ok) {
     p.reason = "infeasible: " + best.reason;
     return p;
   }
   const auto& pt = best.point;
-  const int unit_gpus = best.deployment.num_gpus() *
-                        (r.pd.enabled() ? r.pd.prefill_replicas + r.pd.decode_replicas : 1);
+  const int unit_gpus = r.pd.enabled() ? r.pd.prefill_replicas * (r.prefill.model ? r.prefill.num_gpus()
+                                                                                    : best.deployment.num_gpus()) +
+                                             r.pd.decode_replicas * best.deployment.num_gpus()
+                                       : best.deployment.num_gpus();
   const int replicas = std::max(1, r.num_gpus / std::max(1, unit_gpus));
   const std::string& m = r.row.metric;
   if (m == "output_tokens_per_s_total")

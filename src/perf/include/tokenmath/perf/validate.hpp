@@ -105,6 +105,10 @@ struct PreparedRow {
   const EngineProfile* engine = nullptr;
   std::string point_id;          // "point=<id>" of the notes: rows of one measured operating point share it
   Disaggregation pd;             // "N prefill + M decode" servers stated in the notes (xPyD of `deployment`)
+  // The prefill servers' own parallelism where the notes state one that differs from the decode servers'
+  // ("prefill TP4", "prefill DEP4", "prefill TEP4"): the deployment of the group's prefill pool. Unset (no model):
+  // `deployment` without speculative decoding.
+  Deployment prefill;
   bool spec_stated = false;      // the row says whether speculative decoding was on (deployment.spec)
   std::optional<double> host_overlap;  // the row says the overlap scheduler was on (1) or off (0)
   std::optional<double> dp_prefill_balance;  // the row says attention-DP prefill balancing was on (1) or off (0)
