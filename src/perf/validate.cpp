@@ -302,7 +302,19 @@ struct Evaluated {
   Deployment deployment;
   bool ok = false;
   std::string reason;
+  std::int64_t running = 0;  // requests one replica runs at once (its sequence cap or KV pool, at most the clients)
 };
+
+// The share of a finite run's length its engine ran at full load, from the run's measured mean concurrency (the
+// requests in the system: running and queued). A replica set that runs `running_total` requests at once under more
+// clients was full whenever at least that many were in the system: min(1, mean / running_total). Otherwise the
+// stated share (mean / clients).
+double full_load_share(const PreparedRow& r, double running_total) {
+  if (r.run_concurrency_share >= 1.0 || r.concurrency <= 0 || running_total <= 0 ||
+      running_total >= static_cast<double>(r.concurrency))
+    return r.run_concurrency_share;
+  return std::min(1.0, r.run_concurrency_share * static_cast<double>(r.concurrency) / running_total);
+}
 
 // "N synthetic requests" / "N requests" in a row's notes: the run's request count; 0 when not stated.
 std::int64_t stated_request_count(const std::string& notes) {
@@ -423,6 +435,7 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
   // An offline static batch's e2e is the batch's wall time: its requests' output at the run's rate.
   if (r.static_batch && n > 0 && out.point.output_tok_s > 0) out.point.e2e_s = static_cast<double>(n) * r.osl / out.point.output_tok_s;
   out.deployment = d;
+  out.running = c;
   out.ok = true;
   return out;
 }
@@ -1130,7 +1143,12 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
     p.reason = "no feasible deployment";
     return p;
   }
-  p.predicted = best_rate * r.run_concurrency_share;
+  {
+    // A run its engine could not hold at once (a running cap below the clients) ran full while the queue lasted.
+    const auto& bo = options[static_cast<std::size_t>(best)];
+    const double replicas = std::min(n_sys / option_gpus(bo), c_sys);
+    p.predicted = best_rate * full_load_share(r, static_cast<double>(bo.frontier.max_concurrency) * replicas);
+  }
   p.error_pct = (p.predicted - r.measured) / r.measured * 100.0;
   p.deployment = options[static_cast<std::size_t>(best)].label + (short_of_target ? " (below the measured tok/s/user)" : "");
   p.concurrency = best_pt.concurrency;
@@ -1191,9 +1209,9 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
   const int replicas = std::max(1, r.num_gpus / std::max(1, unit_gpus));
   const std::string& m = r.row.metric;
   if (m == "output_tokens_per_s_total")
-    p.predicted = pt.output_tok_s * replicas * r.run_concurrency_share;
+    p.predicted = pt.output_tok_s * replicas * full_load_share(r, static_cast<double>(best.running) * replicas);
   else if (m == "output_tokens_per_s_per_gpu")
-    p.predicted = pt.output_tok_s_per_gpu * r.run_concurrency_share;
+    p.predicted = pt.output_tok_s_per_gpu * full_load_share(r, static_cast<double>(best.running) * replicas);
   else if (m == "tokens_per_s_per_user")
     p.predicted = r.per_user_with_context ? r.osl / pt.e2e_s : pt.tok_s_per_user;
   else if (m == "ttft_ms")

@@ -473,6 +473,32 @@ TEST(Validate, PrefillPoolOfItsOwnWidthIsRead) {
   EXPECT_NEAR(pt.predicted, pr.predicted * 20, 1e-6 * pt.predicted);
 }
 
+// A finite run's measured mean concurrency (requests in the system) below its clients scales the predicted output
+// by mean / clients -- unless the engine runs fewer at once than that mean (a running cap below the clients): it was
+// then full while requests queued, and the run's output is the cap's.
+TEST(Validate, AFiniteRunUnderARunningCapWasFullWhileRequestsQueued) {
+  const auto predicted = [](const std::string& engine, const std::string& mean) {
+    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+    rows[0].engine = engine;
+    rows[0].metric = "output_tokens_per_s_total";
+    rows[0].value = "1000";
+    rows[0].concurrency_or_batch = "64";
+    rows[0].isl = rows[0].osl = "1000";
+    rows[0].notes = "point=x" + (mean.empty() ? std::string() : "; measured mean concurrency " + mean);
+    const auto p = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(p[0].ok) << p[0].skip_reason;
+    const auto pr = predict_row(p[0], test::shipped().efficiency);
+    EXPECT_TRUE(pr.ok) << pr.reason;
+    return pr.predicted;
+  };
+  const std::string open = "SGLang 0.5.6", capped = "SGLang 0.5.6 (--max-running-requests 8)";
+  EXPECT_NEAR(predicted(open, "40") / predicted(open, ""), 40.0 / 64.0, 1e-9);
+  EXPECT_NEAR(predicted(capped, "40"), predicted(capped, ""), 1e-9 * predicted(capped, ""));
+  // A cap between the mean and the clients: full for mean / cap of the run.
+  const std::string capped48 = "SGLang 0.5.6 (--max-running-requests 48)";
+  EXPECT_NEAR(predicted(capped48, "40") / predicted(capped48, ""), 40.0 / 48.0, 1e-9);
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -561,7 +587,8 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // and DeepSeek-Math-V2 (V3.2 architecture) on 8xB200 (+73%, +46%), unseen (258 points, 16.7% / 61.8%).
   // Stop 23: MiniMax-M2's full-width q/k norm pays its all-reduce under tensor parallelism (16.7% / 58.6%); NVIDIA
   // Dynamo's GLM-5-NVFP4 on 20 GB200 (prefill TP4 + decode DEP16, SGLang), new and unseen, +135% and +152% (260
-  // points, 16.9% / 60.1%).
+  // points, 16.9% / 60.1%); the cookbook's DeepSeek-V3.2 on 16xH800, unseen, +25%, +17%, -17% (263 points, 16.9% /
+  // 59.9%).
   EXPECT_LE(v.frontier.median_abs_error_pct, 17.0);
   EXPECT_LE(v.frontier.p90_abs_error_pct, 61.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
