@@ -316,6 +316,14 @@ double full_load_share(const PreparedRow& r, double running_total) {
   return std::min(1.0, r.run_concurrency_share * static_cast<double>(r.concurrency) / running_total);
 }
 
+// The prefill pool of a disaggregated row on deployment `d` (its precision, knobs and GPU): without speculative
+// decoding, in the row's stated prefill layout where it has one (PreparedRow::prefill), else `d`'s.
+Deployment prefill_pool(Deployment d, const PreparedRow& r) {
+  d.spec = SpecDecode{};
+  if (r.prefill.model) d.tp = r.prefill.tp, d.ep = r.prefill.ep, d.pp = r.prefill.pp, d.attention_dp = r.prefill.attention_dp;
+  return d;
+}
+
 // "N synthetic requests" / "N requests" in a row's notes: the run's request count; 0 when not stated.
 std::int64_t stated_request_count(const std::string& notes) {
   static const std::regex re(R"((\d[\d,]*) (?:synthetic )?(?:requests|prompts))");
@@ -358,13 +366,7 @@ Evaluated evaluate(const PreparedRow& r, const Deployment& base, const Efficienc
   }
   // Disaggregated rows: the stated xPyD group of this deployment serves the whole run's concurrency.
   if (r.pd.enabled()) {
-    Deployment pre = d;
-    pre.spec = SpecDecode{};
-    if (r.prefill.model) {  // the prefill pool's own parallelism, with this deployment's precision and knobs
-      const Deployment stated = r.prefill;
-      pre.tp = stated.tp, pre.ep = stated.ep, pre.pp = stated.pp, pre.attention_dp = stated.attention_dp;
-    }
-    const StepModel psm(pre, eff);
+    const StepModel psm(prefill_pool(d, r), eff);
     const std::int64_t group_max = maxc * r.pd.decode_replicas;
     const std::int64_t c = r.concurrency > 0 ? std::min<std::int64_t>(group_max, r.concurrency) : group_max;
     out.point = disaggregated_state(psm, sm, r.pd, r.isl, r.osl, c);
@@ -1068,12 +1070,7 @@ RowPrediction predict_frontier_row(const PreparedRow& r, const EfficiencyTable& 
     o.deployment = with_engine_knobs(r, e);
     o.engine = req.engine;
     o.pd = r.pd;
-    if (r.pd.enabled() && r.prefill.model) {
-      o.prefill = o.deployment;
-      o.prefill.spec = SpecDecode{};
-      o.prefill.tp = r.prefill.tp, o.prefill.ep = r.prefill.ep, o.prefill.pp = r.prefill.pp;
-      o.prefill.attention_dp = r.prefill.attention_dp;
-    }
+    if (r.pd.enabled() && r.prefill.model) o.prefill = prefill_pool(o.deployment, r);
     o.label = (r.pd.enabled() ? fmt::format("{}P{}D ", r.pd.prefill_replicas, r.pd.decode_replicas) : std::string()) +
               (o.prefill.model ? deployment_label(o.prefill) + " / " : std::string()) + deployment_label(o.deployment);
     const StepModel sm(o.deployment, e);
