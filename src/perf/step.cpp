@@ -624,6 +624,7 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;
   dp_ranks_ = dp ? t : 1;
+  graph_cap_ = d.knobs.graph_cap(d.gpu.mem_gb, t);
 
   // Collectives. Link: scale-up when the tensor group fits the fabric, else the scale-out NIC.
   const double scaleup = d.gpu.scaleup_gb_s * 1e9;
@@ -793,24 +794,33 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
 // step that carries both is a prefill forward followed by a decode forward, each with its own fixed costs. A
 // prefill forward lasts at least as long as the host takes to launch its kernels one by one:
 // kernels_stage_ x prefill_eager_kernel_s, the excess over the GPU time counted as host overhead. Decode
-// forwards replay a CUDA graph (kernel_fixed_s per kernel, in the GPU groups).
-StepTime StepModel::step(const BatchSummary& b) const {
-  if (eff_.prefill_eager_kernel_s <= 0 || b.prefill_tokens <= 0) return forward(b);
-  BatchSummary pre = b;
-  pre.decode_seqs = 0;
-  pre.decode_ctx_sum = pre.decode_ctx_windowed_sum = 0;
-  StepTime r = forward(pre);
+// forwards replay a CUDA graph (kernel_fixed_s per kernel, in the GPU groups) up to the engine's largest captured
+// batch (EngineKnobs::cuda_graph_max_bs); above it they are eager too and take the same floor.
+StepTime StepModel::eager_floor(StepTime r) const {
   const double pp = dep_.pp > 1 ? dep_.pp : 1;
   const double launch_s = pp * kernels_stage_ * eff_.prefill_eager_kernel_s;
   if (launch_s > r.total_s) {
     r.overhead_s += launch_s - r.total_s;
     r.total_s = launch_s;
   }
+  return r;
+}
+
+StepTime StepModel::step(const BatchSummary& b) const {
+  // A decode batch above the engine's largest captured CUDA graph (per attention-DP rank) runs eagerly too
+  // (SGLang: cuda_graph_max_bs, 256-512 by default; EngineKnobs::cuda_graph_max_bs).
+  const bool eager_decode = eff_.prefill_eager_kernel_s > 0 && graph_cap_ > 0 &&
+                            static_cast<double>(b.decode_seqs) / dp_ranks_ > graph_cap_;
+  if (eff_.prefill_eager_kernel_s <= 0 || b.prefill_tokens <= 0) return eager_decode ? eager_floor(forward(b)) : forward(b);
+  BatchSummary pre = b;
+  pre.decode_seqs = 0;
+  pre.decode_ctx_sum = pre.decode_ctx_windowed_sum = 0;
+  StepTime r = eager_floor(forward(pre));
   if (b.decode_seqs <= 0) return r;
   BatchSummary dec = b;
   dec.prefill_tokens = dec.prefill_seqs = 0;
   dec.prefill_attn_pairs = dec.prefill_attn_pairs_windowed = 0;
-  const StepTime d = forward(dec);
+  const StepTime d = eager_decode ? eager_floor(forward(dec)) : forward(dec);
   for (auto field : kStepTimeFields) r.*field += d.*field;
   return r;
 }

@@ -483,6 +483,7 @@ EngineKnobs EngineProfile::knobs(EngineKnobs base, const catalog::GpuSpec& gpu) 
   if (max_batched_tokens > 0) base.max_batched_tokens = base.chunked_prefill_tokens = max_batched_tokens;
   if (large_hbm_max_batched_tokens > 0 && gpu.mem_gb >= large_hbm_min_gb)
     base.max_batched_tokens = base.chunked_prefill_tokens = large_hbm_max_batched_tokens;
+  base.cuda_graph_max_bs = cuda_graph_max_bs;
   base.kv_mem_fraction = kv_mem_fraction;
   base.kv_fraction_of_total = kv_fraction_of_total;
   return base;
@@ -517,6 +518,23 @@ std::vector<EngineProfile> load_engine_profiles(const std::filesystem::path& pat
             throw InputError(file, prefix + "/max_batched_tokens_large_hbm",
                              fmt::format("{}/{}", p.large_hbm_min_gb, p.large_hbm_max_batched_tokens),
                              "min_gb must be > 0 and tokens >= 1");
+        }
+        if (const auto caps = n["cuda_graph_max_bs"]) {
+          if (!caps.IsSequence())
+            throw InputError(file, prefix + "/cuda_graph_max_bs", "", "expected a list of {min_gb, max_tp, max_bs}");
+          std::size_t j = 0;
+          for (const auto& c : caps) {
+            const std::string cp = prefix + "/cuda_graph_max_bs/" + std::to_string(j++);
+            if (!c.IsMap() || !c["max_bs"]) throw InputError(file, cp, "", "expected {min_gb, max_tp, max_bs}");
+            EngineKnobs::GraphCapRule rule;
+            rule.min_gb = c["min_gb"].as<double>(0);
+            rule.max_tp = c["max_tp"].as<int>(0);
+            rule.max_bs = c["max_bs"].as<int>();
+            if (rule.min_gb < 0 || rule.max_tp < 0 || rule.max_bs < 1)
+              throw InputError(file, cp, fmt::format("{}/{}/{}", rule.min_gb, rule.max_tp, rule.max_bs),
+                               "min_gb and max_tp must be >= 0, max_bs >= 1");
+            p.cuda_graph_max_bs.push_back(rule);
+          }
         }
         p.kv_mem_fraction = n["kv_mem_fraction"].as<double>(0.9);
         const std::string of = n["kv_mem_fraction_of"].as<std::string>("free");

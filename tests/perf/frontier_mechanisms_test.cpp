@@ -229,6 +229,52 @@ TEST(Disaggregation, PoolsOfDifferentWidthsCountTheirOwnGpus) {
     }
 }
 
+TEST(EngineKernels, DecodeBatchesAboveTheLargestCapturedGraphRunEagerly) {
+  // SGLang captures decode CUDA graphs up to cuda_graph_max_bs (server_args: 512 from 160 GiB up; 256 with TP < 4
+  // and 512 with TP >= 4 from 60 GiB); a larger decode batch launches its kernels from the host one by one
+  // (prefill_eager_kernel_us each), so its step lasts at least that long.
+  const auto& ctx = test::shipped();
+  const auto sglang = std::find_if(ctx.engines.begin(), ctx.engines.end(), [](const auto& e) { return e.name == "sglang"; });
+  ASSERT_NE(sglang, ctx.engines.end());
+  const EngineKnobs k = sglang->knobs(EngineKnobs{}, ctx.catalog.gpu("h100-sxm"));
+  EXPECT_EQ(k.graph_cap(80, 2), 256);
+  EXPECT_EQ(k.graph_cap(80, 8), 512);
+  EXPECT_EQ(k.graph_cap(141, 1), 256);
+  EXPECT_EQ(k.graph_cap(180, 1), 512);
+  EXPECT_EQ(k.graph_cap(48, 1), 0);  // not stated for smaller GPUs: no cap
+
+  Deployment d = deployment("llama-3.1-8b", "h100-sxm", 1, catalog::Precision::fp8);
+  const Efficiency e = ctx.efficiency.for_gpu(d.gpu, "sglang");
+  ASSERT_GT(e.prefill_eager_kernel_s, 0);
+  const auto step_at = [&](int cap, std::int64_t batch) {
+    Deployment dd = d;
+    dd.knobs.cuda_graph_max_bs = {EngineKnobs::GraphCapRule{0, 0, cap}};
+    const StepModel sm(dd, e);
+    BatchSummary b;
+    sm.add_decode(b, 1000, batch);
+    return sm.step(b);
+  };
+  const auto free_step = [&](std::int64_t batch) {
+    const StepModel sm(d, e);
+    BatchSummary b;
+    sm.add_decode(b, 1000, batch);
+    return sm.step(b);
+  };
+  // At or below the cap: the graph's step. Above it: the host's launch time when that is longer.
+  EXPECT_DOUBLE_EQ(step_at(4, 4).total_s, free_step(4).total_s);
+  const StepTime eager = step_at(4, 5), graphed = free_step(5);
+  EXPECT_GT(eager.total_s, 2 * graphed.total_s);  // 8B model, 5 sequences: launching ~400 kernels dominates
+  EXPECT_NEAR(eager.total_s - graphed.total_s, eager.overhead_s - graphed.overhead_s, 1e-12);
+  // TensorRT-LLM's profile launches no eager forward: the cap changes nothing.
+  const Efficiency trt = ctx.efficiency.for_gpu(d.gpu, "trtllm-pytorch");
+  ASSERT_EQ(trt.prefill_eager_kernel_s, 0);
+  Deployment capped = d;
+  capped.knobs.cuda_graph_max_bs = {EngineKnobs::GraphCapRule{0, 0, 4}};
+  BatchSummary b;
+  StepModel(d, trt).add_decode(b, 1000, 5);
+  EXPECT_DOUBLE_EQ(StepModel(capped, trt).step(b).total_s, StepModel(d, trt).step(b).total_s);
+}
+
 TEST(Interactivity, BestPointMeetsTheTargetByTimeSharingTwoConcurrencies) {
   const Deployment d = deployment("llama-3.1-70b", "h100-sxm", 4, catalog::Precision::fp8);
   const StepModel sm(d, eff_with(1, 0));

@@ -370,6 +370,8 @@ TEST(Validate, ASupersededProfileMustNameAKnownProfileAndADate) {
       {"    kv_mem_fraction_of: weights\n", "/engines/1/kv_mem_fraction_of"},
       {"    max_batched_tokens_large_hbm: 16384\n", "/engines/1/max_batched_tokens_large_hbm"},
       {"    max_batched_tokens_large_hbm: {min_gb: 0, tokens: 16384}\n", "/engines/1/max_batched_tokens_large_hbm"},
+      {"    cuda_graph_max_bs: 512\n", "/engines/1/cuda_graph_max_bs"},
+      {"    cuda_graph_max_bs: [{min_gb: 160, max_bs: 0}]\n", "/engines/1/cuda_graph_max_bs/0"},
   };
   for (const auto& [body, field] : refused) {
     try {

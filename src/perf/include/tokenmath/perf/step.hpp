@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tokenmath/catalog/hardware.hpp"
 #include "tokenmath/catalog/model.hpp"
@@ -37,6 +38,21 @@ struct EngineKnobs {
   }
   // Prefill tokens one sequence can take in one step: its chunk, within its rank's budget.
   int sequence_chunk_tokens() const { return std::max(1, std::min(chunked_prefill_tokens, max_batched_tokens)); }
+  // The largest decode batch (per attention-DP rank) the engine captures a CUDA graph for, by the GPU's memory and
+  // the tensor-parallel size (SGLang's cuda_graph_max_bs defaults); the first rule whose min_gb and max_tp hold
+  // applies. A larger decode batch runs eagerly. Empty = every decode batch replays a graph.
+  struct GraphCapRule {
+    double min_gb = 0;  // GPU memory at least this (GB as vendors print it)
+    int max_tp = 0;     // tensor-parallel size at most this (0 = any)
+    int max_bs = 0;
+  };
+  std::vector<GraphCapRule> cuda_graph_max_bs;
+  // The rule for `mem_gb` and `tp`: its max_bs, or 0 when no rule applies (no cap).
+  int graph_cap(double mem_gb, int tp) const {
+    for (const auto& r : cuda_graph_max_bs)
+      if (mem_gb >= r.min_gb && (r.max_tp <= 0 || tp <= r.max_tp)) return r.max_bs;
+    return 0;
+  }
 };
 
 // Speculative decoding (MTP, EAGLE-3, n-gram): every decode step a draft model proposes `draft_tokens` tokens per
@@ -179,6 +195,9 @@ class StepModel {
   void add_prefill(BatchSummary& b, double start_pos, double chunk_tokens) const;
 
  private:
+  // A forward run without a CUDA graph lasts at least its kernels' host launch time (Efficiency::
+  // prefill_eager_kernel_s each, every pipeline stage): the excess over the GPU time is host overhead.
+  StepTime eager_floor(StepTime r) const;
   // `q` = query tokens per decoding sequence (1, or draft_tokens + 1 when verifying a speculative draft).
   double stage_time(double dec, double q, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
                     double pairs_w, StepTime* out) const;
@@ -234,6 +253,7 @@ class StepModel {
   double kernels_stage_ = 0;           // kernels the stage launches per forward (incl. lm_head and sampling)
   double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
   double dp_ranks_ = 1;                // attention-DP ranks (1 without attention DP)
+  int graph_cap_ = 0;                  // largest decode batch per rank replayed as a CUDA graph (0 = every batch)
   double layers_stage_ = 1;            // decoder layers per pipeline stage
   double spec_q_ = 1;                  // query tokens per decoding sequence in the (verify) forward pass
 

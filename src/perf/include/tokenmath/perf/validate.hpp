@@ -39,6 +39,8 @@ struct EngineProfile {
   // chunked_prefill_size 16384 from 160 GiB up, 8192 below). 0 = none.
   double large_hbm_min_gb = 0;
   int large_hbm_max_batched_tokens = 0;
+  // The engine's largest captured decode batch by GPU memory and TP (EngineKnobs::cuda_graph_max_bs); empty = none.
+  std::vector<EngineKnobs::GraphCapRule> cuda_graph_max_bs;
   int max_batched_tokens_min = 0;     // trtllm-bench: clamp(batch * (1 + ISL/OSL), min, cap)
   int max_batched_tokens_cap = 0;
   double kv_mem_fraction = 0.9;
