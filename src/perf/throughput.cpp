@@ -295,6 +295,10 @@ OperatingPoint decode_pool_state(const StepModel& decode, double isl, double osl
   return pt;
 }
 
+int disaggregated_gpus(const Disaggregation& pd, const Deployment& prefill, const Deployment& decode) {
+  return pd.prefill_replicas * prefill.num_gpus() + pd.decode_replicas * decode.num_gpus();
+}
+
 OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
                                    double isl, double osl, std::int64_t concurrency) {
   OperatingPoint pt;
@@ -329,9 +333,8 @@ OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& de
   }
   const double t_d = decode_only_step(decode, std::max(1.0, nd), ctx);
   const double rho = isl > 0 ? std::min(0.999, out * isl / osl / (x * cap)) : 0.0;
-  // KV transfer: the prompt's KV on each decode GPU, over the link one GPU has to the group. The group's GPUs:
-  // x prefill replicas and y decode replicas, each of its own width.
-  const int group_gpus = static_cast<int>(x * pdp.num_gpus() + y * dd.num_gpus());
+  // KV transfer: the prompt's KV on each decode GPU, over the link one GPU has to the group.
+  const int group_gpus = disaggregated_gpus(pd, pdp, dd);
   const double link = (group_gpus <= std::max(dd.gpu.scaleup_domain_gpus, 8) && dd.gpu.scaleup_gb_s > 0)
                           ? dd.gpu.scaleup_gb_s * 1e9 * decode.efficiency().comm_bw
                           : decode.efficiency().scaleout_bytes_per_s * decode.efficiency().comm_bw;
@@ -410,7 +413,7 @@ Deployment prefill_deployment(const DeploymentOption& o) {
 
 int option_gpus(const DeploymentOption& o) {
   const int n = o.deployment.num_gpus();
-  return o.pd.enabled() ? o.pd.prefill_replicas * prefill_deployment(o).num_gpus() + o.pd.decode_replicas * n : n;
+  return o.pd.enabled() ? disaggregated_gpus(o.pd, prefill_deployment(o), o.deployment) : n;
 }
 
 OperatingPoint option_point(const DeploymentOption& o, const EfficiencyTable& eff, double isl, double osl,
@@ -710,16 +713,16 @@ std::vector<DeploymentOption> search_deployments(const SearchRequest& req, const
         DeploymentIntent pin = in;
         pin.tp = pin.ep = 4;
         const Deployment pre = make_deployment(pin);
-        const StepModel psm(pre, e);
+        const std::optional<StepModel> psm = req.disaggregated ? std::optional<StepModel>(StepModel(pre, e)) : std::nullopt;
         for (const auto& sp : specs) {
           d.spec = sp;
           StepModel sm(d, e);
           DeploymentOption o{d, frontier(sm, req.isl, req.osl), deployment_label(d), req.engine, {}, {}};
           out.push_back(std::move(o));
-          if (!req.disaggregated || !psm.feasible()) continue;
+          if (!psm || !psm->feasible()) continue;
           for (int x : {1, 2, 4, 8}) {
             const Disaggregation pd{x, 1};
-            DeploymentOption g{d, disaggregated_frontier(psm, sm, pd, req.isl, req.osl),
+            DeploymentOption g{d, disaggregated_frontier(*psm, sm, pd, req.isl, req.osl),
                                fmt::format("{}P1D {} / {}", x, deployment_label(pre), deployment_label(d)), req.engine,
                                pd, pre};
             out.push_back(std::move(g));

@@ -1217,9 +1217,7 @@ RowPrediction predict_row(const PreparedRow& r, const EfficiencyTable& eff) {
     return p;
   }
   const auto& pt = best.point;
-  const int unit_gpus = r.pd.enabled() ? r.pd.prefill_replicas * (r.prefill.model ? r.prefill.num_gpus()
-                                                                                    : best.deployment.num_gpus()) +
-                                             r.pd.decode_replicas * best.deployment.num_gpus()
+  const int unit_gpus = r.pd.enabled() ? disaggregated_gpus(r.pd, prefill_pool(best.deployment, r), best.deployment)
                                        : best.deployment.num_gpus();
   const int replicas = std::max(1, r.num_gpus / std::max(1, unit_gpus));
   const std::string& m = r.row.metric;

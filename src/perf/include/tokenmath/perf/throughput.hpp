@@ -105,6 +105,9 @@ struct Disaggregation {
 // GPUs only. TTFT is not defined (0).
 OperatingPoint decode_pool_state(const StepModel& decode, double isl, double osl, std::int64_t concurrency);
 
+// GPUs of one xPyD group: x prefill replicas and y decode replicas, each of its own width.
+int disaggregated_gpus(const Disaggregation& pd, const Deployment& prefill, const Deployment& decode);
+
 OperatingPoint disaggregated_state(const StepModel& prefill, const StepModel& decode, const Disaggregation& pd,
                                    double isl, double osl, std::int64_t concurrency);
 
