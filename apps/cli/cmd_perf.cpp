@@ -85,11 +85,14 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("file", *path, "CSV written by scripts/gpu_microbench.py (see data/validation/kernels/README.md)")
         ->required();
     cmd->add_option("--gpu", *gpu, "catalog accelerator the CSV was measured on (default: its device column)");
+    auto engine = std::make_shared<std::string>();
+    cmd->add_option("--engine", *engine,
+                    "engine profile of data/perf/efficiency.yaml whose factors apply (e.g. sglang for its fused-MoE rows)");
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
-    cmd->callback([path, gpu, format] {
+    cmd->callback([path, gpu, engine, format] {
       const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
                                                     report::Format::md});
-      std::cout << report::render_kernel_validation(api::validate_kernels(context(), *path, *gpu), f);
+      std::cout << report::render_kernel_validation(api::validate_kernels(context(), *path, *gpu, *engine), f);
     });
   }
   {

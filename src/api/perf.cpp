@@ -364,7 +364,8 @@ perf::ValidationResult validate(const Context& ctx, const std::string& csv_path)
   return perf::validate(prepared, ctx.efficiency);
 }
 
-perf::KernelValidation validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name) {
+perf::KernelValidation validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name,
+                                        const std::string& engine) {
   const auto rows = perf::read_kernel_csv(csv_path);
   const auto& cat = ctx.catalog;
   const catalog::GpuSpec* gpu = nullptr;
@@ -377,7 +378,10 @@ perf::KernelValidation validate_kernels(const Context& ctx, const std::string& c
       throw InputError(csv_path, "line 2/device", rows.front().device,
                        "not a catalog accelerator name; pass `gpu` (e.g. `gpu` h100-sxm)");
   }
-  return perf::validate_kernels(rows, *gpu, ctx.efficiency.for_gpu(*gpu));
+  if (!engine.empty() && std::none_of(ctx.efficiency.engines.begin(), ctx.efficiency.engines.end(),
+                                      [&](const auto& e) { return e.name == engine; }))
+    throw InputError(ctx.efficiency.source_path, "engines", engine, "no such engine profile");
+  return perf::validate_kernels(rows, *gpu, ctx.efficiency.for_gpu(*gpu, engine));
 }
 
 Calibration calibrate(const Context& ctx, const std::string& csv_path, bool holdout) {

@@ -22,6 +22,16 @@ double parse_number(const std::string& s, const std::string& file, const std::st
     throw InputError(file, field, s, "expected a non-negative number");
   return v;
 }
+
+// The number after `key` (e.g. "E=") in a row's `extra` ("E=256;k=8;kernels=8"), or -1 when absent.
+double extra_number(const std::string& extra, const std::string& key) {
+  std::size_t at = 0;
+  while ((at = extra.find(key, at)) != std::string::npos) {
+    if (at == 0 || extra[at - 1] == ';') return std::atof(extra.c_str() + at + key.size());
+    at += key.size();
+  }
+  return -1;
+}
 }  // namespace
 
 std::vector<KernelRow> read_kernel_csv(const std::filesystem::path& path) {
@@ -72,10 +82,11 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
   const double hbm = gpu.mem_bytes_per_s();
   std::vector<double> all;
   std::map<std::string, std::vector<double>> by_kind;
-  for (const auto& r : rows) {
+  for (const auto& row : rows) {
     KernelCheck c;
-    c.row = r;
-    double frate = 0, brate = 0, pad_flops = 0;
+    c.row = row;
+    KernelRow r = row;  // a fused_moe row's work comes from its shape, not its columns
+    double frate = 0, brate = 0, pad_flops = 0, fused_kernels = 1;
     bool grouped = false;
     // Each kind is priced with the factors the step model (step.cpp) uses for that work.
     if (r.kind == "gemm_bf16") {
@@ -98,6 +109,47 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
       c.rates = fp8_kind ? "fp8 x compute_fp8 x compute_moe_lowp + moe_tile_tokens per touched expert, HBM x moe_memory_bw"
                          : "bf16 x compute_bf16 x compute_moe + moe_tile_tokens per touched expert, HBM x moe_memory_bw";
       if (touched <= 0) c.reason = "no touched-expert count ('touched=N') in extra";
+    } else if (r.kind == "fused_moe_bf16" || r.kind == "fused_moe_fp8") {
+      // One whole serving fused-MoE call (the Triton fused_moe of vLLM and SGLang, as their benchmark_moe.py /
+      // tuning_fused_moe_triton.py time it in a CUDA graph): top-k, the routing alignment, [activation
+      // quantisation], the gate/up GEMM, the activation, [its quantisation], the down GEMM and the reduction, for
+      // m tokens routed top-k ("k=") of E ("E=") experts with hidden size k and expert width n per rank (gated: three
+      // k x n matrices per expert). Priced as the step model prices one layer's routed experts (step.cpp
+      // stage_time): expected experts touched by random routing E (1 - (1 - top-k/E)^m), their weights streamed at
+      // moe_memory_bw, the routed rows' FLOPs at the grouped-GEMM compute share, each touched expert padded to the
+      // small M tile (moe_serving_tile_small) or by moe_serving_pad_rows (the engine's factors), plus the fixed
+      // cost of each of the call's kernels ("kernels="). "block" in extra: a block-scaled FP8 checkpoint (the
+      // block_fp8_* shares). The flops/bytes columns are not used: the shape defines the work.
+      const bool fp8_kind = r.kind == "fused_moe_fp8";
+      const bool block = r.extra.find("block") != std::string::npos;
+      const double experts = extra_number(r.extra, "E="), top_k = extra_number(r.extra, "k="),
+                   kernels = extra_number(r.extra, "kernels=");
+      const auto pick = [](double family, double generic) { return family > 0 ? family : generic; };
+      if (experts <= 0 || top_k <= 0 || top_k > experts || kernels < 0) {
+        c.reason = "extra needs E=experts, k=top-k (<= E) and kernels=launches of the call";
+      } else {
+        const double tokens = static_cast<double>(r.m), hidden = static_cast<double>(r.k),
+                     width = static_cast<double>(r.n);
+        const double touched = experts * (1.0 - std::pow(1.0 - top_k / experts, tokens));
+        const double rows = touched > 0 ? tokens * top_k / touched : 0.0;
+        const double pad = (tokens <= experts && rows < eff.moe_serving_tile_small) ? eff.moe_serving_tile_small - rows
+                                                                                     : eff.moe_serving_pad_rows;
+        const double weight_bytes = fp8_kind ? 1.0 : 2.0;
+        r.flops = 2.0 * tokens * top_k * 3.0 * hidden * width;
+        pad_flops = touched * pad * 2.0 * 3.0 * hidden * width;
+        // Expert weights once per touched expert, the routed rows' hidden-width input and output.
+        r.bytes = touched * 3.0 * hidden * width * weight_bytes + tokens * top_k * hidden * (weight_bytes + 2.0);
+        frate = fp8_kind ? (block ? fp8 * pick(eff.block_fp8_compute, eff.compute_fp8) *
+                                        pick(eff.block_fp8_moe_compute, eff.compute_moe_lowp)
+                                  : fp8 * eff.compute_fp8 * eff.compute_moe_lowp)
+                         : bf16 * eff.compute_bf16 * eff.compute_moe;
+        brate = hbm * (block ? pick(eff.block_fp8_moe_memory_bw, eff.moe_memory_bw) : eff.moe_memory_bw);
+        fused_kernels = kernels;
+        grouped = true;
+        c.rates = fmt::format("{} experts touched of {}; weights at HBM x {}moe_memory_bw; {} kernels x kernel_fixed_us",
+                              std::lround(touched), experts, block ? "block_fp8_" : "", kernels);
+      }
+      c.row = r;
     } else if (r.kind == "attn_decode_bf16" && r.extra == "sdpa") {
       frate = bf16 * eff.attention_compute, brate = hbm * eff.attention_memory_bw;
       c.rates = "bf16 x attention_compute, HBM x attention_memory_bw";
@@ -146,8 +198,8 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
     }
     if (c.reason.empty() && (frate <= 0 && r.flops > 0)) c.reason = "the GPU has no peak for this compute class";
     if (c.reason.empty()) {
-      c.predicted_s = grouped ? eff.kernel_fixed_s + grouped_roofline_s(r.flops / frate, pad_flops / frate,
-                                                                        r.bytes / brate, eff.roof_p)
+      c.predicted_s = grouped ? fused_kernels * eff.kernel_fixed_s +
+                                    grouped_roofline_s(r.flops / frate, pad_flops / frate, r.bytes / brate, eff.roof_p)
                               : kernel_time_s(r.flops, frate, r.bytes, brate, eff);
       c.error_pct = (c.predicted_s / r.measured_s - 1) * 100;
       c.ok = true;

@@ -52,7 +52,9 @@ perf::PerfResult perf(const Context& ctx, const PerfRequest& req);
 perf::ValidationResult validate(const Context& ctx, const std::string& csv_path);
 // `tokenmath validate-kernels FILE.csv [--gpu G]`: the kernel formula vs kernels timed on a GPU. gpu_name empty:
 // the CSV's device column, resolved in the catalog.
-perf::KernelValidation validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name);
+// `engine` (optional): the efficiency profile whose factors apply (e.g. "sglang" for its Triton fused-MoE rows).
+perf::KernelValidation validate_kernels(const Context& ctx, const std::string& csv_path, const std::string& gpu_name,
+                                        const std::string& engine = "");
 
 // `tokenmath calibrate [FILE.csv]`: fits the table's fitted factors, with before/after and the hold-out check
 // (report::render_calibration); calibration_yaml gives the fitted values as the YAML `--write` saves.
