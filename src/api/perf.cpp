@@ -378,9 +378,12 @@ perf::KernelValidation validate_kernels(const Context& ctx, const std::string& c
       throw InputError(csv_path, "line 2/device", rows.front().device,
                        "not a catalog accelerator name; pass `gpu` (e.g. `gpu` h100-sxm)");
   }
-  if (!engine.empty() && std::none_of(ctx.efficiency.engines.begin(), ctx.efficiency.engines.end(),
-                                      [&](const auto& e) { return e.name == engine; }))
-    throw InputError(ctx.efficiency.source_path, "engines", engine, "no such engine profile");
+  if (!engine.empty()) {
+    const auto engines = perf::engine_choices(ctx.engines);
+    if (std::find(engines.begin(), engines.end(), engine) == engines.end())
+      throw InputError(kCli, "`engine`", engine,
+                       "unknown engine profile" + did_you_mean(engine, engines) + " (data/perf/engines.yaml, auto or none)");
+  }
   return perf::validate_kernels(rows, *gpu, ctx.efficiency.for_gpu(*gpu, engine));
 }
 

@@ -744,8 +744,7 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
     // padding by default; half a 64-row tile for the Triton kernels of vLLM and SGLang). The padding is hidden
     // while the expert weights stream in (grouped_roofline_s).
     const double rows = touched_frac > 0 ? tokens * moe_route_frac_ / touched_frac : 0.0;
-    const double small = eff_.moe_serving_tile_small;
-    const double pad_rows = (tokens <= moe_experts_ && rows < small) ? small - rows : eff_.moe_serving_pad_rows;
+    const double pad_rows = serving_moe_pad_rows(eff_, tokens, moe_experts_, rows);
     const double routed_c = moe_imbalance_ * moe_flops_per_tok_ * tokens * inv_moe_flops_rate_;
     const double busiest_tokens = moe_imbalance_ * tokens;
     moe = grouped_roofline_s(routed_c, touched * pad_rows * moe_row_flops_ * inv_moe_flops_rate_,

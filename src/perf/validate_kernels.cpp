@@ -100,8 +100,7 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
       // Grouped GEMM with uneven routing, priced as the step model prices a routed-expert group: each touched
       // expert adds moe_tile_tokens rows of padding (grouped_roofline_s).
       const bool fp8_kind = r.kind == "moe_grouped_fp8";
-      const auto at = r.extra.find("touched=");
-      const double touched = at == std::string::npos ? 0 : std::atof(r.extra.c_str() + at + 8);
+      const double touched = extra_number(r.extra, "touched=");
       frate = fp8_kind ? fp8 * eff.compute_fp8 * eff.compute_moe_lowp : bf16 * eff.compute_bf16 * eff.compute_moe;
       brate = hbm * eff.moe_memory_bw;
       pad_flops = touched * eff.moe_tile_tokens * 2.0 * static_cast<double>(r.k) * static_cast<double>(r.n);
@@ -132,17 +131,17 @@ KernelValidation validate_kernels(const std::vector<KernelRow>& rows, const cata
                      width = static_cast<double>(r.n);
         const double touched = experts * (1.0 - std::pow(1.0 - top_k / experts, tokens));
         const double rows = touched > 0 ? tokens * top_k / touched : 0.0;
-        const double pad = (tokens <= experts && rows < eff.moe_serving_tile_small) ? eff.moe_serving_tile_small - rows
-                                                                                     : eff.moe_serving_pad_rows;
+        const double pad = serving_moe_pad_rows(eff, tokens, experts, rows);
         const double weight_bytes = fp8_kind ? 1.0 : 2.0;
         r.flops = 2.0 * tokens * top_k * 3.0 * hidden * width;
         pad_flops = touched * pad * 2.0 * 3.0 * hidden * width;
         // Expert weights once per touched expert, the routed rows' hidden-width input and output.
         r.bytes = touched * 3.0 * hidden * width * weight_bytes + tokens * top_k * hidden * (weight_bytes + 2.0);
-        frate = fp8_kind ? (block ? fp8 * pick(eff.block_fp8_compute, eff.compute_fp8) *
-                                        pick(eff.block_fp8_moe_compute, eff.compute_moe_lowp)
-                                  : fp8 * eff.compute_fp8 * eff.compute_moe_lowp)
-                         : bf16 * eff.compute_bf16 * eff.compute_moe;
+        // The step model's expert-GEMM rate (step.cpp): the class's compute share times its grouped-GEMM share.
+        const ComputeClass cls = fp8_kind ? ComputeClass::fp8 : ComputeClass::bf16;
+        frate = block ? fp8 * pick(eff.block_fp8_compute, eff.compute_fp8) *
+                            pick(eff.block_fp8_moe_compute, eff.compute_moe_lowp)
+                      : gpu.peak_flops(cls) * eff.compute(cls) * eff.grouped(cls);
         brate = hbm * (block ? pick(eff.block_fp8_moe_memory_bw, eff.moe_memory_bw) : eff.moe_memory_bw);
         fused_kernels = kernels;
         grouped = true;

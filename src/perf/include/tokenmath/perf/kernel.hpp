@@ -49,6 +49,16 @@ inline double grouped_roofline_s(double c_routed, double c_pad, double m, double
   return std::max(c_routed + c_pad, roofline_s(c_routed, m, p));
 }
 
+// Padded rows per touched expert in a serving MoE kernel (vLLM / SGLang fused_moe, TensorRT-LLM's grouped GEMMs):
+// while the batch has no more tokens than experts the kernels use a small M tile (moe_serving_tile_small) and an
+// expert with `rows_per_expert` below it computes the rest of the tile; otherwise each touched expert pays
+// moe_serving_pad_rows. The step model (step.cpp stage_time) and validate-kernels' fused_moe rows share it.
+inline double serving_moe_pad_rows(const Efficiency& eff, double tokens, double experts, double rows_per_expert) {
+  return (tokens <= experts && rows_per_expert < eff.moe_serving_tile_small)
+             ? eff.moe_serving_tile_small - rows_per_expert
+             : eff.moe_serving_pad_rows;
+}
+
 // Share of the bf16 peak causal prefill attention reaches for prompts of `prompt_tokens`: short prompts leave
 // the kernel's tiles and waves part-empty, so efficiency rises towards attention_compute as
 // attention_compute x L / (L + attention_half_tokens) (measured on H100/H200 for 512-32768-token prompts).
