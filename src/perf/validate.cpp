@@ -265,7 +265,12 @@ Deployment with_engine_knobs(const PreparedRow& r, const Efficiency& eff) {
   const EngineProfile* e = r.engine;
   if (e) d.knobs = e->knobs(d.knobs, d.gpu);
   if (auto f = note_number(r.row.notes, "kv frac ")) d.knobs.kv_mem_fraction = *f;
-  const auto note_bs = note_number(r.row.notes, "max_batch_size ");
+  // The running cap under each engine's own name: TensorRT-LLM's max_batch_size, vLLM's max_num_seqs (each per
+  // attention-DP rank, vLLM's per engine core) and the NVIDIA MLPerf harness's gpu_batch_size (per TensorRT-LLM
+  // engine, i.e. per replica of these dense runs).
+  std::optional<double> note_bs;
+  for (const char* key : {"max_batch_size ", "max_num_seqs ", "gpu_batch_size "})
+    if (!note_bs) note_bs = note_number(r.row.notes, key);
   const auto note_tokens = note_number(r.row.notes, "max_num_tokens ");
   if (e && e->max_num_seqs_cap > 0) {
     // First pass with the smallest budget to size the KV pool, then apply the rule.

@@ -501,6 +501,34 @@ TEST(Validate, AFiniteRunUnderARunningCapWasFullWhileRequestsQueued) {
   EXPECT_NEAR(predicted(capped48, "40") / predicted(capped48, ""), 40.0 / 48.0, 1e-9);
 }
 
+// A running cap stated under the engine's own name caps the replica as max_batch_size does: vLLM's max_num_seqs and
+// the NVIDIA MLPerf harness's gpu_batch_size (64 clients over a cap of 8 run 8 at once).
+TEST(Validate, RunningCapsUnderEachEnginesNameCapTheReplica) {
+  const auto predicted = [](const std::string& engine, const std::string& note) {
+    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+    rows[0].engine = engine;
+    rows[0].metric = "tpot_ms";
+    rows[0].value = "20";
+    rows[0].concurrency_or_batch = "64";
+    rows[0].isl = rows[0].osl = "1000";
+    rows[0].notes = "point=x" + note;
+    const auto p = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(p[0].ok) << p[0].skip_reason;
+    const auto pr = predict_row(p[0], test::shipped().efficiency);
+    EXPECT_TRUE(pr.ok) << pr.reason;
+    return pr.predicted;
+  };
+  for (const std::string engine : {"vLLM 0.11", "TensorRT-LLM (NVIDIA MLPerf harness)"}) {
+    const double open = predicted(engine, "");
+    const double by_bs = predicted(engine, "; max_batch_size 8");
+    EXPECT_LT(by_bs, open) << engine;  // 8 running decode faster than 64
+    EXPECT_DOUBLE_EQ(predicted(engine, "; max_num_seqs 8 per instance"), by_bs) << engine;
+    EXPECT_DOUBLE_EQ(predicted(engine, "; gpu_batch_size 8 per engine"), by_bs) << engine;
+    // A figure that is not a number is no cap.
+    EXPECT_DOUBLE_EQ(predicted(engine, "; max_num_seqs cannot hold them"), open) << engine;
+  }
+}
+
 TEST(Validate, CliJsonHasSummaryAndSkippedRows) {
   const auto r = testing::run_cli("validate " + kMini + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
