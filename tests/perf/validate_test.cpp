@@ -478,20 +478,27 @@ TEST(Validate, PrefillPoolOfItsOwnWidthIsRead) {
 // A finite run's measured mean concurrency (requests in the system) below its clients scales the predicted output
 // by mean / clients -- unless the engine runs fewer at once than that mean (a running cap below the clients): it was
 // then full while requests queued, and the run's output is the cap's.
+// One Llama-3.1-8B FP8 row on one H100 at 1000/1000 tokens and 64 clients, predicted as `validate` predicts it.
+double predict_h100_row(const std::string& engine, const std::string& metric, const std::string& value,
+                        const std::string& notes) {
+  auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+  rows[0].engine = engine;
+  rows[0].metric = metric;
+  rows[0].value = value;
+  rows[0].concurrency_or_batch = "64";
+  rows[0].isl = rows[0].osl = "1000";
+  rows[0].notes = "point=x" + notes;
+  const auto p = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  EXPECT_TRUE(p[0].ok) << p[0].skip_reason;
+  const auto pr = predict_row(p[0], test::shipped().efficiency);
+  EXPECT_TRUE(pr.ok) << pr.reason;
+  return pr.predicted;
+}
+
 TEST(Validate, AFiniteRunUnderARunningCapWasFullWhileRequestsQueued) {
   const auto predicted = [](const std::string& engine, const std::string& mean) {
-    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
-    rows[0].engine = engine;
-    rows[0].metric = "output_tokens_per_s_total";
-    rows[0].value = "1000";
-    rows[0].concurrency_or_batch = "64";
-    rows[0].isl = rows[0].osl = "1000";
-    rows[0].notes = "point=x" + (mean.empty() ? std::string() : "; measured mean concurrency " + mean);
-    const auto p = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
-    EXPECT_TRUE(p[0].ok) << p[0].skip_reason;
-    const auto pr = predict_row(p[0], test::shipped().efficiency);
-    EXPECT_TRUE(pr.ok) << pr.reason;
-    return pr.predicted;
+    return predict_h100_row(engine, "output_tokens_per_s_total", "1000",
+                            mean.empty() ? std::string() : "; measured mean concurrency " + mean);
   };
   const std::string open = "SGLang 0.5.6", capped = "SGLang 0.5.6 (--max-running-requests 8)";
   EXPECT_NEAR(predicted(open, "40") / predicted(open, ""), 40.0 / 64.0, 1e-9);
@@ -505,18 +512,7 @@ TEST(Validate, AFiniteRunUnderARunningCapWasFullWhileRequestsQueued) {
 // the NVIDIA MLPerf harness's gpu_batch_size (64 clients over a cap of 8 run 8 at once).
 TEST(Validate, RunningCapsUnderEachEnginesNameCapTheReplica) {
   const auto predicted = [](const std::string& engine, const std::string& note) {
-    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
-    rows[0].engine = engine;
-    rows[0].metric = "tpot_ms";
-    rows[0].value = "20";
-    rows[0].concurrency_or_batch = "64";
-    rows[0].isl = rows[0].osl = "1000";
-    rows[0].notes = "point=x" + note;
-    const auto p = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
-    EXPECT_TRUE(p[0].ok) << p[0].skip_reason;
-    const auto pr = predict_row(p[0], test::shipped().efficiency);
-    EXPECT_TRUE(pr.ok) << pr.reason;
-    return pr.predicted;
+    return predict_h100_row(engine, "tpot_ms", "20", note);
   };
   for (const std::string engine : {"vLLM 0.11", "TensorRT-LLM (NVIDIA MLPerf harness)"}) {
     const double open = predicted(engine, "");
