@@ -111,6 +111,18 @@ std::optional<double> exact_number(const std::string& s) {
   return n->first;
 }
 
+// A layout cell: a whole number, or a number with its derivation in parentheses ("1 (inferred: data_parallel_size=8
+// on 8 GPUs)": the source states the replica count, the per-replica size follows). Anything else (prose, "not
+// stated") is no number: the layout is searched.
+std::optional<double> layout_number(const std::string& s) {
+  if (const auto n = exact_number(s)) return n;
+  const auto n = leading_number_at(s);
+  if (!n) return std::nullopt;
+  const std::size_t rest = s.find_first_not_of(" \t", n->second);
+  if (rest == std::string::npos || s[rest] != '(' || s.back() != ')') return std::nullopt;
+  return n->first;
+}
+
 bool contains(const std::string& hay, std::string_view needle) { return to_lower(hay).find(needle) != std::string::npos; }
 
 // An engine column as the profiles' `match` strings spell it: lower case, and TensorRT-LLM under one name. Sources
@@ -848,7 +860,7 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       skip("GPU count not stated ('" + row.num_gpus + "') for a whole-system metric");
       continue;
     }
-    const auto tp = exact_number(row.tp), pp = exact_number(row.pp);
+    const auto tp = layout_number(row.tp), pp = layout_number(row.pp);
     // "not stated" = the engine's default (no expert parallelism unless attention DP is on).
     const bool ep_unstated = to_lower(row.ep).find("not stated") != std::string::npos;
     const auto ep = ep_unstated ? std::nullopt : leading_number(row.ep);

@@ -432,6 +432,27 @@ TEST(Validate, DisaggregationShorthandIsRead) {
   EXPECT_EQ(pools("online serving", "checkpoint q4p1dv"), std::make_pair(0, 0));
 }
 
+// A layout cell with its derivation in parentheses ("1 (inferred: data_parallel_size=8 on 8 GPUs)") states that
+// layout; prose or "not stated" leaves it to the search.
+TEST(Validate, LayoutCellsWithTheirDerivationAreStated) {
+  const auto prepared = [](const std::string& tp, const std::string& pp) {
+    auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "8");
+    rows[0].tp = tp;
+    rows[0].pp = pp;
+    const auto p = prepare_rows(rows, test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    EXPECT_TRUE(p[0].ok) << p[0].skip_reason;
+    return p[0];
+  };
+  const auto inferred = prepared("1 (inferred: data_parallel_size=8 on 8 GPUs)", "1 (inferred)");
+  EXPECT_FALSE(inferred.search_parallelism);
+  EXPECT_EQ(inferred.deployment.tp, 1);
+  EXPECT_EQ(inferred.deployment.pp, 1);
+  EXPECT_EQ(prepared("2", "1").deployment.tp, 2);
+  EXPECT_TRUE(prepared("not stated", "not stated").search_parallelism);
+  EXPECT_TRUE(prepared("2 or 4", "1").search_parallelism);
+  EXPECT_TRUE(prepared("1 (inferred", "1").search_parallelism);
+}
+
 // A prefill pool of its own width ("prefill TP4" beside a DEP16 decode pool): the group is 4 + 16 GPUs, the prefill
 // replicas run TP4 without attention DP or speculation; a prefill phrase equal to the decode layout changes nothing.
 TEST(Validate, PrefillPoolOfItsOwnWidthIsRead) {
