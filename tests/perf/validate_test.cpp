@@ -305,6 +305,14 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   EXPECT_EQ(profile_of("dynamo-sglang 0.5.6"), "sglang");
   EXPECT_EQ(profile_of("dynamo-vllm 0.11"), "vllm");
   EXPECT_EQ(profile_of("trtx-custom 1.0"), "");
+  // NVIDIA's MLPerf LLM harness and the partners' copies of it are their own runtime: TensorRT-LLM's C++ executor
+  // under the MAX_UTILIZATION capacity scheduler, which reserves no KV for future output.
+  EXPECT_EQ(profile_of("TensorRT-LLM (NVIDIA MLPerf harness)"), "trtllm-mlperf-harness");
+  EXPECT_EQ(profile_of("TensorRT-LLM (Dell MLPerf submission, NVIDIA-derived harness)"), "trtllm-mlperf-harness");
+  EXPECT_EQ(profile_of("TensorRT-LLM via Triton (NVIDIA MLPerf harness)"), "trtllm-mlperf-harness");
+  const auto gpu = test::shipped().catalog.gpu("b200");
+  EXPECT_EQ(test::shipped().efficiency.for_gpu(gpu, "trtllm-mlperf-harness").kv_reserve_output, 0.0);
+  EXPECT_EQ(test::shipped().efficiency.for_gpu(gpu, "trtllm").kv_reserve_output, 1.0);
 }
 
 // A free-text date cell is read at the end of each period it names; the latest date counts.
