@@ -115,12 +115,11 @@ std::optional<double> exact_number(const std::string& s) {
 // on 8 GPUs)": the source states the replica count, the per-replica size follows). Anything else (prose, "not
 // stated") is no number: the layout is searched.
 std::optional<double> layout_number(const std::string& s) {
-  if (const auto n = exact_number(s)) return n;
   const auto n = leading_number_at(s);
   if (!n) return std::nullopt;
   const std::size_t rest = s.find_first_not_of(" \t", n->second);
-  if (rest == std::string::npos || s[rest] != '(' || s.back() != ')') return std::nullopt;
-  return n->first;
+  if (rest == std::string::npos || (s[rest] == '(' && s.back() == ')')) return n->first;
+  return std::nullopt;
 }
 
 bool contains(const std::string& hay, std::string_view needle) { return to_lower(hay).find(needle) != std::string::npos; }
