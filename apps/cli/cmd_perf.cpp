@@ -70,11 +70,25 @@ void add_perf_commands(CLI::App& app) {
     cmd->add_option("file", *path, "CSV in the published-measurement format (see data/validation/README.md)")
         ->required();
     add_format_option(cmd, *format, {"table", "json", "csv", "md"});
-    cmd->callback([path, format, profile] {
+    auto accuracy = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    cmd->add_option("--write-accuracy", *accuracy,
+                    "write the frontier points' errors per GPU, model, engine and GPU x model to this JSON file, the "
+                    "measured accuracy `perf` prints (the shipped one: data/validation/accuracy.json, from "
+                    "data/validation/frontier.csv)");
+    cmd->add_flag("--force", *force, "overwrite an existing --write-accuracy file");
+    cmd->callback([path, format, profile, accuracy, force] {
       const auto f = report::parse_format(*format, {report::Format::table, report::Format::json, report::Format::csv,
                                                     report::Format::md});
       std::optional<Context> profiled;
-      std::cout << report::render_validation(api::validate(context_for(*profile, profiled), *path), f);
+      const auto v = api::validate(context_for(*profile, profiled), *path);
+      if (!accuracy->empty() && v.frontier.n == 0)
+        throw InputError(*path, "metric", "", "no frontier point was predicted (rows with a tokens/s-per-user "
+                                              "figure), so there is no accuracy to write with --write-accuracy");
+      if (!accuracy->empty())
+        write_output(*accuracy, report::accuracy_json(perf::accuracy_summary(v, *path)), "--write-accuracy", *force,
+                     {*path});
+      std::cout << report::render_validation(v, f);
     });
   }
   {

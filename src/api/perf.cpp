@@ -323,6 +323,8 @@ perf::PerfResult perf(const Context& ctx, const PerfRequest& req) {
   r.isl = req.isl;
   r.osl = req.osl;
   r.title = fmt::format("{} on {}, ISL {:.0f} / OSL {:.0f}", model->display_name, gpu.name, req.isl, req.osl);
+  r.accuracy = perf::accuracy_note(ctx.accuracy, ctx.accuracy_file, gpu.id, model->id,
+                                   perf::engine_for_gpu(s.engine, gpu, ctx.engines));
 
   if (req.tp == 0 && req.pp == 0) {
     r.options = perf::search_deployments(search_request(ctx, req, s, gpu), table);

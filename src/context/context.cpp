@@ -1,6 +1,7 @@
 #include "tokenmath/context.hpp"
 
 #include "tokenmath/common/data_dir.hpp"
+#include "tokenmath/common/input_file.hpp"
 
 namespace tokenmath {
 
@@ -17,6 +18,11 @@ Context Context::load(const std::filesystem::path& dir) {
   std::vector<std::string> gpu_ids;
   for (const auto& g : c.catalog.gpus()) gpu_ids.push_back(g.id);
   c.rentals = cost::load_rental_prices(dir / "rental_prices.yaml", gpu_ids);
+  if (const auto acc = dir / "validation" / "accuracy.json"; path_exists(acc)) {
+    c.accuracy = perf::load_accuracy(acc);
+    c.accuracy_file = (dir.filename().empty() ? dir.parent_path().filename() : dir.filename()).string() +
+                      "/validation/accuracy.json";
+  }
   return c;
 }
 

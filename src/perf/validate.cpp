@@ -1,5 +1,7 @@
 #include "tokenmath/perf/validate.hpp"
 
+#include "tokenmath/perf/accuracy.hpp"
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -1273,7 +1275,8 @@ ErrorStats error_stats(std::vector<double> e) {
 ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff) {
   ValidationResult v;
   std::vector<double> all, sat, fr, frb;
-  std::map<std::string, std::vector<double>> by_model, by_gpu, by_metric, by_source, fr_model, fr_gpu, fr_source;
+  std::map<std::string, std::vector<double>> by_model, by_gpu, by_metric, by_source, fr_model, fr_gpu, fr_source,
+      fr_engine, fr_gpu_model;
   for (const auto& r : rows) {
     ValidationRow vr{r, predict_row(r, eff)};
     if (!r.ok) {
@@ -1303,6 +1306,8 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
           fr_model[r.model_id].push_back(e);
           fr_gpu[r.gpu_id].push_back(e);
           fr_source[holdout_group(r.row)].push_back(e);
+          fr_engine[r.engine ? r.engine->name : ""].push_back(e);
+          fr_gpu_model[gpu_model_key(r.gpu_id, r.model_id)].push_back(e);
         }
       }
     }
@@ -1319,6 +1324,8 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
   for (auto& [k, e] : fr_model) v.frontier_by_model[k] = error_stats(e);
   for (auto& [k, e] : fr_gpu) v.frontier_by_gpu[k] = error_stats(e);
   for (auto& [k, e] : fr_source) v.frontier_by_source[k] = error_stats(e);
+  for (auto& [k, e] : fr_engine) v.frontier_by_engine[k] = error_stats(e);
+  for (auto& [k, e] : fr_gpu_model) v.frontier_by_gpu_model[k] = error_stats(e);
   return v;
 }
 

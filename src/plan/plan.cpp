@@ -437,6 +437,8 @@ PlanResult run_plan(const Context& ctx, const Scenario& s) {
   r.sim_check = simulate_replica(best.replica, best.shape,
                                  {s.max_ttft_s, s.min_output_tok_s_per_user, s.slo_percentile}, s.peak_load_target, s.simulate_requests);
   r.uncertainty = run_uncertainty(s, r);
+  r.accuracy = perf::accuracy_note(ctx.accuracy, ctx.accuracy_file, best.gpu_id, best.model_id,
+                                   perf::engine_for_gpu(s.engine, cat.gpu(best.gpu_id), ctx.engines));
 
   // Tornado: the chosen model and system re-planned (deployment search included) with one input at its low and
   // high value and the same work (agent steps per year); outcomes are the plan's annual cost (cheapest hybrid

@@ -515,7 +515,61 @@ std::string render_kernel_validation(const perf::KernelValidation& v, Format fmt
   return out;
 }
 
-std::string render_perf(const perf::PerfResult& r, Format fmt) {
+Table accuracy_note_table(const perf::AccuracyNote& note) {
+  Table t({{"scope", "scope", 0},
+           {"id", "id", 0},
+           {"points", "points", 0},
+           {"median_abs_error_pct", "median abs err %", 1},
+           {"p90_abs_error_pct", "p90 abs err %", 1},
+           {"median_signed_error_pct", "median err %", 1}});
+  for (const auto& l : note.lines) {
+    if (l.stats.n == 0)
+      t.add_row({l.scope, l.key, 0LL, std::monostate{}, std::monostate{}, std::monostate{}});
+    else
+      t.add_row({l.scope, l.key, static_cast<long long>(l.stats.n), l.stats.median_abs_error_pct,
+                 l.stats.p90_abs_error_pct, l.stats.median_signed_error_pct});
+  }
+  return t;
+}
+
+std::string render_accuracy_note(const perf::AccuracyNote& note, Format fmt) {
+  if (fmt != Format::table && fmt != Format::md) return "";
+  if (note.lines.empty())
+    return fmt::format("\nmeasured accuracy: none shipped ({} not found; `tokenmath validate` of "
+                       "data/validation/frontier.csv writes it, see data/validation/README.md)\n",
+                       note.file.empty() ? "data/validation/accuracy.json" : note.file);
+  return fmt::format("\nmeasured accuracy of this prediction: tokens/s per GPU at the measured tokens/s per user of "
+                     "published points ({}, from {}; median err > 0: predicted faster than measured):\n",
+                     note.file, note.measured_on) +
+         accuracy_note_table(note).render(fmt);
+}
+
+json accuracy_note_json(const perf::AccuracyNote& note) {
+  json lines = json::array();
+  for (const auto& l : note.lines)
+    lines.push_back(json{{"scope", l.scope}, {"id", l.key}, {"stats", l.stats.n ? stats_json(l.stats) : json(nullptr)}});
+  return json{{"file", note.file}, {"measured_on", note.measured_on}, {"scopes", lines}};
+}
+
+std::string accuracy_json(const perf::AccuracySummary& s) {
+  json j{{"generated_by", "tokenmath validate of " + s.measured_on + " (do not edit: a test compares this file "
+                          "with a fresh validate of the CSV; data/validation/README.md says how to regenerate it)"},
+         {"measured_on", s.measured_on},
+         {"metric", perf::kFrontierMetric},
+         {"what", "absolute and signed error (predicted - measured) / measured x 100 of tokens/s per GPU at each "
+                  "published point's measured tokens/s per user, SUSPECT rows left out; keys are catalog GPU and "
+                  "model ids, engine profile names (data/perf/engines.yaml; none = no profile matched) and "
+                  "GPU|model pairs"},
+         {"overall", stats_json(s.overall)},
+         {"by_gpu", stats_map_json(s.by_gpu)},
+         {"by_model", stats_map_json(s.by_model)},
+         {"by_engine", stats_map_json(s.by_engine)},
+         {"by_gpu_model", stats_map_json(s.by_gpu_model)}};
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+std::string render_perf_body(const perf::PerfResult& r, Format fmt) {
   using K = perf::PerfResult::Kind;
   switch (r.kind) {
     case K::compare:
@@ -537,6 +591,19 @@ std::string render_perf(const perf::PerfResult& r, Format fmt) {
     default:
       return render_frontier(r.options.at(0).deployment, r.options.at(0).frontier, r.isl, r.osl, fmt);
   }
+}
+}  // namespace
+
+std::string render_perf(const perf::PerfResult& r, Format fmt) {
+  std::string out = render_perf_body(r, fmt);
+  if (r.kind == perf::PerfResult::Kind::compare || !r.accuracy) return out;
+  if (fmt == Format::json) {
+    json j = json::parse(out);
+    if (!j.is_object()) return out;  // the search ranking is an array of rows
+    j["accuracy"] = accuracy_note_json(*r.accuracy);
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  return out + render_accuracy_note(*r.accuracy, fmt);
 }
 
 std::string perf_svg(const perf::PerfResult& r) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tokenmath/report/perf.hpp"
 #include "tokenmath/report/plan.hpp"
 #include "tokenmath/report/svg.hpp"
 
@@ -229,6 +230,10 @@ figure{margin:1.5em 0}
       out += "<h2>Simulator check of the chosen replica</h2>\n<p>" + svg::escape(r.sim_check.note) + "</p>\n" +
              html_table(plan_sim_check_table(r));
     out += "<h2>Performance frontier of the chosen deployments</h2>\n<figure>" + frontier_chart(r) + "</figure>\n";
+    if (!r.accuracy.lines.empty())
+      out += "<h2>Measured accuracy of that frontier</h2>\n<p>Tokens/s per GPU predicted at published points' tokens/s "
+             "per user against what they measured (" + svg::escape(r.accuracy.file) + "; median err &gt; 0: predicted "
+             "faster than measured; 0 points: never measured).</p>\n" + html_table(accuracy_note_table(r.accuracy));
   }
   out += "<h2>Assumptions and sources</h2>\n" + html_table(plan_assumptions_table(r));
   out +=

@@ -5,6 +5,7 @@
 
 #include "tokenmath/catalog/catalog.hpp"
 #include "tokenmath/cost/rental.hpp"
+#include "tokenmath/report/perf.hpp"
 #include "tokenmath/report/plan.hpp"
 #include "tokenmath/report/svg.hpp"
 
@@ -607,6 +608,7 @@ nlohmann::json plan_json(const PlanResult& r) {
   } else {
     out["uncertainty"] = nullptr;
   }
+  out["accuracy"] = r.accuracy.lines.empty() ? json(nullptr) : accuracy_note_json(r.accuracy);
   out["assumptions"] = plan_assumptions_table(r).to_json();
   return out;
 }
@@ -703,6 +705,14 @@ std::string render_plan(const PlanResult& r, Format f) {
                                "(bias {}, sigma {})", r.uncertainty.draws, r.uncertainty.perf_error_bias,
                                r.uncertainty.perf_error_sigma));
     out += table(plan_uncertainty_table(r));
+  }
+  if (!r.accuracy.lines.empty()) {
+    // The same note `perf` prints: how far the frontier the fleet is sized on was from published measurements.
+    out += heading("Measured accuracy of the frontier the fleet is sized on (" + r.accuracy.file + ")");
+    out += wrap("tokens/s per GPU predicted at published points' tokens/s per user, against what they measured "
+                "(median err > 0: predicted faster than measured); a scope with 0 points was never measured.",
+                "", "") + "\n";
+    out += table(accuracy_note_table(r.accuracy));
   }
   if (!r.tornado.empty()) {
     out += heading("Sensitivity: the plan's annual cost with one input at its low / high value");

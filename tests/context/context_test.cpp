@@ -81,6 +81,26 @@ TEST(Context, ABadFileIsNamedWithItsField) {
   fs::remove_all(dir);
 }
 
+// The measured accuracy is optional data: a directory without validation/accuracy.json loads with none (perf then
+// says none is shipped), and a damaged one is refused with its field like every other file.
+TEST(Context, AccuracySummaryIsOptionalButNeverDamaged) {
+  const fs::path dir = copy_of_data("accuracy");
+  EXPECT_EQ(test::shipped().accuracy_file, "data/validation/accuracy.json");
+  EXPECT_GT(test::shipped().accuracy.overall.n, 0);
+  replace_in_file(dir / "validation" / "accuracy.json", "\"by_engine\"", "\"by_engines\"");
+  try {
+    (void)Context::load(dir);
+    ADD_FAILURE() << "a summary without by_engine loaded";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "/by_engine") << e.what();
+  }
+  fs::remove(dir / "validation" / "accuracy.json");
+  const Context none = Context::load(dir);
+  EXPECT_TRUE(none.accuracy.empty());
+  EXPECT_EQ(none.accuracy_file, "");
+  fs::remove_all(dir);
+}
+
 TEST(Context, OneContextIsSharedByConcurrentThreads) {
   const Context& ctx = test::shipped();
   auto frontier_best = [&ctx] {

@@ -118,6 +118,23 @@ TEST(PlanCli, JsonCarriesTheMonteCarloPercentiles) {
   EXPECT_GE(u.at("p_own_beats_reference_api").get<double>(), 0.0);
 }
 
+// The plan says how far the frontier it sized the fleet on was from published measurements, for the chosen
+// model, its GPU and its engine (data/validation/accuracy.json), as `perf` does.
+TEST(PlanCli, JsonCarriesTheMeasuredAccuracyOfTheChosenFleet) {
+  const auto r = tokenmath::testing::run_cli("plan --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& scopes = j.at("accuracy").at("scopes");
+  ASSERT_EQ(scopes.size(), 5u);
+  const auto& acc = test::shipped().accuracy;
+  const std::string gpu = scopes[1].at("id").get<std::string>();
+  ASSERT_TRUE(acc.by_gpu.count(gpu)) << gpu;
+  EXPECT_EQ(scopes[1].at("stats").at("rows").get<int>(), acc.by_gpu.at(gpu).n);
+  EXPECT_EQ(scopes[4].at("stats").at("rows").get<int>(), acc.overall.n);
+  const auto text = tokenmath::testing::run_cli("plan");
+  EXPECT_NE(text.out.find("Measured accuracy of the frontier the fleet is sized on"), std::string::npos);
+}
+
 // Output files (issue 10): never over an existing file without --force, never over an input, and a failed
 // write exits non-zero naming the path instead of printing "wrote".
 TEST(PlanCli, OutputFilesAreWrittenSafely) {

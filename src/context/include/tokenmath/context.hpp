@@ -12,6 +12,7 @@
 #include "tokenmath/cost/api_price.hpp"
 #include "tokenmath/cost/assumptions.hpp"
 #include "tokenmath/cost/rental.hpp"
+#include "tokenmath/perf/accuracy.hpp"
 #include "tokenmath/perf/efficiency.hpp"
 #include "tokenmath/perf/speculative.hpp"
 #include "tokenmath/perf/validate.hpp"
@@ -28,6 +29,10 @@ struct Context {
   std::vector<cost::ApiPrice> api_prices;
   cost::CostAssumptions costs;                   // costs.yaml
   std::vector<cost::RentalPrice> rentals;        // rental_prices.yaml (GPU ids checked against the catalog)
+  // validation/accuracy.json, the measured frontier accuracy `perf` prints beside a prediction; empty (and
+  // accuracy_file "") when the directory ships none. accuracy_file names it as "<data dir name>/validation/...".
+  perf::AccuracySummary accuracy;
+  std::string accuracy_file;
 
   // Loads every file under `dir` (the layout of the shipped data/ folder). Throws InputError naming the file,
   // the field and the value of the first bad entry.

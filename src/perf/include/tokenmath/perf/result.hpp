@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "tokenmath/perf/accuracy.hpp"
 #include "tokenmath/perf/throughput.hpp"
 
 namespace tokenmath::perf {
@@ -23,6 +26,8 @@ struct PerfResult {
   std::size_t top = 5;                    // search: rows listed
   double min_tok_s_user = 0;              // interactive: the target
   FrontierChoice choice;                  // interactive: index into options and the point chosen
+  // What validation measured for this model, GPU and engine (data/validation/accuracy.json); unset for compare.
+  std::optional<AccuracyNote> accuracy;
 };
 
 }  // namespace tokenmath::perf

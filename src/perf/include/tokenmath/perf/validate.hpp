@@ -194,8 +194,10 @@ struct ValidationResult {
   ErrorStats frontier_best;  // frontier_best_tok_s_per_gpu rows (same points, deployment searched)
   // All predicted rows but the headroom ones (frontier_best_tok_s_per_gpu, which only by_metric lists).
   std::map<std::string, ErrorStats> by_model, by_gpu, by_metric, by_source;
-  // frontier_tok_s_per_gpu rows only.
-  std::map<std::string, ErrorStats> frontier_by_model, frontier_by_gpu, frontier_by_source;
+  // frontier_tok_s_per_gpu rows only; by_engine is keyed by the engine profile the row ran ("" = none matched),
+  // by_gpu_model by perf::gpu_model_key (accuracy.hpp).
+  std::map<std::string, ErrorStats> frontier_by_model, frontier_by_gpu, frontier_by_source, frontier_by_engine,
+      frontier_by_gpu_model;
 };
 
 ValidationResult validate(const std::vector<PreparedRow>& rows, const EfficiencyTable& eff);

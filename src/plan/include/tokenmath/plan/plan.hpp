@@ -8,6 +8,7 @@
 #include "tokenmath/cost/api_price.hpp"
 #include "tokenmath/cost/owned.hpp"
 #include "tokenmath/cost/tokens.hpp"
+#include "tokenmath/perf/accuracy.hpp"
 #include "tokenmath/plan/capacity.hpp"
 #include "tokenmath/plan/demand.hpp"
 #include "tokenmath/plan/finance.hpp"
@@ -124,6 +125,9 @@ struct PlanResult {
   std::vector<TornadoBar> tornado;    // largest swing of the plan's cost first
   SimCheck sim_check;                 // simulator run of the chosen replica at slo.peak_load_target
   Uncertainty uncertainty;            // Monte Carlo of the chosen candidate (uncertainty.draws; 0 = not run)
+  // What validation measured for the chosen model, its GPU and engine (the context's validation/accuracy.json):
+  // where the fleet's throughput sits on the checked frontier. No lines when nothing is chosen or none shipped.
+  perf::AccuracyNote accuracy;
   // The data the plan was priced with, for the report's assumption table: the candidate systems (price and
   // power, with sources) and the rental prices published for their GPUs.
   std::vector<catalog::SystemSpec> systems;

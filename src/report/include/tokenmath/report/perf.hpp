@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenmath/perf/accuracy.hpp"
 #include "tokenmath/perf/result.hpp"
 #include "tokenmath/perf/throughput.hpp"
 #include "tokenmath/perf/validate.hpp"
@@ -39,7 +40,16 @@ std::string frontier_svg(const std::vector<FrontierSeries>& series, const std::s
 std::string frontier_envelope_svg(const std::vector<perf::DeploymentOption>& options, const std::string& title,
                                   double min_tok_s_user);
 
-// A `perf` answer in any format (each kind as the renderers above draw it).
+// The measured accuracy behind a prediction (perf::AccuracyNote): one row per scope (model on this GPU, GPU, model,
+// engine, all points) with its points and median / p90 / signed median error; table and md only ("" otherwise).
+std::string render_accuracy_note(const perf::AccuracyNote& note, Format fmt);
+Table accuracy_note_table(const perf::AccuracyNote& note);
+nlohmann::json accuracy_note_json(const perf::AccuracyNote& note);
+// The file `tokenmath validate --write-accuracy` writes and perf::load_accuracy reads.
+std::string accuracy_json(const perf::AccuracySummary& s);
+
+// A `perf` answer in any format (each kind as the renderers above draw it); a single-GPU answer ends with its
+// accuracy note (json: an "accuracy" member of the frontier and interactive objects).
 std::string render_perf(const perf::PerfResult& r, Format fmt);
 // Its chart: the frontier (one deployment), the envelope over the searched ones (with the target line when
 // interactive), or one curve per GPU (compare). "" when nothing feasible is there to draw.
