@@ -555,6 +555,8 @@ std::string accuracy_json(const perf::AccuracySummary& s) {
   json j{{"generated_by", "tokenmath validate of " + s.measured_on + " (do not edit: a test compares this file "
                           "with a fresh validate of the CSV; data/validation/README.md says how to regenerate it)"},
          {"measured_on", s.measured_on},
+         {"source", "the published points of " + s.measured_on + " (each row's source, url_or_repo_path and "
+                    "version_or_date columns) against tokenmath's predictions of them"},
          {"metric", perf::kFrontierMetric},
          {"what", "absolute and signed error (predicted - measured) / measured x 100 of tokens/s per GPU at each "
                   "published point's measured tokens/s per user, SUSPECT rows left out; keys are catalog GPU and "
