@@ -12,9 +12,6 @@ namespace tokenmath::perf {
 namespace {
 using nlohmann::json;
 
-// The engine key of rows that matched no engine profile, and of `perf --engine none`: the option's own word.
-constexpr const char* kNoEngine = "none";
-
 ErrorStats stats_from(const json& j, const std::string& file, const std::string& where) {
   if (!j.is_object()) throw InputError(file, where, j.dump(), "expected an object of error statistics");
   ErrorStats s;
@@ -63,7 +60,7 @@ AccuracySummary accuracy_summary(const ValidationResult& v, std::string measured
   s.overall = v.frontier;
   s.by_gpu = v.frontier_by_gpu;
   s.by_model = v.frontier_by_model;
-  for (const auto& [k, e] : v.frontier_by_engine) s.by_engine[k.empty() ? kNoEngine : k] = e;
+  s.by_engine = v.frontier_by_engine;
   s.by_gpu_model = v.frontier_by_gpu_model;
   return s;
 }
@@ -107,7 +104,7 @@ AccuracyNote accuracy_note(const AccuracySummary& s, const std::string& file, co
   add("model on this GPU", model_id + " on " + gpu_id, find(s.by_gpu_model, gpu_model_key(gpu_id, model_id)));
   add("GPU", gpu_id, find(s.by_gpu, gpu_id));
   add("model", model_id, find(s.by_model, model_id));
-  const std::string engine_key = engine.empty() ? kNoEngine : engine;
+  const std::string engine_key = engine.empty() ? kNoEngineProfile : engine;
   add("engine", engine_key, find(s.by_engine, engine_key));
   add("all frontier points", "", &s.overall);
   return note;

@@ -1306,7 +1306,7 @@ ValidationResult validate(const std::vector<PreparedRow>& rows, const Efficiency
           fr_model[r.model_id].push_back(e);
           fr_gpu[r.gpu_id].push_back(e);
           fr_source[holdout_group(r.row)].push_back(e);
-          fr_engine[r.engine ? r.engine->name : ""].push_back(e);
+          fr_engine[r.engine ? r.engine->name : kNoEngineProfile].push_back(e);
           fr_gpu_model[gpu_model_key(r.gpu_id, r.model_id)].push_back(e);
         }
       }

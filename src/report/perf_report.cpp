@@ -361,7 +361,8 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
                     {"by_source", stats_map_json(v.by_source)},
                     {"frontier_by_model", stats_map_json(v.frontier_by_model)},
                     {"frontier_by_gpu", stats_map_json(v.frontier_by_gpu)},
-                    {"frontier_by_source", stats_map_json(v.frontier_by_source)}};
+                    {"frontier_by_source", stats_map_json(v.frontier_by_source)},
+                    {"frontier_by_engine", stats_map_json(v.frontier_by_engine)}};
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (fmt == Format::csv) return rows.to_csv();
@@ -386,7 +387,8 @@ std::string render_validation(const perf::ValidationResult& v, Format fmt) {
     out += "\nfrontier points only (frontier_tok_s_per_gpu):\n";
     out += stats_table("source", v.frontier_by_source).render(fmt) + "\n";
     out += stats_table("model", v.frontier_by_model).render(fmt) + "\n";
-    out += stats_table("gpu", v.frontier_by_gpu).render(fmt);
+    out += stats_table("gpu", v.frontier_by_gpu).render(fmt) + "\n";
+    out += stats_table("engine profile", v.frontier_by_engine).render(fmt);
   }
   return out;
 }

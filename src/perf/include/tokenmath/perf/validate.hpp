@@ -180,6 +180,10 @@ inline constexpr const char* kFrontierMetric = "frontier_tok_s_per_gpu";
 // measured point that is not on the frontier of its hardware shows here as headroom (positive error).
 inline constexpr const char* kFrontierBestMetric = "frontier_best_tok_s_per_gpu";
 
+// The engine key of frontier rows that matched no engine profile, and of a prediction made without one: the word
+// `perf`'s engine option uses for it.
+inline constexpr const char* kNoEngineProfile = "none";
+
 struct ValidationRow {
   PreparedRow prepared;
   RowPrediction prediction;
@@ -194,7 +198,7 @@ struct ValidationResult {
   ErrorStats frontier_best;  // frontier_best_tok_s_per_gpu rows (same points, deployment searched)
   // All predicted rows but the headroom ones (frontier_best_tok_s_per_gpu, which only by_metric lists).
   std::map<std::string, ErrorStats> by_model, by_gpu, by_metric, by_source;
-  // frontier_tok_s_per_gpu rows only; by_engine is keyed by the engine profile the row ran ("" = none matched),
+  // frontier_tok_s_per_gpu rows only; by_engine is keyed by the engine profile the row ran (kNoEngineProfile when none matched),
   // by_gpu_model by perf::gpu_model_key (accuracy.hpp).
   std::map<std::string, ErrorStats> frontier_by_model, frontier_by_gpu, frontier_by_source, frontier_by_engine,
       frontier_by_gpu_model;
