@@ -293,8 +293,10 @@ perf::PerfResult compare_gpus(const Context& ctx, const PerfRequest& req, const 
   r.isl = req.isl;
   r.osl = req.osl;
   r.title = fmt::format("{}, ISL {:.0f} / OSL {:.0f}", s.model->display_name, req.isl, req.osl);
+  std::vector<perf::GpuEngine> measured;
   for (const auto& name : names) {
     const catalog::GpuSpec gpu = cat.gpu(name);
+    measured.push_back({gpu.id, perf::engine_for_gpu(s.engine, gpu, ctx.engines)});
     perf::DeploymentOption o;
     if (req.tp == 0 && req.pp == 0) {
       const auto opts = perf::search_deployments(search_request(ctx, req, s, gpu), table);
@@ -308,6 +310,7 @@ perf::PerfResult compare_gpus(const Context& ctx, const PerfRequest& req, const 
     o.label = fmt::format("{}: {}", gpu.name, o.label);
     r.options.push_back(std::move(o));
   }
+  r.accuracy = perf::accuracy_note(ctx.accuracy, ctx.accuracy_file, measured, s.model->id);
   return r;
 }
 }  // namespace

@@ -1,5 +1,6 @@
 #include "tokenmath/perf/accuracy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -92,8 +93,8 @@ AccuracySummary load_accuracy(const std::filesystem::path& path) {
   return s;
 }
 
-AccuracyNote accuracy_note(const AccuracySummary& s, const std::string& file, const std::string& gpu_id,
-                           const std::string& model_id, const std::string& engine) {
+AccuracyNote accuracy_note(const AccuracySummary& s, const std::string& file, const std::vector<GpuEngine>& gpus,
+                           const std::string& model_id) {
   AccuracyNote note;
   note.file = file;
   note.measured_on = s.measured_on;
@@ -101,13 +102,25 @@ AccuracyNote accuracy_note(const AccuracySummary& s, const std::string& file, co
   auto add = [&](const char* scope, const std::string& key, const ErrorStats* e) {
     note.lines.push_back({scope, key, e ? *e : ErrorStats{}});
   };
-  add("model on this GPU", model_id + " on " + gpu_id, find(s.by_gpu_model, gpu_model_key(gpu_id, model_id)));
-  add("GPU", gpu_id, find(s.by_gpu, gpu_id));
+  for (const auto& g : gpus) {
+    add("model on this GPU", model_id + " on " + g.gpu_id, find(s.by_gpu_model, gpu_model_key(g.gpu_id, model_id)));
+    add("GPU", g.gpu_id, find(s.by_gpu, g.gpu_id));
+  }
   add("model", model_id, find(s.by_model, model_id));
-  const std::string engine_key = engine.empty() ? kNoEngineProfile : engine;
-  add("engine", engine_key, find(s.by_engine, engine_key));
+  std::vector<std::string> engines;
+  for (const auto& g : gpus) {
+    const std::string key = g.engine.empty() ? kNoEngineProfile : g.engine;
+    if (std::find(engines.begin(), engines.end(), key) != engines.end()) continue;
+    engines.push_back(key);
+    add("engine", key, find(s.by_engine, key));
+  }
   add("all frontier points", "", &s.overall);
   return note;
+}
+
+AccuracyNote accuracy_note(const AccuracySummary& s, const std::string& file, const std::string& gpu_id,
+                           const std::string& model_id, const std::string& engine) {
+  return accuracy_note(s, file, std::vector<GpuEngine>{{gpu_id, engine}}, model_id);
 }
 
 }  // namespace tokenmath::perf

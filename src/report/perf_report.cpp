@@ -600,7 +600,7 @@ std::string render_perf_body(const perf::PerfResult& r, Format fmt) {
 
 std::string render_perf(const perf::PerfResult& r, Format fmt) {
   std::string out = render_perf_body(r, fmt);
-  if (r.kind == perf::PerfResult::Kind::compare || !r.accuracy) return out;
+  if (!r.accuracy) return out;
   if (fmt == Format::json) {
     json j = json::parse(out);
     if (!j.is_object()) return out;  // the search ranking is an array of rows

@@ -154,6 +154,22 @@ TEST(AccuracyCli, PerfPrintsTheMeasuredAccuracyOfItsGpuModelAndEngine) {
   EXPECT_EQ(scopes[3].at("id"), "trtllm-pytorch");  // auto on NVIDIA
 }
 
+// Comparing GPUs, each GPU gets its own lines and each engine that runs one of them is listed once.
+TEST(Accuracy, CompareNoteListsEachGpuAndEachEngineOnce) {
+  const auto note = accuracy_note(two_gpus(), "f.json", {{"b200", "sglang"}, {"h100-sxm", "sglang"}, {"mi355x", ""}},
+                                  "deepseek-r1");
+  ASSERT_EQ(note.lines.size(), 3u * 2 + 1 + 2 + 1);
+  EXPECT_EQ(note.lines[2].key, "deepseek-r1 on h100-sxm");
+  EXPECT_EQ(note.lines[2].stats.n, 1);
+  EXPECT_EQ(note.lines[5].stats.n, 0);  // mi355x: never measured
+  EXPECT_EQ(note.lines[7].key, "sglang");
+  EXPECT_EQ(note.lines[8].key, "none");
+  const auto r = testing::run_cli("perf --model deepseek-r1 --gpu b200,h200");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("deepseek-r1 on b200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("deepseek-r1 on h200-sxm"), std::string::npos) << r.out;
+}
+
 TEST(AccuracyCli, ValidateWritesTheSummaryPerfReads) {
   const std::string out = (std::filesystem::temp_directory_path() / "tm_accuracy_written.json").string();
   std::remove(out.c_str());

@@ -50,5 +50,12 @@ struct AccuracyNote {
 // kept with n = 0 so the reader sees that nothing was measured there.
 AccuracyNote accuracy_note(const AccuracySummary& s, const std::string& file, const std::string& gpu_id,
                            const std::string& model_id, const std::string& engine);
+// The same for one model compared on several GPUs (`perf --gpu a,b,c`), each with the engine profile it runs:
+// per GPU its model-on-GPU cell and the GPU, then the model, each distinct engine and all points.
+struct GpuEngine {
+  std::string gpu_id, engine;
+};
+AccuracyNote accuracy_note(const AccuracySummary& s, const std::string& file, const std::vector<GpuEngine>& gpus,
+                           const std::string& model_id);
 
 }  // namespace tokenmath::perf

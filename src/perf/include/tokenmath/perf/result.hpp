@@ -26,7 +26,7 @@ struct PerfResult {
   std::size_t top = 5;                    // search: rows listed
   double min_tok_s_user = 0;              // interactive: the target
   FrontierChoice choice;                  // interactive: index into options and the point chosen
-  // What validation measured for this model, GPU and engine (data/validation/accuracy.json); unset for compare.
+  // What validation measured for this model, its GPU(s) and engine(s) (data/validation/accuracy.json).
   std::optional<AccuracyNote> accuracy;
 };
 
