@@ -261,6 +261,16 @@ std::optional<std::pair<double, double>> stated_mean_lengths(const std::string& 
   return std::make_pair(static_cast<double>(*in) / *count, static_cast<double>(*out) / *count);
 }
 
+// The mean length of a cell "~N (random-range-ratio R)" (0 <= R < 1): the midpoint of floor(R N) and N, the range a
+// vLLM-style benchmark client draws each length from uniformly; any other cell keeps `n`.
+double range_ratio_mean(const std::string& cell, double n) {
+  static const std::regex ratio(R"(^\s*~[^(]*\(random-range-ratio (0(\.\d+)?)\))");
+  std::smatch m;
+  if (!std::regex_search(cell, m, ratio)) return n;
+  const double r = std::stod(m[1].str());
+  return (std::floor(r * n) + n) / 2;
+}
+
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -844,6 +854,10 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
                                row.osl.substr(0, row.osl.find(' ')));
       }
     }
+    // "~N (random-range-ratio R)": vLLM-style benchmark_serving clients (ATOM's copy included) draw each length
+    // uniformly from the integers [floor(R N), N], so the run's mean is their midpoint, not N.
+    if (isl) isl = range_ratio_mean(row.isl, *isl);
+    if (osl) osl = range_ratio_mean(row.osl, *osl);
     if (!isl || !osl || *isl <= 0 || *osl <= 0) {
       skip("ISL/OSL not fixed in the row (isl '" + row.isl + "', osl '" + row.osl + "')");
       continue;

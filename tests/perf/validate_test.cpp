@@ -590,6 +590,19 @@ TEST(Validate, ShippedAccuracyDoesNotRegress) {
 // rate becomes a frontier row; speculative decoding, disaggregation and variable lengths are read from the
 // notes. The bounds sit a little above today's figures (far from the 15% / 35%, see README): a change
 // that makes the frontier worse fails here.
+// "~N (random-range-ratio R)": the client draws each length uniformly from [floor(R N), N], so the run's mean is the
+// midpoint (819 and 1024 for R 0.8: 921.5), not the nominal N; a plain "~N" stays N.
+TEST(Validate, RangeRatioCellsAreReadAsTheirMeanLength) {
+  auto rows = one_mini_row("llama-3.1-8b", "FP8", "H100-SXM-80GB", "1");
+  rows[0].isl = "~1024 (random-range-ratio 0.8)";
+  rows[0].osl = "~8192 (random-range-ratio 0.8)";
+  const auto r = prepared_row(rows);
+  EXPECT_DOUBLE_EQ(r.isl, 921.5);
+  EXPECT_DOUBLE_EQ(r.osl, (6553.0 + 8192.0) / 2);
+  rows[0].isl = "~1024";
+  EXPECT_DOUBLE_EQ(prepared_row(rows).isl, 1024);
+}
+
 TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   const auto prepared = prepare_rows(read_published_csv(kFrontier), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
   int mtp = 0, eagle = 0, pd = 0, variable = 0;
