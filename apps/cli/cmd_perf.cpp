@@ -82,12 +82,13 @@ void add_perf_commands(CLI::App& app) {
                                                     report::Format::md});
       std::optional<Context> profiled;
       const auto v = api::validate(context_for(*profile, profiled), *path);
-      if (!accuracy->empty() && v.frontier.n == 0)
-        throw InputError(*path, "metric", "", "no frontier point was predicted (rows with a tokens/s-per-user "
-                                              "figure), so there is no accuracy to write with --write-accuracy");
-      if (!accuracy->empty())
+      if (!accuracy->empty()) {
+        if (v.frontier.n == 0)
+          throw InputError(*path, "metric", "", "no frontier point was predicted (rows with a tokens/s-per-user "
+                                                "figure), so there is no accuracy to write with --write-accuracy");
         write_output(*accuracy, report::accuracy_json(perf::accuracy_summary(v, *path)), "--write-accuracy", *force,
                      {*path});
+      }
       std::cout << report::render_validation(v, f);
     });
   }

@@ -47,14 +47,30 @@ std::string stats_cell(const perf::ErrorStats& s) {
   return fmt::format("n={} median {:.1f}% p90 {:.1f}%", s.n, s.median_abs_error_pct, s.p90_abs_error_pct);
 }
 
+// The columns of an error summary after the `lead` columns that name it, and one row's cells (blank statistics
+// where nothing was measured): validate's summaries and the accuracy note print the same three figures.
+std::vector<Column> with_stats_columns(std::vector<Column> lead) {
+  lead.push_back({"median_abs_error_pct", "median abs err %", 1});
+  lead.push_back({"p90_abs_error_pct", "p90 abs err %", 1});
+  lead.push_back({"median_signed_error_pct", "median err %", 1});
+  return lead;
+}
+
+std::vector<Cell> with_stats_cells(std::vector<Cell> lead, const perf::ErrorStats& s) {
+  lead.push_back(static_cast<long long>(s.n));
+  if (s.n == 0) {
+    lead.insert(lead.end(), 3, std::monostate{});
+  } else {
+    lead.push_back(s.median_abs_error_pct);
+    lead.push_back(s.p90_abs_error_pct);
+    lead.push_back(s.median_signed_error_pct);
+  }
+  return lead;
+}
+
 Table stats_table(const std::string& key_name, const std::map<std::string, perf::ErrorStats>& m) {
-  Table t({{key_name, key_name, 0},
-           {"rows", "rows", 0},
-           {"median_abs_error_pct", "median abs err %", 1},
-           {"p90_abs_error_pct", "p90 abs err %", 1},
-           {"median_signed_error_pct", "median err %", 1}});
-  for (const auto& [k, s] : m)
-    t.add_row({k, static_cast<long long>(s.n), s.median_abs_error_pct, s.p90_abs_error_pct, s.median_signed_error_pct});
+  Table t(with_stats_columns({{key_name, key_name, 0}, {"rows", "rows", 0}}));
+  for (const auto& [k, s] : m) t.add_row(with_stats_cells({k}, s));
   return t;
 }
 
@@ -68,6 +84,52 @@ json stats_json(const perf::ErrorStats& s) {
 json stats_map_json(const std::map<std::string, perf::ErrorStats>& m) {
   json j = json::object();
   for (const auto& [k, s] : m) j[k] = stats_json(s);
+  return j;
+}
+
+std::string pretty(const json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }
+
+// `perf` for one deployment as a JSON object: {model, gpu, deployment, ..., memory, frontier, max_throughput}.
+json frontier_json(const perf::Deployment& d, const perf::Frontier& f, double isl, double osl, const std::string& label,
+                   int gpus) {
+  json j{{"model", d.model ? d.model->id : ""},
+         {"gpu", d.gpu.id},
+         {"deployment", label},
+         {"gpus_per_replica", gpus},
+         {"isl", isl},
+         {"osl", osl},
+         {"feasible", f.feasible},
+         {"reason", f.reason},
+         {"max_concurrency", f.max_concurrency},
+         {"memory", memory_json(f.memory)},
+         {"frontier", json::array()}};
+  for (const auto& p : f.points) j["frontier"].push_back(point_json(p));
+  if (f.feasible) j["max_throughput"] = point_json(f.best);
+  return j;
+}
+
+// `perf --min-tok-s-user` as a JSON object: {model, gpu, min_tok_s_user, deployment, engine, ..., point}.
+json interactive_json(const perf::DeploymentOption& o, const perf::OperatingPoint& p, double min_tok_s_user,
+                      double isl, double osl) {
+  const auto& d = o.deployment;
+  json j{{"model", d.model ? d.model->id : ""},
+         {"gpu", d.gpu.id},
+         {"min_tok_s_user", min_tok_s_user},
+         {"deployment", o.label},
+         {"engine", o.engine},
+         {"gpus_per_replica", perf::option_gpus(o)},
+         {"isl", isl},
+         {"osl", osl},
+         {"disaggregation", o.pd.enabled() ? json{{"prefill_replicas", o.pd.prefill_replicas},
+                                                  {"decode_replicas", o.pd.decode_replicas},
+                                                  {"prefill_deployment", perf::deployment_label(perf::prefill_deployment(o))},
+                                                  {"prefill_gpus_per_replica", perf::prefill_deployment(o).num_gpus()}}
+                                           : json(nullptr)},
+         {"speculative", d.spec.enabled() ? json{{"method", d.spec.method},
+                                                 {"draft_tokens", d.spec.draft_tokens},
+                                                 {"acceptance_length", d.spec.acceptance_length}}
+                                          : json(nullptr)},
+         {"point", point_json(p)}};
   return j;
 }
 }  // namespace
@@ -90,22 +152,7 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
                             const std::string& label_override, int gpus_override) {
   const std::string label = label_override.empty() ? perf::deployment_label(d) : label_override;
   const int gpus = gpus_override > 0 ? gpus_override : d.num_gpus();
-  if (fmt == Format::json) {
-    json j{{"model", d.model ? d.model->id : ""},
-           {"gpu", d.gpu.id},
-           {"deployment", label},
-           {"gpus_per_replica", gpus},
-           {"isl", isl},
-           {"osl", osl},
-           {"feasible", f.feasible},
-           {"reason", f.reason},
-           {"max_concurrency", f.max_concurrency},
-           {"memory", memory_json(f.memory)},
-           {"frontier", json::array()}};
-    for (const auto& p : f.points) j["frontier"].push_back(point_json(p));
-    if (f.feasible) j["max_throughput"] = point_json(f.best);
-    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  }
+  if (fmt == Format::json) return pretty(frontier_json(d, f, isl, osl, label, gpus));
   if (fmt == Format::csv) return frontier_table(f).render(fmt);
   std::string out = fmt::format("{} on {} x{} ({}), ISL {:.0f} / OSL {:.0f}\n", d.model ? d.model->display_name : "?",
                                 d.gpu.name, gpus, label, isl, osl);
@@ -125,27 +172,7 @@ std::string render_frontier(const perf::Deployment& d, const perf::Frontier& f, 
 std::string render_interactive_choice(const perf::DeploymentOption& o, const perf::OperatingPoint& p,
                                      double min_tok_s_user, double isl, double osl, Format fmt) {
   const auto& d = o.deployment;
-  if (fmt == Format::json) {
-    json j{{"model", d.model ? d.model->id : ""},
-           {"gpu", d.gpu.id},
-           {"min_tok_s_user", min_tok_s_user},
-           {"deployment", o.label},
-           {"engine", o.engine},
-           {"gpus_per_replica", perf::option_gpus(o)},
-           {"isl", isl},
-           {"osl", osl},
-           {"disaggregation", o.pd.enabled() ? json{{"prefill_replicas", o.pd.prefill_replicas},
-                                                    {"decode_replicas", o.pd.decode_replicas},
-                                                    {"prefill_deployment", perf::deployment_label(perf::prefill_deployment(o))},
-                                                    {"prefill_gpus_per_replica", perf::prefill_deployment(o).num_gpus()}}
-                                             : json(nullptr)},
-           {"speculative", d.spec.enabled() ? json{{"method", d.spec.method},
-                                                   {"draft_tokens", d.spec.draft_tokens},
-                                                   {"acceptance_length", d.spec.acceptance_length}}
-                                            : json(nullptr)},
-           {"point", point_json(p)}};
-    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  }
+  if (fmt == Format::json) return pretty(interactive_json(o, p, min_tok_s_user, isl, osl));
   Table t({{"deployment", "deployment", 0},
            {"gpus", "GPUs", 0},
            {"concurrency", "concurrency", 1},
@@ -518,19 +545,8 @@ std::string render_kernel_validation(const perf::KernelValidation& v, Format fmt
 }
 
 Table accuracy_note_table(const perf::AccuracyNote& note) {
-  Table t({{"scope", "scope", 0},
-           {"id", "id", 0},
-           {"points", "points", 0},
-           {"median_abs_error_pct", "median abs err %", 1},
-           {"p90_abs_error_pct", "p90 abs err %", 1},
-           {"median_signed_error_pct", "median err %", 1}});
-  for (const auto& l : note.lines) {
-    if (l.stats.n == 0)
-      t.add_row({l.scope, l.key, 0LL, std::monostate{}, std::monostate{}, std::monostate{}});
-    else
-      t.add_row({l.scope, l.key, static_cast<long long>(l.stats.n), l.stats.median_abs_error_pct,
-                 l.stats.p90_abs_error_pct, l.stats.median_signed_error_pct});
-  }
+  Table t(with_stats_columns({{"scope", "scope", 0}, {"id", "id", 0}, {"points", "points", 0}}));
+  for (const auto& l : note.lines) t.add_row(with_stats_cells({l.scope, l.key}, l.stats));
   return t;
 }
 
@@ -569,7 +585,7 @@ std::string accuracy_json(const perf::AccuracySummary& s) {
          {"by_model", stats_map_json(s.by_model)},
          {"by_engine", stats_map_json(s.by_engine)},
          {"by_gpu_model", stats_map_json(s.by_gpu_model)}};
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return pretty(j);
 }
 
 namespace {
@@ -599,15 +615,20 @@ std::string render_perf_body(const perf::PerfResult& r, Format fmt) {
 }  // namespace
 
 std::string render_perf(const perf::PerfResult& r, Format fmt) {
-  std::string out = render_perf_body(r, fmt);
-  if (!r.accuracy) return out;
-  if (fmt == Format::json) {
-    json j = json::parse(out);
-    if (!j.is_object()) return out;  // the search ranking is an array of rows
+  using K = perf::PerfResult::Kind;
+  // The JSON objects (one deployment, the interactive answer) carry the note as a member; the rankings (search,
+  // compare) are arrays of rows and carry none.
+  if (fmt == Format::json && r.accuracy && (r.kind == K::frontier || r.kind == K::interactive)) {
+    json j = r.kind == K::interactive
+                 ? interactive_json(r.options.at(static_cast<std::size_t>(r.choice.index)), r.choice.point,
+                                    r.min_tok_s_user, r.isl, r.osl)
+                 : frontier_json(r.options.at(0).deployment, r.options.at(0).frontier, r.isl, r.osl,
+                                 perf::deployment_label(r.options.at(0).deployment), r.options.at(0).deployment.num_gpus());
     j["accuracy"] = accuracy_note_json(*r.accuracy);
-    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return pretty(j);
   }
-  return out + render_accuracy_note(*r.accuracy, fmt);
+  const std::string out = render_perf_body(r, fmt);
+  return r.accuracy ? out + render_accuracy_note(*r.accuracy, fmt) : out;
 }
 
 std::string perf_svg(const perf::PerfResult& r) {

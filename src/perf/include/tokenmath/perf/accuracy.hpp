@@ -9,7 +9,6 @@
 
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +33,7 @@ AccuracySummary accuracy_summary(const ValidationResult& v, std::string measured
 // malformed (a missing group, a count that is not a positive integer, an error that is not a finite number >= 0).
 AccuracySummary load_accuracy(const std::filesystem::path& path);
 
-// What was measured for one prediction: one line per scope that has points.
+// What was measured for one prediction: one line per scope looked up, measured or not.
 struct AccuracyLine {
   std::string scope;  // "GPU", "model", "engine", "model on this GPU", "all frontier points"
   std::string key;    // the id looked up
