@@ -556,6 +556,25 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
       continue;
     }
     (is_windowed(a) ? kv_read_win_ : kv_read_full_) += kvl * reread;
+    if (eff.triton_decode_max_kv_splits > 0 && eff.triton_decode_cta_bytes_s > 0 &&
+        (a.kind == AttentionSpec::Kind::standard || a.kind == AttentionSpec::Kind::mla) && a.num_heads > 0) {
+      // The grid of SGLang's Triton decode kernel on this GPU: query heads here (all of them under attention DP,
+      // 1/t under TP), KV heads here (MLA: the one latent head), one thread block per min(block_h, heads per KV
+      // head) query heads of a KV head (per head when each has its own KV head); each block streams one KV head's
+      // K and V (MLA: the latent) for every token of its split.
+      const bool latent = a.kind == AttentionSpec::Kind::mla;
+      const double hq = dp ? a.num_heads : std::max(1.0, static_cast<double>(a.num_heads) / t);
+      const double hkv = latent ? 1.0 : std::max(1.0, (dp ? a.num_kv_heads : std::ceil(static_cast<double>(a.num_kv_heads) / t)));
+      const double per_kv = hq / hkv;
+      const double groups = per_kv <= 1.0 ? hq : hkv * std::ceil(per_kv / std::min(eff.triton_decode_block_h, per_kv));
+      const double bytes = attn_kv_bytes_layer(a, kb) / (latent ? 1.0 : std::max(1, a.num_kv_heads));
+      const bool win = is_windowed(a);
+      auto it = std::find_if(triton_layers_.begin(), triton_layers_.end(), [&](const TritonDecodeLayers& g) {
+        return g.head_groups == groups && g.block_bytes_per_token == bytes && g.windowed == win;
+      });
+      if (it == triton_layers_.end()) it = triton_layers_.insert(triton_layers_.end(), {groups, bytes, 0.0, win});
+      it->layers += 1.0 / p;
+    }
     (is_windowed(a) ? attn_dec_flops_win_ : attn_dec_flops_full_) += attn_pair_flops(a, true) / t / p;
     // Prefill: FLOPs of the score and value matmuls, scaled by the softmax's relative cost at this head dim.
     const double pre_heads = a.num_heads > 0 ? static_cast<double>(a.num_heads) : 1.0;
@@ -766,8 +785,10 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
     const double prompt_len = 2.0 * (pairs > 0 ? pairs : pairs_w) / (pre * pre_scale);
     pre_eff_scale = eff_.attention_compute / prefill_attention_efficiency(eff_, prompt_len);
   }
-  const double attn = roofline_s(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_kv_mem_rate_, rp) +
-                      (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_ * pre_eff_scale;
+  double dec_attn = roofline_s(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_kv_mem_rate_, rp);
+  if (!triton_layers_.empty()) dec_attn = std::max(dec_attn, triton_decode_serial_s(dec, ctx, ctx_w));
+  const double attn =
+      dec_attn + (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_ * pre_eff_scale;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
   double comm = 0;
   if (ar_count_ > 0) comm += ar_bytes_per_tok_ * tokens * inv_link_rate_ + ar_count_ * eff_.collective_latency_s;
@@ -780,6 +801,35 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
     out->comm_s += comm;
   }
   return lin + moe + attn + comm;
+}
+
+// SGLang's split-KV Triton decode attention (--attention-backend triton: decode_attention_fwd, one thread block
+// per (sequence, query-head group, KV split), then a reduction over the splits). A block walks its split's tokens
+// one tile after another at Efficiency::triton_decode_cta_bytes_s (a latency-bound loop: sglang PR #21775's
+// one-request steps grow 9x faster with context than FlashInfer's, data/perf/efficiency.yaml). Splits per
+// sequence follow the backend's rule for equal lengths (triton_backend.py get_num_kv_splits_triton):
+// S = min(max_kv_splits, ceil(SMs x max(1, log2(L / 64)) / (sequences x head groups))), so the split shrinks as the
+// grid fills the GPU. The kernel lasts at least its blocks' walk, L / S tokens of each layer, at the sequences'
+// mean context L (the longest sequence of a mixed batch walks longer: not modelled). Many resident blocks per SM
+// are taken to walk in parallel (no wave limit); once the grid is large the HBM roofline of stage_time binds
+// instead. Under attention DP each rank runs its own sequences. Speculative verification's extra query tokens
+// per sequence are not counted here.
+double StepModel::triton_decode_serial_s(double dec, double ctx, double ctx_w) const {
+  if (dec <= 0) return 0;
+  const double seqs = std::max(1.0, dec / dp_ranks_);
+  const double units = dep_.gpu.compute_units;
+  double s = 0;
+  for (const auto& g : triton_layers_) {
+    const double len = (g.windowed ? ctx_w : ctx) / dec;
+    if (len <= 0) continue;
+    double splits = eff_.triton_decode_max_kv_splits;
+    if (units > 0) {
+      const double grid_target = units * std::max(1.0, std::log2(len / 64.0));
+      splits = std::clamp(std::ceil(grid_target / (seqs * g.head_groups)), 1.0, splits);
+    }
+    s += g.layers * (len / splits) * g.block_bytes_per_token / eff_.triton_decode_cta_bytes_s;
+  }
+  return s;
 }
 
 // A step advances every sequence of the batch once. With p pipeline stages the batch is cut into

@@ -921,5 +921,55 @@ TEST(EngineKernels, FullWidthQkNormSplitOverRanksPaysOneMoreAllReduce) {
     }
   }
 }
+// SGLang's split-KV Triton decode attention (engine profile sglang-triton-attention): at one request its thread
+// blocks walk the context serially, so the step grows with context far faster than the HBM rate allows. The
+// profile's per-block rate comes from sglang PR #21775's Qwen3-8B H100 steps (0.437 us per context token from 4k to
+// 32k tokens); the model must give that slope back, and the default kernels must not.
+TEST(TritonAttention, OneRequestStepGrowsAtTheSourcesSlope) {
+  const auto& eff = test::shipped().efficiency;
+  Deployment d = deployment("qwen3-8b", "h100-sxm", 1, catalog::Precision::bf16);
+  d.kv_precision = catalog::Precision::bf16;
+  const auto step_at = [&](const std::string& engine, double ctx) {
+    BatchSummary b;
+    b.decode_seqs = 1;
+    b.decode_ctx_sum = ctx;
+    return StepModel(d, eff.for_gpu(d.gpu, engine)).step(b).total_s;
+  };
+  const double triton_slope = (step_at("sglang-triton-attention", 32000) - step_at("sglang-triton-attention", 4000)) / 28000;
+  EXPECT_NEAR(triton_slope * 1e6, 0.437, 0.437 * 0.05);
+  const double default_slope = (step_at("sglang", 32000) - step_at("sglang", 4000)) / 28000;
+  EXPECT_LT(default_slope, triton_slope / 5);  // FlashInfer's slope in the same source is 1/9 of the Triton one
+}
+
+// The backend's split rule gives a large batch fewer splits, so its per-sequence walk grows, but the grid then fills
+// the GPU and the HBM roofline binds: the per-sequence attention time falls with the batch.
+TEST(TritonAttention, LargerBatchesAmortiseTheSerialWalk) {
+  const auto& eff = test::shipped().efficiency;
+  Deployment d = deployment("glm-4.7-flash", "b200", 1, catalog::Precision::bf16);
+  d.kv_precision = catalog::Precision::bf16;
+  const Efficiency e = eff.for_gpu(d.gpu, "sglang-triton-attention");
+  const auto attn_per_seq = [&](std::int64_t seqs) {
+    BatchSummary b;
+    b.decode_seqs = seqs;
+    b.decode_ctx_sum = 4000.0 * static_cast<double>(seqs);
+    return StepModel(d, e).step(b).attention_s / static_cast<double>(seqs);
+  };
+  EXPECT_GT(attn_per_seq(1), 4 * attn_per_seq(64));
+  // One request: 47 MLA layers, 2 groups of 16 of the 20 heads, 8 splits, 1,152 latent bytes a token at 5.27 GB/s.
+  EXPECT_NEAR(attn_per_seq(1), 47 * 4000.0 / 8 * 1152 / 5.27e9, 0.02 * attn_per_seq(1));
+}
+
+// validate reads "--attention-backend triton" in a row's engine column as that profile, and SGLang without it as
+// SGLang's own.
+TEST(TritonAttention, ValidateReadsTheBackendFlag) {
+  const auto engine_of = [](const std::string& engine) {
+    const auto rows = prepare_rows({llama8b_h100_row(engine, "BF16", "1024", "1024", "tpot_ms", "10", "ms", "online")},
+                                   test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+    return rows.at(0).engine ? rows.at(0).engine->name : std::string();
+  };
+  EXPECT_EQ(engine_of("SGLang 0.5.7 (sglang.launch_server --attention-backend triton --tp 1)"), "sglang-triton-attention");
+  EXPECT_EQ(engine_of("SGLang 0.5.7 (sglang.launch_server --tp 1)"), "sglang");
+}
+
 }  // namespace
 }  // namespace tokenmath::perf

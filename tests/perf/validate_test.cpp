@@ -661,9 +661,12 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // points, 15.7% / 53.4%); 14 Supermicro / ASUSTeK v5.0 points (B200, H200), median 5.7% (380 points, 14.3% /
   // 53.1%); 7 partner Llama-3.1-405B points (B200 TP2 PP2 +20..+29%, H200 -8..-10%, Dell's H100 TP4 PP2 -60%) (387
   // points, 14.4% / 53.1%). Stop 27, unseen: ROCm/ATOM PR #487's 18 gpt-oss-120b points on 1xMI355X, median 10.7%
-  // (1k/1k at 16-128 requests -20..-44%) (405 points, 14.1% / 51.3%).
+  // (1k/1k at 16-128 requests -20..-44%) (405 points, 14.1% / 51.3%). Stop 28: SGLang's split-KV Triton decode
+  // attention and Triton extend attention as an engine profile of their own (sglang-triton-attention, read from
+  // "--attention-backend triton"): GLM-4.7-Flash 86.6% -> 43.6%, LMSYS's gpt-oss H100 TP8 points 9% -> 3-4%
+  // (405 points, 14.1% / 46.9%).
   EXPECT_LE(v.frontier.median_abs_error_pct, 14.8);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 52.5);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 48.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);

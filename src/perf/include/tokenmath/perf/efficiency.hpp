@@ -79,6 +79,14 @@ struct Efficiency {
   // graph or hides its launches). Engines that prefill eagerly also run prefill and decode as separate forwards
   // (StepModel::step).
   double prefill_eager_kernel_s = 0;
+  // Split-KV Triton decode attention (SGLang's --attention-backend triton; decode_attention_fwd): one thread block
+  // per (sequence, group of up to triton_decode_block_h query heads sharing a KV head, KV split) walks its share of
+  // the context token by token, streaming triton_decode_cta_bytes_s; splits per sequence follow SGLang's rule (up to
+  // triton_decode_max_kv_splits, fewer as the grid fills the GPU). While few blocks run, that serial walk, not the
+  // HBM rate, bounds the kernel (perf/step.cpp triton_decode_serial_s). 0 splits = off (other decode kernels).
+  double triton_decode_max_kv_splits = 0;
+  double triton_decode_block_h = 16;
+  double triton_decode_cta_bytes_s = 0;
   // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
   // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
   double attention_fp8kv_bw_ratio = 1.0;

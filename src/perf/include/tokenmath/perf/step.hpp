@@ -203,6 +203,9 @@ class StepModel {
                     double pairs_w, StepTime* out) const;
   // One draft pass of speculative decoding over `dec` sequences (per pipeline stage-equivalent).
   double draft_pass_time(double dec, double ctx, double ctx_w) const;
+  // Split-KV Triton decode attention: the time its longest thread blocks take walking their share of the context
+  // (0 when the engine runs other decode kernels). See step.cpp.
+  double triton_decode_serial_s(double dec, double ctx, double ctx_w) const;
 
   Deployment dep_;
   Efficiency eff_;
@@ -233,6 +236,16 @@ class StepModel {
   double attn_pre_flops_full_ = 0;     // FLOPs per (prefill token, attended token)
   double attn_pre_flops_win_ = 0;
   double recurrent_flops_per_tok_ = 0; // Mamba scan FLOPs per token
+  // Split-KV Triton decode attention (Efficiency::triton_decode_max_kv_splits > 0): layers of the stage that share
+  // one grid shape, with the thread blocks one sequence launches per KV split (query-head groups) and the bytes of
+  // one context token each block streams.
+  struct TritonDecodeLayers {
+    double head_groups = 0;
+    double block_bytes_per_token = 0;
+    double layers = 0;
+    bool windowed = false;
+  };
+  std::vector<TritonDecodeLayers> triton_layers_;
   double inv_lin_flops_rate_ = 0;      // 1 / (peak x efficiency) for weight GEMMs
   double inv_attn_flops_rate_ = 0;
   double inv_moe_flops_rate_ = 0;
