@@ -585,6 +585,10 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     // about 6*heads*head_dim*state FLOPs per token (Mamba2's state update and output; the delta rule's S k, rank-1
     // update and q S).
     state_bytes_per_seq_ += 2.0 * mamba_state_bytes(a) / t / p;
+    if (a.kind == AttentionSpec::Kind::gated_deltanet) {
+      gdn_layers_ += 1.0 / p;
+      gdn_value_heads_ = static_cast<double>(a.mamba_num_heads) / t;
+    }
     if (a.is_recurrent())
       recurrent_flops_per_tok_ += 6.0 * a.mamba_num_heads * a.mamba_head_dim * a.ssm_state_size / t / p;
   }
@@ -787,8 +791,18 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
   }
   double dec_attn = roofline_s(dec_flops * inv_attn_flops_rate_, dec_bytes * inv_kv_mem_rate_, rp);
   if (!triton_layers_.empty()) dec_attn = std::max(dec_attn, triton_decode_serial_s(dec, ctx, ctx_w));
-  const double attn =
-      dec_attn + (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_ * pre_eff_scale;
+  // Chunked Gated DeltaNet prefill: one kernel call per GDN layer over the forward's prompt tokens, bounded below
+  // by its measured floor, by the serial walk over the longest prompt's chunks and by its work (efficiency.yaml
+  // gdn_prefill_*; the scan FLOPs above stay, a few microseconds beside it).
+  double gdn = 0;
+  if (pre > 0 && gdn_layers_ > 0 && eff_.gdn_prefill_floor_s > 0) {
+    const double prompt = pre / std::max(1.0, pre_seqs);
+    const double chunks = std::ceil(prompt / std::max(1.0, eff_.gdn_chunk_tokens));
+    gdn = gdn_layers_ * std::max({eff_.gdn_prefill_floor_s, chunks * eff_.gdn_prefill_chunk_s,
+                                  pre * pre_scale * gdn_value_heads_ * eff_.gdn_prefill_token_head_s});
+  }
+  const double attn = dec_attn + gdn +
+                      (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_ * pre_eff_scale;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
   double comm = 0;
   if (ar_count_ > 0) comm += ar_bytes_per_tok_ * tokens * inv_link_rate_ + ar_count_ * eff_.collective_latency_s;

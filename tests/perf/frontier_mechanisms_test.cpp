@@ -971,5 +971,30 @@ TEST(TritonAttention, ValidateReadsTheBackendFlag) {
   EXPECT_EQ(engine_of("SGLang 0.5.7 (sglang.launch_server --tp 1)"), "sglang");
 }
 
+// Chunked Gated DeltaNet prefill (FLA's chunk_gated_delta_rule) at its published per-call times: Qwen3.5-397B's TP8
+// slice (8 value heads) on B200 takes ~0.21 ms per layer call up to 4k-token prompts and 0.338 ms for one 8k prompt
+// (flashinfer PR #3001), i.e. a floor, then the serial walk over the prompt's 64-token chunks.
+TEST(GatedDeltaNet, ChunkedPrefillCallTakesItsPublishedTime) {
+  const auto& shipped = test::shipped().efficiency;
+  Deployment d = deployment("qwen3.5-397b-a17b", "b200", 8, catalog::Precision::fp8);
+  const Efficiency with = shipped.for_gpu(d.gpu);
+  Efficiency without = with;
+  without.gdn_prefill_floor_s = 0;
+  const double gdn_layers = 45;  // 60 layers, one full-attention layer in four
+  const auto per_layer_s = [&](std::int64_t prompt) {
+    BatchSummary b;
+    StepModel(d, with).add_prefill(b, 0, static_cast<double>(prompt));
+    return (StepModel(d, with).step(b).attention_s - StepModel(d, without).step(b).attention_s) / gdn_layers;
+  };
+  EXPECT_NEAR(per_layer_s(2048) * 1e3, 0.21, 0.01);
+  EXPECT_NEAR(per_layer_s(4096) * 1e3, 0.21, 0.01);
+  EXPECT_NEAR(per_layer_s(8192) * 1e3, 0.338, 0.01);
+  // No prompt tokens, no call.
+  BatchSummary decode;
+  decode.decode_seqs = 8;
+  decode.decode_ctx_sum = 8 * 1024.0;
+  EXPECT_DOUBLE_EQ(StepModel(d, with).step(decode).attention_s, StepModel(d, without).step(decode).attention_s);
+}
+
 }  // namespace
 }  // namespace tokenmath::perf

@@ -87,6 +87,15 @@ struct Efficiency {
   double triton_decode_max_kv_splits = 0;
   double triton_decode_block_h = 16;
   double triton_decode_cta_bytes_s = 0;
+  // Chunked Gated DeltaNet prefill (FLA's chunk_gated_delta_rule Triton kernels, which SGLang, vLLM and TensorRT-LLM
+  // run for Qwen3-Next / Qwen3.5 linear-attention layers): one call per GDN layer per forward with prompt tokens
+  // lasts max(gdn_prefill_floor_s, chunks of gdn_chunk_tokens in the longest prompt x gdn_prefill_chunk_s (the
+  // state pass walks a sequence's chunks in turn), prompt tokens x value heads on the GPU x
+  // gdn_prefill_token_head_s) (perf/step.cpp). 0 floor = off (the layer's scan FLOPs at the attention rate only).
+  double gdn_prefill_floor_s = 0;
+  double gdn_prefill_chunk_s = 0;
+  double gdn_prefill_token_head_s = 0;
+  double gdn_chunk_tokens = 64;
   // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
   // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
   double attention_fp8kv_bw_ratio = 1.0;
