@@ -566,7 +566,8 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
       const double hq = dp ? a.num_heads : std::max(1.0, static_cast<double>(a.num_heads) / t);
       const double hkv = latent ? 1.0 : std::max(1.0, (dp ? a.num_kv_heads : std::ceil(static_cast<double>(a.num_kv_heads) / t)));
       const double per_kv = hq / hkv;
-      const double groups = per_kv <= 1.0 ? hq : hkv * std::ceil(per_kv / std::min(eff.triton_decode_block_h, per_kv));
+      const double groups =
+          per_kv <= 1.0 ? hq : hkv * std::ceil(per_kv / std::clamp(eff.triton_decode_block_h, 1.0, per_kv));
       const double bytes = attn_kv_bytes_layer(a, kb) / (latent ? 1.0 : std::max(1, a.num_kv_heads));
       const bool win = is_windowed(a);
       auto it = std::find_if(triton_layers_.begin(), triton_layers_.end(), [&](const TritonDecodeLayers& g) {
@@ -836,10 +837,11 @@ double StepModel::triton_decode_serial_s(double dec, double ctx, double ctx_w) c
   for (const auto& g : triton_layers_) {
     const double len = (g.windowed ? ctx_w : ctx) / dec;
     if (len <= 0) continue;
-    double splits = eff_.triton_decode_max_kv_splits;
+    const double max_splits = std::max(1.0, std::floor(eff_.triton_decode_max_kv_splits));
+    double splits = max_splits;
     if (units > 0) {
       const double grid_target = units * std::max(1.0, std::log2(len / 64.0));
-      splits = std::clamp(std::ceil(grid_target / (seqs * g.head_groups)), 1.0, splits);
+      splits = std::clamp(std::ceil(grid_target / (seqs * g.head_groups)), 1.0, max_splits);
     }
     s += g.layers * (len / splits) * g.block_bytes_per_token / eff_.triton_decode_cta_bytes_s;
   }
