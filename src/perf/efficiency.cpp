@@ -72,6 +72,8 @@ const std::vector<KeyDef>& key_defs() {
       def("gdn_prefill_chunk_us", &Efficiency::gdn_prefill_chunk_s, 1e-6, "us", "time per chunk of the longest prompt in that call (its state pass walks a sequence's chunks in turn)"),
       def("gdn_prefill_token_head_ns", &Efficiency::gdn_prefill_token_head_s, 1e-9, "ns", "time per prompt token per value head on the GPU in that call, once the work fills the GPU"),
       def("gdn_chunk_tokens", &Efficiency::gdn_chunk_tokens, 1, "tokens", "tokens per chunk of that kernel (FLA's chunk size)"),
+      def("mamba2_prefill_floor_us", &Efficiency::mamba2_prefill_floor_s, 1e-6, "us", "least time of one Mamba2 layer's chunked (SSD) prefill call per forward (0 = off)"),
+      def("mamba2_prefill_token_head_ns", &Efficiency::mamba2_prefill_token_head_s, 1e-9, "ns", "time per prompt token per SSM head on the GPU in that call at head dim 64 and state 128 (scaled by head_dim x state), once the work fills the GPU"),
       def("attention_fp8kv_bw_ratio", &Efficiency::attention_fp8kv_bw_ratio, 1, "ratio", "decode attention's KV bandwidth share with an FP8 KV cache / with BF16 (dequantisation per element)"),
       def("gqa_kv_reread", &Efficiency::gqa_kv_reread, 1, "fraction", "share of per-query-head K/V re-reads on GQA layers (0 = read once per group)"),
       def("ep_imbalance", &Efficiency::ep_imbalance, 1, "ratio", "busiest expert-parallel rank's token load / mean"),

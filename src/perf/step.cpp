@@ -590,6 +590,10 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
       gdn_layers_ += 1.0 / p;
       gdn_value_heads_ = static_cast<double>(a.mamba_num_heads) / t;
     }
+    if (a.kind == AttentionSpec::Kind::mamba2) {
+      mamba2_layers_ += 1.0 / p;
+      mamba2_heads_ = static_cast<double>(a.mamba_num_heads) / t * a.mamba_head_dim * a.ssm_state_size / (64.0 * 128.0);
+    }
     if (a.is_recurrent())
       recurrent_flops_per_tok_ += 6.0 * a.mamba_num_heads * a.mamba_head_dim * a.ssm_state_size / t / p;
   }
@@ -802,6 +806,10 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
     gdn = gdn_layers_ * std::max({eff_.gdn_prefill_floor_s, chunks * eff_.gdn_prefill_chunk_s,
                                   pre * pre_scale * gdn_value_heads_ * eff_.gdn_prefill_token_head_s});
   }
+  // Chunked Mamba2 (SSD) prefill: the same, a floor per call or its work (efficiency.yaml mamba2_prefill_*).
+  if (pre > 0 && mamba2_layers_ > 0 && eff_.mamba2_prefill_floor_s > 0)
+    gdn += mamba2_layers_ * std::max(eff_.mamba2_prefill_floor_s,
+                                     pre * pre_scale * mamba2_heads_ * eff_.mamba2_prefill_token_head_s);
   const double attn = dec_attn + gdn +
                       (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_ * pre_eff_scale;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.

@@ -996,5 +996,24 @@ TEST(GatedDeltaNet, ChunkedPrefillCallTakesItsPublishedTime) {
   EXPECT_DOUBLE_EQ(StepModel(d, with).step(decode).attention_s, StepModel(d, without).step(decode).attention_s);
 }
 
+// Chunked Mamba2 (SSD) prefill at its published per-call times: vLLM PR #27299's H100 microbenchmark of the Triton
+// kernels over 128 heads of 64 with state 128 (Nemotron-3-Super's Mamba shape at TP1) takes 0.297 ms for 1,024
+// tokens (the floor) and 1.268 ms for 16,384 (0.69 ns per token and head at the large sizes' median rate).
+TEST(Mamba2, ChunkedPrefillCallTakesItsPublishedTime) {
+  const auto& shipped = test::shipped().efficiency;
+  Deployment d = deployment("nemotron-3-super-120b-a12b", "h100-sxm", 1, catalog::Precision::fp8);
+  const Efficiency with = shipped.for_gpu(d.gpu);
+  Efficiency without = with;
+  without.mamba2_prefill_floor_s = 0;
+  const double mamba_layers = 40;
+  const auto per_layer_s = [&](std::int64_t prompt) {
+    BatchSummary b;
+    StepModel(d, with).add_prefill(b, 0, static_cast<double>(prompt));
+    return (StepModel(d, with).step(b).attention_s - StepModel(d, without).step(b).attention_s) / mamba_layers;
+  };
+  EXPECT_NEAR(per_layer_s(1024) * 1e3, 0.297, 0.297 * 0.03);
+  EXPECT_NEAR(per_layer_s(16384) * 1e3, 1.268, 1.268 * 0.15);
+}
+
 }  // namespace
 }  // namespace tokenmath::perf

@@ -96,6 +96,11 @@ struct Efficiency {
   double gdn_prefill_chunk_s = 0;
   double gdn_prefill_token_head_s = 0;
   double gdn_chunk_tokens = 64;
+  // Chunked Mamba2 (SSD) prefill (the Triton mamba_chunk_scan_combined kernels engines carry for Nemotron-H and
+  // Nemotron 3): one call per Mamba2 layer per forward with prompt tokens lasts max(mamba2_prefill_floor_s, prompt
+  // tokens x heads on the GPU x mamba2_prefill_token_head_s x (head_dim x state) / (64 x 128)). 0 floor = off.
+  double mamba2_prefill_floor_s = 0;
+  double mamba2_prefill_token_head_s = 0;
   // The same with a 1-byte (FP8) KV cache, relative to the above: the kernel dequantises and rescales every
   // element it loads, so halving the bytes does not halve the time (vLLM FA3/FlashInfer: 0.92).
   double attention_fp8kv_bw_ratio = 1.0;

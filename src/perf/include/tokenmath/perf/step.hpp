@@ -248,6 +248,8 @@ class StepModel {
   std::vector<TritonDecodeLayers> triton_layers_;
   double gdn_layers_ = 0;              // Gated DeltaNet layers of the stage
   double gdn_value_heads_ = 0;         // their value heads per GPU (per replica token share, as the other groups)
+  double mamba2_layers_ = 0;           // Mamba2 layers of the stage
+  double mamba2_heads_ = 0;            // their SSM heads per GPU x (head_dim x state) / (64 x 128)
   double inv_lin_flops_rate_ = 0;      // 1 / (peak x efficiency) for weight GEMMs
   double inv_attn_flops_rate_ = 0;
   double inv_moe_flops_rate_ = 0;
