@@ -974,6 +974,15 @@ TEST(TritonAttention, ValidateReadsTheBackendFlag) {
 // Chunked Gated DeltaNet prefill (FLA's chunk_gated_delta_rule) at its published per-call times: Qwen3.5-397B's TP8
 // slice (8 value heads) on B200 takes ~0.21 ms per layer call up to 4k-token prompts and 0.338 ms for one 8k prompt
 // (flashinfer PR #3001), i.e. a floor, then the serial walk over the prompt's 64-token chunks.
+// The attention time one prefill of `prompt` tokens gains per recurrent layer when `with` prices the chunked-prefill
+// call that `without` leaves out (the GDN and Mamba2 tests below).
+double prefill_call_s(const Deployment& d, const Efficiency& with, const Efficiency& without, double layers,
+                      std::int64_t prompt) {
+  BatchSummary b;
+  StepModel(d, with).add_prefill(b, 0, static_cast<double>(prompt));
+  return (StepModel(d, with).step(b).attention_s - StepModel(d, without).step(b).attention_s) / layers;
+}
+
 TEST(GatedDeltaNet, ChunkedPrefillCallTakesItsPublishedTime) {
   const auto& shipped = test::shipped().efficiency;
   Deployment d = deployment("qwen3.5-397b-a17b", "b200", 8, catalog::Precision::fp8);
@@ -981,14 +990,9 @@ TEST(GatedDeltaNet, ChunkedPrefillCallTakesItsPublishedTime) {
   Efficiency without = with;
   without.gdn_prefill_floor_s = 0;
   const double gdn_layers = 45;  // 60 layers, one full-attention layer in four
-  const auto per_layer_s = [&](std::int64_t prompt) {
-    BatchSummary b;
-    StepModel(d, with).add_prefill(b, 0, static_cast<double>(prompt));
-    return (StepModel(d, with).step(b).attention_s - StepModel(d, without).step(b).attention_s) / gdn_layers;
-  };
-  EXPECT_NEAR(per_layer_s(2048) * 1e3, 0.21, 0.01);
-  EXPECT_NEAR(per_layer_s(4096) * 1e3, 0.21, 0.01);
-  EXPECT_NEAR(per_layer_s(8192) * 1e3, 0.338, 0.01);
+  EXPECT_NEAR(prefill_call_s(d, with, without, gdn_layers, 2048) * 1e3, 0.21, 0.01);
+  EXPECT_NEAR(prefill_call_s(d, with, without, gdn_layers, 4096) * 1e3, 0.21, 0.01);
+  EXPECT_NEAR(prefill_call_s(d, with, without, gdn_layers, 8192) * 1e3, 0.338, 0.01);
   // No prompt tokens, no call.
   BatchSummary decode;
   decode.decode_seqs = 8;
@@ -1006,13 +1010,8 @@ TEST(Mamba2, ChunkedPrefillCallTakesItsPublishedTime) {
   Efficiency without = with;
   without.mamba2_prefill_floor_s = 0;
   const double mamba_layers = 40;
-  const auto per_layer_s = [&](std::int64_t prompt) {
-    BatchSummary b;
-    StepModel(d, with).add_prefill(b, 0, static_cast<double>(prompt));
-    return (StepModel(d, with).step(b).attention_s - StepModel(d, without).step(b).attention_s) / mamba_layers;
-  };
-  EXPECT_NEAR(per_layer_s(1024) * 1e3, 0.297, 0.297 * 0.03);
-  EXPECT_NEAR(per_layer_s(16384) * 1e3, 1.268, 1.268 * 0.15);
+  EXPECT_NEAR(prefill_call_s(d, with, without, mamba_layers, 1024) * 1e3, 0.297, 0.297 * 0.03);
+  EXPECT_NEAR(prefill_call_s(d, with, without, mamba_layers, 16384) * 1e3, 1.268, 1.268 * 0.15);
 }
 
 }  // namespace
