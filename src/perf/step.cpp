@@ -799,18 +799,18 @@ double StepModel::stage_time(double dec, double q, double ctx, double ctx_w, dou
   // Chunked Gated DeltaNet prefill: one kernel call per GDN layer over the forward's prompt tokens, bounded below
   // by its measured floor, by the serial walk over the longest prompt's chunks and by its work (efficiency.yaml
   // gdn_prefill_*; the scan FLOPs above stay, a few microseconds beside it).
-  double gdn = 0;
+  double recurrent_prefill = 0;
   if (pre > 0 && gdn_layers_ > 0 && eff_.gdn_prefill_floor_s > 0) {
     const double prompt = pre / std::max(1.0, pre_seqs);
     const double chunks = std::ceil(prompt / std::max(1.0, eff_.gdn_chunk_tokens));
-    gdn = gdn_layers_ * std::max({eff_.gdn_prefill_floor_s, chunks * eff_.gdn_prefill_chunk_s,
-                                  pre * pre_scale * gdn_value_heads_ * eff_.gdn_prefill_token_head_s});
+    recurrent_prefill = gdn_layers_ * std::max({eff_.gdn_prefill_floor_s, chunks * eff_.gdn_prefill_chunk_s,
+                                                pre * pre_scale * gdn_value_heads_ * eff_.gdn_prefill_token_head_s});
   }
   // Chunked Mamba2 (SSD) prefill: the same, a floor per call or its work (efficiency.yaml mamba2_prefill_*).
   if (pre > 0 && mamba2_layers_ > 0 && eff_.mamba2_prefill_floor_s > 0)
-    gdn += mamba2_layers_ * std::max(eff_.mamba2_prefill_floor_s,
-                                     pre * pre_scale * mamba2_heads_ * eff_.mamba2_prefill_token_head_s);
-  const double attn = dec_attn + gdn +
+    recurrent_prefill += mamba2_layers_ * std::max(eff_.mamba2_prefill_floor_s,
+                                                   pre * pre_scale * mamba2_heads_ * eff_.mamba2_prefill_token_head_s);
+  const double attn = dec_attn + recurrent_prefill +
                       (pairs * attn_pre_flops_full_ + pairs_w * attn_pre_flops_win_) * inv_attn_flops_rate_ * pre_eff_scale;
   // Collectives: bytes on the wire / (link x eff) + a fixed latency per collective.
   double comm = 0;
@@ -841,11 +841,11 @@ double StepModel::triton_decode_serial_s(double dec, double ctx, double ctx_w) c
   if (dec <= 0) return 0;
   const double seqs = std::max(1.0, dec / dp_ranks_);
   const double units = dep_.gpu.compute_units;
+  const double max_splits = std::max(1.0, std::floor(eff_.triton_decode_max_kv_splits));
   double s = 0;
   for (const auto& g : triton_layers_) {
     const double len = (g.windowed ? ctx_w : ctx) / dec;
     if (len <= 0) continue;
-    const double max_splits = std::max(1.0, std::floor(eff_.triton_decode_max_kv_splits));
     double splits = max_splits;
     if (units > 0) {
       const double grid_target = units * std::max(1.0, std::log2(len / 64.0));
