@@ -214,6 +214,15 @@ int checked_top_k(const Obj& c, const std::string& key, int experts) {
   return k;
 }
 
+// n_group of a grouped (DeepSeek-V3-style) router: at least 1 (the default when absent) and a divisor of the
+// routed experts, which the router splits into that many equal groups.
+int checked_router_groups(const Obj& c, int experts) {
+  const int g = static_cast<int>(c.opt_int("n_group", 1, 1));
+  if (experts > 0 && experts % g != 0)
+    c.fail("n_group", c.find("n_group"), "does not divide the number of routed experts (" + std::to_string(experts) + ")");
+  return g;
+}
+
 // The layer stack of the MoE families whose layers differ only in their FFN: every layer attends with `attn`;
 // layer i runs `moe` where is_moe(i), else `dense`; two RMSNorms a layer and a final one.
 template <typename IsMoe>
@@ -336,6 +345,7 @@ void build_deepseek(const Obj& c, ModelSpec& m, int num_layers, bool sparse) {
   m.mtp_layers = static_cast<int>(c.opt_int("num_nextn_predict_layers", 0, 0));
   FfnSpec moe = moe_ffn(experts, top_k, expert_i, shared, expert_i);
   moe.router_bias = router_bias;
+  if (router_bias) moe.router_groups = checked_router_groups(c, experts);
   push_moe_stack(m, num_layers, a, moe, dense_ffn(dense_i, true, false),
                  [&](int i) { return experts > 0 && i >= first_dense && i % freq == 0; });
 }
@@ -354,6 +364,7 @@ void build_glm4_moe(const Obj& c, ModelSpec& m, int num_layers) {
   m.mtp_layers = static_cast<int>(c.opt_int("num_nextn_predict_layers", 0, 0));
   FfnSpec moe = moe_ffn(experts, top_k, expert_i, shared, expert_i);
   moe.router_bias = true;  // e_score_correction_bias
+  moe.router_groups = checked_router_groups(c, experts);  // Glm4MoeTopkRouter: DeepSeek-V3's grouped selection
   push_moe_stack(m, num_layers, a, moe, dense_ffn(dense_i, true, false), [&](int i) { return i >= first_dense; });
 }
 
@@ -744,6 +755,7 @@ void build_nemotron_h(const Obj& c, ModelSpec& m, int num_layers) {
                   shared > 0 ? c.req_int("moe_shared_expert_intermediate_size") : 0);
     moe.gated = false;
     moe.router_bias = true;  // e_score_correction_bias
+    moe.router_groups = checked_router_groups(c, experts);  // NemotronHTopkRouter: DeepSeek-V3's grouped selection
     moe.latent_size = c.opt_int("moe_latent_size", 0, 0);
   }
   m.mtp_layers = static_cast<int>(c.opt_int("num_nextn_predict_layers", 0, 0));  // beside the pattern, not in it

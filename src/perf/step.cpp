@@ -209,6 +209,21 @@ double kernels_per_layer(const catalog::LayerSpec& l) {
   return k;
 }
 
+// Whether an engine's fused gate kernel leaves this MoE layer's grouped routing to a fallback
+// (Efficiency::grouped_router_fallback_s). SGLang's rule (python/sglang/srt/layers/moe/topk.py
+// biased_grouped_topk_gpu): moe_fused_gate takes a power-of-two expert count with at most 32 experts per group
+// (its MAX_VPT), kimi_k2_moe_fused_gate one group of 384 experts; any other shape runs the torch.compile'd
+// biased_grouped_topk_impl. Plain top-k routers (Qwen3, gpt-oss, MiniMax-M2's sigmoid top-k) have fused kernels.
+bool grouped_router_falls_back(const catalog::FfnSpec& f, const Efficiency& eff) {
+  if (eff.grouped_router_fallback_s <= 0 || f.kind != FfnSpec::Kind::moe || f.router_groups <= 0) return false;
+  const int e = f.num_experts, g = f.router_groups;
+  const bool pow2 = e > 0 && (e & (e - 1)) == 0;
+  if (pow2 && static_cast<double>(e / g) <= eff.grouped_router_group_experts) return false;
+  if (g == 1 && eff.grouped_router_single_group_experts > 0 && e == static_cast<int>(eff.grouped_router_single_group_experts))
+    return false;
+  return true;
+}
+
 // Share of HBM bandwidth the dense GEMMs of a step reach when their kernel has no split-K at decode sizes: dense
 // FP4 GEMMs with Efficiency::fp4_gemm_tile_n > 0 (AITER's gemm_a4w4, whose tuned decode configs on MI355X all run
 // split-K 0) and block-scaled FP8 GEMMs with block_fp8_gemm_tile_n > 0 (DeepGEMM's and CUTLASS's blockwise GEMMs
@@ -603,7 +618,7 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   // on top of the GEMMs; rotary and activation quantisation are taken as fused into their neighbours.
   // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
   // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
-  double kernels = 0, mla_layers = 0;
+  double kernels = 0, mla_layers = 0, router_fallback_layers = 0;
   // Engine-specific unfused kernels (Efficiency::unfused_kernels_per_layer, act_quant_kernels): GEMM input
   // groups per layer are attention in/out (2) and the FFN's two (dense or expert) plus the shared experts' two.
   const bool lowp_act = lin_cls != ComputeClass::bf16;
@@ -643,11 +658,14 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     act_bytes_per_tok_ += kActBytes * (2.0 * 4.0 * h + 3.0 * width / t) / p;
     kernels += kernels_per_layer(l);
     if (l.attn.kind == AttentionSpec::Kind::mla) mla_layers += 1;
+    if (grouped_router_falls_back(f, eff)) router_fallback_layers += 1;
   }
   // An engine's per-layer floor on MLA layers (Efficiency::mla_layer_fixed_s; 0 unless a profile sets it) is
   // fixed time of the same kind: it does not grow with the batch.
   kernels_stage_ = kernels / p + 2.0;
-  fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s;
+  // An uncovered grouped router's fallback (grouped_router_falls_back) is fixed time of the same kind per MoE layer.
+  fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s +
+                     router_fallback_layers / p * eff.grouped_router_fallback_s;
   layers_stage_ = std::max(1.0, s.layers / p);
   spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;

@@ -96,6 +96,17 @@ TEST(ModelErrors, NestedPointerForPerLayerConfigs) {
   std::remove(path.c_str());
 }
 
+TEST(ModelErrors, RouterGroupsMustDivideTheExperts) {
+  const auto path = tokenmath::testing::write_temp(R"({"model_type": "glm4_moe", "hidden_size": 64, "num_attention_heads": 4,
+    "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 10, "intermediate_size": 128,
+    "n_routed_experts": 10, "num_experts_per_tok": 2, "moe_intermediate_size": 32, "n_group": 4})");
+  const auto e = expect_input_error([&] { load_model_config(path); });
+  EXPECT_EQ(e.field(), "/n_group");
+  EXPECT_EQ(e.value(), "4");
+  EXPECT_THAT(e.problem(), HasSubstr("does not divide the number of routed experts (10)"));
+  std::remove(path.c_str());
+}
+
 TEST(ModelErrors, NestedTextConfigPointer) {
   const auto path = tokenmath::testing::write_temp(R"({"model_type": "llama4", "text_config": {"hidden_size": 64,
     "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "num_local_experts": 4,

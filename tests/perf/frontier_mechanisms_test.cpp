@@ -921,6 +921,41 @@ TEST(EngineKernels, FullWidthQkNormSplitOverRanksPaysOneMoreAllReduce) {
     }
   }
 }
+TEST(EngineKernels, GroupedRouterOutsideTheFusedGatePaysTheFallback) {
+  // SGLang's fused gates take DeepSeek-V3's grouped routing only for a power-of-two expert count with at most 32
+  // experts per group (moe_fused_gate) or Kimi-K2's single group of 384 (kimi_k2_moe_fused_gate); any other shape
+  // runs the torch.compile'd fallback, 28 us more per MoE layer (sglang PR #5371). GLM-4.5/4.6 (160 experts) and
+  // GLM-4.7-Flash (one group of 64) pay it; DeepSeek-R1 (8 groups of 32), Kimi-K2 and plain top-k routers
+  // (MiniMax-M2) do not, nor do engines whose routing kernels cover every shape (vLLM).
+  const auto& ctx = test::shipped();
+  const auto b200 = ctx.catalog.gpu("b200");
+  const auto extra = [&](const std::string& model, const std::string& engine) {
+    const Efficiency base = ctx.efficiency.for_gpu(b200, engine);
+    Efficiency none = base;
+    none.grouped_router_fallback_s = 0;
+    return extra_linear_s(deployment(model, "b200", 8, catalog::Precision::bf16), base, none);
+  };
+  const Efficiency sgl = ctx.efficiency.for_gpu(b200, "sglang");
+  EXPECT_NEAR(sgl.grouped_router_fallback_s, 28e-6, 1e-12);
+  const auto moe_layers = [&](const std::string& model) {
+    double n = 0;
+    for (const auto& l : ctx.catalog.model(model).layers) n += l.ffn.kind == catalog::FfnSpec::Kind::moe ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(ctx.catalog.model("glm-4.5").layers.back().ffn.router_groups, 1);
+  EXPECT_EQ(ctx.catalog.model("deepseek-r1").layers.back().ffn.router_groups, 8);
+  EXPECT_EQ(ctx.catalog.model("minimax-m2.5").layers.back().ffn.router_groups, 0);
+  ASSERT_GT(moe_layers("glm-4.5"), 80);
+  EXPECT_NEAR(extra("glm-4.5", "sglang"), moe_layers("glm-4.5") * 28e-6, 1e-9);
+  EXPECT_NEAR(extra("glm-4.7-flash", "sglang"), moe_layers("glm-4.7-flash") * 28e-6, 1e-9);
+  EXPECT_NEAR(extra("deepseek-r1", "sglang"), 0, 1e-12);
+  EXPECT_NEAR(extra("kimi-k2-instruct", "sglang"), 0, 1e-12);
+  EXPECT_NEAR(extra("minimax-m2.5", "sglang"), 0, 1e-12);
+  EXPECT_NEAR(extra("glm-4.5", "vllm"), 0, 1e-12);
+  // The release whose measured per-layer floor already holds its router's cost keeps it out.
+  EXPECT_NEAR(extra("glm-4.5", "sglang-0.4-early"), 0, 1e-12);
+}
+
 // SGLang's split-KV Triton decode attention (engine profile sglang-triton-attention): at one request its thread
 // blocks walk the context serially, so the step grows with context far faster than the HBM rate allows. The
 // profile's per-block rate comes from sglang PR #21775's Qwen3-8B H100 steps (0.437 us per context token from 4k to

@@ -80,6 +80,9 @@ struct FfnSpec {
   int num_shared_experts = 0;
   std::int64_t shared_intermediate_size = 0;  // per shared expert
   bool router_bias = false;
+  // DeepSeek-V3-style grouped routing (noaux_tc: sigmoid scores plus the selection bias, the experts split into
+  // n_group groups of which topk_group are kept before the top-k): n_group; 0 = a plain top-k over all experts.
+  int router_groups = 0;
   // Additions (catalog helper).
   bool replaced_by_linear = false;  // Kind::none but a hidden x hidden linear instead (DeciLM/Nemotron-NAS)
   bool shared_expert_gate = false;  // sigmoid gate (hidden x 1) on the shared expert output (Qwen2-MoE)

@@ -75,6 +75,14 @@ struct Efficiency {
   // Fixed GPU time per MLA layer per step beyond the kernels the step model itemises (0 in current engines):
   // early-2025 DeepSeek-V3 runtimes on Hopper paid a batch-independent floor per layer (efficiency.yaml).
   double mla_layer_fixed_s = 0;
+  // Grouped (DeepSeek-V3-style, noaux_tc) MoE routing an engine's fused gate kernel does not cover: extra GPU time
+  // per MoE layer per step of its fallback (a chain of small kernels) over the fused kernel. The fused gate covers
+  // a power-of-two expert count of at most grouped_router_group_experts experts per group, and a single group of
+  // exactly grouped_router_single_group_experts experts (a model-specific kernel); every other shape falls back
+  // (perf/step.cpp grouped_router_falls_back). 0 = the engine's routing kernels cover every shape.
+  double grouped_router_fallback_s = 0;
+  double grouped_router_group_experts = 0;
+  double grouped_router_single_group_experts = 0;
   // Host time to launch one kernel of a forward run eagerly, without a CUDA graph (0 = every forward replays a
   // graph or hides its launches). Engines that prefill eagerly also run prefill and decode as separate forwards
   // (StepModel::step).
