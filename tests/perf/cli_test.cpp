@@ -329,6 +329,18 @@ TEST(Efficiency, EngineBaseStartsFromAnEarlierEngineAndItsOwnFactorsWin) {
   EXPECT_DOUBLE_EQ(early.mla_layer_fixed_s, ctx.efficiency.for_gpu(h200, "sglang-0.4-early").mla_layer_fixed_s);
   EXPECT_DOUBLE_EQ(early.memory_bw, ctx.efficiency.for_gpu(mi300, "sglang").memory_bw);
   EXPECT_DOUBLE_EQ(early.host_overlap, 1.0);
+  // vLLM 0.7 ran the experts of block-FP8 checkpoints through the same Triton fused_moe kernel family as early-2025
+  // SGLang (sglang PR #3893: vLLM's and SGLang's Triton block-FP8 GEMMs within 1% of each other at m=4096): on the
+  // H200 both prefill expert GEMMs at the same share of the FP8 peak, though vLLM's dense linears (CUTLASS) are faster.
+  const Efficiency v07 = ctx.efficiency.for_gpu(h200, "vllm-0.7"), s04 = ctx.efficiency.for_gpu(h200, "sglang-0.4-early");
+  const auto moe_share = [](const Efficiency& e) {
+    const double dense = e.block_fp8_compute > 0 ? e.block_fp8_compute : e.compute_fp8;
+    return dense * (e.block_fp8_moe_compute > 0 ? e.block_fp8_moe_compute : e.compute_moe_lowp);
+  };
+  EXPECT_NEAR(moe_share(v07), moe_share(s04), 0.005);
+  EXPECT_NEAR(moe_share(s04), 0.82 * 0.18, 0.005);
+  EXPECT_EQ(v07.block_fp8_compute, 0.0);  // dense block-FP8 GEMMs at compute_fp8
+  EXPECT_GT(v07.compute_fp8, 2 * s04.block_fp8_compute);
 }
 
 }  // namespace
