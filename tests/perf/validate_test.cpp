@@ -668,9 +668,11 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // (405 points, 14.1% / 46.9%). Stop 29: SGLang's torch fallback for grouped routing its fused gates do not take
   // (GLM-4.5/4.6's 160 experts, single groups of 64-512): GLM-4.6 on 8xB200 +25..+62% -> +11..+28% (405 points,
   // 14.0% / 46.1%); vLLM 0.7's block-FP8 experts prefilled by its Triton fused_moe at that kernel family's share of
-  // the FP8 peak: dstack's vLLM 0.7.4 DeepSeek-R1 H200 points +26..+138% -> +23..+96% (405 points, 14.0% / 45.3%).
-  EXPECT_LE(v.frontier.median_abs_error_pct, 14.8);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 46.5);
+  // the FP8 peak: dstack's vLLM 0.7.4 DeepSeek-R1 H200 points +26..+138% -> +23..+96% (405 points, 14.0% / 45.3%);
+  // SGLang's eager forwards as host launches plus GPU time (sglang PR #13094), not the larger of the two: the
+  // engine's points 16.7% -> 13.3% (405 points, 13.4% / 43.7%).
+  EXPECT_LE(v.frontier.median_abs_error_pct, 14.0);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 44.5);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);

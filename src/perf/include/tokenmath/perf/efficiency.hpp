@@ -87,6 +87,9 @@ struct Efficiency {
   // graph or hides its launches). Engines that prefill eagerly also run prefill and decode as separate forwards
   // (StepModel::step).
   double prefill_eager_kernel_s = 0;
+  // Share of the shorter of an eager forward's host launch time and its GPU time hidden under the longer (1: the
+  // host runs ahead of the GPU, the forward lasts the larger; 0: they add). perf/step.cpp eager_forward.
+  double eager_launch_overlap = 1;
   // Split-KV Triton decode attention (SGLang's --attention-backend triton; decode_attention_fwd): one thread block
   // per (sequence, group of up to triton_decode_block_h query heads sharing a KV head, KV split) walks its share of
   // the context token by token, streaming triton_decode_cta_bytes_s; splits per sequence follow SGLang's rule (up to

@@ -195,9 +195,9 @@ class StepModel {
   void add_prefill(BatchSummary& b, double start_pos, double chunk_tokens) const;
 
  private:
-  // A forward run without a CUDA graph lasts at least its kernels' host launch time (Efficiency::
-  // prefill_eager_kernel_s each, every pipeline stage): the excess over the GPU time is host overhead.
-  StepTime eager_floor(StepTime r) const;
+  // A forward run without a CUDA graph: its GPU time with its kernels' host launch time (Efficiency::
+  // prefill_eager_kernel_s each, every pipeline stage) added, less the share eager_launch_overlap hides.
+  StepTime eager_forward(StepTime r) const;
   // `q` = query tokens per decoding sequence (1, or draft_tokens + 1 when verifying a speculative draft).
   double stage_time(double dec, double q, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
                     double pairs_w, StepTime* out) const;
