@@ -886,9 +886,8 @@ double StepModel::triton_decode_serial_s(double dec, double ctx, double ctx_w) c
 // eager forward has the host launch its kernels one by one (H = kernels_stage_ x prefill_eager_kernel_s) beside
 // its GPU time G; it lasts G + H - eager_launch_overlap x min(G, H): the larger of the two when the host runs ahead
 // of the GPU (overlap 1), their sum when the two do not overlap (0). The excess over G is host overhead. SGLang's
-// add (0): its PR #13094 (2025-11-11) times Llama-3.1-8B-Instruct-FP8 at TP8 with 1024-token prompts at one
-// request at 29.97 ms TTFT eager, 19.66 ms with the piecewise prefill graph, where this model's launch time for
-// that forward is 18 ms and its GPU time 5-8 ms (H100-B200): their sum, not the larger (efficiency.yaml sglang).
+// add (0; efficiency.yaml sglang: sglang PR #13094's eager TTFT of Llama-3.1-8B, and SGLang's one-request TTFT
+// growing with the prompt as the GPU time does where the larger of the two would stay flat).
 // Decode forwards replay a CUDA graph (kernel_fixed_s per kernel, in the GPU groups) up to the engine's largest
 // captured batch (EngineKnobs::cuda_graph_max_bs); above it they are eager too.
 StepTime StepModel::eager_forward(StepTime r) const {

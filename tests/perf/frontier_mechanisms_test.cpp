@@ -960,7 +960,7 @@ TEST(EngineKernels, SglangEagerPrefillPaysItsLaunchesOnTopOfItsGpuTime) {
   // An eager forward lasts G + H - overlap x min(G, H) for GPU time G and host launch time H. SGLang's launches
   // do not hide under its GPU work (overlap 0): sglang PR #13094 measures Llama-3.1-8B-Instruct-FP8 at TP8, one
   // request of 1024 prompt tokens, at 29.97 ms TTFT eager (19.66 ms with the piecewise prefill graph). The model
-  // must land near it, and the larger-of-the-two reading (overlap 1) must fall short of it.
+  // must land near it; the larger-of-the-two reading (overlap 1) falls short of it by more.
   const auto& ctx = test::shipped();
   for (const char* gpu : {"h100-sxm", "h200", "b200"}) {
     const Deployment d = deployment("llama-3.1-8b", gpu, 8, catalog::Precision::fp8);
