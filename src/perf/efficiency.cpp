@@ -69,6 +69,7 @@ const std::vector<KeyDef>& key_defs() {
       def("grouped_router_single_group_experts", &Efficiency::grouped_router_single_group_experts, 1, "experts", "expert count of a single-group router that a model-specific fused gate handles (0 = none)"),
       def("prefill_eager_kernel_us", &Efficiency::prefill_eager_kernel_s, 1e-6, "us", "host time per kernel of a prefill forward run without a CUDA graph (0 = graphed or hidden); such engines run prefill and decode as separate forwards"),
       def("eager_launch_overlap", &Efficiency::eager_launch_overlap, 1, "fraction", "share of the shorter of an eager forward's host launch time and GPU time hidden under the longer (1 = the larger of the two, 0 = their sum)"),
+      def("piecewise_prefill_launch_share", &Efficiency::piecewise_prefill_launch_share, 1, "fraction", "share of a prefill forward's eager launch time left when the engine runs it through a piecewise CUDA graph (1 = no piecewise graph)"),
       def("triton_decode_max_kv_splits", &Efficiency::triton_decode_max_kv_splits, 1, "splits", "most KV splits per sequence of the split-KV Triton decode attention kernel (SGLang --triton-attention-num-kv-splits; 0 = off: other decode kernels)"),
       def("triton_decode_block_h", &Efficiency::triton_decode_block_h, 1, "heads", "query heads one thread block of that kernel handles per KV head (BLOCK_H)"),
       def("triton_decode_cta_gb_s", &Efficiency::triton_decode_cta_bytes_s, 1e9, "GB/s (1e9 B/s)", "KV bytes one thread block of that kernel streams per second walking its split"),

@@ -224,6 +224,20 @@ bool grouped_router_falls_back(const catalog::FfnSpec& f, const Efficiency& eff)
   return true;
 }
 
+// Whether an engine's piecewise prefill CUDA graph (Efficiency::piecewise_prefill_launch_share < 1) runs this
+// deployment's prefill forwards. SGLang enables it by default from early 2026 (sglang PR #16331) but leaves it off
+// under attention DP, expert parallelism, pipeline parallelism and on ROCm (server_args _handle_piecewise_cuda_graph),
+// and had no piecewise graph for DeepSeek sparse attention (sglang issue #18148, 2026-02: "support deepseekv3.2
+// Prefill piecewise cuda graph", open); recurrent hybrids (Mamba2, Gated DeltaNet) are left eager too, an assumption
+// (a summary of server_args lists Mamba models among the exclusions; not read in SGLang's source).
+bool piecewise_prefill(const Deployment& d, const catalog::ModelSpec& m, const Efficiency& eff) {
+  if (eff.piecewise_prefill_launch_share >= 1 || d.attention_dp || d.ep > 1 || d.pp > 1 || d.gpu.vendor == "AMD")
+    return false;
+  for (const auto& l : m.layers)
+    if (l.attn.sparse_topk > 0 || l.attn.is_recurrent()) return false;
+  return true;
+}
+
 // Share of HBM bandwidth the dense GEMMs of a step reach when their kernel has no split-K at decode sizes: dense
 // FP4 GEMMs with Efficiency::fp4_gemm_tile_n > 0 (AITER's gemm_a4w4, whose tuned decode configs on MI355X all run
 // split-K 0) and block-scaled FP8 GEMMs with block_fp8_gemm_tile_n > 0 (DeepGEMM's and CUTLASS's blockwise GEMMs
@@ -663,6 +677,7 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   // An engine's per-layer floor on MLA layers (Efficiency::mla_layer_fixed_s; 0 unless a profile sets it) is
   // fixed time of the same kind: it does not grow with the batch.
   kernels_stage_ = kernels / p + 2.0;
+  piecewise_prefill_ = piecewise_prefill(d, m, eff);
   // An uncovered grouped router's fallback (grouped_router_falls_back) is fixed time of the same kind per MoE layer.
   fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s +
                      router_fallback_layers / p * eff.grouped_router_fallback_s;
@@ -890,9 +905,10 @@ double StepModel::triton_decode_serial_s(double dec, double ctx, double ctx_w) c
 // growing with the prompt as the GPU time does where the larger of the two would stay flat).
 // Decode forwards replay a CUDA graph (kernel_fixed_s per kernel, in the GPU groups) up to the engine's largest
 // captured batch (EngineKnobs::cuda_graph_max_bs); above it they are eager too.
-StepTime StepModel::eager_forward(StepTime r) const {
+StepTime StepModel::eager_forward(StepTime r, bool prefill) const {
   const double pp = dep_.pp > 1 ? dep_.pp : 1;
-  const double launch_s = pp * kernels_stage_ * eff_.prefill_eager_kernel_s;
+  const double share = prefill && piecewise_prefill_ ? std::clamp(eff_.piecewise_prefill_launch_share, 0.0, 1.0) : 1.0;
+  const double launch_s = pp * kernels_stage_ * eff_.prefill_eager_kernel_s * share;
   const double hidden = std::clamp(eff_.eager_launch_overlap, 0.0, 1.0) * std::min(launch_s, r.total_s);
   r.overhead_s += launch_s - hidden;
   r.total_s += launch_s - hidden;
@@ -904,16 +920,16 @@ StepTime StepModel::step(const BatchSummary& b) const {
   // (SGLang: cuda_graph_max_bs, 256-512 by default; EngineKnobs::cuda_graph_max_bs).
   const bool eager_decode = eff_.prefill_eager_kernel_s > 0 && graph_cap_ > 0 &&
                             static_cast<double>(b.decode_seqs) / dp_ranks_ > graph_cap_;
-  if (eff_.prefill_eager_kernel_s <= 0 || b.prefill_tokens <= 0) return eager_decode ? eager_forward(forward(b)) : forward(b);
+  if (eff_.prefill_eager_kernel_s <= 0 || b.prefill_tokens <= 0) return eager_decode ? eager_forward(forward(b), false) : forward(b);
   BatchSummary pre = b;
   pre.decode_seqs = 0;
   pre.decode_ctx_sum = pre.decode_ctx_windowed_sum = 0;
-  StepTime r = eager_forward(forward(pre));
+  StepTime r = eager_forward(forward(pre), true);
   if (b.decode_seqs <= 0) return r;
   BatchSummary dec = b;
   dec.prefill_tokens = dec.prefill_seqs = 0;
   dec.prefill_attn_pairs = dec.prefill_attn_pairs_windowed = 0;
-  const StepTime d = eager_decode ? eager_forward(forward(dec)) : forward(dec);
+  const StepTime d = eager_decode ? eager_forward(forward(dec), false) : forward(dec);
   for (auto field : kStepTimeFields) r.*field += d.*field;
   return r;
 }

@@ -296,7 +296,14 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   EXPECT_EQ(profile_of("TRT-LLM v0.10 gptManagerBenchmark"), "trtllm-v0.10-gptManagerBenchmark");
   // SGLang with AMD's AITER kernels switched off runs the Triton kernels of the releases before AITER.
   EXPECT_EQ(profile_of("SGLang 0.5.7 (sglang.launch_server --tp 8, SGLANG_USE_AITER=0)"), "sglang-no-aiter");
-  EXPECT_EQ(profile_of("SGLang 0.5.7 (sglang.launch_server --tp 8)"), "sglang");
+  // SGLang 0.5.0-0.5.8 prefilled eagerly; from 0.5.9 its piecewise prefill graph is on by default ("0.5.1" must not
+  // catch 0.5.10).
+  EXPECT_EQ(profile_of("SGLang 0.5.7 (sglang.launch_server --tp 8)"), "sglang-0.5-eager");
+  EXPECT_EQ(profile_of("SGLang v0.5.1.post3"), "sglang-0.5-eager");
+  EXPECT_EQ(profile_of("sglang nightly 0.5.6.post2.dev7852"), "sglang-0.5-eager");
+  EXPECT_EQ(profile_of("SGLang 0.5.9 (sglang serve --tp 8)"), "sglang");
+  EXPECT_EQ(profile_of("SGLang 0.5.10.post1 (sglang serve --tp 2)"), "sglang");
+  EXPECT_EQ(profile_of("SGLang v0.5.10.post1 base image"), "sglang");
   EXPECT_EQ(profile_of("tensorrt_llm 0.19 (trtllm-bench)"), "trtllm-bench");
   EXPECT_EQ(profile_of("TensorRT LLM 0.19"), "trtllm");
   // Benchmark harnesses' framework names: "trt" (and Dynamo's "dynamo-trt") is TensorRT-LLM, "trtllm" too; the
@@ -305,7 +312,7 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   EXPECT_EQ(profile_of("TRTLLM 1.2.0"), "trtllm-pytorch");
   EXPECT_EQ(profile_of("dynamo-trt 1.1.0rc5"), "trtllm-pytorch");
   EXPECT_EQ(profile_of("trt 0.19"), "trtllm");
-  EXPECT_EQ(profile_of("dynamo-sglang 0.5.6"), "sglang");
+  EXPECT_EQ(profile_of("dynamo-sglang 0.5.6"), "sglang-0.5-eager");
   EXPECT_EQ(profile_of("dynamo-vllm 0.11"), "vllm");
   EXPECT_EQ(profile_of("trtx-custom 1.0"), "");
   // NVIDIA's MLPerf LLM harness and the partners' copies of it are their own runtime: TensorRT-LLM's C++ executor

@@ -90,6 +90,10 @@ struct Efficiency {
   // Share of the shorter of an eager forward's host launch time and its GPU time hidden under the longer (1: the
   // host runs ahead of the GPU, the forward lasts the larger; 0: they add). perf/step.cpp eager_forward.
   double eager_launch_overlap = 1;
+  // SGLang's piecewise CUDA graph for prefill: a prefill forward replays captured pieces and launches only the
+  // attention between them, paying this share of its eager launch time (1 = no piecewise graph). Engines apply it
+  // only where they enable the graph (perf/step.cpp piecewise_prefill).
+  double piecewise_prefill_launch_share = 1;
   // Split-KV Triton decode attention (SGLang's --attention-backend triton; decode_attention_fwd): one thread block
   // per (sequence, group of up to triton_decode_block_h query heads sharing a KV head, KV split) walks its share of
   // the context token by token, streaming triton_decode_cta_bytes_s; splits per sequence follow SGLang's rule (up to

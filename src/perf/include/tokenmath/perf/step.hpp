@@ -197,7 +197,8 @@ class StepModel {
  private:
   // A forward run without a CUDA graph: its GPU time with its kernels' host launch time (Efficiency::
   // prefill_eager_kernel_s each, every pipeline stage) added, less the share eager_launch_overlap hides.
-  StepTime eager_forward(StepTime r) const;
+  // A prefill forward (`prefill`) that the engine's piecewise graph runs pays only its share of the launches.
+  StepTime eager_forward(StepTime r, bool prefill) const;
   // `q` = query tokens per decoding sequence (1, or draft_tokens + 1 when verifying a speculative draft).
   double stage_time(double dec, double q, double ctx, double ctx_w, double pre, double pre_seqs, double pairs,
                     double pairs_w, StepTime* out) const;
@@ -268,6 +269,7 @@ class StepModel {
   double act_bytes_per_tok_ = 0;       // elementwise-kernel activation bytes per token (norms, FFN activation)
   double fixed_kernels_s_ = 0;         // kernel_fixed_s x kernels the stage launches per step
   double kernels_stage_ = 0;           // kernels the stage launches per forward (incl. lm_head and sampling)
+  bool piecewise_prefill_ = false;     // prefill forwards run the engine's piecewise CUDA graph (step.cpp)
   double attn_token_share_ = 1;        // fraction of the replica's sequences whose attention this GPU runs
   double dp_ranks_ = 1;                // attention-DP ranks (1 without attention DP)
   int graph_cap_ = 0;                  // largest decode batch per rank replayed as a CUDA graph (0 = every batch)
