@@ -229,13 +229,11 @@ bool grouped_router_falls_back(const catalog::FfnSpec& f, const Efficiency& eff)
 // under attention DP, expert parallelism, pipeline parallelism and on ROCm (server_args _handle_piecewise_cuda_graph),
 // and had no piecewise graph for DeepSeek sparse attention (sglang issue #18148, 2026-02: "support deepseekv3.2
 // Prefill piecewise cuda graph", open); recurrent hybrids (Mamba2, Gated DeltaNet) are left eager too, an assumption
-// (a summary of server_args lists Mamba models among the exclusions; not read in SGLang's source).
-bool piecewise_prefill(const Deployment& d, const catalog::ModelSpec& m, const Efficiency& eff) {
-  if (eff.piecewise_prefill_launch_share >= 1 || d.attention_dp || d.ep > 1 || d.pp > 1 || d.gpu.vendor == "AMD")
-    return false;
-  for (const auto& l : m.layers)
-    if (l.attn.sparse_topk > 0 || l.attn.is_recurrent()) return false;
-  return true;
+// (a summary of server_args lists Mamba models among the exclusions; not read in SGLang's source). `recurrent`:
+// the model has Mamba2 / Gated DeltaNet layers; `sparse`: DeepSeek sparse attention layers.
+bool piecewise_prefill(const Deployment& d, const Efficiency& eff, bool recurrent, bool sparse) {
+  return eff.piecewise_prefill_launch_share < 1 && !d.attention_dp && d.ep <= 1 && d.pp <= 1 && d.gpu.vendor != "AMD" &&
+         !recurrent && !sparse;
 }
 
 // Share of HBM bandwidth the dense GEMMs of a step reach when their kernel has no split-K at decode sizes: dense
@@ -677,7 +675,9 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   // An engine's per-layer floor on MLA layers (Efficiency::mla_layer_fixed_s; 0 unless a profile sets it) is
   // fixed time of the same kind: it does not grow with the batch.
   kernels_stage_ = kernels / p + 2.0;
-  piecewise_prefill_ = piecewise_prefill(d, m, eff);
+  piecewise_prefill_ = piecewise_prefill(d, eff, recurrent_,
+                                         std::any_of(m.layers.begin(), m.layers.end(),
+                                                     [](const catalog::LayerSpec& l) { return l.attn.sparse_topk > 0; }));
   // An uncovered grouped router's fallback (grouped_router_falls_back) is fixed time of the same kind per MoE layer.
   fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s +
                      router_fallback_layers / p * eff.grouped_router_fallback_s;

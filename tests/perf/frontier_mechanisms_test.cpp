@@ -64,6 +64,13 @@ double extra_linear_s(const Deployment& d, const Efficiency& with, const Efficie
   return StepModel(d, with).step(b).linear_s - StepModel(d, without).step(b).linear_s;
 }
 
+// MoE layers of a shipped model.
+double moe_layer_count(const std::string& model) {
+  double n = 0;
+  for (const auto& l : test::shipped().catalog.model(model).layers) n += l.ffn.kind == catalog::FfnSpec::Kind::moe ? 1 : 0;
+  return n;
+}
+
 Efficiency eff_with(double host_overlap, double step_overhead_s) {
   Efficiency e = test::shipped().efficiency.for_gpu(test::shipped().catalog.gpu("h100-sxm"));
   e.host_overlap = host_overlap;
@@ -708,9 +715,7 @@ TEST(EngineKernels, WeightOnlyFp4ExpertsAddTheEnginesRoutingKernels) {
   const Efficiency vllm = ctx.efficiency.for_gpu(h100, "vllm");
   EXPECT_EQ(vllm.w4a16_moe_kernels, 12);
   EXPECT_EQ(ctx.efficiency.for_gpu(h100, "trtllm-pytorch").w4a16_moe_kernels, 0);
-  const auto oss = ctx.catalog.model("gpt-oss-20b");
-  double moe_layers = 0;
-  for (const auto& l : oss.layers) moe_layers += l.ffn.kind == catalog::FfnSpec::Kind::moe ? 1 : 0;
+  const double moe_layers = moe_layer_count("gpt-oss-20b");
   ASSERT_GT(moe_layers, 0);
   EXPECT_NEAR(extra("gpt-oss-20b", "h100-sxm", "vllm", catalog::Precision::mxfp4),
               12.0 * moe_layers * vllm.kernel_fixed_s, 1e-9);
@@ -937,17 +942,12 @@ TEST(EngineKernels, GroupedRouterOutsideTheFusedGatePaysTheFallback) {
   };
   const Efficiency sgl = ctx.efficiency.for_gpu(b200, "sglang");
   EXPECT_NEAR(sgl.grouped_router_fallback_s, 28e-6, 1e-12);
-  const auto moe_layers = [&](const std::string& model) {
-    double n = 0;
-    for (const auto& l : ctx.catalog.model(model).layers) n += l.ffn.kind == catalog::FfnSpec::Kind::moe ? 1 : 0;
-    return n;
-  };
   EXPECT_EQ(ctx.catalog.model("glm-4.5").layers.back().ffn.router_groups, 1);
   EXPECT_EQ(ctx.catalog.model("deepseek-r1").layers.back().ffn.router_groups, 8);
   EXPECT_EQ(ctx.catalog.model("minimax-m2.5").layers.back().ffn.router_groups, 0);
-  ASSERT_GT(moe_layers("glm-4.5"), 80);
-  EXPECT_NEAR(extra("glm-4.5", "sglang"), moe_layers("glm-4.5") * 28e-6, 1e-9);
-  EXPECT_NEAR(extra("glm-4.7-flash", "sglang"), moe_layers("glm-4.7-flash") * 28e-6, 1e-9);
+  ASSERT_GT(moe_layer_count("glm-4.5"), 80);
+  EXPECT_NEAR(extra("glm-4.5", "sglang"), moe_layer_count("glm-4.5") * 28e-6, 1e-9);
+  EXPECT_NEAR(extra("glm-4.7-flash", "sglang"), moe_layer_count("glm-4.7-flash") * 28e-6, 1e-9);
   EXPECT_NEAR(extra("deepseek-r1", "sglang"), 0, 1e-12);
   EXPECT_NEAR(extra("kimi-k2-instruct", "sglang"), 0, 1e-12);
   EXPECT_NEAR(extra("minimax-m2.5", "sglang"), 0, 1e-12);
