@@ -224,6 +224,20 @@ bool grouped_router_falls_back(const catalog::FfnSpec& f, const Efficiency& eff)
   return true;
 }
 
+// Whether an engine runs this model's experts through its Triton fused-MoE path (Efficiency::triton_moe_layer_extra_s,
+// 0 except where a profile sets it). SGLang 0.5.x (python/sglang/srt/server_args.py, moe_runner_backend auto)
+// picks FlashInfer's TensorRT-LLM MoE on Blackwell for DeepseekV3ForCausalLM FP8/FP4 checkpoints (DeepSeek-V3/R1,
+// V3.2, which it loads as that class, and Kimi-K2; sgl-project/sglang PR #11816), FlashInfer's MXFP4 MoE for
+// gpt-oss (its BF16 checkpoints take the triton_kernels matmul_ogs path, a kernel family of its own) and
+// FlashInfer/CUTLASS kernels for FP4 and INT4 experts; BF16 and FP8 experts of other architectures
+// (Qwen3-MoE, GLM-4.x, MiniMax-M2, ...) run Triton's fused_moe (Fp8MoEMethod / UnquantizedFusedMoEMethod) unless
+// the launch names another --moe-runner-backend (validate reads that from a row).
+bool runs_triton_fused_moe(const catalog::ModelSpec& m, Precision experts) {
+  if (experts != Precision::bf16 && experts != Precision::fp16 && experts != Precision::fp8) return false;
+  return m.model_type != "deepseek_v3" && m.model_type != "deepseek_v32" && m.model_type != "kimi_k2" &&
+         m.model_type != "gpt_oss";
+}
+
 // Whether an engine's piecewise prefill CUDA graph (Efficiency::piecewise_prefill_launch_share < 1) runs this
 // deployment's prefill forwards. SGLang enables it by default from early 2026 (sglang PR #16331) but leaves it off
 // under attention DP, expert parallelism, pipeline parallelism and on ROCm (server_args _handle_piecewise_cuda_graph),
@@ -630,7 +644,8 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   // on top of the GEMMs; rotary and activation quantisation are taken as fused into their neighbours.
   // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
   // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
-  double kernels = 0, mla_layers = 0, router_fallback_layers = 0;
+  double kernels = 0, mla_layers = 0, router_fallback_layers = 0, triton_moe_layers = 0;
+  const bool triton_moe = eff.triton_moe_layer_extra_s > 0 && runs_triton_fused_moe(m, d.weight_precision);
   // Engine-specific unfused kernels (Efficiency::unfused_kernels_per_layer, act_quant_kernels): GEMM input
   // groups per layer are attention in/out (2) and the FFN's two (dense or expert) plus the shared experts' two.
   const bool lowp_act = lin_cls != ComputeClass::bf16;
@@ -671,6 +686,7 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     kernels += kernels_per_layer(l);
     if (l.attn.kind == AttentionSpec::Kind::mla) mla_layers += 1;
     if (grouped_router_falls_back(f, eff)) router_fallback_layers += 1;
+    if (f.kind == FfnSpec::Kind::moe && triton_moe) triton_moe_layers += 1;
   }
   // An engine's per-layer floor on MLA layers (Efficiency::mla_layer_fixed_s; 0 unless a profile sets it) is
   // fixed time of the same kind: it does not grow with the batch.
@@ -678,9 +694,11 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   piecewise_prefill_ = piecewise_prefill(d, eff, recurrent_,
                                          std::any_of(m.layers.begin(), m.layers.end(),
                                                      [](const catalog::LayerSpec& l) { return l.attn.sparse_topk > 0; }));
-  // An uncovered grouped router's fallback (grouped_router_falls_back) is fixed time of the same kind per MoE layer.
+  // An uncovered grouped router's fallback (grouped_router_falls_back) and the Triton fused-MoE path's start-up beyond
+  // its itemised kernels (runs_triton_fused_moe) are fixed time of the same kind per MoE layer.
   fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s +
-                     router_fallback_layers / p * eff.grouped_router_fallback_s;
+                     router_fallback_layers / p * eff.grouped_router_fallback_s +
+                     triton_moe_layers / p * eff.triton_moe_layer_extra_s;
   layers_stage_ = std::max(1.0, s.layers / p);
   spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;

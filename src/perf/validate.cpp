@@ -372,6 +372,7 @@ std::vector<std::pair<std::string, double>> stated_factors(const PreparedRow& r)
     out.emplace_back("unfused_kernels_per_layer", 1.0);
     out.emplace_back("qk_norm_kernels", 0.0);
   }
+  if (r.moe_runner_not_triton) out.emplace_back("triton_moe_layer_extra_us", 0.0);
   return out;
 }
 
@@ -1015,6 +1016,12 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     if (contains(row.notes, "adp balance off")) r.dp_prefill_balance = 0.0;
     else if (contains(row.notes, "enable_balance true")) r.dp_prefill_balance = 1.0;
     r.qk_norm_rope_cache_fused = contains(row.notes, "qk-norm+rope+cache");
+    {
+      static const std::regex runner(R"(moe[-_]runner[-_]backend[ =]+([a-z_0-9]+))");
+      std::smatch mm;
+      const std::string launch = to_lower(row.engine + " ; " + row.notes);
+      if (std::regex_search(launch, mm, runner)) r.moe_runner_not_triton = mm[1].str() != "triton" && mm[1].str() != "auto";
+    }
     r.num_requests = stated_request_count(row.notes);
     r.static_batch = contains(row.scenario, "static batch");
     if (r.static_batch && r.num_requests == 0 && r.concurrency > 0) r.num_requests = r.concurrency;

@@ -325,6 +325,26 @@ TEST(Validate, EngineVersionsMatchTheirOwnEngine) {
   EXPECT_EQ(test::shipped().efficiency.for_gpu(gpu, "trtllm").kv_reserve_output, 1.0);
 }
 
+// A launch that names SGLang's MoE runner other than Triton (--moe-runner-backend flashinfer_trtllm, ...) does not pay
+// the Triton path's start-up; naming triton (or auto, or nothing) keeps it.
+TEST(Validate, StatedMoeRunnerOtherThanTritonDropsItsStartUp) {
+  EXPECT_TRUE(prepared_with_engine("SGLang 0.5.9 (sglang serve --moe-runner-backend flashinfer_trtllm)", "").moe_runner_not_triton);
+  EXPECT_TRUE(prepared_with_engine("SGLang 0.5.9 (--moe_runner_backend=flashinfer_cutlass)", "").moe_runner_not_triton);
+  EXPECT_FALSE(prepared_with_engine("SGLang 0.5.9 (--moe-runner-backend triton)", "").moe_runner_not_triton);
+  EXPECT_FALSE(prepared_with_engine("SGLang 0.5.9 (--moe-runner-backend auto)", "").moe_runner_not_triton);
+  EXPECT_FALSE(prepared_with_engine("SGLang 0.5.9 (sglang serve --tp 8)", "").moe_runner_not_triton);
+  // And the prediction follows: MiniMax-M2.5 FP8 at TP8 on B200 runs Triton's fused_moe unless the launch says not.
+  const auto predicted = [](const std::string& engine) {
+    auto rows = one_mini_row("minimax-m2.5", "FP8", "B200", "8");
+    rows[0].engine = engine;
+    return predict_row(prepared_row(rows), test::shipped().efficiency).predicted;
+  };
+  EXPECT_NE(predicted("SGLang 0.5.9 (sglang serve --tp 8)"),
+            predicted("SGLang 0.5.9 (sglang serve --tp 8 --moe-runner-backend flashinfer_trtllm)"));
+  EXPECT_EQ(predicted("SGLang 0.5.9 (sglang serve --tp 8)"),
+            predicted("SGLang 0.5.9 (sglang serve --tp 8 --moe-runner-backend triton)"));
+}
+
 // A free-text date cell is read at the end of each period it names; the latest date counts.
 TEST(Validate, LatestStatedDateReadsEachFormAtTheEndOfItsPeriod) {
   EXPECT_EQ(latest_stated_date("2025-01-15"), 20250115);
@@ -678,9 +698,12 @@ TEST(Validate, FrontierRowsAreReadAndDoNotRegress) {
   // the FP8 peak: dstack's vLLM 0.7.4 DeepSeek-R1 H200 points +26..+138% -> +23..+96% (405 points, 14.0% / 45.3%);
   // SGLang's eager forwards as host launches plus GPU time (sglang PR #13094), not the larger of the two: the
   // engine's points 16.7% -> 13.3% (405 points, 13.4% / 43.7%); SGLang 0.5.9's piecewise prefill graph where it
-  // applies (MiniMax-M2.7 on GB300: -24% -> +2% at 100 requests) (405 points, 13.3% / 43.7%).
-  EXPECT_LE(v.frontier.median_abs_error_pct, 14.0);
-  EXPECT_LE(v.frontier.p90_abs_error_pct, 44.5);
+  // applies (MiniMax-M2.7 on GB300: -24% -> +2% at 100 requests) (405 points, 13.3% / 43.7%). Stop 30: SGLang's
+  // Triton fused_moe starting 17 us slower per MoE layer on Blackwell (sglang PRs #11816 / #11730): Qwen3-235B,
+  // GLM-4.6 and GLM-4.7-Flash one-request points on 8xB200 +16..+27% -> +4..+13%, MiniMax-M2.5 +39..+53% ->
+  // +29..+43% (405 points, 12.7% / 41.1%).
+  EXPECT_LE(v.frontier.median_abs_error_pct, 13.2);
+  EXPECT_LE(v.frontier.p90_abs_error_pct, 42.0);
   // A searched deployment is at least as good as the stated one on the same point (it is among the options
   // or dominated by one), so "best" predictions sit at or above the stated-layout ones on the median.
   EXPECT_GE(v.frontier_best.median_signed_error_pct, v.frontier.median_signed_error_pct - 1e-9);

@@ -83,6 +83,10 @@ struct Efficiency {
   double grouped_router_fallback_s = 0;
   double grouped_router_group_experts = 0;
   double grouped_router_single_group_experts = 0;
+  // Fixed GPU time per MoE layer per step that an engine's Triton fused-MoE path takes beyond the kernels the step
+  // model itemises for it, on GPUs where its GEMM kernels start slower than the structural count allows (0 = none).
+  // Applies where the engine runs that path for the model (perf/step.cpp runs_triton_fused_moe).
+  double triton_moe_layer_extra_s = 0;
   // Host time to launch one kernel of a forward run eagerly, without a CUDA graph (0 = every forward replays a
   // graph or hides its launches). Engines that prefill eagerly also run prefill and decode as separate forwards
   // (StepModel::step).

@@ -117,6 +117,9 @@ struct PreparedRow {
   // The row says the engine fused QK-norm, rotary and the KV-cache write into one kernel (ATOM's
   // "QK-norm+RoPE+cache-quant fusion"): unfused_kernels_per_layer 1, qk_norm_kernels 0 for its run.
   bool qk_norm_rope_cache_fused = false;
+  // The launch names an MoE runner other than Triton's fused_moe (--moe-runner-backend X, X not triton): the
+  // Triton path's start-up (triton_moe_layer_extra_us) does not apply.
+  bool moe_runner_not_triton = false;
   // Fixed-length closed-loop run at request rate inf (bench_serving max_concurrency, random_range_ratio 1):
   // requests arrive in synchronised waves, and TTFT is a wave's (perf::wave_ttft_s), not a staggered steady state.
   bool synchronized_waves = false;
