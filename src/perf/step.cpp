@@ -645,7 +645,10 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
   // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
   double kernels = 0, mla_layers = 0, router_fallback_layers = 0, triton_moe_layers = 0;
-  const bool triton_moe = eff.triton_moe_layer_extra_s > 0 && runs_triton_fused_moe(m, d.weight_precision);
+  // Block-scaled FP8 experts start slower than BF16 ones on the same path (block_fp8_triton_moe_layer_extra_s).
+  const double triton_moe_extra_s =
+      block_fp8 ? pick(eff.block_fp8_triton_moe_layer_extra_s, eff.triton_moe_layer_extra_s) : eff.triton_moe_layer_extra_s;
+  const bool triton_moe = triton_moe_extra_s > 0 && runs_triton_fused_moe(m, d.weight_precision);
   // Engine-specific unfused kernels (Efficiency::unfused_kernels_per_layer, act_quant_kernels): GEMM input
   // groups per layer are attention in/out (2) and the FFN's two (dense or expert) plus the shared experts' two.
   const bool lowp_act = lin_cls != ComputeClass::bf16;
@@ -698,7 +701,7 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   // its itemised kernels (runs_triton_fused_moe) are fixed time of the same kind per MoE layer.
   fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s +
                      router_fallback_layers / p * eff.grouped_router_fallback_s +
-                     triton_moe_layers / p * eff.triton_moe_layer_extra_s;
+                     triton_moe_layers / p * triton_moe_extra_s;
   layers_stage_ = std::max(1.0, s.layers / p);
   spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;

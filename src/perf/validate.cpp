@@ -372,7 +372,10 @@ std::vector<std::pair<std::string, double>> stated_factors(const PreparedRow& r)
     out.emplace_back("unfused_kernels_per_layer", 1.0);
     out.emplace_back("qk_norm_kernels", 0.0);
   }
-  if (r.moe_runner_not_triton) out.emplace_back("triton_moe_layer_extra_us", 0.0);
+  if (r.moe_runner_not_triton) {
+    out.emplace_back("triton_moe_layer_extra_us", 0.0);
+    out.emplace_back("block_fp8_triton_moe_layer_extra_us", 0.0);
+  }
   return out;
 }
 

@@ -957,26 +957,31 @@ TEST(EngineKernels, GroupedRouterOutsideTheFusedGatePaysTheFallback) {
 }
 
 TEST(EngineKernels, TritonFusedMoeOnBlackwellPaysItsStartUp) {
-  // SGLang's Triton fused_moe call (align, input quantisation, two GEMMs, activation, its quantisation, sum) starts
-  // in 45.3 us on B200 (sglang PR #11816: 52.65 us at batch 1 with 44 MB of experts streamed at 6 TB/s) where the
-  // same call on H200 starts in 25 us (PR #11730), what its 7 kernels' fixed cost gives. So Blackwell adds 17 us per
-  // MoE layer, for the architectures SGLang leaves on that path: BF16/FP8 experts other than DeepSeek-V3's class
-  // (FlashInfer TensorRT-LLM MoE since PR #11816) and gpt-oss (its own kernels); FP4 experts run FlashInfer.
+  // SGLang's Triton fused_moe call (align, input quantisation, two GEMMs, activation, its quantisation, sum) for
+  // block-FP8 experts starts in 45.3 us on B200 (sglang PR #11816: 52.65 us at batch 1 with 44 MB of experts
+  // streamed at 6 TB/s), where on Hopper the same call starts within what its 7 kernels' fixed cost gives (25 us on
+  // H200, sglang PR #11730); with BF16 experts (no quantisation kernels) it starts in 26.9 us on B200 (vllm PR
+  // #31448). So Blackwell adds 17 us (block FP8) or 7 us (BF16) per MoE layer, for the architectures SGLang leaves
+  // on that path: not DeepSeek-V3's class (FlashInfer TensorRT-LLM MoE since PR #11816) nor gpt-oss (its own
+  // kernels); FP4 experts run FlashInfer.
   const auto& ctx = test::shipped();
   const Efficiency b200 = ctx.efficiency.for_gpu(ctx.catalog.gpu("b200"), "sglang");
   const Efficiency h200 = ctx.efficiency.for_gpu(ctx.catalog.gpu("h200"), "sglang");
-  EXPECT_NEAR(7 * b200.kernel_fixed_s + b200.triton_moe_layer_extra_s, 45.3e-6, 1e-6);
-  EXPECT_NEAR(7 * h200.kernel_fixed_s + h200.triton_moe_layer_extra_s, 25.2e-6, 0.15 * 25.2e-6);
+  EXPECT_NEAR(7 * b200.kernel_fixed_s + b200.block_fp8_triton_moe_layer_extra_s, 45.3e-6, 1e-6);
+  EXPECT_NEAR(5 * b200.kernel_fixed_s + b200.triton_moe_layer_extra_s, 26.9e-6, 1e-6);
+  EXPECT_NEAR(7 * h200.kernel_fixed_s + h200.block_fp8_triton_moe_layer_extra_s, 25.2e-6, 0.15 * 25.2e-6);
+  EXPECT_EQ(h200.triton_moe_layer_extra_s, 0.0);
   EXPECT_EQ(ctx.efficiency.for_gpu(ctx.catalog.gpu("b200"), "vllm").triton_moe_layer_extra_s, 0.0);
   const auto extra = [&](const std::string& model, catalog::Precision p) {
     Efficiency none = b200;
-    none.triton_moe_layer_extra_s = 0;
+    none.triton_moe_layer_extra_s = none.block_fp8_triton_moe_layer_extra_s = 0;
     return extra_linear_s(deployment(model, "b200", 8, p), b200, none);
   };
+  ASSERT_TRUE(ctx.catalog.model("minimax-m2.5").block_scaled_fp8);
   ASSERT_GT(moe_layer_count("qwen3-235b-a22b"), 90);
-  EXPECT_NEAR(extra("qwen3-235b-a22b", catalog::Precision::bf16), moe_layer_count("qwen3-235b-a22b") * 17e-6, 1e-9);
+  EXPECT_NEAR(extra("qwen3-235b-a22b", catalog::Precision::bf16), moe_layer_count("qwen3-235b-a22b") * 7e-6, 1e-9);
+  EXPECT_NEAR(extra("glm-4.5", catalog::Precision::bf16), moe_layer_count("glm-4.5") * 7e-6, 1e-9);
   EXPECT_NEAR(extra("minimax-m2.5", catalog::Precision::fp8), moe_layer_count("minimax-m2.5") * 17e-6, 1e-9);
-  EXPECT_NEAR(extra("glm-4.5", catalog::Precision::bf16), moe_layer_count("glm-4.5") * 17e-6, 1e-9);
   EXPECT_NEAR(extra("deepseek-r1", catalog::Precision::fp8), 0, 1e-12);
   EXPECT_NEAR(extra("kimi-k2-instruct", catalog::Precision::fp8), 0, 1e-12);
   EXPECT_NEAR(extra("gpt-oss-120b", catalog::Precision::bf16), 0, 1e-12);

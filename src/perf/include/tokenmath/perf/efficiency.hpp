@@ -87,6 +87,7 @@ struct Efficiency {
   // model itemises for it, on GPUs where its GEMM kernels start slower than the structural count allows (0 = none).
   // Applies where the engine runs that path for the model (perf/step.cpp runs_triton_fused_moe).
   double triton_moe_layer_extra_s = 0;
+  double block_fp8_triton_moe_layer_extra_s = 0;  // the same for block-scaled FP8 experts (0 = triton_moe_layer_extra_s)
   // Host time to launch one kernel of a forward run eagerly, without a CUDA graph (0 = every forward replays a
   // graph or hides its launches). Engines that prefill eagerly also run prefill and decode as separate forwards
   // (StepModel::step).
