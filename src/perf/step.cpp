@@ -644,7 +644,8 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
   // on top of the GEMMs; rotary and activation quantisation are taken as fused into their neighbours.
   // They are memory-bound kernels of their own, so their time adds to the GEMMs' (stage_time).
   // Fixed kernel costs of the modelled (last) stage: its 1/p of the layers, plus lm_head GEMM and sampling.
-  double kernels = 0, mla_layers = 0, router_fallback_layers = 0, triton_moe_layers = 0;
+  double kernels = 0, mla_layers = 0, router_fallback_layers = 0;
+  bool sparse_attention = false;  // DeepSeek sparse attention layers (no piecewise prefill graph)
   // Block-scaled FP8 experts start slower than BF16 ones on the same path (block_fp8_triton_moe_layer_extra_s).
   const double triton_moe_extra_s =
       block_fp8 ? pick(eff.block_fp8_triton_moe_layer_extra_s, eff.triton_moe_layer_extra_s) : eff.triton_moe_layer_extra_s;
@@ -689,19 +690,17 @@ StepModel::StepModel(const Deployment& deployment, const Efficiency& eff) : dep_
     kernels += kernels_per_layer(l);
     if (l.attn.kind == AttentionSpec::Kind::mla) mla_layers += 1;
     if (grouped_router_falls_back(f, eff)) router_fallback_layers += 1;
-    if (f.kind == FfnSpec::Kind::moe && triton_moe) triton_moe_layers += 1;
+    if (l.attn.sparse_topk > 0) sparse_attention = true;
   }
   // An engine's per-layer floor on MLA layers (Efficiency::mla_layer_fixed_s; 0 unless a profile sets it) is
   // fixed time of the same kind: it does not grow with the batch.
   kernels_stage_ = kernels / p + 2.0;
-  piecewise_prefill_ = piecewise_prefill(d, eff, recurrent_,
-                                         std::any_of(m.layers.begin(), m.layers.end(),
-                                                     [](const catalog::LayerSpec& l) { return l.attn.sparse_topk > 0; }));
+  piecewise_prefill_ = piecewise_prefill(d, eff, recurrent_, sparse_attention);
   // An uncovered grouped router's fallback (grouped_router_falls_back) and the Triton fused-MoE path's start-up beyond
   // its itemised kernels (runs_triton_fused_moe) are fixed time of the same kind per MoE layer.
   fixed_kernels_s_ = kernels_stage_ * eff.kernel_fixed_s + mla_layers / p * eff.mla_layer_fixed_s +
                      router_fallback_layers / p * eff.grouped_router_fallback_s +
-                     triton_moe_layers / p * triton_moe_extra_s;
+                     (triton_moe ? s.moe_layers / p * triton_moe_extra_s : 0.0);
   layers_stage_ = std::max(1.0, s.layers / p);
   spec_q_ = d.spec.enabled() ? d.spec.verified() : 1.0;
   attn_token_share_ = 1.0 / t;
