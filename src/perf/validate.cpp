@@ -190,6 +190,29 @@ const char* kSupportedMetrics[] = {"output_tokens_per_s_total", "output_tokens_p
                                    "ttft_ms", "tpot_ms", "itl_ms", "e2e_s"};
 
 // First capture group of `re` in the lower-cased text as a number; nullopt when absent.
+// The most GPUs a row's system or parallel layout may state.
+constexpr int kMaxSystemGpus = 1'000'000;
+
+// A GPU count or parallel size from a cell as an int (a fraction truncates, as the conversion always did); a
+// number outside 1..kMaxSystemGpus sets `out_of_range` and gives nullopt.
+std::optional<int> system_count(const std::optional<double>& cell, bool& out_of_range) {
+  if (!cell) return std::nullopt;
+  if (!(*cell >= 1 && *cell <= kMaxSystemGpus)) {
+    out_of_range = true;
+    return std::nullopt;
+  }
+  return static_cast<int>(*cell);
+}
+
+// A count a note states ("num-steps 3"): its digits as an int, nullopt past `cap` (a malformed note must not
+// overflow the conversion).
+std::optional<int> regex_count(const std::string& lower, const std::regex& re, int cap) {
+  std::smatch m;
+  if (!std::regex_search(lower, m, re)) return std::nullopt;
+  const auto v = digits_int(m[1].str(), cap);
+  return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+}
+
 std::optional<double> regex_number(const std::string& lower, const std::regex& re) {
   std::smatch m;
   if (!std::regex_search(lower, m, re)) return std::nullopt;
@@ -226,7 +249,7 @@ bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const
   }
   static const std::regex eagle_steps(R"(num-steps (\d+))");
   if (eagle) {
-    if (auto v = regex_number(t, eagle_steps)) k = static_cast<int>(*v);
+    if (auto v = regex_count(t, eagle_steps, 1000)) k = *v;
   }
   if (!(eagle || (mtp && k)) || !k || *k <= 0) return std::regex_search(t, mtp_off);
   static const std::regex acc_len(R"(accep\w* (?:rate|length) (\d+\.\d+))");
@@ -240,8 +263,8 @@ bool stated_spec(const PublishedRow& row, const catalog::ModelSpec& model, const
   // Tree drafts: "eagle-topk N" candidates per draft step, "num-draft-tokens M" positions verified.
   static const std::regex topk(R"(eagle-topk (\d+))");
   static const std::regex verify(R"(num-draft-tokens (\d+))");
-  if (auto v = regex_number(t, topk)) spec->draft_width = std::max(1, static_cast<int>(*v));
-  if (auto v = regex_number(t, verify)) spec->verify_tokens = std::max(*k + 1, static_cast<int>(*v));
+  if (auto v = regex_count(t, topk, 1000)) spec->draft_width = std::max(1, *v);
+  if (auto v = regex_count(t, verify, 100'000)) spec->verify_tokens = std::max(*k + 1, *v);
   out = *spec;
   (void)model;
   return true;
@@ -874,20 +897,30 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
       continue;
     }
     r.measured = *value;
-    const auto ngpu = exact_number(row.num_gpus);
-    if (row.metric == "output_tokens_per_s_total" && !ngpu) {
+    const auto ngpu_cell = exact_number(row.num_gpus);
+    if (row.metric == "output_tokens_per_s_total" && !ngpu_cell) {
       skip("GPU count not stated ('" + row.num_gpus + "') for a whole-system metric");
       continue;
     }
-    const auto tp = layout_number(row.tp), pp = layout_number(row.pp);
+    const auto tp_cell = layout_number(row.tp), pp_cell = layout_number(row.pp);
     // "not stated" = the engine's default (no expert parallelism unless attention DP is on).
     const bool ep_unstated = to_lower(row.ep).find("not stated") != std::string::npos;
-    const auto ep = ep_unstated ? std::nullopt : leading_number(row.ep);
-    if (!row.ep.empty() && !ep && !ep_unstated) {
+    const auto ep_cell = ep_unstated ? std::nullopt : leading_number(row.ep);
+    if (!row.ep.empty() && !ep_cell && !ep_unstated) {
       skip("expert-parallel layout not numeric ('" + row.ep + "')");
       continue;
     }
-    r.num_gpus = ngpu ? static_cast<int>(*ngpu) : (tp ? static_cast<int>(*tp * (pp ? *pp : 1)) : 8);
+    // Counts become integers only inside a range a real system has (a malformed row must not overflow the
+    // conversion).
+    bool out_of_range = false;
+    const auto ngpu = system_count(ngpu_cell, out_of_range), tp = system_count(tp_cell, out_of_range),
+               pp = system_count(pp_cell, out_of_range), ep = system_count(ep_cell, out_of_range);
+    if (out_of_range || (tp && pp && static_cast<double>(*tp) * *pp > kMaxSystemGpus)) {
+      skip(fmt::format("GPU count or layout out of range 1..{} (num_gpus '{}', tp '{}', pp '{}', ep '{}')", kMaxSystemGpus,
+                       row.num_gpus, row.tp, row.pp, row.ep));
+      continue;
+    }
+    r.num_gpus = ngpu ? *ngpu : (tp ? *tp * pp.value_or(1) : 8);
 
     const std::string engine_name = normalised_engine(row.engine);
     for (const auto& e : engines) {
@@ -968,9 +1001,9 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
         (prec.find("non-expert layers 16-bit") != std::string::npos || prec.find("non-expert layers bf16") != std::string::npos))
       d.non_expert_weight_precision = Precision::bf16;
     if (tp) {
-      d.tp = static_cast<int>(*tp);
-      d.pp = pp ? static_cast<int>(*pp) : 1;
-      d.ep = ep ? static_cast<int>(*ep) : 1;
+      d.tp = *tp;
+      d.pp = pp.value_or(1);
+      d.ep = ep.value_or(1);
       // Attention data parallelism where the source says so (MoE runs in the TensorRT-LLM docs use it);
       // experts then shard over the whole group unless an EP size is given.
       const bool dp_off = contains(row.notes, "attention dp off") || contains(row.notes, "attention_dp false") ||
@@ -988,6 +1021,10 @@ std::vector<PreparedRow> prepare_rows(const std::vector<PublishedRow>& rows, con
     d.knobs = EngineKnobs{};
     r.deployment = d;
     const auto conc = leading_number(row.concurrency_or_batch);
+    if (conc && *conc > 1e9) {
+      skip("concurrency '" + row.concurrency_or_batch + "' out of range (above 1e9)");
+      continue;
+    }
     r.concurrency = conc ? static_cast<std::int64_t>(*conc) : 0;
     // "2 per rank": every GPU (attention-DP rank) runs that many.
     if (conc && contains(row.concurrency_or_batch, "per rank")) r.concurrency *= r.num_gpus;

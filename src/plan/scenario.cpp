@@ -16,8 +16,6 @@
 namespace tokenmath::plan {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 // A numeric option with a range; `F` is the Scenario member (double or int) it writes.
 template <class F>
 OptionSpec bounded(std::string key, std::string unit, double lo, double hi, std::string help, F Scenario::*f) {

@@ -56,6 +56,20 @@ TEST(Validate, SkipsWithReasonsAndFlagsSuspect) {
   EXPECT_LT(std::abs(v.rows[0].prediction.error_pct), 25.0);
 }
 
+// Counts far outside any real system (a malformed or hostile row) are refused with a reason, not converted to an
+// int (that conversion overflowed: a libFuzzer/UBSan finding in CI). Rows: seed row with the cell changed.
+TEST(Validate, CountsOutOfRangeAreSkippedNotConverted) {
+  const std::string corpus = std::string(TOKENMATH_SOURCE_DIR) + "/tests/fuzz/corpus/validation_csv/crash-huge-counts.csv";
+  const auto prepared =
+      prepare_rows(read_published_csv(corpus), test::shipped().catalog, test::shipped().engines, test::shipped().speculative);
+  ASSERT_EQ(prepared.size(), 7u);
+  for (int i : {0, 1, 2, 3, 4})
+    EXPECT_NE(prepared[i].skip_reason.find("out of range 1..1000000"), std::string::npos) << i << ": " << prepared[i].skip_reason;
+  EXPECT_NE(prepared[5].skip_reason.find("concurrency '1e300' out of range"), std::string::npos) << prepared[5].skip_reason;
+  // Absurd draft counts in a note are not read as counts; the row itself still resolves.
+  EXPECT_TRUE(prepared[6].ok) << prepared[6].skip_reason;
+}
+
 // A run of N requests stated in the notes: N below the concurrency the memory allows runs at concurrency N
 // (lower throughput than saturation); a run of N = 1.5 x that concurrency ends with a half-full wave, so its
 // throughput lies between the two.
